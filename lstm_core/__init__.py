@@ -1,0 +1,1 @@
+"""LSTM Lens compute core: data, model, training jobs, the glass-box replay and figures."""

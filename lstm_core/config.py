@@ -1,0 +1,131 @@
+"""Typed, validated settings for the series and the model.
+
+Every bound lives in one table per config (``SERIES_BOUNDS``, ``MODEL_BOUNDS``) so that the pages
+draw their sliders from the same numbers the validation checks.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Mapping
+
+SERIES_SHAPES = ("sine", "sum_of_sines", "trend")
+
+
+class ConfigError(ValueError):
+    """A setting outside its allowed range; the message names the field, the value and the range."""
+
+
+@dataclass(frozen=True)
+class Bound:
+    """Allowed closed range of one numeric setting."""
+
+    low: float
+    high: float
+    kind: type = float
+
+
+SERIES_BOUNDS: dict[str, Bound] = {
+    "n_points": Bound(100, 5000, int),
+    "time_step": Bound(0.01, 1.0),
+    "period": Bound(0.5, 100.0),
+    "amplitude": Bound(0.1, 10.0),
+    "noise_std": Bound(0.0, 2.0),
+    "seed": Bound(0, 2**31 - 1, int),
+}
+
+MODEL_BOUNDS: dict[str, Bound] = {
+    "seq_length": Bound(1, 100, int),
+    "horizon": Bound(1, 10, int),
+    "units": Bound(1, 64, int),
+    "layers": Bound(1, 3, int),
+    "dropout": Bound(0.0, 0.5),
+    "dense_units": Bound(0, 64, int),
+    "learning_rate": Bound(1e-4, 0.1),
+    "batch_size": Bound(8, 256, int),
+    "epochs": Bound(1, 100, int),
+    "seed": Bound(0, 2**31 - 1, int),
+}
+
+
+def _check_fields(name: str, values: Mapping[str, Any], bounds: Mapping[str, Bound]) -> None:
+    for field_name, bound in bounds.items():
+        value = values[field_name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{name}.{field_name} = {value!r} is not a number; allowed range is "
+                              f"[{bound.low}, {bound.high}]")
+        if bound.kind is int and not float(value).is_integer():
+            raise ConfigError(f"{name}.{field_name} = {value!r} must be a whole number in "
+                              f"[{bound.low}, {bound.high}]")
+        if not math.isfinite(value) or not bound.low <= value <= bound.high:
+            raise ConfigError(f"{name}.{field_name} = {value!r} is outside the allowed range "
+                              f"[{bound.low}, {bound.high}]")
+
+
+def _from_dict(cls, data: Mapping[str, Any]):
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{cls.__name__} has no field(s) {unknown}; known fields are {sorted(known)}")
+    return cls(**data)
+
+
+@dataclass(frozen=True)
+class SeriesConfig:
+    """How the time series is generated: shape, length, sampling, period, amplitude, noise, seed."""
+
+    n_points: int = 1000
+    time_step: float = 0.1
+    period: float = 2 * math.pi
+    amplitude: float = 1.0
+    noise_std: float = 0.1
+    seed: int = 42
+    shape: str = "sine"
+
+    def __post_init__(self) -> None:
+        _check_fields("SeriesConfig", asdict(self), SERIES_BOUNDS)
+        if self.shape not in SERIES_SHAPES:
+            raise ConfigError(f"SeriesConfig.shape = {self.shape!r} is not one of {SERIES_SHAPES}")
+        object.__setattr__(self, "n_points", int(self.n_points))
+        object.__setattr__(self, "seed", int(self.seed))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings as a plain dict of JSON-friendly values."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "SeriesConfig":
+        """Return a validated SeriesConfig from a plain dict; raises ConfigError on bad input."""
+        return _from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The network and its training: window length, horizon, stack, head, optimiser, epochs, seed."""
+
+    seq_length: int = 50
+    horizon: int = 1
+    units: int = 50
+    layers: int = 2
+    dropout: float = 0.2
+    dense_units: int = 25
+    learning_rate: float = 0.001
+    batch_size: int = 32
+    epochs: int = 20
+    seed: int = 42
+
+    def __post_init__(self) -> None:
+        _check_fields("ModelConfig", asdict(self), MODEL_BOUNDS)
+        for name, bound in MODEL_BOUNDS.items():
+            if bound.kind is int:
+                object.__setattr__(self, name, int(getattr(self, name)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the settings as a plain dict of JSON-friendly values."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "ModelConfig":
+        """Return a validated ModelConfig from a plain dict; raises ConfigError on bad input."""
+        return _from_dict(cls, data)

@@ -1,0 +1,138 @@
+"""Series generation, scaling, windowing and the chronological split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.preprocessing import MinMaxScaler
+
+from lstm_core.config import SeriesConfig
+
+TRAIN_FRACTION = 0.7
+VAL_FRACTION = 0.15
+SPLITS = ("train", "val", "test")
+
+
+def generate_series(cfg: SeriesConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (time, clean signal, noisy values), each (n_points,), reproducible from cfg.seed."""
+    time = np.arange(cfg.n_points) * cfg.time_step  # (n_points,)
+    phase = 2 * np.pi * time / cfg.period  # (n_points,)
+    if cfg.shape == "sine":
+        clean = cfg.amplitude * np.sin(phase)
+    elif cfg.shape == "sum_of_sines":
+        # A slower wave under a faster one: the forecaster has to hold two rhythms at once.
+        clean = cfg.amplitude * (0.6 * np.sin(phase) + 0.4 * np.sin(3.1 * phase + 0.5))
+    else:
+        # The trend climbs one amplitude over the whole series, so the test part lies above training.
+        clean = cfg.amplitude * (np.sin(phase) + time / max(time[-1], 1e-12))
+    rng = np.random.default_rng(cfg.seed)
+    noisy = clean + rng.normal(0.0, cfg.noise_std, size=cfg.n_points)  # (n_points,)
+    return time, clean, noisy
+
+
+def make_windows(values: np.ndarray, seq_length: int, horizon: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Return X (samples, seq_length, features) and y (samples, horizon) cut from values.
+
+    ``values`` is ``(n,)`` or ``(n, features)``; y holds the next ``horizon`` values of feature 0.
+    Window k is ``X[k] = values[k : k + seq_length]`` and ``y[k] = values[k + seq_length :
+    k + seq_length + horizon, 0]``, so there are ``n - seq_length - horizon + 1`` windows.
+
+    Raises
+    ------
+    ValueError
+        If seq_length or horizon is below 1, or the series is too short for one window.
+    """
+    series = np.asarray(values, dtype=np.float64)
+    if series.ndim == 1:
+        series = series[:, None]  # (n, 1)
+    if seq_length < 1 or horizon < 1:
+        raise ValueError(f"seq_length ({seq_length}) and horizon ({horizon}) must be at least 1")
+    n_samples = series.shape[0] - seq_length - horizon + 1
+    if n_samples < 1:
+        raise ValueError(f"a series of {series.shape[0]} points is too short for one window of "
+                         f"seq_length {seq_length} + horizon {horizon}")
+    # sliding_window_view puts the window axis last: (n - seq_length + 1, features, seq_length)
+    X = sliding_window_view(series[: n_samples + seq_length - 1], seq_length, axis=0)
+    X = np.ascontiguousarray(X.transpose(0, 2, 1))  # (samples, seq_length, features)
+    y = sliding_window_view(series[seq_length:, 0], horizon)[:n_samples]  # (samples, horizon)
+    return X, np.ascontiguousarray(y)
+
+
+def split_bounds(n_points: int) -> tuple[int, int]:
+    """Return the point indices (train_end, val_end) where validation and test begin."""
+    return int(n_points * TRAIN_FRACTION), int(n_points * (TRAIN_FRACTION + VAL_FRACTION))
+
+
+@dataclass
+class Dataset:
+    """A generated series, its scaling and its chronologically split windows."""
+
+    cfg: SeriesConfig
+    seq_length: int
+    horizon: int
+    time: np.ndarray  # (n_points,)
+    clean: np.ndarray  # (n_points,)
+    values: np.ndarray  # (n_points,) noisy, in the series' own units
+    scaled: np.ndarray  # (n_points,) in (-1, 1) by the scaler fitted on the training part
+    scaler: MinMaxScaler
+    train_end: int
+    val_end: int
+    X: dict[str, np.ndarray]  # split -> (samples, seq_length, 1)
+    y: dict[str, np.ndarray]  # split -> (samples, horizon)
+    target_start: dict[str, np.ndarray]  # split -> (samples,) index of each window's first target
+
+    @property
+    def noise_floor(self) -> float:
+        """Return the noise variance in scaled units: the MSE no forecaster can beat on average."""
+        return float((self.cfg.noise_std * self.scaler.scale_[0]) ** 2)
+
+    def to_original(self, scaled_values: np.ndarray) -> np.ndarray:
+        """Return scaled values mapped back to the series' own units, same shape."""
+        return (np.asarray(scaled_values) - self.scaler.min_[0]) / self.scaler.scale_[0]
+
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        """Return the shape of X and y of every split, keyed like 'X_train'."""
+        out = {}
+        for split in SPLITS:
+            out[f"X_{split}"] = self.X[split].shape
+            out[f"y_{split}"] = self.y[split].shape
+        return out
+
+
+def build_dataset(cfg: SeriesConfig, seq_length: int, horizon: int = 1) -> Dataset:
+    """Return the series of cfg scaled on its training part and windowed into train/val/test.
+
+    A window goes to the split that holds all of its targets; the few windows whose targets
+    straddle a boundary are dropped, so no target value is used by two splits.
+
+    Raises
+    ------
+    ValueError
+        If any split gets no window (series too short for this seq_length and horizon).
+    """
+    time, clean, values = generate_series(cfg)
+    train_end, val_end = split_bounds(cfg.n_points)
+    scaler = MinMaxScaler(feature_range=(-1, 1))
+    scaler.fit(values[:train_end, None])
+    scaled = scaler.transform(values[:, None])[:, 0]  # (n_points,)
+    X_all, y_all = make_windows(scaled, seq_length, horizon)
+    first_target = np.arange(X_all.shape[0]) + seq_length  # (samples,)
+    last_target = first_target + horizon - 1  # (samples,)
+    masks = {
+        "train": last_target < train_end,
+        "val": (first_target >= train_end) & (last_target < val_end),
+        "test": first_target >= val_end,
+    }
+    for split, mask in masks.items():
+        if not mask.any():
+            raise ValueError(f"the {split} part gets no window: {cfg.n_points} points are too few for "
+                             f"seq_length {seq_length} and horizon {horizon}")
+    return Dataset(
+        cfg=cfg, seq_length=seq_length, horizon=horizon, time=time, clean=clean, values=values,
+        scaled=scaled, scaler=scaler, train_end=train_end, val_end=val_end,
+        X={s: X_all[m] for s, m in masks.items()},
+        y={s: y_all[m] for s, m in masks.items()},
+        target_start={s: first_target[m] for s, m in masks.items()},
+    )

@@ -1,0 +1,139 @@
+"""The Keras model built from a ModelConfig, its weight shapes and its weights as NumPy arrays.
+
+Keras is imported inside the functions that need it, so the shape table and the NumPy weights can
+be used by a process that never loads TensorFlow (the Streamlit server).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lstm_core.config import ModelConfig
+
+GATES = ("i", "f", "g", "o")  # Keras's slice order inside kernel, recurrent_kernel and bias
+GATE_NAMES = {"i": "input gate", "f": "forget gate", "g": "candidate", "o": "output gate"}
+
+
+@dataclass(frozen=True)
+class LayerShapes:
+    """Weight shapes and parameter count of one layer, as Keras stores them."""
+
+    name: str
+    kind: str  # "LSTM" or "Dense"
+    input_dim: int
+    units: int
+    shapes: dict[str, tuple[int, ...]]
+    params: int
+
+
+def lstm_layer_shapes(name: str, input_dim: int, units: int) -> LayerShapes:
+    """Return the kernel, recurrent kernel and bias shapes of one LSTM layer, with their gate slices."""
+    shapes: dict[str, tuple[int, ...]] = {
+        "kernel": (input_dim, 4 * units),
+        "recurrent_kernel": (units, 4 * units),
+        "bias": (4 * units,),
+    }
+    for gate in GATES:
+        shapes[f"kernel_{gate}"] = (input_dim, units)
+        shapes[f"recurrent_kernel_{gate}"] = (units, units)
+        shapes[f"bias_{gate}"] = (units,)
+    return LayerShapes(name, "LSTM", input_dim, units, shapes, 4 * units * (input_dim + units + 1))
+
+
+def dense_layer_shapes(name: str, input_dim: int, units: int) -> LayerShapes:
+    """Return the kernel and bias shapes of one Dense layer."""
+    shapes = {"kernel": (input_dim, units), "bias": (units,)}
+    return LayerShapes(name, "Dense", input_dim, units, shapes, units * (input_dim + 1))
+
+
+def weight_shapes(cfg: ModelConfig, n_features: int = 1) -> list[LayerShapes]:
+    """Return one LayerShapes per weighted layer of the model cfg builds, input to output."""
+    table = []
+    input_dim = n_features
+    for index in range(cfg.layers):
+        table.append(lstm_layer_shapes(f"lstm_{index + 1}", input_dim, cfg.units))
+        input_dim = cfg.units
+    if cfg.dense_units:
+        table.append(dense_layer_shapes("dense_head", input_dim, cfg.dense_units))
+        input_dim = cfg.dense_units
+    table.append(dense_layer_shapes("output", input_dim, cfg.horizon))
+    return table
+
+
+def count_params(cfg: ModelConfig, n_features: int = 1) -> int:
+    """Return the number of trainable parameters of the model cfg builds."""
+    return sum(layer.params for layer in weight_shapes(cfg, n_features))
+
+
+def build_model(cfg: ModelConfig, n_features: int = 1):
+    """Return a compiled keras.Model: LSTM stack with Dropout after each, optional Dense head, Dense(horizon)."""
+    import keras
+
+    keras.utils.set_random_seed(cfg.seed)
+    inputs = keras.Input(shape=(cfg.seq_length, n_features), name="window")
+    x = inputs
+    for index in range(cfg.layers):
+        is_last = index == cfg.layers - 1
+        # Every layer but the last hands its whole hidden sequence to the next one.
+        x = keras.layers.LSTM(cfg.units, return_sequences=not is_last, name=f"lstm_{index + 1}")(x)
+        x = keras.layers.Dropout(cfg.dropout, name=f"dropout_{index + 1}")(x)
+    if cfg.dense_units:
+        x = keras.layers.Dense(cfg.dense_units, name="dense_head")(x)
+    outputs = keras.layers.Dense(cfg.horizon, name="output")(x)
+    model = keras.Model(inputs, outputs, name="lstm_forecaster")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=cfg.learning_rate), loss="mse")
+    return model
+
+
+@dataclass
+class LSTMWeights:
+    """One LSTM layer's weights in Keras's layout."""
+
+    kernel: np.ndarray  # (input_dim, 4*units)
+    recurrent_kernel: np.ndarray  # (units, 4*units)
+    bias: np.ndarray  # (4*units,)
+
+    @property
+    def units(self) -> int:
+        """Return the number of units of the layer."""
+        return self.recurrent_kernel.shape[0]
+
+
+@dataclass
+class DenseWeights:
+    """One Dense layer's weights (linear activation)."""
+
+    kernel: np.ndarray  # (input_dim, units)
+    bias: np.ndarray  # (units,)
+
+
+@dataclass
+class ModelWeights:
+    """All weights of a model built by build_model, as plain NumPy arrays."""
+
+    lstm: list[LSTMWeights]
+    dense: list[DenseWeights] = field(default_factory=list)
+
+    def to_list(self) -> list[np.ndarray]:
+        """Return the arrays in the order keras.Model.get_weights() uses."""
+        arrays: list[np.ndarray] = []
+        for layer in self.lstm:
+            arrays += [layer.kernel, layer.recurrent_kernel, layer.bias]
+        for layer in self.dense:
+            arrays += [layer.kernel, layer.bias]
+        return arrays
+
+
+def extract_weights(model) -> ModelWeights:
+    """Return the weights of a keras.Model built by build_model as a ModelWeights."""
+    lstm, dense = [], []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        arrays = [np.asarray(w) for w in layer.get_weights()]
+        if kind == "LSTM":
+            lstm.append(LSTMWeights(*arrays))
+        elif kind == "Dense":
+            dense.append(DenseWeights(*arrays))
+    return ModelWeights(lstm, dense)
