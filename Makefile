@@ -1,0 +1,35 @@
+# `make run` serves the app on 127.0.0.1:8501; `make test` runs the whole suite. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+
+.PHONY: run test setup bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(RUNTIME_STAMP) $@
+
+setup: $(RUNTIME_STAMP)
+
+run: $(RUNTIME_STAMP)
+	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port 8501
+
+test: $(DEV_STAMP)
+	$(PY) -m pytest
+
+bench: $(RUNTIME_STAMP)
+	$(PY) bench/bench_replay.py
+	$(PY) bench/bench_training.py
+
+clean:
+	rm -rf $(VENV) artifacts .pytest_cache .hypothesis

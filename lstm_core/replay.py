@@ -1,0 +1,163 @@
+"""The glass box: a NumPy replay of a trained Keras LSTM stack, one time step at a time.
+
+Keras's LSTM (keras/src/layers/rnn/lstm.py) with its defaults -- tanh activation, sigmoid recurrent
+activation, bias on -- computes, for gate slices in the order i, f, c, o:
+
+    z   = x_t @ kernel + h_tm1 @ recurrent_kernel + bias
+    i   = sigmoid(z_i);  f = sigmoid(z_f);  g = tanh(z_c);  o = sigmoid(z_o)
+    c_t = f * c_tm1 + i * g
+    h_t = o * tanh(c_t)
+
+Keras computes the candidate inline; here it is kept as its own array ``g`` because the page shows it.
+The replay runs in float64, so its only difference from Keras is Keras's own float32 rounding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstm_core.model import GATES, LSTMWeights, ModelWeights, extract_weights
+
+
+@dataclass
+class LSTMTrace:
+    """Every gate and state of one LSTM layer at every time step, each (batch, timesteps, units)."""
+
+    i: np.ndarray
+    f: np.ndarray
+    g: np.ndarray
+    o: np.ndarray
+    c: np.ndarray
+    h: np.ndarray
+
+
+@dataclass
+class ModelTrace:
+    """The traces of every LSTM layer of a model, the inputs each saw, and the model's prediction."""
+
+    layers: list[LSTMTrace]
+    layer_inputs: list[np.ndarray]  # per layer: (batch, timesteps, input_dim)
+    prediction: np.ndarray  # (batch, horizon)
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Return the logistic sigmoid of z, elementwise, without overflow warnings."""
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _check_shape(layer_name: str, what: str, array: np.ndarray, expected: tuple[int, ...]) -> None:
+    if array.shape != expected:
+        raise ValueError(f"{layer_name}: {what} has shape {array.shape}, expected {expected}")
+
+
+def trace_lstm(kernel, recurrent_kernel, bias, x, initial_state=None, layer_name: str = "LSTM") -> LSTMTrace:
+    """Return the LSTMTrace of one Keras LSTM layer run over x (batch, timesteps, features).
+
+    Raises
+    ------
+    ValueError
+        If a weight, the input or the initial state has a shape that does not fit the others;
+        the message names the layer and both shapes.
+    """
+    kernel = np.asarray(kernel, dtype=np.float64)  # (input_dim, 4*units)
+    recurrent_kernel = np.asarray(recurrent_kernel, dtype=np.float64)  # (units, 4*units)
+    bias = np.asarray(bias, dtype=np.float64)  # (4*units,)
+    x = np.asarray(x, dtype=np.float64)  # (batch, timesteps, features)
+    if x.ndim != 3:
+        raise ValueError(f"{layer_name}: input has shape {x.shape}, expected (batch, timesteps, features)")
+    batch, timesteps, features = x.shape
+    units = recurrent_kernel.shape[0]
+    _check_shape(layer_name, "kernel", kernel, (features, 4 * units))
+    _check_shape(layer_name, "recurrent_kernel", recurrent_kernel, (units, 4 * units))
+    _check_shape(layer_name, "bias", bias, (4 * units,))
+    if initial_state is None:
+        h_tm1 = np.zeros((batch, units))  # (batch, units)
+        c_tm1 = np.zeros((batch, units))  # (batch, units)
+    else:
+        h_tm1, c_tm1 = (np.asarray(s, dtype=np.float64) for s in initial_state)
+        _check_shape(layer_name, "initial h", h_tm1, (batch, units))
+        _check_shape(layer_name, "initial c", c_tm1, (batch, units))
+
+    # The input part does not depend on the recurrence, so it is one matrix product for all steps.
+    x_part = x @ kernel + bias  # (batch, timesteps, 4*units)
+    states = {name: np.empty((batch, timesteps, units)) for name in ("i", "f", "g", "o", "c", "h")}
+    for t in range(timesteps):
+        z = x_part[:, t] + h_tm1 @ recurrent_kernel  # (batch, 4*units)
+        z_i, z_f, z_g, z_o = np.split(z, 4, axis=1)  # each (batch, units)
+        i, f, g, o = sigmoid(z_i), sigmoid(z_f), np.tanh(z_g), sigmoid(z_o)  # each (batch, units)
+        c_tm1 = f * c_tm1 + i * g  # (batch, units)
+        h_tm1 = o * np.tanh(c_tm1)  # (batch, units)
+        for name, value in zip(("i", "f", "g", "o", "c", "h"), (i, f, g, o, c_tm1, h_tm1)):
+            states[name][:, t] = value
+    return LSTMTrace(**states)
+
+
+def _as_weights(model_or_weights) -> ModelWeights:
+    if isinstance(model_or_weights, ModelWeights):
+        return model_or_weights
+    return extract_weights(model_or_weights)
+
+
+def trace_model(model_or_weights, x) -> ModelTrace:
+    """Return the ModelTrace of a model built by lstm_core.model (or its ModelWeights) on x.
+
+    x is (batch, timesteps, features). Dropout is inactive at inference, so the replay skips it.
+    """
+    weights = _as_weights(model_or_weights)
+    if not weights.lstm:
+        raise ValueError("the model has no LSTM layer to trace")
+    layer_input = np.asarray(x, dtype=np.float64)  # (batch, timesteps, features)
+    traces, inputs = [], []
+    for index, layer in enumerate(weights.lstm):
+        trace = trace_lstm(layer.kernel, layer.recurrent_kernel, layer.bias, layer_input,
+                           layer_name=f"lstm_{index + 1}")
+        traces.append(trace)
+        inputs.append(layer_input)
+        layer_input = trace.h  # (batch, timesteps, units): the whole sequence feeds the next layer
+    out = layer_input[:, -1]  # (batch, units): only the last hidden state reaches the head
+    for index, dense in enumerate(weights.dense):
+        kernel = np.asarray(dense.kernel, dtype=np.float64)  # (input_dim, units)
+        if kernel.shape[0] != out.shape[1]:
+            raise ValueError(f"dense layer {index + 1}: kernel has shape {kernel.shape}, expected "
+                             f"({out.shape[1]}, {kernel.shape[1]})")
+        out = out @ kernel + dense.bias  # (batch, units)
+    return ModelTrace(layers=traces, layer_inputs=inputs, prediction=out)
+
+
+@dataclass
+class GateTerms:
+    """The parts of one gate's pre-activation for one unit at one step, and its value."""
+
+    input_part: float  # x_t · W[:, unit]
+    recurrent_part: float  # h_{t-1} · U[:, unit]
+    bias: float
+    preactivation: float
+    value: float
+
+
+def gate_terms(layer: LSTMWeights, model_trace: ModelTrace, layer_index: int, sample: int,
+               step: int, unit: int) -> dict[str, GateTerms]:
+    """Return, per gate i/f/g/o, the terms of its equation for one unit of one layer at one step."""
+    trace = model_trace.layers[layer_index]
+    units = layer.units
+    x_t = model_trace.layer_inputs[layer_index][sample, step]  # (input_dim,)
+    h_tm1 = trace.h[sample, step - 1] if step > 0 else np.zeros(units)  # (units,)
+    terms = {}
+    for slot, gate in enumerate(GATES):
+        column = slot * units + unit
+        input_part = float(x_t @ np.asarray(layer.kernel, dtype=np.float64)[:, column])
+        recurrent_part = float(h_tm1 @ np.asarray(layer.recurrent_kernel, dtype=np.float64)[:, column])
+        bias = float(layer.bias[column])
+        value = float(getattr(trace, gate)[sample, step, unit])
+        terms[gate] = GateTerms(input_part, recurrent_part, bias, input_part + recurrent_part + bias, value)
+    return terms
+
+
+def max_abs_difference(a: np.ndarray, b: np.ndarray) -> float:
+    """Return max |a - b| over all elements (0.0 for empty arrays)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"cannot compare arrays of shapes {a.shape} and {b.shape}")
+    return float(np.max(np.abs(a - b))) if a.size else 0.0
