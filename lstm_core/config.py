@@ -7,8 +7,11 @@ draw their sliders from the same numbers the validation checks.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
+
+import numpy as np
 
 SERIES_SHAPES = ("sine", "sum_of_sines", "trend")
 
@@ -27,7 +30,7 @@ class Bound:
 
 
 SERIES_BOUNDS: dict[str, Bound] = {
-    "n_points": Bound(100, 5000, int),
+    "n_points": Bound(100, 2000, int),
     "time_step": Bound(0.01, 1.0),
     "period": Bound(0.5, 100.0),
     "amplitude": Bound(0.1, 10.0),
@@ -43,8 +46,8 @@ MODEL_BOUNDS: dict[str, Bound] = {
     "dropout": Bound(0.0, 0.5),
     "dense_units": Bound(0, 64, int),
     "learning_rate": Bound(1e-4, 0.1),
-    "batch_size": Bound(8, 256, int),
-    "epochs": Bound(1, 100, int),
+    "batch_size": Bound(16, 256, int),
+    "epochs": Bound(1, 50, int),
     "seed": Bound(0, 2**31 - 1, int),
 }
 
@@ -52,15 +55,16 @@ MODEL_BOUNDS: dict[str, Bound] = {
 def _check_fields(name: str, values: Mapping[str, Any], bounds: Mapping[str, Bound]) -> None:
     for field_name, bound in bounds.items():
         value = values[field_name]
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{name}.{field_name} = {value!r} is not a number; allowed range is "
-                              f"[{bound.low}, {bound.high}]")
+        allowed = f"allowed range is [{bound.low}, {bound.high}]"
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
+            raise ConfigError(f"{name}.{field_name} = {value!r} is not a number; {allowed}")
+        # Range first: a huge int would overflow float() in the checks below.
+        if not bound.low <= value <= bound.high:
+            raise ConfigError(f"{name}.{field_name} = {value!r} is outside the {allowed}")
+        if not math.isfinite(float(value)):
+            raise ConfigError(f"{name}.{field_name} = {value!r} is not finite; {allowed}")
         if bound.kind is int and not float(value).is_integer():
-            raise ConfigError(f"{name}.{field_name} = {value!r} must be a whole number in "
-                              f"[{bound.low}, {bound.high}]")
-        if not math.isfinite(value) or not bound.low <= value <= bound.high:
-            raise ConfigError(f"{name}.{field_name} = {value!r} is outside the allowed range "
-                              f"[{bound.low}, {bound.high}]")
+            raise ConfigError(f"{name}.{field_name} = {value!r} must be a whole number; {allowed}")
 
 
 def _from_dict(cls, data: Mapping[str, Any]):
@@ -87,8 +91,8 @@ class SeriesConfig:
         _check_fields("SeriesConfig", asdict(self), SERIES_BOUNDS)
         if self.shape not in SERIES_SHAPES:
             raise ConfigError(f"SeriesConfig.shape = {self.shape!r} is not one of {SERIES_SHAPES}")
-        object.__setattr__(self, "n_points", int(self.n_points))
-        object.__setattr__(self, "seed", int(self.seed))
+        for field_name, bound in SERIES_BOUNDS.items():
+            object.__setattr__(self, field_name, bound.kind(getattr(self, field_name)))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as a plain dict of JSON-friendly values."""
@@ -117,9 +121,8 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         _check_fields("ModelConfig", asdict(self), MODEL_BOUNDS)
-        for name, bound in MODEL_BOUNDS.items():
-            if bound.kind is int:
-                object.__setattr__(self, name, int(getattr(self, name)))
+        for field_name, bound in MODEL_BOUNDS.items():
+            object.__setattr__(self, field_name, bound.kind(getattr(self, field_name)))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as a plain dict of JSON-friendly values."""

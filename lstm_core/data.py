@@ -10,8 +10,8 @@ from sklearn.preprocessing import MinMaxScaler
 
 from lstm_core.config import SeriesConfig
 
-TRAIN_FRACTION = 0.7
-VAL_FRACTION = 0.15
+TRAIN_PERCENT = 70
+VAL_PERCENT = 15
 SPLITS = ("train", "val", "test")
 
 
@@ -55,14 +55,15 @@ def make_windows(values: np.ndarray, seq_length: int, horizon: int = 1) -> tuple
                          f"seq_length {seq_length} + horizon {horizon}")
     # sliding_window_view puts the window axis last: (n - seq_length + 1, features, seq_length)
     X = sliding_window_view(series[: n_samples + seq_length - 1], seq_length, axis=0)
-    X = np.ascontiguousarray(X.transpose(0, 2, 1))  # (samples, seq_length, features)
-    y = sliding_window_view(series[seq_length:, 0], horizon)[:n_samples]  # (samples, horizon)
-    return X, np.ascontiguousarray(y)
+    X = X.transpose(0, 2, 1).copy()  # (samples, seq_length, features), no longer a view of values
+    y = sliding_window_view(series[seq_length:, 0], horizon)[:n_samples].copy()  # (samples, horizon)
+    return X, y
 
 
 def split_bounds(n_points: int) -> tuple[int, int]:
     """Return the point indices (train_end, val_end) where validation and test begin."""
-    return int(n_points * TRAIN_FRACTION), int(n_points * (TRAIN_FRACTION + VAL_FRACTION))
+    # Whole-number percentages keep the bounds exact: int(170 * 0.7) would give 118, not 119.
+    return n_points * TRAIN_PERCENT // 100, n_points * (TRAIN_PERCENT + VAL_PERCENT) // 100
 
 
 @dataclass
@@ -112,8 +113,11 @@ def build_dataset(cfg: SeriesConfig, seq_length: int, horizon: int = 1) -> Datas
     ValueError
         If any split gets no window (series too short for this seq_length and horizon).
     """
-    time, clean, values = generate_series(cfg)
     train_end, val_end = split_bounds(cfg.n_points)
+    if seq_length + horizon > train_end:
+        raise ValueError(f"the train part gets no window: its {train_end} points are too few for "
+                         f"seq_length {seq_length} and horizon {horizon}")
+    time, clean, values = generate_series(cfg)
     scaler = MinMaxScaler(feature_range=(-1, 1))
     scaler.fit(values[:train_end, None])
     scaled = scaler.transform(values[:, None])[:, 0]  # (n_points,)
@@ -136,3 +140,9 @@ def build_dataset(cfg: SeriesConfig, seq_length: int, horizon: int = 1) -> Datas
         y={s: y_all[m] for s, m in masks.items()},
         target_start={s: first_target[m] for s, m in masks.items()},
     )
+
+
+def max_seq_length(n_points: int, horizon: int = 1) -> int:
+    """Return the longest window that still leaves at least one training window for n_points."""
+    train_end, _ = split_bounds(n_points)
+    return max(1, train_end - horizon)

@@ -137,3 +137,20 @@ def extract_weights(model) -> ModelWeights:
         elif kind == "Dense":
             dense.append(DenseWeights(*arrays))
     return ModelWeights(lstm, dense)
+
+
+# Measured on 2 CPU cores with TensorFlow 2.21 (see BENCHMARKS.md): a fixed cost per batch plus a
+# cost per time step and layer that grows with the number of units.
+_SECONDS_PER_BATCH = 0.0025
+_SECONDS_PER_STEP_AND_LAYER = 0.00006
+_VALIDATION_OVERHEAD = 1.15
+_STARTUP_SECONDS = 3.0
+
+
+def estimate_training_seconds(cfg: ModelConfig, n_train_samples: int) -> float:
+    """Return a rough wall-time estimate in seconds for training cfg on n_train_samples windows."""
+    batches = -(-n_train_samples // cfg.batch_size)
+    batch_scale = 0.6 + 0.4 * min(cfg.batch_size, 64) / 32
+    per_batch = _SECONDS_PER_BATCH + (_SECONDS_PER_STEP_AND_LAYER * cfg.seq_length * cfg.layers
+                                      * (1 + cfg.units / 64) * batch_scale)
+    return _STARTUP_SECONDS + cfg.epochs * batches * per_batch * _VALIDATION_OVERHEAD

@@ -24,7 +24,7 @@ def value_strategy(bound):
 
 def config_strategy(bounds, extra=None):
     """A dict with an in-bounds value for every bounded field."""
-    return st.fixed_dictionaries({name: value_strategy(b) for name, b in bounds.items()}, **(extra or {}))
+    return st.fixed_dictionaries({name: value_strategy(b) for name, b in bounds.items()} | (extra or {}))
 
 
 def assert_rejected(cls, name, value, bound):
@@ -123,8 +123,7 @@ def test_every_bad_value_is_rejected_with_a_clear_message(cls, name, bound):
 def test_any_out_of_range_value_is_rejected(data):
     cls, name, bound = data.draw(st.sampled_from(FIELDS))
     if bound.kind is int:
-        # Limited to ints a float can hold; see test_huge_int_is_a_config_error for larger ones.
-        value = data.draw(st.integers(-10**300, bound.low - 1) | st.integers(bound.high + 1, 10**300))
+        value = data.draw(st.integers(max_value=bound.low - 1) | st.integers(min_value=bound.high + 1))
     else:
         value = data.draw(st.floats(max_value=bound.low, exclude_max=True, allow_nan=False)
                           | st.floats(min_value=bound.high, exclude_min=True, allow_nan=False))
@@ -138,9 +137,6 @@ def test_any_fractional_value_for_int_field_is_rejected(data):
     assert_rejected(cls, name, value, bound)
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError,
-                   reason="config._check_fields calls float()/math.isfinite() on ints too large for a "
-                          "float and leaks OverflowError instead of ConfigError (reported to the lead)")
 @pytest.mark.parametrize("cls, name, bound", [(SeriesConfig, "n_points", SERIES_BOUNDS["n_points"]),
                                               (SeriesConfig, "period", SERIES_BOUNDS["period"])])
 def test_huge_int_is_a_config_error(cls, name, bound):

@@ -1,0 +1,46 @@
+"""LSTM Lens: the entry point. Page setup, navigation over pages/, the shared sidebar and Home."""
+
+import streamlit as st
+
+from lstm_core.ui import state
+from lstm_core.ui.widgets import sidebar
+
+
+def home() -> None:
+    """Draw the Home page: what LSTM Lens is, the path through it, and a quick start."""
+    st.title("LSTM Lens")
+    st.markdown(
+        "LSTM Lens shows how an LSTM forecasts a time series, from the raw numbers to every gate. "
+        "You make a noisy sine wave, cut it into windows, choose a network and train it for real. "
+        "Then you step through the trained model one time step at a time and watch its gates decide "
+        "what to remember."
+    )
+    st.subheader("The path")
+    cols = st.columns(4)
+    steps = [("1 · Data", "A noisy wave, scaled and cut into (X, Y) windows.", "pages/data.py"),
+             ("2 · Model", "Window length, units, layers: see every weight shape.", "pages/model.py"),
+             ("3 · Train", "Watch the loss fall live, then the forecast.", "pages/train.py"),
+             ("4 · Inside", "Step through the gates with the real numbers.", "pages/inside.py")]
+    for col, (title, text, page) in zip(cols, steps):
+        with col.container(border=True):
+            st.markdown(f"**{title}**")
+            st.caption(text)
+            st.page_link(page, label=f"Open {title.split('· ')[1]}")
+    st.subheader("Quick start")
+    st.caption("Loads a small series and a small two-layer model that trains in a few seconds, "
+               "and takes you to Train.")
+    if st.button("Quick start: small preset, then train", type="primary"):
+        state.apply_preset(state.QUICK_START_SERIES, state.QUICK_START_MODEL)
+        st.switch_page("pages/train.py")
+
+
+st.set_page_config(page_title="LSTM Lens", page_icon="📈", layout="wide")
+navigation = st.navigation([
+    st.Page(home, title="Home", icon="🏠", default=True),
+    st.Page("pages/data.py", title="Data", icon="🌊", url_path="data"),
+    st.Page("pages/model.py", title="Model", icon="🧱", url_path="model"),
+    st.Page("pages/train.py", title="Train", icon="🏋️", url_path="train"),
+    st.Page("pages/inside.py", title="Inside the LSTM", icon="🔬", url_path="inside"),
+])
+sidebar()
+navigation.run()

@@ -1,0 +1,128 @@
+"""Session state that survives page switches: settings, the dataset, the training job and its result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS, ConfigError, ModelConfig, SeriesConfig
+from lstm_core.data import Dataset, build_dataset
+from lstm_core.training import TrainingData, TrainingJob, TrainingPool, TrainingResult, get_pool, start
+
+SERIES_KEY = "series_settings"
+MODEL_KEY = "model_settings"
+JOB_KEY = "training_job"
+TRAINED_KEY = "trained"
+
+QUICK_START_SERIES = SeriesConfig(n_points=600, noise_std=0.1)
+QUICK_START_MODEL = ModelConfig(seq_length=20, units=16, layers=2, dropout=0.1, dense_units=8,
+                                learning_rate=0.01, batch_size=32, epochs=8)
+
+
+@dataclass
+class Trained:
+    """A finished training run together with the exact settings it was trained on."""
+
+    series: SeriesConfig
+    model: ModelConfig
+    result: TrainingResult
+
+
+def _settings(key: str, default: dict[str, Any]) -> dict[str, Any]:
+    if key not in st.session_state:
+        st.session_state[key] = dict(default)
+    return st.session_state[key]
+
+
+def series_settings() -> dict[str, Any]:
+    """Return the mutable dict of series settings kept in this session."""
+    return _settings(SERIES_KEY, SeriesConfig().to_dict())
+
+
+def model_settings() -> dict[str, Any]:
+    """Return the mutable dict of model settings kept in this session."""
+    return _settings(MODEL_KEY, ModelConfig().to_dict())
+
+
+def series_config() -> SeriesConfig:
+    """Return the session's SeriesConfig (settings are validated by the widgets' bounds)."""
+    return SeriesConfig.from_dict(series_settings())
+
+
+def model_config() -> ModelConfig:
+    """Return the session's ModelConfig."""
+    return ModelConfig.from_dict(model_settings())
+
+
+def apply_preset(series: SeriesConfig, model: ModelConfig) -> None:
+    """Replace the session's settings by a preset, dropping stale widget values."""
+    st.session_state[SERIES_KEY] = series.to_dict()
+    st.session_state[MODEL_KEY] = model.to_dict()
+    for key in [k for k in st.session_state if str(k).startswith("w_")]:
+        del st.session_state[key]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_dataset(series: dict[str, Any], seq_length: int, horizon: int) -> Dataset:
+    """Return the dataset for these settings, computed once per distinct settings."""
+    return build_dataset(SeriesConfig.from_dict(series), seq_length, horizon)
+
+
+def current_dataset() -> tuple[Dataset | None, str | None]:
+    """Return (dataset, None) for the session's settings, or (None, a learner-facing reason)."""
+    model = model_settings()
+    try:
+        return cached_dataset(series_settings(), model["seq_length"], model["horizon"]), None
+    except (ValueError, ConfigError) as error:
+        return None, f"These settings give no usable data: {error}. Lengthen the series or shorten the window."
+
+
+@st.cache_resource(show_spinner=False)
+def training_pool() -> TrainingPool:
+    """Return the server-wide training pool shared by every session."""
+    return get_pool()
+
+
+def current_job() -> TrainingJob | None:
+    """Return this session's latest training job, if any."""
+    run = st.session_state.get(JOB_KEY)
+    return run["job"] if run else None
+
+
+def start_training(ds: Dataset) -> TrainingJob:
+    """Start training the session's model on ds and return the job (stopping any earlier one)."""
+    old = current_job()
+    if old is not None and not old.done:
+        old.stop()
+    job = start(TrainingData.from_dataset(ds), model_config(), pool=training_pool())
+    st.session_state[JOB_KEY] = {"job": job, "series": ds.cfg, "collected": False}
+    return job
+
+
+def collect_result() -> Trained | None:
+    """Return the session's trained model, first storing the latest job's result if it has weights."""
+    run = st.session_state.get(JOB_KEY)
+    if run and not run["collected"] and run["job"].done:
+        result = run["job"].result()
+        run["collected"] = True
+        if result is not None and result.weights is not None:
+            st.session_state[TRAINED_KEY] = Trained(run["series"], run["job"].cfg, result)
+    return trained()
+
+
+def trained() -> Trained | None:
+    """Return the last finished training with weights, or None."""
+    return st.session_state.get(TRAINED_KEY)
+
+
+def bounds(field: str) -> tuple[float, float]:
+    """Return the (low, high) bound of a series or model setting."""
+    bound = SERIES_BOUNDS.get(field) or MODEL_BOUNDS[field]
+    return bound.low, bound.high
+
+
+def trained_dataset(run: Trained) -> Dataset:
+    """Return the dataset a finished run was trained on (its own settings, not the current ones)."""
+    return cached_dataset(run.series.to_dict(), run.model.seq_length, run.model.horizon)

@@ -1,0 +1,113 @@
+"""Shared widgets: sliders bound to session settings, the sidebar, and the 'what to do next' guard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS
+from lstm_core.ui import state
+
+PAGES = {"home": "app.py", "data": "pages/data.py", "model": "pages/model.py", "train": "pages/train.py",
+         "inside": "pages/inside.py"}
+
+
+def setting_slider(settings: dict[str, Any], group: str, field: str, label: str, help: str,
+                   step: float | None = None, fmt: str | None = None, high: float | None = None) -> Any:
+    """Return the value of a slider bound to settings[field], kept across page switches."""
+    bound = (SERIES_BOUNDS if group == "series" else MODEL_BOUNDS)[field]
+    key = f"w_{group}_{field}"
+    top = bound.high if high is None else min(high, bound.high)
+    if key not in st.session_state or st.session_state[key] > top:
+        st.session_state[key] = min(settings[field], top)
+    # The callback stores the new value before the script reruns, so the sidebar (drawn first) is current.
+    on_change = _copy_to(settings, field, key)
+    if bound.kind is int:
+        value = st.slider(label, int(bound.low), int(top), key=key, help=help, step=int(step or 1),
+                          on_change=on_change)
+    else:
+        value = st.slider(label, float(bound.low), float(top), key=key, help=help, step=step, format=fmt,
+                          on_change=on_change)
+    settings[field] = value
+    return value
+
+
+def _copy_to(settings: dict[str, Any], field: str, key: str):
+    def copy() -> None:
+        settings[field] = st.session_state[key]
+    return copy
+
+
+def setting_select(settings: dict[str, Any], group: str, field: str, label: str, options: tuple[str, ...],
+                   help: str) -> str:
+    """Return the choice of a select box bound to settings[field], kept across page switches."""
+    key = f"w_{group}_{field}"
+    if key not in st.session_state:
+        st.session_state[key] = settings[field]
+    value = st.selectbox(label, options, key=key, help=help, format_func=lambda s: s.replace("_", " "),
+                         on_change=_copy_to(settings, field, key))
+    settings[field] = value
+    return value
+
+
+def seed_input(settings: dict[str, Any], group: str, help: str) -> int:
+    """Return the value of a whole-number seed box bound to settings['seed']."""
+    bound = (SERIES_BOUNDS if group == "series" else MODEL_BOUNDS)["seed"]
+    key = f"w_{group}_seed"
+    if key not in st.session_state:
+        st.session_state[key] = settings["seed"]
+    value = st.number_input("Random seed", int(bound.low), int(bound.high), key=key, step=1, help=help,
+                            on_change=_copy_to(settings, "seed", key))
+    settings["seed"] = int(value)
+    return int(value)
+
+
+def describe_model(model: dict[str, Any]) -> str:
+    """Return a one-line description of the model settings, input to output."""
+    stack = " → ".join([f"LSTM({model['units']})"] * model["layers"])
+    head = f" → Dense({model['dense_units']})" if model["dense_units"] else ""
+    return f"window {model['seq_length']} → {stack}{head} → Dense({model['horizon']})"
+
+
+def sidebar() -> None:
+    """Draw the shared sidebar: current data and model settings and the training status."""
+    series, model = state.series_settings(), state.model_settings()
+    with st.sidebar:
+        st.markdown("#### Current settings")
+        st.caption(f"**Data**: {series['shape'].replace('_', ' ')}, {series['n_points']} points, "
+                   f"period {series['period']:.2f}, noise σ {series['noise_std']:.2f}, seed {series['seed']}")
+        st.caption(f"**Model**: {describe_model(model)}; dropout {model['dropout']:.2f}, "
+                   f"lr {model['learning_rate']:g}, batch {model['batch_size']}, {model['epochs']} epochs")
+        st.caption(f"**Training**: {training_status()}")
+
+
+def training_status() -> str:
+    """Return a short learner-facing status of this session's training."""
+    job = state.current_job()
+    if job is None:
+        return "a trained model is ready" if state.trained() else "not started yet"
+    progress = job.progress()
+    if progress.status == "queued":
+        return f"waiting, position {progress.queue_position} in the queue"
+    if progress.status == "running":
+        return f"running, epoch {progress.epoch + 1} of {progress.epochs}"
+    return {"done": "finished", "stopped": "stopped by you", "failed": "failed"}.get(progress.status, progress.status)
+
+
+def needs(what: str, action: str, page: str) -> None:
+    """Show what is missing and a button to the page that provides it, then stop the page."""
+    st.info(what)
+    if st.button(action, type="primary"):
+        st.switch_page(PAGES[page])
+    st.stop()
+
+
+def clamped_slider(label: str, low: int, high: int, key: str, help: str) -> int:
+    """Return an integer slider's value, pulling a remembered value back into [low, high] first."""
+    if key in st.session_state and not low <= st.session_state[key] <= high:
+        st.session_state[key] = max(low, min(st.session_state[key], high))
+    if high <= low:
+        st.caption(f"{label}: {low}")
+        return low
+    return st.slider(label, low, high, key=key, help=help)

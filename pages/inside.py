@@ -1,0 +1,64 @@
+"""Inside the LSTM: step through a trained model, one time step at a time, gate by gate."""
+
+import streamlit as st
+
+from lstm_core.equations import unit_equations
+from lstm_core.figures import gate_heatmaps, input_window_figure
+from lstm_core.replay import max_abs_difference, trace_model
+from lstm_core.ui import state
+from lstm_core.ui.stepper import PLAY_INTERVAL_SECONDS, advance_if_playing, is_playing, step_controls
+from lstm_core.ui.widgets import clamped_slider, needs
+
+st.title("Inside the LSTM: one step at a time")
+run = state.collect_result()
+if run is None:
+    needs("There is no trained model yet. Train one first; it takes a few seconds with the quick start.",
+          "Go to Train", "train")
+
+ds = state.trained_dataset(run)
+weights = run.result.weights
+seq_length, n_layers = run.model.seq_length, len(weights.lstm)
+pick_window, pick_layer, pick_unit = st.columns(3)
+with pick_window:
+    window = clamped_slider("Test window", 0, len(ds.X["test"]) - 1, "w_inside_window",
+                            "Which window of the test part to feed the model.")
+with pick_layer:
+    layer = st.selectbox("Layer", range(n_layers), format_func=lambda k: f"LSTM layer {k + 1}", key="w_inside_layer")
+with pick_unit:
+    unit = clamped_slider("Unit for the equations", 0, run.model.units - 1, "w_inside_unit",
+                          "Which unit's numbers to write into the equations.")
+
+x = ds.X["test"][window:window + 1]  # (1, seq_length, 1)
+trace = trace_model(weights, x)
+keras_prediction = run.result.predictions["test"][window]  # (horizon,)
+difference = max_abs_difference(trace.prediction[0], keras_prediction)
+st.badge(f"Replay matches Keras: max |Δ| = {difference:.1e}", icon=":material/check_circle:",
+         color="green" if difference <= 1e-5 else "red")
+st.caption(f"This page recomputes the model in plain NumPy. Its forecast {trace.prediction[0, 0]:.5f} vs "
+           f"the Keras model's own {keras_prediction[0]:.5f}.")
+
+
+@st.fragment(run_every=PLAY_INTERVAL_SECONDS if is_playing() else None)
+def show_step() -> None:
+    """Draw the stepper, the window, the heatmaps and the equations at the current step."""
+    advance_if_playing(seq_length)
+    step = step_controls(seq_length)
+    target = ds.y["test"][window]  # (horizon,)
+    st.plotly_chart(input_window_figure(x[0], step, target, trace.prediction[0]), width="stretch", key="window")
+    st.caption("One step at a time: x1 enters, the gates act, then x2… Only after the last step is the forecast "
+               "compared with Y. From outside, the window looks like one vector; inside it is a sequence.")
+    st.plotly_chart(gate_heatmaps(trace.layers[layer], step, unit), width="stretch", key="heatmaps")
+    st.caption("Columns are time steps, rows are units. Gates (i, f, o) run from 0 (closed) to 1 (open); "
+               "c, g and h are signed. The dotted line is the unit in the equations below.")
+    st.subheader(f"Unit {unit} of layer {layer + 1} at step {step + 1}")
+    for name, latex in unit_equations(weights, trace, layer, step, unit):
+        st.caption(name)
+        st.latex(latex)
+
+
+show_step()
+st.caption("A gate is not a small network: it is one dot product of the step's input and the previous hidden "
+           "state, plus a bias, squashed by a sigmoid.")
+if n_layers > 1:
+    st.caption(f"Stacked layers: layer 2 reads the whole sequence h1…h{seq_length} of layer 1 as its inputs; "
+               f"only the last layer's final state h{seq_length} reaches the Dense head.")

@@ -1,0 +1,51 @@
+"""Model: the levers of the network, the stack they draw and every weight shape they set."""
+
+import streamlit as st
+
+from lstm_core.data import max_seq_length, split_bounds
+from lstm_core.figures import architecture_figure
+from lstm_core.model import count_params, estimate_training_seconds, weight_shapes
+from lstm_core.tables import gate_legend, shape_table
+from lstm_core.ui import state
+from lstm_core.ui.widgets import setting_slider
+
+LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1]
+
+st.title("Model: choose the levers, see the shapes")
+series, model = state.series_settings(), state.model_settings()
+
+left, right = st.columns(2)
+with left:
+    setting_slider(model, "model", "seq_length", "Window length (SEQ_LENGTH)",
+                   "How many past values the model reads before each forecast.",
+                   high=max_seq_length(series["n_points"], model["horizon"]))
+    setting_slider(model, "model", "units", "Units", "Size of each LSTM layer's memory: hidden and cell state width.")
+    setting_slider(model, "model", "layers", "Layers", "How many LSTM layers are stacked.")
+    setting_slider(model, "model", "dropout", "Dropout", "Share of values dropped after each LSTM layer while training.",
+                   step=0.05, fmt="%.2f")
+with right:
+    setting_slider(model, "model", "dense_units", "Dense head units (0 = none)",
+                   "A Dense layer between the last LSTM state and the output.")
+    if "w_model_learning_rate" not in st.session_state:
+        st.session_state["w_model_learning_rate"] = min(LEARNING_RATES, key=lambda r: abs(r - model["learning_rate"]))
+    model["learning_rate"] = st.select_slider("Learning rate", LEARNING_RATES, key="w_model_learning_rate",
+                                              help="Size of each Adam step: too big diverges, too small crawls.")
+    setting_slider(model, "model", "batch_size", "Batch size", "Windows per weight update.", step=16)
+    setting_slider(model, "model", "epochs", "Epochs", "Passes over the training windows.")
+
+cfg = state.model_config()
+layers = weight_shapes(cfg)
+n_train = max(1, split_bounds(series["n_points"])[0] - cfg.seq_length - cfg.horizon + 1)
+st.info(f"Estimated training time on this server: about {estimate_training_seconds(cfg, n_train):.0f} s "
+        f"({n_train} training windows, {cfg.epochs} epochs).")
+
+st.plotly_chart(architecture_figure(cfg), width="stretch", key="architecture")
+st.caption("Between LSTM layers the whole sequence h1…hT flows on; the last layer hands only its final "
+           "hidden state (thick arrow) to the head. Each grey arrow down is the state carried to the next step.")
+
+st.subheader("Weight shapes")
+st.dataframe(shape_table(layers), width="stretch", hide_index=True)
+total = count_params(cfg)
+st.metric("Trainable parameters", f"{total:,}")
+st.caption(f"Keras stores the four gates side by side ({gate_legend()}), so W has 4·units columns. "
+           "An LSTM layer has 4·units·(input + units + 1) parameters: the window length does not change it.")

@@ -1,0 +1,79 @@
+"""Train: start and stop a real Keras LSTM, watch the loss live, then judge the forecast."""
+
+import streamlit as st
+
+from lstm_core.figures import loss_figure, prediction_figure
+from lstm_core.tables import evaluation_table
+from lstm_core.ui import state
+from lstm_core.ui.widgets import describe_model, needs
+
+st.title("Train: watch the model learn")
+ds, problem = state.current_dataset()
+if ds is None:
+    needs(problem, "Fix the data settings", "data")
+
+st.caption(f"Model: {describe_model(state.model_settings())}. Training data: {len(ds.X['train'])} windows; "
+           f"validation: {len(ds.X['val'])}.")
+start_col, stop_col, _ = st.columns([1, 1, 4])
+job = state.current_job()
+running = job is not None and not job.done
+if start_col.button("Train", type="primary", disabled=running, help="Train a fresh model with the current settings."):
+    job = state.start_training(ds)
+    running = True
+if stop_col.button("Stop", disabled=not running, help="Stop after the current batch and keep what it learned."):
+    job.stop()
+
+
+def draw_progress(progress, noise_floor) -> None:
+    """Draw the progress bar, queue position and loss chart of one progress snapshot."""
+    if progress.status == "queued":
+        st.info(f"The server is busy: your training is number {progress.queue_position} in the queue.")
+    total = max(progress.epochs * max(progress.batches_per_epoch, 1), 1)
+    done = progress.epoch * max(progress.batches_per_epoch, 1) + progress.batch
+    eta = f", about {progress.eta:.0f} s left" if progress.eta is not None and progress.status == "running" else ""
+    st.progress(min(done / total, 1.0), text=f"Epoch {min(progress.epoch + 1, progress.epochs)} of {progress.epochs}, "
+                f"batch {progress.batch} of {progress.batches_per_epoch}{eta} ({progress.status})")
+    st.plotly_chart(loss_figure(progress.train_loss, progress.val_loss, progress.batch_loss, noise_floor,
+                                progress.epochs), width="stretch", key=f"loss_{progress.status}")
+    st.caption("Both curves should fall towards the noise floor (dashed); validation rising while training "
+               "falls means the model memorises the training part.")
+
+
+@st.fragment(run_every=0.5 if running else None)
+def live_training() -> None:
+    """Redraw the live progress of this session's job; rerun the page when it ends."""
+    current = state.current_job()
+    if current is None:
+        return
+    progress = current.progress()
+    draw_progress(progress, ds.noise_floor)
+    if running and current.done:
+        st.rerun()
+
+
+if job is None:
+    st.info("Press **Train** to start. The loss chart fills in while the model trains; you may visit "
+            "other pages meanwhile.")
+else:
+    live_training()
+
+final = job.progress() if job is not None and job.done else None
+if final is not None and final.status == "failed":
+    st.error(f"Training diverged: {final.message} When the loss becomes NaN or infinite, the weights have "
+             "overflowed; a smaller learning rate (or a smaller batch) usually cures it.")
+
+run = state.collect_result()
+if run is not None and not running:
+    run_ds = state.trained_dataset(run)
+    predicted = run.result.predictions["test"]  # (samples, horizon)
+    st.subheader("How good is the forecast?")
+    start = run_ds.target_start["test"]
+    st.plotly_chart(prediction_figure(run_ds.time[start], run_ds.to_original(run_ds.y["test"][:, 0]),
+                                      run_ds.to_original(predicted[:, 0])), width="stretch", key="forecast")
+    st.caption("Grey: what happened. Blue: the forecast one step ahead, from the window before each point.")
+    st.dataframe(evaluation_table(run_ds, predicted).style.format("{:.5f}"), width="stretch")
+    st.caption("Scaled units. No forecaster beats the noise floor on average; an LSTM that does not beat "
+               "'last value' has not learned the wave.")
+    if run.result.status == "stopped":
+        st.caption(f"You stopped this run after {run.result.epochs_run} epoch(s); these are its weights then.")
+    st.page_link("pages/inside.py", label="Look inside this model →")

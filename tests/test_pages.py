@@ -1,0 +1,157 @@
+"""Every page in Streamlit's AppTest: defaults, every control at its bounds, and the learner's path."""
+
+import re
+from pathlib import Path
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.model import count_params
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+TIMEOUT = 60
+SMALL_SERIES = SeriesConfig(n_points=300)
+SMALL_MODEL = ModelConfig(seq_length=8, units=6, layers=2, dense_units=4, epochs=2, batch_size=32)
+
+
+def open_page(page: str | None = None, series: SeriesConfig | None = None, model: ModelConfig | None = None) -> AppTest:
+    """Return an AppTest of the app that has run once on page (Home when None)."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if series is not None:
+        at.session_state["series_settings"] = series.to_dict()
+    if model is not None:
+        at.session_state["model_settings"] = model.to_dict()
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def assert_clean(at: AppTest, where: str) -> None:
+    assert not at.exception, f"{where}: {[e.value for e in at.exception]}"
+
+
+def sidebar_text(at: AppTest) -> str:
+    """Return the text of every caption in the sidebar."""
+    return " ".join(e.value for e in at.sidebar if type(e).__name__ == "Caption")
+
+
+def sweep_sliders(at: AppTest) -> int:
+    """Set every slider on the page to its minimum and then its maximum; return how many were swept."""
+    keys = [s.key for s in at.slider if s.key]
+    for key in keys:
+        for end in ("min", "max"):
+            slider = at.slider(key=key)
+            slider.set_value(getattr(slider, end)).run()
+            assert_clean(at, f"slider {key} at {end}")
+    for select in [s.key for s in at.select_slider if s.key]:
+        for option in (at.select_slider(key=select).options[0], at.select_slider(key=select).options[-1]):
+            at.select_slider(key=select).set_value(type(at.select_slider(key=select).value)(option)).run()
+            assert_clean(at, f"select slider {select} at {option}")
+    return len(keys)
+
+
+def wait_for_training(at: AppTest, limit: float = 120) -> None:
+    """Rerun the page until this session's job is finished, as the page's own poll would."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        job = at.session_state["training_job"]["job"]
+        if job.done:
+            at.run()
+            return
+        time.sleep(0.5)
+        at.run()
+        assert_clean(at, "while training")
+    raise AssertionError("training did not finish in time")
+
+
+def test_home_explains_and_quick_start_goes_to_train():
+    at = open_page()
+    assert at.title[0].value == "LSTM Lens"
+    assert any("Quick start" in b.label for b in at.button)
+    at.button[0].click().run()
+    assert_clean(at, "quick start")
+    assert at.session_state["model_settings"]["units"] == 16
+    assert at.title[0].value.startswith("Train")
+
+
+@pytest.mark.parametrize("page", ["pages/data.py", "pages/model.py"])
+def test_page_controls_at_their_bounds(page):
+    at = open_page(page)
+    assert sweep_sliders(at) >= 4
+    assert len(at.get("plotly_chart")) >= 1
+
+
+def test_data_page_shows_shapes_and_the_window_table():
+    at = open_page("pages/data.py", series=SeriesConfig(n_points=500), model=ModelConfig(seq_length=10))
+    metrics = {m.label: m.value for m in at.metric}
+    # 500 points: training windows have their target before point 350
+    assert metrics["X_train (samples, timesteps, features)"] == "(340, 10, 1)"
+    assert at.dataframe[0].value.shape == (6, 10)  # x1..x4, …, x7..x10 and Y
+    at.slider(key="w_series_noise_std").set_value(0.5).run()
+    assert_clean(at, "noise change")
+    # AppTest runs a switched-to page without app.py, so the shared sidebar is checked from Home.
+    at.switch_page("app.py").run()
+    assert "noise σ 0.50" in sidebar_text(at), "the sidebar shows the setting just changed"
+
+
+def test_data_page_explains_settings_that_leave_no_window():
+    at = open_page("pages/data.py", series=SeriesConfig(n_points=100), model=ModelConfig(seq_length=100))
+    assert at.error and "too few" in at.error[0].value
+
+
+def test_model_page_parameter_count_follows_the_sliders():
+    at = open_page("pages/model.py")
+    at.slider(key="w_model_units").set_value(7).run()
+    at.slider(key="w_model_layers").set_value(3).run()
+    expected = count_params(ModelConfig(units=7, layers=3))
+    assert at.metric[0].value == f"{expected:,}"
+    table = at.dataframe[0].value
+    assert list(table["kernel W"]) == ["(1, 28)", "(7, 28)", "(7, 28)", "(7, 25)", "(25, 1)"]
+    assert "about" in at.info[0].value
+
+
+def test_pages_without_a_trained_model_say_what_to_do():
+    at = open_page("pages/inside.py")
+    assert "no trained model" in at.info[0].value
+    assert at.button[0].label == "Go to Train"
+
+
+def test_learner_path_data_model_train_inside():
+    at = open_page("pages/data.py", series=SMALL_SERIES)
+    assert at.metric[0].value == f"(160, {ModelConfig().seq_length}, 1)"  # targets before point 210
+    at.switch_page("pages/model.py").run()
+    for key, value in [("w_model_seq_length", 8), ("w_model_units", 6), ("w_model_dense_units", 4),
+                       ("w_model_epochs", 2)]:
+        at.slider(key=key).set_value(value).run()
+    assert at.metric[0].value == f"{count_params(SMALL_MODEL.__class__(**{**SMALL_MODEL.to_dict(), 'epochs': 2})):,}"
+
+    at.switch_page("pages/train.py").run()
+    assert_clean(at, "train page")
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert_clean(at, "after Train")
+    wait_for_training(at)
+    assert at.dataframe, "the evaluation table appears when training ends"
+    table = at.dataframe[0].value
+    assert {"LSTM (yours)", "last value", "noise floor"} <= set(table.index)
+
+    at.switch_page("pages/inside.py").run()
+    assert_clean(at, "inside page")
+    badge = next(m.value for m in at.markdown if "max |Δ|" in m.value)
+    difference = float(re.search(r"max \|Δ\| = ([0-9.e+-]+)", badge).group(1))
+    assert difference <= 1e-5
+    assert "Step 1 of 8" in " ".join(m.value for m in at.markdown)
+    for _ in range(3):
+        at.button(key="inside_forward").click().run()
+    assert "Step 4 of 8" in " ".join(m.value for m in at.markdown)
+    assert len(at.latex) == 6
+    sweep_sliders(at)
+    at.button(key="inside_back").click().run()
+    assert_clean(at, "step back")
+
+    at.switch_page("pages/data.py").run()
+    at.switch_page("pages/inside.py").run()
+    assert any("max |Δ|" in m.value for m in at.markdown), "the trained model survives a page switch"
