@@ -19,12 +19,20 @@ $(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(RUNTIME_STAMP) $@
 
+# The browser walk drives Debian's Chromium; Playwright's own browser download is not used.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
 setup: $(RUNTIME_STAMP)
 
 run: $(RUNTIME_STAMP)
 	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port 8501
 
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) | $(CHROMIUM)
 	$(PY) -m pytest
 
 bench: $(RUNTIME_STAMP)

@@ -1,9 +1,13 @@
 """LSTM Lens: the entry point. Page setup, navigation over pages/, the shared sidebar and Home."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from lstm_core.ui import state
 from lstm_core.ui.widgets import sidebar
+
+FAVICON = str(Path(__file__).parent / "lstm_core" / "ui" / "favicon.png")
 
 
 def home() -> None:
@@ -34,13 +38,13 @@ def home() -> None:
         st.switch_page("pages/train.py")
 
 
-st.set_page_config(page_title="LSTM Lens", page_icon="📈", layout="wide")
+st.set_page_config(page_title="LSTM Lens", page_icon=FAVICON, layout="wide")
 navigation = st.navigation([
-    st.Page(home, title="Home", icon="🏠", default=True),
-    st.Page("pages/data.py", title="Data", icon="🌊", url_path="data"),
-    st.Page("pages/model.py", title="Model", icon="🧱", url_path="model"),
-    st.Page("pages/train.py", title="Train", icon="🏋️", url_path="train"),
-    st.Page("pages/inside.py", title="Inside the LSTM", icon="🔬", url_path="inside"),
+    st.Page(home, title="Home", icon=":material/home:", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/waves:", url_path="data"),
+    st.Page("pages/model.py", title="Model", icon=":material/account_tree:", url_path="model"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+    st.Page("pages/inside.py", title="Inside the LSTM", icon=":material/biotech:", url_path="inside"),
 ])
 sidebar()
 navigation.run()

@@ -18,7 +18,7 @@ def unit_equations(weights: ModelWeights, trace: ModelTrace, layer: int, step: i
     """Return (name, LaTeX) for i, f, g, o, c and h of one unit at one step, with the real numbers."""
     terms = gate_terms(weights.lstm[layer], trace, layer, sample, step, unit)
     t, u = step + 1, unit
-    source = "x_t" if layer == 0 else rf"h^{{({layer})}}_t"
+    source = rf"x_{{{t}}}" if layer == 0 else rf"h^{{({layer})}}_{{{t}}}"
     lines = []
     for gate, (activation, name) in _GATE_LATEX.items():
         term = terms[gate]

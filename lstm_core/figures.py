@@ -84,7 +84,7 @@ def architecture_figure(cfg: ModelConfig, n_features: int = 1) -> go.Figure:
             color = "#cccccc" if name == "input" else GATE_COLORS["h"]
             fig.add_shape(type="rect", x0=x_of[name] - 0.6, x1=x_of[name] + 0.6, y0=y - 0.35, y1=y + 0.35,
                           fillcolor=color, line=dict(color="#333333"))
-            fig.add_annotation(x=x_of[name], y=y, text=label, showarrow=False)
+            fig.add_annotation(x=x_of[name], y=y, text=label, showarrow=False, font=dict(color="#111111", size=13))
             if k > 0:
                 is_last_layer = k == len(columns) - 1
                 # Every step of the column before feeds this layer: whole sequences flow between layers.
@@ -126,8 +126,10 @@ def loss_figure(train_loss: Sequence[float], val_loss: Sequence[float], batch_lo
     fig.add_scatter(x=epochs_done[: len(val_loss)], y=list(val_loss), mode="lines+markers", name="validation loss",
                     line=dict(color=GATE_COLORS["f"]))
     if noise_floor is not None and noise_floor > 0:
-        fig.add_hline(y=noise_floor, line=dict(color="#333333", dash="dash"),
-                      annotation_text="noise floor", annotation_position="bottom right")
+        # A trace rather than add_hline: hline annotations land in the wrong place on a log axis.
+        right = max(epochs or 0, len(train_loss), 1)
+        fig.add_scatter(x=[0, right], y=[noise_floor, noise_floor], mode="lines", name="noise floor (best possible)",
+                        line=dict(color="#333333", dash="dash"), hoverinfo="skip")
     fig.update_yaxes(type="log")
     if epochs:
         fig.update_xaxes(range=[0, epochs + 0.2])
@@ -164,7 +166,7 @@ def gate_heatmaps(trace, step: int, unit: int | None = None) -> go.Figure:
         if unit is not None:
             fig.add_hline(y=unit, line=dict(color="black", width=1, dash="dot"), row=row + 1, col=col + 1)
         fig.layout.annotations[k].font.color = GATE_COLORS[name]
-    fig.update_xaxes(title_text="time step")
+    fig.update_xaxes(title_text="time step", row=2)
     fig.update_yaxes(title_text="unit", col=1)
     return fig.update_layout(title="Gates and states of every unit at every step (black line: this step)",
                              template="plotly_white", height=560, margin=dict(l=50, r=40, t=80, b=40))

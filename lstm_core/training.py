@@ -10,6 +10,7 @@ worker that streams events through a Manager queue, then ends "done", "stopped" 
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import math
 import multiprocessing
 import os
@@ -28,7 +29,7 @@ import numpy as np
 
 from lstm_core.config import ModelConfig
 from lstm_core.data import SPLITS, Dataset
-from lstm_core.model import ModelWeights
+from lstm_core.model import ModelWeights, build_model, extract_weights
 
 EVENT_INTERVAL = 0.1  # seconds between batch events: ~10 a second is plenty for a live chart
 MAX_BATCH_POINTS = 300  # longer runs keep every 2nd, 4th, ... point so the chart stays light
@@ -36,7 +37,7 @@ MAX_BATCH_POINTS = 300  # longer runs keep every 2nd, 4th, ... point so the char
 
 @dataclass
 class TrainingData:
-    """Windows of the three splits as float32 arrays: X (samples, seq_length, features), y (samples, horizon)."""
+    """The windows of the three splits as float32: X (samples, seq_length, features), y (samples, horizon)."""
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -77,7 +78,7 @@ class TrainingData:
 class Progress:
     """A snapshot of a job: status, position in the epochs and batches, losses so far, time."""
 
-    status: str  # "queued", "running", "done", "stopped" or "failed"
+    status: str  # "queued" (waiting for a slot), "running" (a worker has it), "done", "stopped", "failed"
     epoch: int  # epochs completed
     epochs: int
     batch: int  # batches completed in the current epoch
@@ -118,6 +119,8 @@ def _load_keras() -> int:
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     import keras  # noqa: F401
 
+    # Every job builds fresh tf.functions; TensorFlow would warn about "retracing" each time.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     return os.getpid()
 
 
@@ -190,7 +193,7 @@ class _Reporter:
         if self.failure:
             return self.failure
         if not self.stopped:
-            return f"Trained {done} epochs."
+            return f"Trained {done} epoch{'s' * (done != 1)}."
         partial = f" and {self.batch} of {self.steps} batches of epoch {done + 1}" \
             if 0 < self.batch < self.steps else ""
         return (f"Stopped after {done} of {self.cfg.epochs} epochs{partial}; the result holds the "
@@ -215,8 +218,6 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
     _load_keras()
     import keras
 
-    from lstm_core.model import build_model, extract_weights
-
     if reporter.stop_requested():
         return TrainingResult("stopped", "Stopped before training began.")
     keras.backend.clear_session()  # safe here: this worker process runs one job at a time
@@ -235,15 +236,26 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
             if reporter.epoch_end(epoch, float(logs["loss"]), float(logs.get("val_loss", "nan"))):
                 self.model.stop_training = True
 
+    class WholeEpochs(list):
+        # Keras asks `epoch in validation_freq` before each validation pass: say no after a NaN or
+        # a stop mid-epoch, so the stop does not wait for a pass whose epoch is not recorded.
+        def __contains__(self, epoch):
+            return not reporter.failure and reporter.batch == reporter.steps
+
     model.fit(data.X_train, data.y_train, validation_data=(data.X_val, data.y_val),
-              epochs=cfg.epochs, batch_size=cfg.batch_size, shuffle=True, verbose=0,
-              callbacks=[Callback()])
+              validation_freq=WholeEpochs(), epochs=cfg.epochs, batch_size=cfg.batch_size,
+              shuffle=True, verbose=0, callbacks=[Callback()])
     status = "failed" if reporter.failure else "stopped" if reporter.stopped else "done"
     result = TrainingResult(status, reporter.summary(), reporter.history,
                             epochs_run=len(reporter.history["loss"]))
     if status != "failed":
         result.weights = extract_weights(model)
-        result.predictions = {s: model.predict(getattr(data, f"X_{s}"), verbose=0) for s in SPLITS}
+        # All splits in one batch: one trace and one step, so a stop is reported within a second
+        # (model.predict in batches of 32 took ~1 s for the largest models). At most ~2000 windows.
+        windows = [getattr(data, f"X_{split}") for split in SPLITS]
+        predicted = np.asarray(model.predict_on_batch(np.concatenate(windows)))
+        ends = np.cumsum([len(x) for x in windows])
+        result.predictions = dict(zip(SPLITS, np.split(predicted, ends[:-1])))  # (samples, horizon)
         with tempfile.TemporaryDirectory() as folder:  # private folder: concurrent jobs never collide
             path = Path(folder) / "model.keras"
             model.save(path)
@@ -268,10 +280,8 @@ class TrainingJob:
         self._result: TrainingResult | None = None
         self._status, self._message = "queued", "Waiting for a free training slot."
         self._epoch = self._batch = self._n_points = 0
-        self._stride = 1
-        self._train_loss: list[float] = []
-        self._val_loss: list[float] = []
-        self._epoch_seconds: list[float] = []
+        self._stride = 1  # keep every _stride-th batch point (see MAX_BATCH_POINTS)
+        self._train_loss, self._val_loss, self._epoch_seconds = [], [], []  # one per completed epoch
         self._batch_loss: list[tuple[float, float]] = []
         self._started: float | None = None  # wall clock, sent by the worker
         self._finished: float | None = None
@@ -290,7 +300,7 @@ class TrainingJob:
                 list(self._epoch_seconds))
 
     def stop(self) -> None:
-        """End the job: a queued one is cancelled at once, a running one after its current batch."""
+        """End the job: a queued one at once, a running one at a batch end within ~0.1 s, with its weights."""
         if self._pool._withdraw(self):
             with self._lock:
                 self._finish(TrainingResult("stopped", "Stopped while waiting in the queue."))
@@ -390,9 +400,10 @@ class TrainingJob:
 class _RefillingExecutor(ProcessPoolExecutor):
     """A ProcessPoolExecutor that refills every worker slot as soon as a worker exits."""
 
-    # CPython before 3.13 can skip replacing a worker that exits at max_tasks_per_child
-    # (gh-115634), leaving fewer workers than the pool's cap counts on. Refilling at once also
-    # keeps replacements warm: each new worker imports TensorFlow in its initializer.
+    # The stock executor replaces a worker that exits at max_tasks_per_child only when no idle
+    # token is left, and its token count can be stale (CPython gh-115634: with a backlog, Python
+    # 3.11 hangs for good). Refilling at once keeps every slot alive and warm: a new worker
+    # imports TensorFlow in its initializer before a job reaches it.
     def _adjust_process_count(self):
         if self._shutdown_thread or self._broken:
             return
@@ -421,10 +432,10 @@ class TrainingPool:
     def submit(self, data: TrainingData, cfg: ModelConfig) -> TrainingJob:
         """Return a new TrainingJob for (data, cfg), queued behind the jobs already waiting."""
         data.check(cfg)
-        job = TrainingJob(data, cfg, self)
         with self._lock:
             if self._closed:
                 raise RuntimeError("this TrainingPool is shut down")
+            job = TrainingJob(data, cfg, self)
             self._waiting.append(job)
             self._dispatch()
         return job
@@ -434,19 +445,21 @@ class TrainingPool:
         return not concurrent.futures.wait(self._warmup, timeout).not_done
 
     def shutdown(self, timeout: float = 10.0) -> None:
-        """Stop every job (cancel the queued, stop the running), then end the workers and the manager."""
+        """Cancel the queued jobs, stop the running ones, then end the workers and the manager."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-            waiting, running = list(self._waiting), list(self._running)
-        for job in waiting + running:
+            jobs = list(self._waiting) + list(self._running)
+        for job in jobs:
             job.stop()
+        workers = list((self._executor._processes or {}).values())  # kept to end a stuck worker
         self._executor.shutdown(wait=False, cancel_futures=True)
-        concurrent.futures.wait([job._future for job in running if job._future], timeout)
-        for process in list((self._executor._processes or {}).values()):
-            process.terminate()  # only a worker stuck past the timeout is still alive here
-        self._executor.shutdown(wait=True)
+        if concurrent.futures.wait([job._future for job in jobs if job._future], timeout).not_done:
+            for worker in workers:
+                worker.terminate()  # a job that did not stop within the timeout
+        for worker in workers:
+            worker.join(timeout)
         self._manager.shutdown()
 
     def _new_executor(self) -> ProcessPoolExecutor:

@@ -44,7 +44,7 @@ st.caption("Between LSTM layers the whole sequence h1…hT flows on; the last la
            "hidden state (thick arrow) to the head. Each grey arrow down is the state carried to the next step.")
 
 st.subheader("Weight shapes")
-st.dataframe(shape_table(layers), width="stretch", hide_index=True)
+st.table(shape_table(layers).set_index("layer"))
 total = count_params(cfg)
 st.metric("Trainable parameters", f"{total:,}")
 st.caption(f"Keras stores the four gates side by side ({gate_legend()}), so W has 4·units columns. "

@@ -5,7 +5,7 @@ import streamlit as st
 from lstm_core.figures import loss_figure, prediction_figure
 from lstm_core.tables import evaluation_table
 from lstm_core.ui import state
-from lstm_core.ui.widgets import describe_model, needs
+from lstm_core.ui.widgets import describe_model, needs, progress_fraction, progress_label
 
 st.title("Train: watch the model learn")
 ds, problem = state.current_dataset()
@@ -28,11 +28,7 @@ def draw_progress(progress, noise_floor) -> None:
     """Draw the progress bar, queue position and loss chart of one progress snapshot."""
     if progress.status == "queued":
         st.info(f"The server is busy: your training is number {progress.queue_position} in the queue.")
-    total = max(progress.epochs * max(progress.batches_per_epoch, 1), 1)
-    done = progress.epoch * max(progress.batches_per_epoch, 1) + progress.batch
-    eta = f", about {progress.eta:.0f} s left" if progress.eta is not None and progress.status == "running" else ""
-    st.progress(min(done / total, 1.0), text=f"Epoch {min(progress.epoch + 1, progress.epochs)} of {progress.epochs}, "
-                f"batch {progress.batch} of {progress.batches_per_epoch}{eta} ({progress.status})")
+    st.progress(progress_fraction(progress), text=progress_label(progress))
     st.plotly_chart(loss_figure(progress.train_loss, progress.val_loss, progress.batch_loss, noise_floor,
                                 progress.epochs), width="stretch", key=f"loss_{progress.status}")
     st.caption("Both curves should fall towards the noise floor (dashed); validation rising while training "
@@ -59,8 +55,10 @@ else:
 
 final = job.progress() if job is not None and job.done else None
 if final is not None and final.status == "failed":
-    st.error(f"Training diverged: {final.message} When the loss becomes NaN or infinite, the weights have "
-             "overflowed; a smaller learning rate (or a smaller batch) usually cures it.")
+    st.error(f"Training failed. {final.message}")
+    if "NaN" in final.message or "infinite" in final.message:
+        st.caption("A NaN or infinite loss means the weights overflowed: each step pushed them further "
+                   "out. A smaller learning rate (or a larger batch) usually cures it.")
 
 run = state.collect_result()
 if run is not None and not running:

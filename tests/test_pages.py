@@ -109,7 +109,7 @@ def test_model_page_parameter_count_follows_the_sliders():
     at.slider(key="w_model_layers").set_value(3).run()
     expected = count_params(ModelConfig(units=7, layers=3))
     assert at.metric[0].value == f"{expected:,}"
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert list(table["kernel W"]) == ["(1, 28)", "(7, 28)", "(7, 28)", "(7, 25)", "(25, 1)"]
     assert "about" in at.info[0].value
 

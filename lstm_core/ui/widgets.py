@@ -95,6 +95,25 @@ def training_status() -> str:
     return {"done": "finished", "stopped": "stopped by you", "failed": "failed"}.get(progress.status, progress.status)
 
 
+def progress_fraction(progress) -> float:
+    """Return how much of the training is done, from 0 to 1."""
+    batches = max(progress.batches_per_epoch, 1)
+    if progress.status == "done":
+        return 1.0
+    return min((progress.epoch * batches + progress.batch) / max(progress.epochs * batches, 1), 1.0)
+
+
+def progress_label(progress) -> str:
+    """Return the progress bar's text: epoch, batch and time left while running, the outcome after."""
+    if progress.status == "queued":
+        return f"Waiting in the queue (position {progress.queue_position}) (queued)"
+    if progress.status == "running":
+        eta = f", about {progress.eta:.0f} s left" if progress.eta is not None else ""
+        return (f"Epoch {min(progress.epoch + 1, progress.epochs)} of {progress.epochs}, batch {progress.batch} "
+                f"of {progress.batches_per_epoch}{eta} (running)")
+    return f"{progress.epoch} of {progress.epochs} epochs in {progress.elapsed:.1f} s ({progress.status})"
+
+
 def needs(what: str, action: str, page: str) -> None:
     """Show what is missing and a button to the page that provides it, then stop the page."""
     st.info(what)

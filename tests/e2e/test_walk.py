@@ -1,0 +1,152 @@
+"""A learner's walk through the running app in a real Chromium: Home, Data, Model, Train, Inside."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.e2e
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+TIMEOUT_MS = 60_000
+
+
+def settle(page: Page) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+
+
+def check_page(page: Page, name: str) -> None:
+    """Assert no exception box and no console error, then save a screenshot of the whole page."""
+    settle(page)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    assert page.console_errors == [], f"{name}: browser console errors {page.console_errors}"
+    # Streamlit scrolls inside its own container, so grow the window to the page's height first.
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": max(1000, min(int(height) + 100, 8000))})
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def go_to(page: Page, label: str, title: str) -> None:
+    """Click a page in the sidebar navigation and wait for its title."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=label, exact=True).click()
+    expect(page.locator("h1").first).to_contain_text(title, timeout=TIMEOUT_MS)
+    settle(page)
+
+
+def slider_input(page: Page, label: str):
+    """Return the keyboard-operable range input of the slider with this label."""
+    return page.locator(f'[data-testid="stSlider"] input[type="range"][aria-label="{label}"]')
+
+
+def move_slider(page: Page, label: str, key: str, presses: int) -> None:
+    """Press an arrow key on a slider as a keyboard user would, and wait for the rerun it causes."""
+    thumb = slider_input(page, label)
+    before = thumb.input_value()
+    thumb.focus()
+    for _ in range(presses):
+        thumb.press(key)
+    expect(thumb).not_to_have_value(before, timeout=TIMEOUT_MS)
+    settle(page)
+
+
+# Plotly sends arrays base64-packed; the drawn figure's _fullData holds them decoded.
+Y_VALUES_JS = "el => (el._fullData || []).map(trace => Array.from(trace.y || []))"
+
+
+def chart_data(page: Page, index: int = 0) -> list:
+    """Return, per trace of the index-th Plotly chart on the page, its y values as drawn."""
+    return page.locator(".js-plotly-plot").nth(index).evaluate(Y_VALUES_JS)
+
+
+def chart_shapes(page: Page, index: int) -> list:
+    """Return the layout shapes (lines, rectangles) of the index-th Plotly chart."""
+    return page.locator(".js-plotly-plot").nth(index).evaluate(
+        "el => (el.layout.shapes || []).map(s => [s.x0, s.x1, s.y0, s.y1])")
+
+
+def loss_points(page: Page) -> int:
+    """Return how many points the loss chart holds across its traces."""
+    chart = page.locator(".js-plotly-plot").first
+    if chart.count() == 0:
+        return 0
+    return chart.evaluate("el => (el._fullData || []).reduce((n, trace) => n + (trace.x ? trace.x.length : 0), 0)")
+
+
+def progress_text(page: Page) -> str:
+    """Return the text of the training progress bar."""
+    return page.locator('[data-testid="stProgress"]').first.inner_text()
+
+
+def test_a_learner_walks_through_every_page(page: Page, app_url: str):
+    page.goto(app_url)
+    expect(page.locator("h1").first).to_have_text("LSTM Lens", timeout=TIMEOUT_MS)
+    check_page(page, "1-home")
+
+    go_to(page, "Data", "Data")
+    series_before = chart_data(page, 0)
+    move_slider(page, "Noise (std)", "ArrowRight", 20)
+    assert series_before and len(series_before[0]) > 100
+    page.wait_for_function(
+        f"before => JSON.stringify(({Y_VALUES_JS})(document.querySelector('.js-plotly-plot'))[0]) !== before",
+        arg=json.dumps(series_before[0]), timeout=TIMEOUT_MS)
+    assert chart_data(page, 0)[0] != series_before[0], "the series chart changes with the noise"
+    check_page(page, "2-data")
+
+    go_to(page, "Model", "Model")
+    parameters = page.locator('[data-testid="stMetricValue"]').first
+    table = page.locator('[data-testid="stTable"]').first
+    count_before, table_before = parameters.inner_text(), table.inner_text()
+    move_slider(page, "Units", "ArrowLeft", 30)  # 50 -> 20 units
+    expect(parameters).not_to_have_text(count_before, timeout=TIMEOUT_MS)
+    count_after_units = parameters.inner_text()
+    move_slider(page, "Layers", "ArrowLeft", 1)  # 2 -> 1 layer
+    expect(parameters).not_to_have_text(count_after_units, timeout=TIMEOUT_MS)
+    assert table.inner_text() != table_before
+    assert "lstm_2" not in table.inner_text(), "one layer left in the shape table"
+    check_page(page, "3-model")
+
+    go_to(page, "Train", "Train")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length > 0", timeout=TIMEOUT_MS)
+    seen = set()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and "(done)" not in progress_text(page):
+        seen.add(loss_points(page))
+        page.wait_for_timeout(200)  # sampling the live chart, not waiting for a state
+    assert "(done)" in progress_text(page), progress_text(page)
+    assert len({n for n in seen if n > 0}) >= 2, f"the loss chart grew while training: {sorted(seen)}"
+    expect(page.get_by_text("How good is the forecast?")).to_be_visible(timeout=TIMEOUT_MS)
+    check_page(page, "4-train")
+
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.locator('[data-testid="stProgress"]').first).to_contain_text("(running)", timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="Stop").click()
+    stopped_at = time.monotonic()
+    expect(page.locator('[data-testid="stProgress"]').first).to_contain_text("(stopped)", timeout=2_000)
+    assert time.monotonic() - stopped_at <= 2.0
+    settle(page)
+
+    go_to(page, "Inside the LSTM", "Inside")
+    indicator = page.get_by_text("Step 1 of", exact=False)
+    expect(indicator).to_be_visible()
+    heatmap_index = 1  # the window chart comes first, then the heatmaps
+    marker_before = chart_shapes(page, heatmap_index)
+    for expected in (2, 3, 4):
+        page.get_by_role("button", name="Step ▶").click()
+        expect(page.get_by_text(f"Step {expected} of", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
+        settle(page)
+    assert chart_shapes(page, heatmap_index) != marker_before, "the heatmap marker moved with the step"
+    expect(page.get_by_text("Replay matches Keras", exact=False)).to_be_visible()
+    check_page(page, "5-inside")
+
+    go_to(page, "Data", "Data")
+    go_to(page, "Inside the LSTM", "Inside")
+    expect(page.get_by_text("Replay matches Keras", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
+    check_page(page, "6-inside-after-return")
