@@ -10,12 +10,9 @@ worker that streams events through a Manager queue, then ends "done", "stopped" 
 from __future__ import annotations
 
 import concurrent.futures
-import logging
-import math
 import multiprocessing
 import os
 import queue
-import tempfile
 import threading
 import time
 import uuid
@@ -23,55 +20,14 @@ import weakref
 from collections import deque
 from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-
-import numpy as np
 
 from lstm_core.config import ModelConfig
-from lstm_core.data import SPLITS, Dataset
-from lstm_core.model import ModelWeights, build_model, extract_weights
+from lstm_core.worker import TrainingData, TrainingResult, load_keras, train_job
 
-EVENT_INTERVAL = 0.1  # seconds between batch events: ~10 a second is plenty for a live chart
+__all__ = ["Progress", "TrainingData", "TrainingJob", "TrainingPool", "TrainingResult", "get_pool", "start",
+           "train_job"]
+
 MAX_BATCH_POINTS = 300  # longer runs keep every 2nd, 4th, ... point so the chart stays light
-
-
-@dataclass
-class TrainingData:
-    """The windows of the three splits as float32: X (samples, seq_length, features), y (samples, horizon)."""
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_val: np.ndarray
-    y_val: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-
-    def __post_init__(self) -> None:
-        for name in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test"):
-            setattr(self, name, np.ascontiguousarray(getattr(self, name), dtype=np.float32))
-
-    @classmethod
-    def from_dataset(cls, ds: Dataset) -> "TrainingData":
-        """Return the TrainingData of a Dataset's train/val/test windows."""
-        return cls(ds.X["train"], ds.y["train"], ds.X["val"], ds.y["val"], ds.X["test"], ds.y["test"])
-
-    @property
-    def n_features(self) -> int:
-        """Return the number of input features per timestep."""
-        return self.X_train.shape[2]
-
-    def batches_per_epoch(self, batch_size: int) -> int:
-        """Return how many batches one epoch of X_train takes."""
-        return math.ceil(self.X_train.shape[0] / batch_size)
-
-    def check(self, cfg: ModelConfig) -> None:
-        """Raise ValueError, naming the array and both shapes, if the arrays do not fit cfg."""
-        for split in SPLITS:
-            X, y = getattr(self, f"X_{split}"), getattr(self, f"y_{split}")
-            want_x, want_y = (len(X), cfg.seq_length, self.n_features), (len(X), cfg.horizon)
-            if X.ndim != 3 or X.shape != want_x or y.shape != want_y or len(X) == 0:
-                raise ValueError(f"{split} windows X {X.shape}, y {y.shape} do not fit the model: "
-                                 f"expected X {want_x} and y {want_y} with at least one sample")
 
 
 @dataclass
@@ -93,177 +49,7 @@ class Progress:
     epoch_seconds: list[float] = field(default_factory=list)  # wall time of each completed epoch
 
 
-@dataclass
-class TrainingResult:
-    """A finished job: history, NumPy weights, predictions per split and the model as .keras bytes.
 
-    When the job failed, or was stopped before it trained, weights is None, predictions is empty
-    and keras_bytes is b"": a model that went NaN holds nothing worth keeping.
-    """
-
-    status: str  # "done", "stopped" or "failed"
-    message: str = ""
-    history: dict[str, list[float]] = field(default_factory=lambda: {"loss": [], "val_loss": []})
-    weights: ModelWeights | None = None
-    predictions: dict[str, np.ndarray] = field(default_factory=dict)  # split -> (samples, horizon)
-    keras_bytes: bytes = b""
-    epochs_run: int = 0
-
-
-# ----------------------------------------------------------------------------- worker side
-
-
-def _load_keras() -> int:
-    """Import Keras (and TensorFlow) quietly in this process; return the process id."""
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    import keras  # noqa: F401
-
-    # Every job builds fresh tf.functions; TensorFlow would warn about "retracing" each time.
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    return os.getpid()
-
-
-class _Reporter:
-    """Worker-side bookkeeping of one fit: throttled events, the stop flag and the NaN check."""
-
-    def __init__(self, events, stop, data: TrainingData, cfg: ModelConfig) -> None:
-        self.events, self.stop, self.data, self.cfg = events, stop, data, cfg
-        self.steps = data.batches_per_epoch(cfg.batch_size)
-        self.history: dict[str, list[float]] = {"loss": [], "val_loss": []}
-        self.failure, self.stopped = "", False
-        self.epoch = self.batch = 0
-        self._last_event = self._epoch_start = 0.0
-
-    def send(self, *event) -> None:
-        if self.events is None:
-            return
-        try:
-            self.events.put(event)
-        except (OSError, EOFError):  # the pool's manager is gone: nobody is listening any more
-            self.stopped = True
-
-    def stop_requested(self) -> bool:
-        try:
-            return self.stop is not None and self.stop.is_set()
-        except (OSError, EOFError):
-            return True
-
-    def epoch_begin(self, epoch: int) -> None:
-        self.epoch, self.batch, self._epoch_start = epoch, 0, time.perf_counter()
-
-    def batch_end(self, batch: int, loss: float) -> bool:
-        """Return True when training must end after this batch (NaN/inf loss or a stop request)."""
-        self.batch = batch + 1
-        if not math.isfinite(loss):
-            self.failure = self._bad_loss_message("loss", loss)
-            return True
-        now = time.monotonic()
-        # Each event and each stop check is a round trip to the manager: do both ~10 times a second.
-        if now - self._last_event >= EVENT_INTERVAL:
-            self._last_event = now
-            self.send("batch", self.epoch, self.batch, loss)
-            self.stopped = self.stopped or self.stop_requested()
-        return self.stopped
-
-    def epoch_end(self, epoch: int, loss: float, val_loss: float) -> bool:
-        """Record a completed epoch; return True when training must end now."""
-        if self.failure or self.batch < self.steps:
-            return True  # a NaN or a stop mid-epoch: Keras still calls us, but the epoch is not whole
-        if not math.isfinite(val_loss):
-            self.failure = self._bad_loss_message("validation loss", val_loss)
-            return True
-        self.history["loss"].append(loss)
-        self.history["val_loss"].append(val_loss)
-        self.send("epoch", epoch + 1, loss, val_loss, time.perf_counter() - self._epoch_start)
-        self.stopped = self.stopped or self.stop_requested()
-        return self.stopped
-
-    def _bad_loss_message(self, what: str, value: float) -> str:
-        where = f"The {what} became {'NaN' if math.isnan(value) else 'infinite'} at epoch " \
-                f"{self.epoch + 1}, batch {self.batch}"
-        arrays = (self.data.X_train, self.data.y_train, self.data.X_val, self.data.y_val)
-        if not all(np.isfinite(a).all() for a in arrays):
-            return f"{where}: the training data holds NaN or infinite values. Check the series."
-        return (f"{where}: the learning rate is probably too high for this model. "
-                f"Try a smaller learning rate.")
-
-    def summary(self) -> str:
-        done = len(self.history["loss"])
-        if self.failure:
-            return self.failure
-        if not self.stopped:
-            return f"Trained {done} epoch{'s' * (done != 1)}."
-        partial = f" and {self.batch} of {self.steps} batches of epoch {done + 1}" \
-            if 0 < self.batch < self.steps else ""
-        return (f"Stopped after {done} of {self.cfg.epochs} epochs{partial}; the result holds the "
-                f"weights trained so far.")
-
-
-def train_job(data: TrainingData, cfg: ModelConfig, events=None, stop=None) -> TrainingResult:
-    """Return the TrainingResult of fitting build_model(cfg) on data (runs inside a worker process).
-
-    ``events`` (anything with ``.put``) receives progress tuples; ``stop`` (anything with
-    ``.is_set``) ends training after the current batch. Never raises: errors become "failed".
-    """
-    reporter = _Reporter(events, stop, data, cfg)
-    try:
-        return _fit(data, cfg, reporter)
-    except Exception as exc:  # a job must come back with a reason, never take the worker down
-        return TrainingResult("failed", f"Training failed: {type(exc).__name__}: {exc}",
-                              reporter.history, epochs_run=len(reporter.history["loss"]))
-
-
-def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingResult:
-    _load_keras()
-    import keras
-
-    if reporter.stop_requested():
-        return TrainingResult("stopped", "Stopped before training began.")
-    keras.backend.clear_session()  # safe here: this worker process runs one job at a time
-    reporter.send("started", time.time())
-    model = build_model(cfg, data.n_features)
-
-    class Callback(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            reporter.epoch_begin(epoch)
-
-        def on_train_batch_end(self, batch, logs=None):
-            if reporter.batch_end(batch, float(logs["loss"])):
-                self.model.stop_training = True
-
-        def on_epoch_end(self, epoch, logs=None):
-            if reporter.epoch_end(epoch, float(logs["loss"]), float(logs.get("val_loss", "nan"))):
-                self.model.stop_training = True
-
-    class WholeEpochs(list):
-        # Keras asks `epoch in validation_freq` before each validation pass: say no after a NaN or
-        # a stop mid-epoch, so the stop does not wait for a pass whose epoch is not recorded.
-        def __contains__(self, epoch):
-            return not reporter.failure and reporter.batch == reporter.steps
-
-    model.fit(data.X_train, data.y_train, validation_data=(data.X_val, data.y_val),
-              validation_freq=WholeEpochs(), epochs=cfg.epochs, batch_size=cfg.batch_size,
-              shuffle=True, verbose=0, callbacks=[Callback()])
-    status = "failed" if reporter.failure else "stopped" if reporter.stopped else "done"
-    result = TrainingResult(status, reporter.summary(), reporter.history,
-                            epochs_run=len(reporter.history["loss"]))
-    if status != "failed":
-        result.weights = extract_weights(model)
-        # All splits in one batch: one trace and one step, so a stop is reported within a second
-        # (model.predict in batches of 32 took ~1 s for the largest models). At most ~2000 windows.
-        windows = [getattr(data, f"X_{split}") for split in SPLITS]
-        predicted = np.asarray(model.predict_on_batch(np.concatenate(windows)))
-        ends = np.cumsum([len(x) for x in windows])
-        result.predictions = dict(zip(SPLITS, np.split(predicted, ends[:-1])))  # (samples, horizon)
-        with tempfile.TemporaryDirectory() as folder:  # private folder: concurrent jobs never collide
-            path = Path(folder) / "model.keras"
-            model.save(path)
-            result.keras_bytes = path.read_bytes()
-    return result
-
-
-# ----------------------------------------------------------------------------- parent side
 
 
 class TrainingJob:
@@ -426,7 +212,7 @@ class TrainingPool:
         self._closed = False
         self._executor = self._new_executor()
         # Warm-up tasks spawn every worker now; each counts as one of its max_tasks_per_child.
-        self._warmup = [self._executor.submit(_load_keras) for _ in range(self.max_workers)] if warm else []
+        self._warmup = [self._executor.submit(load_keras) for _ in range(self.max_workers)] if warm else []
         _LIVE_POOLS.add(self)
 
     def submit(self, data: TrainingData, cfg: ModelConfig) -> TrainingJob:
@@ -463,7 +249,7 @@ class TrainingPool:
         self._manager.shutdown()
 
     def _new_executor(self) -> ProcessPoolExecutor:
-        return _RefillingExecutor(self.max_workers, mp_context=self._context, initializer=_load_keras,
+        return _RefillingExecutor(self.max_workers, mp_context=self._context, initializer=load_keras,
                                   max_tasks_per_child=self.max_tasks_per_child)
 
     def _dispatch(self) -> None:

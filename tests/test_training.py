@@ -16,7 +16,8 @@ import pytest
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data import build_dataset
 from lstm_core.model import weight_shapes
-from lstm_core.training import TrainingData, TrainingPool, _Reporter, start, train_job
+from lstm_core.training import TrainingData, TrainingPool, start, train_job
+from lstm_core.worker import _Reporter
 
 SEQ = 8
 DATA = TrainingData.from_dataset(build_dataset(SeriesConfig(n_points=300), SEQ, 1))

@@ -114,7 +114,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
 
     go_to(page, "Train", "Train")
     page.get_by_role("button", name="Train", exact=True).click()
-    page.wait_for_function(f"() => document.querySelectorAll('.js-plotly-plot').length > 0", timeout=TIMEOUT_MS)
+    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length > 0", timeout=TIMEOUT_MS)
     seen = set()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and "(done)" not in progress_text(page):

@@ -1,0 +1,354 @@
+"""Every figure of lstm_core.figures, built from a real small dataset and a replayed random model."""
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from plotly.colors import get_colorscale
+
+from lstm_core import figures
+from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.data import build_dataset
+from lstm_core.figures import GATE_COLORS, WINDOW_X_COLOR, WINDOW_Y_COLOR
+from lstm_core.model import DenseWeights, LSTMWeights, ModelWeights, weight_shapes
+from lstm_core.replay import trace_model
+
+SERIES = SeriesConfig(n_points=300)
+SEQ_LENGTH = 10
+STATES = ("i", "f", "g", "o", "c", "h")
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return build_dataset(SERIES, seq_length=SEQ_LENGTH)
+
+
+def random_weights(cfg: ModelConfig, seed: int = 0) -> ModelWeights:
+    """Return ModelWeights of cfg's shapes filled with a trained-looking spread of random values."""
+    rng = np.random.default_rng(seed)
+
+    def draw(shape):
+        return rng.normal(0.0, 2.0 / np.sqrt(shape[0]) if len(shape) == 2 else 0.3, shape)
+
+    layers = weight_shapes(cfg)
+    lstm = [LSTMWeights(*(draw(s.shapes[k]) for k in ("kernel", "recurrent_kernel", "bias")))
+            for s in layers if s.kind == "LSTM"]
+    dense = [DenseWeights(draw(s.shapes["kernel"]), draw(s.shapes["bias"])) for s in layers if s.kind == "Dense"]
+    return ModelWeights(lstm, dense)
+
+
+@pytest.fixture(scope="module")
+def trace(ds):
+    cfg = ModelConfig(seq_length=SEQ_LENGTH, units=5, layers=2, dense_units=3)
+    return trace_model(random_weights(cfg), ds.X["test"][:2])
+
+
+def assert_titled(fig: go.Figure) -> None:
+    """Assert the figure has a title and every visible axis has a title."""
+    assert fig.layout.title.text, "the figure has no title"
+    axes = [name for name in fig.layout if name.startswith(("xaxis", "yaxis"))]
+    assert axes, "the figure has no axes"
+    for name in axes:
+        axis = fig.layout[name]
+        if axis.visible is False:
+            continue
+        assert axis.title.text, f"{name} is visible but has no title"
+
+
+def traces_named(fig: go.Figure, prefix: str) -> list:
+    return [t for t in fig.data if t.name and t.name.startswith(prefix)]
+
+
+def one_trace(fig: go.Figure, prefix: str):
+    found = traces_named(fig, prefix)
+    assert len(found) == 1, f"expected one trace named {prefix!r}, found {[t.name for t in fig.data]}"
+    return found[0]
+
+
+def points_in_color(fig: go.Figure, color: str) -> list[tuple[float, float]]:
+    """Return every (x, y) point drawn with markers of this colour."""
+    points = []
+    for t in fig.data:
+        if t.marker is not None and t.marker.color == color and "markers" in (t.mode or ""):
+            points += list(zip(t.x, t.y))
+    return points
+
+
+# Colours
+
+
+def test_gate_colors_are_six_distinct_colors_one_per_gate_and_state():
+    assert set(GATE_COLORS) == set(STATES)
+    assert len(set(c.lower() for c in GATE_COLORS.values())) == 6
+    assert WINDOW_X_COLOR.lower() != WINDOW_Y_COLOR.lower()
+
+
+# Series
+
+
+def test_series_figure_without_window_draws_the_series_and_no_window(ds):
+    fig = figures.series_figure(ds)
+    assert_titled(fig)
+    series = one_trace(fig, "noisy series")
+    np.testing.assert_array_equal(series.x, ds.time)
+    np.testing.assert_array_equal(series.y, ds.values)
+    np.testing.assert_array_equal(one_trace(fig, "clean signal").y, ds.clean)
+    assert points_in_color(fig, WINDOW_X_COLOR) == []
+    assert points_in_color(fig, WINDOW_Y_COLOR) == []
+    # one shaded region per split, from its first to its last point
+    regions = [s for s in fig.layout.shapes if s.type == "rect"]
+    edges = [(ds.time[0], ds.time[ds.train_end - 1]), (ds.time[ds.train_end], ds.time[ds.val_end - 1]),
+             (ds.time[ds.val_end], ds.time[-1])]
+    assert [(r.x0, r.x1) for r in regions] == pytest.approx(edges)
+
+
+@pytest.mark.parametrize("split,window,horizon", [("train", 0, 1), ("train", 57, 1), ("val", 3, 1),
+                                                  ("test", -1, 1), ("train", 12, 3)])
+def test_series_figure_marks_the_window_x_in_red_and_y_in_green(split, window, horizon):
+    ds = build_dataset(SERIES, seq_length=SEQ_LENGTH, horizon=horizon)
+    window = window % len(ds.X[split])
+    fig = figures.series_figure(ds, window=window, split=split)
+    assert_titled(fig)
+    start = int(ds.target_start[split][window])
+    x_points = points_in_color(fig, WINDOW_X_COLOR)
+    y_points = points_in_color(fig, WINDOW_Y_COLOR)
+    assert len(x_points) == SEQ_LENGTH
+    assert len(y_points) == horizon
+    xs, x_values = map(np.array, zip(*x_points))
+    ys, y_values = map(np.array, zip(*y_points))
+    np.testing.assert_array_equal(xs, ds.time[start - SEQ_LENGTH:start])
+    np.testing.assert_array_equal(x_values, ds.values[start - SEQ_LENGTH:start])
+    np.testing.assert_array_equal(ys, ds.time[start:start + horizon])
+    np.testing.assert_array_equal(y_values, ds.values[start:start + horizon])
+    # the marked points are the very window the model is fed: X and y mapped back to series units
+    np.testing.assert_allclose(x_values, ds.to_original(ds.X[split][window, :, 0]), atol=1e-9)
+    np.testing.assert_allclose(y_values, ds.to_original(ds.y[split][window]), atol=1e-9)
+
+
+def test_series_figure_window_moves_with_the_slider(ds):
+    first = points_in_color(figures.series_figure(ds, window=0), WINDOW_X_COLOR)
+    next_ = points_in_color(figures.series_figure(ds, window=1), WINDOW_X_COLOR)
+    assert [p[0] for p in next_] == [p[0] for p in first[1:]] + [ds.time[SEQ_LENGTH]]
+
+
+def test_scaled_series_figure_shows_the_scaled_series_between_minus_one_and_one(ds):
+    fig = figures.scaled_series_figure(ds)
+    assert_titled(fig)
+    np.testing.assert_array_equal(one_trace(fig, "scaled series").y, ds.scaled)
+    levels = sorted(s.y0 for s in fig.layout.shapes if s.type == "line")
+    assert levels == [-1, 1]
+    assert ds.scaled[:ds.train_end].min() == pytest.approx(-1) and ds.scaled[:ds.train_end].max() == pytest.approx(1)
+
+
+# Architecture
+
+
+def lstm_columns(fig: go.Figure) -> list[str]:
+    return [a.text.split("<br>")[0] for a in fig.layout.annotations if a.text and a.text.startswith("<b>")]
+
+
+@pytest.mark.parametrize("layers,seq_length,dense_units,horizon", [(1, 3, 0, 1), (2, 10, 25, 1), (3, 50, 8, 4)])
+def test_architecture_figure_draws_one_column_per_layer_and_the_head(layers, seq_length, dense_units, horizon):
+    cfg = ModelConfig(layers=layers, seq_length=seq_length, dense_units=dense_units, horizon=horizon, units=7)
+    fig = figures.architecture_figure(cfg)
+    assert fig.layout.title.text and f"{layers} LSTM layer" in fig.layout.title.text
+    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
+    assert lstm_columns(fig) == ["<b>input</b>"] + [f"<b>LSTM {k + 1}</b>" for k in range(layers)]
+    texts = [a.text or "" for a in fig.layout.annotations]
+    head = (f"Dense {dense_units} → " if dense_units else "") + f"Dense {horizon}"
+    assert sum(head in t and "forecast" in t for t in texts) == 1
+    assert sum("7 units" in t for t in texts) == layers
+    steps = min(seq_length, 5)
+    boxes = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(boxes) == (layers + 1) * steps + 1  # a box per step per column, and the head
+    # the last step is labelled with the real window length, even when the drawing skips steps
+    assert sum(t == f"x{seq_length}" for t in texts) == 1
+    assert sum(t == f"h{seq_length}" for t in texts) == layers
+
+
+@pytest.mark.parametrize("layers", [1, 2, 3])
+def test_architecture_figure_has_exactly_one_thick_arrow_from_the_last_state_to_the_head(layers):
+    cfg = ModelConfig(layers=layers, seq_length=10)
+    fig = figures.architecture_figure(cfg)
+    thick = [a for a in fig.layout.annotations if a.showarrow and a.arrowwidth is not None and a.arrowwidth >= 3]
+    assert len(thick) == 1
+    arrow = thick[0]
+    column_x = sorted({a.x for a in fig.layout.annotations if a.text and a.text.startswith("<b>")})
+    assert arrow.ax > column_x[-1] and arrow.x > arrow.ax, "it leaves the last LSTM column towards the head"
+    assert arrow.y == arrow.ay == 0, "only the last step's state reaches the head"
+
+
+def test_architecture_figure_feeds_every_step_into_the_next_layer():
+    cfg = ModelConfig(layers=3, seq_length=4)
+    fig = figures.architecture_figure(cfg)
+    column_x = sorted({a.x for a in fig.layout.annotations if a.text and a.text.startswith("<b>")})
+    for left, right in zip(column_x[:-1], column_x[1:]):
+        across = [a for a in fig.layout.annotations if a.showarrow and a.ax < right < a.x + 1 and a.ax > left
+                  and a.ay == a.y and a.arrowwidth is None]
+        assert sorted(a.y for a in across) == [0, 1, 2, 3], "the whole sequence flows between layers"
+
+
+# Loss
+
+
+def test_loss_figure_with_a_noise_floor():
+    train, val = [0.5, 0.2, 0.1], [0.6, 0.25]
+    batches = [(0.25, 0.9), (0.5, 0.7), (0.75, 0.6), (1.0, 0.5), (1.5, 0.3)]
+    fig = figures.loss_figure(train, val, batches, noise_floor=0.004, epochs=8)
+    assert_titled(fig)
+    assert fig.layout.yaxis.type == "log"
+    floor = one_trace(fig, "noise floor")
+    assert list(floor.y) == [0.004, 0.004]
+    assert floor.x[0] == 0 and floor.x[-1] == 8, "the floor spans every planned epoch"
+    assert list(one_trace(fig, "training loss").y) == train
+    assert list(one_trace(fig, "training loss").x) == [1, 2, 3]
+    assert list(one_trace(fig, "validation loss").y) == val
+    assert list(one_trace(fig, "validation loss").x) == [1, 2]
+    running = one_trace(fig, "running batch loss")
+    assert list(zip(running.x, running.y)) == batches
+    assert tuple(fig.layout.xaxis.range) == pytest.approx((0, 8.2))
+
+
+@pytest.mark.parametrize("floor", [None, 0.0])
+def test_loss_figure_without_a_noise_floor_has_no_floor_trace(floor):
+    fig = figures.loss_figure([0.3], [], [], noise_floor=floor)
+    assert_titled(fig)
+    assert traces_named(fig, "noise floor") == []
+    assert traces_named(fig, "running batch loss") == []
+    assert len(one_trace(fig, "training loss").y) == 1
+    assert len(one_trace(fig, "validation loss").y) == 0
+
+
+def test_loss_figure_floor_reaches_past_the_epochs_done_before_any_epoch_is_planned():
+    fig = figures.loss_figure([0.3, 0.2, 0.1, 0.09], [0.3] * 4, [], noise_floor=0.01)
+    assert one_trace(fig, "noise floor").x[-1] == 4
+
+
+# Prediction
+
+
+def test_prediction_figure_draws_the_inputs_unchanged(ds):
+    rng = np.random.default_rng(3)
+    time = ds.time[ds.target_start["test"]]
+    actual = ds.to_original(ds.y["test"][:, 0])
+    predicted = actual + rng.normal(0, 0.05, actual.shape)
+    fig = figures.prediction_figure(time, actual, predicted, split="test")
+    assert_titled(fig)
+    assert "test" in fig.layout.title.text
+    np.testing.assert_array_equal(one_trace(fig, "actual").x, time)
+    np.testing.assert_array_equal(one_trace(fig, "actual").y, actual)
+    np.testing.assert_array_equal(one_trace(fig, "LSTM forecast").x, time)
+    np.testing.assert_array_equal(one_trace(fig, "LSTM forecast").y, predicted)
+    assert "val" in figures.prediction_figure(time, actual, predicted, split="val").layout.title.text
+
+
+# Gate heatmaps
+
+
+def subplot_marker(fig: go.Figure, heatmap, kind: str) -> list:
+    """Return the vline ('x') or hline ('y') shapes drawn in the subplot of this heatmap."""
+    xref, yref = heatmap.xaxis, heatmap.yaxis
+    if kind == "x":
+        return [s for s in fig.layout.shapes if s.xref == xref and s.yref == f"{yref} domain"]
+    return [s for s in fig.layout.shapes if s.yref == yref and s.xref == f"{xref} domain"]
+
+
+def state_of(heatmap) -> str:
+    return heatmap.hovertemplate.split("<extra>")[1].split("</extra>")[0]
+
+
+def test_gate_heatmaps_show_six_states_transposed_with_their_scales(trace):
+    layer = trace.layers[1]
+    fig = figures.gate_heatmaps(layer, step=3, unit=2)
+    assert fig.layout.title.text
+    heatmaps = [t for t in fig.data if t.type == "heatmap"]
+    assert len(heatmaps) == 6
+    assert sorted(state_of(h) for h in heatmaps) == sorted(STATES)
+    sequential, diverging = get_colorscale("Viridis"), get_colorscale("RdBu")
+    for heatmap in heatmaps:
+        name = state_of(heatmap)
+        values = getattr(layer, name)[0]  # (timesteps, units)
+        np.testing.assert_array_equal(np.asarray(heatmap.z), values.T)
+        assert list(heatmap.x) == list(range(1, SEQ_LENGTH + 1)), "columns are steps 1..T"
+        assert list(heatmap.y) == list(range(values.shape[1])), "rows are units"
+        scale = [list(pair) for pair in heatmap.colorscale]
+        if name in ("i", "f", "o"):
+            assert (heatmap.zmin, heatmap.zmax) == (0, 1)
+            assert scale == sequential
+        else:
+            assert (heatmap.zmin, heatmap.zmax) == (-1, 1)
+            assert scale == diverging
+            assert heatmap.zmid == 0
+
+
+def test_gate_heatmaps_subplot_titles_take_the_gate_colors(trace):
+    fig = figures.gate_heatmaps(trace.layers[0], step=0)
+    titles = {a.text: a.font.color for a in fig.layout.annotations}
+    for name in STATES:
+        assert titles[figures.STATE_TITLES[name]] == GATE_COLORS[name]
+    # each title sits above the heatmap of the same state
+    heatmaps = [t for t in fig.data if t.type == "heatmap"]
+    for title, heatmap in zip(fig.layout.annotations[:6], heatmaps):
+        assert title.text == figures.STATE_TITLES[state_of(heatmap)]
+
+
+def test_gate_heatmaps_axes_are_titled_on_the_outer_edges(trace):
+    fig = figures.gate_heatmaps(trace.layers[0], step=0)
+    heatmaps = [t for t in fig.data if t.type == "heatmap"]
+    # make_subplots(2, 3): x4..x6 are the bottom row, y1 and y4 the left column
+    for heatmap in heatmaps[3:]:
+        axis = fig.layout["xaxis" + heatmap.xaxis[1:]]
+        assert axis.title.text == "time step"
+    for heatmap in (heatmaps[0], heatmaps[3]):
+        axis = fig.layout["yaxis" + heatmap.yaxis[1:]]
+        assert axis.title.text == "unit"
+
+
+@pytest.mark.parametrize("step", [0, 4, SEQ_LENGTH - 1])
+def test_gate_heatmaps_mark_the_current_step_in_every_subplot(trace, step):
+    fig = figures.gate_heatmaps(trace.layers[0], step=step)
+    heatmaps = [t for t in fig.data if t.type == "heatmap"]
+    for heatmap in heatmaps:
+        lines = subplot_marker(fig, heatmap, "x")
+        assert len(lines) == 1, f"{state_of(heatmap)}: one step marker"
+        assert lines[0].x0 == lines[0].x1 == step + 1
+        assert subplot_marker(fig, heatmap, "y") == [], "no unit marker when no unit is chosen"
+
+
+def test_gate_heatmaps_marker_moves_with_the_step_and_the_unit(trace):
+    before = figures.gate_heatmaps(trace.layers[0], step=1, unit=0)
+    after = figures.gate_heatmaps(trace.layers[0], step=6, unit=4)
+    for fig, step, unit in ((before, 1, 0), (after, 6, 4)):
+        for heatmap in [t for t in fig.data if t.type == "heatmap"]:
+            assert [s.x0 for s in subplot_marker(fig, heatmap, "x")] == [step + 1]
+            assert [s.y0 for s in subplot_marker(fig, heatmap, "y")] == [unit]
+
+
+# Input window
+
+
+@pytest.mark.parametrize("step", [0, 3, SEQ_LENGTH - 1])
+def test_input_window_figure_splits_seen_and_unseen_at_the_step(ds, step):
+    window = ds.X["test"][5]  # (seq_length, 1)
+    fig = figures.input_window_figure(window, step)
+    assert_titled(fig)
+    seen, unseen = one_trace(fig, "fed so far"), one_trace(fig, "still to come")
+    assert list(seen.x) == list(range(1, step + 2))
+    np.testing.assert_array_equal(seen.y, window[:step + 1, 0])
+    assert list(unseen.x) == list(range(step + 2, SEQ_LENGTH + 1))
+    np.testing.assert_array_equal(unseen.y, window[step + 1:, 0])
+    ring = one_trace(fig, f"x_{step + 1} (now)")
+    assert list(ring.x) == [step + 1] and list(ring.y) == [window[step, 0]]
+    assert ring.marker.line.width >= 2 and ring.marker.color == "rgba(0,0,0,0)", "a ring, not a dot"
+    assert traces_named(fig, "Y (target)") == []
+
+
+def test_input_window_figure_shows_target_and_the_prediction_only_at_the_last_step(ds):
+    window, target, prediction = ds.X["test"][0], ds.y["test"][0], np.array([0.123])
+    early = figures.input_window_figure(window, 2, target, prediction)
+    y_trace = one_trace(early, "Y (target)")
+    assert list(y_trace.x) == [SEQ_LENGTH + 1] and list(y_trace.y) == list(target)
+    assert y_trace.marker.color == WINDOW_Y_COLOR
+    assert traces_named(early, "prediction") == [], "the forecast is compared with Y only after the last step"
+    last = figures.input_window_figure(window, SEQ_LENGTH - 1, target, prediction)
+    predicted = one_trace(last, "prediction")
+    assert list(predicted.x) == [SEQ_LENGTH + 1] and list(predicted.y) == [0.123]
