@@ -44,6 +44,7 @@ def series_figure(ds: Dataset, window: int | None = None, split: str = "train") 
     fig.add_scatter(x=ds.time, y=ds.clean, mode="lines", name="clean signal",
                     line=dict(color="#999999", width=1, dash="dot"))
     _split_regions(fig, ds, ds.time)
+    title = "The series and its chronological split"
     if window is not None:
         start = int(ds.target_start[split][window])
         x_idx = np.arange(start - ds.seq_length, start)  # (seq_length,)
@@ -52,8 +53,12 @@ def series_figure(ds: Dataset, window: int | None = None, split: str = "train") 
                         marker=dict(color=WINDOW_X_COLOR, size=6), line=dict(color=WINDOW_X_COLOR, width=3))
         fig.add_scatter(x=ds.time[y_idx], y=ds.values[y_idx], mode="markers", name="Y (target)",
                         marker=dict(color=WINDOW_Y_COLOR, size=12, symbol="diamond"))
-    return _titled(fig, "The series and its chronological split", "time", "value (series units)",
-                   legend=dict(orientation="h", y=-0.25))
+        # Zoom to the window with one window length of context on each side.
+        left = max(0, start - 2 * ds.seq_length)
+        right = min(len(ds.time) - 1, start + ds.horizon + ds.seq_length)
+        fig.update_xaxes(range=[ds.time[left], ds.time[right]])
+        title = f"Window {window}: X = {ds.seq_length} values (red), Y = the next {ds.horizon} (green)"
+    return _titled(fig, title, "time", "value (series units)", legend=dict(orientation="h", y=-0.25))
 
 
 def scaled_series_figure(ds: Dataset) -> go.Figure:

@@ -41,7 +41,8 @@ n_windows = len(ds.X["train"])
 window = st.slider("Window", 0, n_windows - 1, 0, key="w_data_window",
                    help="Slide the window along the series: X (red) is the input, Y (green) the value to forecast.")
 st.plotly_chart(series_figure(ds, window=window), width="stretch", key="window")
-st.caption("Each window's X is SEQ_LENGTH past values; its Y is the value right after. Slide by one: a new pair.")
+st.caption("Each window's X is SEQ_LENGTH past values; its Y is the value right after. Slide by one: a new pair. "
+           "The table shows the same windows in scaled units, one row each.")
 st.dataframe(window_table(ds, first=window, rows=6), width="stretch")
 shapes = ds.shapes()
 cols = st.columns(3)

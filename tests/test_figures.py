@@ -98,7 +98,7 @@ def test_series_figure_without_window_draws_the_series_and_no_window(ds):
     regions = [s for s in fig.layout.shapes if s.type == "rect"]
     edges = [(ds.time[0], ds.time[ds.train_end - 1]), (ds.time[ds.train_end], ds.time[ds.val_end - 1]),
              (ds.time[ds.val_end], ds.time[-1])]
-    assert [(r.x0, r.x1) for r in regions] == pytest.approx(edges)
+    np.testing.assert_allclose([(r.x0, r.x1) for r in regions], edges)
 
 
 @pytest.mark.parametrize("split,window,horizon", [("train", 0, 1), ("train", 57, 1), ("val", 3, 1),
@@ -263,14 +263,15 @@ def test_gate_heatmaps_show_six_states_transposed_with_their_scales(trace):
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
     assert len(heatmaps) == 6
     assert sorted(state_of(h) for h in heatmaps) == sorted(STATES)
-    sequential, diverging = get_colorscale("Viridis"), get_colorscale("RdBu")
+    sequential = [color for _, color in get_colorscale("Viridis")]
+    diverging = [color for _, color in get_colorscale("RdBu")]
     for heatmap in heatmaps:
         name = state_of(heatmap)
         values = getattr(layer, name)[0]  # (timesteps, units)
         np.testing.assert_array_equal(np.asarray(heatmap.z), values.T)
         assert list(heatmap.x) == list(range(1, SEQ_LENGTH + 1)), "columns are steps 1..T"
         assert list(heatmap.y) == list(range(values.shape[1])), "rows are units"
-        scale = [list(pair) for pair in heatmap.colorscale]
+        scale = [color for _, color in heatmap.colorscale]
         if name in ("i", "f", "o"):
             assert (heatmap.zmin, heatmap.zmax) == (0, 1)
             assert scale == sequential

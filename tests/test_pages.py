@@ -83,6 +83,29 @@ def test_page_controls_at_their_bounds(page):
     at = open_page(page)
     assert sweep_sliders(at) >= 4
     assert len(at.get("plotly_chart")) >= 1
+    for box in at.number_input:
+        for end in (box.min, box.max):
+            at.number_input(key=box.key).set_value(int(end)).run()
+            assert_clean(at, f"{box.key} at {end}")
+    for select in at.selectbox:
+        for option in select.options:
+            at.selectbox(key=select.key).set_value(option.replace(" ", "_")).run()
+            assert_clean(at, f"{select.key} = {option}")
+
+
+def test_every_slider_of_data_and_model_at_its_minimum_together():
+    at = open_page("pages/data.py")
+    for slider in list(at.slider):
+        at.slider(key=slider.key).set_value(slider.min)
+    at.run()
+    assert_clean(at, "data minimums")
+    at.switch_page("pages/model.py").run()
+    for slider in list(at.slider):
+        at.slider(key=slider.key).set_value(slider.min)
+    at.run()
+    assert_clean(at, "model minimums")
+    at.switch_page("pages/train.py").run()
+    assert_clean(at, "train page after minimums")
 
 
 def test_data_page_shows_shapes_and_the_window_table():
@@ -155,3 +178,14 @@ def test_learner_path_data_model_train_inside():
     at.switch_page("pages/data.py").run()
     at.switch_page("pages/inside.py").run()
     assert any("max |Δ|" in m.value for m in at.markdown), "the trained model survives a page switch"
+
+
+def test_the_server_side_never_loads_tensorflow():
+    import subprocess
+    import sys
+
+    code = ("import sys, lstm_core.ui.state, lstm_core.ui.widgets, lstm_core.ui.stepper, lstm_core.figures, "
+            "lstm_core.tables, lstm_core.equations, lstm_core.replay; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=APP.parent, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
