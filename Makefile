@@ -38,6 +38,7 @@ test: $(DEV_STAMP) | $(CHROMIUM)
 bench: $(RUNTIME_STAMP)
 	$(PY) bench/bench_replay.py
 	$(PY) bench/bench_training.py
+	$(PY) bench/bench_pages.py
 
 clean:
 	rm -rf $(VENV) artifacts .pytest_cache .hypothesis

@@ -25,7 +25,7 @@ def unit_equations(weights: ModelWeights, trace: ModelTrace, layer: int, step: i
         lines.append((name, (
             rf"{gate}_{{{t}}}[{u}] = {activation}\big({source} W_{gate} + h_{{{t - 1}}} U_{gate} + b_{gate}\big)"
             rf" = {activation}\big({_num(term.input_part)} + {_num(term.recurrent_part)} + {_num(term.bias)}\big)"
-            rf" = {activation}({_num(term.preactivation)}) = {term.value:.3f}"
+            rf" = {activation}({term.preactivation:.3f}) = {term.value:.3f}"
         )))
     layer_trace = trace.layers[layer]
     c_prev = float(layer_trace.c[sample, step - 1, unit]) if step > 0 else 0.0

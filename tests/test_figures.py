@@ -122,6 +122,10 @@ def test_series_figure_marks_the_window_x_in_red_and_y_in_green(split, window, h
     # the marked points are the very window the model is fed: X and y mapped back to series units
     np.testing.assert_allclose(x_values, ds.to_original(ds.X[split][window, :, 0]), atol=1e-9)
     np.testing.assert_allclose(y_values, ds.to_original(ds.y[split][window]), atol=1e-9)
+    # when the view is zoomed, the whole window and its target stay in sight
+    if fig.layout.xaxis.range is not None:
+        low, high = fig.layout.xaxis.range
+        assert low <= xs.min() and ys.max() <= high
 
 
 def test_series_figure_window_moves_with_the_slider(ds):
@@ -165,9 +169,9 @@ def test_architecture_figure_draws_one_column_per_layer_and_the_head(layers, seq
     assert sum(t == f"h{seq_length}" for t in texts) == layers
 
 
-@pytest.mark.parametrize("layers", [1, 2, 3])
-def test_architecture_figure_has_exactly_one_thick_arrow_from_the_last_state_to_the_head(layers):
-    cfg = ModelConfig(layers=layers, seq_length=10)
+@pytest.mark.parametrize("layers,seq_length", [(1, 1), (1, 10), (2, 10), (3, 4)])
+def test_architecture_figure_has_exactly_one_thick_arrow_from_the_last_state_to_the_head(layers, seq_length):
+    cfg = ModelConfig(layers=layers, seq_length=seq_length)
     fig = figures.architecture_figure(cfg)
     thick = [a for a in fig.layout.annotations if a.showarrow and a.arrowwidth is not None and a.arrowwidth >= 3]
     assert len(thick) == 1

@@ -1,0 +1,199 @@
+"""The six equations of one unit with the replay's real numbers; and the training progress texts."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.data import build_dataset
+from lstm_core.equations import unit_equations
+from lstm_core.model import GATES, DenseWeights, LSTMWeights, ModelWeights, weight_shapes
+from lstm_core.replay import sigmoid, trace_model
+from lstm_core.training import Progress
+from lstm_core.ui.widgets import describe_model, progress_fraction, progress_label
+
+SEQ_LENGTH, UNITS = 6, 3
+NAMES = ["input gate", "forget gate", "candidate", "output gate", "cell state", "hidden state"]
+NUMBER = re.compile(r"-?\d+\.\d+")  # printed values have decimals; indices such as _{3} or [2] do not
+
+
+def random_weights(cfg: ModelConfig, seed: int = 0) -> ModelWeights:
+    """Return ModelWeights of cfg's shapes filled with a trained-looking spread of random values."""
+    rng = np.random.default_rng(seed)
+
+    def draw(shape):
+        return rng.normal(0.0, 2.0 / np.sqrt(shape[0]) if len(shape) == 2 else 0.3, shape)
+
+    layers = weight_shapes(cfg)
+    lstm = [LSTMWeights(*(draw(s.shapes[k]) for k in ("kernel", "recurrent_kernel", "bias")))
+            for s in layers if s.kind == "LSTM"]
+    dense = [DenseWeights(draw(s.shapes["kernel"]), draw(s.shapes["bias"])) for s in layers if s.kind == "Dense"]
+    return ModelWeights(lstm, dense)
+
+
+@pytest.fixture(scope="module")
+def model():
+    """Return (weights, x, trace) of a random 2-layer model on two real test windows."""
+    ds = build_dataset(SeriesConfig(n_points=300), seq_length=SEQ_LENGTH)
+    weights = random_weights(ModelConfig(seq_length=SEQ_LENGTH, units=UNITS, layers=2, dense_units=4))
+    x = ds.X["test"][:2]  # (2, seq_length, 1)
+    return weights, x, trace_model(weights, x)
+
+
+def numbers(latex: str) -> list[float]:
+    return [float(n) for n in NUMBER.findall(latex)]
+
+
+def r3(value) -> float:
+    return round(float(value), 3)
+
+
+def expected_terms(weights, x, trace, layer, sample, step, unit):
+    """Return, per gate, (input part, recurrent part, bias, pre-activation) computed by hand."""
+    w = weights.lstm[layer]
+    x_t = x[sample, step] if layer == 0 else trace.layers[layer - 1].h[sample, step]  # (input_dim,)
+    h_tm1 = trace.layers[layer].h[sample, step - 1] if step > 0 else np.zeros(UNITS)  # (units,)
+    terms = {}
+    for slot, gate in enumerate(GATES):
+        column = slot * UNITS + unit
+        a, b, c = float(x_t @ w.kernel[:, column]), float(h_tm1 @ w.recurrent_kernel[:, column]), float(w.bias[column])
+        terms[gate] = (a, b, c, a + b + c)
+    return terms
+
+
+CASES = [(layer, step, unit, sample) for layer in (0, 1) for step, unit, sample in
+         [(0, 0, 0), (1, 2, 0), (3, 1, 1), (SEQ_LENGTH - 1, 2, 1)]]
+
+
+@pytest.mark.parametrize("layer,step,unit,sample", CASES)
+def test_six_named_lines_in_keras_order(model, layer, step, unit, sample):
+    weights, _, trace = model
+    lines = unit_equations(weights, trace, layer, step, unit, sample=sample)
+    assert [name for name, _ in lines] == NAMES
+    t = step + 1
+    for (name, latex), symbol in zip(lines, ["i", "f", "g", "o", "c", "h"]):
+        assert latex.startswith(f"{symbol}_{{{t}}}[{unit}]"), f"{name}: names step t = {t} and unit {unit}"
+
+
+@pytest.mark.parametrize("layer,step,unit,sample", CASES)
+def test_gate_lines_print_the_replays_numbers(model, layer, step, unit, sample):
+    weights, x, trace = model
+    lines = dict(unit_equations(weights, trace, layer, step, unit, sample=sample))
+    terms = expected_terms(weights, x, trace, layer, sample, step, unit)
+    layer_trace = trace.layers[layer]
+    for gate, name in zip(GATES, NAMES):
+        latex = lines[name]
+        value = getattr(layer_trace, gate)[sample, step, unit]
+        assert numbers(latex) == [*map(r3, terms[gate]), r3(value)], f"{name}: {latex}"
+        # the printed gate value is the activation of the printed pre-activation, as the replay computed it
+        activation = np.tanh if gate == "g" else sigmoid
+        assert value == pytest.approx(activation(terms[gate][3]), abs=1e-12)
+        assert (r"\tanh" if gate == "g" else r"\sigma") in latex
+        assert f"h_{{{step}}} U_{gate}" in latex, "the recurrent term reads the previous step's state"
+        source = f"x_{{{step + 1}}}" if layer == 0 else f"h^{{({layer})}}_{{{step + 1}}}"
+        assert latex.count(f"{source} W_{gate}") == 1, "layer 2 reads layer 1's hidden state at the same step"
+
+
+@pytest.mark.parametrize("layer,step,unit,sample", CASES)
+def test_state_lines_print_the_replays_numbers(model, layer, step, unit, sample):
+    weights, _, trace = model
+    lines = dict(unit_equations(weights, trace, layer, step, unit, sample=sample))
+    lt = trace.layers[layer]
+    i, f, g, o, c, h = (getattr(lt, k)[sample, step, unit] for k in ("i", "f", "g", "o", "c", "h"))
+    c_prev = lt.c[sample, step - 1, unit] if step > 0 else 0.0
+    assert numbers(lines["cell state"]) == [r3(f), r3(c_prev), r3(i), r3(g), r3(c)]
+    assert numbers(lines["hidden state"]) == [r3(o), r3(c), r3(h)]
+    assert f"c_{{{step}}}" in lines["cell state"], "the cell line names the previous cell state"
+    # the numbers on the page add up: c_t = f·c_{t-1} + i·g and h_t = o·tanh(c_t)
+    assert c == pytest.approx(f * c_prev + i * g, abs=1e-12)
+    assert h == pytest.approx(o * math.tanh(c), abs=1e-12)
+
+
+@pytest.mark.parametrize("layer", [0, 1])
+def test_first_step_starts_from_zero_state(model, layer):
+    weights, _, trace = model
+    lines = dict(unit_equations(weights, trace, layer, 0, 1))
+    assert numbers(lines["cell state"])[1] == 0.0 and r"c_{0} + " in lines["cell state"]
+    assert r"\times 0.000 +" in lines["cell state"], "the previous cell adds nothing at step 1"
+    for name in NAMES[:4]:
+        assert numbers(lines[name])[1] == 0.0, f"{name}: h_0 = 0, so the recurrent part is 0.000"
+
+
+def test_negative_numbers_are_bracketed_so_signs_read_clearly(model):
+    weights, _, trace = model
+    everything = " ".join(latex for layer in (0, 1) for step in range(SEQ_LENGTH)
+                          for _, latex in unit_equations(weights, trace, layer, step, 0))
+    assert re.search(r"\+ \(-\d", everything), "some negative terms appear in the random model"
+    assert not re.search(r"\+ -\d", everything), "a negative term directly after '+' reads as '+ -'"
+
+
+def test_equations_follow_the_step(model):
+    weights, _, trace = model
+    early = dict(unit_equations(weights, trace, 0, 1, 0))
+    later = dict(unit_equations(weights, trace, 0, 4, 0))
+    assert early["hidden state"].startswith("h_{2}[0]") and later["hidden state"].startswith("h_{5}[0]")
+    assert numbers(later["hidden state"])[-1] == r3(trace.layers[0].h[0, 4, 0])
+
+
+# The training progress bar and model description (lstm_core.ui.widgets)
+
+
+def progress(status: str, epoch: int = 0, batch: int = 0, eta: float | None = None, position: int = 0,
+             epochs: int = 5, batches_per_epoch: int = 10, elapsed: float = 0.0) -> Progress:
+    return Progress(status=status, epoch=epoch, epochs=epochs, batch=batch, batches_per_epoch=batches_per_epoch,
+                    train_loss=[0.1] * epoch, val_loss=[0.1] * epoch, batch_loss=[], elapsed=elapsed, eta=eta,
+                    queue_position=position, message="")
+
+
+def test_progress_fraction_is_zero_while_queued_and_one_when_done():
+    assert progress_fraction(progress("queued", position=2)) == 0.0
+    assert progress_fraction(progress("done", epoch=5)) == 1.0
+    # finished early (e.g. a NaN stop inside Keras) still fills the bar when the job reports done
+    assert progress_fraction(progress("done", epoch=3, batch=4)) == 1.0
+
+
+def test_progress_fraction_counts_batches_across_epochs_and_is_monotone():
+    fractions = [progress_fraction(progress("running", epoch=e, batch=b)) for e in range(5) for b in range(10)]
+    assert fractions[0] == 0.0
+    assert all(b > a for a, b in zip(fractions, fractions[1:]))
+    assert progress_fraction(progress("running", epoch=2, batch=5)) == pytest.approx(25 / 50)
+    assert progress_fraction(progress("running", epoch=5, batch=0)) == 1.0
+    assert 0 <= progress_fraction(progress("running", epoch=5, batch=10)) <= 1.0
+
+
+def test_progress_fraction_of_a_stopped_job_shows_how_far_it_got():
+    assert progress_fraction(progress("stopped", epoch=1, batch=5)) == pytest.approx(15 / 50)
+
+
+def test_progress_fraction_survives_zero_batches_per_epoch():
+    assert progress_fraction(progress("queued", batches_per_epoch=0)) == 0.0
+
+
+def test_progress_label_says_what_is_happening():
+    queued = progress_label(progress("queued", position=3))
+    assert "queue" in queued and "3" in queued and "(queued)" in queued
+    running = progress_label(progress("running", epoch=1, batch=4, eta=12.4))
+    assert running.startswith("Epoch 2 of 5, batch 4 of 10")
+    assert "about 12 s left" in running and running.endswith("(running)")
+    assert "left" not in progress_label(progress("running", epoch=0, batch=0)), "no guess before the first batch"
+    assert progress_label(progress("done", epoch=5, elapsed=7.26)) == "5 of 5 epochs in 7.3 s (done)"
+    stopped = progress_label(progress("stopped", epoch=2, elapsed=3.0))
+    assert stopped == "2 of 5 epochs in 3.0 s (stopped)"
+    assert progress_label(progress("failed", epoch=1, elapsed=1.0)).endswith("(failed)")
+
+
+def test_progress_label_never_shows_an_epoch_past_the_last():
+    assert progress_label(progress("running", epoch=5, batch=0)).startswith("Epoch 5 of 5")
+
+
+@pytest.mark.parametrize("settings,text", [
+    (dict(seq_length=50, units=50, layers=2, dense_units=25, horizon=1),
+     "window 50 → LSTM(50) → LSTM(50) → Dense(25) → Dense(1)"),
+    (dict(seq_length=8, units=6, layers=1, dense_units=0, horizon=3), "window 8 → LSTM(6) → Dense(3)"),
+    (dict(seq_length=20, units=16, layers=3, dense_units=0, horizon=1),
+     "window 20 → LSTM(16) → LSTM(16) → LSTM(16) → Dense(1)"),
+])
+def test_describe_model_reads_input_to_output(settings, text):
+    assert describe_model({**ModelConfig().to_dict(), **settings}) == text
