@@ -27,6 +27,7 @@ from lstm_core.worker import TrainingData, TrainingResult, load_keras, train_job
 __all__ = ["Progress", "TrainingData", "TrainingJob", "TrainingPool", "TrainingResult", "get_pool", "start",
            "train_job"]
 
+STOPPING_MESSAGE = "Stopping: the current batch finishes, then the weights trained so far are kept."
 MAX_BATCH_POINTS = 300  # longer runs keep every 2nd, 4th, ... point so the chart stays light
 
 
@@ -86,7 +87,13 @@ class TrainingJob:
                 list(self._epoch_seconds))
 
     def stop(self) -> None:
-        """End the job: a queued one at once, a running one at a batch end within ~0.1 s, with its weights."""
+        """End the job: progress reports "stopped" at once; a running job's weights arrive after its batch.
+
+        A queued job is cancelled. A running one stops at its next batch end, which is ~0.1 s later
+        in the middle of training but may be a second or two away during the first batch, while
+        TensorFlow traces the graph; ``done`` turns True once its result, with the weights so far,
+        has arrived.
+        """
         if self._pool._withdraw(self):
             with self._lock:
                 self._finish(TrainingResult("stopped", "Stopped while waiting in the queue."))
@@ -102,6 +109,8 @@ class TrainingJob:
             not_begun = self._result is None and self._started is None
             if not_begun:
                 self._finish(TrainingResult("stopped", "Stopped before training began."))
+            elif self._result is None:
+                self._status, self._message = "stopped", STOPPING_MESSAGE
         if not_begun and self._future is not None:
             self._future.cancel()  # outside the lock: a cancel runs our done callback right here
 
@@ -151,7 +160,9 @@ class TrainingJob:
     def _apply(self, event: tuple) -> None:
         kind = event[0]
         if kind == "started":
-            self._started, self._message = event[1], "Training."
+            self._started = event[1]
+            if self._status == "running":
+                self._message = "Training."
         elif kind == "batch":
             _, self._epoch, self._batch, loss = event
             self._add_point(self._epoch + self._batch / self._bpe, loss)

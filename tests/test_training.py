@@ -136,11 +136,28 @@ def test_stop_ends_a_running_job_within_a_second(pool):
     progress = wait_for(job, finished, timeout=5.0, interval=0.01)
     latency = time.monotonic() - stopped_at
     assert progress.status == "stopped" and latency < 1.0, (progress, latency)
+    wait_for(job, lambda p: job.done, timeout=5.0, interval=0.01)
     result = job.result()
     assert result.status == "stopped" and "Stopped after" in result.message
     assert 1 <= result.epochs_run < 50 and len(result.history["loss"]) == result.epochs_run
     assert_weights_fit(result.weights, cfg)
     assert result.predictions["test"].shape == (len(DATA.y_test), 1) and result.keras_bytes
+
+
+def test_stop_during_the_first_batch_is_reported_within_a_second(pool):
+    # The first batch includes TensorFlow's graph tracing, the longest stretch without a batch end.
+    cfg = long_cfg()
+    job = start(DATA, cfg, pool)
+    wait_for(job, lambda p: p.elapsed > 0, interval=0.01)
+    stopped_at = time.monotonic()
+    job.stop()
+    progress = wait_for(job, finished, timeout=5.0, interval=0.01)
+    assert time.monotonic() - stopped_at < 1.0
+    assert progress.status == "stopped" and not progress.train_loss
+    wait_for(job, lambda p: job.done, timeout=30.0)
+    result = job.result()
+    assert result.status == "stopped" and result.epochs_run == 0
+    assert job.progress().status == "stopped"
 
 
 def test_nan_loss_fails_the_job_with_a_clear_message(pool):
