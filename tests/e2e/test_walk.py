@@ -79,6 +79,14 @@ def loss_points(page: Page) -> int:
     return chart.evaluate("el => (el._fullData || []).reduce((n, trace) => n + (trace.x ? trace.x.length : 0), 0)")
 
 
+CHART_CHANGED_JS = """points => {
+    const chart = document.querySelector('.js-plotly-plot');
+    const bar = document.querySelector('[data-testid="stProgress"]');
+    const now = chart ? (chart._fullData || []).reduce((n, t) => n + (t.x ? t.x.length : 0), 0) : 0;
+    return now !== points || (bar && bar.innerText.includes('(done)'));
+}"""
+
+
 def progress_text(page: Page) -> str:
     """Return the text of the training progress bar."""
     return page.locator('[data-testid="stProgress"]').first.inner_text()
@@ -119,7 +127,8 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and "(done)" not in progress_text(page):
         seen.add(loss_points(page))
-        page.wait_for_timeout(200)  # sampling the live chart, not waiting for a state
+        # The next state of the live chart: more points, or training over.
+        page.wait_for_function(CHART_CHANGED_JS, arg=loss_points(page), timeout=TIMEOUT_MS)
     assert "(done)" in progress_text(page), progress_text(page)
     assert len({n for n in seen if n > 0}) >= 2, f"the loss chart grew while training: {sorted(seen)}"
     expect(page.get_by_text("How good is the forecast?")).to_be_visible(timeout=TIMEOUT_MS)
