@@ -18,7 +18,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
 import streamlit.logger  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
@@ -26,7 +25,7 @@ streamlit.logger.set_log_level("error")  # importing lstm_core.ui warns "No runt
 
 from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
 from lstm_core.data import build_dataset  # noqa: E402
-from lstm_core.model import DenseWeights, LSTMWeights, ModelWeights, weight_shapes  # noqa: E402
+from lstm_core.model import random_weights  # noqa: E402
 from lstm_core.replay import trace_model  # noqa: E402
 from lstm_core.training import TrainingResult  # noqa: E402
 from lstm_core.ui.state import Trained  # noqa: E402
@@ -39,20 +38,6 @@ REFERENCE_SCRIPT = """import streamlit as st
 value = st.slider("A value", 0, 100, 0, key="value")
 st.write(f"The value is {value}")
 """
-
-
-def random_weights(cfg: ModelConfig, seed: int = 0) -> ModelWeights:
-    """Return ModelWeights of cfg's shapes with a trained-looking spread of random float32 values."""
-    rng = np.random.default_rng(seed)
-
-    def draw(shape):
-        return rng.normal(0.0, 2.0 / np.sqrt(shape[0]) if len(shape) == 2 else 0.3, shape).astype(np.float32)
-
-    layers = weight_shapes(cfg)
-    lstm = [LSTMWeights(*(draw(s.shapes[k]) for k in ("kernel", "recurrent_kernel", "bias")))
-            for s in layers if s.kind == "LSTM"]
-    dense = [DenseWeights(draw(s.shapes["kernel"]), draw(s.shapes["bias"])) for s in layers if s.kind == "Dense"]
-    return ModelWeights(lstm, dense)
 
 
 def fake_trained(series: SeriesConfig, model: ModelConfig) -> Trained:

@@ -154,3 +154,19 @@ def estimate_training_seconds(cfg: ModelConfig, n_train_samples: int) -> float:
     per_batch = _SECONDS_PER_BATCH + (_SECONDS_PER_STEP_AND_LAYER * cfg.seq_length * cfg.layers
                                       * (1 + cfg.units / 64) * batch_scale)
     return _STARTUP_SECONDS + cfg.epochs * batches * per_batch * _VALIDATION_OVERHEAD
+
+
+def random_weights(cfg: ModelConfig, n_features: int = 1, seed: int = 0) -> ModelWeights:
+    """Return ModelWeights of cfg's shapes drawn at random with a trained model's spread, float32."""
+    rng = np.random.default_rng(seed)
+
+    def draw(shape: tuple[int, ...]) -> np.ndarray:
+        # Matrices: twice Glorot's spread, so gates are neither all open nor all shut; biases small.
+        spread = 2.0 / np.sqrt(shape[0]) if len(shape) == 2 else 0.3
+        return rng.normal(0.0, spread, shape).astype(np.float32)
+
+    layers = weight_shapes(cfg, n_features)
+    lstm = [LSTMWeights(*(draw(s.shapes[k]) for k in ("kernel", "recurrent_kernel", "bias")))
+            for s in layers if s.kind == "LSTM"]
+    dense = [DenseWeights(draw(s.shapes["kernel"]), draw(s.shapes["bias"])) for s in layers if s.kind == "Dense"]
+    return ModelWeights(lstm, dense)

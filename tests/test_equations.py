@@ -9,7 +9,7 @@ import pytest
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data import build_dataset
 from lstm_core.equations import unit_equations
-from lstm_core.model import GATES, DenseWeights, LSTMWeights, ModelWeights, weight_shapes
+from lstm_core.model import GATES, random_weights
 from lstm_core.replay import sigmoid, trace_model
 from lstm_core.training import Progress
 from lstm_core.ui.widgets import describe_model, progress_fraction, progress_label
@@ -17,20 +17,6 @@ from lstm_core.ui.widgets import describe_model, progress_fraction, progress_lab
 SEQ_LENGTH, UNITS = 6, 3
 NAMES = ["input gate", "forget gate", "candidate", "output gate", "cell state", "hidden state"]
 NUMBER = re.compile(r"-?\d+\.\d+")  # printed values have decimals; indices such as _{3} or [2] do not
-
-
-def random_weights(cfg: ModelConfig, seed: int = 0) -> ModelWeights:
-    """Return ModelWeights of cfg's shapes filled with a trained-looking spread of random values."""
-    rng = np.random.default_rng(seed)
-
-    def draw(shape):
-        return rng.normal(0.0, 2.0 / np.sqrt(shape[0]) if len(shape) == 2 else 0.3, shape)
-
-    layers = weight_shapes(cfg)
-    lstm = [LSTMWeights(*(draw(s.shapes[k]) for k in ("kernel", "recurrent_kernel", "bias")))
-            for s in layers if s.kind == "LSTM"]
-    dense = [DenseWeights(draw(s.shapes["kernel"]), draw(s.shapes["bias"])) for s in layers if s.kind == "Dense"]
-    return ModelWeights(lstm, dense)
 
 
 @pytest.fixture(scope="module")

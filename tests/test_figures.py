@@ -9,7 +9,7 @@ from lstm_core import figures
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data import build_dataset
 from lstm_core.figures import GATE_COLORS, WINDOW_X_COLOR, WINDOW_Y_COLOR
-from lstm_core.model import DenseWeights, LSTMWeights, ModelWeights, weight_shapes
+from lstm_core.model import random_weights
 from lstm_core.replay import trace_model
 
 SERIES = SeriesConfig(n_points=300)
@@ -20,20 +20,6 @@ STATES = ("i", "f", "g", "o", "c", "h")
 @pytest.fixture(scope="module")
 def ds():
     return build_dataset(SERIES, seq_length=SEQ_LENGTH)
-
-
-def random_weights(cfg: ModelConfig, seed: int = 0) -> ModelWeights:
-    """Return ModelWeights of cfg's shapes filled with a trained-looking spread of random values."""
-    rng = np.random.default_rng(seed)
-
-    def draw(shape):
-        return rng.normal(0.0, 2.0 / np.sqrt(shape[0]) if len(shape) == 2 else 0.3, shape)
-
-    layers = weight_shapes(cfg)
-    lstm = [LSTMWeights(*(draw(s.shapes[k]) for k in ("kernel", "recurrent_kernel", "bias")))
-            for s in layers if s.kind == "LSTM"]
-    dense = [DenseWeights(draw(s.shapes["kernel"]), draw(s.shapes["bias"])) for s in layers if s.kind == "Dense"]
-    return ModelWeights(lstm, dense)
 
 
 @pytest.fixture(scope="module")

@@ -59,20 +59,22 @@ def assert_weights_fit(weights, cfg):
     assert all(np.isfinite(a).all() for a in arrays)
 
 
-@pytest.fixture(scope="module")
-def pool():
-    pool = TrainingPool(max_workers=2)
+def warm_pool(max_workers: int):
+    """Yield a TrainingPool whose workers have loaded TensorFlow; shut it down afterwards."""
+    pool = TrainingPool(max_workers=max_workers)
     assert pool.wait_ready(120)
     yield pool
     pool.shutdown()
+
+
+@pytest.fixture(scope="module")
+def pool():
+    yield from warm_pool(2)
 
 
 @pytest.fixture(scope="module")
 def single_pool():
-    pool = TrainingPool(max_workers=1)
-    assert pool.wait_ready(120)
-    yield pool
-    pool.shutdown()
+    yield from warm_pool(1)
 
 
 def test_module_loads_without_tensorflow_or_streamlit():
