@@ -134,7 +134,14 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     expect(page.get_by_text("How good is the forecast?")).to_be_visible(timeout=TIMEOUT_MS)
     check_page(page, "4-train")
 
+    # A longer second run: the learner leaves the Train page and comes back while it trains, then stops it.
+    go_to(page, "Model", "Model")
+    move_slider(page, "Epochs", "ArrowRight", 30)
+    go_to(page, "Train", "Train")
     page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.locator('[data-testid="stProgress"]').first).to_contain_text("(running)", timeout=TIMEOUT_MS)
+    go_to(page, "Data", "Data")
+    go_to(page, "Train", "Train")
     expect(page.locator('[data-testid="stProgress"]').first).to_contain_text("(running)", timeout=TIMEOUT_MS)
     page.get_by_role("button", name="Stop").click()
     stopped_at = time.monotonic()
