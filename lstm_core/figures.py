@@ -164,8 +164,7 @@ def gate_heatmaps(trace, step: int, unit: int | None = None) -> go.Figure:
         row, col = divmod(k, 3)
         values = getattr(trace, name)[0].T  # (units, timesteps)
         gate = name in ("i", "f", "o")
-        colorbar = dict(len=0.4, y=0.8 if row == 0 else 0.2, x=1.0 + 0.0 * col, thickness=10,
-                        title="0..1" if gate else "-1..1")
+        colorbar = dict(len=0.38, y=0.79 if row == 0 else 0.21, x=1.01, thickness=10)
         fig.add_heatmap(z=values, x=np.arange(1, values.shape[1] + 1), y=np.arange(values.shape[0]),
                         colorscale=SEQUENTIAL_SCALE if gate else DIVERGING_SCALE,
                         zmin=0 if gate else -1, zmax=1, zmid=None if gate else 0,
