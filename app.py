@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from lstm_core.figures import series_figure
 from lstm_core.ui import state
 from lstm_core.ui.widgets import sidebar
 
@@ -19,6 +20,12 @@ def home() -> None:
         "Then you step through the trained model one time step at a time and watch its gates decide "
         "what to remember."
     )
+    ds, _ = state.current_dataset()
+    if ds is not None:
+        teaser = series_figure(ds, window=len(ds.X["train"]) // 3).update_layout(height=300)
+        st.plotly_chart(teaser, width="stretch", key="teaser")
+        st.caption("The whole idea in one picture: the model reads the red values one at a time and "
+                   "forecasts the green one.")
     st.subheader("The path")
     cols = st.columns(4)
     steps = [("1 · Data", "A noisy wave, scaled and cut into (X, Y) windows.", "pages/data.py"),

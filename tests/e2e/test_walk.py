@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
@@ -65,10 +64,12 @@ def chart_data(page: Page, index: int = 0) -> list:
     return page.locator(".js-plotly-plot").nth(index).evaluate(Y_VALUES_JS)
 
 
-def chart_shapes(page: Page, index: int) -> list:
-    """Return the layout shapes (lines, rectangles) of the index-th Plotly chart."""
-    return page.locator(".js-plotly-plot").nth(index).evaluate(
-        "el => (el.layout.shapes || []).map(s => [s.x0, s.x1, s.y0, s.y1])")
+SHAPES_JS = "el => JSON.stringify((el.layout.shapes || []).map(s => [s.x0, s.x1, s.y0, s.y1]))"
+
+
+def chart_shapes(page: Page, index: int) -> str:
+    """Return the layout shapes (lines, rectangles) of the index-th Plotly chart, serialised by the browser."""
+    return page.locator(".js-plotly-plot").nth(index).evaluate(SHAPES_JS)
 
 
 def loss_points(page: Page) -> int:
@@ -99,11 +100,11 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
 
     go_to(page, "Data", "Data")
     series_before = chart_data(page, 0)
-    move_slider(page, "Noise (std)", "ArrowRight", 20)
     assert series_before and len(series_before[0]) > 100
-    page.wait_for_function(
-        f"before => JSON.stringify(({Y_VALUES_JS})(document.querySelector('.js-plotly-plot'))[0]) !== before",
-        arg=json.dumps(series_before[0]), timeout=TIMEOUT_MS)
+    first_trace_js = f"() => JSON.stringify(({Y_VALUES_JS})(document.querySelector('.js-plotly-plot'))[0])"
+    drawn_before = page.evaluate(first_trace_js)  # serialised by the browser, compared by the browser
+    move_slider(page, "Noise (std)", "ArrowRight", 20)
+    page.wait_for_function(f"before => ({first_trace_js})() !== before", arg=drawn_before, timeout=TIMEOUT_MS)
     assert chart_data(page, 0)[0] != series_before[0], "the series chart changes with the noise"
     check_page(page, "2-data")
 
@@ -158,6 +159,9 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
         page.get_by_role("button", name="Step ▶").click()
         expect(page.get_by_text(f"Step {expected} of", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
         settle(page)
+    page.wait_for_function(
+        f"([index, before]) => ({SHAPES_JS})(document.querySelectorAll('.js-plotly-plot')[index]) !== before",
+        arg=[heatmap_index, marker_before], timeout=TIMEOUT_MS)
     assert chart_shapes(page, heatmap_index) != marker_before, "the heatmap marker moved with the step"
     expect(page.get_by_text("Replay matches Keras", exact=False)).to_be_visible()
     check_page(page, "5-inside")
