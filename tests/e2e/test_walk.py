@@ -106,6 +106,8 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     move_slider(page, "Noise (std)", "ArrowRight", 20)
     page.wait_for_function(f"before => ({first_trace_js})() !== before", arg=drawn_before, timeout=TIMEOUT_MS)
     assert chart_data(page, 0)[0] != series_before[0], "the series chart changes with the noise"
+    noise = float(slider_input(page, "Noise (std)").input_value())
+    expect(page.locator('[data-testid="stSidebar"]')).to_contain_text(f"noise σ {noise:.2f}")
     check_page(page, "2-data")
 
     go_to(page, "Model", "Model")
@@ -133,6 +135,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     assert "(done)" in progress_text(page), progress_text(page)
     assert len({n for n in seen if n > 0}) >= 2, f"the loss chart grew while training: {sorted(seen)}"
     expect(page.get_by_text("How good is the forecast?")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("Training: finished")
     check_page(page, "4-train")
 
     # A longer second run: the learner leaves the Train page and comes back while it trains, then stops it.
