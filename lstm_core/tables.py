@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from lstm_core.data import Dataset
@@ -57,7 +59,7 @@ def evaluation_table(ds: Dataset, lstm_prediction, split: str = "test") -> pd.Da
     rows = {"LSTM (yours)": forecast_metrics(ds.y[split], lstm_prediction)}
     rows.update(compare_baselines(ds, split))
     floor = ds.noise_floor
-    rows["noise floor"] = {"mse": floor, "rmse": floor ** 0.5, "mae": floor ** 0.5 * (2 / 3.141592653589793) ** 0.5}
+    rows["noise floor"] = {"mse": floor, "rmse": floor ** 0.5, "mae": floor ** 0.5 * math.sqrt(2 / math.pi)}
     table = pd.DataFrame(rows).T[["mse", "rmse", "mae"]]
     table.columns = ["MSE", "RMSE", "MAE"]
     return table

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from lstm_core.data import max_seq_length, split_bounds
+from lstm_core.data import max_seq_length
 from lstm_core.figures import architecture_figure
 from lstm_core.model import count_params, estimate_training_seconds, weight_shapes
 from lstm_core.tables import gate_legend, shape_table
 from lstm_core.ui import state
-from lstm_core.ui.widgets import setting_slider
+from lstm_core.ui.widgets import setting_slider, setting_steps
 
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1]
 
@@ -26,18 +26,20 @@ with left:
 with right:
     setting_slider(model, "model", "dense_units", "Dense head units (0 = none)",
                    "A Dense layer between the last LSTM state and the output.")
-    if "w_model_learning_rate" not in st.session_state:
-        st.session_state["w_model_learning_rate"] = min(LEARNING_RATES, key=lambda r: abs(r - model["learning_rate"]))
-    model["learning_rate"] = st.select_slider("Learning rate", LEARNING_RATES, key="w_model_learning_rate",
-                                              help="Size of each Adam step: too big diverges, too small crawls.")
+    setting_steps(model, "model", "learning_rate", "Learning rate", LEARNING_RATES,
+                  "Size of each Adam step: too big diverges, too small crawls.")
     setting_slider(model, "model", "batch_size", "Batch size", "Windows per weight update.", step=16)
     setting_slider(model, "model", "epochs", "Epochs", "Passes over the training windows.")
 
 cfg = state.model_config()
 layers = weight_shapes(cfg)
-n_train = max(1, split_bounds(series["n_points"])[0] - cfg.seq_length - cfg.horizon + 1)
-st.info(f"Estimated training time on this server: about {estimate_training_seconds(cfg, n_train):.0f} s "
-        f"({n_train} training windows, {cfg.epochs} epochs).")
+ds, problem = state.current_dataset()
+if ds is None:
+    st.warning(problem)
+else:
+    n_train = len(ds.X["train"])
+    st.info(f"Estimated training time on this server: about {estimate_training_seconds(cfg, n_train):.0f} s "
+            f"({n_train} training windows, {cfg.epochs} epochs).")
 
 st.plotly_chart(architecture_figure(cfg), width="stretch", key="architecture")
 st.caption("Between LSTM layers the whole sequence h1…hT flows on; the last layer hands only its final "

@@ -135,6 +135,9 @@ def test_model_page_parameter_count_follows_the_sliders():
     table = at.table[0].value
     assert list(table["kernel W"]) == ["(1, 28)", "(7, 28)", "(7, 28)", "(7, 25)", "(25, 1)"]
     assert "about" in at.info[0].value
+    at.select_slider(key="w_model_learning_rate").set_value(0.03).run()
+    at.switch_page("app.py").run()
+    assert "lr 0.03" in sidebar_text(at), "the sidebar shows the learning rate just chosen"
 
 
 def test_pages_without_a_trained_model_say_what_to_do():

@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS, ConfigError, ModelConfig, SeriesConfig
+from lstm_core.config import ConfigError, ModelConfig, SeriesConfig
 from lstm_core.data import Dataset, build_dataset
 from lstm_core.training import TrainingData, TrainingJob, TrainingPool, TrainingResult, get_pool, start
 
@@ -44,11 +44,6 @@ def series_settings() -> dict[str, Any]:
 def model_settings() -> dict[str, Any]:
     """Return the mutable dict of model settings kept in this session."""
     return _settings(MODEL_KEY, ModelConfig().to_dict())
-
-
-def series_config() -> SeriesConfig:
-    """Return the session's SeriesConfig (settings are validated by the widgets' bounds)."""
-    return SeriesConfig.from_dict(series_settings())
 
 
 def model_config() -> ModelConfig:
@@ -115,12 +110,6 @@ def collect_result() -> Trained | None:
 def trained() -> Trained | None:
     """Return the last finished training with weights, or None."""
     return st.session_state.get(TRAINED_KEY)
-
-
-def bounds(field: str) -> tuple[float, float]:
-    """Return the (low, high) bound of a series or model setting."""
-    bound = SERIES_BOUNDS.get(field) or MODEL_BOUNDS[field]
-    return bound.low, bound.high
 
 
 def trained_dataset(run: Trained) -> Dataset:

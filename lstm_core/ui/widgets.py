@@ -13,16 +13,26 @@ PAGES = {"home": "app.py", "data": "pages/data.py", "model": "pages/model.py", "
          "inside": "pages/inside.py"}
 
 
+def _bind(settings: dict[str, Any], field: str, key: str, initial: Any) -> Any:
+    """Seed a widget's key from the settings and return a callback that copies it back on change."""
+    if key not in st.session_state:
+        st.session_state[key] = initial
+
+    # The callback stores the new value before the script reruns, so the sidebar (drawn first) is current.
+    def copy() -> None:
+        settings[field] = st.session_state[key]
+    return copy
+
+
 def setting_slider(settings: dict[str, Any], group: str, field: str, label: str, help: str,
                    step: float | None = None, fmt: str | None = None, high: float | None = None) -> Any:
     """Return the value of a slider bound to settings[field], kept across page switches."""
     bound = (SERIES_BOUNDS if group == "series" else MODEL_BOUNDS)[field]
     key = f"w_{group}_{field}"
     top = bound.high if high is None else min(high, bound.high)
-    if key not in st.session_state or st.session_state[key] > top:
-        st.session_state[key] = min(settings[field], top)
-    # The callback stores the new value before the script reruns, so the sidebar (drawn first) is current.
-    on_change = _copy_to(settings, field, key)
+    if st.session_state.get(key, top) > top:
+        del st.session_state[key]
+    on_change = _bind(settings, field, key, min(settings[field], top))
     if bound.kind is int:
         value = st.slider(label, int(bound.low), int(top), key=key, help=help, step=int(step or 1),
                           on_change=on_change)
@@ -33,20 +43,22 @@ def setting_slider(settings: dict[str, Any], group: str, field: str, label: str,
     return value
 
 
-def _copy_to(settings: dict[str, Any], field: str, key: str):
-    def copy() -> None:
-        settings[field] = st.session_state[key]
-    return copy
-
-
 def setting_select(settings: dict[str, Any], group: str, field: str, label: str, options: tuple[str, ...],
                    help: str) -> str:
     """Return the choice of a select box bound to settings[field], kept across page switches."""
     key = f"w_{group}_{field}"
-    if key not in st.session_state:
-        st.session_state[key] = settings[field]
     value = st.selectbox(label, options, key=key, help=help, format_func=lambda s: s.replace("_", " "),
-                         on_change=_copy_to(settings, field, key))
+                         on_change=_bind(settings, field, key, settings[field]))
+    settings[field] = value
+    return value
+
+
+def setting_steps(settings: dict[str, Any], group: str, field: str, label: str, options: list[float],
+                  help: str) -> float:
+    """Return the value of a slider over fixed options bound to settings[field] (nearest option at first)."""
+    key = f"w_{group}_{field}"
+    nearest = min(options, key=lambda option: abs(option - settings[field]))
+    value = st.select_slider(label, options, key=key, help=help, on_change=_bind(settings, field, key, nearest))
     settings[field] = value
     return value
 
@@ -55,10 +67,8 @@ def seed_input(settings: dict[str, Any], group: str, help: str) -> int:
     """Return the value of a whole-number seed box bound to settings['seed']."""
     bound = (SERIES_BOUNDS if group == "series" else MODEL_BOUNDS)["seed"]
     key = f"w_{group}_seed"
-    if key not in st.session_state:
-        st.session_state[key] = settings["seed"]
     value = st.number_input("Random seed", int(bound.low), int(bound.high), key=key, step=1, help=help,
-                            on_change=_copy_to(settings, "seed", key))
+                            on_change=_bind(settings, "seed", key, settings["seed"]))
     settings["seed"] = int(value)
     return int(value)
 
