@@ -30,7 +30,7 @@ $(CHROMIUM):
 setup: $(RUNTIME_STAMP)
 
 run: $(RUNTIME_STAMP)
-	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port 8501
+	$(PY) -m lstm_core.ui.serve --server.address 127.0.0.1 --server.port 8501
 
 test: $(DEV_STAMP) | $(CHROMIUM)
 	$(PY) -m pytest

@@ -1,34 +1,44 @@
 """Training jobs that run in a pool of worker processes, so a page never blocks on model.fit.
 
 A page calls ``start(data, cfg)`` and gets a TrainingJob at once, polls ``job.progress()`` (from
-``st.fragment(run_every=0.5)``), may call ``job.stop()``, and reads ``job.result()`` when it is done.
+``st.fragment(run_every=...)``), may call ``job.stop()``, and reads ``job.result()`` when it is done.
 Keras is imported only inside the workers, so the server draws the glass box from NumPy weights
-without loading TensorFlow. A job is queued in the pool's FIFO (visible position), then runs in a
-worker that streams events through a Manager queue, then ends "done", "stopped" or "failed".
+without loading TensorFlow.
+
+One thread owned by the pool does all inter-process communication: it hands jobs to idle workers,
+reads their events and results, forwards stop requests, notices a worker that died and replaces it,
+and withdraws the jobs of learners who have gone. The threads that run page scripts (a new one for
+every rerun, twice a second per learner while a chart is live) only read and write the in-memory
+state of a job under a short lock, so no page can wait on a pipe, a process or another page.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import multiprocessing
 import os
-import queue
+import statistics
 import threading
 import time
 import uuid
 import weakref
 from collections import deque
-from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import connection, spawn
+from typing import Callable
 
 from lstm_core.config import ModelConfig
-from lstm_core.worker import TrainingData, TrainingResult, load_keras, train_job
+from lstm_core.worker import TrainingData, TrainingResult, WorkerSettings, train_job, worker_main
 
 __all__ = ["Progress", "TrainingData", "TrainingJob", "TrainingPool", "TrainingResult", "get_pool", "start",
            "train_job"]
 
 STOPPING_MESSAGE = "Stopping: the current batch finishes, then the weights trained so far are kept."
+QUEUED_MESSAGE = "Waiting for a free training slot."
+ABANDONED_MESSAGE = "Stopped: the page that started this training was closed."
 MAX_BATCH_POINTS = 300  # longer runs keep every 2nd, 4th, ... point so the chart stays light
+OWNER_GRACE_SECONDS = 20.0  # a reload or a short network drop reconnects well within this
+OWNER_CHECK_SECONDS = 1.0
+WORKER_NAME_PREFIX = "lstm-lens-worker"
 
 
 @dataclass
@@ -48,45 +58,61 @@ class Progress:
     queue_position: int  # 1 = next to start; 0 once running or finished
     message: str
     epoch_seconds: list[float] = field(default_factory=list)  # wall time of each completed epoch
+    version: int = 0  # grows with every event, so a page can tell whether anything is new
 
 
-
+def estimate_remaining(epoch: int, batch: int, epochs: int, batches_per_epoch: int,
+                       epoch_seconds: list[float], elapsed: float) -> float | None:
+    """Return the seconds left from measured epoch times, or None before there is anything to go by."""
+    done = epoch + batch / max(batches_per_epoch, 1)
+    if epoch_seconds:
+        # The first epoch of a freshly built model also traces its graphs: trust the later ones.
+        per_epoch = statistics.median(epoch_seconds[1:] or epoch_seconds)
+    elif batch > 0:
+        per_epoch = elapsed / done
+    else:
+        return None
+    return max(0.0, (epochs - done) * per_epoch)
 
 
 class TrainingJob:
-    """One training run: live progress, a stop switch and, once finished, its TrainingResult."""
+    """One training run: live progress, a stop switch and, once finished, its TrainingResult.
 
-    def __init__(self, data: TrainingData, cfg: ModelConfig, pool: "TrainingPool") -> None:
+    Every method only touches this object's memory under its lock; the pool's thread feeds it.
+    """
+
+    def __init__(self, data: TrainingData, cfg: ModelConfig, pool: "TrainingPool",
+                 owner_alive: Callable[[], bool] | None = None) -> None:
         self.id = uuid.uuid4().hex[:12]
         self.cfg = cfg
         self._data, self._pool = data, pool
         self._bpe = data.batches_per_epoch(cfg.batch_size)
-        self._events, self._stop = pool._manager.Queue(), pool._manager.Event()
         self._lock = threading.Lock()
-        self._future: concurrent.futures.Future | None = None
         self._result: TrainingResult | None = None
-        self._status, self._message = "queued", "Waiting for a free training slot."
-        self._epoch = self._batch = self._n_points = 0
+        self._status, self._message = "queued", QUEUED_MESSAGE
+        self._stop_requested = False
+        self._epoch = self._batch = self._n_points = self._version = 0
         self._stride = 1  # keep every _stride-th batch point (see MAX_BATCH_POINTS)
         self._train_loss, self._val_loss, self._epoch_seconds = [], [], []  # one per completed epoch
         self._batch_loss: list[tuple[float, float]] = []
         self._started: float | None = None  # wall clock, sent by the worker
         self._finished: float | None = None
+        self.owner_alive = owner_alive  # asked by the pool's thread; None: nobody can close this job
+        self.owner_last_seen = time.monotonic()
 
     def progress(self) -> Progress:
-        """Return a snapshot of the job now, after taking in every event that has arrived."""
+        """Return a snapshot of the job now."""
         position = self._pool._position(self)
         with self._lock:
-            self._sync()
             end = self._finished if self._result is not None else time.time()
             elapsed = max(0.0, end - self._started) if self._started else 0.0
             return Progress(
                 self._status, self._epoch, self.cfg.epochs, self._batch, self._bpe,
                 list(self._train_loss), list(self._val_loss), list(self._batch_loss), elapsed,
                 self._eta(elapsed), position if self._status == "queued" else 0, self._message,
-                list(self._epoch_seconds))
+                list(self._epoch_seconds), self._version)
 
-    def stop(self) -> None:
+    def stop(self, message: str = STOPPING_MESSAGE) -> None:
         """End the job: progress reports "stopped" at once; a running job's weights arrive after its batch.
 
         A queued job is cancelled. A running one stops at its next batch end, which is ~0.1 s later
@@ -95,84 +121,60 @@ class TrainingJob:
         has arrived.
         """
         if self._pool._withdraw(self):
-            with self._lock:
-                self._finish(TrainingResult("stopped", "Stopped while waiting in the queue."))
+            queued = "Stopped while waiting in the queue." if message == STOPPING_MESSAGE else message
+            self._finish(TrainingResult("stopped", queued))
             return
-        try:
-            self._stop.set()
-        except (OSError, EOFError):
-            pass  # the pool is shut down, which stopped the job already
         with self._lock:
-            self._sync()
-            # A worker that has not begun (it may still be loading TensorFlow) sees the stop flag
-            # first thing and returns at once, so report the stop now.
-            not_begun = self._result is None and self._started is None
-            if not_begun:
-                self._finish(TrainingResult("stopped", "Stopped before training began."))
-            elif self._result is None:
-                self._status, self._message = "stopped", STOPPING_MESSAGE
-        if not_begun and self._future is not None:
-            self._future.cancel()  # outside the lock: a cancel runs our done callback right here
+            if self._result is not None or self._stop_requested:
+                return
+            self._stop_requested = True
+            if self._started is None:
+                # Not begun: the worker sees the stop first thing and sends back no weights.
+                self._finish_locked(TrainingResult("stopped", "Stopped before training began."))
+            else:
+                self._status, self._message = "stopped", message
+                self._version += 1
+        self._pool._request_stop(self)
 
     @property
     def done(self) -> bool:
         """Return True once the job has finished (done, stopped or failed)."""
         with self._lock:
-            self._sync()
             return self._result is not None
 
     def result(self) -> TrainingResult | None:
         """Return the TrainingResult, or None while the job is queued or running."""
         with self._lock:
-            self._sync()
             return self._result
 
-    def _launch(self, executor: ProcessPoolExecutor) -> None:
-        future = executor.submit(train_job, self._data, self.cfg, self._events, self._stop)
-        with self._lock:
-            self._future, self._data = future, None
-            self._status, self._message = "running", "Starting: waiting for a worker process."
-        future.add_done_callback(self._on_future_done)
+    # The methods below run on the pool's thread.
 
-    def _on_future_done(self, future: concurrent.futures.Future) -> None:
+    def _mark_running(self) -> None:
         with self._lock:
-            self._finished = self._finished or time.time()
-        self._pool._job_done(self)
-
-    def _sync(self) -> None:
-        # Called with self._lock held: take in the events, then the result once the future has it.
-        while self._result is None:
-            try:
-                self._apply(self._events.get_nowait())
-            except queue.Empty:
-                break
-            except (OSError, EOFError):
-                break  # the manager shut down with the pool
-        if self._result is None and self._future is not None and self._future.done():
-            try:
-                self._finish(self._future.result())
-            except concurrent.futures.CancelledError:
-                self._finish(TrainingResult("stopped", "Stopped before training began."))
-            except Exception as exc:  # the worker process died (killed, out of memory, ...)
-                self._finish(TrainingResult("failed", f"The training process ended unexpectedly "
-                                            f"({type(exc).__name__}: {exc})."))
+            if self._result is None:
+                self._status, self._message = "running", "Starting."
+                self._version += 1
 
     def _apply(self, event: tuple) -> None:
-        kind = event[0]
-        if kind == "started":
-            self._started = event[1]
-            if self._status == "running":
-                self._message = "Training."
-        elif kind == "batch":
-            _, self._epoch, self._batch, loss = event
-            self._add_point(self._epoch + self._batch / self._bpe, loss)
-        elif kind == "epoch":
-            _, self._epoch, loss, val_loss, seconds = event
-            self._batch = 0
-            self._train_loss.append(loss)
-            self._val_loss.append(val_loss)
-            self._epoch_seconds.append(seconds)
-            self._add_point(float(self._epoch), loss)
+        with self._lock:
+            if self._result is not None:
+                return
+            self._version += 1
+            kind = event[0]
+            if kind == "started":
+                self._started = event[1]
+                if self._status == "running":
+                    self._message = "Training."
+            elif kind == "batch":
+                _, self._epoch, self._batch, loss = event
+                self._add_point(self._epoch + self._batch / self._bpe, loss)
+            elif kind == "epoch":
+                _, self._epoch, loss, val_loss, seconds = event
+                self._batch = 0
+                self._train_loss.append(loss)
+                self._val_loss.append(val_loss)
+                self._epoch_seconds.append(seconds)
+                self._add_point(float(self._epoch), loss)
 
     def _add_point(self, x: float, loss: float) -> None:
         self._n_points += 1
@@ -182,110 +184,127 @@ class TrainingJob:
             self._batch_loss, self._stride = self._batch_loss[::2], self._stride * 2
 
     def _finish(self, result: TrainingResult) -> None:
+        with self._lock:
+            self._finish_locked(result)
+
+    def _finish_locked(self, result: TrainingResult) -> None:
+        if self._result is not None:
+            return  # a job reported stopped before it began: the worker's later answer changes nothing
         self._result, self._status, self._message = result, result.status, result.message
-        self._train_loss, self._val_loss = list(result.history["loss"]), list(result.history["val_loss"])
-        self._epoch, self._finished = result.epochs_run, self._finished or time.time()
+        if result.history["loss"] or result.status == "done":
+            self._train_loss, self._val_loss = list(result.history["loss"]), list(result.history["val_loss"])
+            self._epoch = result.epochs_run
+        self._finished, self._data = time.time(), None
         self._batch = 0 if result.status == "done" else self._batch
+        self._version += 1
 
     def _eta(self, elapsed: float) -> float | None:
         if self._status != "running":
             return 0.0 if self._status == "done" else None
-        fraction = (self._epoch + self._batch / self._bpe) / self.cfg.epochs
-        return elapsed * (1 - fraction) / fraction if fraction > 0 else None
+        return estimate_remaining(self._epoch, self._batch, self.cfg.epochs, self._bpe, self._epoch_seconds,
+                                  elapsed)
 
 
-class _RefillingExecutor(ProcessPoolExecutor):
-    """A ProcessPoolExecutor that refills every worker slot as soon as a worker exits."""
+_original_preparation_data = spawn.get_preparation_data
 
-    # The stock executor replaces a worker that exits at max_tasks_per_child only when no idle
-    # token is left, and its token count can be stale (CPython gh-115634: with a backlog, Python
-    # 3.11 hangs for good). Refilling at once keeps every slot alive and warm: a new worker
-    # imports TensorFlow in its initializer before a job reaches it.
-    def _adjust_process_count(self):
-        if self._shutdown_thread or self._broken:
-            return
-        while len(self._processes) < self._max_workers:
-            self._spawn_process()
+
+def _preparation_data_without_main(name: str) -> dict:
+    """Return spawn's preparation data, without the main module for this pool's workers."""
+    # Under `streamlit run` the main module is the app script: a spawned child would execute it in
+    # Streamlit's bare mode. A worker needs nothing from __main__; its entry point lives in lstm_core.
+    data = _original_preparation_data(name)
+    if name.startswith(WORKER_NAME_PREFIX):
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+    return data
+
+
+spawn.get_preparation_data = _preparation_data_without_main
+
+
+class _Worker:
+    """The pool thread's view of one worker process: its pipe, its job and how many it has run."""
+
+    def __init__(self, process, conn) -> None:
+        self.process, self.conn = process, conn
+        self.ready = False
+        self.job: TrainingJob | None = None
+        self.jobs_run = 0
+        self.retiring = False
 
 
 class TrainingPool:
-    """A server-wide cap on concurrent trainings: spawned workers plus a FIFO of waiting jobs."""
+    """A server-wide cap on concurrent trainings: worker processes plus a FIFO of waiting jobs."""
 
-    def __init__(self, max_workers: int | None = None, max_tasks_per_child: int = 4,
-                 warm: bool = True) -> None:
+    def __init__(self, max_workers: int | None = None, max_jobs_per_worker: int = 40,
+                 settings: WorkerSettings | None = None) -> None:
         self.max_workers = int(max_workers or os.cpu_count() or 1)
-        self.max_tasks_per_child = max_tasks_per_child
+        self.max_jobs_per_worker = max_jobs_per_worker  # a bound on what a framework may leak
+        self.settings = settings or WorkerSettings()
         self._context = multiprocessing.get_context("spawn")
-        self._manager = self._context.Manager()
-        self._lock = threading.RLock()  # RLock: a future's callback may re-enter from _dispatch
+        self._lock = threading.Lock()  # guards _waiting, _stops and _closed; never held across IPC
+        self._ready = threading.Condition(self._lock)
         self._waiting: deque[TrainingJob] = deque()
-        self._running: set[TrainingJob] = set()
+        self._stops: deque[TrainingJob] = deque()
         self._closed = False
-        self._executor = self._new_executor()
-        # Warm-up tasks spawn every worker now; each counts as one of its max_tasks_per_child.
-        self._warmup = [self._executor.submit(load_keras) for _ in range(self.max_workers)] if warm else []
+        self._workers: list[_Worker] = []  # touched by the pool thread only
+        self._ready_count = 0
+        self._workers_started = 0
+        self._wake_read, self._wake_write = os.pipe()
+        os.set_blocking(self._wake_write, False)
+        self._thread = threading.Thread(target=self._run, name="lstm-lens-training-pool", daemon=True)
+        self._thread.start()
         _LIVE_POOLS.add(self)
 
-    def submit(self, data: TrainingData, cfg: ModelConfig) -> TrainingJob:
-        """Return a new TrainingJob for (data, cfg), queued behind the jobs already waiting."""
+    def submit(self, data: TrainingData, cfg: ModelConfig,
+               owner_alive: Callable[[], bool] | None = None) -> TrainingJob:
+        """Return a new TrainingJob for (data, cfg), queued behind the jobs already waiting.
+
+        ``owner_alive`` tells whether whoever started the job is still there; once it has said
+        False for OWNER_GRACE_SECONDS in a row, the job is withdrawn or stopped.
+        """
         data.check(cfg)
+        job = TrainingJob(data, cfg, self, owner_alive)
         with self._lock:
             if self._closed:
                 raise RuntimeError("this TrainingPool is shut down")
-            job = TrainingJob(data, cfg, self)
             self._waiting.append(job)
-            self._dispatch()
+        self._wake()
         return job
 
     def wait_ready(self, timeout: float = 60.0) -> bool:
-        """Return True once the warm-up tasks have loaded TensorFlow, False after timeout seconds."""
-        return not concurrent.futures.wait(self._warmup, timeout).not_done
+        """Return True once every worker has loaded TensorFlow, False after timeout seconds."""
+        with self._ready:
+            return self._ready.wait_for(lambda: self._ready_count >= self.max_workers, timeout)
+
+    def queue_length(self) -> int:
+        """Return how many jobs wait for a worker."""
+        with self._lock:
+            return len(self._waiting)
 
     def shutdown(self, timeout: float = 10.0) -> None:
-        """Cancel the queued jobs, stop the running ones, then end the workers and the manager."""
+        """Cancel the queued jobs, stop the running ones, then end the workers and the pool's thread."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-            jobs = list(self._waiting) + list(self._running)
-        for job in jobs:
-            job.stop()
-        workers = list((self._executor._processes or {}).values())  # kept to end a stuck worker
-        self._executor.shutdown(wait=False, cancel_futures=True)
-        if concurrent.futures.wait([job._future for job in jobs if job._future], timeout).not_done:
-            for worker in workers:
-                worker.terminate()  # a job that did not stop within the timeout
-        for worker in workers:
-            worker.join(timeout)
-        self._manager.shutdown()
+            waiting = list(self._waiting)
+            self._waiting.clear()
+        for job in waiting:
+            job._finish(TrainingResult("stopped", "Stopped: the training server shut down."))
+        self._shutdown_timeout = timeout
+        self._wake()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout + 5)
 
-    def _new_executor(self) -> ProcessPoolExecutor:
-        return _RefillingExecutor(self.max_workers, mp_context=self._context, initializer=load_keras,
-                                  max_tasks_per_child=self.max_tasks_per_child)
-
-    def _dispatch(self) -> None:
-        # The executor would pre-dispatch one task more than it has workers: hand it a job only
-        # when a worker is free, so the cap holds and waiting jobs keep their FIFO position.
-        with self._lock:
-            while self._waiting and len(self._running) < self.max_workers and not self._closed:
-                job = self._waiting.popleft()
-                self._running.add(job)
-                try:
-                    job._launch(self._executor)
-                except BrokenProcessPool:  # a worker died and broke the executor: start a fresh one
-                    self._running.discard(job)
-                    self._waiting.appendleft(job)
-                    self._executor.shutdown(wait=False)
-                    self._executor = self._new_executor()
-
-    def _job_done(self, job: TrainingJob) -> None:
-        with self._lock:
-            self._running.discard(job)
-            self._dispatch()
+    # Script threads call these three: in-memory only.
 
     def _position(self, job: TrainingJob) -> int:
         with self._lock:
-            return self._waiting.index(job) + 1 if job in self._waiting else 0
+            try:
+                return self._waiting.index(job) + 1
+            except ValueError:
+                return 0
 
     def _withdraw(self, job: TrainingJob) -> bool:
         with self._lock:
@@ -293,6 +312,173 @@ class TrainingPool:
                 self._waiting.remove(job)
                 return True
             return False
+
+    def _request_stop(self, job: TrainingJob) -> None:
+        with self._lock:
+            self._stops.append(job)
+        self._wake()
+
+    def _wake(self) -> None:
+        try:
+            os.write(self._wake_write, b"\0")
+        except (BlockingIOError, OSError):
+            pass  # the pipe is full (the thread is awake anyway) or closed (the pool has ended)
+
+    # Everything below runs on the pool's thread.
+
+    def _run(self) -> None:
+        next_owner_check = 0.0
+        while True:
+            with self._lock:
+                closed = self._closed
+            if closed:
+                break
+            self._spawn_missing()
+            conns = {worker.conn: worker for worker in self._workers}
+            sentinels = {worker.process.sentinel: worker for worker in self._workers}
+            ready = connection.wait([*conns, *sentinels, self._wake_read], timeout=OWNER_CHECK_SECONDS)
+            if self._wake_read in ready:
+                os.read(self._wake_read, 4096)
+            for item in ready:
+                if item in conns:
+                    self._receive(conns[item])
+            for item in ready:
+                if item in sentinels and sentinels[item] in self._workers:
+                    self._worker_exited(sentinels[item])
+            self._forward_stops()
+            if time.monotonic() >= next_owner_check:
+                self._close_abandoned_jobs()
+                next_owner_check = time.monotonic() + OWNER_CHECK_SECONDS
+            self._dispatch()
+        self._end_workers(getattr(self, "_shutdown_timeout", 10.0))
+
+    def _spawn_missing(self) -> None:
+        while sum(not worker.retiring for worker in self._workers) < self.max_workers:
+            ours, theirs = self._context.Pipe(duplex=True)
+            self._workers_started += 1
+            process = self._context.Process(target=worker_main, args=(theirs, self.settings), daemon=True,
+                                            name=f"{WORKER_NAME_PREFIX}-{self._workers_started}")
+            process.start()
+            theirs.close()
+            self._workers.append(_Worker(process, ours))
+
+    def _receive(self, worker: _Worker) -> None:
+        try:
+            while worker.conn.poll():
+                self._handle(worker, worker.conn.recv())
+        except (EOFError, OSError):
+            pass  # the worker is gone; its sentinel tells the rest
+
+    def _handle(self, worker: _Worker, message: tuple) -> None:
+        kind = message[0]
+        if kind == "ready":
+            worker.ready = True
+            with self._ready:
+                self._ready_count += 1
+                self._ready.notify_all()
+        elif kind == "event" and worker.job is not None and worker.job.id == message[1]:
+            worker.job._apply(message[2])
+        elif kind == "result" and worker.job is not None and worker.job.id == message[1]:
+            job, worker.job = worker.job, None
+            worker.jobs_run += 1
+            job._finish(message[2])
+            if worker.jobs_run >= self.max_jobs_per_worker:
+                self._retire(worker)
+
+    def _retire(self, worker: _Worker) -> None:
+        # The replacement starts at once (next loop), so the slot is warm again by the next job.
+        worker.retiring = True
+        with self._ready:
+            self._ready_count -= 1
+        try:
+            worker.conn.send(("exit",))
+        except OSError:
+            pass
+
+    def _worker_exited(self, worker: _Worker) -> None:
+        self._receive(worker)  # a result sent just before the exit still counts
+        worker.process.join(1.0)
+        self._workers.remove(worker)
+        worker.conn.close()
+        if worker.ready and not worker.retiring:
+            with self._ready:
+                self._ready_count -= 1
+        if worker.job is not None:
+            code = worker.process.exitcode
+            how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            worker.job._finish(TrainingResult(
+                "failed", f"The training process ended unexpectedly ({how}), perhaps out of memory. "
+                          f"Your settings are kept: press Train to try again."))
+
+    def _forward_stops(self) -> None:
+        with self._lock:
+            stops, self._stops = list(self._stops), deque()
+        for job in stops:
+            for worker in self._workers:
+                if worker.job is job:
+                    try:
+                        worker.conn.send(("stop", job.id))
+                    except OSError:
+                        pass  # the worker died; its sentinel fails the job
+
+    def _close_abandoned_jobs(self) -> None:
+        with self._lock:
+            jobs = list(self._waiting)
+        jobs += [worker.job for worker in self._workers if worker.job is not None]
+        now = time.monotonic()
+        for job in jobs:
+            if job.owner_alive is None or job.done:
+                continue
+            try:
+                alive = job.owner_alive()
+            except Exception:
+                alive = True  # a check that cannot answer must not cost a learner their run
+            if alive:
+                job.owner_last_seen = now
+            elif now - job.owner_last_seen > OWNER_GRACE_SECONDS:
+                job.stop(ABANDONED_MESSAGE)
+        self._forward_stops()
+
+    def _dispatch(self) -> None:
+        idle = [w for w in self._workers if w.ready and w.job is None and not w.retiring]
+        handed: list[tuple[_Worker, TrainingJob]] = []
+        with self._lock:
+            while idle and self._waiting:
+                handed.append((idle.pop(), self._waiting.popleft()))
+        for worker, job in handed:
+            worker.job = job
+            job._mark_running()
+            try:
+                worker.conn.send(("job", job.id, job._data, job.cfg))
+            except OSError:
+                pass  # the worker died; its sentinel fails the job
+            job._data = None
+
+    def _end_workers(self, timeout: float) -> None:
+        for worker in self._workers:
+            if worker.job is not None:
+                worker.job.stop("Stopped: the training server shut down.")
+        self._forward_stops()
+        for worker in self._workers:
+            try:
+                worker.conn.send(("exit",))
+            except OSError:
+                pass
+        deadline = time.monotonic() + timeout
+        while any(worker.process.is_alive() for worker in self._workers) and time.monotonic() < deadline:
+            for worker in self._workers:
+                self._receive(worker)  # the stopped jobs' results, with the weights so far
+            time.sleep(0.05)
+        for worker in self._workers:
+            if worker.process.is_alive():
+                worker.process.terminate()  # a job that did not stop within the timeout
+            worker.process.join(timeout)
+            if worker.job is not None:
+                worker.job._finish(TrainingResult("stopped", "Stopped: the training server shut down."))
+            worker.conn.close()
+        self._workers.clear()
+        os.close(self._wake_read)
+        os.close(self._wake_write)
 
 
 _LIVE_POOLS: "weakref.WeakSet[TrainingPool]" = weakref.WeakSet()
@@ -305,9 +491,15 @@ def _shutdown_live_pools() -> None:
         pool.shutdown(timeout=2.0)
 
 
-# Runs before concurrent.futures joins its workers at exit, which would otherwise wait for every
-# running job to train to its last epoch.
+# Runs before the interpreter's exit handlers end the daemonic workers, so running jobs stop cleanly.
 threading._register_atexit(_shutdown_live_pools)
+
+
+def default_settings() -> WorkerSettings:
+    """Return the settings of the server's pool: one TensorFlow thread per worker, quick start traced."""
+    from lstm_core.presets import QUICK_START_MODEL
+
+    return WorkerSettings(intra_op_threads=1, inter_op_threads=1, warm_configs=(QUICK_START_MODEL,))
 
 
 def get_pool() -> TrainingPool:
@@ -315,10 +507,11 @@ def get_pool() -> TrainingPool:
     global _default_pool
     with _default_lock:
         if _default_pool is None or _default_pool._closed:
-            _default_pool = TrainingPool()
+            _default_pool = TrainingPool(settings=default_settings())
         return _default_pool
 
 
-def start(data: TrainingData, cfg: ModelConfig, pool: TrainingPool | None = None) -> TrainingJob:
+def start(data: TrainingData, cfg: ModelConfig, pool: TrainingPool | None = None,
+          owner_alive: Callable[[], bool] | None = None) -> TrainingJob:
     """Return a TrainingJob for (data, cfg) at once; it runs on pool, or on get_pool() when None."""
-    return (pool or get_pool()).submit(data, cfg)
+    return (pool or get_pool()).submit(data, cfg, owner_alive)

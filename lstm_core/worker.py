@@ -1,7 +1,9 @@
 """The worker side of a training job: build, fit and report, inside a spawned worker process.
 
-``train_job`` is a pure function of (data, cfg): it streams progress events into a queue, watches a
+``train_job`` is a pure function of (data, cfg): it streams progress events into a channel, watches a
 stop flag and returns plain NumPy weights, history and predictions. Keras is imported only here.
+``worker_main`` is the loop of one worker process: it takes jobs from its pipe to the server, one at a
+time, and sends back events and results over the same pipe.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import numpy as np
 
 from lstm_core.config import ModelConfig
 from lstm_core.data import SPLITS, Dataset
-from lstm_core.model import ModelWeights, build_model, extract_weights
+from lstm_core.model import ModelWeights, extract_weights
+from lstm_core.model_cache import MODEL_CACHE, warm_up
 
 
 EVENT_INTERVAL = 0.1  # seconds between batch events: ~10 a second is plenty for a live chart
@@ -83,13 +86,25 @@ class TrainingResult:
 
 
 
-def load_keras() -> int:
-    """Import Keras (and TensorFlow) quietly in this process; return the process id."""
+def load_keras(intra_op_threads: int = 0, inter_op_threads: int = 0) -> int:
+    """Import Keras (and TensorFlow) quietly in this process; return the process id.
+
+    Thread counts of 0 leave TensorFlow's default (one thread per core); they take effect only when
+    given before TensorFlow's first operation in this process.
+    """
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     import keras  # noqa: F401
+    import tensorflow as tf
 
-    # Every job builds fresh tf.functions; TensorFlow would warn about "retracing" each time.
+    try:
+        if intra_op_threads:
+            tf.config.threading.set_intra_op_parallelism_threads(intra_op_threads)
+        if inter_op_threads:
+            tf.config.threading.set_inter_op_parallelism_threads(inter_op_threads)
+    except RuntimeError:
+        pass  # TensorFlow has run an operation already: its thread pools are fixed for this process
+    # A model of a new shape traces new tf.functions; TensorFlow would warn about "retracing".
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     return os.getpid()
 
@@ -190,9 +205,10 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
 
     if reporter.stop_requested():
         return TrainingResult("stopped", "Stopped before training began.")
-    keras.backend.clear_session()  # safe here: this worker process runs one job at a time
     reporter.send("started", time.time())
-    model = build_model(cfg, data.n_features)
+    # A model of the same architecture trained earlier in this worker is reset to exactly the
+    # weights, dropout seeds and optimizer state of a fresh build, and keeps its traced graphs.
+    model = MODEL_CACHE.model_for(cfg, data.n_features)
 
     class Callback(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -231,3 +247,60 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
             model.save(path)
             result.keras_bytes = path.read_bytes()
     return result
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How a worker process runs: TensorFlow's thread counts and the architectures it traces at start."""
+
+    intra_op_threads: int = 1
+    inter_op_threads: int = 1
+    warm_configs: tuple[ModelConfig, ...] = ()
+
+
+class _JobChannel:
+    """The worker's end of one job: events go to the server, stop requests come from it."""
+
+    def __init__(self, conn, job_id: str) -> None:
+        self.conn, self.job_id = conn, job_id
+        self.stopped = self.exit_requested = False
+
+    def put(self, event: tuple) -> None:
+        self.conn.send(("event", self.job_id, event))
+
+    def is_set(self) -> bool:
+        # A non-blocking look at the pipe: the server sends ("stop", job_id) or ("exit",).
+        while not self.stopped and self.conn.poll():
+            message = self.conn.recv()
+            if message[0] == "exit":
+                self.stopped = self.exit_requested = True
+            elif message == ("stop", self.job_id):
+                self.stopped = True
+        return self.stopped
+
+
+def worker_main(conn, settings: WorkerSettings) -> None:
+    """Serve training jobs from conn until the server says exit or goes away; return nothing.
+
+    Messages in: ("job", job_id, TrainingData, ModelConfig), ("stop", job_id), ("exit",).
+    Messages out: ("ready", pid), ("event", job_id, event), ("result", job_id, TrainingResult).
+    """
+    try:
+        load_keras(settings.intra_op_threads, settings.inter_op_threads)
+        for cfg in settings.warm_configs:
+            warm_up(cfg)
+        conn.send(("ready", os.getpid()))
+        while True:
+            message = conn.recv()
+            if message[0] == "exit":
+                return
+            if message[0] != "job":
+                continue  # a stop for a job that has finished already
+            _, job_id, data, cfg = message
+            channel = _JobChannel(conn, job_id)
+            conn.send(("result", job_id, train_job(data, cfg, channel, channel)))
+            if channel.exit_requested:
+                return
+    except (EOFError, OSError, KeyboardInterrupt):
+        return  # the server has gone: nobody is left to train for
+

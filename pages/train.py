@@ -5,7 +5,7 @@ import streamlit as st
 from lstm_core.figures import loss_figure, prediction_figure
 from lstm_core.tables import evaluation_table
 from lstm_core.ui import state
-from lstm_core.ui.widgets import describe_model, needs, progress_fraction, progress_label
+from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, describe_model, needs, progress_fraction, progress_label
 
 st.title("Train: watch the model learn")
 ds, problem = state.current_dataset()
@@ -15,13 +15,13 @@ if ds is None:
 st.caption(f"Model: {describe_model(state.model_settings())}. Training data: {len(ds.X['train'])} windows; "
            f"validation: {len(ds.X['val'])}.")
 start_col, stop_col, _ = st.columns([1, 1, 4])
+# Callbacks run before the script: the buttons and the sidebar are drawn with the job already started or stopped.
 job = state.current_job()
-running = job is not None and not job.done
-if start_col.button("Train", type="primary", disabled=running, help="Train a fresh model with the current settings."):
-    job = state.start_training(ds)
-    running = True
-if stop_col.button("Stop", disabled=not running, help="Stop after the current batch and keep what it learned."):
-    job.stop()
+running = state.job_active(job)
+start_col.button("Train", type="primary", disabled=running, on_click=state.start_training, args=(ds,),
+                 help="Train a fresh model with the current settings. Disabled while your training is queued or running.")
+stop_col.button("Stop", disabled=not running, on_click=job.stop if running else None,
+                help="Stop after the current batch and keep what it learned.")
 
 
 def draw_progress(progress, noise_floor) -> None:
@@ -35,7 +35,7 @@ def draw_progress(progress, noise_floor) -> None:
                "falls means the model memorises the training part.")
 
 
-@st.fragment(run_every=0.5 if running else None)
+@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)
 def live_training() -> None:
     """Redraw the live progress of this session's job; rerun the page when it ends."""
     current = state.current_job()

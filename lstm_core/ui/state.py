@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lstm_core.config import ConfigError, ModelConfig, SeriesConfig
 from lstm_core.data import Dataset, build_dataset
+from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES  # noqa: F401 (Home's quick start)
 from lstm_core.training import TrainingData, TrainingJob, TrainingPool, TrainingResult, get_pool, start
 
 SERIES_KEY = "series_settings"
 MODEL_KEY = "model_settings"
 JOB_KEY = "training_job"
 TRAINED_KEY = "trained"
-
-QUICK_START_SERIES = SeriesConfig(n_points=600, noise_std=0.1)
-QUICK_START_MODEL = ModelConfig(seq_length=20, units=16, layers=2, dropout=0.1, dense_units=8,
-                                learning_rate=0.01, batch_size=32, epochs=8)
 
 
 @dataclass
@@ -86,12 +85,27 @@ def current_job() -> TrainingJob | None:
     return run["job"] if run else None
 
 
+def session_alive_check() -> Callable[[], bool] | None:
+    """Return a thread-safe check that this browser session is still connected, or None outside a server."""
+    ctx = get_script_run_ctx()
+    if ctx is None or not Runtime.exists():
+        return None  # AppTest and plain scripts: no connection to lose
+    runtime, session_id = Runtime.instance(), ctx.session_id
+    return lambda: runtime.is_active_session(session_id)
+
+
+def job_active(job: TrainingJob | None) -> bool:
+    """Return True while job is queued or running, including a stop that waits for its last batch."""
+    return job is not None and not job.done
+
+
 def start_training(ds: Dataset) -> TrainingJob:
     """Start training the session's model on ds and return the job (stopping any earlier one)."""
     old = current_job()
     if old is not None and not old.done:
         old.stop()
-    job = start(TrainingData.from_dataset(ds), model_config(), pool=training_pool())
+    job = start(TrainingData.from_dataset(ds), model_config(), pool=training_pool(),
+                owner_alive=session_alive_check())
     st.session_state[JOB_KEY] = {"job": job, "series": ds.cfg, "collected": False}
     return job
 

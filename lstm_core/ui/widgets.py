@@ -9,6 +9,7 @@ import streamlit as st
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS
 from lstm_core.ui import state
 
+LIVE_REFRESH_SECONDS = 1.0  # each refresh is a script run on the server: once a second per learner is plenty
 PAGES = {"home": "app.py", "data": "pages/data.py", "model": "pages/model.py", "train": "pages/train.py",
          "inside": "pages/inside.py"}
 
@@ -89,7 +90,19 @@ def sidebar() -> None:
                    f"period {series['period']:.2f}, noise σ {series['noise_std']:.2f}, seed {series['seed']}")
         st.caption(f"**Model**: {describe_model(model)}; dropout {model['dropout']:.2f}, "
                    f"lr {model['learning_rate']:g}, batch {model['batch_size']}, {model['epochs']} epochs")
-        st.caption(f"**Training**: {training_status()}")
+        live_training_status(state.job_active(state.current_job()))
+
+
+def _live_training_status(was_active: bool) -> None:
+    job = state.current_job()
+    st.caption(f"**Training**: {training_status()}")
+    if was_active and not state.job_active(job):
+        st.rerun()  # the job ended: redraw every page part that depends on it, and stop polling
+
+
+def live_training_status(active: bool) -> None:
+    """Draw the training status line, refreshed every LIVE_REFRESH_SECONDS while a job is active."""
+    st.fragment(_live_training_status, run_every=LIVE_REFRESH_SECONDS if active else None)(active)
 
 
 def training_status() -> str:
@@ -99,10 +112,12 @@ def training_status() -> str:
         return "a trained model is ready" if state.trained() else "not started yet"
     progress = job.progress()
     if progress.status == "queued":
-        return f"waiting, position {progress.queue_position} in the queue"
+        return f"queued, position {progress.queue_position}"
     if progress.status == "running":
-        return f"running, epoch {progress.epoch + 1} of {progress.epochs}"
-    return {"done": "finished", "stopped": "stopped by you", "failed": "failed"}.get(progress.status, progress.status)
+        return f"running, epoch {min(progress.epoch + 1, progress.epochs)} of {progress.epochs}"
+    if progress.status == "stopped" and not job.done:
+        return "stopping after the current batch"
+    return {"done": "finished", "stopped": "stopped", "failed": "failed"}.get(progress.status, progress.status)
 
 
 def progress_fraction(progress) -> float:
