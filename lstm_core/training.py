@@ -1,4 +1,4 @@
-"""Training jobs that run in a pool of worker processes, so a page never blocks on model.fit.
+"""The training pool: worker processes that run training jobs, so a page never blocks on model.fit.
 
 A page calls ``start(data, cfg)`` and gets a TrainingJob at once, polls ``job.progress()`` (from
 ``st.fragment(run_every=...)``), may call ``job.stop()``, and reads ``job.result()`` when it is done.
@@ -16,193 +16,24 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import statistics
 import threading
 import time
-import uuid
 import weakref
 from collections import deque
-from dataclasses import dataclass, field
 from multiprocessing import connection, spawn
 from typing import Callable
 
 from lstm_core.config import ModelConfig
+from lstm_core.jobs import Progress, TrainingJob, estimate_remaining  # noqa: F401 (re-exported)
 from lstm_core.worker import TrainingData, TrainingResult, WorkerSettings, train_job, worker_main
 
 __all__ = ["Progress", "TrainingData", "TrainingJob", "TrainingPool", "TrainingResult", "get_pool", "start",
            "train_job"]
 
-STOPPING_MESSAGE = "Stopping: the current batch finishes, then the weights trained so far are kept."
-QUEUED_MESSAGE = "Waiting for a free training slot."
 ABANDONED_MESSAGE = "Stopped: the page that started this training was closed."
-MAX_BATCH_POINTS = 300  # longer runs keep every 2nd, 4th, ... point so the chart stays light
 OWNER_GRACE_SECONDS = 20.0  # a reload or a short network drop reconnects well within this
 OWNER_CHECK_SECONDS = 1.0
 WORKER_NAME_PREFIX = "lstm-lens-worker"
-
-
-@dataclass
-class Progress:
-    """A snapshot of a job: status, position in the epochs and batches, losses so far, time."""
-
-    status: str  # "queued" (waiting for a slot), "running" (a worker has it), "done", "stopped", "failed"
-    epoch: int  # epochs completed
-    epochs: int
-    batch: int  # batches completed in the current epoch
-    batches_per_epoch: int
-    train_loss: list[float]  # one per completed epoch
-    val_loss: list[float]
-    batch_loss: list[tuple[float, float]]  # (fractional epoch, running mean loss of that epoch)
-    elapsed: float  # seconds since the job started running
-    eta: float | None
-    queue_position: int  # 1 = next to start; 0 once running or finished
-    message: str
-    epoch_seconds: list[float] = field(default_factory=list)  # wall time of each completed epoch
-    version: int = 0  # grows with every event, so a page can tell whether anything is new
-
-
-def estimate_remaining(epoch: int, batch: int, epochs: int, batches_per_epoch: int,
-                       epoch_seconds: list[float], elapsed: float) -> float | None:
-    """Return the seconds left from measured epoch times, or None before there is anything to go by."""
-    done = epoch + batch / max(batches_per_epoch, 1)
-    if epoch_seconds:
-        # The first epoch of a freshly built model also traces its graphs: trust the later ones.
-        per_epoch = statistics.median(epoch_seconds[1:] or epoch_seconds)
-    elif batch > 0:
-        per_epoch = elapsed / done
-    else:
-        return None
-    return max(0.0, (epochs - done) * per_epoch)
-
-
-class TrainingJob:
-    """One training run: live progress, a stop switch and, once finished, its TrainingResult.
-
-    Every method only touches this object's memory under its lock; the pool's thread feeds it.
-    """
-
-    def __init__(self, data: TrainingData, cfg: ModelConfig, pool: "TrainingPool",
-                 owner_alive: Callable[[], bool] | None = None) -> None:
-        self.id = uuid.uuid4().hex[:12]
-        self.cfg = cfg
-        self._data, self._pool = data, pool
-        self._bpe = data.batches_per_epoch(cfg.batch_size)
-        self._lock = threading.Lock()
-        self._result: TrainingResult | None = None
-        self._status, self._message = "queued", QUEUED_MESSAGE
-        self._stop_requested = False
-        self._epoch = self._batch = self._n_points = self._version = 0
-        self._stride = 1  # keep every _stride-th batch point (see MAX_BATCH_POINTS)
-        self._train_loss, self._val_loss, self._epoch_seconds = [], [], []  # one per completed epoch
-        self._batch_loss: list[tuple[float, float]] = []
-        self._started: float | None = None  # wall clock, sent by the worker
-        self._finished: float | None = None
-        self.owner_alive = owner_alive  # asked by the pool's thread; None: nobody can close this job
-        self.owner_last_seen = time.monotonic()
-
-    def progress(self) -> Progress:
-        """Return a snapshot of the job now."""
-        position = self._pool._position(self)
-        with self._lock:
-            end = self._finished if self._result is not None else time.time()
-            elapsed = max(0.0, end - self._started) if self._started else 0.0
-            return Progress(
-                self._status, self._epoch, self.cfg.epochs, self._batch, self._bpe,
-                list(self._train_loss), list(self._val_loss), list(self._batch_loss), elapsed,
-                self._eta(elapsed), position if self._status == "queued" else 0, self._message,
-                list(self._epoch_seconds), self._version)
-
-    def stop(self, message: str = STOPPING_MESSAGE) -> None:
-        """End the job: progress reports "stopped" at once; a running job's weights arrive after its batch.
-
-        A queued job is cancelled. A running one stops at its next batch end, which is ~0.1 s later
-        in the middle of training but may be a second or two away during the first batch, while
-        TensorFlow traces the graph; ``done`` turns True once its result, with the weights so far,
-        has arrived.
-        """
-        if self._pool._withdraw(self):
-            queued = "Stopped while waiting in the queue." if message == STOPPING_MESSAGE else message
-            self._finish(TrainingResult("stopped", queued))
-            return
-        with self._lock:
-            if self._result is not None or self._stop_requested:
-                return
-            self._stop_requested = True
-            if self._started is None:
-                # Not begun: the worker sees the stop first thing and sends back no weights.
-                self._finish_locked(TrainingResult("stopped", "Stopped before training began."))
-            else:
-                self._status, self._message = "stopped", message
-                self._version += 1
-        self._pool._request_stop(self)
-
-    @property
-    def done(self) -> bool:
-        """Return True once the job has finished (done, stopped or failed)."""
-        with self._lock:
-            return self._result is not None
-
-    def result(self) -> TrainingResult | None:
-        """Return the TrainingResult, or None while the job is queued or running."""
-        with self._lock:
-            return self._result
-
-    # The methods below run on the pool's thread.
-
-    def _mark_running(self) -> None:
-        with self._lock:
-            if self._result is None:
-                self._status, self._message = "running", "Starting."
-                self._version += 1
-
-    def _apply(self, event: tuple) -> None:
-        with self._lock:
-            if self._result is not None:
-                return
-            self._version += 1
-            kind = event[0]
-            if kind == "started":
-                self._started = event[1]
-                if self._status == "running":
-                    self._message = "Training."
-            elif kind == "batch":
-                _, self._epoch, self._batch, loss = event
-                self._add_point(self._epoch + self._batch / self._bpe, loss)
-            elif kind == "epoch":
-                _, self._epoch, loss, val_loss, seconds = event
-                self._batch = 0
-                self._train_loss.append(loss)
-                self._val_loss.append(val_loss)
-                self._epoch_seconds.append(seconds)
-                self._add_point(float(self._epoch), loss)
-
-    def _add_point(self, x: float, loss: float) -> None:
-        self._n_points += 1
-        if self._n_points % self._stride == 0:
-            self._batch_loss.append((x, loss))
-        if len(self._batch_loss) > MAX_BATCH_POINTS:
-            self._batch_loss, self._stride = self._batch_loss[::2], self._stride * 2
-
-    def _finish(self, result: TrainingResult) -> None:
-        with self._lock:
-            self._finish_locked(result)
-
-    def _finish_locked(self, result: TrainingResult) -> None:
-        if self._result is not None:
-            return  # a job reported stopped before it began: the worker's later answer changes nothing
-        self._result, self._status, self._message = result, result.status, result.message
-        if result.history["loss"] or result.status == "done":
-            self._train_loss, self._val_loss = list(result.history["loss"]), list(result.history["val_loss"])
-            self._epoch = result.epochs_run
-        self._finished, self._data = time.time(), None
-        self._batch = 0 if result.status == "done" else self._batch
-        self._version += 1
-
-    def _eta(self, elapsed: float) -> float | None:
-        if self._status != "running":
-            return 0.0 if self._status == "done" else None
-        return estimate_remaining(self._epoch, self._batch, self.cfg.epochs, self._bpe, self._epoch_seconds,
-                                  elapsed)
 
 
 _original_preparation_data = spawn.get_preparation_data
@@ -276,6 +107,10 @@ class TrainingPool:
         """Return True once every worker has loaded TensorFlow, False after timeout seconds."""
         with self._ready:
             return self._ready.wait_for(lambda: self._ready_count >= self.max_workers, timeout)
+
+    def worker_pids(self) -> list[int]:
+        """Return the process ids of the workers now alive (the pool's thread may replace them any time)."""
+        return [worker.process.pid for worker in list(self._workers) if worker.process.pid is not None]
 
     def queue_length(self) -> int:
         """Return how many jobs wait for a worker."""

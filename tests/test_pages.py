@@ -159,7 +159,11 @@ def test_learner_path_data_model_train_inside():
     assert_clean(at, "train page")
     next(b for b in at.button if b.label == "Train").click().run()
     assert_clean(at, "after Train")
+    if not at.session_state["training_job"]["job"].done:
+        assert next(b for b in at.button if b.label == "Train").disabled, "no second Train while one is active"
+        assert not next(b for b in at.button if b.label == "Stop").disabled
     wait_for_training(at)
+    assert not next(b for b in at.button if b.label == "Train").disabled
     assert at.dataframe, "the evaluation table appears when training ends"
     table = at.dataframe[0].value
     assert {"LSTM (yours)", "last value", "noise floor"} <= set(table.index)

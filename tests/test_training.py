@@ -25,7 +25,7 @@ DATA = TrainingData.from_dataset(build_dataset(SeriesConfig(n_points=300), SEQ, 
 
 def long_cfg() -> ModelConfig:
     """Return a config that trains for several seconds: time enough to watch, queue behind and stop."""
-    return small_cfg(units=16, layers=2, epochs=50)
+    return small_cfg(units=32, layers=2, epochs=50, batch_size=16)
 
 
 def small_cfg(**changes) -> ModelConfig:
@@ -250,3 +250,114 @@ def test_recycled_workers_are_replaced():
         assert [wait_for(job, finished).status for job in jobs] == ["done"] * 3
     finally:
         pool.shutdown()
+
+
+def test_a_reused_model_trains_exactly_like_a_fresh_build():
+    from lstm_core.model_cache import MODEL_CACHE
+
+    MODEL_CACHE.clear()
+    cfg = small_cfg(layers=2, dense_units=4, dropout=0.2, epochs=3, seed=3)
+    fresh = train_job(DATA, cfg)
+    # Same architecture, other seed, learning rate and batch size: it leaves trained weights, Adam
+    # moments and advanced dropout seeds behind in the kept model.
+    train_job(DATA, replace(cfg, seed=11, learning_rate=0.05, batch_size=32))
+    hits = MODEL_CACHE.hits
+    reused = train_job(DATA, cfg)
+    assert MODEL_CACHE.hits == hits + 1, "the third job reuses the kept model"
+    np.testing.assert_allclose(reused.history["loss"], fresh.history["loss"], rtol=1e-6)
+    np.testing.assert_allclose(reused.history["val_loss"], fresh.history["val_loss"], rtol=1e-6)
+    for a, b in zip(reused.weights.to_list(), fresh.weights.to_list()):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    np.testing.assert_allclose(reused.predictions["test"], fresh.predictions["test"], atol=1e-6)
+
+
+def test_eta_uses_measured_epoch_times_and_skips_the_tracing_epoch():
+    from lstm_core.training import estimate_remaining
+
+    assert estimate_remaining(0, 0, 10, 20, [], 0.0) is None
+    assert estimate_remaining(0, 5, 10, 20, [], 2.0) == pytest.approx((10 - 0.25) * 8.0)
+    assert estimate_remaining(1, 0, 10, 20, [3.0], 3.0) == pytest.approx(9 * 3.0)
+    # The first epoch (3 s, with graph tracing) is left out once later ones are known.
+    assert estimate_remaining(3, 10, 10, 20, [3.0, 0.5, 0.7], 4.2) == pytest.approx((10 - 3.5) * 0.6)
+    assert estimate_remaining(10, 0, 10, 20, [0.5] * 10, 5.0) == 0.0
+
+
+def test_a_killed_worker_fails_only_its_job_and_the_next_training_works(pool):
+    import os
+    import signal
+
+    running = start(DATA, long_cfg(), pool)
+    wait_for(running, lambda p: p.epoch >= 1)
+    other = start(DATA, long_cfg(), pool)
+    wait_for(other, lambda p: p.epoch >= 1)
+    victim = next(pid for pid in pool.worker_pids() if pid != os.getpid())
+    pids_before = set(pool.worker_pids())
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while not any(job.progress().status == "failed" for job in (running, other)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    dead, alive = (running, other) if running.progress().status == "failed" else (other, running)
+    assert dead.progress().status == "failed", (dead.progress(), alive.progress())
+    assert "ended unexpectedly (killed by signal 9)" in dead.progress().message
+    assert dead.result().weights is None and dead.done
+    assert wait_for(alive, finished).status == "done", "the other learner's job is untouched"
+    assert pool.wait_ready(120), "a replacement worker is started and warmed"
+    assert victim not in pool.worker_pids() and set(pool.worker_pids()) != pids_before
+    assert wait_for(start(DATA, small_cfg(), pool), finished, timeout=120).status == "done"
+
+
+def test_jobs_of_a_page_that_was_closed_are_withdrawn_and_stopped(single_pool, monkeypatch):
+    import lstm_core.training as training
+
+    monkeypatch.setattr(training, "OWNER_GRACE_SECONDS", 1.0)
+    owners = {"a": True, "b": False}
+    running = start(DATA, long_cfg(), single_pool, owner_alive=lambda: owners["a"])
+    wait_for(running, lambda p: p.epoch >= 1)
+    queued = start(DATA, small_cfg(), single_pool, owner_alive=lambda: owners["b"])
+    assert queued.progress().status == "queued"
+    progress = wait_for(queued, finished, timeout=10)
+    assert progress.status == "stopped" and progress.message == training.ABANDONED_MESSAGE
+    assert running.progress().status == "running", "a connected page keeps its job"
+
+    owners["a"] = False
+    closed_at = time.monotonic()
+    wait_for(running, lambda p: running.done, timeout=15)
+    assert time.monotonic() - closed_at < 10
+    assert running.result().status == "stopped" and running.result().weights is not None
+    assert wait_for(start(DATA, small_cfg(), single_pool), finished, timeout=60).status == "done"
+
+
+def test_an_owner_back_within_the_grace_keeps_the_job(single_pool, monkeypatch):
+    import lstm_core.training as training
+
+    monkeypatch.setattr(training, "OWNER_GRACE_SECONDS", 3.0)
+    answers = iter([False, False, True])  # a reload: gone for two checks, then connected again
+    job = start(DATA, small_cfg(epochs=6), single_pool, owner_alive=lambda: next(answers, True))
+    assert wait_for(job, finished, timeout=60).status == "done"
+
+
+def test_workers_never_run_the_main_script(tmp_path):
+    # Under `streamlit run` the main module is app.py: a worker that imported it would run the app.
+    marker = tmp_path / "imports.txt"
+    script = tmp_path / "main_script.py"
+    script.write_text(f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+with open({str(marker)!r}, "a") as log:
+    log.write(__name__ + "\\n")
+if __name__ == "__main__":
+    from lstm_core.config import SeriesConfig, ModelConfig
+    from lstm_core.data import build_dataset
+    from lstm_core.training import TrainingData, TrainingPool, start
+    import time
+    pool = TrainingPool(max_workers=1)
+    data = TrainingData.from_dataset(build_dataset(SeriesConfig(n_points=200), 5, 1))
+    job = start(data, ModelConfig(seq_length=5, units=2, layers=1, epochs=1), pool)
+    while not job.done:
+        time.sleep(0.1)
+    print(job.result().status)
+    pool.shutdown()
+""")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert out.stdout.strip().endswith("done"), out.stderr[-2000:]
+    assert marker.read_text().split() == ["__main__"], "only the parent ran the script"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -44,27 +45,35 @@ def wait_until_serving(url: str, process: subprocess.Popen, limit: float = 60) -
     raise RuntimeError(f"the app server did not answer at {url} within {limit} s")
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """Yield the URL of the app served by `streamlit run` on a free loopback port; stop it afterwards."""
+@contextlib.contextmanager
+def served_app(log_name: str):
+    """Yield the URL of the app served as `make run` serves it, on a free loopback port; stop it afterwards."""
     port = free_port()
-    command = ["timeout", str(SERVER_LIFETIME_SECONDS), sys.executable, "-m", "streamlit", "run", "app.py",
+    command = ["timeout", str(SERVER_LIFETIME_SECONDS), sys.executable, "-m", "lstm_core.ui.serve",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false"]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ROOT / "artifacts" / "server.log", "w")
+    log = open(ROOT / "artifacts" / log_name, "w")
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(url, process)
         yield url
     finally:
-        # The whole process group: streamlit and the training workers it spawned.
+        # The whole process group: the server and the training workers it spawned.
         try:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=15)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """Yield the URL of the app for the learner's walk."""
+    with served_app("server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

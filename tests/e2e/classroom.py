@@ -1,0 +1,140 @@
+"""A class in real browsers: many learners on one server press Quick start, then Train at the same moment.
+
+Used by the classroom test (10 learners) and by bench/bench_classroom.py (up to 30). Each learner is
+a separate browser context (its own cookies and Streamlit session) in one headless Chromium. While
+the class trains, a visitor opens Home in a fresh context every few seconds, to see whether the
+server still answers a newcomer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass, field
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+RESULT_TEXT = "How good is the forecast?"
+
+
+@dataclass
+class LearnerRun:
+    """What one learner saw: seconds from pressing Train to the results, the states on the way."""
+
+    index: int
+    seconds: float | None = None  # None: no result before the deadline
+    statuses: list[str] = field(default_factory=list)  # sidebar training status, in order of change
+    train_disabled_while_active: bool | None = None
+    error: str = ""
+
+
+@dataclass
+class ClassRun:
+    """The whole class: every learner's run and the page-load times of the visitors meanwhile."""
+
+    learners: list[LearnerRun]
+    home_load_seconds: list[float]
+    wall_seconds: float
+
+    def finished(self) -> int:
+        """Return how many learners got their results."""
+        return sum(run.seconds is not None for run in self.learners)
+
+
+async def _settle(page, timeout_ms: int) -> None:
+    await page.wait_for_selector(IDLE, timeout=timeout_ms)
+
+
+async def _sidebar_status(page) -> str:
+    text = await page.locator('[data-testid="stSidebar"]').inner_text()
+    found = re.search(r"Training: ([^\n]*)", text)
+    return found.group(1).strip() if found else ""
+
+
+async def _learner(browser, url: str, index: int, arrived: asyncio.Queue, go: asyncio.Event,
+                   deadline: float) -> LearnerRun:
+    run = LearnerRun(index)
+    context = await browser.new_context(viewport={"width": 1200, "height": 900})
+    page = await context.new_page()
+    try:
+        await page.goto(url, timeout=120_000)
+        await page.get_by_role("button", name="Quick start", exact=False).click(timeout=120_000)
+        await page.locator("h1").filter(has_text="Train").wait_for(timeout=120_000)
+        await _settle(page, 120_000)
+        await arrived.put(index)
+        await go.wait()
+        pressed = time.monotonic()
+        train = page.get_by_role("button", name="Train", exact=True)
+        await train.click(timeout=60_000)
+        result = page.get_by_text(RESULT_TEXT)
+        checked_disabled = False
+        while time.monotonic() < deadline:
+            status = await _sidebar_status(page)
+            if status and (not run.statuses or run.statuses[-1] != status):
+                run.statuses.append(status)
+            if not checked_disabled and (status.startswith("queued") or status.startswith("running")):
+                run.train_disabled_while_active = await train.is_disabled()
+                checked_disabled = True
+            if await result.count() > 0:
+                run.seconds = time.monotonic() - pressed
+                break
+            await asyncio.sleep(0.5)
+        final = await _sidebar_status(page)
+        if final and run.statuses[-1:] != [final]:
+            run.statuses.append(final)
+    except Exception as error:  # a learner's failure is a finding to report, not a crash of the class
+        run.error = f"{type(error).__name__}: {str(error)[:200]}"
+    finally:
+        await context.close()
+    return run
+
+
+async def _visitor(browser, url: str, stop: asyncio.Event, loads: list[float]) -> None:
+    while not stop.is_set():
+        context = await browser.new_context()
+        page = await context.new_page()
+        began = time.monotonic()
+        try:
+            await page.goto(url, timeout=90_000)
+            await page.locator("h1").filter(has_text="LSTM Lens").wait_for(timeout=90_000)
+            await _settle(page, 90_000)
+            loads.append(time.monotonic() - began)
+        except Exception:
+            loads.append(float("inf"))
+        finally:
+            await context.close()
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=5)
+        except asyncio.TimeoutError:
+            pass
+
+
+async def _run_class(url: str, learners: int, limit_seconds: float) -> ClassRun:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        arrived: asyncio.Queue = asyncio.Queue()
+        go, stop = asyncio.Event(), asyncio.Event()
+        began = time.monotonic()
+        deadline = began + limit_seconds
+        tasks = [asyncio.create_task(_learner(browser, url, i, arrived, go, deadline)) for i in range(learners)]
+        # Everyone presses Train together once all are on the Train page (or have failed to get there).
+        while arrived.qsize() < learners and not all(task.done() for task in tasks) \
+                and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        loads: list[float] = []
+        visitor = asyncio.create_task(_visitor(browser, url, stop, loads))
+        go.set()
+        runs = await asyncio.gather(*tasks)
+        stop.set()
+        await visitor
+        await browser.close()
+    return ClassRun(list(runs), loads, time.monotonic() - began)
+
+
+def run_class(url: str, learners: int, limit_seconds: float = 300) -> ClassRun:
+    """Return what a class of learners saw on the app at url, each pressing Train at the same moment."""
+    return asyncio.run(_run_class(url, learners, limit_seconds))
