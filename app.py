@@ -38,7 +38,7 @@ def home() -> None:
             st.caption(text)
             st.page_link(page, label=f"Open {title.split('· ')[1]}")
     st.subheader("Quick start")
-    st.caption("Loads a small series and a small two-layer model that trains in a few seconds, "
+    st.caption("Loads a noisy sine and a small one-layer model that trains in a few seconds, "
                "and takes you to Train.")
     if st.button("Quick start: small preset, then train", type="primary"):
         state.apply_preset(state.QUICK_START_SERIES, state.QUICK_START_MODEL)

@@ -361,3 +361,12 @@ if __name__ == "__main__":
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert out.stdout.strip().endswith("done"), out.stderr[-2000:]
     assert marker.read_text().split() == ["__main__"], "only the parent ran the script"
+
+
+def test_the_quick_start_preset_forecasts_near_the_noise_floor():
+    from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
+
+    ds = build_dataset(QUICK_START_SERIES, QUICK_START_MODEL.seq_length, QUICK_START_MODEL.horizon)
+    result = train_job(TrainingData.from_dataset(ds), QUICK_START_MODEL)
+    test_mse = float(np.mean((result.predictions["test"] - ds.y["test"]) ** 2))
+    assert result.status == "done" and test_mse <= 1.2 * ds.noise_floor, test_mse / ds.noise_floor

@@ -1,0 +1,102 @@
+"""A class on one server: ten learners train at once, and a closed tab gives its worker back."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.classroom import run_class
+from tests.e2e.conftest import ROOT, served_app
+from tests.e2e.test_walk import TIMEOUT_MS, go_to, settle
+
+pytestmark = pytest.mark.e2e
+
+LEARNERS = 10
+SERVER_LOG = "server-classroom.log"
+
+
+@pytest.fixture(scope="module")
+def class_url():
+    """Yield the URL of a server of its own, so the class finds every worker free."""
+    with served_app(SERVER_LOG) as url:
+        yield url
+
+
+def queue_positions(statuses: list[str]) -> list[int]:
+    """Return the queue positions a learner saw, in order."""
+    return [int(m.group(1)) for s in statuses if (m := re.match(r"queued, position (\d+)", s))]
+
+
+def test_ten_learners_press_train_at_once_and_all_get_results(class_url: str):
+    run = run_class(class_url, LEARNERS, limit_seconds=400)
+    report = "\n".join(map(str, run.learners))
+    assert not [r.error for r in run.learners if r.error], report
+    assert run.finished() == LEARNERS, report
+    for learner in run.learners:
+        assert learner.train_disabled_while_active is True, learner
+        assert learner.statuses[-1] == "finished", learner
+        positions = queue_positions(learner.statuses)
+        assert positions == sorted(positions, reverse=True), f"the queue only moves forward: {learner}"
+        if positions:
+            assert any(s.startswith("running") for s in learner.statuses), learner
+    assert any(queue_positions(r.statuses) for r in run.learners), "ten jobs on two workers: some queued"
+    # A newcomer is served while the class trains.
+    assert run.home_load_seconds and max(run.home_load_seconds) < 60, run.home_load_seconds
+    log = (ROOT / "artifacts" / SERVER_LOG).read_text()
+    assert "missing ScriptRunContext" not in log, "a worker process ran the app script"
+    assert "Traceback" not in log
+
+
+def press_end(page: Page, label: str) -> None:
+    """Move a slider to its maximum with the keyboard, as a learner would, and wait for the rerun."""
+    thumb = page.locator(f'[data-testid="stSlider"] [role="slider"][aria-label="{label}"]')
+    if thumb.count() == 0:
+        thumb = page.locator(f'[data-testid="stSlider"] input[type="range"][aria-label="{label}"]')
+    before = thumb.get_attribute("aria-valuenow") or thumb.input_value()
+    thumb.focus()
+    thumb.press("End")
+    deadline = time.monotonic() + 30
+    while (thumb.get_attribute("aria-valuenow") or thumb.input_value()) == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    settle(page)
+
+
+def start_long_training(page: Page, url: str) -> None:
+    """Open the app, choose the largest series and model, press Train and wait until it runs."""
+    page.goto(url)
+    expect(page.locator("h1").first).to_have_text("LSTM Lens", timeout=TIMEOUT_MS)
+    go_to(page, "Data", "Data")
+    press_end(page, "Length (points)")
+    go_to(page, "Model", "Model")
+    for label in ("Units", "Layers", "Epochs"):
+        press_end(page, label)
+    go_to(page, "Train", "Train")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.locator('[data-testid="stProgress"]').first).to_contain_text("(running)", timeout=TIMEOUT_MS)
+
+
+def test_closing_a_tab_stops_its_training_and_frees_the_worker(class_url: str, browser):
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(3)]
+    leavers, stayer = [c.new_page() for c in contexts[:2]], contexts[2].new_page()
+    for page in leavers:  # both workers busy for minutes
+        start_long_training(page, class_url)
+    stayer.goto(class_url)
+    stayer.get_by_role("button", name="Quick start", exact=False).click()
+    expect(stayer.locator("h1").first).to_contain_text("Train", timeout=TIMEOUT_MS)
+    settle(stayer)
+    stayer.get_by_role("button", name="Train", exact=True).click()
+    sidebar = stayer.locator('[data-testid="stSidebar"]')
+    expect(sidebar).to_contain_text("Training: queued, position 1", timeout=TIMEOUT_MS)
+
+    for context in contexts[:2]:
+        context.close()
+    closed_at = time.monotonic()
+    expect(sidebar).to_contain_text("Training: running", timeout=45_000)
+    started_after = time.monotonic() - closed_at
+    expect(stayer.get_by_text("How good is the forecast?")).to_be_visible(timeout=60_000)
+    contexts[2].close()
+    # The grace (20 s) lets a reload keep its job; the worker must be free within 30 s of the close.
+    assert started_after <= 30, f"the queued job started {started_after:.1f} s after the tabs closed"
