@@ -5,7 +5,8 @@ import streamlit as st
 from lstm_core.figures import loss_figure, prediction_figure
 from lstm_core.tables import evaluation_table
 from lstm_core.ui import state
-from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, describe_model, needs, progress_fraction, progress_label
+from lstm_core.ui.widgets import (LIVE_REFRESH_SECONDS, describe_model, needs, progress_fraction, progress_label,
+                                 show_training_status)
 
 st.title("Train: watch the model learn")
 ds, problem = state.current_dataset()
@@ -43,6 +44,7 @@ def live_training() -> None:
         return
     progress = current.progress()
     draw_progress(progress, ds.noise_floor)
+    show_training_status()
     if running and current.done:
         st.rerun()
 

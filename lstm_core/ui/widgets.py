@@ -81,8 +81,15 @@ def describe_model(model: dict[str, Any]) -> str:
     return f"window {model['seq_length']} → {stack}{head} → Dense({model['horizon']})"
 
 
-def sidebar() -> None:
-    """Draw the shared sidebar: current data and model settings and the training status."""
+STATUS_SLOT_KEY = "sidebar_training_status_slot"
+
+
+def sidebar(page_polls_training: bool = False) -> None:
+    """Draw the shared sidebar: current data and model settings and the training status.
+
+    A page that polls the training itself (Train) refreshes the status line through
+    ``show_training_status``; on every other page the sidebar polls while a job is active.
+    """
     series, model = state.series_settings(), state.model_settings()
     with st.sidebar:
         st.markdown("#### Current settings")
@@ -90,7 +97,20 @@ def sidebar() -> None:
                    f"period {series['period']:.2f}, noise σ {series['noise_std']:.2f}, seed {series['seed']}")
         st.caption(f"**Model**: {describe_model(model)}; dropout {model['dropout']:.2f}, "
                    f"lr {model['learning_rate']:g}, batch {model['batch_size']}, {model['epochs']} epochs")
-        live_training_status(state.job_active(state.current_job()))
+        if page_polls_training:
+            # One refresh timer per page: two timers' reruns racing each other could lose the full
+            # rerun that shows a finished training.
+            st.session_state[STATUS_SLOT_KEY] = st.empty()
+            show_training_status()
+        else:
+            live_training_status(state.job_active(state.current_job()))
+
+
+def show_training_status() -> None:
+    """Write the training status into the sidebar line kept for it by sidebar(page_polls_training=True)."""
+    slot = st.session_state.get(STATUS_SLOT_KEY)
+    if slot is not None:
+        slot.caption(f"**Training**: {training_status()}")
 
 
 def _live_training_status(was_active: bool) -> None:

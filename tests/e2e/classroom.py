@@ -13,7 +13,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 RESULT_TEXT = "How good is the forecast?"
@@ -84,6 +84,10 @@ async def _learner(browser, url: str, index: int, arrived: asyncio.Queue, go: as
         final = await _sidebar_status(page)
         if final and run.statuses[-1:] != [final]:
             run.statuses.append(final)
+        if run.seconds is None:
+            await page.screenshot(path=str(ARTIFACTS / f"learner-{index}-no-result.png"), full_page=True)
+            main_text = await page.locator('[data-testid="stMain"]').inner_text()
+            run.error = f"no results by the deadline; the page showed: {main_text[:300]!r}"
     except Exception as error:  # a learner's failure is a finding to report, not a crash of the class
         run.error = f"{type(error).__name__}: {str(error)[:200]}"
     finally:
