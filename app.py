@@ -53,5 +53,6 @@ navigation = st.navigation([
     st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
     st.Page("pages/inside.py", title="Inside the LSTM", icon=":material/biotech:", url_path="inside"),
 ])
+state.training_pool()  # started already when served by `make run`; otherwise the first visit starts it
 sidebar(page_polls_training=navigation.url_path == "train")
 navigation.run()

@@ -50,7 +50,7 @@ def plain_fit(data: TrainingData, cfg: ModelConfig) -> tuple[list[float], float]
 
 
 class EventList(list):
-    """Collects a job's events in this process, in place of the pool's manager queue."""
+    """Collects a job's events in this process, in place of the worker's pipe to the pool."""
 
     put = list.append
 

@@ -125,7 +125,7 @@ class _Reporter:
             return
         try:
             self.events.put(event)
-        except (OSError, EOFError):  # the pool's manager is gone: nobody is listening any more
+        except (OSError, EOFError):  # the server is gone: nobody is listening any more
             self.stopped = True
 
     def stop_requested(self) -> bool:
@@ -144,7 +144,7 @@ class _Reporter:
             self.failure = self._bad_loss_message("loss", loss)
             return True
         now = time.monotonic()
-        # Each event and each stop check is a round trip to the manager: do both ~10 times a second.
+        # Events feed a chart redrawn once a second: ~10 a second is plenty, and keeps the pipe quiet.
         if now - self._last_event >= EVENT_INTERVAL:
             self._last_event = now
             self.send("batch", self.epoch, self.batch, loss)
