@@ -24,12 +24,14 @@ def main() -> None:
         alone = run_class(url, 1, limit_seconds=300)
         reference = alone.learners[0].seconds
         print(f"1 learner: results {reference:.1f} s after pressing Train")
-        run = run_class(url, learners, limit_seconds=900)
-    waits = sorted(r.seconds for r in run.learners if r.seconds is not None)
+        run = run_class(url, learners, limit_seconds=480)
+    waits = sorted(r.seconds for r in run.learners if r.seconds is not None) or [float("nan")]
     errors = [r.error for r in run.learners if r.error]
-    print(f"{learners} learners: {run.finished()} got results; wait median {statistics.median(waits):.1f} s "
-          f"({statistics.median(waits) / reference:.1f}x alone), slowest {waits[-1]:.1f} s "
-          f"({waits[-1] / reference:.1f}x alone); whole class {run.wall_seconds:.0f} s")
+    print(f"{learners} learners: {run.finished()} got results within 480 s; wait median "
+          f"{statistics.median(waits):.1f} s ({statistics.median(waits) / reference:.1f}x alone), slowest "
+          f"{waits[-1]:.1f} s ({waits[-1] / reference:.1f}x alone); whole class {run.wall_seconds:.0f} s")
+    for learner in run.learners:
+        print(f"  learner {learner.index}: {learner.seconds}, last states {learner.statuses[-3:]}, {learner.error[:120]}")
     print(f"Train disabled while active for {sum(bool(r.train_disabled_while_active) for r in run.learners)} "
           f"of {learners}; errors: {errors[:3]}")
     loads = run.home_load_seconds

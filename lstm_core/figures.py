@@ -122,6 +122,22 @@ def architecture_figure(cfg: ModelConfig, n_features: int = 1) -> go.Figure:
                              showlegend=False)
 
 
+def log_axis_ticks(values: Sequence[float]) -> tuple[list[float], list[str]]:
+    """Return (tick values, tick labels) at 1, 2 and 5 times the powers of ten spanning the positive values.
+
+    Plotly labels the minor ticks of a log axis with bare digits ("2" above "0.1"); these labels
+    are written in full ("0.2", "0.1", "0.05").
+    """
+    positive = [float(v) for v in values if v is not None and np.isfinite(v) and v > 0]
+    if not positive:
+        return [], []
+    low, high = int(np.floor(np.log10(min(positive)))), int(np.ceil(np.log10(max(positive))))
+    ticks = [m * 10.0 ** k for k in range(low, max(high, low + 1) + 1) for m in (1, 2, 5)]
+    ticks = [t for t in ticks if 10.0 ** low <= t <= 10.0 ** max(high, low + 1)]
+    labels = [np.format_float_positional(np.float64(f"{t:.1g}"), trim="-") for t in ticks]
+    return ticks, labels
+
+
 def loss_figure(train_loss: Sequence[float], val_loss: Sequence[float], batch_loss: Sequence[tuple[float, float]],
                 noise_floor: float | None, epochs: int | None = None) -> go.Figure:
     """Return the training and validation loss per epoch, the running batch loss and the noise floor."""
@@ -139,7 +155,9 @@ def loss_figure(train_loss: Sequence[float], val_loss: Sequence[float], batch_lo
         right = max(epochs or 0, len(train_loss), 1)
         fig.add_scatter(x=[0, right], y=[noise_floor, noise_floor], mode="lines", name="noise floor (best possible)",
                         line=dict(color="#333333", dash="dash"), hoverinfo="skip")
-    fig.update_yaxes(type="log")
+    plotted = [y for trace in fig.data for y in (trace.y or ())]
+    tick_values, tick_labels = log_axis_ticks(plotted)
+    fig.update_yaxes(type="log", tickvals=tick_values or None, ticktext=tick_labels or None)
     if epochs:
         fig.update_xaxes(range=[0, epochs + 0.2])
     return _titled(fig, "Loss while training (mean squared error, scaled units)", "epoch", "MSE (log scale)",

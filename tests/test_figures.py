@@ -343,3 +343,19 @@ def test_input_window_figure_shows_target_and_the_prediction_only_at_the_last_st
     last = figures.input_window_figure(window, SEQ_LENGTH - 1, target, prediction)
     predicted = one_trace(last, "prediction")
     assert list(predicted.x) == [SEQ_LENGTH + 1] and list(predicted.y) == [0.123]
+
+
+def test_log_axis_ticks_are_labelled_in_full():
+    values, labels = figures.log_axis_ticks([0.004, 0.3, 1.7])
+    assert labels[:4] == ["0.001", "0.002", "0.005", "0.01"] and labels[-1] == "10"
+    assert [float(label) for label in labels] == pytest.approx(values)
+    assert "2" in labels and "0.2" in labels  # a "2" is the value two, never a minor tick above 0.1
+    assert figures.log_axis_ticks([]) == ([], []) and figures.log_axis_ticks([0.0, float("nan")]) == ([], [])
+
+
+def test_the_loss_chart_labels_every_log_tick_in_full():
+    fig = figures.loss_figure([0.2, 0.05], [0.25, 0.06], [(0.5, 0.4)], noise_floor=0.004, epochs=4)
+    axis = fig.layout.yaxis
+    assert axis.type == "log"
+    assert [float(t) for t in axis.ticktext] == pytest.approx(list(axis.tickvals))
+    assert min(axis.tickvals) <= 0.004 and max(axis.tickvals) >= 0.4
