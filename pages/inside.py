@@ -2,8 +2,11 @@
 
 import streamlit as st
 
+from lstm_core.backprop import gradients
+from lstm_core.cell_figures import cell_figure, cell_values, unrolled_figure
 from lstm_core.equations import unit_equations
 from lstm_core.figures import gate_heatmaps, input_window_figure
+from lstm_core.gradient_figures import backward_cell_equation, dc_heatmap, gradient_steps_figure
 from lstm_core.replay import max_abs_difference, trace_model
 from lstm_core.ui import state
 from lstm_core.ui.stepper import PLAY_INTERVAL_SECONDS, advance_if_playing, is_playing, step_controls
@@ -30,6 +33,7 @@ with pick_unit:
 
 x = ds.X["test"][window:window + 1]  # (1, seq_length, 1)
 trace = trace_model(weights, x)
+grads = gradients(weights, x, ds.y["test"][window:window + 1])
 keras_prediction = run.result.predictions["test"][window]  # (horizon,)
 difference = max_abs_difference(trace.prediction[0], keras_prediction)
 st.badge(f"Replay matches Keras: max |Δ| = {difference:.1e}", icon=":material/check_circle:",
@@ -51,9 +55,29 @@ def show_step() -> None:
     st.caption("Columns are time steps, rows are units. Gates (i, f, o) run from 0 (closed) to 1 (open); "
                "c, g and h are signed. The dotted line is the unit in the equations below.")
     st.subheader(f"Unit {unit} of layer {layer + 1} at step {step + 1}")
-    for name, latex in unit_equations(weights, trace, layer, step, unit):
-        st.caption(name)
-        st.latex(latex)
+    diagram, equations = st.columns([1, 1])
+    diagram.plotly_chart(cell_figure(cell_values(trace, layer, 0, step, unit), step, unit), width="stretch",
+                         key="cell")
+    diagram.caption("The top line is the cell state: the forget gate scales what it carries, the input gate adds "
+                    "the candidate, and the output gate reads it out through tanh as h.")
+    with equations:
+        for name, latex in unit_equations(weights, trace, layer, step, unit):
+            st.caption(name)
+            st.latex(latex)
+    st.plotly_chart(unrolled_figure(trace, layer, 0, step, unit), width="stretch", key="unrolled")
+
+    st.subheader("The backward pass: how the error travels back")
+    st.caption(f"Loss of this window: {grads.loss:.2e} (squared error of the forecast, scaled units). Training "
+               "moves every weight against its gradient; these charts show how far back in the window that "
+               "signal reaches.")
+    steps_chart, heatmap_chart = st.columns(2)
+    steps_chart.plotly_chart(gradient_steps_figure(grads, layer, step), width="stretch", key="grad_steps")
+    heatmap_chart.plotly_chart(dc_heatmap(grads, layer, step, unit), width="stretch", key="grad_heatmap")
+    latex, carried, through_h = backward_cell_equation(grads, trace.layers[layer], layer, step, unit)
+    st.latex(latex)
+    st.caption(f"The first term is the gradient carried back along the cell state, multiplied only by the "
+               f"forget gate ({carried:.2e} here); the second arrives through this step's output "
+               f"({through_h:.2e}). While f stays near 1, the carried part neither fades nor explodes.")
 
 
 show_step()

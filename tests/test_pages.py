@@ -177,7 +177,10 @@ def test_learner_path_data_model_train_inside():
     for _ in range(3):
         at.button(key="inside_forward").click().run()
     assert "Step 4 of 8" in " ".join(m.value for m in at.markdown)
-    assert len(at.latex) == 6
+    assert len(at.latex) == 7, "six forward equations and the backward one of c"
+    assert r"\partial L" in at.latex[-1].value and "Step 4 of 8" in " ".join(m.value for m in at.markdown)
+    charts = {chart.proto.id for chart in at.get("plotly_chart")}
+    assert len(charts) >= 6, "window, heatmaps, cell, unrolled strip and the two gradient charts"
     sweep_sliders(at)
     at.button(key="inside_back").click().run()
     assert_clean(at, "step back")

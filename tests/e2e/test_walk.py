@@ -72,6 +72,14 @@ def chart_shapes(page: Page, index: int) -> str:
     return page.locator(".js-plotly-plot").nth(index).evaluate(SHAPES_JS)
 
 
+ANNOTATIONS_JS = "el => JSON.stringify((el.layout.annotations || []).map(a => a.text))"
+
+
+def chart_annotations(page: Page, index: int) -> str:
+    """Return the annotation texts of the index-th Plotly chart, serialised by the browser."""
+    return page.locator(".js-plotly-plot").nth(index).evaluate(ANNOTATIONS_JS)
+
+
 def loss_points(page: Page) -> int:
     """Return how many points the loss chart holds across its traces."""
     chart = page.locator(".js-plotly-plot").first
@@ -156,8 +164,10 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     go_to(page, "Inside the LSTM", "Inside")
     indicator = page.get_by_text("Step 1 of", exact=False)
     expect(indicator).to_be_visible()
-    heatmap_index = 1  # the window chart comes first, then the heatmaps
+    heatmap_index, cell_index = 1, 2  # the window chart comes first, then the heatmaps, then the cell
     marker_before = chart_shapes(page, heatmap_index)
+    cell_before = chart_annotations(page, cell_index)
+    assert "c<sub>t</sub> = " in cell_before, "the cell diagram carries its values"
     for expected in (2, 3, 4):
         page.get_by_role("button", name="Step ▶").click()
         expect(page.get_by_text(f"Step {expected} of", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
@@ -166,6 +176,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
         f"([index, before]) => ({SHAPES_JS})(document.querySelectorAll('.js-plotly-plot')[index]) !== before",
         arg=[heatmap_index, marker_before], timeout=TIMEOUT_MS)
     assert chart_shapes(page, heatmap_index) != marker_before, "the heatmap marker moved with the step"
+    assert chart_annotations(page, cell_index) != cell_before, "the cell diagram shows the new step's numbers"
     expect(page.get_by_text("Replay matches Keras", exact=False)).to_be_visible()
     check_page(page, "5-inside")
 

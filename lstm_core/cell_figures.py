@@ -1,0 +1,149 @@
+"""The LSTM cell drawn as a diagram with one unit's real numbers, and the same cell unrolled over a window.
+
+The diagram follows the usual picture: the cell state runs along the top like a conveyor belt, the
+forget gate multiplies it, the input gate lets the candidate in, and the output gate reads it out
+through tanh. Every wire carries the selected unit's value at the selected step; its width follows
+the magnitude and its colour the gate, in the colours used on every other chart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lstm_core.figures import GATE_COLORS
+from lstm_core.replay import ModelTrace
+
+NEUTRAL = "#777777"
+
+
+@dataclass(frozen=True)
+class CellValues:
+    """One unit of one layer at one step: what enters the cell, every gate, and what leaves it."""
+
+    x_t: float  # the step's input (layer 1, one feature) or the norm of the lower layer's h_t
+    x_is_norm: bool
+    h_tm1: float
+    c_tm1: float
+    i: float
+    f: float
+    g: float
+    o: float
+    kept: float  # f * c_{t-1}
+    added: float  # i * g
+    c_t: float
+    tanh_c: float
+    h_t: float
+
+
+def cell_values(model_trace: ModelTrace, layer: int, sample: int, step: int, unit: int) -> CellValues:
+    """Return the CellValues of one unit of one layer at one step, read from the replay's trace."""
+    trace = model_trace.layers[layer]
+    x_t = model_trace.layer_inputs[layer][sample, step]  # (input_dim,)
+    x_is_norm = x_t.shape[0] > 1
+    c_tm1 = float(trace.c[sample, step - 1, unit]) if step > 0 else 0.0
+    h_tm1 = float(trace.h[sample, step - 1, unit]) if step > 0 else 0.0
+    i, f, g, o = (float(getattr(trace, gate)[sample, step, unit]) for gate in ("i", "f", "g", "o"))
+    c_t = float(trace.c[sample, step, unit])
+    return CellValues(float(np.linalg.norm(x_t)) if x_is_norm else float(x_t[0]), x_is_norm, h_tm1, c_tm1,
+                      i, f, g, o, f * c_tm1, i * g, c_t, float(np.tanh(c_t)), float(trace.h[sample, step, unit]))
+
+
+def _width(value: float) -> float:
+    return 1.5 + 7.0 * min(abs(value), 1.5) / 1.5
+
+
+def _wire(points: list[tuple[float, float]], value: float, color: str) -> go.Scatter:
+    xs, ys = zip(*points)
+    return go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=color, width=_width(value)), hoverinfo="skip",
+                      showlegend=False)
+
+
+def _label(x: float, y: float, text: str, color: str = "#222222", size: int = 12) -> dict:
+    return dict(x=x, y=y, text=text, showarrow=False, font=dict(color=color, size=size),
+                bgcolor="rgba(255,255,255,0.85)")
+
+
+def _node(x: float, y: float, symbol: str, r: float = 0.28) -> tuple[dict, dict]:
+    circle = dict(type="circle", x0=x - r, x1=x + r, y0=y - r, y1=y + r, line=dict(color="#333333"),
+                  fillcolor="white", layer="above")
+    return circle, dict(x=x, y=y, text=symbol, showarrow=False, font=dict(size=16))
+
+
+def cell_figure(values: CellValues, step: int, unit: int) -> go.Figure:
+    """Return the diagram of one LSTM cell with every wire and node labelled by its value."""
+    v = values
+    top, gates_y, bottom = 4.0, 1.8, 0.0
+    gate_x = {"f": 2.0, "i": 3.6, "g": 5.0, "o": 6.8}
+    traces = [
+        _wire([(0, top), (2.0, top)], v.c_tm1, GATE_COLORS["c"]),  # c_{t-1} in
+        _wire([(2.0, top), (5.0, top)], v.kept, GATE_COLORS["c"]),  # f * c_{t-1}
+        _wire([(5.0, top), (9.6, top)], v.c_t, GATE_COLORS["c"]),  # c_t out
+        _wire([(0, bottom), (6.8, bottom)], v.h_tm1, GATE_COLORS["h"]),  # h_{t-1} along the bottom
+        _wire([(1.0, -1.0), (1.0, bottom)], v.x_t, "#D55E00"),  # x_t joins it
+        _wire([(8.0, top), (8.0, 2.6)], v.c_t, GATE_COLORS["c"]),  # c_t down to tanh
+        _wire([(8.0, 2.6), (8.0, gates_y)], v.tanh_c, GATE_COLORS["c"]),
+        _wire([(6.8, gates_y), (8.0, gates_y)], v.o, GATE_COLORS["o"]),
+        _wire([(8.0, gates_y), (8.0, bottom - 0.0), (9.6, bottom)], v.h_t, GATE_COLORS["h"]),  # h_t out
+        _wire([(4.3, gates_y + 0.9), (5.0, gates_y + 0.9), (5.0, top)], v.added, GATE_COLORS["g"]),
+    ]
+    for gate, x in gate_x.items():
+        traces.append(_wire([(x, bottom), (x, gates_y)], getattr(v, gate), GATE_COLORS[gate]))
+    traces.append(_wire([(2.0, gates_y), (2.0, top)], v.f, GATE_COLORS["f"]))
+    traces.append(_wire([(3.6, gates_y), (3.6, gates_y + 0.9), (4.3, gates_y + 0.9)], v.i, GATE_COLORS["i"]))
+    traces.append(_wire([(5.0, gates_y), (5.0, gates_y + 0.5), (4.3, gates_y + 0.9)], v.g, GATE_COLORS["g"]))
+    shapes, notes = [], []
+    names = {"f": ("σ", "forget f"), "i": ("σ", "input i"), "g": ("tanh", "candidate g"), "o": ("σ", "output o")}
+    for gate, x in gate_x.items():
+        symbol, name = names[gate]
+        shapes.append(dict(type="rect", x0=x - 0.45, x1=x + 0.45, y0=gates_y - 0.35, y1=gates_y + 0.35,
+                           fillcolor=GATE_COLORS[gate], line=dict(color=GATE_COLORS[gate]), layer="above"))
+        notes.append(dict(x=x, y=gates_y, text=f"<b>{symbol}</b>", showarrow=False, font=dict(color="white")))
+        notes.append(_label(x - 0.05, gates_y - 0.75, f"{name} = {getattr(v, gate):.3f}", GATE_COLORS[gate], 11))
+    for (x, y, symbol) in [(2.0, top, "⊙"), (5.0, top, "+"), (4.3, gates_y + 0.9, "⊙"), (8.0, gates_y, "⊙")]:
+        circle, note = _node(x, y, symbol)
+        shapes.append(circle)
+        notes.append(note)
+    shapes.append(dict(type="rect", x0=7.6, x1=8.4, y0=2.45, y1=2.95, fillcolor="#f4f4f4",
+                       line=dict(color="#333333"), layer="above"))
+    notes += [
+        dict(x=8.0, y=2.7, text="tanh", showarrow=False),
+        _label(0.6, top + 0.35, f"c<sub>t-1</sub> = {v.c_tm1:.3f}", GATE_COLORS["c"]),
+        _label(3.5, top + 0.35, f"f·c<sub>t-1</sub> = {v.kept:.3f}", GATE_COLORS["c"]),
+        _label(4.3, gates_y + 1.3, f"i·g = {v.added:.3f}", GATE_COLORS["g"]),
+        _label(9.0, top + 0.35, f"c<sub>t</sub> = {v.c_t:.3f}", GATE_COLORS["c"]),
+        _label(8.9, 2.7, f"tanh(c<sub>t</sub>) = {v.tanh_c:.3f}", GATE_COLORS["c"], 11),
+        _label(0.45, bottom + 0.35, f"h<sub>t-1</sub> = {v.h_tm1:.3f}", GATE_COLORS["h"]),
+        _label(1.0, -1.3, (f"‖x<sub>t</sub>‖ = {v.x_t:.3f}" if v.x_is_norm else f"x<sub>t</sub> = {v.x_t:.3f}"),
+               "#D55E00"),
+        _label(9.2, bottom + 0.35, f"h<sub>t</sub> = {v.h_t:.3f}", GATE_COLORS["h"]),
+    ]
+    fig = go.Figure(data=traces, layout=dict(shapes=shapes, annotations=notes))
+    fig.update_xaxes(visible=False, range=[-0.4, 10.2])
+    fig.update_yaxes(visible=False, range=[-1.7, 4.8])
+    return fig.update_layout(title=f"The cell of unit {unit} at step {step + 1}: wire width follows the value",
+                             template="plotly_white", height=380, margin=dict(l=10, r=10, t=50, b=10))
+
+
+def unrolled_figure(model_trace: ModelTrace, layer: int, sample: int, step: int, unit: int) -> go.Figure:
+    """Return the same cell repeated over the window's steps, the current one highlighted, c flowing along."""
+    trace = model_trace.layers[layer]
+    c = trace.c[sample, :, unit]  # (timesteps,)
+    steps = np.arange(1, len(c) + 1)
+    fig = go.Figure()
+    fig.add_scatter(x=steps, y=c, mode="lines+markers", line=dict(color=GATE_COLORS["c"], width=3),
+                    name="c (cell state)")
+    fig.add_scatter(x=steps, y=trace.h[sample, :, unit], mode="lines", line=dict(color=GATE_COLORS["h"], width=1.5),
+                    name="h (hidden state)")
+    low = float(min(c.min(), trace.h[sample, :, unit].min(), -0.1)) - 0.3
+    shapes = [dict(type="rect", x0=t - 0.4, x1=t + 0.4, y0=low, y1=low + 0.25, fillcolor="#f0f0f0",
+                   line=dict(color="#bbbbbb")) for t in steps]
+    shapes.append(dict(type="rect", x0=step + 1 - 0.45, x1=step + 1 + 0.45, y0=low - 0.05, y1=float(c.max()) + 0.2,
+                       line=dict(color="#222222", width=2), fillcolor="rgba(0,0,0,0)"))
+    fig.update_layout(shapes=shapes)
+    fig.update_xaxes(title="step (the same cell, the same weights, at every step)")
+    fig.update_yaxes(title="value")
+    return fig.update_layout(title="One cell, reused at every step of the window", template="plotly_white",
+                             height=240, margin=dict(l=60, r=20, t=50, b=40), legend=dict(orientation="h", y=1.15))
