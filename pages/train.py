@@ -36,34 +36,17 @@ def draw_progress(progress, noise_floor) -> None:
                "falls means the model memorises the training part.")
 
 
-@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)
-def live_training() -> None:
-    """Redraw the live progress of this session's job; rerun the page when it ends."""
-    current = state.current_job()
-    if current is None:
+def draw_outcome(finished_job) -> None:
+    """Draw why a finished job failed, if it did, and the forecast of the session's trained model."""
+    final = finished_job.progress() if finished_job is not None and finished_job.done else None
+    if final is not None and final.status == "failed":
+        st.error(f"Training failed. {final.message}")
+        if "NaN" in final.message or "infinite" in final.message:
+            st.caption("A NaN or infinite loss means the weights overflowed: each step pushed them further "
+                       "out. A smaller learning rate (or a larger batch) usually cures it.")
+    run = state.collect_result()
+    if run is None:
         return
-    progress = current.progress()
-    draw_progress(progress, ds.noise_floor)
-    show_training_status()
-    if running and current.done:
-        st.rerun()
-
-
-if job is None:
-    st.info("Press **Train** to start. The loss chart fills in while the model trains; you may visit "
-            "other pages meanwhile.")
-else:
-    live_training()
-
-final = job.progress() if job is not None and job.done else None
-if final is not None and final.status == "failed":
-    st.error(f"Training failed. {final.message}")
-    if "NaN" in final.message or "infinite" in final.message:
-        st.caption("A NaN or infinite loss means the weights overflowed: each step pushed them further "
-                   "out. A smaller learning rate (or a larger batch) usually cures it.")
-
-run = state.collect_result()
-if run is not None and not running:
     run_ds = state.trained_dataset(run)
     predicted = run.result.predictions["test"]  # (samples, horizon)
     st.subheader("How good is the forecast?")
@@ -77,3 +60,27 @@ if run is not None and not running:
     if run.result.status == "stopped":
         st.caption(f"You stopped this run after {run.result.epochs_run} epoch(s); these are its weights then.")
     st.page_link("pages/inside.py", label="Look inside this model →")
+
+
+@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)
+def live_training() -> None:
+    """Redraw the live progress of this session's job; when it ends, show the outcome and rerun the page."""
+    current = state.current_job()
+    if current is None:
+        return
+    progress = current.progress()
+    draw_progress(progress, ds.noise_floor)
+    show_training_status()
+    if running and current.done:
+        # The outcome is drawn here too, so it shows even if the page's rerun below is lost under load.
+        draw_outcome(current)
+        st.rerun()
+
+
+if job is None:
+    st.info("Press **Train** to start. The loss chart fills in while the model trains; you may visit "
+            "other pages meanwhile.")
+else:
+    live_training()
+if not running:
+    draw_outcome(job)
