@@ -132,7 +132,8 @@ def log_axis_ticks(values: Sequence[float]) -> tuple[list[float], list[str]]:
     if not positive:
         return [], []
     low, high = int(np.floor(np.log10(min(positive)))), int(np.ceil(np.log10(max(positive))))
-    ticks = [m * 10.0 ** k for k in range(low, max(high, low + 1) + 1) for m in (1, 2, 5)]
+    mantissas = (1, 2, 5) if high - low <= 3 else (1,)  # over many decades, 2 and 5 would crowd the axis
+    ticks = [m * 10.0 ** k for k in range(low, max(high, low + 1) + 1) for m in mantissas]
     ticks = [t for t in ticks if 10.0 ** low <= t <= 10.0 ** max(high, low + 1)]
     labels = [np.format_float_positional(np.float64(f"{t:.1g}"), trim="-") for t in ticks]
     return ticks, labels

@@ -55,15 +55,13 @@ def show_step() -> None:
     st.caption("Columns are time steps, rows are units. Gates (i, f, o) run from 0 (closed) to 1 (open); "
                "c, g and h are signed. The dotted line is the unit in the equations below.")
     st.subheader(f"Unit {unit} of layer {layer + 1} at step {step + 1}")
-    diagram, equations = st.columns([1, 1])
-    diagram.plotly_chart(cell_figure(cell_values(trace, layer, 0, step, unit), step, unit), width="stretch",
-                         key="cell")
-    diagram.caption("The top line is the cell state: the forget gate scales what it carries, the input gate adds "
-                    "the candidate, and the output gate reads it out through tanh as h.")
-    with equations:
-        for name, latex in unit_equations(weights, trace, layer, step, unit):
-            st.caption(name)
-            st.latex(latex)
+    st.plotly_chart(cell_figure(cell_values(trace, layer, 0, step, unit), step, unit), width="stretch", key="cell")
+    st.caption("The top line is the cell state: the forget gate scales what it carries, the input gate adds "
+               "the candidate, and the output gate reads it out through tanh as h. The equations below are the "
+               "same numbers.")
+    for name, latex in unit_equations(weights, trace, layer, step, unit):
+        st.caption(name)
+        st.latex(latex)
     st.plotly_chart(unrolled_figure(trace, layer, 0, step, unit), width="stretch", key="unrolled")
 
     st.subheader("The backward pass: how the error travels back")

@@ -346,11 +346,13 @@ def test_input_window_figure_shows_target_and_the_prediction_only_at_the_last_st
 
 
 def test_log_axis_ticks_are_labelled_in_full():
-    values, labels = figures.log_axis_ticks([0.004, 0.3, 1.7])
-    assert labels[:4] == ["0.001", "0.002", "0.005", "0.01"] and labels[-1] == "10"
+    values, labels = figures.log_axis_ticks([0.004, 0.3, 0.9])
+    assert labels[:4] == ["0.001", "0.002", "0.005", "0.01"] and labels[-1] == "1"
     assert [float(label) for label in labels] == pytest.approx(values)
-    assert "2" in labels and "0.2" in labels  # a "2" is the value two, never a minor tick above 0.1
+    assert "0.2" in labels and "2" not in labels  # never a bare "2" for the tick above 0.1
     assert figures.log_axis_ticks([]) == ([], []) and figures.log_axis_ticks([0.0, float("nan")]) == ([], [])
+    wide = figures.log_axis_ticks([1e-7, 0.3])[1]
+    assert wide == ["0.0000001", "0.000001", "0.00001", "0.0001", "0.001", "0.01", "0.1", "1"]
 
 
 def test_the_loss_chart_labels_every_log_tick_in_full():
