@@ -10,6 +10,7 @@ from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS
 from lstm_core.ui import state
 
 LIVE_REFRESH_SECONDS = 1.0  # each refresh is a script run on the server: once a second per learner is plenty
+IDLE_REFRESH_SECONDS = 5.0  # with no job active, a panel refreshes only to recover from a lost rerun
 PAGES = {"home": "app.py", "data": "pages/data.py", "model": "pages/model.py", "train": "pages/train.py",
          "inside": "pages/inside.py"}
 
@@ -81,14 +82,11 @@ def describe_model(model: dict[str, Any]) -> str:
     return f"window {model['seq_length']} → {stack}{head} → Dense({model['horizon']})"
 
 
-STATUS_SLOT_KEY = "sidebar_training_status_slot"
-
-
 def sidebar(page_polls_training: bool = False) -> None:
     """Draw the shared sidebar: current data and model settings and the training status.
 
-    A page that polls the training itself (Train) refreshes the status line through
-    ``show_training_status``; on every other page the sidebar polls while a job is active.
+    The status line refreshes itself while a job is active. On a page that polls the training itself
+    (Train), that page reruns everything when the job ends; elsewhere the status line does.
     """
     series, model = state.series_settings(), state.model_settings()
     with st.sidebar:
@@ -97,32 +95,18 @@ def sidebar(page_polls_training: bool = False) -> None:
                    f"period {series['period']:.2f}, noise σ {series['noise_std']:.2f}, seed {series['seed']}")
         st.caption(f"**Model**: {describe_model(model)}; dropout {model['dropout']:.2f}, "
                    f"lr {model['learning_rate']:g}, batch {model['batch_size']}, {model['epochs']} epochs")
-        if page_polls_training:
-            # One refresh timer per page: two timers' reruns racing each other could lose the full
-            # rerun that shows a finished training.
-            st.session_state[STATUS_SLOT_KEY] = st.empty()
-            show_training_status()
-        else:
-            live_training_status(state.job_active(state.current_job()))
+        live_training_status(state.job_active(state.current_job()), rerun_when_done=not page_polls_training)
 
 
-def show_training_status() -> None:
-    """Write the training status into the sidebar line kept for it by sidebar(page_polls_training=True)."""
-    slot = st.session_state.get(STATUS_SLOT_KEY)
-    if slot is not None:
-        slot.caption(f"**Training**: {training_status()}")
-
-
-def _live_training_status(was_active: bool) -> None:
-    job = state.current_job()
+def _live_training_status(was_active: bool, rerun_when_done: bool) -> None:
     st.caption(f"**Training**: {training_status()}")
-    if was_active and not state.job_active(job):
+    if rerun_when_done and was_active and not state.job_active(state.current_job()):
         st.rerun()  # the job ended: redraw every page part that depends on it, and stop polling
 
 
-def live_training_status(active: bool) -> None:
+def live_training_status(active: bool, rerun_when_done: bool = True) -> None:
     """Draw the training status line, refreshed every LIVE_REFRESH_SECONDS while a job is active."""
-    st.fragment(_live_training_status, run_every=LIVE_REFRESH_SECONDS if active else None)(active)
+    st.fragment(_live_training_status, run_every=LIVE_REFRESH_SECONDS if active else None)(active, rerun_when_done)
 
 
 def training_status() -> str:

@@ -81,6 +81,11 @@ async def _learner(browser, url: str, index: int, arrived: asyncio.Queue, go: as
                 run.seconds = time.monotonic() - pressed
                 break
             await asyncio.sleep(0.5)
+        # The sidebar's own refresh follows within a second or two.
+        settle_by = time.monotonic() + 20
+        while run.seconds is not None and time.monotonic() < settle_by \
+                and (await _sidebar_status(page)) not in ("finished", "stopped", "failed"):
+            await asyncio.sleep(0.5)
         final = await _sidebar_status(page)
         if final and run.statuses[-1:] != [final]:
             run.statuses.append(final)
