@@ -5,7 +5,7 @@ import streamlit as st
 from lstm_core.figures import loss_figure, prediction_figure
 from lstm_core.tables import evaluation_table
 from lstm_core.ui import state
-from lstm_core.ui.widgets import (IDLE_REFRESH_SECONDS, LIVE_REFRESH_SECONDS, describe_model, needs,
+from lstm_core.ui.widgets import (LIVE_REFRESH_SECONDS, describe_model, needs,
                                  progress_fraction, progress_label)
 
 st.title("Train: watch the model learn")
@@ -15,7 +15,14 @@ if ds is None:
 
 st.caption(f"Model: {describe_model(state.model_settings())}. Training data: {len(ds.X['train'])} windows; "
            f"validation: {len(ds.X['val'])}.")
-running = state.job_active(state.current_job())
+start_col, stop_col, _ = st.columns([1, 1, 4])
+# Callbacks run before the script: the buttons and the sidebar are drawn with the job already started or stopped.
+job = state.current_job()
+running = state.job_active(job)
+start_col.button("Train", type="primary", disabled=running, on_click=state.start_training, args=(ds,),
+                 help="Train a fresh model with the current settings. Disabled while your training is queued or running.")
+stop_col.button("Stop", disabled=not running, on_click=job.stop if running else None,
+                help="Stop after the current batch and keep what it learned.")
 
 
 def draw_progress(progress, noise_floor) -> None:
@@ -55,31 +62,21 @@ def draw_outcome(finished_job) -> None:
     st.page_link("pages/inside.py", label="Look inside this model →")
 
 
-@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else IDLE_REFRESH_SECONDS)
-def training_panel() -> None:
-    """Draw Train and Stop, the live progress and, once the job has ended, its outcome.
-
-    The panel redraws itself (every second while a job is active, now and then otherwise), so what it
-    shows never depends on a page rerun: under heavy load Streamlit can lose the rerun a fragment asks for.
-    """
-    job = state.current_job()
-    active = state.job_active(job)
-    start_col, stop_col, _ = st.columns([1, 1, 4])
-    # Callbacks run before the panel redraws: the buttons are drawn with the job already started or stopped.
-    start_col.button("Train", type="primary", disabled=active, on_click=state.start_training, args=(ds,),
-                     help="Train a fresh model with the current settings. Disabled while your training is "
-                          "queued or running.")
-    stop_col.button("Stop", disabled=not active, on_click=job.stop if active else None,
-                    help="Stop after the current batch and keep what it learned.")
-    if job is None:
+@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)
+def live_training() -> None:
+    """Redraw the live progress of this session's job and, once it has ended, its outcome."""
+    current = state.current_job()
+    if current is None:
         st.info("Press **Train** to start. The loss chart fills in while the model trains; you may visit "
                 "other pages meanwhile.")
-    else:
-        draw_progress(job.progress(), ds.noise_floor)
-        if job.done:
-            draw_outcome(job)
-    if active != running:
-        st.rerun()  # switches the refresh rate and the rest of the page; the panel is right without it
+        return
+    draw_progress(current.progress(), ds.noise_floor)
+    if current.done:
+        # Drawn here rather than by the page, so the outcome shows even when the rerun below is lost:
+        # under heavy load Streamlit can drop the full rerun a fragment asks for.
+        draw_outcome(current)
+        if running:
+            st.rerun()  # re-enables Train and stops this refresh
 
 
-training_panel()
+live_training()

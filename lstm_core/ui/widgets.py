@@ -10,7 +10,6 @@ from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS
 from lstm_core.ui import state
 
 LIVE_REFRESH_SECONDS = 1.0  # each refresh is a script run on the server: once a second per learner is plenty
-IDLE_REFRESH_SECONDS = 5.0  # with no job active, a panel refreshes only to recover from a lost rerun
 PAGES = {"home": "app.py", "data": "pages/data.py", "model": "pages/model.py", "train": "pages/train.py",
          "inside": "pages/inside.py"}
 

@@ -48,7 +48,10 @@ async def _settle(page, timeout_ms: int) -> None:
 
 
 async def _sidebar_status(page) -> str:
-    text = await page.locator('[data-testid="stSidebar"]').inner_text()
+    try:  # the sidebar is redrawn by a full rerun; a busy browser may take a while to show it again
+        text = await page.locator('[data-testid="stSidebar"]').inner_text(timeout=10_000)
+    except Exception:
+        return ""
     found = re.search(r"Training: ([^\n]*)", text)
     return found.group(1).strip() if found else ""
 
@@ -75,8 +78,12 @@ async def _learner(browser, url: str, index: int, arrived: asyncio.Queue, go: as
             if status and (not run.statuses or run.statuses[-1] != status):
                 run.statuses.append(status)
             if not checked_disabled and (status.startswith("queued") or status.startswith("running")):
-                run.train_disabled_while_active = await train.is_disabled()
-                checked_disabled = True
+                # Read the button once the run that drew this status has finished drawing the page.
+                await _settle(page, 60_000)
+                disabled = await train.is_disabled()
+                still = await _sidebar_status(page)
+                if still.startswith("queued") or still.startswith("running"):
+                    run.train_disabled_while_active, checked_disabled = disabled, True
             if await result.count() > 0:
                 run.seconds = time.monotonic() - pressed
                 break
