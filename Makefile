@@ -39,6 +39,7 @@ bench: $(RUNTIME_STAMP)
 	$(PY) bench/bench_replay.py
 	$(PY) bench/bench_training.py
 	$(PY) bench/bench_pages.py
+	$(PY) bench/bench_pool.py
 
 clean:
 	rm -rf $(VENV) artifacts .pytest_cache .hypothesis
