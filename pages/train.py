@@ -27,9 +27,11 @@ stop_col.button("Stop", disabled=not running, on_click=job.stop if running else 
 
 def draw_progress(progress, noise_floor) -> None:
     """Draw the progress bar, queue position and loss chart of one progress snapshot."""
-    if progress.status == "queued":
-        st.info(f"The server is busy: your training is number {progress.queue_position} in the queue.")
     st.progress(progress_fraction(progress), text=progress_label(progress))
+    if progress.status == "queued":
+        # Nothing to plot yet; skipping the chart keeps a queue of learners cheap for the server.
+        st.info(f"The server is busy: your training is number {progress.queue_position} in the queue.")
+        return
     st.plotly_chart(loss_figure(progress.train_loss, progress.val_loss, progress.batch_loss, noise_floor,
                                 progress.epochs), width="stretch", key=f"loss_{progress.status}")
     st.caption("Both curves should fall towards the noise floor (dashed); validation rising while training "
