@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from lstm_core.figures import series_figure
+from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui import state
 from lstm_core.ui.widgets import sidebar
 
@@ -41,7 +42,7 @@ def home() -> None:
     st.caption("Loads a noisy sine and a small one-layer model that trains in a few seconds, "
                "and takes you to Train.")
     if st.button("Quick start: small preset, then train", type="primary"):
-        state.apply_preset(state.QUICK_START_SERIES, state.QUICK_START_MODEL)
+        state.apply_preset(QUICK_START_SERIES, QUICK_START_MODEL)
         st.switch_page("pages/train.py")
 
 

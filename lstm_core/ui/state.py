@@ -11,7 +11,6 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lstm_core.config import ConfigError, ModelConfig, SeriesConfig
 from lstm_core.data import Dataset, build_dataset
-from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES  # noqa: F401 (Home's quick start)
 from lstm_core.training import TrainingData, TrainingJob, TrainingPool, TrainingResult, get_pool, start
 
 SERIES_KEY = "series_settings"
@@ -102,7 +101,7 @@ def job_active(job: TrainingJob | None) -> bool:
 def start_training(ds: Dataset) -> TrainingJob:
     """Start training the session's model on ds and return the job (stopping any earlier one)."""
     old = current_job()
-    if old is not None and not old.done:
+    if job_active(old):
         old.stop()
     job = start(TrainingData.from_dataset(ds), model_config(), pool=training_pool(),
                 owner_alive=session_alive_check())
