@@ -14,6 +14,13 @@ with respect to h_t and c_t (through every later step and every layer above):
 The line to remember is the second: dL/dc_{t-1} = dL/dc_t * f_t + (the part through h_{t-1}). The
 cell state passes its gradient back multiplied only by the forget gate, so while f stays near 1 the
 gradient neither explodes nor vanishes: the constant error carousel.
+
+A plain RNN (h_t = tanh(z_t), z_t = x_t kernel + h_{t-1} recurrent_kernel + bias) has no such path:
+
+    dz_t  = dh_t * (1 - h_t^2);   gradient into h_{t-1} = dz_t recurrent_kernel^T
+
+so every step back multiplies the gradient by (1 - h^2) and the recurrent kernel once more; unless
+that product stays near 1, the gradient from far back shrinks geometrically: the vanishing gradient.
 """
 
 from __future__ import annotations
@@ -22,15 +29,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_core.replay import LSTMTrace, _as_weights, trace_model
+from lstm_core.model import RNNWeights
+from lstm_core.replay import LSTMTrace, RNNTrace, _as_weights, trace_model
 
 
 @dataclass
 class LayerGradients:
-    """Total derivatives of the loss with respect to one LSTM layer's h_t and c_t, each (batch, timesteps, units)."""
+    """Total derivatives of the loss with respect to one layer's h_t and c_t, each (batch, timesteps, units).
+
+    A plain RNN layer has no cell state: its dc is None.
+    """
 
     dh: np.ndarray
-    dc: np.ndarray
+    dc: np.ndarray | None
 
 
 @dataclass
@@ -39,8 +50,8 @@ class ModelGradients:
 
     loss: float
     dx: np.ndarray  # (batch, timesteps, features)
-    layers: list[LayerGradients]  # one per LSTM layer, input to output
-    weights: list[dict[str, np.ndarray]]  # per LSTM layer then per dense layer, shaped like Keras's variables
+    layers: list[LayerGradients]  # one per recurrent layer, input to output
+    weights: list[dict[str, np.ndarray]]  # per recurrent layer then per dense layer, shaped like Keras's variables
 
 
 def lstm_backward(kernel, recurrent_kernel, trace: LSTMTrace, x: np.ndarray,
@@ -86,6 +97,34 @@ def lstm_backward(kernel, recurrent_kernel, trace: LSTMTrace, x: np.ndarray,
     return dx, LayerGradients(dh_all, dc_all), weights
 
 
+def rnn_backward(kernel, recurrent_kernel, trace: RNNTrace, x: np.ndarray,
+                 dh_from_above: np.ndarray) -> tuple[np.ndarray, LayerGradients, dict[str, np.ndarray]]:
+    """Return (dL/dx, the layer's LayerGradients with dc None, its weight gradients) for a plain RNN layer."""
+    kernel = np.asarray(kernel, dtype=np.float64)  # (input_dim, units)
+    recurrent_kernel = np.asarray(recurrent_kernel, dtype=np.float64)  # (units, units)
+    x = np.asarray(x, dtype=np.float64)  # (batch, timesteps, input_dim)
+    batch, timesteps, units = trace.h.shape
+    dh_all = np.zeros((batch, timesteps, units))  # (batch, timesteps, units)
+    dx = np.zeros_like(x)  # (batch, timesteps, input_dim)
+    d_kernel = np.zeros_like(kernel)  # (input_dim, units)
+    d_recurrent = np.zeros_like(recurrent_kernel)  # (units, units)
+    d_bias = np.zeros(units)  # (units,)
+    dh_next = np.zeros((batch, units))  # (batch, units): reaches h_t through step t+1
+    for t in reversed(range(timesteps)):
+        h_t = trace.h[:, t]  # (batch, units)
+        h_tm1 = trace.h[:, t - 1] if t > 0 else np.zeros((batch, units))  # (batch, units)
+        dh = dh_from_above[:, t] + dh_next  # (batch, units)
+        dh_all[:, t] = dh
+        dz = dh * (1.0 - h_t ** 2)  # (batch, units): back through tanh
+        d_kernel += x[:, t].T @ dz  # (input_dim, units)
+        d_recurrent += h_tm1.T @ dz  # (units, units)
+        d_bias += dz.sum(axis=0)  # (units,)
+        dx[:, t] = dz @ kernel.T  # (batch, input_dim)
+        dh_next = dz @ recurrent_kernel.T  # (batch, units): the only way back, through tanh' and U every step
+    weights = {"kernel": d_kernel, "recurrent_kernel": d_recurrent, "bias": d_bias}
+    return dx, LayerGradients(dh_all, None), weights
+
+
 def gradients(model_or_weights, x, y) -> ModelGradients:
     """Return the ModelGradients of the mean squared error of a model built by lstm_core.model on (x, y).
 
@@ -109,15 +148,16 @@ def gradients(model_or_weights, x, y) -> ModelGradients:
         dense_grads.append({"kernel": inputs.T @ d_out, "bias": d_out.sum(axis=0)})
         d_out = d_out @ np.asarray(dense.kernel, dtype=np.float64).T  # (batch, input_dim)
     dense_grads.reverse()
-    # The LSTM stack, backwards: the head's gradient enters the top layer at its last step only.
+    # The recurrent stack, backwards: the head's gradient enters the top layer at its last step only.
     last = trace.layers[-1]
     dh_from_above = np.zeros_like(last.h)  # (batch, timesteps, units)
     dh_from_above[:, -1] = d_out
     layer_grads, lstm_grads = [], []
-    for layer, layer_trace, layer_input in zip(reversed(weights.lstm), reversed(trace.layers),
+    for layer, layer_trace, layer_input in zip(reversed(weights.recurrent), reversed(trace.layers),
                                                reversed(trace.layer_inputs)):
-        d_input, states, grads = lstm_backward(layer.kernel, layer.recurrent_kernel, layer_trace, layer_input,
-                                               dh_from_above)
+        backward = rnn_backward if isinstance(layer, RNNWeights) else lstm_backward
+        d_input, states, grads = backward(layer.kernel, layer.recurrent_kernel, layer_trace, layer_input,
+                                          dh_from_above)
         layer_grads.append(states)
         lstm_grads.append(grads)
         dh_from_above = d_input  # (batch, timesteps, units of the layer below)

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 import numpy as np
 
 SERIES_SHAPES = ("sine", "sum_of_sines", "trend")
+CELL_TYPES = ("lstm", "rnn")  # an LSTM, or a plain tanh RNN (Keras's SimpleRNN) for comparison
 
 
 class ConfigError(ValueError):
@@ -106,7 +107,7 @@ class SeriesConfig:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    """The network and its training: window length, horizon, stack, head, optimiser, epochs, seed."""
+    """The network and its training: window length, horizon, recurrent cell, stack, head, optimiser, epochs, seed."""
 
     seq_length: int = 50
     horizon: int = 1
@@ -118,9 +119,12 @@ class ModelConfig:
     batch_size: int = 32
     epochs: int = 20
     seed: int = 42
+    cell: str = "lstm"
 
     def __post_init__(self) -> None:
         _check_fields("ModelConfig", asdict(self), MODEL_BOUNDS)
+        if self.cell not in CELL_TYPES:
+            raise ConfigError(f"ModelConfig.cell = {self.cell!r} is not one of {CELL_TYPES}")
         for field_name, bound in MODEL_BOUNDS.items():
             object.__setattr__(self, field_name, bound.kind(getattr(self, field_name)))
 

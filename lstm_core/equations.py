@@ -16,7 +16,7 @@ def _num(value: float) -> str:
 def unit_equations(weights: ModelWeights, trace: ModelTrace, layer: int, step: int, unit: int,
                    sample: int = 0) -> list[tuple[str, str]]:
     """Return (name, LaTeX) for i, f, g, o, c and h of one unit at one step, with the real numbers."""
-    terms = gate_terms(weights.lstm[layer], trace, layer, sample, step, unit)
+    terms = gate_terms(weights.recurrent[layer], trace, layer, sample, step, unit)
     t, u = step + 1, unit
     source = rf"x_{{{t}}}" if layer == 0 else rf"h^{{({layer})}}_{{{t}}}"
     lines = []

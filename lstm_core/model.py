@@ -21,7 +21,7 @@ class LayerShapes:
     """Weight shapes and parameter count of one layer, as Keras stores them."""
 
     name: str
-    kind: str  # "LSTM" or "Dense"
+    kind: str  # "LSTM", "SimpleRNN" or "Dense"
     input_dim: int
     units: int
     shapes: dict[str, tuple[int, ...]]
@@ -42,6 +42,12 @@ def lstm_layer_shapes(name: str, input_dim: int, units: int) -> LayerShapes:
     return LayerShapes(name, "LSTM", input_dim, units, shapes, 4 * units * (input_dim + units + 1))
 
 
+def rnn_layer_shapes(name: str, input_dim: int, units: int) -> LayerShapes:
+    """Return the kernel, recurrent kernel and bias shapes of one plain tanh RNN layer (Keras's SimpleRNN)."""
+    shapes = {"kernel": (input_dim, units), "recurrent_kernel": (units, units), "bias": (units,)}
+    return LayerShapes(name, "SimpleRNN", input_dim, units, shapes, units * (input_dim + units + 1))
+
+
 def dense_layer_shapes(name: str, input_dim: int, units: int) -> LayerShapes:
     """Return the kernel and bias shapes of one Dense layer."""
     shapes = {"kernel": (input_dim, units), "bias": (units,)}
@@ -52,8 +58,9 @@ def weight_shapes(cfg: ModelConfig, n_features: int = 1) -> list[LayerShapes]:
     """Return one LayerShapes per weighted layer of the model cfg builds, input to output."""
     table = []
     input_dim = n_features
+    layer_shapes = lstm_layer_shapes if cfg.cell == "lstm" else rnn_layer_shapes
     for index in range(cfg.layers):
-        table.append(lstm_layer_shapes(f"lstm_{index + 1}", input_dim, cfg.units))
+        table.append(layer_shapes(f"{cfg.cell}_{index + 1}", input_dim, cfg.units))
         input_dim = cfg.units
     if cfg.dense_units:
         table.append(dense_layer_shapes("dense_head", input_dim, cfg.dense_units))
@@ -68,21 +75,22 @@ def count_params(cfg: ModelConfig, n_features: int = 1) -> int:
 
 
 def build_model(cfg: ModelConfig, n_features: int = 1):
-    """Return a compiled keras.Model: LSTM stack with Dropout after each, optional Dense head, Dense(horizon)."""
+    """Return a compiled keras.Model: LSTM (or SimpleRNN) stack with Dropout after each, optional Dense head, Dense(horizon)."""
     import keras
 
     keras.utils.set_random_seed(cfg.seed)
     inputs = keras.Input(shape=(cfg.seq_length, n_features), name="window")
     x = inputs
+    recurrent_layer = keras.layers.LSTM if cfg.cell == "lstm" else keras.layers.SimpleRNN
     for index in range(cfg.layers):
         is_last = index == cfg.layers - 1
         # Every layer but the last hands its whole hidden sequence to the next one.
-        x = keras.layers.LSTM(cfg.units, return_sequences=not is_last, name=f"lstm_{index + 1}")(x)
+        x = recurrent_layer(cfg.units, return_sequences=not is_last, name=f"{cfg.cell}_{index + 1}")(x)
         x = keras.layers.Dropout(cfg.dropout, name=f"dropout_{index + 1}")(x)
     if cfg.dense_units:
         x = keras.layers.Dense(cfg.dense_units, name="dense_head")(x)
     outputs = keras.layers.Dense(cfg.horizon, name="output")(x)
-    model = keras.Model(inputs, outputs, name="lstm_forecaster")
+    model = keras.Model(inputs, outputs, name=f"{cfg.cell}_forecaster")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=cfg.learning_rate), loss="mse")
     return model
 
@@ -102,6 +110,20 @@ class LSTMWeights:
 
 
 @dataclass
+class RNNWeights:
+    """One plain tanh RNN layer's weights (Keras's SimpleRNN): h_t = tanh(x_t kernel + h_{t-1} recurrent_kernel + bias)."""
+
+    kernel: np.ndarray  # (input_dim, units)
+    recurrent_kernel: np.ndarray  # (units, units)
+    bias: np.ndarray  # (units,)
+
+    @property
+    def units(self) -> int:
+        """Return the number of units of the layer."""
+        return self.recurrent_kernel.shape[0]
+
+
+@dataclass
 class DenseWeights:
     """One Dense layer's weights (linear activation)."""
 
@@ -113,13 +135,18 @@ class DenseWeights:
 class ModelWeights:
     """All weights of a model built by build_model, as plain NumPy arrays."""
 
-    lstm: list[LSTMWeights]
+    recurrent: list[LSTMWeights] | list[RNNWeights]  # input to output; one kind of cell per model
     dense: list[DenseWeights] = field(default_factory=list)
+
+    @property
+    def cell(self) -> str:
+        """Return "lstm" or "rnn": the kind of recurrent layer, as ModelConfig.cell names it."""
+        return "rnn" if self.recurrent and isinstance(self.recurrent[0], RNNWeights) else "lstm"
 
     def to_list(self) -> list[np.ndarray]:
         """Return the arrays in the order keras.Model.get_weights() uses."""
         arrays: list[np.ndarray] = []
-        for layer in self.lstm:
+        for layer in self.recurrent:
             arrays += [layer.kernel, layer.recurrent_kernel, layer.bias]
         for layer in self.dense:
             arrays += [layer.kernel, layer.bias]
@@ -128,15 +155,17 @@ class ModelWeights:
 
 def extract_weights(model) -> ModelWeights:
     """Return the weights of a keras.Model built by build_model as a ModelWeights."""
-    lstm, dense = [], []
+    recurrent, dense = [], []
     for layer in model.layers:
         kind = type(layer).__name__
         arrays = [np.asarray(w) for w in layer.get_weights()]
         if kind == "LSTM":
-            lstm.append(LSTMWeights(*arrays))
+            recurrent.append(LSTMWeights(*arrays))
+        elif kind == "SimpleRNN":
+            recurrent.append(RNNWeights(*arrays))
         elif kind == "Dense":
             dense.append(DenseWeights(*arrays))
-    return ModelWeights(lstm, dense)
+    return ModelWeights(recurrent, dense)
 
 
 # Measured on 2 CPU cores with TensorFlow 2.21 (see BENCHMARKS.md): a fixed cost per batch plus a
@@ -166,7 +195,8 @@ def random_weights(cfg: ModelConfig, n_features: int = 1, seed: int = 0) -> Mode
         return rng.normal(0.0, spread, shape).astype(np.float32)
 
     layers = weight_shapes(cfg, n_features)
-    lstm = [LSTMWeights(*(draw(s.shapes[k]) for k in ("kernel", "recurrent_kernel", "bias")))
-            for s in layers if s.kind == "LSTM"]
+    layer_class = LSTMWeights if cfg.cell == "lstm" else RNNWeights
+    recurrent = [layer_class(*(draw(s.shapes[k]) for k in ("kernel", "recurrent_kernel", "bias")))
+                 for s in layers if s.kind != "Dense"]
     dense = [DenseWeights(draw(s.shapes["kernel"]), draw(s.shapes["bias"])) for s in layers if s.kind == "Dense"]
-    return ModelWeights(lstm, dense)
+    return ModelWeights(recurrent, dense)

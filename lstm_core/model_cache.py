@@ -23,7 +23,7 @@ MAX_CACHED_MODELS = 4  # per worker: a handful of architectures in use at once i
 
 def architecture_key(cfg: ModelConfig, n_features: int) -> tuple:
     """Return what fixes a model's traced graph: shapes, layer counts and the dropout rate."""
-    return (cfg.seq_length, n_features, cfg.units, cfg.layers, cfg.dropout, cfg.dense_units, cfg.horizon)
+    return (cfg.cell, cfg.seq_length, n_features, cfg.units, cfg.layers, cfg.dropout, cfg.dense_units, cfg.horizon)
 
 
 def reset_to_fresh(model, fresh, learning_rate: float) -> None:

@@ -9,6 +9,10 @@ activation, bias on -- computes, for gate slices in the order i, f, c, o:
     h_t = o * tanh(c_t)
 
 Keras computes the candidate inline; here it is kept as its own array ``g`` because the page shows it.
+A plain RNN (Keras's SimpleRNN, for the RNN-versus-LSTM lesson) has no gates and no cell state:
+
+    h_t = tanh(x_t @ kernel + h_tm1 @ recurrent_kernel + bias)
+
 The replay runs in float64, so its only difference from Keras is Keras's own float32 rounding.
 """
 
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_core.model import GATES, LSTMWeights, ModelWeights, extract_weights
+from lstm_core.model import GATES, LSTMWeights, ModelWeights, RNNWeights, extract_weights
 
 
 @dataclass
@@ -34,10 +38,17 @@ class LSTMTrace:
 
 
 @dataclass
-class ModelTrace:
-    """The traces of every LSTM layer of a model, the inputs each saw, and the model's prediction."""
+class RNNTrace:
+    """The hidden state of one plain RNN layer at every time step, (batch, timesteps, units)."""
 
-    layers: list[LSTMTrace]
+    h: np.ndarray
+
+
+@dataclass
+class ModelTrace:
+    """The traces of every recurrent layer of a model, the inputs each saw, and the model's prediction."""
+
+    layers: list[LSTMTrace] | list[RNNTrace]
     layer_inputs: list[np.ndarray]  # per layer: (batch, timesteps, input_dim)
     prediction: np.ndarray  # (batch, horizon)
 
@@ -94,6 +105,31 @@ def trace_lstm(kernel, recurrent_kernel, bias, x, initial_state=None, layer_name
     return LSTMTrace(**states)
 
 
+def trace_rnn(kernel, recurrent_kernel, bias, x, layer_name: str = "SimpleRNN") -> RNNTrace:
+    """Return the RNNTrace of one Keras SimpleRNN layer run over x (batch, timesteps, features) from h = 0.
+
+    Raises ValueError, naming the layer and both shapes, when a weight does not fit the input.
+    """
+    kernel = np.asarray(kernel, dtype=np.float64)  # (input_dim, units)
+    recurrent_kernel = np.asarray(recurrent_kernel, dtype=np.float64)  # (units, units)
+    bias = np.asarray(bias, dtype=np.float64)  # (units,)
+    x = np.asarray(x, dtype=np.float64)  # (batch, timesteps, features)
+    if x.ndim != 3:
+        raise ValueError(f"{layer_name}: input has shape {x.shape}, expected (batch, timesteps, features)")
+    batch, timesteps, features = x.shape
+    units = recurrent_kernel.shape[0]
+    _check_shape(layer_name, "kernel", kernel, (features, units))
+    _check_shape(layer_name, "recurrent_kernel", recurrent_kernel, (units, units))
+    _check_shape(layer_name, "bias", bias, (units,))
+    x_part = x @ kernel + bias  # (batch, timesteps, units)
+    h = np.empty((batch, timesteps, units))  # (batch, timesteps, units)
+    h_tm1 = np.zeros((batch, units))  # (batch, units)
+    for t in range(timesteps):
+        h_tm1 = np.tanh(x_part[:, t] + h_tm1 @ recurrent_kernel)  # (batch, units)
+        h[:, t] = h_tm1
+    return RNNTrace(h)
+
+
 def _as_weights(model_or_weights) -> ModelWeights:
     if isinstance(model_or_weights, ModelWeights):
         return model_or_weights
@@ -106,13 +142,14 @@ def trace_model(model_or_weights, x) -> ModelTrace:
     x is (batch, timesteps, features). Dropout is inactive at inference, so the replay skips it.
     """
     weights = _as_weights(model_or_weights)
-    if not weights.lstm:
-        raise ValueError("the model has no LSTM layer to trace")
+    if not weights.recurrent:
+        raise ValueError("the model has no recurrent layer to trace")
     layer_input = np.asarray(x, dtype=np.float64)  # (batch, timesteps, features)
     traces, inputs = [], []
-    for index, layer in enumerate(weights.lstm):
-        trace = trace_lstm(layer.kernel, layer.recurrent_kernel, layer.bias, layer_input,
-                           layer_name=f"lstm_{index + 1}")
+    for index, layer in enumerate(weights.recurrent):
+        trace_layer = trace_rnn if isinstance(layer, RNNWeights) else trace_lstm
+        trace = trace_layer(layer.kernel, layer.recurrent_kernel, layer.bias, layer_input,
+                            layer_name=f"{weights.cell}_{index + 1}")
         traces.append(trace)
         inputs.append(layer_input)
         layer_input = trace.h  # (batch, timesteps, units): the whole sequence feeds the next layer

@@ -20,7 +20,7 @@ if run is None:
 
 ds = state.trained_dataset(run)
 weights = run.result.weights
-seq_length, n_layers = run.model.seq_length, len(weights.lstm)
+seq_length, n_layers = run.model.seq_length, len(weights.recurrent)
 pick_window, pick_layer, pick_unit = st.columns(3)
 with pick_window:
     window = clamped_slider("Test window", 0, len(ds.X["test"]) - 1, "w_inside_window",

@@ -12,15 +12,18 @@ from lstm_core.worker import TrainingData, train_job
 TOLERANCE = 1e-5
 
 
-def keras_model(cfg: ModelConfig, weights):
+def keras_model(cfg: ModelConfig, weights, n_features: int = 1):
     """Return a Keras model of cfg holding these ModelWeights."""
-    model = build_model(cfg)
+    model = build_model(cfg, n_features)
     model.set_weights(weights.to_list())
     return model
 
 
 def tape_gradients(model, cfg: ModelConfig, x: np.ndarray, y: np.ndarray):
-    """Return TensorFlow's (dx, weight gradients, per-layer (dh, dc)) with each LSTM cell looped step by step."""
+    """Return TensorFlow's (dx, weight gradients, per-layer (dh, dc)) with each recurrent cell looped step by step.
+
+    A SimpleRNN cell has no cell state: its layers' dc lists are empty.
+    """
     import tensorflow as tf
 
     x_tf, y_tf = tf.constant(x, tf.float32), tf.constant(y, tf.float32)
@@ -30,14 +33,17 @@ def tape_gradients(model, cfg: ModelConfig, x: np.ndarray, y: np.ndarray):
         # The same model unrolled by hand, to reach every h_t and c_t.
         sequence, states = x_tf, []
         for index in range(cfg.layers):
-            cell = model.get_layer(f"lstm_{index + 1}").cell
+            cell = model.get_layer(f"{cfg.cell}_{index + 1}").cell
             h = tf.zeros((x.shape[0], cfg.units))
             c = tf.zeros((x.shape[0], cfg.units))
             hs, cs = [], []
             for t in range(x.shape[1]):
-                h, (h, c) = cell(sequence[:, t], [h, c], training=False)
+                if cfg.cell == "lstm":
+                    h, (h, c) = cell(sequence[:, t], [h, c], training=False)
+                    cs.append(c)
+                else:
+                    h, _ = cell(sequence[:, t], [h], training=False)
                 hs.append(h)
-                cs.append(c)
             states.append((hs, cs))
             sequence = tf.stack(hs, axis=1)
         out = sequence[:, -1]
@@ -47,7 +53,7 @@ def tape_gradients(model, cfg: ModelConfig, x: np.ndarray, y: np.ndarray):
     dx = tape.gradient(loss, x_tf).numpy()
     weight_grads = [g.numpy() for g in tape.gradient(loss, model.trainable_variables)]
     per_layer = [([g.numpy() for g in tape.gradient(unrolled_loss, hs)],
-                  [g.numpy() for g in tape.gradient(unrolled_loss, cs)]) for hs, cs in states]
+                  [g.numpy() for g in tape.gradient(unrolled_loss, cs)] if cs else []) for hs, cs in states]
     return float(loss), float(unrolled_loss), dx, weight_grads, per_layer
 
 
@@ -63,15 +69,20 @@ CASES = [  # (layers, units, seq_length, dense_units)
 ]
 
 
-@pytest.mark.parametrize("layers,units,seq_length,dense_units", CASES)
-def test_gradients_equal_tensorflows_on_random_weights(layers, units, seq_length, dense_units):
+RNN_CASES = [(1, 1, 1, 0), (1, 16, 25, 0), (2, 8, 40, 4), (3, 64, 10, 0), (1, 32, 100, 8)]
+
+
+@pytest.mark.parametrize("cell,layers,units,seq_length,dense_units",
+                         [("lstm", *case) for case in CASES] + [("rnn", *case) for case in RNN_CASES])
+def test_gradients_equal_tensorflows_on_random_weights(cell, layers, units, seq_length, dense_units):
     cfg = ModelConfig(seq_length=seq_length, units=units, layers=layers, dense_units=dense_units, horizon=2,
-                      dropout=0.0)
+                      dropout=0.0, cell=cell)
+    n_features = 1 if cell == "lstm" else 2  # the plain RNN's lesson reads a value and a marker
     rng = np.random.default_rng(layers * 100 + units)
-    x = rng.normal(size=(3, seq_length, 1)).astype(np.float32)  # (batch, timesteps, features)
+    x = rng.normal(size=(3, seq_length, n_features)).astype(np.float32)  # (batch, timesteps, features)
     y = rng.normal(size=(3, 2)).astype(np.float32)  # (batch, horizon)
-    weights = random_weights(cfg, seed=units)
-    model = keras_model(cfg, weights)
+    weights = random_weights(cfg, n_features, seed=units)
+    model = keras_model(cfg, weights, n_features)
     loss, unrolled_loss, dx, weight_grads, per_layer = tape_gradients(model, cfg, x, y)
     ours = gradients(weights, x, y)
 
@@ -83,13 +94,18 @@ def test_gradients_equal_tensorflows_on_random_weights(layers, units, seq_length
     for index, (a, b) in enumerate(zip(flat, weight_grads)):
         assert_close(a, b, f"weight {index}")
     for index, (layer, (hs, cs)) in enumerate(zip(ours.layers, per_layer)):
-        assert layer.dh.shape == layer.dc.shape == (3, seq_length, units)
+        assert layer.dh.shape == (3, seq_length, units)
         assert_close(layer.dh, np.stack(hs, axis=1), f"layer {index + 1} dh")
-        assert_close(layer.dc, np.stack(cs, axis=1), f"layer {index + 1} dc")
+        if cell == "lstm":
+            assert layer.dc.shape == (3, seq_length, units)
+            assert_close(layer.dc, np.stack(cs, axis=1), f"layer {index + 1} dc")
+        else:
+            assert layer.dc is None
 
 
-def test_gradients_equal_tensorflows_on_trained_weights():
-    cfg = ModelConfig(seq_length=12, units=8, layers=2, dense_units=4, epochs=3, dropout=0.0)
+@pytest.mark.parametrize("cell", ["lstm", "rnn"])
+def test_gradients_equal_tensorflows_on_trained_weights(cell):
+    cfg = ModelConfig(seq_length=12, units=8, layers=2, dense_units=4, epochs=3, dropout=0.0, cell=cell)
     ds = build_dataset(SeriesConfig(n_points=300), cfg.seq_length, cfg.horizon)
     result = train_job(TrainingData.from_dataset(ds), cfg)
     x, y = ds.X["test"][:16], ds.y["test"][:16]
@@ -99,7 +115,9 @@ def test_gradients_equal_tensorflows_on_trained_weights():
     for index, (a, b) in enumerate(zip([g[n] for g in ours.weights for n in g], weight_grads)):
         assert_close(a, b, f"weight {index}")
     for layer, (hs, cs) in zip(ours.layers, per_layer):
-        assert_close(layer.dc, np.stack(cs, axis=1), "dc")
+        assert_close(layer.dh, np.stack(hs, axis=1), "dh")
+        if cell == "lstm":
+            assert_close(layer.dc, np.stack(cs, axis=1), "dc")
 
 
 def test_the_cell_state_carries_its_gradient_back_through_the_forget_gate():

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lstm_core.config import (MODEL_BOUNDS, SERIES_BOUNDS, SERIES_SHAPES, ConfigError, ModelConfig,
+from lstm_core.config import (CELL_TYPES, MODEL_BOUNDS, SERIES_BOUNDS, SERIES_SHAPES, ConfigError, ModelConfig,
                               SeriesConfig)
 
 CONFIGS = [(SeriesConfig, SERIES_BOUNDS), (ModelConfig, MODEL_BOUNDS)]
@@ -71,7 +71,7 @@ def test_series_config_round_trips_any_in_bounds_values(data):
     assert SeriesConfig.from_dict(cfg.to_dict()) == cfg
 
 
-@given(config_strategy(MODEL_BOUNDS))
+@given(config_strategy(MODEL_BOUNDS, {"cell": st.sampled_from(CELL_TYPES)}))
 def test_model_config_round_trips_any_in_bounds_values(data):
     cfg = ModelConfig.from_dict(data)
     assert cfg.to_dict() == data
@@ -161,3 +161,10 @@ def test_unknown_series_shape_is_rejected(shape):
 @pytest.mark.parametrize("shape", SERIES_SHAPES)
 def test_every_known_shape_is_accepted(shape):
     assert SeriesConfig(shape=shape).shape == shape
+
+
+@pytest.mark.parametrize("cell", ["gru", "", "LSTM", None, 1])
+def test_unknown_cell_is_rejected(cell):
+    with pytest.raises(ConfigError) as info:
+        ModelConfig(cell=cell)
+    assert "cell" in str(info.value) and repr(cell) in str(info.value)

@@ -38,7 +38,7 @@ def r3(value) -> float:
 
 def expected_terms(weights, x, trace, layer, sample, step, unit):
     """Return, per gate, (input part, recurrent part, bias, pre-activation) computed by hand."""
-    w = weights.lstm[layer]
+    w = weights.recurrent[layer]
     x_t = x[sample, step] if layer == 0 else trace.layers[layer - 1].h[sample, step]  # (input_dim,)
     h_tm1 = trace.layers[layer].h[sample, step - 1] if step > 0 else np.zeros(UNITS)  # (units,)
     terms = {}

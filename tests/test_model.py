@@ -12,7 +12,7 @@ import pytest
 
 from lstm_core.config import ModelConfig
 from lstm_core.model import (GATES, ModelWeights, build_model, count_params, dense_layer_shapes,
-                             extract_weights, lstm_layer_shapes, weight_shapes)
+                             extract_weights, lstm_layer_shapes, random_weights, weight_shapes)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEQ_LENGTH = 4  # the window length changes no weight shape; keep the models tiny
@@ -133,16 +133,16 @@ def test_extract_weights_in_get_weights_order(layers, units, dense_units, horizo
     cfg, model = built(layers, units, dense_units, horizon, n_features)
     weights = extract_weights(model)
     assert isinstance(weights, ModelWeights)
-    assert len(weights.lstm) == layers
+    assert len(weights.recurrent) == layers
     assert len(weights.dense) == (2 if dense_units else 1)
-    assert all(layer.units == units for layer in weights.lstm)
+    assert all(layer.units == units for layer in weights.recurrent)
     flat, reference = weights.to_list(), model.get_weights()
     assert len(flat) == len(reference)
     for ours, theirs in zip(flat, reference):
         assert isinstance(ours, np.ndarray)
         np.testing.assert_array_equal(ours, theirs)
     # The arrays carry the shapes of the table, layer by layer.
-    for row, layer in zip(weight_shapes(cfg, n_features), weights.lstm + weights.dense):
+    for row, layer in zip(weight_shapes(cfg, n_features), weights.recurrent + weights.dense):
         assert row.shapes["kernel"] == layer.kernel.shape and row.shapes["bias"] == layer.bias.shape
 
 
@@ -163,3 +163,16 @@ def test_shape_table_needs_no_tensorflow():
             "bad = [m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+
+
+@pytest.mark.parametrize("layers, units, dense_units, n_features", [(1, 1, 0, 1), (2, 16, 4, 2), (3, 64, 0, 1)])
+def test_plain_rnn_model_has_the_shapes_and_parameter_count_of_its_table(layers, units, dense_units, n_features):
+    cfg = ModelConfig(seq_length=9, units=units, layers=layers, dense_units=dense_units, cell="rnn")
+    model = build_model(cfg, n_features)
+    assert [type(layer).__name__ for layer in model.layers].count("SimpleRNN") == layers
+    assert model.count_params() == count_params(cfg, n_features)
+    weights = extract_weights(model)
+    assert weights.cell == "rnn" and len(weights.recurrent) == layers
+    for row, layer in zip(weight_shapes(cfg, n_features), weights.recurrent + weights.dense):
+        assert all(row.shapes[name] == getattr(layer, name).shape for name in row.shapes)
+    assert [w.shape for w in random_weights(cfg, n_features).to_list()] == [w.shape for w in model.get_weights()]

@@ -13,12 +13,12 @@ from lstm_core.replay import gate_terms, max_abs_difference, sigmoid, trace_lstm
 TOLERANCE = 1e-5
 
 
-def _randomise(model, seed: int) -> None:
+def _randomise(model, seed: int, matrix_spread: float = 2.0) -> None:
     """Give every weight a spread of values of a trained model's size, so gates are neither all-on nor all-off."""
     rng = np.random.default_rng(seed)
     # Matrices get the spread of Glorot's initialiser times two; biases a small spread around zero.
     model.set_weights([
-        rng.normal(0.0, 2.0 / np.sqrt(w.shape[0]) if w.ndim == 2 else 0.3, w.shape).astype(np.float32)
+        rng.normal(0.0, matrix_spread / np.sqrt(w.shape[0]) if w.ndim == 2 else 0.3, w.shape).astype(np.float32)
         for w in model.get_weights()
     ])
 
@@ -63,7 +63,7 @@ def test_replay_matches_keras_on_every_layer_and_the_prediction(layers, units, s
     assert max_abs_difference(trace.prediction, keras_prediction) <= TOLERANCE
     weights = extract_weights(model)
     assert len(trace.layers) == layers
-    for layer_weights, layer_input, layer_trace in zip(weights.lstm, trace.layer_inputs, trace.layers):
+    for layer_weights, layer_input, layer_trace in zip(weights.recurrent, trace.layer_inputs, trace.layers):
         keras_h, keras_c_last = _keras_sequence(layer_weights, layer_input)
         assert layer_trace.h.shape == (5, seq_length, units)
         assert max_abs_difference(layer_trace.h, keras_h) <= TOLERANCE
@@ -144,19 +144,19 @@ def test_gate_terms_add_up_to_the_traced_gate_values():
     x = np.random.default_rng(2).uniform(-1, 1, (2, 8, 1))
     trace = trace_model(weights, x)
     for step in (0, 3, 7):
-        terms = gate_terms(weights.lstm[1], trace, layer_index=1, sample=1, step=step, unit=4)
+        terms = gate_terms(weights.recurrent[1], trace, layer_index=1, sample=1, step=step, unit=4)
         assert set(terms) == {"i", "f", "g", "o"}
         for gate, term in terms.items():
             activation = np.tanh if gate == "g" else sigmoid
             assert term.preactivation == pytest.approx(term.input_part + term.recurrent_part + term.bias)
             assert activation(term.preactivation) == pytest.approx(term.value, abs=1e-12)
-    first = gate_terms(weights.lstm[0], trace, 0, 0, 0, 0)
+    first = gate_terms(weights.recurrent[0], trace, 0, 0, 0, 0)
     assert first["i"].recurrent_part == 0.0  # h_{-1} is zero
 
 
 def test_shape_errors_name_the_layer_and_both_shapes():
-    good = ModelWeights(lstm=[])
-    with pytest.raises(ValueError, match="no LSTM layer"):
+    good = ModelWeights(recurrent=[])
+    with pytest.raises(ValueError, match="no recurrent layer"):
         trace_model(good, np.zeros((1, 3, 1)))
     with pytest.raises(ValueError, match=r"my_layer: kernel has shape \(2, 8\), expected \(1, 8\)"):
         trace_lstm(np.zeros((2, 8)), np.zeros((2, 8)), np.zeros(8), np.zeros((1, 3, 1)), layer_name="my_layer")
@@ -181,3 +181,32 @@ def test_replay_matches_a_model_trained_on_the_noisy_sine(layers, units, seq_len
     x = ds.X["test"].astype(np.float32)
     trace = trace_model(extract_weights(model), x)
     assert max_abs_difference(trace.prediction, model.predict(x, verbose=0)) <= TOLERANCE
+
+
+RNN_SWEEP = [(1, 1, 1, 1, 0), (1, 16, 25, 2, 0), (2, 8, 40, 2, 4), (3, 64, 100, 1, 8)]
+
+
+@pytest.mark.parametrize("layers,units,seq_length,features,dense_units", RNN_SWEEP)
+def test_plain_rnn_replay_matches_keras_simple_rnn(layers, units, seq_length, features, dense_units):
+    cfg = ModelConfig(seq_length=seq_length, units=units, layers=layers, dense_units=dense_units, dropout=0.1,
+                      cell="rnn")
+    model = build_model(cfg, n_features=features)
+    # A tanh RNN with twice Glorot's spread is chaotic: float32 rounding alone would grow step by step.
+    _randomise(model, seed=units, matrix_spread=1.0)
+    x = np.random.default_rng(units).uniform(-1, 1, (4, seq_length, features)).astype(np.float32)
+
+    trace = trace_model(model, x)
+
+    assert extract_weights(model).cell == "rnn"
+    keras_prediction = np.asarray(model(x, training=False))
+    # float32 rounding grows with the size of the output: compare relative to it when it is large.
+    scale = max(1.0, float(np.max(np.abs(keras_prediction))))
+    assert max_abs_difference(trace.prediction, keras_prediction) <= TOLERANCE * scale
+    probe = keras.Model(model.inputs, [model.get_layer(f"rnn_{k + 1}").output for k in range(layers)])
+    outputs = probe(x, training=False)
+    outputs = [outputs] if layers == 1 else outputs
+    for layer_trace, keras_output in zip(trace.layers, outputs):
+        keras_output = np.asarray(keras_output)
+        replayed = layer_trace.h if keras_output.ndim == 3 else layer_trace.h[:, -1]
+        assert replayed.shape == keras_output.shape
+        assert max_abs_difference(replayed, keras_output) <= TOLERANCE
