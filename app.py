@@ -47,13 +47,19 @@ def home() -> None:
 
 
 st.set_page_config(page_title="LSTM Lens", page_icon=FAVICON, layout="wide")
-navigation = st.navigation([
-    st.Page(home, title="Home", icon=":material/home:", default=True),
-    st.Page("pages/data.py", title="Data", icon=":material/waves:", url_path="data"),
-    st.Page("pages/model.py", title="Model", icon=":material/account_tree:", url_path="model"),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
-    st.Page("pages/inside.py", title="Inside the LSTM", icon=":material/biotech:", url_path="inside"),
-])
+navigation = st.navigation({
+    "Explainer": [
+        st.Page(home, title="Home", icon=":material/home:", default=True),
+        st.Page("pages/data.py", title="Data", icon=":material/waves:", url_path="data"),
+        st.Page("pages/model.py", title="Model", icon=":material/account_tree:", url_path="model"),
+        st.Page("pages/train.py", title="Train", icon=":material/model_training:", url_path="train"),
+        st.Page("pages/inside.py", title="Inside the LSTM", icon=":material/biotech:", url_path="inside"),
+    ],
+    "Lessons": [
+        st.Page("pages/lesson_memory.py", title="LSTM vs plain RNN", icon=":material/memory:",
+                url_path="lstm-vs-rnn"),
+    ],
+})
 state.training_pool()  # started already when served by `make run`; otherwise the first visit starts it
 sidebar(page_polls_training=navigation.url_path == "train")
 navigation.run()

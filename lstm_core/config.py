@@ -53,7 +53,8 @@ MODEL_BOUNDS: dict[str, Bound] = {
 }
 
 
-def _check_fields(name: str, values: Mapping[str, Any], bounds: Mapping[str, Bound]) -> None:
+def check_fields(name: str, values: Mapping[str, Any], bounds: Mapping[str, Bound]) -> None:
+    """Return None when every value lies in its bound; raise ConfigError naming the first that does not."""
     for field_name, bound in bounds.items():
         value = values[field_name]
         allowed = f"allowed range is [{bound.low}, {bound.high}]"
@@ -89,7 +90,7 @@ class SeriesConfig:
     shape: str = "sine"
 
     def __post_init__(self) -> None:
-        _check_fields("SeriesConfig", asdict(self), SERIES_BOUNDS)
+        check_fields("SeriesConfig", asdict(self), SERIES_BOUNDS)
         if self.shape not in SERIES_SHAPES:
             raise ConfigError(f"SeriesConfig.shape = {self.shape!r} is not one of {SERIES_SHAPES}")
         for field_name, bound in SERIES_BOUNDS.items():
@@ -122,7 +123,7 @@ class ModelConfig:
     cell: str = "lstm"
 
     def __post_init__(self) -> None:
-        _check_fields("ModelConfig", asdict(self), MODEL_BOUNDS)
+        check_fields("ModelConfig", asdict(self), MODEL_BOUNDS)
         if self.cell not in CELL_TYPES:
             raise ConfigError(f"ModelConfig.cell = {self.cell!r} is not one of {CELL_TYPES}")
         for field_name, bound in MODEL_BOUNDS.items():

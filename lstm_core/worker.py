@@ -81,6 +81,7 @@ class TrainingResult:
     predictions: dict[str, np.ndarray] = field(default_factory=dict)  # split -> (samples, horizon)
     keras_bytes: bytes = b""
     epochs_run: int = 0
+    initial_weights: ModelWeights | None = None  # the weights training started from
 
 
 
@@ -209,6 +210,7 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
     # A model of the same architecture trained earlier in this worker is reset to exactly the
     # weights, dropout seeds and optimizer state of a fresh build, and keeps its traced graphs.
     model = MODEL_CACHE.model_for(cfg, data.n_features)
+    initial_weights = extract_weights(model)
 
     class Callback(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -233,7 +235,7 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
               shuffle=True, verbose=0, callbacks=[Callback()])
     status = "failed" if reporter.failure else "stopped" if reporter.stopped else "done"
     result = TrainingResult(status, reporter.summary(), reporter.history,
-                            epochs_run=len(reporter.history["loss"]))
+                            epochs_run=len(reporter.history["loss"]), initial_weights=initial_weights)
     if status != "failed":
         result.weights = extract_weights(model)
         # All splits in one batch: one trace and one step, so a stop is reported within a second

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.lessons.memory import format_ratio, reach
 from lstm_core.model import count_params
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -199,3 +200,58 @@ def test_the_server_side_never_loads_tensorflow():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=APP.parent, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+LESSON_PAGE = "pages/lesson_memory.py"
+
+
+def wait_for_lesson(at: AppTest, lesson: str, limit: float = 180) -> None:
+    """Rerun the page until every job of the lesson has finished, as the page's own poll would."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if not at.session_state[f"lesson_runs_{lesson}"].active:
+            at.run()
+            return
+        time.sleep(0.5)
+        at.run()
+        assert_clean(at, "while the lesson trains")
+    raise AssertionError("the lesson's training did not finish in time")
+
+
+def test_memory_lesson_controls_at_their_bounds():
+    at = open_page(LESSON_PAGE)
+    assert at.title[0].value.startswith("Why an LSTM")
+    assert sweep_sliders(at) == 3
+    assert len(at.get("plotly_chart")) == 1, "the task window is drawn before anything is trained"
+    assert "Press **Train both**" in at.info[0].value
+
+
+def test_memory_lesson_trains_both_models_and_its_words_follow_its_numbers():
+    at = open_page(LESSON_PAGE)
+    next(b for b in at.button if b.label == "Train both").click().run()
+    assert_clean(at, "after Train both")
+    runs = at.session_state["lesson_runs_memory"]
+    assert {job.cfg.cell for job in runs.jobs.values()} == {"rnn", "lstm"}
+    if runs.active:
+        assert next(b for b in at.button if b.label == "Train both").disabled
+    wait_for_lesson(at, "memory")
+    rnn, lstm = runs.outcome["plain RNN"], runs.outcome["LSTM"]
+    shown = {m.label.split(":")[0]: m.value for m in at.metric}
+    assert shown == {"plain RNN": f"{rnn.explained:.0%}", "LSTM": f"{lstm.explained:.0%}"}
+    # The defaults are chosen so that the plain RNN fails and the LSTM learns; the page says so from the numbers.
+    assert rnn.verdict == "failed" and lstm.verdict == "learned"
+    assert at.success[0].value.startswith("The LSTM remembers 20 steps back and the plain RNN fails")
+    captions = " ".join(c.value for c in at.caption)
+    before, after = (format_ratio(reach(profile, 20)) for profile in (lstm.memory_initial, lstm.memory_trained))
+    assert f"the LSTM's {before} before training and {after} after" in captions
+    assert len(at.get("plotly_chart")) == 4, "task window, learning curves and the two gradient charts"
+
+
+def test_memory_lesson_at_its_smallest_settings_trains_and_reports():
+    at = open_page(LESSON_PAGE)
+    for key in ("w_memory_k", "w_memory_units", "w_memory_epochs"):
+        at.slider(key=key).set_value(at.slider(key=key).min).run()
+    next(b for b in at.button if b.label == "Train both").click().run()
+    wait_for_lesson(at, "memory")
+    assert_clean(at, "smallest lesson")
+    assert len(at.metric) == 2 and (at.success or at.info)

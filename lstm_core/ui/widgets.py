@@ -11,7 +11,7 @@ from lstm_core.ui import state
 
 LIVE_REFRESH_SECONDS = 1.0  # each refresh is a script run on the server: once a second per learner is plenty
 PAGES = {"home": "app.py", "data": "pages/data.py", "model": "pages/model.py", "train": "pages/train.py",
-         "inside": "pages/inside.py"}
+         "inside": "pages/inside.py", "memory": "pages/lesson_memory.py"}
 
 
 def _bind(settings: dict[str, Any], field: str, key: str, initial: Any) -> Any:
@@ -26,9 +26,13 @@ def _bind(settings: dict[str, Any], field: str, key: str, initial: Any) -> Any:
 
 
 def setting_slider(settings: dict[str, Any], group: str, field: str, label: str, help: str,
-                   step: float | None = None, fmt: str | None = None, high: float | None = None) -> Any:
-    """Return the value of a slider bound to settings[field], kept across page switches."""
-    bound = (SERIES_BOUNDS if group == "series" else MODEL_BOUNDS)[field]
+                   step: float | None = None, fmt: str | None = None, high: float | None = None,
+                   bounds: dict[str, Any] | None = None) -> Any:
+    """Return the value of a slider bound to settings[field], kept across page switches.
+
+    The slider's range comes from ``bounds`` (a lesson's own table) or else from the series or model table.
+    """
+    bound = (bounds or (SERIES_BOUNDS if group == "series" else MODEL_BOUNDS))[field]
     key = f"w_{group}_{field}"
     top = bound.high if high is None else min(high, bound.high)
     if st.session_state.get(key, top) > top:

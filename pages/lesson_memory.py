@@ -1,0 +1,121 @@
+"""Lesson: why an LSTM and not a plain RNN. Both learn a task that needs a long memory; the gradients say why."""
+
+from dataclasses import asdict
+
+import numpy as np
+import streamlit as st
+
+from lstm_core.lessons.memory import (MARKER_SPAN, MEMORY_BOUNDS, MemoryTask, gradient_statement, memory_data,
+                                      memory_model, memory_windows, model_outcome, verdict)
+from lstm_core.lessons.memory_figures import gradient_reach_figure, memory_curves_figure, task_window_figure
+from lstm_core.ui import lesson_jobs, state
+from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, progress_fraction, progress_label, setting_slider
+
+LESSON = "memory"
+MODELS = {"plain RNN": "rnn", "LSTM": "lstm"}
+
+st.title("Why an LSTM and not a plain RNN?")
+st.markdown(
+    "Both read a window one step at a time and keep a memory. A plain RNN keeps one vector h and rewrites "
+    "all of it at every step: h_t = tanh(x_t W + h_(t-1) U + b). An LSTM adds a cell state c that a forget "
+    "gate can keep almost untouched. Here both get the same task, one that cannot be solved without "
+    "remembering a value for k steps, and the same number of units."
+)
+settings = st.session_state.setdefault("memory_settings", asdict(MemoryTask()))
+k_col, units_col, epochs_col = st.columns(3)
+with k_col:
+    setting_slider(settings, "memory", "k", "k: how many steps back (at least)", bounds=MEMORY_BOUNDS,
+                   help="The marked value lies between k and k + 9 steps before the forecast.")
+with units_col:
+    setting_slider(settings, "memory", "units", "Units (both models)", bounds=MEMORY_BOUNDS,
+                   help="Both models get this many units in their one recurrent layer.")
+with epochs_col:
+    setting_slider(settings, "memory", "epochs", "Epochs", bounds=MEMORY_BOUNDS,
+                   help="Passes over the 2000 training windows.")
+task = MemoryTask(**settings)
+
+example, target, _ = memory_windows(task, 1, seed=task.seed * 10 + 2)
+st.plotly_chart(task_window_figure(example[0], float(target[0, 0])), width="stretch", key="memory_window")
+st.caption(f"Every step is random noise between -1 and 1. One of the first {MARKER_SPAN} steps carries a "
+           f"marker (green): the model must answer with that value, {task.k} to {task.k + MARKER_SPAN - 1} steps "
+           f"later. Guessing the mean scores the value's variance, about 0.33; remembering scores near 0.")
+
+
+
+def train_both() -> None:
+    """Queue the plain RNN and the LSTM of the current settings on the same windows."""
+    configs = {name: memory_model(task, cell) for name, cell in MODELS.items()}
+    lesson_jobs.start_lesson_runs(LESSON, task, memory_data(task), configs)
+
+
+runs = lesson_jobs.lesson_runs(LESSON)
+running = runs is not None and runs.active
+train_col, stop_col, _ = st.columns([1, 1, 4])
+train_col.button("Train both", type="primary", disabled=running, on_click=train_both,
+                 help="Train a plain RNN and an LSTM of the same size on the same windows, side by side.")
+stop_col.button("Stop", disabled=not running, on_click=lesson_jobs.stop_lesson_runs, args=(LESSON,),
+                help="Stop both after the current batch and keep what they learned.")
+
+
+def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
+    """Draw the verdict, the final learning curves and both gradient charts of finished runs."""
+    for problem in done_runs.problems():
+        st.error(problem)
+    results = done_runs.results()
+    if results is None:
+        return
+    done_task, data = done_runs.settings, done_runs.data
+    if done_runs.outcome is None:  # the gradients of 400 windows: computed once per run
+        done_runs.outcome = {name: model_outcome(name, r.weights, r.initial_weights, data)
+                             for name, r in results.items()}
+    rnn, lstm = done_runs.outcome["plain RNN"], done_runs.outcome["LSTM"]
+    guess_mean = float(np.var(data.y_test))
+    st.subheader(f"The outcome at k = {done_task.k}")
+    conclusion = verdict(done_task, rnn, lstm)
+    (st.success if lstm.verdict == "learned" and rnn.verdict != "learned" else st.info)(conclusion)
+    for col, outcome in zip(st.columns(2), (rnn, lstm)):
+        col.metric(f"{outcome.name}: share of the marked value explained", f"{outcome.explained:.0%}",
+                   help="1 − test MSE / variance of the marked value: 100 % is a perfect memory, 0 % guessing the mean.")
+        col.caption(f"Test MSE {outcome.test_mse:.4f} against {guess_mean:.4f} for guessing the mean; "
+                    f"{results[outcome.name].epochs_run} epochs.")
+    st.plotly_chart(memory_curves_figure({name: r.history for name, r in results.items()}, guess_mean,
+                                         done_task.epochs), width="stretch", key="memory_curves_done")
+    st.subheader("Why: follow the gradient back")
+    into_input, through_memory = st.tabs(["Into the inputs: |∂L/∂x_t|", "Through the memory: |∂L/∂c_t| and |∂L/∂h_t|"])
+    with into_input:
+        st.plotly_chart(gradient_reach_figure([rnn, lstm], done_task.k), width="stretch", key="memory_grad_x")
+        st.caption(gradient_statement(done_task, rnn, lstm) + " A model can only learn to use a value whose "
+                   "error signal reaches it; one that has learned the task listens to the marked steps.")
+    with through_memory:
+        st.plotly_chart(gradient_reach_figure([rnn, lstm], done_task.k, through_memory=True), width="stretch",
+                        key="memory_grad_state")
+        st.caption(gradient_statement(done_task, rnn, lstm, through_memory=True) + " Going back one step, the "
+                   "plain RNN's gradient is multiplied by tanh′ and U every time; the LSTM's cell state passes "
+                   "it on multiplied by the forget gate alone: ∂L/∂c_(t-1) = ∂L/∂c_t ⊙ f_t + (the part through "
+                   "h_(t-1)). Where f stays near 1, the signal survives the trip.")
+    st.caption("Mean over the 400 test windows, computed by the NumPy glass box (checked against TensorFlow's "
+               "own gradients in the tests). Dashed: the weights training started from; solid: the trained ones.")
+
+
+@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)
+def live_runs() -> None:
+    """Redraw both jobs' progress and learning curves while they train, and the outcome once both end."""
+    current = lesson_jobs.lesson_runs(LESSON)
+    if current is None:
+        st.info("Press **Train both**. With the defaults both train together in well under a minute.")
+        return
+    progress = {name: job.progress() for name, job in current.jobs.items()}
+    for name, snapshot in progress.items():
+        st.progress(progress_fraction(snapshot), text=f"{name}: {progress_label(snapshot)}")
+    if current.active:
+        if any(snapshot.status != "queued" for snapshot in progress.values()):
+            histories = {name: {"loss": p.train_loss, "val_loss": p.val_loss} for name, p in progress.items()}
+            st.plotly_chart(memory_curves_figure(histories, float(np.var(current.data.y_test)),
+                                                 current.settings.epochs), width="stretch", key="memory_curves_live")
+        return
+    draw_outcome(current)
+    if running:
+        st.rerun()  # the buttons above still show the runs as active
+
+
+live_runs()
