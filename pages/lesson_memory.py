@@ -77,7 +77,7 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
         col.metric(f"{outcome.name}: share of the marked value explained", f"{outcome.explained:.0%}",
                    help="1 − test MSE / variance of the marked value: 100 % is a perfect memory, 0 % guessing the mean.")
         col.caption(f"Test MSE {outcome.test_mse:.4f} against {guess_mean:.4f} for guessing the mean; "
-                    f"{results[outcome.name].epochs_run} epochs.")
+                    f"{results[outcome.name].epochs_run} epochs. Below 0 % is worse than guessing the mean.")
     st.plotly_chart(memory_curves_figure({name: r.history for name, r in results.items()}, guess_mean,
                                          done_task.epochs), width="stretch", key="memory_curves_done")
     st.subheader("Why: follow the gradient back")
@@ -94,7 +94,8 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
                    "it on multiplied by the forget gate alone: ∂L/∂c_(t-1) = ∂L/∂c_t ⊙ f_t + (the part through "
                    "h_(t-1)). Where f stays near 1, the signal survives the trip.")
     st.caption("Mean over the 400 test windows, computed by the NumPy glass box (checked against TensorFlow's "
-               "own gradients in the tests). Dashed: the weights training started from; solid: the trained ones.")
+               "own gradients in the tests), each curve divided by its value at 1 step back. Dashed: the weights "
+               "training started from; solid: the trained ones.")
 
 
 @st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)

@@ -112,3 +112,24 @@ def test_at_the_lessons_defaults_the_plain_rnn_fails_and_the_lstm_learns():
     assert verdict(task, rnn, lstm).startswith("The LSTM remembers 20 steps back and the plain RNN fails")
     # After training the LSTM's memory carries the error signal back to the marked steps undiminished.
     assert reach(lstm.memory_trained, task.k) > 0.5
+
+
+def test_the_gradient_chart_draws_each_profile_relative_to_one_step_back_and_marks_the_zone():
+    from lstm_core.lessons.memory_figures import gradient_reach_figure, memory_curves_figure, task_window_figure
+
+    task = MemoryTask(k=5)
+    fading = 0.3 * 0.5 ** np.arange(task.window)
+    rnn, lstm = outcome("plain RNN", 0.0, fading), outcome("LSTM", 1.0, 2.0 * np.ones(task.window))
+    fig = gradient_reach_figure([rnn, lstm], task.k)
+    np.testing.assert_allclose(fig.data[1].y, fading / 0.3)  # the RNN after training
+    np.testing.assert_allclose(fig.data[3].y, np.ones(task.window))
+    zone = fig.layout.shapes[0]
+    assert (zone.x0, zone.x1) == (task.k - 0.5, task.k + MARKER_SPAN - 0.5)
+    assert all(not label.isdigit() or label == "1" for label in fig.layout.yaxis.ticktext)
+    curves = memory_curves_figure({"plain RNN": {"loss": [0.3, 0.3], "val_loss": [0.31, 0.3]},
+                                   "LSTM": {"loss": [0.2, 0.001], "val_loss": [0.1, 0.002]}}, 0.33, epochs=2)
+    assert [trace.name for trace in curves.data][-1] == "guessing the mean"
+    assert curves.layout.yaxis.range[1] > np.log10(0.33), "room above the guess-the-mean line"
+    X, y, _ = memory_windows(task, 1, seed=0)
+    window = task_window_figure(X[0], float(y[0, 0]))
+    assert list(window.data[0].y) == list(X[0, :, 0]) and f"target {y[0, 0]:.2f}" in window.data[1].text[0]

@@ -10,7 +10,8 @@ import plotly.graph_objects as go
 from lstm_core.figures import GATE_COLORS, LAYOUT, SERIES_COLOR, WINDOW_Y_COLOR, log_axis_ticks
 from lstm_core.lessons.memory import MARKER_SPAN, ModelOutcome
 
-MODEL_COLORS = {"plain RNN": "#999999", "LSTM": GATE_COLORS["c"]}
+# The plain RNN has only h, the LSTM is known by its cell state c: each takes that state's colour.
+MODEL_COLORS = {"plain RNN": GATE_COLORS["h"], "LSTM": GATE_COLORS["c"]}
 GRADIENT_FLOOR = 1e-12  # a gradient of exactly 0 has no place on a log axis
 
 
@@ -52,6 +53,9 @@ def memory_curves_figure(histories: Mapping[str, Mapping[str, Sequence[float]]],
     fig.add_scatter(x=[0, right], y=[guess_mean, guess_mean], mode="lines", name="guessing the mean",
                     line=dict(color=SERIES_COLOR, dash="dash"), hoverinfo="skip")
     _log_y(fig)
+    plotted = [y for trace in fig.data for y in (trace.y if trace.y is not None else ()) if y and y > 0]
+    if plotted:  # room above the guess-the-mean line, where a model that learns nothing sits
+        fig.update_yaxes(range=[np.log10(min(plotted)) - 0.2, np.log10(max(plotted)) + 0.25])
     if epochs:
         fig.update_xaxes(range=[0, epochs + 0.2])
     fig.update_xaxes(title="epoch")
@@ -66,10 +70,12 @@ def _marked_zone(fig: go.Figure, k: int) -> None:
 
 
 def gradient_reach_figure(outcomes: Sequence[ModelOutcome], k: int, through_memory: bool = False) -> go.Figure:
-    """Return, per step back and per model, the mean gradient size before (dashed) and after (solid) training.
+    """Return, per step back and per model, the mean gradient size relative to 1 step back, before and after training.
 
     With through_memory False the gradient is |dL/dx_t| (the input); with True it is the gradient carried
     by the memory itself, |dL/dc_t| for the LSTM and |dL/dh_t| for the plain RNN, as ModelOutcome holds it.
+    Each curve is divided by its own value at 1 step back: a model that has learned has a tiny loss and
+    so tiny gradients, and what the lesson compares is how the signal fades with distance.
     """
     fig = go.Figure()
     for outcome in outcomes:
@@ -77,7 +83,8 @@ def gradient_reach_figure(outcomes: Sequence[ModelOutcome], k: int, through_memo
                          else (outcome.gradient_initial, outcome.gradient_trained))
         steps_back = np.arange(1, len(after) + 1)  # (timesteps,)
         for values, dash, when in ((before, "dash", "before training"), (after, "solid", "after training")):
-            fig.add_scatter(x=steps_back, y=np.maximum(values, GRADIENT_FLOOR), mode="lines",
+            relative = values / values[0] if values[0] > 0 else values  # (timesteps,)
+            fig.add_scatter(x=steps_back, y=np.maximum(relative, GRADIENT_FLOOR), mode="lines",
                             name=f"{outcome.name}, {when}", line=dict(color=MODEL_COLORS[outcome.name], dash=dash))
     _marked_zone(fig, k)
     _log_y(fig)
@@ -85,5 +92,6 @@ def gradient_reach_figure(outcomes: Sequence[ModelOutcome], k: int, through_memo
     title = ("How much error signal the memory carries back" if through_memory
              else "How much error signal reaches each input")
     fig.update_xaxes(title="steps back from the forecast")
-    fig.update_yaxes(title=f"mean {what} (log scale)")
+    fig.update_yaxes(title="relative to 1 step back (log)")
+    title = f"{title}: mean {what}"
     return fig.update_layout(**LAYOUT, title=title, legend=dict(orientation="h", y=-0.3))

@@ -199,3 +199,18 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     go_to(page, "Inside the LSTM", "Inside")
     expect(page.get_by_text("Replay matches Keras", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
     check_page(page, "6-inside-after-return")
+
+    # The lesson: both models train with the defaults, and the page shows who remembered and why.
+    go_to(page, "LSTM vs plain RNN", "Why an LSTM")
+    check_page(page, "7-lesson-memory-before")
+    page.get_by_role("button", name="Train both").click()
+    expect(page.get_by_role("button", name="Train both")).to_be_disabled(timeout=TIMEOUT_MS)
+    verdict = page.locator('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentInfo"]').filter(
+        has_text="steps back")
+    expect(verdict.first).to_be_visible(timeout=120_000)
+    expect(verdict.first).to_contain_text("The LSTM remembers 20 steps back and the plain RNN fails")
+    expect(page.get_by_role("button", name="Train both")).to_be_enabled(timeout=TIMEOUT_MS)
+    assert len(page.locator('[data-testid="stMetricValue"]').all_inner_texts()) == 2
+    page.get_by_role("tab", name="Through the memory", exact=False).click()
+    expect(page.get_by_text("the gradient carried by the memory", exact=False)).to_be_visible()
+    check_page(page, "8-lesson-memory-trained")
