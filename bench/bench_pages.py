@@ -1,4 +1,4 @@
-"""Page redraw time: the rerun one slider move causes on Data, Model and Inside, against a trivial script.
+"""Page redraw time: the rerun one slider move causes on Data, Model, Inside and a lesson, against a trivial script.
 
 Run: .venv/bin/python bench/bench_pages.py
 Each rerun is timed server-side with Streamlit's AppTest (script run + building the element tree, no
@@ -99,6 +99,7 @@ def main() -> None:
             Arm("Model: units", APP, "pages/model.py", "w_model_units", [model.units - 1 - k for k in range(moves)]),
             Arm("Inside: time step t", APP, "pages/inside.py", "w_inside_step", range(2, moves + 2),
                 trained=fake_trained(series, model)),
+            Arm("Lesson LSTM vs RNN: k", APP, "pages/lesson_memory.py", "w_memory_k", range(21, moves + 21)),
         ]
         for round_ in range(moves):
             for arm in arms:
