@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lstm_core.figures import loss_figure, prediction_figure
+from lstm_core.lessons.skill import baseline_forecasts, compare, skill_table, verdict
 from lstm_core.tables import evaluation_table
 from lstm_core.ui import state
 from lstm_core.ui.widgets import (LIVE_REFRESH_SECONDS, describe_model, needs,
@@ -59,6 +60,13 @@ def draw_outcome(finished_job) -> None:
     st.dataframe(evaluation_table(run_ds, predicted).style.format("{:.5f}"), width="stretch")
     st.caption("Scaled units. No forecaster beats the noise floor on average; an LSTM that does not beat "
                "'last value' has not learned the wave.")
+    comparisons = compare(run_ds.y["test"], predicted, baseline_forecasts(run_ds))
+    st.subheader("Is it any good?")
+    st.dataframe(skill_table(comparisons).style.format({"test MSE": "{:.5f}", "skill of your LSTM": "{:+.2f}"}),
+                 width="stretch")
+    st.info(verdict(comparisons, run_ds.cfg.shape))
+    st.caption("Skill = 1 − MSE of your LSTM / MSE of the other forecast: 1 is perfect, 0 no better, below 0 worse. "
+               "A gap smaller than two standard errors of the per-window difference counts as no difference.")
     if run.result.status == "stopped":
         st.caption(f"You stopped this run after {run.result.epochs_run} epoch(s); these are its weights then.")
     st.page_link("pages/inside.py", label="Look inside this model →")

@@ -4,11 +4,14 @@ import re
 from pathlib import Path
 import time
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.data import build_dataset
 from lstm_core.lessons.memory import format_ratio, reach
+from lstm_core.lessons.skill import baseline_forecasts, compare, verdict
 from lstm_core.model import count_params
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -168,6 +171,13 @@ def test_learner_path_data_model_train_inside():
     assert at.dataframe, "the evaluation table appears when training ends"
     table = at.dataframe[0].value
     assert {"LSTM (yours)", "last value", "noise floor"} <= set(table.index)
+    run = at.session_state["trained"]
+    run_ds = build_dataset(run.series, run.model.seq_length, run.model.horizon)
+    comparisons = compare(run_ds.y["test"], run.result.predictions["test"], baseline_forecasts(run_ds))
+    skill = at.dataframe[1].value
+    assert list(skill.index) == [c.name for c in comparisons]
+    np.testing.assert_allclose(skill["skill of your LSTM"], [c.skill for c in comparisons])
+    assert verdict(comparisons, run.series.shape) in [i.value for i in at.info], "the verdict is the numbers' own"
 
     at.switch_page("pages/inside.py").run()
     assert_clean(at, "inside page")
