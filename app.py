@@ -58,6 +58,8 @@ navigation = st.navigation({
     "Lessons": [
         st.Page("pages/lesson_memory.py", title="LSTM vs plain RNN", icon=":material/memory:",
                 url_path="lstm-vs-rnn"),
+        st.Page("pages/lesson_splits.py", title="Trusting a test score", icon=":material/call_split:",
+                url_path="splits"),
     ],
 })
 state.training_pool()  # started already when served by `make run`; otherwise the first visit starts it

@@ -44,8 +44,8 @@ st.caption(f"Every step is random noise between -1 and 1. One of the first {MARK
 
 def train_both() -> None:
     """Queue the plain RNN and the LSTM of the current settings on the same windows."""
-    configs = {name: memory_model(task, cell) for name, cell in MODELS.items()}
-    lesson_jobs.start_lesson_runs(LESSON, task, memory_data(task), configs)
+    data = memory_data(task)  # both models learn from the same windows
+    lesson_jobs.start_lesson_runs(LESSON, task, {name: (data, memory_model(task, cell)) for name, cell in MODELS.items()})
 
 
 runs = lesson_jobs.lesson_runs(LESSON)
@@ -64,7 +64,7 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
     results = done_runs.results()
     if results is None:
         return
-    done_task, data = done_runs.settings, done_runs.data
+    done_task, data = done_runs.settings, done_runs.data["LSTM"]
     if done_runs.outcome is None:  # the gradients of 400 windows: computed once per run
         done_runs.outcome = {name: model_outcome(name, r.weights, r.initial_weights, data)
                              for name, r in results.items()}
@@ -111,7 +111,7 @@ def live_runs() -> None:
     if current.active:
         if any(snapshot.status != "queued" for snapshot in progress.values()):
             histories = {name: {"loss": p.train_loss, "val_loss": p.val_loss} for name, p in progress.items()}
-            st.plotly_chart(memory_curves_figure(histories, float(np.var(current.data.y_test)),
+            st.plotly_chart(memory_curves_figure(histories, float(np.var(current.data["LSTM"].y_test)),
                                                  current.settings.epochs), width="stretch", key="memory_curves_live")
         return
     draw_outcome(current)

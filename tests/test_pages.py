@@ -12,6 +12,7 @@ from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data import build_dataset
 from lstm_core.lessons.memory import format_ratio, reach
 from lstm_core.lessons.skill import baseline_forecasts, compare, verdict
+from lstm_core.lessons.splits import SplitLesson, scores_from_predictions, split_verdict
 from lstm_core.model import count_params
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -265,3 +266,31 @@ def test_memory_lesson_at_its_smallest_settings_trains_and_reports():
     wait_for_lesson(at, "memory")
     assert_clean(at, "smallest lesson")
     assert len(at.metric) == 2 and (at.success or at.info)
+
+
+SPLITS_PAGE = "pages/lesson_splits.py"
+
+
+def test_split_lesson_controls_at_their_bounds():
+    at = open_page(SPLITS_PAGE)
+    assert at.title[0].value.startswith("How far can you trust")
+    assert sweep_sliders(at) == 5
+    for option in at.selectbox(key="w_splits_series").options:
+        at.selectbox(key="w_splits_series").set_value(option).run()
+        assert_clean(at, f"series {option}")
+        assert len(at.get("plotly_chart")) == 1, "the windows of both splits are drawn before training"
+
+
+def test_split_lesson_at_its_defaults_says_what_its_numbers_say():
+    at = open_page(SPLITS_PAGE)
+    next(b for b in at.button if b.label == "Train both splits").click().run()
+    assert_clean(at, "after Train both splits")
+    runs = at.session_state["lesson_runs_splits"]
+    assert len(runs.jobs) == 2 * SplitLesson().seeds
+    wait_for_lesson(at, "splits")
+    lesson, splits = runs.settings
+    predictions = {name: job.result().predictions["test"] for name, job in runs.jobs.items()}
+    scores = scores_from_predictions(lesson, splits, predictions)
+    shown = [e.value for e in (*at.warning, *at.info)]
+    assert split_verdict(scores) in shown, "the verdict is computed from these runs"
+    assert len(at.get("plotly_chart")) == 2

@@ -14,10 +14,10 @@ from lstm_core.ui import state
 
 @dataclass
 class LessonRuns:
-    """The jobs a lesson started, by name, with the settings and data they were started from."""
+    """The jobs a lesson started, by name, with the settings and the data each was started from."""
 
     settings: Any
-    data: TrainingData
+    data: dict[str, TrainingData]  # job name -> its windows
     jobs: dict[str, TrainingJob]
     outcome: Any = None  # what the page computed from the results, kept so it is computed once
 
@@ -54,12 +54,12 @@ def lesson_runs(lesson: str) -> LessonRuns | None:
     return st.session_state.get(_key(lesson))
 
 
-def start_lesson_runs(lesson: str, settings: Any, data: TrainingData, configs: Mapping[str, ModelConfig]) -> None:
-    """Queue one job per named config on the shared pool, all on the same data; stop the lesson's earlier ones."""
+def start_lesson_runs(lesson: str, settings: Any, runs: Mapping[str, tuple[TrainingData, ModelConfig]]) -> None:
+    """Queue one job per named (data, config) on the shared pool; stop the lesson's earlier ones first."""
     stop_lesson_runs(lesson)
     pool, owner_alive = state.training_pool(), state.session_alive_check()
-    jobs = {name: start(data, cfg, pool=pool, owner_alive=owner_alive) for name, cfg in configs.items()}
-    st.session_state[_key(lesson)] = LessonRuns(settings, data, jobs)
+    jobs = {name: start(data, cfg, pool=pool, owner_alive=owner_alive) for name, (data, cfg) in runs.items()}
+    st.session_state[_key(lesson)] = LessonRuns(settings, {name: data for name, (data, _) in runs.items()}, jobs)
 
 
 def stop_lesson_runs(lesson: str) -> None:

@@ -1,0 +1,107 @@
+"""Lesson: how far can you trust a test score? The same model on a random and on a chronological split."""
+
+from dataclasses import asdict
+
+import streamlit as st
+
+from lstm_core.lessons.split_figures import split_scores_figure, split_windows_figure
+from lstm_core.lessons.splits import (SERIES_KINDS, SPLIT_BOUNDS, SPLIT_KINDS, SplitLesson, lesson_model,
+                                      lesson_runs, run_name, scores_from_predictions, split_data, split_verdict)
+from lstm_core.ui import lesson_jobs
+from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, progress_fraction, setting_slider
+
+LESSON = "splits"
+
+st.title("How far can you trust a test score?")
+st.markdown(
+    "A test score is meant to say how the model will do on data it has not seen. Cutting a series into "
+    "overlapping windows and dealing them out at random, as many tutorials do, puts every test window "
+    "between training windows that share almost all its values. A chronological split tests on the "
+    "future instead, which is what a forecaster faces. Does the difference matter? Train the same model "
+    "both ways, over several seeds, and compare the gap with how much retraining alone moves the score."
+)
+settings = st.session_state.setdefault("splits_settings", asdict(SplitLesson()))
+settings["series"] = st.selectbox("Series", SERIES_KINDS, index=SERIES_KINDS.index(settings["series"]),
+                                  key="w_splits_series",
+                                  help="A sine with white noise, or one whose level moves: a trend, a jump, a random walk.")
+columns = st.columns(5)
+for column, (field, label, help_text) in zip(columns, [
+        ("n_points", "Points", "Length of the series."),
+        ("seq_length", "Window", "Past values per window."),
+        ("units", "Units", "LSTM units: more can memorise more."),
+        ("epochs", "Epochs", "Passes over the training windows."),
+        ("seeds", "Seeds", "Each split is trained once per seed (model weights and the random deal).")]):
+    with column:
+        setting_slider(settings, "splits", field, label, help=help_text, bounds=SPLIT_BOUNDS)
+lesson = SplitLesson(**settings)
+
+try:
+    preview = {how: split_data(lesson, how, seed=0) for how in SPLIT_KINDS}
+except ValueError as problem:
+    st.warning(f"These settings give no usable split: {problem}. Lengthen the series or shorten the window.")
+    st.stop()
+st.plotly_chart(split_windows_figure(preview), width="stretch", key="splits_windows")
+st.caption("Each dot is the target of one window, coloured by the part it was dealt to. Chronological: the "
+           "model is tested on the last 15 % of the series. Random: test targets sit between training ones.")
+
+
+def train_all() -> None:
+    """Queue both splits under every seed on the shared pool."""
+    splits = lesson_runs(lesson)
+    seeds = {run_name(how, seed): seed for how in SPLIT_KINDS for seed in range(lesson.seeds)}
+    lesson_jobs.start_lesson_runs(LESSON, (lesson, splits),
+                                  {name: (split.data, lesson_model(lesson, seeds[name])) for name, split in splits.items()})
+
+
+runs = lesson_jobs.lesson_runs(LESSON)
+running = runs is not None and runs.active
+train_col, stop_col, _ = st.columns([1, 1, 4])
+train_col.button("Train both splits", type="primary", disabled=running, on_click=train_all,
+                 help=f"{2 * lesson.seeds} trainings: each split under each seed, through the shared queue.")
+stop_col.button("Stop", disabled=not running, on_click=lesson_jobs.stop_lesson_runs, args=(LESSON,),
+                help="Stop every run after its current batch.")
+
+
+def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
+    """Draw both splits' scores per seed and the verdict computed from them."""
+    for problem in done_runs.problems():
+        st.error(problem)
+    results = done_runs.results()
+    if results is None:
+        return
+    done_lesson, splits = done_runs.settings
+    if done_runs.outcome is None:
+        predictions = {name: result.predictions["test"] for name, result in results.items()}
+        done_runs.outcome = scores_from_predictions(done_lesson, splits, predictions)
+    scores = done_runs.outcome
+    st.subheader(f"The scores: {done_lesson.series}, {done_lesson.n_points} points, LSTM({done_lesson.units}), "
+                 f"{done_lesson.epochs} epochs")
+    (st.warning if scores.clear else st.info)(split_verdict(scores))
+    st.plotly_chart(split_scores_figure(scores), width="stretch", key="splits_scores")
+    stopped = [name for name, result in results.items() if result.status == "stopped"]
+    if stopped:
+        st.caption(f"Stopped early: {', '.join(stopped)}; their scores are those of the weights trained so far.")
+
+
+@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)
+def live_runs() -> None:
+    """Redraw every run's progress while they train, and the outcome once all have ended."""
+    current = lesson_jobs.lesson_runs(LESSON)
+    if current is None:
+        st.info(f"Press **Train both splits**: {2 * lesson.seeds} small trainings share the server's queue.")
+        return
+    snapshots = {name: job.progress() for name, job in current.jobs.items()}
+    finished = sum(p.status in ("done", "stopped", "failed") for p in snapshots.values())
+    overall = sum(progress_fraction(p) for p in snapshots.values()) / len(snapshots)
+    st.progress(overall, text=f"{finished} of {len(snapshots)} trainings finished")
+    if current.active:
+        waiting = [name for name, p in snapshots.items() if p.status == "queued"]
+        if waiting:
+            st.caption(f"Waiting in the queue: {', '.join(waiting)}.")
+        return
+    draw_outcome(current)
+    if running:
+        st.rerun()  # the buttons above still show the runs as active
+
+
+live_runs()
