@@ -35,11 +35,12 @@ CLEAR_RATIO = 1.3  # a gap counts only when the chronological error is this many
 class SplitLesson:
     """The lesson's settings: which series, its length, the window, the model's size and the number of seeds."""
 
+    # Chosen by bench/sweep_splits.py: the random split flatters by about x5 here, far beyond the seed spread.
     series: str = "sine + random walk"
-    n_points: int = 300
+    n_points: int = 1000
     seq_length: int = 20
-    units: int = 64
-    epochs: int = 40
+    units: int = 16
+    epochs: int = 10
     seeds: int = 3
 
     def __post_init__(self) -> None:
