@@ -60,6 +60,8 @@ navigation = st.navigation({
                 url_path="lstm-vs-rnn"),
         st.Page("pages/lesson_splits.py", title="Trusting a test score", icon=":material/call_split:",
                 url_path="splits"),
+        st.Page("pages/lesson_horizon.py", title="Looking further ahead", icon=":material/trending_up:",
+                url_path="horizon"),
     ],
 })
 state.training_pool()  # started already when served by `make run`; otherwise the first visit starts it

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data import build_dataset
+from lstm_core.lessons.horizon import horizon_verdict
 from lstm_core.lessons.memory import format_ratio, reach
 from lstm_core.lessons.skill import baseline_forecasts, compare, verdict
 from lstm_core.lessons.splits import SplitLesson, scores_from_predictions, split_verdict
@@ -294,3 +295,33 @@ def test_split_lesson_at_its_defaults_says_what_its_numbers_say():
     shown = [e.value for e in (*at.warning, *at.info)]
     assert split_verdict(scores) in shown, "the verdict is computed from these runs"
     assert len(at.get("plotly_chart")) == 2
+
+
+HORIZON_PAGE = "pages/lesson_horizon.py"
+
+
+def test_horizon_lesson_trains_at_both_ends_of_the_horizon_and_says_what_its_numbers_say():
+    at = open_page(HORIZON_PAGE, series=SeriesConfig(n_points=400))
+    assert at.title[0].value == "Looking further ahead"
+    for steps in (1, 10):
+        at.slider(key="w_horizon_steps").set_value(steps).run()
+        assert_clean(at, f"horizon {steps}")
+        next(b for b in at.button if b.label == "Train both").click().run()
+        runs = at.session_state["lesson_runs_horizon"]
+        assert {name: job.cfg.horizon for name, job in runs.jobs.items()} == {"direct": steps, "recursive": 1}
+        wait_for_lesson(at, "horizon")
+        assert_clean(at, f"horizon {steps} trained")
+        assert horizon_verdict(runs.outcome) in [i.value for i in at.info]
+        assert runs.outcome.direct.shape[1] == steps
+        assert len(at.get("plotly_chart")) == 2
+        window = at.slider(key="w_horizon_window")
+        for end in (window.min, window.max):
+            at.slider(key="w_horizon_window").set_value(end).run()
+            assert_clean(at, f"test window {end}")
+
+
+def test_horizon_lesson_works_on_the_shortest_series():
+    at = open_page(HORIZON_PAGE, series=SeriesConfig(n_points=100))
+    at.slider(key="w_horizon_steps").set_value(10).run()
+    assert_clean(at, "shortest series, 10 steps ahead")
+    assert not at.warning

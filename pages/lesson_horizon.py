@@ -1,0 +1,88 @@
+"""Lesson: looking further ahead. A direct m-step forecaster against a one-step model fed its own forecasts."""
+
+import streamlit as st
+
+from lstm_core.config import MODEL_BOUNDS
+from lstm_core.lessons.horizon import horizon_models, horizon_outcome, horizon_verdict
+from lstm_core.lessons.horizon_figures import error_per_step_figure, horizon_window_figure
+from lstm_core.training import TrainingData
+from lstm_core.ui import lesson_jobs, state
+from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, clamped_slider, progress_fraction, progress_label
+
+LESSON = "horizon"
+
+st.title("Looking further ahead")
+st.markdown(
+    "To forecast m steps ahead there are two ways. **Direct**: one model outputs all m values at once "
+    "(its last layer is Dense(m)). **Recursive**: a one-step model forecasts the next value, that value is "
+    "appended to the window as if it had been observed, and the model runs again, m times, so its own "
+    "errors become its inputs. Both train on your series from the Data page with the quick-start model."
+)
+horizon = st.slider("Steps ahead (m)", int(MODEL_BOUNDS["horizon"].low), int(MODEL_BOUNDS["horizon"].high),
+                    value=st.session_state.get("horizon_steps", 5), key="w_horizon_steps",
+                    help="How many future values each forecast covers.")
+st.session_state["horizon_steps"] = horizon
+models = horizon_models(horizon)
+series = state.series_settings()
+try:
+    datasets = {name: state.cached_dataset(series, cfg.seq_length, cfg.horizon) for name, cfg in models.items()}
+except ValueError as problem:
+    st.warning(f"Your series gives no usable windows for this lesson: {problem}. Lengthen it on the Data page.")
+    st.stop()
+
+
+def train_both() -> None:
+    """Queue the direct and the one-step model on the shared pool."""
+    lesson_jobs.start_lesson_runs(LESSON, (dict(series), horizon),
+                                  {name: (TrainingData.from_dataset(datasets[name]), cfg) for name, cfg in models.items()})
+
+
+runs = lesson_jobs.lesson_runs(LESSON)
+running = runs is not None and runs.active
+train_col, stop_col, _ = st.columns([1, 1, 4])
+train_col.button("Train both", type="primary", disabled=running, on_click=train_both,
+                 help="Train the direct and the one-step model, side by side.")
+stop_col.button("Stop", disabled=not running, on_click=lesson_jobs.stop_lesson_runs, args=(LESSON,),
+                help="Stop both after the current batch.")
+
+
+def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
+    """Draw one test window's two forecasts, the error per step ahead and the verdict."""
+    for problem in done_runs.problems():
+        st.error(problem)
+    results = done_runs.results()
+    if results is None:
+        return
+    done_series, done_horizon = done_runs.settings
+    ds = state.cached_dataset(done_series, models["direct"].seq_length, done_horizon)
+    if done_runs.outcome is None:
+        done_runs.outcome = horizon_outcome(ds, results["direct"].weights, results["recursive"].weights)
+    outcome = done_runs.outcome
+    st.subheader(f"{done_horizon} steps ahead")
+    st.info(horizon_verdict(outcome))
+    window = clamped_slider("Test window", 0, len(ds.X["test"]) - 1, "w_horizon_window",
+                            "Which test window's forecasts to draw.")
+    st.plotly_chart(horizon_window_figure(ds, outcome, window), width="stretch", key="horizon_window")
+    st.plotly_chart(error_per_step_figure(outcome.errors(), ds.noise_floor), width="stretch", key="horizon_errors")
+    st.caption("Mean over every test window. The recursive forecast replays the trained one-step model in the "
+               "NumPy glass box, feeding each forecast back in; the direct one is the m-output model's own.")
+
+
+@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)
+def live_runs() -> None:
+    """Redraw both jobs' progress while they train, and the outcome once both end."""
+    current = lesson_jobs.lesson_runs(LESSON)
+    if current is None:
+        st.info("Press **Train both**: two quick-start-sized models, a few seconds each.")
+        return
+    for name, job in current.jobs.items():
+        snapshot = job.progress()
+        st.progress(progress_fraction(snapshot), text=f"{name}: {progress_label(snapshot)}")
+    if current.active:
+        return
+    draw_outcome(current)
+    if running:
+        st.rerun()  # the buttons above still show the runs as active
+
+
+live_runs()
