@@ -62,6 +62,7 @@ navigation = st.navigation({
                 url_path="splits"),
         st.Page("pages/lesson_horizon.py", title="Looking further ahead", icon=":material/trending_up:",
                 url_path="horizon"),
+        st.Page("pages/lesson_film.py", title="Training as a film", icon=":material/movie:", url_path="film"),
     ],
 })
 state.training_pool()  # started already when served by `make run`; otherwise the first visit starts it

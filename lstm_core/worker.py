@@ -29,7 +29,11 @@ EVENT_INTERVAL = 0.1  # seconds between batch events: ~10 a second is plenty for
 
 @dataclass
 class TrainingData:
-    """The windows of the three splits as float32: X (samples, seq_length, features), y (samples, horizon)."""
+    """The windows of the three splits as float32: X (samples, seq_length, features), y (samples, horizon).
+
+    ``keep_epoch_weights`` asks the worker for a copy of the weights after every whole epoch: the film
+    of the training that the film lesson scrubs through.
+    """
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -37,6 +41,7 @@ class TrainingData:
     y_val: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
+    keep_epoch_weights: bool = False
 
     def __post_init__(self) -> None:
         for name in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test"):
@@ -82,6 +87,7 @@ class TrainingResult:
     keras_bytes: bytes = b""
     epochs_run: int = 0
     initial_weights: ModelWeights | None = None  # the weights training started from
+    epoch_weights: list[ModelWeights] = field(default_factory=list)  # after each whole epoch, when asked for
 
 
 
@@ -211,6 +217,7 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
     # weights, dropout seeds and optimizer state of a fresh build, and keeps its traced graphs.
     model = MODEL_CACHE.model_for(cfg, data.n_features)
     initial_weights = extract_weights(model)
+    epoch_weights: list[ModelWeights] = []
 
     class Callback(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -223,6 +230,8 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
         def on_epoch_end(self, epoch, logs=None):
             if reporter.epoch_end(epoch, float(logs["loss"]), float(logs.get("val_loss", "nan"))):
                 self.model.stop_training = True
+            if data.keep_epoch_weights and len(epoch_weights) < len(reporter.history["loss"]):
+                epoch_weights.append(extract_weights(model))  # a whole epoch was recorded: film it
 
     class WholeEpochs(list):
         # Keras asks `epoch in validation_freq` before each validation pass: say no after a NaN or
@@ -235,7 +244,8 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
               shuffle=True, verbose=0, callbacks=[Callback()])
     status = "failed" if reporter.failure else "stopped" if reporter.stopped else "done"
     result = TrainingResult(status, reporter.summary(), reporter.history,
-                            epochs_run=len(reporter.history["loss"]), initial_weights=initial_weights)
+                            epochs_run=len(reporter.history["loss"]), initial_weights=initial_weights,
+                            epoch_weights=epoch_weights)
     if status != "failed":
         result.weights = extract_weights(model)
         # All splits in one batch: one trace and one step, so a stop is reported within a second

@@ -325,3 +325,38 @@ def test_horizon_lesson_works_on_the_shortest_series():
     at.slider(key="w_horizon_steps").set_value(10).run()
     assert_clean(at, "shortest series, 10 steps ahead")
     assert not at.warning
+
+FILM_PAGE = "pages/lesson_film.py"
+
+
+def test_film_lesson_trains_and_scrubs_every_epoch_window_and_layer():
+    at = open_page(FILM_PAGE, series=SMALL_SERIES, model=SMALL_MODEL)
+    assert at.title[0].value == "Training as a film"
+    at.radio(key="w_film_model").set_value("your model from the Model page").run()
+    next(b for b in at.button if b.label == "Train and film").click().run()
+    wait_for_lesson(at, "film")
+    assert_clean(at, "film trained")
+    result = at.session_state["lesson_runs_film"].jobs["film"].result()
+    assert len(result.epoch_weights) == SMALL_MODEL.epochs
+    assert at.slider(key="w_film_epoch").max == SMALL_MODEL.epochs
+    for key in ("w_film_epoch", "w_film_window"):
+        for end in ("min", "max"):
+            slider = at.slider(key=key)
+            slider.set_value(getattr(slider, end)).run()
+            assert_clean(at, f"{key} at {end}")
+    for layer in at.selectbox(key="w_film_layer").options:
+        at.selectbox(key="w_film_layer").set_value(int(layer.split()[-1]) - 1).run()
+        assert_clean(at, f"layer {layer}")
+    last = at.session_state["lesson_runs_film"].outcome[-1]
+    assert f"After the last epoch {last:.5f}" in " ".join(m.value for m in at.markdown)
+    assert len(at.get("plotly_chart")) == 3
+
+
+def test_film_lesson_with_the_quick_start_model_at_defaults():
+    at = open_page(FILM_PAGE)
+    next(b for b in at.button if b.label == "Train and film").click().run()
+    wait_for_lesson(at, "film")
+    assert_clean(at, "quick-start film")
+    epoch = at.slider(key="w_film_epoch")
+    epoch.set_value(1).run()
+    assert "**Epoch 1 of 24**" in " ".join(m.value for m in at.markdown)

@@ -1,0 +1,115 @@
+"""Lesson: training as a film. Scrub through the epochs and watch the forecast bend and the gates organise."""
+
+from dataclasses import replace
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from lstm_core.figures import gate_heatmaps, loss_figure, prediction_figure
+from lstm_core.lessons.film import bytes_per_epoch, film_frame, mse_per_epoch
+from lstm_core.presets import QUICK_START_MODEL
+from lstm_core.training import TrainingData
+from lstm_core.ui import lesson_jobs, state
+from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, clamped_slider, describe_model, progress_fraction, progress_label
+
+LESSON = "film"
+MODEL_CHOICES = ("the quick-start model", "your model from the Model page")
+
+st.title("Training as a film")
+st.markdown(
+    "A loss curve says how much the model improved, not how. Here the training keeps a copy of the weights "
+    "after every epoch; afterwards the epoch slider replays any of them: the forecast bending towards the "
+    "truth and the gates of one test window finding their roles."
+)
+choice = st.radio("Model", MODEL_CHOICES, horizontal=True, key="w_film_model",
+                  help="The quick-start model trains in a few seconds; yours may take longer.")
+cfg = (replace(QUICK_START_MODEL, seed=state.model_config().seed) if choice == MODEL_CHOICES[0]
+       else state.model_config())
+st.caption(f"Model: {describe_model(cfg.to_dict())}, on your series from the Data page.")
+series = state.series_settings()
+try:
+    ds = state.cached_dataset(series, cfg.seq_length, cfg.horizon)
+except ValueError as problem:
+    st.warning(f"Your series gives no usable windows for this model: {problem}. Lengthen it on the Data page.")
+    st.stop()
+
+
+def train_and_film() -> None:
+    """Queue the chosen model with a copy of its weights kept after every epoch."""
+    data = replace(TrainingData.from_dataset(ds), keep_epoch_weights=True)
+    lesson_jobs.start_lesson_runs(LESSON, (dict(series), cfg), {"film": (data, cfg)})
+
+
+runs = lesson_jobs.lesson_runs(LESSON)
+running = runs is not None and runs.active
+train_col, stop_col, _ = st.columns([1, 1, 4])
+train_col.button("Train and film", type="primary", disabled=running, on_click=train_and_film,
+                 help="Train the chosen model and keep its weights after every epoch.")
+stop_col.button("Stop", disabled=not running, on_click=lesson_jobs.stop_lesson_runs, args=(LESSON,),
+                help="Stop after the current batch; the film keeps the epochs finished so far.")
+
+
+def draw_film(done_runs: lesson_jobs.LessonRuns) -> None:
+    """Draw the epoch and window sliders, then the loss, the forecast and the gates at that epoch."""
+    for problem in done_runs.problems():
+        st.error(problem)
+    results = done_runs.results()
+    if results is None:
+        return
+    result = results["film"]
+    if not result.epoch_weights:
+        st.info("The run stopped before its first epoch ended: there is nothing to replay.")
+        return
+    done_series, done_cfg = done_runs.settings
+    film_ds = state.cached_dataset(done_series, done_cfg.seq_length, done_cfg.horizon)
+    X_test, y_test = film_ds.X["test"], film_ds.y["test"]  # (samples, seq_length, 1), (samples, horizon)
+    if done_runs.outcome is None:
+        done_runs.outcome = mse_per_epoch(result.epoch_weights, X_test, y_test)
+    test_mse = done_runs.outcome  # (epochs,)
+    epochs = len(result.epoch_weights)
+    epoch_col, window_col, layer_col = st.columns([3, 3, 2])
+    with epoch_col:
+        epoch = clamped_slider("Epoch", 1, epochs, "w_film_epoch", "Which epoch's weights to replay.") if epochs > 1 else 1
+    with window_col:
+        window = clamped_slider("Test window for the gates", 0, len(X_test) - 1, "w_film_window",
+                                "Whose gates to show.")
+    with layer_col:
+        layer = st.selectbox("Layer", range(done_cfg.layers), format_func=lambda k: f"LSTM layer {k + 1}",
+                             key="w_film_layer")
+    frame = film_frame(result.epoch_weights, epoch, X_test, y_test, window)
+    best = int(test_mse.argmin()) + 1
+    st.markdown(f"**Epoch {epoch} of {epochs}**: test MSE {frame.test_mse:.5f} "
+                f"({frame.test_mse / film_ds.noise_floor:.2f}× the noise floor). "
+                f"After the last epoch {test_mse[-1]:.5f}; lowest {test_mse.min():.5f}, at epoch {best}.")
+    losses = loss_figure(result.history["loss"], result.history["val_loss"], [], film_ds.noise_floor, epochs)
+    losses.add_trace(go.Scatter(x=list(range(1, epochs + 1)), y=list(test_mse), mode="lines", name="test loss (replayed)",
+                                line=dict(color="#CC79A7", dash="dot")))
+    losses.add_vline(x=epoch, line=dict(color="black", width=2))
+    st.plotly_chart(losses, width="stretch", key="film_loss")
+    start = film_ds.target_start["test"]
+    st.plotly_chart(prediction_figure(film_ds.time[start], film_ds.to_original(y_test[:, 0]),
+                                      film_ds.to_original(frame.test_predictions[:, 0])),
+                    width="stretch", key="film_forecast")
+    st.plotly_chart(gate_heatmaps(frame.window_trace.layers[layer], done_cfg.seq_length - 1), width="stretch",
+                    key="film_gates")
+    st.caption(f"The film holds {epochs} epochs × {bytes_per_epoch(result.epoch_weights[0]) / 1e3:.1f} kB of "
+               f"weights; every picture above is replayed from the weights of the epoch you chose.")
+
+
+@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)
+def live_film() -> None:
+    """Redraw the progress while the film is shot, and the film once it is done."""
+    current = lesson_jobs.lesson_runs(LESSON)
+    if current is None:
+        st.info("Press **Train and film**.")
+        return
+    snapshot = current.jobs["film"].progress()
+    st.progress(progress_fraction(snapshot), text=progress_label(snapshot))
+    if current.active:
+        return
+    draw_film(current)
+    if running:
+        st.rerun()  # the buttons above still show the run as active
+
+
+live_film()
