@@ -63,6 +63,7 @@ navigation = st.navigation({
         st.Page("pages/lesson_horizon.py", title="Looking further ahead", icon=":material/trending_up:",
                 url_path="horizon"),
         st.Page("pages/lesson_film.py", title="Training as a film", icon=":material/movie:", url_path="film"),
+        st.Page("pages/lesson_dropout.py", title="Dropout at work", icon=":material/blur_on:", url_path="dropout"),
     ],
 })
 state.training_pool()  # started already when served by `make run`; otherwise the first visit starts it

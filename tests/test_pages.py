@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data import build_dataset
+from lstm_core.lessons.dropout import coverage_statement
 from lstm_core.lessons.horizon import horizon_verdict
 from lstm_core.lessons.memory import format_ratio, reach
 from lstm_core.lessons.skill import baseline_forecasts, compare, verdict
@@ -360,3 +361,34 @@ def test_film_lesson_with_the_quick_start_model_at_defaults():
     epoch = at.slider(key="w_film_epoch")
     epoch.set_value(1).run()
     assert "**Epoch 1 of 24**" in " ".join(m.value for m in at.markdown)
+
+
+DROPOUT_PAGE = "pages/lesson_dropout.py"
+
+
+def test_dropout_lesson_at_defaults_and_at_its_bounds():
+    at = open_page(DROPOUT_PAGE)
+    assert at.title[0].value == "Dropout at work"
+    next(b for b in at.button if b.label == "Train").click().run()
+    wait_for_lesson(at, "dropout")
+    assert_clean(at, "dropout trained")
+    runs = at.session_state["lesson_runs_dropout"]
+    mc = runs.outcome[1]
+    assert runs.jobs["dropout"].cfg.dropout == 0.2
+    run_ds = build_dataset(SeriesConfig(), 30, 1)
+    assert coverage_statement(mc, run_ds.noise_floor) in [i.value for i in at.info]
+    assert len(at.get("plotly_chart")) == 1
+    for passes in (10, 200):
+        at.slider(key="w_dropout_passes").set_value(passes).run()
+        assert_clean(at, f"{passes} passes")
+        assert runs.outcome[0][0] == passes, "the band is recomputed with the new number of passes"
+    for rate in (0.0, 0.5):
+        at.slider(key="w_dropout_rate").set_value(rate).run()
+        next(b for b in at.button if b.label == "Train").click().run()
+        wait_for_lesson(at, "dropout")
+        assert_clean(at, f"dropout {rate}")
+    assert not any("no band" in i.value for i in at.info), "rate 0.5 draws a band"
+    at.slider(key="w_dropout_rate").set_value(0.0).run()
+    next(b for b in at.button if b.label == "Train").click().run()
+    wait_for_lesson(at, "dropout")
+    assert any("no band to draw" in i.value for i in at.info)

@@ -1,0 +1,99 @@
+"""Lesson: dropout at work. What it changes while training, and Monte-Carlo dropout bands when predicting."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from lstm_core.config import MODEL_BOUNDS
+from lstm_core.lessons.dropout import band, coverage_statement, forecast_with_dropout, training_effect
+from lstm_core.lessons.dropout_figures import band_figure
+from lstm_core.presets import QUICK_START_MODEL
+from lstm_core.replay import max_abs_difference, trace_model
+from lstm_core.training import TrainingData
+from lstm_core.ui import lesson_jobs, state
+from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, progress_fraction, progress_label
+
+LESSON = "dropout"
+
+st.title("Dropout at work")
+st.markdown(
+    "Dropout switches off a random share of the values leaving each LSTM layer at every training step, "
+    "and scales the rest up so their sum stays the same on average. The network cannot lean on any one "
+    "unit. When predicting, Keras turns it off. Left on, and repeated, it gives many slightly different "
+    "forecasts: Monte-Carlo dropout, a cheap picture of how unsure the model is."
+)
+rate_col, passes_col = st.columns(2)
+rate = rate_col.slider("Dropout rate", float(MODEL_BOUNDS["dropout"].low), float(MODEL_BOUNDS["dropout"].high),
+                       value=0.2, step=0.05, key="w_dropout_rate", help="Share of values switched off.")
+passes = passes_col.slider("Monte-Carlo passes", 10, 200, value=100, step=10, key="w_dropout_passes",
+                           help="How many forecasts with dropout on make the band.")
+cfg = replace(QUICK_START_MODEL, dropout=rate)
+series = state.series_settings()
+ds = state.cached_dataset(series, cfg.seq_length, cfg.horizon)
+
+
+def train_with_dropout() -> None:
+    """Queue the quick-start model with the chosen dropout rate."""
+    lesson_jobs.start_lesson_runs(LESSON, (dict(series), cfg), {"dropout": (TrainingData.from_dataset(ds), cfg)})
+
+
+runs = lesson_jobs.lesson_runs(LESSON)
+running = runs is not None and runs.active
+train_col, stop_col, _ = st.columns([1, 1, 4])
+train_col.button("Train", type="primary", disabled=running, on_click=train_with_dropout,
+                 help="Train the quick-start model with this dropout rate on your series.")
+stop_col.button("Stop", disabled=not running, on_click=lesson_jobs.stop_lesson_runs, args=(LESSON,),
+                help="Stop after the current batch.")
+
+
+def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
+    """Draw what dropout did while training and the Monte-Carlo band with its measured coverage."""
+    for problem in done_runs.problems():
+        st.error(problem)
+    results = done_runs.results()
+    if results is None:
+        return
+    result = results["dropout"]
+    done_series, done_cfg = done_runs.settings
+    run_ds = state.cached_dataset(done_series, done_cfg.seq_length, done_cfg.horizon)
+    X_test, y_test = run_ds.X["test"], run_ds.y["test"]  # (samples, seq_length, 1), (samples, 1)
+    st.subheader(f"Dropout {done_cfg.dropout:.2f}: while training")
+    _, _, effect = training_effect(result.history["loss"][-1], result.weights, run_ds.X["train"], run_ds.y["train"])
+    st.info(effect)
+    off = forecast_with_dropout(result.weights, X_test, 0.0, rng=None)  # (samples, 1)
+    difference = max_abs_difference(off, result.predictions["test"])
+    st.caption(f"With dropout off, the NumPy replay's forecast equals Keras's own prediction to {difference:.1e}: "
+               f"when predicting, dropout does nothing.")
+    st.subheader(f"When predicting, left on: {passes} passes")
+    if done_cfg.dropout == 0:
+        st.info("With a dropout rate of 0 every pass gives the same forecast: there is no band to draw.")
+        return
+    key = (passes, done_cfg.dropout)
+    if done_runs.outcome is None or done_runs.outcome[0] != key:
+        done_runs.outcome = (key, band(result.weights, X_test, y_test, done_cfg.dropout, passes))
+    mc = done_runs.outcome[1]
+    st.plotly_chart(band_figure(run_ds.time[run_ds.target_start["test"]], y_test[:, 0], mc), width="stretch",
+                    key="dropout_band")
+    st.info(coverage_statement(mc, run_ds.noise_floor))
+    plain = trace_model(result.weights, X_test).prediction[:, 0]
+    st.caption(f"Mean test MSE of the plain forecast {((plain - y_test[:, 0]) ** 2).mean():.5f}; of the mean of "
+               f"the passes {((mc.mean - y_test[:, 0]) ** 2).mean():.5f}. Scaled units.")
+
+
+@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)
+def live_run() -> None:
+    """Redraw the progress while training, and the outcome once it ends."""
+    current = lesson_jobs.lesson_runs(LESSON)
+    if current is None:
+        st.info("Press **Train**: the quick-start model with dropout, a few seconds.")
+        return
+    snapshot = current.jobs["dropout"].progress()
+    st.progress(progress_fraction(snapshot), text=progress_label(snapshot))
+    if current.active:
+        return
+    draw_outcome(current)
+    if running:
+        st.rerun()  # the buttons above still show the run as active
+
+
+live_run()
