@@ -92,7 +92,7 @@ def live_runs() -> None:
         return
     snapshots = {name: job.progress() for name, job in current.jobs.items()}
     finished = sum(p.status in ("done", "stopped", "failed") for p in snapshots.values())
-    overall = sum(progress_fraction(p) for p in snapshots.values()) / len(snapshots)
+    overall = 1.0 if finished == len(snapshots) else sum(progress_fraction(p) for p in snapshots.values()) / len(snapshots)
     st.progress(overall, text=f"{finished} of {len(snapshots)} trainings finished")
     if current.active:
         waiting = [name for name, p in snapshots.items() if p.status == "queued"]

@@ -1,6 +1,8 @@
 """A class in real browsers: many learners on one server press Quick start, then Train at the same moment.
 
-Used by the classroom test (10 learners) and by bench/bench_classroom.py (up to 30). Each learner is
+Or, with a Lesson, open that lesson from the sidebar and press its train button together: a lesson
+queues several jobs per learner. Used by the classroom tests (10 learners) and by
+bench/bench_classroom.py (up to 30). Each learner is
 a separate browser context (its own cookies and Streamlit session) in one headless Chromium. While
 the class trains, a visitor opens Home in a fresh context every few seconds, to see whether the
 server still answers a newcomer.
@@ -17,6 +19,15 @@ from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 RESULT_TEXT = "How good is the forecast?"
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A lesson page a class runs: its sidebar label, its train button and a text its results show."""
+
+    nav_label: str
+    button: str
+    result_text: str
 
 
 @dataclass
@@ -57,23 +68,41 @@ async def _sidebar_status(page) -> str:
 
 
 async def _learner(browser, url: str, index: int, arrived: asyncio.Queue, go: asyncio.Event,
-                   deadline: float) -> LearnerRun:
+                   deadline: float, lesson: Lesson | None = None) -> LearnerRun:
     run = LearnerRun(index)
     context = await browser.new_context(viewport={"width": 1200, "height": 900})
     page = await context.new_page()
     try:
         await page.goto(url, timeout=120_000)
-        await page.get_by_role("button", name="Quick start", exact=False).click(timeout=120_000)
-        await page.locator("h1").filter(has_text="Train").wait_for(timeout=120_000)
+        if lesson is None:
+            await page.get_by_role("button", name="Quick start", exact=False).click(timeout=120_000)
+            await page.locator("h1").filter(has_text="Train").wait_for(timeout=120_000)
+        else:
+            nav = page.locator('[data-testid="stSidebarNav"]')
+            await nav.get_by_role("link", name=lesson.nav_label, exact=True).click(timeout=120_000)
+            await page.get_by_role("button", name=lesson.button, exact=True).wait_for(timeout=120_000)
         await _settle(page, 120_000)
         await arrived.put(index)
         await go.wait()
         pressed = time.monotonic()
-        train = page.get_by_role("button", name="Train", exact=True)
+        train = page.get_by_role("button", name="Train" if lesson is None else lesson.button, exact=True)
         await train.click(timeout=60_000)
-        result = page.get_by_text(RESULT_TEXT)
+        result = page.get_by_text(RESULT_TEXT if lesson is None else lesson.result_text)
         checked_disabled = False
         while time.monotonic() < deadline:
+            if lesson is not None:
+                # A progress bar is drawn only by a run that came after the press: read the button then.
+                started = await page.locator('[data-testid="stProgress"]').count() > 0
+                if not checked_disabled and started and await result.count() == 0:
+                    await _settle(page, 60_000)
+                    disabled = await train.is_disabled()
+                    if await result.count() == 0:  # still training when the button was read
+                        run.train_disabled_while_active, checked_disabled = disabled, True
+                if await result.count() > 0:
+                    run.seconds = time.monotonic() - pressed
+                    break
+                await asyncio.sleep(0.5)
+                continue
             status = await _sidebar_status(page)
             if status and (not run.statuses or run.statuses[-1] != status):
                 run.statuses.append(status)
@@ -90,10 +119,10 @@ async def _learner(browser, url: str, index: int, arrived: asyncio.Queue, go: as
             await asyncio.sleep(0.5)
         # The sidebar's own refresh follows within a second or two.
         settle_by = time.monotonic() + 20
-        while run.seconds is not None and time.monotonic() < settle_by \
+        while lesson is None and run.seconds is not None and time.monotonic() < settle_by \
                 and (await _sidebar_status(page)) not in ("finished", "stopped", "failed"):
             await asyncio.sleep(0.5)
-        final = await _sidebar_status(page)
+        final = await _sidebar_status(page) if lesson is None else ""
         if final and run.statuses[-1:] != [final]:
             run.statuses.append(final)
         if run.seconds is None:
@@ -127,7 +156,7 @@ async def _visitor(browser, url: str, stop: asyncio.Event, loads: list[float]) -
             pass
 
 
-async def _run_class(url: str, learners: int, limit_seconds: float) -> ClassRun:
+async def _run_class(url: str, learners: int, limit_seconds: float, lesson: Lesson | None) -> ClassRun:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -136,7 +165,8 @@ async def _run_class(url: str, learners: int, limit_seconds: float) -> ClassRun:
         go, stop = asyncio.Event(), asyncio.Event()
         began = time.monotonic()
         deadline = began + limit_seconds
-        tasks = [asyncio.create_task(_learner(browser, url, i, arrived, go, deadline)) for i in range(learners)]
+        tasks = [asyncio.create_task(_learner(browser, url, i, arrived, go, deadline, lesson))
+                 for i in range(learners)]
         # Everyone presses Train together once all are on the Train page (or have failed to get there).
         while arrived.qsize() < learners and not all(task.done() for task in tasks) \
                 and time.monotonic() < deadline:
@@ -151,6 +181,6 @@ async def _run_class(url: str, learners: int, limit_seconds: float) -> ClassRun:
     return ClassRun(list(runs), loads, time.monotonic() - began)
 
 
-def run_class(url: str, learners: int, limit_seconds: float = 300) -> ClassRun:
-    """Return what a class of learners saw on the app at url, each pressing Train at the same moment."""
-    return asyncio.run(_run_class(url, learners, limit_seconds))
+def run_class(url: str, learners: int, limit_seconds: float = 300, lesson: Lesson | None = None) -> ClassRun:
+    """Return what a class of learners saw on the app at url, each pressing Train (or the lesson's button) at once."""
+    return asyncio.run(_run_class(url, learners, limit_seconds, lesson))

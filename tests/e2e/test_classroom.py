@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.classroom import run_class
+from tests.e2e.classroom import Lesson, run_class
 from tests.e2e.conftest import ROOT, served_app
 from tests.e2e.test_walk import TIMEOUT_MS, go_to, settle
 
@@ -48,6 +48,22 @@ def test_ten_learners_press_train_at_once_and_all_get_results(class_url: str):
     log = (ROOT / "artifacts" / SERVER_LOG).read_text()
     assert "missing ScriptRunContext" not in log, "a worker process ran the app script"
     assert "Traceback" not in log
+
+
+SPLIT_LESSON = Lesson("Trusting a test score", "Train both splits", "the noise floor (seeds")
+
+
+def test_ten_learners_run_a_six_job_lesson_at_once_and_all_get_its_verdict(class_url: str):
+    run = run_class(class_url, LEARNERS, limit_seconds=400, lesson=SPLIT_LESSON)
+    report = "\n".join(map(str, run.learners))
+    assert not [r.error for r in run.learners if r.error], report
+    assert run.finished() == LEARNERS, report  # 60 jobs through two workers
+    # None: the verdict came before the button could be read while training (a fast learner).
+    assert all(r.train_disabled_while_active is not False for r in run.learners), report
+    assert sum(r.train_disabled_while_active is True for r in run.learners) >= LEARNERS // 2, report
+    assert run.home_load_seconds and max(run.home_load_seconds) < 60, run.home_load_seconds
+    print(f"lesson class: slowest {max(r.seconds for r in run.learners):.1f} s, "
+          f"newcomer's Home {max(run.home_load_seconds):.1f} s at worst")
 
 
 def press_end(page: Page, label: str) -> None:

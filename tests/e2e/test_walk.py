@@ -160,6 +160,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     assert "(done)" in progress_text(page), progress_text(page)
     assert len({n for n in seen if n > 0}) >= 2, f"the loss chart grew while training: {sorted(seen)}"
     expect(page.get_by_text("How good is the forecast?")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.get_by_text("Is it any good?")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("Training: finished")
     check_page(page, "4-train")
 
@@ -214,3 +215,42 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     page.get_by_role("tab", name="Through the memory", exact=False).click()
     expect(page.get_by_text("the gradient carried by the memory", exact=False)).to_be_visible()
     check_page(page, "8-lesson-memory-trained")
+
+
+def alert(page: Page, text: str):
+    """Return the info, success or warning box that contains text."""
+    boxes = ", ".join(f'[data-testid="stAlertContent{kind}"]' for kind in ("Info", "Success", "Warning"))
+    return page.locator(boxes).filter(has_text=text).first
+
+
+def test_a_learner_runs_every_evaluation_lesson_with_its_defaults(page: Page, app_url: str):
+    page.goto(app_url)
+    expect(page.locator("h1").first).to_have_text("LSTM Lens", timeout=TIMEOUT_MS)
+
+    go_to(page, "Trusting a test score", "How far can you trust")
+    page.get_by_role("button", name="Train both splits").click()
+    verdict = alert(page, "noise floor")
+    expect(verdict).to_be_visible(timeout=120_000)
+    expect(verdict).to_contain_text("The random split flatters")  # the default is a series where it does
+    assert len(page.locator(".js-plotly-plot").all()) == 2
+    check_page(page, "9-lesson-splits")
+
+    go_to(page, "Looking further ahead", "Looking further ahead")
+    page.get_by_role("button", name="Train both").click()
+    expect(alert(page, "steps ahead")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("Error per step ahead", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
+    check_page(page, "10-lesson-horizon")
+
+    go_to(page, "Training as a film", "Training as a film")
+    page.get_by_role("button", name="Train and film").click()
+    label = page.get_by_text("Epoch 1 of 24", exact=False)
+    expect(label).to_be_visible(timeout=120_000)
+    move_slider(page, "Epoch", "End", 1)
+    expect(page.get_by_text("Epoch 24 of 24", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
+    check_page(page, "11-lesson-film")
+
+    go_to(page, "Dropout at work", "Dropout at work")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(alert(page, "of the actual test values")).to_be_visible(timeout=120_000)
+    expect(alert(page, "training loss")).to_be_visible()
+    check_page(page, "12-lesson-dropout")
