@@ -40,6 +40,7 @@ bench: $(RUNTIME_STAMP)
 	$(PY) bench/bench_training.py
 	$(PY) bench/bench_pages.py
 	$(PY) bench/bench_pool.py
+	$(PY) bench/bench_lessons.py
 
 clean:
 	rm -rf $(VENV) artifacts .pytest_cache .hypothesis
