@@ -135,8 +135,8 @@ def forecast_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]
 def compare_baselines(ds: Dataset, split: str = "test") -> dict[str, dict[str, float]]:
     """Return the metrics of every baseline on one split of ds, keyed by baseline name.
 
-    "seasonal naive" is left out when one season (``ds.cfg.period / ds.cfg.time_step`` points)
-    is longer than the window; "linear on the window" is fitted on the training split.
+    "seasonal naive" is left out when the series has no known season or one season is longer than
+    the window; "linear on the window" is fitted on the training split.
 
     Raises
     ------
@@ -148,9 +148,8 @@ def compare_baselines(ds: Dataset, split: str = "test") -> dict[str, dict[str, f
     X, y = ds.X[split], ds.y[split]  # (samples, seq_length, features), (samples, horizon)
     horizon = y.shape[1]
     results = {"last value": forecast_metrics(y, last_value_forecast(X, horizon))}
-    season = season_length_points(ds.cfg.period, ds.cfg.time_step)
-    if season <= X.shape[1]:
-        results["seasonal naive"] = forecast_metrics(y, seasonal_naive_forecast(X, horizon, season))
+    if ds.season_length is not None and ds.season_length <= X.shape[1]:
+        results["seasonal naive"] = forecast_metrics(y, seasonal_naive_forecast(X, horizon, ds.season_length))
     linear = fit_linear_forecaster(ds.X["train"], ds.y["train"])
     results["linear on the window"] = forecast_metrics(y, linear_forecast(linear, X))
     return results

@@ -68,13 +68,13 @@ def split_bounds(n_points: int) -> tuple[int, int]:
 
 @dataclass
 class Dataset:
-    """A generated series, its scaling and its chronologically split windows."""
+    """A series (generated, or the learner's own), its scaling and its chronologically split windows."""
 
-    cfg: SeriesConfig
+    cfg: SeriesConfig | None  # None for a series that was not generated
     seq_length: int
     horizon: int
     time: np.ndarray  # (n_points,)
-    clean: np.ndarray  # (n_points,)
+    clean: np.ndarray | None  # (n_points,) the signal without noise, when it is known
     values: np.ndarray  # (n_points,) noisy, in the series' own units
     scaled: np.ndarray  # (n_points,) in (-1, 1) by the scaler fitted on the training part
     scaler: MinMaxScaler
@@ -83,11 +83,18 @@ class Dataset:
     X: dict[str, np.ndarray]  # split -> (samples, seq_length, 1)
     y: dict[str, np.ndarray]  # split -> (samples, horizon)
     target_start: dict[str, np.ndarray]  # split -> (samples,) index of each window's first target
+    name: str = "sine"
+    shape: str = "sine"  # a SeriesConfig shape, or "data" for the learner's own series
+    noise_std: float | None = None  # in the series' units; None when unknown
+    season_length: int | None = None  # points per period, when the series has a known period
+    time_labels: tuple[str, ...] | None = None  # the learner's own time column, one label per point
 
     @property
-    def noise_floor(self) -> float:
-        """Return the noise variance in scaled units: the MSE no forecaster can beat on average."""
-        return float((self.cfg.noise_std * self.scaler.scale_[0]) ** 2)
+    def noise_floor(self) -> float | None:
+        """Return the noise variance in scaled units (the MSE no forecaster beats on average), or None if unknown."""
+        if self.noise_std is None:
+            return None
+        return float((self.noise_std * self.scaler.scale_[0]) ** 2)
 
     def to_original(self, scaled_values: np.ndarray) -> np.ndarray:
         """Return scaled values mapped back to the series' own units, same shape."""
@@ -113,11 +120,34 @@ def build_dataset(cfg: SeriesConfig, seq_length: int, horizon: int = 1) -> Datas
     ValueError
         If any split gets no window (series too short for this seq_length and horizon).
     """
-    train_end, val_end = split_bounds(cfg.n_points)
+    time, clean, values = generate_series(cfg)
+    season = max(1, int(round(cfg.period / cfg.time_step)))
+    return _windowed(values, seq_length, horizon, cfg=cfg, time=time, clean=clean, name=cfg.shape.replace("_", " "),
+                     shape=cfg.shape, noise_std=cfg.noise_std, season_length=season)
+
+
+def build_dataset_from_values(values: np.ndarray, seq_length: int, horizon: int = 1, name: str = "your data",
+                              time_labels: tuple[str, ...] | None = None) -> Dataset:
+    """Return a Dataset of the learner's own values (n,): scaled on the training part, windowed and split.
+
+    Its noise level and period are unknown: noise_floor is None and the seasonal baseline is left out.
+
+    Raises
+    ------
+    ValueError
+        If any split gets no window.
+    """
+    values = np.asarray(values, dtype=np.float64)  # (n_points,)
+    return _windowed(values, seq_length, horizon, cfg=None, time=np.arange(len(values), dtype=np.float64),
+                     clean=None, name=name, shape="data", noise_std=None, season_length=None, time_labels=time_labels)
+
+
+def _windowed(values: np.ndarray, seq_length: int, horizon: int, **meta) -> Dataset:
+    n_points = len(values)
+    train_end, val_end = split_bounds(n_points)
     if seq_length + horizon > train_end:
         raise ValueError(f"the train part gets no window: its {train_end} points are too few for "
                          f"seq_length {seq_length} and horizon {horizon}")
-    time, clean, values = generate_series(cfg)
     scaler = MinMaxScaler(feature_range=(-1, 1))
     scaler.fit(values[:train_end, None])
     scaled = scaler.transform(values[:, None])[:, 0]  # (n_points,)
@@ -131,11 +161,11 @@ def build_dataset(cfg: SeriesConfig, seq_length: int, horizon: int = 1) -> Datas
     }
     for split, mask in masks.items():
         if not mask.any():
-            raise ValueError(f"the {split} part gets no window: {cfg.n_points} points are too few for "
+            raise ValueError(f"the {split} part gets no window: {n_points} points are too few for "
                              f"seq_length {seq_length} and horizon {horizon}")
     return Dataset(
-        cfg=cfg, seq_length=seq_length, horizon=horizon, time=time, clean=clean, values=values,
-        scaled=scaled, scaler=scaler, train_end=train_end, val_end=val_end,
+        seq_length=seq_length, horizon=horizon, values=values,
+        scaled=scaled, scaler=scaler, train_end=train_end, val_end=val_end, **meta,
         X={s: X_all[m] for s, m in masks.items()},
         y={s: y_all[m] for s, m in masks.items()},
         target_start={s: first_target[m] for s, m in masks.items()},

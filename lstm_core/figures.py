@@ -40,9 +40,11 @@ def _split_regions(fig: go.Figure, ds: Dataset, x: np.ndarray) -> None:
 def series_figure(ds: Dataset, window: int | None = None, split: str = "train") -> go.Figure:
     """Return the noisy series with its train/validation/test parts and, optionally, one window marked."""
     fig = go.Figure()
-    fig.add_scatter(x=ds.time, y=ds.values, mode="lines", name="noisy series", line=dict(color=SERIES_COLOR, width=1))
-    fig.add_scatter(x=ds.time, y=ds.clean, mode="lines", name="clean signal",
-                    line=dict(color="#999999", width=1, dash="dot"))
+    fig.add_scatter(x=ds.time, y=ds.values, mode="lines", name="noisy series" if ds.clean is not None else ds.name,
+                    line=dict(color=SERIES_COLOR, width=1))
+    if ds.clean is not None:
+        fig.add_scatter(x=ds.time, y=ds.clean, mode="lines", name="clean signal",
+                        line=dict(color="#999999", width=1, dash="dot"))
     _split_regions(fig, ds, ds.time)
     title = "The series and its chronological split"
     if window is not None:

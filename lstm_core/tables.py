@@ -59,7 +59,8 @@ def evaluation_table(ds: Dataset, lstm_prediction, split: str = "test") -> pd.Da
     rows = {"LSTM (yours)": forecast_metrics(ds.y[split], lstm_prediction)}
     rows.update(compare_baselines(ds, split))
     floor = ds.noise_floor
-    rows["noise floor"] = {"mse": floor, "rmse": floor ** 0.5, "mae": floor ** 0.5 * math.sqrt(2 / math.pi)}
+    if floor is not None:  # unknown for the learner's own data: no row rather than a guess
+        rows["noise floor"] = {"mse": floor, "rmse": floor ** 0.5, "mae": floor ** 0.5 * math.sqrt(2 / math.pi)}
     table = pd.DataFrame(rows).T[["mse", "rmse", "mae"]]
     table.columns = ["MSE", "RMSE", "MAE"]
     return table

@@ -6,24 +6,27 @@ from lstm_core.config import SERIES_SHAPES
 from lstm_core.figures import scaled_series_figure, series_figure
 from lstm_core.tables import window_table
 from lstm_core.ui import state
+from lstm_core.ui.data_source import SOURCES, source_picker
 from lstm_core.ui.widgets import seed_input, setting_select, setting_slider
 
 st.title("Data: from a wave to training windows")
 series, model = state.series_settings(), state.model_settings()
 
-with st.expander("Series settings", expanded=True):
-    left, right = st.columns(2)
-    with left:
-        setting_select(series, "series", "shape", "Series shape", SERIES_SHAPES,
-                       "A plain sine, two sines added, or a sine on a rising trend.")
-        setting_slider(series, "series", "n_points", "Length (points)", "How many values the series has.", step=50)
-        setting_slider(series, "series", "period", "Period (time units)", "Time for one full wave.", step=0.1, fmt="%.1f")
-    with right:
-        setting_slider(series, "series", "amplitude", "Amplitude", "Height of the wave.", step=0.1, fmt="%.1f")
-        setting_slider(series, "series", "noise_std", "Noise (std)", "Spread of the random noise added to each value.",
-                       step=0.01, fmt="%.2f")
-        setting_slider(series, "series", "time_step", "Time step", "Time between two values.", step=0.01, fmt="%.2f")
-        seed_input(series, "series", "Same seed, same noise: change it for another draw.")
+source = source_picker()
+if source == SOURCES[0]:
+    with st.expander("Series settings", expanded=True):
+        left, right = st.columns(2)
+        with left:
+            setting_select(series, "series", "shape", "Series shape", SERIES_SHAPES,
+                           "A plain sine, two sines added, or a sine on a rising trend.")
+            setting_slider(series, "series", "n_points", "Length (points)", "How many values the series has.", step=50)
+            setting_slider(series, "series", "period", "Period (time units)", "Time for one full wave.", step=0.1, fmt="%.1f")
+        with right:
+            setting_slider(series, "series", "amplitude", "Amplitude", "Height of the wave.", step=0.1, fmt="%.1f")
+            setting_slider(series, "series", "noise_std", "Noise (std)", "Spread of the random noise added to each value.",
+                           step=0.01, fmt="%.2f")
+            setting_slider(series, "series", "time_step", "Time step", "Time between two values.", step=0.01, fmt="%.2f")
+            seed_input(series, "series", "Same seed, same noise: change it for another draw.")
 
 ds, problem = state.current_dataset()
 if ds is None:
@@ -33,8 +36,12 @@ if ds is None:
 st.plotly_chart(series_figure(ds), width="stretch", key="series")
 st.caption("Train on the first 70 %, tune on the next 15 %, test on the last 15 %: the model never sees the future.")
 st.plotly_chart(scaled_series_figure(ds), width="stretch", key="scaled")
-st.caption(f"The scaler learns min and max from the training part only. Noise floor: an MSE of "
-           f"{ds.noise_floor:.4f} in these units is the best any forecaster can do on average.")
+if ds.noise_floor is not None:
+    st.caption(f"The scaler learns min and max from the training part only. Noise floor: an MSE of "
+               f"{ds.noise_floor:.4f} in these units is the best any forecaster can do on average.")
+else:
+    st.caption("The scaler learns min and max from the training part only. How noisy this series is, nobody "
+               "knows: there is no noise floor to aim for, only the baselines on the Train page.")
 
 st.subheader(f"Windows of SEQ_LENGTH = {ds.seq_length} values")
 n_windows = len(ds.X["train"])

@@ -28,13 +28,13 @@ rate = rate_col.slider("Dropout rate", float(MODEL_BOUNDS["dropout"].low), float
 passes = passes_col.slider("Monte-Carlo passes", 10, 200, value=100, step=10, key="w_dropout_passes",
                            help="How many forecasts with dropout on make the band.")
 cfg = replace(QUICK_START_MODEL, dropout=rate)
-series = state.series_settings()
-ds = state.cached_dataset(series, cfg.seq_length, cfg.horizon)
+source = state.current_source()
+ds = state.dataset_of(source, cfg.seq_length, cfg.horizon)
 
 
 def train_with_dropout() -> None:
     """Queue the quick-start model with the chosen dropout rate."""
-    lesson_jobs.start_lesson_runs(LESSON, (dict(series), cfg), {"dropout": (TrainingData.from_dataset(ds), cfg)})
+    lesson_jobs.start_lesson_runs(LESSON, (source, cfg), {"dropout": (TrainingData.from_dataset(ds), cfg)})
 
 
 runs = lesson_jobs.lesson_runs(LESSON)
@@ -55,7 +55,7 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
         return
     result = results["dropout"]
     done_series, done_cfg = done_runs.settings
-    run_ds = state.cached_dataset(done_series, done_cfg.seq_length, done_cfg.horizon)
+    run_ds = state.dataset_of(done_series, done_cfg.seq_length, done_cfg.horizon)
     X_test, y_test = run_ds.X["test"], run_ds.y["test"]  # (samples, seq_length, 1), (samples, 1)
     st.subheader(f"Dropout {done_cfg.dropout:.2f}: while training")
     _, _, effect = training_effect(result.history["loss"][-1], result.weights, run_ds.X["train"], run_ds.y["train"])

@@ -26,9 +26,9 @@ choice = st.radio("Model", MODEL_CHOICES, horizontal=True, key="w_film_model",
 cfg = (replace(QUICK_START_MODEL, seed=state.model_config().seed) if choice == MODEL_CHOICES[0]
        else state.model_config())
 st.caption(f"Model: {describe_model(cfg.to_dict())}, on your series from the Data page.")
-series = state.series_settings()
+source = state.current_source()
 try:
-    ds = state.cached_dataset(series, cfg.seq_length, cfg.horizon)
+    ds = state.dataset_of(source, cfg.seq_length, cfg.horizon)
 except ValueError as problem:
     st.warning(f"Your series gives no usable windows for this model: {problem}. Lengthen it on the Data page.")
     st.stop()
@@ -37,7 +37,7 @@ except ValueError as problem:
 def train_and_film() -> None:
     """Queue the chosen model with a copy of its weights kept after every epoch."""
     data = replace(TrainingData.from_dataset(ds), keep_epoch_weights=True)
-    lesson_jobs.start_lesson_runs(LESSON, (dict(series), cfg), {"film": (data, cfg)})
+    lesson_jobs.start_lesson_runs(LESSON, (source, cfg), {"film": (data, cfg)})
 
 
 runs = lesson_jobs.lesson_runs(LESSON)
@@ -61,7 +61,7 @@ def draw_film(done_runs: lesson_jobs.LessonRuns) -> None:
         st.info("The run stopped before its first epoch ended: there is nothing to replay.")
         return
     done_series, done_cfg = done_runs.settings
-    film_ds = state.cached_dataset(done_series, done_cfg.seq_length, done_cfg.horizon)
+    film_ds = state.dataset_of(done_series, done_cfg.seq_length, done_cfg.horizon)
     X_test, y_test = film_ds.X["test"], film_ds.y["test"]  # (samples, seq_length, 1), (samples, horizon)
     if done_runs.outcome is None:
         done_runs.outcome = mse_per_epoch(result.epoch_weights, X_test, y_test)
@@ -78,8 +78,9 @@ def draw_film(done_runs: lesson_jobs.LessonRuns) -> None:
                              key="w_film_layer")
     frame = film_frame(result.epoch_weights, epoch, X_test, y_test, window)
     best = int(test_mse.argmin()) + 1
-    st.markdown(f"**Epoch {epoch} of {epochs}**: test MSE {frame.test_mse:.5f} "
-                f"({frame.test_mse / film_ds.noise_floor:.2f}× the noise floor). "
+    floor = (f" ({frame.test_mse / film_ds.noise_floor:.2f}× the noise floor)"
+             if film_ds.noise_floor is not None else "")
+    st.markdown(f"**Epoch {epoch} of {epochs}**: test MSE {frame.test_mse:.5f}{floor}. "
                 f"After the last epoch {test_mse[-1]:.5f}; lowest {test_mse.min():.5f}, at epoch {best}.")
     losses = loss_figure(result.history["loss"], result.history["val_loss"], [], film_ds.noise_floor, epochs)
     losses.add_trace(go.Scatter(x=list(range(1, epochs + 1)), y=list(test_mse), mode="lines", name="test loss (replayed)",

@@ -23,9 +23,9 @@ horizon = st.slider("Steps ahead (m)", int(MODEL_BOUNDS["horizon"].low), int(MOD
                     help="How many future values each forecast covers.")
 st.session_state["horizon_steps"] = horizon
 models = horizon_models(horizon)
-series = state.series_settings()
+source = state.current_source()
 try:
-    datasets = {name: state.cached_dataset(series, cfg.seq_length, cfg.horizon) for name, cfg in models.items()}
+    datasets = {name: state.dataset_of(source, cfg.seq_length, cfg.horizon) for name, cfg in models.items()}
 except ValueError as problem:
     st.warning(f"Your series gives no usable windows for this lesson: {problem}. Lengthen it on the Data page.")
     st.stop()
@@ -33,7 +33,7 @@ except ValueError as problem:
 
 def train_both() -> None:
     """Queue the direct and the one-step model on the shared pool."""
-    lesson_jobs.start_lesson_runs(LESSON, (dict(series), horizon),
+    lesson_jobs.start_lesson_runs(LESSON, (source, horizon),
                                   {name: (TrainingData.from_dataset(datasets[name]), cfg) for name, cfg in models.items()})
 
 
@@ -54,7 +54,7 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
     if results is None:
         return
     done_series, done_horizon = done_runs.settings
-    ds = state.cached_dataset(done_series, models["direct"].seq_length, done_horizon)
+    ds = state.dataset_of(done_series, models["direct"].seq_length, done_horizon)
     if done_runs.outcome is None:
         done_runs.outcome = horizon_outcome(ds, results["direct"].weights, results["recursive"].weights)
     outcome = done_runs.outcome

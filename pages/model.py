@@ -13,12 +13,14 @@ LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1]
 
 st.title("Model: choose the levers, see the shapes")
 series, model = state.series_settings(), state.model_settings()
+own = state.own_series()
+n_points = len(own.values) if own is not None else series["n_points"]
 
 left, right = st.columns(2)
 with left:
     setting_slider(model, "model", "seq_length", "Window length (SEQ_LENGTH)",
                    "How many past values the model reads before each forecast.",
-                   high=max_seq_length(series["n_points"], model["horizon"]))
+                   high=max_seq_length(n_points, model["horizon"]))
     setting_slider(model, "model", "units", "Units", "Size of each LSTM layer's memory: hidden and cell state width.")
     setting_slider(model, "model", "layers", "Layers", "How many LSTM layers are stacked.")
     setting_slider(model, "model", "dropout", "Dropout", "Share of values dropped after each LSTM layer while training.",

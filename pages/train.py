@@ -59,12 +59,14 @@ def draw_outcome(finished_job) -> None:
     st.caption("Grey: what happened. Blue: the forecast one step ahead, from the window before each point.")
     st.dataframe(evaluation_table(run_ds, predicted).style.format("{:.5f}"), width="stretch")
     st.caption("Scaled units. No forecaster beats the noise floor on average; an LSTM that does not beat "
-               "'last value' has not learned the wave.")
+               "'last value' has not learned the wave." if run_ds.noise_floor is not None else
+               "Scaled units. The noise in your own data is unknown, so there is no noise floor to compare with; "
+               "an LSTM that does not beat 'last value' has not learned much.")
     comparisons = compare(run_ds.y["test"], predicted, baseline_forecasts(run_ds))
     st.subheader("Is it any good?")
     st.dataframe(skill_table(comparisons).style.format({"test MSE": "{:.5f}", "skill of your LSTM": "{:+.2f}"}),
                  width="stretch")
-    st.info(verdict(comparisons, run_ds.cfg.shape))
+    st.info(verdict(comparisons, run_ds.shape))
     st.caption("Skill = 1 − MSE of your LSTM / MSE of the other forecast: 1 is perfect, 0 no better, below 0 worse. "
                "A gap smaller than two standard errors of the per-window difference counts as no difference.")
     if run.result.status == "stopped":

@@ -70,17 +70,18 @@ def band(weights: ModelWeights, X: np.ndarray, y: np.ndarray, rate: float, passe
                 float(np.mean(high - low)))
 
 
-def coverage_statement(result: Band, noise_floor: float) -> str:
+def coverage_statement(result: Band, noise_floor: float | None) -> str:
     """Return, in words, how often the band held the actual value against the nominal share."""
     nominal = (BAND[1] - BAND[0]) / 100
     text = (f"The band from the {BAND[0]:.0f}th to the {BAND[1]:.0f}th percentile of the passes held "
             f"{result.coverage:.0%} of the actual test values; a band that described all the uncertainty "
             f"would hold about {nominal:.0%}.")
-    noise_width = 2 * 1.645 * np.sqrt(noise_floor)  # a 90 % interval of the noise alone
     if result.coverage < nominal - 0.05:
-        text += (f" It is too narrow: its mean width {result.mean_width:.3f} is less than the {noise_width:.3f} "
-                 f"that the noise alone would need. Dropout shows what the model is unsure of, not the "
-                 f"noise in the data.")
+        text += f" It is too narrow (mean width {result.mean_width:.3f})"
+        if noise_floor is not None:
+            noise_width = 2 * 1.645 * np.sqrt(noise_floor)  # a 90 % interval of the noise alone
+            text += f": less than the {noise_width:.3f} that the noise alone would need"
+        text += ". Dropout shows what the model is unsure of, not the noise in the data."
     elif result.coverage > nominal + 0.05:
         text += f" It is wider than it needs to be (mean width {result.mean_width:.3f})."
     else:

@@ -34,15 +34,16 @@ def horizon_window_figure(ds: Dataset, outcome: HorizonOutcome, window: int) -> 
                              legend=dict(orientation="h", y=-0.25))
 
 
-def error_per_step_figure(errors: Mapping[str, np.ndarray], noise_floor: float) -> go.Figure:
-    """Return the test MSE at each step ahead for every forecast, with the noise floor."""
+def error_per_step_figure(errors: Mapping[str, np.ndarray], noise_floor: float | None) -> go.Figure:
+    """Return the test MSE at each step ahead for every forecast, with the noise floor when it is known."""
     fig = go.Figure()
     for name, values in errors.items():
         fig.add_scatter(x=np.arange(1, len(values) + 1), y=values, mode="lines+markers", name=name,
                         line=dict(color=FORECAST_COLORS[name], dash="dot" if name.startswith("repeat") else "solid"))
     steps = len(next(iter(errors.values())))
-    fig.add_scatter(x=[1, steps], y=[noise_floor, noise_floor], mode="lines", name="noise floor (best possible)",
-                    line=dict(color="#333333", dash="dash"), hoverinfo="skip")
+    if noise_floor is not None:
+        fig.add_scatter(x=[1, steps], y=[noise_floor, noise_floor], mode="lines", name="noise floor (best possible)",
+                        line=dict(color="#333333", dash="dash"), hoverinfo="skip")
     fig.update_xaxes(title="steps ahead", dtick=1)
     fig.update_yaxes(title="test MSE (scaled units)", rangemode="tozero")
     return fig.update_layout(**LAYOUT, title="Error per step ahead over the whole test part",

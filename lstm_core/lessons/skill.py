@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_core.baselines import (fit_linear_forecaster, last_value_forecast, linear_forecast,
-                                 season_length_points, seasonal_naive_forecast)
+from lstm_core.baselines import fit_linear_forecaster, last_value_forecast, linear_forecast, seasonal_naive_forecast
 from lstm_core.data import Dataset
 
 SIGNIFICANCE = 2.0  # standard errors a gap must exceed before the verdict calls it a difference
@@ -48,9 +47,8 @@ def baseline_forecasts(ds: Dataset, split: str = "test") -> dict[str, np.ndarray
     X = ds.X[split]  # (samples, seq_length, 1)
     horizon = ds.y[split].shape[1]
     forecasts = {"repeat the last value": last_value_forecast(X, horizon)}
-    season = season_length_points(ds.cfg.period, ds.cfg.time_step)
-    if season <= X.shape[1]:
-        forecasts["seasonal naive"] = seasonal_naive_forecast(X, horizon, season)
+    if ds.season_length is not None and ds.season_length <= X.shape[1]:
+        forecasts["seasonal naive"] = seasonal_naive_forecast(X, horizon, ds.season_length)
     linear = fit_linear_forecaster(ds.X["train"], ds.y["train"])
     forecasts["linear model on the window"] = linear_forecast(linear, X)
     return forecasts

@@ -10,20 +10,22 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lstm_core.config import ConfigError, ModelConfig, SeriesConfig
-from lstm_core.data import Dataset, build_dataset
+from lstm_core.data import Dataset, build_dataset, build_dataset_from_values
+from lstm_core.own_data import UserSeries
 from lstm_core.training import TrainingData, TrainingJob, TrainingPool, TrainingResult, get_pool, start
 
 SERIES_KEY = "series_settings"
 MODEL_KEY = "model_settings"
 JOB_KEY = "training_job"
 TRAINED_KEY = "trained"
+SOURCE_KEY = "own_series"  # the learner's own (or a bundled) series; absent: the generated one
 
 
 @dataclass
 class Trained:
     """A finished training run together with the exact settings it was trained on."""
 
-    series: SeriesConfig
+    series: SeriesConfig | UserSeries
     model: ModelConfig
     result: TrainingResult
 
@@ -63,11 +65,43 @@ def cached_dataset(series: dict[str, Any], seq_length: int, horizon: int) -> Dat
     return build_dataset(SeriesConfig.from_dict(series), seq_length, horizon)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_own_dataset(digest: str, seq_length: int, horizon: int, _series: UserSeries) -> Dataset:
+    """Return the dataset of a learner's own series, computed once per content digest and window."""
+    return build_dataset_from_values(_series.values, seq_length, horizon, _series.name, _series.time_labels)
+
+
+def own_series() -> UserSeries | None:
+    """Return the learner's own (or a bundled) series in use, or None while the generated one is."""
+    return st.session_state.get(SOURCE_KEY)
+
+
+def use_own_series(series: UserSeries | None) -> None:
+    """Make series the data of every page (None: back to the generated series)."""
+    if series is None:
+        st.session_state.pop(SOURCE_KEY, None)
+    else:
+        st.session_state[SOURCE_KEY] = series
+
+
+def current_source() -> SeriesConfig | UserSeries:
+    """Return what the pages' data comes from: the learner's own series, or the generated one's settings."""
+    own = own_series()
+    return own if own is not None else SeriesConfig.from_dict(series_settings())
+
+
+def dataset_of(source: SeriesConfig | UserSeries, seq_length: int, horizon: int) -> Dataset:
+    """Return the cached dataset of a source for one window and horizon; raises ValueError when none fits."""
+    if isinstance(source, UserSeries):
+        return cached_own_dataset(source.digest, seq_length, horizon, source)
+    return cached_dataset(source.to_dict(), seq_length, horizon)
+
+
 def current_dataset() -> tuple[Dataset | None, str | None]:
     """Return (dataset, None) for the session's settings, or (None, a learner-facing reason)."""
     model = model_settings()
     try:
-        return cached_dataset(series_settings(), model["seq_length"], model["horizon"]), None
+        return dataset_of(current_source(), model["seq_length"], model["horizon"]), None
     except (ValueError, ConfigError) as error:
         return None, f"These settings give no usable data: {error}. Lengthen the series or shorten the window."
 
@@ -105,7 +139,7 @@ def start_training(ds: Dataset) -> TrainingJob:
         old.stop()
     job = start(TrainingData.from_dataset(ds), model_config(), pool=training_pool(),
                 owner_alive=session_alive_check())
-    st.session_state[JOB_KEY] = {"job": job, "series": ds.cfg, "collected": False}
+    st.session_state[JOB_KEY] = {"job": job, "series": current_source(), "collected": False}
     return job
 
 
@@ -127,4 +161,4 @@ def trained() -> Trained | None:
 
 def trained_dataset(run: Trained) -> Dataset:
     """Return the dataset a finished run was trained on (its own settings, not the current ones)."""
-    return cached_dataset(run.series.to_dict(), run.model.seq_length, run.model.horizon)
+    return dataset_of(run.series, run.model.seq_length, run.model.horizon)

@@ -94,8 +94,12 @@ def sidebar(page_polls_training: bool = False) -> None:
     series, model = state.series_settings(), state.model_settings()
     with st.sidebar:
         st.markdown("#### Current settings")
-        st.caption(f"**Data**: {series['shape'].replace('_', ' ')}, {series['n_points']} points, "
-                   f"period {series['period']:.2f}, noise σ {series['noise_std']:.2f}, seed {series['seed']}")
+        own = state.own_series()
+        if own is not None:
+            st.caption(f"**Data**: {own.name}, {len(own.values)} values")
+        else:
+            st.caption(f"**Data**: {series['shape'].replace('_', ' ')}, {series['n_points']} points, "
+                       f"period {series['period']:.2f}, noise σ {series['noise_std']:.2f}, seed {series['seed']}")
         st.caption(f"**Model**: {describe_model(model)}; dropout {model['dropout']:.2f}, "
                    f"lr {model['learning_rate']:g}, batch {model['batch_size']}, {model['epochs']} epochs")
         live_training_status(state.job_active(state.current_job()), rerun_when_done=not page_polls_training)

@@ -1,0 +1,78 @@
+"""The Data page's choice of series: the generated wave, a bundled real series, or the learner's own CSV."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lstm_core.own_data import BUNDLED, MISSING_CHOICES, DataError, bundled_series, choose_series, read_csv
+from lstm_core.ui import state
+
+SOURCES = ("A generated wave", "A real series", "Your own CSV file")
+
+
+def source_picker() -> str:
+    """Draw the choice of data source and its controls; return the chosen source's label."""
+    current = state.own_series()
+    default = 0 if current is None else 1 if current.name in BUNDLED else 2
+    choice = st.radio("Data", SOURCES, index=default, horizontal=True, key="w_data_source",
+                      help="Every page uses the series chosen here.")
+    if choice == SOURCES[0]:
+        if current is not None:
+            state.use_own_series(None)
+    elif choice == SOURCES[1]:
+        names = list(BUNDLED)
+        name = st.selectbox("Real series", names, index=names.index(current.name) if current is not None
+                            and current.name in BUNDLED else 0, key="w_data_bundled",
+                            help="Small public-domain series bundled with the app; see lstm_core/series_data/README.md.")
+        if current is None or current.name != name:
+            state.use_own_series(bundled_series(name))
+        st.caption("Real data has no known noise level: the pages leave the noise floor out.")
+    else:
+        _upload()
+    return choice
+
+
+def _upload() -> None:
+    """Draw the uploader and the column choices; switch to the file's series only when it passes every check."""
+    current = state.own_series()
+    upload = st.file_uploader("A CSV file with one value per row", type=["csv", "txt"], key="w_data_upload",
+                              help="Up to 2 MB. Columns separated by commas, semicolons or tabs; a header row.")
+    if upload is None:
+        if current is not None and current.name not in BUNDLED:
+            st.caption(f"In use: {current.name} ({len(current.values)} values).")
+        else:
+            st.info("Choose a file. Until one passes every check, the pages keep the series they had.")
+        return
+    try:
+        parsed = read_csv(upload.getvalue(), upload.name)
+    except DataError as problem:
+        st.error(f"{upload.name} cannot be used: {problem}")
+        return
+    value_col, time_col = st.columns(2)
+    column = value_col.selectbox("Value column", parsed.numeric, index=len(parsed.numeric) - 1, key="w_data_column")
+    others = ["(none: number the rows)"] + [c for c in parsed.table.columns if c != column]
+    time_column = time_col.selectbox("Time column (optional)", others, key="w_data_time_column")
+    missing = None
+    gaps = parsed.table[column].isna().sum() + (parsed.table[column].astype(str).str.strip() == "").sum()
+    if gaps or any(not _is_number(v) for v in parsed.table[column].dropna()):
+        missing = st.radio("Empty or non-numeric cells", MISSING_CHOICES, horizontal=True, key="w_data_missing",
+                           format_func=lambda m: {"drop": "drop those rows", "interpolate": "interpolate"}[m])
+    try:
+        series = choose_series(parsed, column, None if time_column == others[0] else time_column, missing)
+    except DataError as problem:
+        st.error(f"{upload.name} cannot be used: {problem}")
+        return
+    for note in series.notes:
+        st.caption(note)
+    if current is None or current.digest != series.digest or current.name != series.name:
+        state.use_own_series(series)
+    st.caption(f"In use: {series.name} ({len(series.values)} values). Its noise level is unknown: the pages "
+               f"leave the noise floor out.")
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+        return True
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,85 @@
+"""Exports: settings JSON, CSVs, and a standalone Keras script that reproduces the app's run."""
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.data import build_dataset, build_dataset_from_values
+from lstm_core.exports import gate_traces_csv, history_csv, keras_script, settings_json
+from lstm_core.model import random_weights
+from lstm_core.replay import trace_model
+from lstm_core.worker import TrainingData, train_job
+
+SERIES = SeriesConfig(n_points=400, noise_std=0.1)
+MODEL = ModelConfig(seq_length=12, units=8, layers=2, dense_units=4, dropout=0.1, epochs=4, batch_size=32,
+                    learning_rate=0.01)
+
+
+def run_script(source: str, tmp_path) -> dict[str, float]:
+    """Run a generated script in a fresh interpreter; return the losses it prints."""
+    path = tmp_path / "run.py"
+    path.write_text(source)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": ""}
+    out = subprocess.run([sys.executable, str(path)], cwd=tmp_path, capture_output=True, text=True, env=env,
+                         timeout=300, check=True).stdout
+    return {name: float(value) for name, value in re.findall(r"^(final training loss|final validation loss|"
+                                                            r"test MSE) ([0-9.e-]+)$", out, flags=re.M)}
+
+
+def test_the_generated_script_reproduces_the_apps_run_without_lstm_lens(tmp_path):
+    source = keras_script(MODEL, SERIES)
+    assert "lstm_core" not in source
+    printed = run_script(source, tmp_path)
+    ds = build_dataset(SERIES, MODEL.seq_length)
+    app = train_job(TrainingData.from_dataset(ds), MODEL)
+    app_test = float(np.mean((app.predictions["test"] - ds.y["test"]) ** 2))
+    assert printed["final training loss"] == pytest.approx(app.history["loss"][-1], rel=0.25)
+    assert printed["final validation loss"] == pytest.approx(app.history["val_loss"][-1], rel=0.25)
+    assert printed["test MSE"] == pytest.approx(app_test, rel=0.25)
+
+
+def test_the_script_of_own_values_trains_on_those_values(tmp_path):
+    values = np.sin(np.arange(300) / 4.0) * 50 + 400
+    model = ModelConfig(seq_length=10, units=4, layers=1, dense_units=0, dropout=0.0, epochs=3, cell="rnn")
+    printed = run_script(keras_script(model, values=values), tmp_path)
+    ds = build_dataset_from_values(values, model.seq_length, model.horizon, "test values")
+    app = train_job(TrainingData.from_dataset(ds), model)
+    assert printed["final training loss"] == pytest.approx(app.history["loss"][-1], rel=0.25)
+
+
+def test_the_script_needs_exactly_one_kind_of_series():
+    with pytest.raises(ValueError, match="either"):
+        keras_script(MODEL)
+    with pytest.raises(ValueError, match="either"):
+        keras_script(MODEL, SERIES, values=np.zeros(5))
+
+
+def test_settings_json_round_trips():
+    payload = json.loads(settings_json(SERIES, MODEL, "sine"))
+    assert ModelConfig.from_dict(payload["model"]) == MODEL and SeriesConfig.from_dict(payload["series"]) == SERIES
+    assert "series" not in json.loads(settings_json(None, MODEL, "co2.csv: ppm"))
+
+
+def test_history_csv_has_one_row_per_epoch():
+    table = pd.read_csv(io.StringIO(history_csv({"loss": [0.3, 0.2, 0.1], "val_loss": [0.4, 0.3, 0.2]})))
+    assert list(table.columns) == ["epoch", "loss", "val_loss"] and table["epoch"].tolist() == [1, 2, 3]
+    assert table["val_loss"].iloc[-1] == 0.2
+
+
+def test_gate_traces_csv_holds_every_layer_step_and_unit():
+    weights = random_weights(MODEL, seed=0)
+    x = np.random.default_rng(0).uniform(-1, 1, (2, MODEL.seq_length, 1))
+    trace = trace_model(weights, x)
+    table = pd.read_csv(io.StringIO(gate_traces_csv(trace, sample=1)))
+    assert len(table) == MODEL.layers * MODEL.seq_length * MODEL.units
+    row = table[(table.layer == 2) & (table.step == 5) & (table.unit == 3)].iloc[0]
+    assert row["f"] == pytest.approx(trace.layers[1].f[1, 4, 3], rel=1e-5)
+    assert row["h"] == pytest.approx(trace.layers[1].h[1, 4, 3], rel=1e-5, abs=1e-7)
