@@ -5,6 +5,7 @@ import streamlit as st
 from lstm_core.backprop import gradients
 from lstm_core.cell_figures import cell_figure, cell_values, unrolled_figure
 from lstm_core.equations import unit_equations
+from lstm_core.exports import gate_traces_csv
 from lstm_core.figures import gate_heatmaps, input_window_figure
 from lstm_core.gradient_figures import backward_cell_equation, dc_heatmap, gradient_steps_figure
 from lstm_core.replay import max_abs_difference, trace_model
@@ -79,6 +80,9 @@ def show_step() -> None:
 
 
 show_step()
+st.download_button("Gates and states of this window (CSV)", gate_traces_csv(trace), on_click="ignore",
+                   file_name=f"lstm_lens_gates_window_{window}.csv", mime="text/csv", key="download_gates",
+                   help="Every layer, step and unit: i, f, g, o, c and h of the window shown above.")
 st.caption("A gate is not a small network: it is one dot product of the step's input and the previous hidden "
            "state, plus a bias, squashed by a sigmoid.")
 if n_layers > 1:

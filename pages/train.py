@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from lstm_core.exports import history_csv, keras_script, settings_json
 from lstm_core.figures import loss_figure, prediction_figure
 from lstm_core.lessons.skill import baseline_forecasts, compare, skill_table, verdict
+from lstm_core.own_data import UserSeries
 from lstm_core.tables import evaluation_table
 from lstm_core.ui import state
 from lstm_core.ui.widgets import (LIVE_REFRESH_SECONDS, describe_model, needs,
@@ -72,6 +74,28 @@ def draw_outcome(finished_job) -> None:
     if run.result.status == "stopped":
         st.caption(f"You stopped this run after {run.result.epochs_run} epoch(s); these are its weights then.")
     st.page_link("pages/inside.py", label="Look inside this model →")
+    take_home(run, run_ds)
+
+
+def take_home(run, run_ds) -> None:
+    """Draw the downloads of a finished run: model, settings, loss history and a plain-Keras script."""
+    st.subheader("Take it home")
+    own = run.series if isinstance(run.series, UserSeries) else None
+    series_cfg = None if own is not None else run.series
+    script = keras_script(run.model, series_cfg, own.values if own is not None else None,
+                          title=f"{describe_model(run.model.to_dict())} on {run_ds.name}")
+    downloads = [
+        ("The trained model (.keras)", run.result.keras_bytes, "lstm_lens_model.keras", "application/octet-stream"),
+        ("Settings (JSON)", settings_json(series_cfg, run.model, run_ds.name), "lstm_lens_settings.json", "application/json"),
+        ("Loss history (CSV)", history_csv(run.result.history), "lstm_lens_loss_history.csv", "text/csv"),
+        ("The run as a Keras script (.py)", script, "lstm_lens_run.py", "text/x-python"),
+    ]
+    for column, (label, data, file_name, mime) in zip(st.columns(len(downloads)), downloads):
+        column.download_button(label, data, file_name=file_name, mime=mime, on_click="ignore",
+                               key=f"download_{file_name}", width="stretch")
+    st.caption("The script needs only numpy, scikit-learn and TensorFlow: it rebuilds the same series, windows, "
+               "model and seed and trains it again. Load the model with keras.models.load_model(path, "
+               "safe_mode=True).")
 
 
 @st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)

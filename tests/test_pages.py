@@ -181,6 +181,9 @@ def test_learner_path_data_model_train_inside():
     assert list(skill.index) == [c.name for c in comparisons]
     np.testing.assert_allclose(skill["skill of your LSTM"], [c.skill for c in comparisons])
     assert verdict(comparisons, run.series.shape) in [i.value for i in at.info], "the verdict is the numbers' own"
+    downloads = [b.label for b in at.get("download_button")]
+    assert downloads == ["The trained model (.keras)", "Settings (JSON)", "Loss history (CSV)",
+                         "The run as a Keras script (.py)"]
 
     at.switch_page("pages/inside.py").run()
     assert_clean(at, "inside page")
@@ -192,6 +195,7 @@ def test_learner_path_data_model_train_inside():
         at.button(key="inside_forward").click().run()
     assert "Step 4 of 8" in " ".join(m.value for m in at.markdown)
     assert len(at.latex) == 7, "six forward equations and the backward one of c"
+    assert [b.label for b in at.get("download_button")] == ["Gates and states of this window (CSV)"]
     assert r"\partial L" in at.latex[-1].value and "Step 4 of 8" in " ".join(m.value for m in at.markdown)
     charts = {chart.proto.id for chart in at.get("plotly_chart")}
     assert len(charts) >= 6, "window, heatmaps, cell, unrolled strip and the two gradient charts"

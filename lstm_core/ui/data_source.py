@@ -18,14 +18,14 @@ def source_picker() -> str:
                       help="Every page uses the series chosen here.")
     if choice == SOURCES[0]:
         if current is not None:
-            state.use_own_series(None)
+            _switch(None)
     elif choice == SOURCES[1]:
         names = list(BUNDLED)
         name = st.selectbox("Real series", names, index=names.index(current.name) if current is not None
                             and current.name in BUNDLED else 0, key="w_data_bundled",
                             help="Small public-domain series bundled with the app; see lstm_core/series_data/README.md.")
         if current is None or current.name != name:
-            state.use_own_series(bundled_series(name))
+            _switch(bundled_series(name))
         st.caption("Real data has no known noise level: the pages leave the noise floor out.")
     else:
         _upload()
@@ -65,9 +65,15 @@ def _upload() -> None:
     for note in series.notes:
         st.caption(note)
     if current is None or current.digest != series.digest or current.name != series.name:
-        state.use_own_series(series)
+        _switch(series)
     st.caption(f"In use: {series.name} ({len(series.values)} values). Its noise level is unknown: the pages "
                f"leave the noise floor out.")
+
+
+def _switch(series) -> None:
+    """Use series from now on and rerun, so the sidebar (drawn before the page) shows it too."""
+    state.use_own_series(series)
+    st.rerun()
 
 
 def _is_number(value) -> bool:

@@ -118,6 +118,25 @@ def step_forward(page: Page, expected: int) -> None:
     settle(page)
 
 
+def check_downloads(page: Page) -> None:
+    """Download the settings and the model of the run just trained, and check what they hold."""
+    import json
+
+    import keras
+
+    with page.expect_download(timeout=TIMEOUT_MS) as settings_download:
+        page.get_by_role("button", name="Settings (JSON)").click()
+    settings = json.loads(open(settings_download.value.path()).read())
+    assert settings["model"]["units"] == 20 and settings["model"]["layers"] == 1
+    with page.expect_download(timeout=TIMEOUT_MS) as model_download:
+        page.get_by_role("button", name="The trained model (.keras)").click()
+    path = ARTIFACTS / "downloaded.keras"
+    model_download.value.save_as(path)
+    model = keras.models.load_model(path, safe_mode=True)
+    assert model.count_params() > 0 and model.input_shape[1:] == (settings["model"]["seq_length"], 1)
+    expect(page.get_by_text("How good is the forecast?")).to_be_visible()  # a download does not rerun the page
+
+
 def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     page.goto(app_url)
     expect(page.locator("h1").first).to_have_text("LSTM Lens", timeout=TIMEOUT_MS)
@@ -162,6 +181,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     expect(page.get_by_text("How good is the forecast?")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.get_by_text("Is it any good?")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("Training: finished")
+    check_downloads(page)
     check_page(page, "4-train")
 
     # A longer second run: the learner leaves the Train page and comes back while it trains, then stops it.
@@ -254,3 +274,25 @@ def test_a_learner_runs_every_evaluation_lesson_with_its_defaults(page: Page, ap
     expect(alert(page, "of the actual test values")).to_be_visible(timeout=120_000)
     expect(alert(page, "training loss")).to_be_visible()
     check_page(page, "12-lesson-dropout")
+
+
+def test_a_learner_uploads_a_bad_file_then_a_good_one(page: Page, app_url: str, tmp_path):
+    page.goto(app_url)
+    expect(page.locator("h1").first).to_have_text("LSTM Lens", timeout=TIMEOUT_MS)
+    go_to(page, "Data", "Data")
+    page.get_by_text("Your own CSV file").click()
+    settle(page)
+    upload = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    bad = tmp_path / "names.csv"
+    bad.write_text("name,city\nada,london\nbob,paris\n")
+    upload.set_input_files(str(bad))
+    expect(page.locator('[data-testid="stAlertContentError"]')).to_contain_text("No column of the file holds numbers",
+                                                                               timeout=TIMEOUT_MS)
+    expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("sine, 1000 points")
+    good = tmp_path / "levels.csv"
+    good.write_text("day;level\n" + "\n".join(f"{k};{10 + k % 17},5" for k in range(240)) + "\n")
+    upload.set_input_files(str(good))
+    expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("levels.csv: level, 240 values",
+                                                                      timeout=TIMEOUT_MS)
+    expect(page.get_by_text("decimal comma", exact=False).first).to_be_visible()
+    check_page(page, "13-own-data")
