@@ -467,3 +467,25 @@ def test_a_bundled_real_series_is_one_click_away(name):
     assert at.session_state["own_series"].name == name
     at.radio(key="w_data_source").set_value("A generated wave").run()
     assert "own_series" not in at.session_state
+
+
+@pytest.mark.parametrize("name", ["Quick demo", "Seed tutorial recipe", "Deep stack", "Long memory",
+                                  "A random split that lies"])
+def test_a_preset_loads_everywhere_with_one_click(name):
+    from lstm_core.presets import PRESETS
+
+    preset = PRESETS[name]
+    at = open_page()
+    at.session_state["own_series"] = None  # a learner's own data is replaced by the preset's series
+    at.sidebar.button(key=f"preset_{name}").click().run()
+    assert_clean(at, name)
+    assert at.session_state["series_settings"] == preset.series.to_dict()
+    assert at.session_state["model_settings"] == preset.model.to_dict()
+    assert "own_series" not in at.session_state
+    for key, settings in preset.lessons.items():
+        assert at.session_state[key] == settings
+    page_titles = {"pages/train.py": "Train", "pages/lesson_memory.py": "Why an LSTM",
+                   "pages/lesson_splits.py": "How far can you trust"}
+    assert at.title[0].value.startswith(page_titles[preset.page])
+    if preset.page == "pages/lesson_memory.py":
+        assert at.slider(key="w_memory_k").value == preset.lessons["memory_settings"]["k"]

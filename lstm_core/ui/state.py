@@ -51,10 +51,13 @@ def model_config() -> ModelConfig:
     return ModelConfig.from_dict(model_settings())
 
 
-def apply_preset(series: SeriesConfig, model: ModelConfig) -> None:
-    """Replace the session's settings by a preset, dropping stale widget values."""
+def apply_preset(series: SeriesConfig, model: ModelConfig, lessons: dict[str, dict[str, Any]] | None = None) -> None:
+    """Replace the session's settings (and any lesson's) by a preset's, back on the generated series."""
     st.session_state[SERIES_KEY] = series.to_dict()
     st.session_state[MODEL_KEY] = model.to_dict()
+    for key, settings in (lessons or {}).items():
+        st.session_state[key] = dict(settings)
+    st.session_state.pop(SOURCE_KEY, None)
     for key in [k for k in st.session_state if str(k).startswith("w_")]:
         del st.session_state[key]
 

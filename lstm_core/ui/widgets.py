@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS
+from lstm_core.presets import PRESETS
 from lstm_core.ui import state
 
 LIVE_REFRESH_SECONDS = 1.0  # each refresh is a script run on the server: once a second per learner is plenty
@@ -103,6 +104,16 @@ def sidebar(page_polls_training: bool = False) -> None:
         st.caption(f"**Model**: {describe_model(model)}; dropout {model['dropout']:.2f}, "
                    f"lr {model['learning_rate']:g}, batch {model['batch_size']}, {model['epochs']} epochs")
         live_training_status(state.job_active(state.current_job()), rerun_when_done=not page_polls_training)
+        preset_menu()
+
+
+def preset_menu() -> None:
+    """Draw the presets: one click loads a preset's settings everywhere and opens the page it is for."""
+    with st.popover("Load a preset", width="stretch"):
+        for preset in PRESETS.values():
+            if st.button(preset.name, help=preset.description, key=f"preset_{preset.name}", width="stretch"):
+                state.apply_preset(preset.series, preset.model, preset.lessons)
+                st.switch_page(preset.page)
 
 
 def _live_training_status(was_active: bool, rerun_when_done: bool) -> None:
