@@ -7,7 +7,8 @@ import streamlit as st
 from lstm_core.figures import series_figure
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui import state
-from lstm_core.ui.widgets import sidebar
+from lstm_core.ui.links import LESSON_MODES
+from lstm_core.ui.widgets import share_footer, sidebar
 
 FAVICON = str(Path(__file__).parent / "lstm_core" / "ui" / "favicon.png")
 
@@ -44,9 +45,21 @@ def home() -> None:
     if st.button("Quick start: small preset, then train", type="primary"):
         state.apply_preset(QUICK_START_SERIES, QUICK_START_MODEL)
         st.switch_page("pages/train.py")
+    with st.expander("For teachers: a lesson link for a projected class"):
+        st.caption("A lesson link opens one page without the sidebar and the advanced controls, with your "
+                   "current settings. Open it on the projector, or share it with the class.")
+        mode = st.selectbox("Lesson", list(LESSON_MODES), format_func=lambda m: LESSON_MODES[m][1],
+                            key="teacher_lesson")
+        page_path = {"pages/data.py": "data", "pages/inside.py": "inside", "pages/lesson_memory.py": "lstm-vs-rnn",
+                     "pages/lesson_splits.py": "splits"}[LESSON_MODES[mode][0]]
+        root = (st.context.url or "").rstrip("/")
+        st.code(f"{root}/{page_path}?{state.lesson_query(mode)}", language=None, wrap_lines=True)
 
 
-st.set_page_config(page_title="LSTM Lens", page_icon=FAVICON, layout="wide")
+mode = state.lesson_mode()
+st.set_page_config(page_title="LSTM Lens", page_icon=FAVICON, layout="wide",
+                   initial_sidebar_state="collapsed" if mode else "auto")
+ignored = state.read_link_once()
 navigation = st.navigation({
     "Explainer": [
         st.Page(home, title="Home", icon=":material/home:", default=True),
@@ -65,7 +78,12 @@ navigation = st.navigation({
         st.Page("pages/lesson_film.py", title="Training as a film", icon=":material/movie:", url_path="film"),
         st.Page("pages/lesson_dropout.py", title="Dropout at work", icon=":material/blur_on:", url_path="dropout"),
     ],
-})
+}, position="hidden" if mode else "sidebar")
 state.training_pool()  # started already when served by `make run`; otherwise the first visit starts it
-sidebar(page_polls_training=navigation.url_path == "train")
+if ignored:
+    st.warning("This link held settings that were left out: " + "; ".join(ignored) + ". The page opened "
+               "with the rest.", icon=":material/link_off:")
+if not mode:
+    sidebar(page_polls_training=navigation.url_path == "train")
 navigation.run()
+share_footer()

@@ -12,40 +12,43 @@ from lstm_core.ui.widgets import seed_input, setting_select, setting_slider
 st.title("Data: from a wave to training windows")
 series, model = state.series_settings(), state.model_settings()
 
-source = source_picker()
-if source == SOURCES[0]:
-    with st.expander("Series settings", expanded=True):
-        left, right = st.columns(2)
-        with left:
-            setting_select(series, "series", "shape", "Series shape", SERIES_SHAPES,
-                           "A plain sine, two sines added, or a sine on a rising trend.")
-            setting_slider(series, "series", "n_points", "Length (points)", "How many values the series has.", step=50)
-            setting_slider(series, "series", "period", "Period (time units)", "Time for one full wave.", step=0.1, fmt="%.1f")
-        with right:
-            setting_slider(series, "series", "amplitude", "Amplitude", "Height of the wave.", step=0.1, fmt="%.1f")
-            setting_slider(series, "series", "noise_std", "Noise (std)", "Spread of the random noise added to each value.",
-                           step=0.01, fmt="%.2f")
-            setting_slider(series, "series", "time_step", "Time step", "Time between two values.", step=0.01, fmt="%.2f")
-            seed_input(series, "series", "Same seed, same noise: change it for another draw.")
+calm = state.lesson_mode() == "windows"  # a projected class sees the window stepper alone
+if not calm:
+    source = source_picker()
+    if source == SOURCES[0]:
+        with st.expander("Series settings", expanded=True):
+            left, right = st.columns(2)
+            with left:
+                setting_select(series, "series", "shape", "Series shape", SERIES_SHAPES,
+                               "A plain sine, two sines added, or a sine on a rising trend.")
+                setting_slider(series, "series", "n_points", "Length (points)", "How many values the series has.", step=50)
+                setting_slider(series, "series", "period", "Period (time units)", "Time for one full wave.", step=0.1, fmt="%.1f")
+            with right:
+                setting_slider(series, "series", "amplitude", "Amplitude", "Height of the wave.", step=0.1, fmt="%.1f")
+                setting_slider(series, "series", "noise_std", "Noise (std)", "Spread of the random noise added to each value.",
+                               step=0.01, fmt="%.2f")
+                setting_slider(series, "series", "time_step", "Time step", "Time between two values.", step=0.01, fmt="%.2f")
+                seed_input(series, "series", "Same seed, same noise: change it for another draw.")
 
 ds, problem = state.current_dataset()
 if ds is None:
     st.error(problem)
     st.stop()
 
-st.plotly_chart(series_figure(ds), width="stretch", key="series")
-st.caption("Train on the first 70 %, tune on the next 15 %, test on the last 15 %: the model never sees the future.")
-st.plotly_chart(scaled_series_figure(ds), width="stretch", key="scaled")
-if ds.noise_floor is not None:
-    st.caption(f"The scaler learns min and max from the training part only. Noise floor: an MSE of "
-               f"{ds.noise_floor:.4f} in these units is the best any forecaster can do on average.")
-else:
-    st.caption("The scaler learns min and max from the training part only. How noisy this series is, nobody "
-               "knows: there is no noise floor to aim for, only the baselines on the Train page.")
+if not calm:
+    st.plotly_chart(series_figure(ds), width="stretch", key="series")
+    st.caption("Train on the first 70 %, tune on the next 15 %, test on the last 15 %: the model never sees the future.")
+    st.plotly_chart(scaled_series_figure(ds), width="stretch", key="scaled")
+    if ds.noise_floor is not None:
+        st.caption(f"The scaler learns min and max from the training part only. Noise floor: an MSE of "
+                   f"{ds.noise_floor:.4f} in these units is the best any forecaster can do on average.")
+    else:
+        st.caption("The scaler learns min and max from the training part only. How noisy this series is, nobody "
+                   "knows: there is no noise floor to aim for, only the baselines on the Train page.")
 
 st.subheader(f"Windows of SEQ_LENGTH = {ds.seq_length} values")
 n_windows = len(ds.X["train"])
-window = st.slider("Window", 0, n_windows - 1, 0, key="w_data_window",
+window = st.slider("Window", 0, n_windows - 1, key="w_data_window", bind="query-params",
                    help="Slide the window along the series: X (red) is the input, Y (green) the value to forecast.")
 st.plotly_chart(series_figure(ds, window=window), width="stretch", key="window")
 st.caption("Each window's X is SEQ_LENGTH past values; its Y is the value right after. Slide by one: a new pair. "

@@ -27,7 +27,7 @@ with pick_window:
     window = clamped_slider("Test window", 0, len(ds.X["test"]) - 1, "w_inside_window",
                             "Which window of the test part to feed the model.")
 with pick_layer:
-    layer = st.selectbox("Layer", range(n_layers), format_func=lambda k: f"LSTM layer {k + 1}", key="w_inside_layer")
+    layer = st.selectbox("Layer", range(n_layers), format_func=lambda k: f"LSTM layer {k + 1}", key="w_inside_layer", bind="query-params")
 with pick_unit:
     unit = clamped_slider("Unit for the equations", 0, run.model.units - 1, "w_inside_unit",
                           "Which unit's numbers to write into the equations.")
@@ -65,6 +65,8 @@ def show_step() -> None:
         st.latex(latex)
     st.plotly_chart(unrolled_figure(trace, layer, 0, step, unit), width="stretch", key="unrolled")
 
+    if state.lesson_mode() == "gates":
+        return  # a projected class sees the forward pass alone
     st.subheader("The backward pass: how the error travels back")
     st.caption(f"Loss of this window: {grads.loss:.2e} (squared error of the forecast, scaled units). Training "
                "moves every weight against its gradient; these charts show how far back in the window that "

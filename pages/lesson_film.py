@@ -21,7 +21,7 @@ st.markdown(
     "after every epoch; afterwards the epoch slider replays any of them: the forecast bending towards the "
     "truth and the gates of one test window finding their roles."
 )
-choice = st.radio("Model", MODEL_CHOICES, horizontal=True, key="w_film_model",
+choice = st.radio("Model", MODEL_CHOICES, horizontal=True, key="w_film_model", bind="query-params",
                   help="The quick-start model trains in a few seconds; yours may take longer.")
 cfg = (replace(QUICK_START_MODEL, seed=state.model_config().seed) if choice == MODEL_CHOICES[0]
        else state.model_config())
@@ -75,7 +75,7 @@ def draw_film(done_runs: lesson_jobs.LessonRuns) -> None:
                                 "Whose gates to show.")
     with layer_col:
         layer = st.selectbox("Layer", range(done_cfg.layers), format_func=lambda k: f"LSTM layer {k + 1}",
-                             key="w_film_layer")
+                             key="w_film_layer", bind="query-params")
     frame = film_frame(result.epoch_weights, epoch, X_test, y_test, window)
     best = int(test_mse.argmin()) + 1
     floor = (f" ({frame.test_mse / film_ds.noise_floor:.2f}× the noise floor)"

@@ -22,7 +22,7 @@ st.markdown(
 )
 settings = st.session_state.setdefault("splits_settings", asdict(SplitLesson()))
 settings["series"] = st.selectbox("Series", SERIES_KINDS, index=SERIES_KINDS.index(settings["series"]),
-                                  key="w_splits_series",
+                                  key="w_splits_series", bind="query-params",
                                   help="A sine with white noise, or one whose level moves: a trend, a jump, a random walk.")
 columns = st.columns(5)
 for column, (field, label, help_text) in zip(columns, [

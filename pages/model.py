@@ -7,9 +7,9 @@ from lstm_core.figures import architecture_figure
 from lstm_core.model import count_params, estimate_training_seconds, weight_shapes
 from lstm_core.tables import gate_legend, shape_table
 from lstm_core.ui import state
+from lstm_core.ui.links import LEARNING_RATES
 from lstm_core.ui.widgets import setting_slider, setting_steps
 
-LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1]
 
 st.title("Model: choose the levers, see the shapes")
 series, model = state.series_settings(), state.model_settings()

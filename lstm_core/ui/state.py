@@ -13,12 +13,14 @@ from lstm_core.config import ConfigError, ModelConfig, SeriesConfig
 from lstm_core.data import Dataset, build_dataset, build_dataset_from_values
 from lstm_core.own_data import UserSeries
 from lstm_core.training import TrainingData, TrainingJob, TrainingPool, TrainingResult, get_pool, start
+from lstm_core.ui.links import LESSON_MODES, PAGE_KEYS, read_link, share_query
 
 SERIES_KEY = "series_settings"
 MODEL_KEY = "model_settings"
 JOB_KEY = "training_job"
 TRAINED_KEY = "trained"
 SOURCE_KEY = "own_series"  # the learner's own (or a bundled) series; absent: the generated one
+LINK_READ_KEY = "link_read"
 
 
 @dataclass
@@ -113,6 +115,37 @@ def current_dataset() -> tuple[Dataset | None, str | None]:
 def training_pool() -> TrainingPool:
     """Return the server-wide training pool shared by every session."""
     return get_pool()
+
+
+def read_link_once() -> list[str]:
+    """Apply the opening link's series and model settings once per session; return what it ignored."""
+    if st.session_state.get(LINK_READ_KEY):
+        return []
+    st.session_state[LINK_READ_KEY] = True
+    params = {name: st.query_params.get_all(name) for name in st.query_params.keys()}
+    return read_link(params, series_settings(), model_settings())
+
+
+def lesson_mode() -> str | None:
+    """Return the lesson mode the link asks for ("windows", "gates", ...), or None for the full app."""
+    mode = st.query_params.get("lesson")
+    return mode if mode in LESSON_MODES else None
+
+
+def share_link(url: str | None) -> str:
+    """Return a link to this page with the session's settings and this page's controls in its query."""
+    page_values = {key: st.session_state[key] for key in PAGE_KEYS if key in st.session_state}
+    mode = lesson_mode()
+    if mode:
+        page_values["lesson"] = mode
+    query = share_query(series_settings(), model_settings(), page_values)
+    base = url or ""
+    return f"{base}?{query}" if query else base
+
+
+def lesson_query(mode: str) -> str:
+    """Return the query string of a lesson link: the mode and the session's series and model settings."""
+    return share_query(series_settings(), model_settings(), {"lesson": mode})
 
 
 def current_job() -> TrainingJob | None:

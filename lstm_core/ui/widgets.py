@@ -41,10 +41,10 @@ def setting_slider(settings: dict[str, Any], group: str, field: str, label: str,
     on_change = _bind(settings, field, key, min(settings[field], top))
     if bound.kind is int:
         value = st.slider(label, int(bound.low), int(top), key=key, help=help, step=int(step or 1),
-                          on_change=on_change)
+                          on_change=on_change, bind="query-params")
     else:
         value = st.slider(label, float(bound.low), float(top), key=key, help=help, step=step, format=fmt,
-                          on_change=on_change)
+                          on_change=on_change, bind="query-params")
     settings[field] = value
     return value
 
@@ -54,7 +54,7 @@ def setting_select(settings: dict[str, Any], group: str, field: str, label: str,
     """Return the choice of a select box bound to settings[field], kept across page switches."""
     key = f"w_{group}_{field}"
     value = st.selectbox(label, options, key=key, help=help, format_func=lambda s: s.replace("_", " "),
-                         on_change=_bind(settings, field, key, settings[field]))
+                         on_change=_bind(settings, field, key, settings[field]), bind="query-params")
     settings[field] = value
     return value
 
@@ -64,7 +64,8 @@ def setting_steps(settings: dict[str, Any], group: str, field: str, label: str, 
     """Return the value of a slider over fixed options bound to settings[field] (nearest option at first)."""
     key = f"w_{group}_{field}"
     nearest = min(options, key=lambda option: abs(option - settings[field]))
-    value = st.select_slider(label, options, key=key, help=help, on_change=_bind(settings, field, key, nearest))
+    value = st.select_slider(label, options, key=key, help=help, on_change=_bind(settings, field, key, nearest),
+                             bind="query-params")
     settings[field] = value
     return value
 
@@ -74,7 +75,7 @@ def seed_input(settings: dict[str, Any], group: str, help: str) -> int:
     bound = (SERIES_BOUNDS if group == "series" else MODEL_BOUNDS)["seed"]
     key = f"w_{group}_seed"
     value = st.number_input("Random seed", int(bound.low), int(bound.high), key=key, step=1, help=help,
-                            on_change=_bind(settings, "seed", key, settings["seed"]))
+                            on_change=_bind(settings, "seed", key, settings["seed"]), bind="query-params")
     settings["seed"] = int(value)
     return int(value)
 
@@ -105,6 +106,13 @@ def sidebar(page_polls_training: bool = False) -> None:
                    f"lr {model['learning_rate']:g}, batch {model['batch_size']}, {model['epochs']} epochs")
         live_training_status(state.job_active(state.current_job()), rerun_when_done=not page_polls_training)
         preset_menu()
+
+
+def share_footer() -> None:
+    """Draw the page's link with every setting in it, with a copy button, at the foot of the page."""
+    st.divider()
+    st.caption("Copy link: these settings, for another browser or a class (the copy button is at the right).")
+    st.code(state.share_link(st.context.url), language=None, wrap_lines=True)
 
 
 def preset_menu() -> None:
@@ -176,4 +184,4 @@ def clamped_slider(label: str, low: int, high: int, key: str, help: str) -> int:
     if high <= low:
         st.caption(f"{label}: {low}")
         return low
-    return st.slider(label, low, high, key=key, help=help)
+    return st.slider(label, low, high, key=key, help=help, bind="query-params")

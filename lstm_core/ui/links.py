@@ -1,0 +1,135 @@
+"""Shareable links: every setting lives in the URL's query parameters, named by its widget's key.
+
+The widgets themselves are bound to the URL (Streamlit's ``bind="query-params"``): a value in the link
+wins when the page opens, and moving a control updates the URL. The series and model settings are
+used on every page, not only where their widgets are, so a link's values for them are read once per
+session when it opens, checked against the same bounds as the sliders, and whatever cannot be used is
+listed in a notice instead of raising.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+from urllib.parse import urlencode
+
+from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS, SERIES_SHAPES, ConfigError, ModelConfig, SeriesConfig
+
+LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)  # the Model page's choices
+SERIES_KEYS = {f"w_series_{name}": name for name in [*SERIES_BOUNDS, "shape"]}
+MODEL_KEYS = {f"w_model_{name}": name for name in MODEL_BOUNDS}
+LESSON_MODES = {  # ?lesson=<mode>: a calm screen with only what a projected class needs
+    "windows": ("pages/data.py", "How windows of past values become (X, Y) pairs"),
+    "gates": ("pages/inside.py", "One step at a time through a trained LSTM's gates"),
+    "memory": ("pages/lesson_memory.py", "Why an LSTM and not a plain RNN"),
+    "splits": ("pages/lesson_splits.py", "How far can you trust a test score?"),
+}
+PAGE_KEYS = {  # controls of single pages: Streamlit checks their values against the widget's own range
+    "w_data_window", "w_inside_window", "w_inside_layer", "w_inside_unit", "w_inside_step",
+    "w_memory_k", "w_memory_units", "w_memory_epochs",
+    "w_splits_series", "w_splits_n_points", "w_splits_seq_length", "w_splits_units", "w_splits_epochs",
+    "w_splits_seeds", "w_horizon_steps", "w_horizon_window", "w_film_model", "w_film_epoch", "w_film_window",
+    "w_film_layer", "w_dropout_rate", "w_dropout_passes", "lesson",
+}
+LAYER_KEYS = {"w_inside_layer", "w_film_layer"}  # select boxes that show "LSTM layer k" for the index k - 1
+MAX_VALUE_LENGTH = 100
+
+
+def _number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return value
+
+
+def read_link(params: Mapping[str, list[str]], series: dict[str, Any], model: dict[str, Any]) -> list[str]:
+    """Apply a link's series and model values to the settings dicts; return what was ignored, in words."""
+    ignored = []
+    for name, values in params.items():
+        shown = f"{name[:40]}={(values[0] if values else '')[:40]!r}"
+        if name not in SERIES_KEYS and name not in MODEL_KEYS and name not in PAGE_KEYS:
+            ignored.append(f"{name[:40]} (not a setting of LSTM Lens)")
+            continue
+        if len(values) != 1:
+            ignored.append(f"{name} (given {len(values)} times; a link gives each setting once)")
+            continue
+        text = values[0].strip()
+        if not text:
+            ignored.append(f"{name} (empty)")
+            continue
+        if len(text) > MAX_VALUE_LENGTH:
+            ignored.append(f"{name} (a value {len(text)} characters long)")
+            continue
+        if name == "lesson":
+            if text not in LESSON_MODES:
+                ignored.append(f"{shown} (lesson modes: {', '.join(LESSON_MODES)})")
+            continue
+        if name in PAGE_KEYS:
+            continue  # its own widget checks it when the page draws it
+        try:
+            if name in SERIES_KEYS:
+                field = SERIES_KEYS[name]
+                value = _series_value(field, text)
+                SeriesConfig.from_dict({**series, field: value})
+                series[field] = value
+            else:
+                field = MODEL_KEYS[name]
+                value = _model_value(field, text)
+                ModelConfig.from_dict({**model, field: value})
+                model[field] = value
+        except (ValueError, ConfigError) as error:
+            reason = str(error).split("; ")[-1] if isinstance(error, ConfigError) else str(error)
+            ignored.append(f"{shown} ({reason})")
+    return ignored
+
+
+def _series_value(field: str, text: str) -> Any:
+    if field == "shape":
+        shape = text.replace(" ", "_")
+        if shape not in SERIES_SHAPES:
+            raise ValueError(f"shapes: {', '.join(s.replace('_', ' ') for s in SERIES_SHAPES)}")
+        return shape
+    return _typed(SERIES_BOUNDS[field].kind, text)
+
+
+def _model_value(field: str, text: str) -> Any:
+    value = _typed(MODEL_BOUNDS[field].kind, text)
+    if field == "learning_rate" and not any(math.isclose(value, rate) for rate in LEARNING_RATES):
+        raise ValueError(f"learning rates offered: {', '.join(str(r) for r in LEARNING_RATES)}")
+    return value
+
+
+def _typed(kind: type, text: str) -> Any:
+    value = _number(text)
+    if kind is int:
+        if not value.is_integer():
+            raise ValueError("must be a whole number")
+        return int(value)
+    return value
+
+
+def _url_value(key: str, value: Any) -> str:
+    if key in LAYER_KEYS:
+        return f"LSTM layer {int(value) + 1}"
+    if isinstance(value, str):
+        return value.replace("_", " ")
+    if isinstance(value, float) and value.is_integer() and key in (*SERIES_KEYS, *MODEL_KEYS):
+        kind = (SERIES_BOUNDS | MODEL_BOUNDS).get(SERIES_KEYS.get(key) or MODEL_KEYS.get(key))
+        if kind is not None and kind.kind is int:
+            return str(int(value))
+    return str(value)
+
+
+def share_query(series: dict[str, Any], model: dict[str, Any], page_values: Mapping[str, Any]) -> str:
+    """Return the query string of a link to these settings: series and model values off their defaults, page values."""
+    params: dict[str, str] = {}
+    defaults_series, defaults_model = SeriesConfig().to_dict(), ModelConfig().to_dict()
+    for key, field in SERIES_KEYS.items():
+        if series.get(field) != defaults_series[field]:
+            params[key] = _url_value(key, series[field])
+    for key, field in MODEL_KEYS.items():
+        if model.get(field) != defaults_model[field]:
+            params[key] = _url_value(key, model[field])
+    for key in sorted(PAGE_KEYS & set(page_values)):
+        params[key] = _url_value(key, page_values[key])
+    return urlencode(params)
