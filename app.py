@@ -86,4 +86,4 @@ if ignored:
 if not mode:
     sidebar(page_polls_training=navigation.url_path == "train")
 navigation.run()
-share_footer()
+share_footer(navigation.url_path)

@@ -132,9 +132,10 @@ def lesson_mode() -> str | None:
     return mode if mode in LESSON_MODES else None
 
 
-def share_link(url: str | None) -> str:
-    """Return a link to this page with the session's settings and this page's controls in its query."""
-    page_values = {key: st.session_state[key] for key in PAGE_KEYS if key in st.session_state}
+def share_link(url: str | None, page_prefix: str | None = None) -> str:
+    """Return a link to this page with the session's settings and this page's controls (keys page_prefix*)."""
+    page_values = {key: st.session_state[key] for key in PAGE_KEYS
+                   if page_prefix and key.startswith(page_prefix) and key in st.session_state}
     mode = lesson_mode()
     if mode:
         page_values["lesson"] = mode

@@ -8,6 +8,7 @@ import streamlit as st
 
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS
 from lstm_core.presets import PRESETS
+from lstm_core.ui.links import PAGE_PREFIXES
 from lstm_core.ui import state
 
 LIVE_REFRESH_SECONDS = 1.0  # each refresh is a script run on the server: once a second per learner is plenty
@@ -108,11 +109,11 @@ def sidebar(page_polls_training: bool = False) -> None:
         preset_menu()
 
 
-def share_footer() -> None:
+def share_footer(url_path: str) -> None:
     """Draw the page's link with every setting in it, with a copy button, at the foot of the page."""
     st.divider()
     st.caption("Copy link: these settings, for another browser or a class (the copy button is at the right).")
-    st.code(state.share_link(st.context.url), language=None, wrap_lines=True)
+    st.code(state.share_link(st.context.url, PAGE_PREFIXES.get(url_path)), language=None, wrap_lines=True)
 
 
 def preset_menu() -> None:

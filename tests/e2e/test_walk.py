@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -296,3 +297,34 @@ def test_a_learner_uploads_a_bad_file_then_a_good_one(page: Page, app_url: str, 
                                                                       timeout=TIMEOUT_MS)
     expect(page.get_by_text("decimal comma", exact=False).first).to_be_visible()
     check_page(page, "13-own-data")
+
+
+def test_a_link_copied_in_one_browser_opens_the_same_settings_in_a_fresh_one(page: Page, app_url: str):
+    page.goto(app_url)
+    expect(page.locator("h1").first).to_have_text("LSTM Lens", timeout=TIMEOUT_MS)
+    go_to(page, "Data", "Data")
+    move_slider(page, "Noise (std)", "ArrowRight", 7)
+    go_to(page, "Model", "Model")
+    move_slider(page, "Units", "ArrowLeft", 9)
+    expect(page).to_have_url(re.compile(r"w_model_units=41"), timeout=TIMEOUT_MS)  # the URL follows the control
+    settle(page)
+    sidebar_before = page.locator('[data-testid="stSidebar"]').inner_text()
+    link_box = page.locator('[data-testid="stCode"]').last
+    expect(link_box).to_contain_text("w_model_units=41", timeout=TIMEOUT_MS)
+    link = link_box.inner_text().strip()
+    assert "w_series_noise_std=0.17" in link and "w_data_window" not in link, link
+
+    fresh = page.context.browser.new_context()
+    other = fresh.new_page()
+    try:
+        other.goto(link)
+        expect(other.locator("h1").first).to_contain_text("Model", timeout=TIMEOUT_MS)
+        other.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+        expect(slider_input(other, "Units")).to_have_value("41")
+        sidebar = other.locator('[data-testid="stSidebar"]')
+        for line in ("noise σ 0.17", "LSTM(41)"):
+            assert line in sidebar_before
+            expect(sidebar).to_contain_text(line)
+        expect(other.locator('[data-testid="stException"]')).to_have_count(0)
+    finally:
+        fresh.close()
