@@ -8,7 +8,7 @@ import streamlit as st
 from lstm_core.lessons.memory import (MARKER_SPAN, MEMORY_BOUNDS, MemoryTask, gradient_statement, memory_data,
                                       memory_model, memory_windows, model_outcome, verdict)
 from lstm_core.lessons.memory_figures import gradient_reach_figure, memory_curves_figure, task_window_figure
-from lstm_core.ui import lesson_jobs, state
+from lstm_core.ui import lesson_jobs
 from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, progress_fraction, progress_label, setting_slider
 
 LESSON = "memory"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from lstm_core.baselines import fit_linear_forecaster, last_value_forecast, linear_forecast, seasonal_naive_forecast
 from lstm_core.data import Dataset
@@ -68,10 +69,8 @@ def compare(actual: np.ndarray, model_forecast: np.ndarray, references: dict[str
     return out
 
 
-def skill_table(comparisons: list[Comparison]) -> "pd.DataFrame":
+def skill_table(comparisons: list[Comparison]) -> pd.DataFrame:
     """Return one row per reference: its test MSE, the model's skill against it and the judgement."""
-    import pandas as pd
-
     words = {"model better": f"{MODEL_NAME} is better", "reference better": "this one is better",
              "no difference": "no difference here"}
     return pd.DataFrame({"test MSE": [c.mse for c in comparisons],

@@ -142,10 +142,10 @@ class SplitScores:
 
 def split_verdict(scores: SplitScores) -> str:
     """Return the lesson's verdict in words, computed from the scores and their spread across seeds."""
-    def spread(values: tuple[float, ...]) -> str:
+    def _spread(values: tuple[float, ...]) -> str:
         return f"{np.mean(values):.2f}× the noise floor (seeds {min(values):.2f} to {max(values):.2f})"
 
-    both = f"chronological test error {spread(scores.chronological)}, random {spread(scores.random)}"
+    both = f"chronological test error {_spread(scores.chronological)}, random {_spread(scores.random)}"
     if scores.clear:
         return (f"The random split flatters by ×{scores.ratio:.1f}: {both}. Its test windows sit among training "
                 f"windows, so it scores interpolation; the future is harder.")
