@@ -1,7 +1,5 @@
 """LSTM Lens: the entry point. Page setup, navigation over pages/, the shared sidebar and Home."""
 
-from pathlib import Path
-
 import streamlit as st
 
 from lstm_core.figures import series_figure
@@ -10,7 +8,9 @@ from lstm_core.ui import state
 from lstm_core.ui.links import LESSON_MODES
 from lstm_core.ui.widgets import share_footer, sidebar
 
-FAVICON = str(Path(__file__).parent / "lstm_core" / "ui" / "favicon.png")
+# A built-in icon rather than an image file: an image is a media file of the session, which the browser
+# may ask for again after a rerun has replaced it (a 404 in the console).
+PAGE_ICON = ":material/timeline:"
 
 
 def home() -> None:
@@ -44,7 +44,7 @@ def home() -> None:
                "and takes you to Train.")
     if st.button("Quick start: small preset, then train", type="primary"):
         state.apply_preset(QUICK_START_SERIES, QUICK_START_MODEL)
-        st.switch_page("pages/train.py")
+        state.switch_page("pages/train.py")
     with st.expander("For teachers: a lesson link for a projected class"):
         st.caption("A lesson link opens one page without the sidebar and the advanced controls, with your "
                    "current settings. Open it on the projector, or share it with the class.")
@@ -57,9 +57,10 @@ def home() -> None:
 
 
 mode = state.lesson_mode()
-st.set_page_config(page_title="LSTM Lens", page_icon=FAVICON, layout="wide",
+st.set_page_config(page_title="LSTM Lens", page_icon=PAGE_ICON, layout="wide",
                    initial_sidebar_state="collapsed" if mode else "auto")
-ignored = state.read_link_once()
+state.read_link_once()
+st.session_state[state.APP_RAN_KEY] = True
 navigation = st.navigation({
     "Explainer": [
         st.Page(home, title="Home", icon=":material/home:", default=True),
@@ -79,7 +80,9 @@ navigation = st.navigation({
         st.Page("pages/lesson_dropout.py", title="Dropout at work", icon=":material/blur_on:", url_path="dropout"),
     ],
 }, position="hidden" if mode else "sidebar")
+state.open_linked_page()
 state.training_pool()  # started already when served by `make run`; otherwise the first visit starts it
+ignored = st.session_state.pop(state.LINK_NOTICE_KEY, None)
 if ignored:
     st.warning("This link held settings that were left out: " + "; ".join(ignored) + ". The page opened "
                "with the rest.", icon=":material/link_off:")

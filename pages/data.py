@@ -9,6 +9,7 @@ from lstm_core.ui import state
 from lstm_core.ui.data_source import SOURCES, source_picker
 from lstm_core.ui.widgets import seed_input, setting_select, setting_slider
 
+state.require_app("pages/data.py")
 st.title("Data: from a wave to training windows")
 series, model = state.series_settings(), state.model_settings()
 

@@ -13,6 +13,7 @@ from lstm_core.ui import state
 from lstm_core.ui.stepper import PLAY_INTERVAL_SECONDS, advance_if_playing, is_playing, step_controls
 from lstm_core.ui.widgets import clamped_slider, needs
 
+state.require_app("pages/inside.py")
 st.title("Inside the LSTM: one step at a time")
 run = state.collect_result()
 if run is None:

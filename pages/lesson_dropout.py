@@ -15,6 +15,7 @@ from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, progress_fraction, progre
 
 LESSON = "dropout"
 
+state.require_app("pages/lesson_dropout.py")
 st.title("Dropout at work")
 st.markdown(
     "Dropout switches off a random share of the values leaving each LSTM layer at every training step, "

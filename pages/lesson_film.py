@@ -15,6 +15,7 @@ from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, clamped_slider, describe_
 LESSON = "film"
 MODEL_CHOICES = ("the quick-start model", "your model from the Model page")
 
+state.require_app("pages/lesson_film.py")
 st.title("Training as a film")
 st.markdown(
     "A loss curve says how much the model improved, not how. Here the training keeps a copy of the weights "

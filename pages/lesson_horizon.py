@@ -11,6 +11,7 @@ from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, clamped_slider, progress_
 
 LESSON = "horizon"
 
+state.require_app("pages/lesson_horizon.py")
 st.title("Looking further ahead")
 st.markdown(
     "To forecast m steps ahead there are two ways. **Direct**: one model outputs all m values at once "

@@ -8,12 +8,13 @@ import streamlit as st
 from lstm_core.lessons.memory import (MARKER_SPAN, MEMORY_BOUNDS, MemoryTask, gradient_statement, memory_data,
                                       memory_model, memory_windows, model_outcome, verdict)
 from lstm_core.lessons.memory_figures import gradient_reach_figure, memory_curves_figure, task_window_figure
-from lstm_core.ui import lesson_jobs
+from lstm_core.ui import lesson_jobs, state
 from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, progress_fraction, progress_label, setting_slider
 
 LESSON = "memory"
 MODELS = {"plain RNN": "rnn", "LSTM": "lstm"}
 
+state.require_app("pages/lesson_memory.py")
 st.title("Why an LSTM and not a plain RNN?")
 st.markdown(
     "Both read a window one step at a time and keep a memory. A plain RNN keeps one vector h and rewrites "

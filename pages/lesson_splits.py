@@ -7,11 +7,12 @@ import streamlit as st
 from lstm_core.lessons.split_figures import split_scores_figure, split_windows_figure
 from lstm_core.lessons.splits import (SERIES_KINDS, SPLIT_BOUNDS, SPLIT_KINDS, SplitLesson, lesson_model,
                                       lesson_runs, run_name, scores_from_predictions, split_data, split_verdict)
-from lstm_core.ui import lesson_jobs
+from lstm_core.ui import lesson_jobs, state
 from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, progress_fraction, setting_slider
 
 LESSON = "splits"
 
+state.require_app("pages/lesson_splits.py")
 st.title("How far can you trust a test score?")
 st.markdown(
     "A test score is meant to say how the model will do on data it has not seen. Cutting a series into "

@@ -11,6 +11,7 @@ from lstm_core.ui.links import LEARNING_RATES
 from lstm_core.ui.widgets import setting_slider, setting_steps
 
 
+state.require_app("pages/model.py")
 st.title("Model: choose the levers, see the shapes")
 series, model = state.series_settings(), state.model_settings()
 own = state.own_series()

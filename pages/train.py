@@ -11,6 +11,7 @@ from lstm_core.ui import state
 from lstm_core.ui.widgets import (LIVE_REFRESH_SECONDS, describe_model, needs,
                                  progress_fraction, progress_label)
 
+state.require_app("pages/train.py")
 st.title("Train: watch the model learn")
 ds, problem = state.current_dataset()
 if ds is None:

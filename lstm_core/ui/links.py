@@ -31,6 +31,8 @@ PAGE_KEYS = {  # controls of single pages: Streamlit checks their values against
     "w_splits_seeds", "w_horizon_steps", "w_horizon_window", "w_film_model", "w_film_epoch", "w_film_window",
     "w_film_layer", "w_dropout_rate", "w_dropout_passes", "lesson",
 }
+PAGE_FILES = ("pages/data.py", "pages/model.py", "pages/train.py", "pages/inside.py", "pages/lesson_memory.py",
+              "pages/lesson_splits.py", "pages/lesson_horizon.py", "pages/lesson_film.py", "pages/lesson_dropout.py")
 PAGE_PREFIXES = {"data": "w_data_", "inside": "w_inside_", "lstm-vs-rnn": "w_memory_", "splits": "w_splits_",
                  "horizon": "w_horizon_", "film": "w_film_", "dropout": "w_dropout_"}  # url path -> its keys
 LAYER_KEYS = {"w_inside_layer", "w_film_layer"}  # select boxes that show "LSTM layer k" for the index k - 1

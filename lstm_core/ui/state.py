@@ -5,15 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import os
+
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit.runtime import Runtime
-from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner import RerunData, get_script_run_ctx
 
 from lstm_core.config import ConfigError, ModelConfig, SeriesConfig
 from lstm_core.data import Dataset, build_dataset, build_dataset_from_values
 from lstm_core.own_data import UserSeries
 from lstm_core.training import TrainingData, TrainingJob, TrainingPool, TrainingResult, get_pool, start
-from lstm_core.ui.links import LESSON_MODES, PAGE_KEYS, read_link, share_query
+from lstm_core.ui.links import (LESSON_MODES, MODEL_KEYS, PAGE_FILES, PAGE_KEYS, SERIES_KEYS, read_link,
+                                 share_query)
 
 SERIES_KEY = "series_settings"
 MODEL_KEY = "model_settings"
@@ -21,6 +25,9 @@ JOB_KEY = "training_job"
 TRAINED_KEY = "trained"
 SOURCE_KEY = "own_series"  # the learner's own (or a bundled) series; absent: the generated one
 LINK_READ_KEY = "link_read"
+LINK_NOTICE_KEY = "link_notice"
+APP_RAN_KEY = "app_ran"
+OPEN_PARAM = "open"  # a deep link that reached a page before app.py: the page to open once it has run
 
 
 @dataclass
@@ -62,6 +69,12 @@ def apply_preset(series: SeriesConfig, model: ModelConfig, lessons: dict[str, di
     st.session_state.pop(SOURCE_KEY, None)
     for key in [k for k in st.session_state if str(k).startswith("w_")]:
         del st.session_state[key]
+    # A control bound to the URL takes its value from there when it is drawn again: give it the preset's.
+    for key in st.query_params.keys():
+        if key in SERIES_KEYS:
+            st.session_state[key] = series.to_dict()[SERIES_KEYS[key]]
+        elif key in MODEL_KEYS:
+            st.session_state[key] = model.to_dict()[MODEL_KEYS[key]]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -117,13 +130,58 @@ def training_pool() -> TrainingPool:
     return get_pool()
 
 
-def read_link_once() -> list[str]:
-    """Apply the opening link's series and model settings once per session; return what it ignored."""
+def read_link_once() -> None:
+    """Apply the opening link's series and model settings once per session; keep what it ignored for a notice."""
     if st.session_state.get(LINK_READ_KEY):
-        return []
+        return
     st.session_state[LINK_READ_KEY] = True
+    params = {name: st.query_params.get_all(name) for name in st.query_params.keys() if name != OPEN_PARAM}
+    ignored = read_link(params, series_settings(), model_settings())
+    if ignored:
+        st.session_state[LINK_NOTICE_KEY] = ignored
+
+
+def switch_page(page_path: str) -> None:
+    """Open another page; when the URL holds parameters bound to controls, keep them instead of dropping them.
+
+    st.switch_page clears the query parameters, which Streamlit 1.67 refuses to do while some are bound
+    to widgets; the sidebar's own links keep them. The fallback asks for the same rerun st.switch_page
+    asks for, without touching the parameters.
+    """
+    try:
+        st.switch_page(page_path)
+    except StreamlitAPIException:
+        ctx = get_script_run_ctx()
+        requested = os.path.realpath(os.path.join(os.path.dirname(ctx.main_script_path), page_path))
+        page = next(p for p in ctx.pages_manager.get_pages().values() if p["script_path"] == requested)
+        ctx.script_requests.request_rerun(RerunData(
+            query_string=ctx.query_string, page_script_hash=page["page_script_hash"],
+            cached_message_hashes=ctx.cached_message_hashes, context_info=ctx.context_info))
+        st.empty()  # a yield point: the runner acts on the rerun just asked for, as st.switch_page does
+        st.stop()
+
+
+def require_app(page_path: str) -> None:
+    """Run app.py first when a deep link reached this page before it (a fresh server); it then opens the page.
+
+    Streamlit finds pages/ by itself until the app's navigation has run once in the server: such a
+    first visit would run the page without the sidebar, the link's settings or the shared state.
+    """
+    if st.session_state.get(APP_RAN_KEY):
+        return
     params = {name: st.query_params.get_all(name) for name in st.query_params.keys()}
-    return read_link(params, series_settings(), model_settings())
+    st.switch_page("app.py", query_params={**params, OPEN_PARAM: page_path})
+
+
+def open_linked_page() -> None:
+    """Open the page a deep link asked for before app.py had run, keeping the link's other parameters."""
+    target = st.query_params.get(OPEN_PARAM)
+    if target is None:
+        return
+    rest = {name: st.query_params.get_all(name) for name in st.query_params.keys() if name != OPEN_PARAM}
+    if target in PAGE_FILES:
+        st.switch_page(target, query_params=rest)
+    st.query_params.pop(OPEN_PARAM, None)
 
 
 def lesson_mode() -> str | None:

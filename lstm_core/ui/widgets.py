@@ -122,7 +122,7 @@ def preset_menu() -> None:
         for preset in PRESETS.values():
             if st.button(preset.name, help=preset.description, key=f"preset_{preset.name}", width="stretch"):
                 state.apply_preset(preset.series, preset.model, preset.lessons)
-                st.switch_page(preset.page)
+                state.switch_page(preset.page)
 
 
 def _live_training_status(was_active: bool, rerun_when_done: bool) -> None:
@@ -174,7 +174,7 @@ def needs(what: str, action: str, page: str) -> None:
     """Show what is missing and a button to the page that provides it, then stop the page."""
     st.info(what)
     if st.button(action, type="primary"):
-        st.switch_page(PAGES[page])
+        state.switch_page(PAGES[page])
     st.stop()
 
 

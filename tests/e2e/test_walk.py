@@ -326,5 +326,12 @@ def test_a_link_copied_in_one_browser_opens_the_same_settings_in_a_fresh_one(pag
             assert line in sidebar_before
             expect(sidebar).to_contain_text(line)
         expect(other.locator('[data-testid="stException"]')).to_have_count(0)
+        # A preset still loads everywhere when the URL holds controls bound to it.
+        other.get_by_text("Load a preset").click()
+        other.get_by_role("button", name="Quick demo").click()
+        expect(other.locator("h1").first).to_contain_text("Train", timeout=TIMEOUT_MS)
+        go_to(other, "Model", "Model")
+        expect(slider_input(other, "Units")).to_have_value("16", timeout=TIMEOUT_MS)
+        expect(other.locator('[data-testid="stException"]')).to_have_count(0)
     finally:
         fresh.close()
