@@ -113,6 +113,9 @@ def share_footer(url_path: str) -> None:
     """Draw the page's link with every setting in it, with a copy button, at the foot of the page."""
     st.divider()
     st.caption("Copy link: these settings, for another browser or a class (the copy button is at the right).")
+    if state.own_series() is not None:
+        st.caption("Your own data cannot travel in a link: it carries the model's settings and those of the "
+                   "generated wave, which opens in its place.")
     st.code(state.share_link(st.context.url, PAGE_PREFIXES.get(url_path)), language=None, wrap_lines=True)
 
 
