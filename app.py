@@ -8,9 +8,9 @@ from lstm_core.ui import state
 from lstm_core.ui.links import LESSON_MODES
 from lstm_core.ui.widgets import share_footer, sidebar
 
-# A built-in icon rather than an image file: an image is a media file of the session, which the browser
-# may ask for again after a rerun has replaced it (a 404 in the console).
-PAGE_ICON = ":material/timeline:"
+# An emoji, drawn by the browser itself: an image file is a media file of the session, which the browser
+# may ask for again after a rerun has replaced it (a 404), and a material icon is fetched from the internet.
+PAGE_ICON = "📈"
 
 
 def home() -> None:
