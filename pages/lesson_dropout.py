@@ -11,7 +11,6 @@ from lstm_core.presets import QUICK_START_MODEL
 from lstm_core.replay import max_abs_difference, trace_model
 from lstm_core.training import TrainingData
 from lstm_core.ui import lesson_jobs, state
-from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, progress_fraction, progress_label
 
 LESSON = "dropout"
 
@@ -38,22 +37,13 @@ def train_with_dropout() -> None:
     lesson_jobs.start_lesson_runs(LESSON, (source, cfg), {"dropout": (TrainingData.from_dataset(ds), cfg)})
 
 
-runs = lesson_jobs.lesson_runs(LESSON)
-running = runs is not None and runs.active
-train_col, stop_col, _ = st.columns([1, 1, 4])
-train_col.button("Train", type="primary", disabled=running, on_click=train_with_dropout,
-                 help="Train the quick-start model with this dropout rate on your series.")
-stop_col.button("Stop", disabled=not running, on_click=lesson_jobs.stop_lesson_runs, args=(LESSON,),
-                help="Stop after the current batch.")
+running = lesson_jobs.train_and_stop(LESSON, "Train", train_with_dropout,
+                                     "Train the quick-start model with this dropout rate on your series.",
+                                     "Stop after the current batch.")
 
 
-def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
+def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
     """Draw what dropout did while training and the Monte-Carlo band with its measured coverage."""
-    for problem in done_runs.problems():
-        st.error(problem)
-    results = done_runs.results()
-    if results is None:
-        return
     result = results["dropout"]
     done_series, done_cfg = done_runs.settings
     run_ds = state.dataset_of(done_series, done_cfg.seq_length, done_cfg.horizon)
@@ -81,20 +71,5 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
                f"the passes {((mc.mean - y_test[:, 0]) ** 2).mean():.5f}. Scaled units.")
 
 
-@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)
-def live_run() -> None:
-    """Redraw the progress while training, and the outcome once it ends."""
-    current = lesson_jobs.lesson_runs(LESSON)
-    if current is None:
-        st.info("Press **Train**: the quick-start model with dropout, a few seconds.")
-        return
-    snapshot = current.jobs["dropout"].progress()
-    st.progress(progress_fraction(snapshot), text=progress_label(snapshot))
-    if current.active:
-        return
-    draw_outcome(current)
-    if running:
-        st.rerun()  # the buttons above still show the run as active
-
-
-live_run()
+lesson_jobs.live_runs(LESSON, running, "Press **Train**: the quick-start model with dropout, a few seconds.",
+                      draw_outcome)

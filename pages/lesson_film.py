@@ -10,7 +10,7 @@ from lstm_core.lessons.film import bytes_per_epoch, film_frame, mse_per_epoch
 from lstm_core.presets import QUICK_START_MODEL
 from lstm_core.training import TrainingData
 from lstm_core.ui import lesson_jobs, state
-from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, clamped_slider, describe_model, progress_fraction, progress_label
+from lstm_core.ui.widgets import clamped_slider, describe_model
 
 LESSON = "film"
 MODEL_CHOICES = ("the quick-start model", "your model from the Model page")
@@ -41,22 +41,13 @@ def train_and_film() -> None:
     lesson_jobs.start_lesson_runs(LESSON, (source, cfg), {"film": (data, cfg)})
 
 
-runs = lesson_jobs.lesson_runs(LESSON)
-running = runs is not None and runs.active
-train_col, stop_col, _ = st.columns([1, 1, 4])
-train_col.button("Train and film", type="primary", disabled=running, on_click=train_and_film,
-                 help="Train the chosen model and keep its weights after every epoch.")
-stop_col.button("Stop", disabled=not running, on_click=lesson_jobs.stop_lesson_runs, args=(LESSON,),
-                help="Stop after the current batch; the film keeps the epochs finished so far.")
+running = lesson_jobs.train_and_stop(LESSON, "Train and film", train_and_film,
+                                     "Train the chosen model and keep its weights after every epoch.",
+                                     "Stop after the current batch; the film keeps the epochs finished so far.")
 
 
-def draw_film(done_runs: lesson_jobs.LessonRuns) -> None:
+def draw_film(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
     """Draw the epoch and window sliders, then the loss, the forecast and the gates at that epoch."""
-    for problem in done_runs.problems():
-        st.error(problem)
-    results = done_runs.results()
-    if results is None:
-        return
     result = results["film"]
     if not result.epoch_weights:
         st.info("The run stopped before its first epoch ended: there is nothing to replay.")
@@ -98,20 +89,4 @@ def draw_film(done_runs: lesson_jobs.LessonRuns) -> None:
                f"weights; every picture above is replayed from the weights of the epoch you chose.")
 
 
-@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)
-def live_film() -> None:
-    """Redraw the progress while the film is shot, and the film once it is done."""
-    current = lesson_jobs.lesson_runs(LESSON)
-    if current is None:
-        st.info("Press **Train and film**.")
-        return
-    snapshot = current.jobs["film"].progress()
-    st.progress(progress_fraction(snapshot), text=progress_label(snapshot))
-    if current.active:
-        return
-    draw_film(current)
-    if running:
-        st.rerun()  # the buttons above still show the run as active
-
-
-live_film()
+lesson_jobs.live_runs(LESSON, running, "Press **Train and film**.", draw_film)

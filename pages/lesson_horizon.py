@@ -7,7 +7,7 @@ from lstm_core.lessons.horizon import horizon_models, horizon_outcome, horizon_v
 from lstm_core.lessons.horizon_figures import error_per_step_figure, horizon_window_figure
 from lstm_core.training import TrainingData
 from lstm_core.ui import lesson_jobs, state
-from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, clamped_slider, progress_fraction, progress_label
+from lstm_core.ui.widgets import clamped_slider
 
 LESSON = "horizon"
 
@@ -38,22 +38,13 @@ def train_both() -> None:
                                   {name: (TrainingData.from_dataset(datasets[name]), cfg) for name, cfg in models.items()})
 
 
-runs = lesson_jobs.lesson_runs(LESSON)
-running = runs is not None and runs.active
-train_col, stop_col, _ = st.columns([1, 1, 4])
-train_col.button("Train both", type="primary", disabled=running, on_click=train_both,
-                 help="Train the direct and the one-step model, side by side.")
-stop_col.button("Stop", disabled=not running, on_click=lesson_jobs.stop_lesson_runs, args=(LESSON,),
-                help="Stop both after the current batch.")
+running = lesson_jobs.train_and_stop(LESSON, "Train both", train_both,
+                                     "Train the direct and the one-step model, side by side.",
+                                     "Stop both after the current batch.")
 
 
-def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
+def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
     """Draw one test window's two forecasts, the error per step ahead and the verdict."""
-    for problem in done_runs.problems():
-        st.error(problem)
-    results = done_runs.results()
-    if results is None:
-        return
     done_series, done_horizon = done_runs.settings
     ds = state.dataset_of(done_series, models["direct"].seq_length, done_horizon)
     if done_runs.outcome is None:
@@ -69,21 +60,5 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
                "NumPy glass box, feeding each forecast back in; the direct one is the m-output model's own.")
 
 
-@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)
-def live_runs() -> None:
-    """Redraw both jobs' progress while they train, and the outcome once both end."""
-    current = lesson_jobs.lesson_runs(LESSON)
-    if current is None:
-        st.info("Press **Train both**: two quick-start-sized models, a few seconds each.")
-        return
-    for name, job in current.jobs.items():
-        snapshot = job.progress()
-        st.progress(progress_fraction(snapshot), text=f"{name}: {progress_label(snapshot)}")
-    if current.active:
-        return
-    draw_outcome(current)
-    if running:
-        st.rerun()  # the buttons above still show the runs as active
-
-
-live_runs()
+lesson_jobs.live_runs(LESSON, running, "Press **Train both**: two quick-start-sized models, a few seconds each.",
+                      draw_outcome)

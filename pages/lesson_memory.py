@@ -9,7 +9,7 @@ from lstm_core.lessons.memory import (MARKER_SPAN, MEMORY_BOUNDS, MemoryTask, gr
                                       memory_model, memory_windows, model_outcome, verdict)
 from lstm_core.lessons.memory_figures import gradient_reach_figure, memory_curves_figure, task_window_figure
 from lstm_core.ui import lesson_jobs, state
-from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, progress_fraction, progress_label, setting_slider
+from lstm_core.ui.widgets import setting_slider
 
 LESSON = "memory"
 MODELS = {"plain RNN": "rnn", "LSTM": "lstm"}
@@ -49,22 +49,13 @@ def train_both() -> None:
     lesson_jobs.start_lesson_runs(LESSON, task, {name: (data, memory_model(task, cell)) for name, cell in MODELS.items()})
 
 
-runs = lesson_jobs.lesson_runs(LESSON)
-running = runs is not None and runs.active
-train_col, stop_col, _ = st.columns([1, 1, 4])
-train_col.button("Train both", type="primary", disabled=running, on_click=train_both,
-                 help="Train a plain RNN and an LSTM of the same size on the same windows, side by side.")
-stop_col.button("Stop", disabled=not running, on_click=lesson_jobs.stop_lesson_runs, args=(LESSON,),
-                help="Stop both after the current batch and keep what they learned.")
+running = lesson_jobs.train_and_stop(LESSON, "Train both", train_both,
+                                     "Train a plain RNN and an LSTM of the same size on the same windows, side by side.",
+                                     "Stop both after the current batch and keep what they learned.")
 
 
-def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
+def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
     """Draw the verdict, the final learning curves and both gradient charts of finished runs."""
-    for problem in done_runs.problems():
-        st.error(problem)
-    results = done_runs.results()
-    if results is None:
-        return
     done_task, data = done_runs.settings, done_runs.data["LSTM"]
     if done_runs.outcome is None:  # the gradients of 400 windows: computed once per run
         done_runs.outcome = {name: model_outcome(name, r.weights, r.initial_weights, data)
@@ -99,25 +90,15 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
                "training started from; solid: the trained ones.")
 
 
-@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)
-def live_runs() -> None:
-    """Redraw both jobs' progress and learning curves while they train, and the outcome once both end."""
-    current = lesson_jobs.lesson_runs(LESSON)
-    if current is None:
-        st.info("Press **Train both**. With the defaults both train together in well under a minute.")
-        return
+def draw_progress(current: lesson_jobs.LessonRuns) -> None:
+    """Draw both jobs' progress and, once one runs, both learning curves as they grow."""
+    lesson_jobs.job_progress(current)
     progress = {name: job.progress() for name, job in current.jobs.items()}
-    for name, snapshot in progress.items():
-        st.progress(progress_fraction(snapshot), text=f"{name}: {progress_label(snapshot)}")
-    if current.active:
-        if any(snapshot.status != "queued" for snapshot in progress.values()):
-            histories = {name: {"loss": p.train_loss, "val_loss": p.val_loss} for name, p in progress.items()}
-            st.plotly_chart(memory_curves_figure(histories, float(np.var(current.data["LSTM"].y_test)),
-                                                 current.settings.epochs), width="stretch", key="memory_curves_live")
-        return
-    draw_outcome(current)
-    if running:
-        st.rerun()  # the buttons above still show the runs as active
+    if current.active and any(snapshot.status != "queued" for snapshot in progress.values()):
+        histories = {name: {"loss": p.train_loss, "val_loss": p.val_loss} for name, p in progress.items()}
+        st.plotly_chart(memory_curves_figure(histories, float(np.var(current.data["LSTM"].y_test)),
+                                             current.settings.epochs), width="stretch", key="memory_curves_live")
 
 
-live_runs()
+lesson_jobs.live_runs(LESSON, running, "Press **Train both**. With the defaults both train together in well under "
+                      "a minute.", draw_outcome, draw_progress)

@@ -8,7 +8,7 @@ from lstm_core.lessons.split_figures import split_scores_figure, split_windows_f
 from lstm_core.lessons.splits import (SERIES_KINDS, SPLIT_BOUNDS, SPLIT_KINDS, SplitLesson, lesson_model,
                                       lesson_runs, run_name, scores_from_predictions, split_data, split_verdict)
 from lstm_core.ui import lesson_jobs, state
-from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, progress_fraction, setting_slider
+from lstm_core.ui.widgets import progress_fraction, setting_slider
 
 LESSON = "splits"
 
@@ -54,22 +54,14 @@ def train_all() -> None:
                                   {name: (split.data, lesson_model(lesson, seeds[name])) for name, split in splits.items()})
 
 
-runs = lesson_jobs.lesson_runs(LESSON)
-running = runs is not None and runs.active
-train_col, stop_col, _ = st.columns([1, 1, 4])
-train_col.button("Train both splits", type="primary", disabled=running, on_click=train_all,
-                 help=f"{2 * lesson.seeds} trainings: each split under each seed, through the shared queue.")
-stop_col.button("Stop", disabled=not running, on_click=lesson_jobs.stop_lesson_runs, args=(LESSON,),
-                help="Stop every run after its current batch.")
+running = lesson_jobs.train_and_stop(
+    LESSON, "Train both splits", train_all,
+    f"{2 * lesson.seeds} trainings: each split under each seed, through the shared queue.",
+    "Stop every run after its current batch.")
 
 
-def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
+def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
     """Draw both splits' scores per seed and the verdict computed from them."""
-    for problem in done_runs.problems():
-        st.error(problem)
-    results = done_runs.results()
-    if results is None:
-        return
     done_lesson, splits = done_runs.settings
     if done_runs.outcome is None:
         predictions = {name: result.predictions["test"] for name, result in results.items()}
@@ -84,25 +76,16 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns) -> None:
         st.caption(f"Stopped early: {', '.join(stopped)}; their scores are those of the weights trained so far.")
 
 
-@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)
-def live_runs() -> None:
-    """Redraw every run's progress while they train, and the outcome once all have ended."""
-    current = lesson_jobs.lesson_runs(LESSON)
-    if current is None:
-        st.info(f"Press **Train both splits**: {2 * lesson.seeds} small trainings share the server's queue.")
-        return
+def draw_progress(current: lesson_jobs.LessonRuns) -> None:
+    """Draw one bar for all runs, and which of them still wait in the queue."""
     snapshots = {name: job.progress() for name, job in current.jobs.items()}
     finished = sum(p.status in ("done", "stopped", "failed") for p in snapshots.values())
     overall = 1.0 if finished == len(snapshots) else sum(progress_fraction(p) for p in snapshots.values()) / len(snapshots)
     st.progress(overall, text=f"{finished} of {len(snapshots)} trainings finished")
-    if current.active:
-        waiting = [name for name, p in snapshots.items() if p.status == "queued"]
-        if waiting:
-            st.caption(f"Waiting in the queue: {', '.join(waiting)}.")
-        return
-    draw_outcome(current)
-    if running:
-        st.rerun()  # the buttons above still show the runs as active
+    waiting = [name for name, p in snapshots.items() if p.status == "queued"]
+    if current.active and waiting:
+        st.caption(f"Waiting in the queue: {', '.join(waiting)}.")
 
 
-live_runs()
+lesson_jobs.live_runs(LESSON, running, f"Press **Train both splits**: {2 * lesson.seeds} small trainings share the "
+                      f"server's queue.", draw_outcome, draw_progress)

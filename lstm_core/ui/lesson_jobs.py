@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import streamlit as st
 
 from lstm_core.config import ModelConfig
 from lstm_core.training import TrainingData, TrainingJob, TrainingResult, start
 from lstm_core.ui import state
+from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, progress_fraction, progress_label
 
 
 @dataclass
@@ -69,3 +70,49 @@ def stop_lesson_runs(lesson: str) -> None:
         for job in runs.jobs.values():
             if state.job_active(job):
                 job.stop()
+
+
+def train_and_stop(lesson: str, label: str, start: Callable[[], None], train_help: str, stop_help: str) -> bool:
+    """Draw the lesson's train and stop buttons; return True while its runs are queued or running.
+
+    The callbacks run before the script, so the buttons are drawn with the runs already started or stopped.
+    """
+    runs = lesson_runs(lesson)
+    running = runs is not None and runs.active
+    train_col, stop_col, _ = st.columns([1, 1, 4])
+    train_col.button(label, type="primary", disabled=running, on_click=start, help=train_help)
+    stop_col.button("Stop", disabled=not running, on_click=stop_lesson_runs, args=(lesson,), help=stop_help)
+    return running
+
+
+def job_progress(runs: LessonRuns) -> None:
+    """Draw one progress bar per job, named by the job when there are several."""
+    for name, job in runs.jobs.items():
+        snapshot = job.progress()
+        text = progress_label(snapshot) if len(runs.jobs) == 1 else f"{name}: {progress_label(snapshot)}"
+        st.progress(progress_fraction(snapshot), text=text)
+
+
+def live_runs(lesson: str, running: bool, idle_text: str,
+              draw_outcome: Callable[[LessonRuns, dict[str, TrainingResult]], None],
+              draw_progress: Callable[[LessonRuns], None] = job_progress) -> None:
+    """Draw the lesson's progress, refreshed every second while it trains; once every job has ended, the outcome."""
+    st.fragment(_live_runs, run_every=LIVE_REFRESH_SECONDS if running else None)(
+        lesson, running, idle_text, draw_outcome, draw_progress)
+
+
+def _live_runs(lesson: str, running: bool, idle_text: str, draw_outcome, draw_progress) -> None:
+    current = lesson_runs(lesson)
+    if current is None:
+        st.info(idle_text)
+        return
+    draw_progress(current)
+    if current.active:
+        return
+    for problem in current.problems():
+        st.error(problem)
+    results = current.results()
+    if results is not None:
+        draw_outcome(current, results)
+    if running:
+        st.rerun()  # the buttons above still show the runs as active
