@@ -132,8 +132,8 @@ def forecast_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]
     }
 
 
-def compare_baselines(ds: Dataset, split: str = "test") -> dict[str, dict[str, float]]:
-    """Return the metrics of every baseline on one split of ds, keyed by baseline name.
+def baseline_forecasts(ds: Dataset, split: str = "test") -> dict[str, np.ndarray]:
+    """Return every baseline's (samples, horizon) forecasts on one split of ds, keyed by baseline name.
 
     "seasonal naive" is left out when the series has no known season or one season is longer than
     the window; "linear on the window" is fitted on the training split.
@@ -145,11 +145,16 @@ def compare_baselines(ds: Dataset, split: str = "test") -> dict[str, dict[str, f
     """
     if split not in SPLITS:
         raise ValueError(f"split {split!r} is not one of {SPLITS}")
-    X, y = ds.X[split], ds.y[split]  # (samples, seq_length, features), (samples, horizon)
-    horizon = y.shape[1]
-    results = {"last value": forecast_metrics(y, last_value_forecast(X, horizon))}
+    X = ds.X[split]  # (samples, seq_length, features)
+    horizon = ds.y[split].shape[1]
+    forecasts = {"last value": last_value_forecast(X, horizon)}
     if ds.season_length is not None and ds.season_length <= X.shape[1]:
-        results["seasonal naive"] = forecast_metrics(y, seasonal_naive_forecast(X, horizon, ds.season_length))
+        forecasts["seasonal naive"] = seasonal_naive_forecast(X, horizon, ds.season_length)
     linear = fit_linear_forecaster(ds.X["train"], ds.y["train"])
-    results["linear on the window"] = forecast_metrics(y, linear_forecast(linear, X))
-    return results
+    forecasts["linear on the window"] = linear_forecast(linear, X)
+    return forecasts
+
+
+def compare_baselines(ds: Dataset, split: str = "test") -> dict[str, dict[str, float]]:
+    """Return the metrics of every baseline on one split of ds, keyed by baseline name (see baseline_forecasts)."""
+    return {name: forecast_metrics(ds.y[split], forecast) for name, forecast in baseline_forecasts(ds, split).items()}

@@ -15,9 +15,8 @@ from lstm_core.config import ModelConfig
 from lstm_core.data import Dataset
 from lstm_core.model import ModelWeights
 from lstm_core.presets import QUICK_START_MODEL
+from lstm_core.lessons.skill import is_difference, paired_gap
 from lstm_core.replay import trace_model
-
-SIGNIFICANCE = 2.0  # standard errors a gap must exceed before it counts as a difference
 
 
 def horizon_models(horizon: int) -> dict[str, ModelConfig]:
@@ -68,13 +67,12 @@ def horizon_verdict(outcome: HorizonOutcome) -> str:
     horizon = outcome.actual.shape[1]
     direct_error = (outcome.direct[:, -1] - outcome.actual[:, -1]) ** 2  # (samples,)
     recursive_error = (outcome.recursive[:, -1] - outcome.actual[:, -1]) ** 2  # (samples,)
-    gap = recursive_error - direct_error  # (samples,)
-    standard_error = float(np.std(gap, ddof=1) / np.sqrt(len(gap))) if len(gap) > 1 else float("inf")
+    gap, standard_error = paired_gap(recursive_error, direct_error)
     numbers = (f"at {horizon} step{'s' * (horizon > 1)} ahead the direct model's test MSE is "
                f"{direct_error.mean():.4f} and the recursive one's {recursive_error.mean():.4f}")
     if horizon == 1:
         return f"One step ahead both models do the same job: {numbers}."
-    if abs(gap.mean()) <= SIGNIFICANCE * standard_error:
+    if not is_difference(gap, standard_error):
         return f"No difference here: {numbers}, a gap within the noise of the test windows."
-    better = "direct" if gap.mean() > 0 else "recursive"
+    better = "direct" if gap > 0 else "recursive"
     return f"The {better} forecast is better: {numbers}."

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lstm_core.baselines import fit_linear_forecaster, last_value_forecast, linear_forecast, seasonal_naive_forecast
+from lstm_core import baselines
 from lstm_core.data import Dataset
 
 SIGNIFICANCE = 2.0  # standard errors a gap must exceed before the verdict calls it a difference
 MODEL_NAME = "your LSTM"
+SPOKEN_NAMES = {"last value": "repeat the last value", "linear on the window": "linear model on the window"}
 
 
 def skill_score(mse_model: float, mse_reference: float) -> float:
@@ -38,21 +39,26 @@ class Comparison:
     @property
     def outcome(self) -> str:
         """Return "model better", "reference better" or "no difference", judged against the gap's noise."""
-        if abs(self.gap) <= SIGNIFICANCE * self.standard_error:
+        if not is_difference(self.gap, self.standard_error):
             return "no difference"
         return "model better" if self.gap > 0 else "reference better"
 
 
+def paired_gap(errors_a: np.ndarray, errors_b: np.ndarray) -> tuple[float, float]:
+    """Return the mean of errors_a - errors_b over windows (samples,) and the standard error of that mean."""
+    gap = np.asarray(errors_a, dtype=np.float64) - np.asarray(errors_b, dtype=np.float64)  # (samples,)
+    standard_error = float(np.std(gap, ddof=1) / np.sqrt(len(gap))) if len(gap) > 1 else float("inf")
+    return float(gap.mean()), standard_error
+
+
+def is_difference(gap: float, standard_error: float) -> bool:
+    """Return True when a gap is more than SIGNIFICANCE standard errors away from zero."""
+    return abs(gap) > SIGNIFICANCE * standard_error
+
+
 def baseline_forecasts(ds: Dataset, split: str = "test") -> dict[str, np.ndarray]:
-    """Return each baseline's forecasts (samples, horizon) on a split: last value, seasonal naive (when a season fits), linear."""
-    X = ds.X[split]  # (samples, seq_length, 1)
-    horizon = ds.y[split].shape[1]
-    forecasts = {"repeat the last value": last_value_forecast(X, horizon)}
-    if ds.season_length is not None and ds.season_length <= X.shape[1]:
-        forecasts["seasonal naive"] = seasonal_naive_forecast(X, horizon, ds.season_length)
-    linear = fit_linear_forecaster(ds.X["train"], ds.y["train"])
-    forecasts["linear model on the window"] = linear_forecast(linear, X)
-    return forecasts
+    """Return each baseline's forecasts (samples, horizon) on a split, named as the verdict speaks of them."""
+    return {SPOKEN_NAMES.get(name, name): forecast for name, forecast in baselines.baseline_forecasts(ds, split).items()}
 
 
 def compare(actual: np.ndarray, model_forecast: np.ndarray, references: dict[str, np.ndarray]) -> list[Comparison]:
@@ -62,10 +68,9 @@ def compare(actual: np.ndarray, model_forecast: np.ndarray, references: dict[str
     out = []
     for name, forecast in references.items():
         error = np.mean((np.asarray(forecast) - actual) ** 2, axis=1)  # (samples,)
-        gap = error - model_error  # (samples,)
-        standard_error = float(np.std(gap, ddof=1) / np.sqrt(len(gap))) if len(gap) > 1 else float("inf")
+        gap, standard_error = paired_gap(error, model_error)
         out.append(Comparison(name, float(error.mean()), skill_score(float(model_error.mean()), float(error.mean())),
-                              float(gap.mean()), standard_error))
+                              gap, standard_error))
     return out
 
 
