@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from lstm_core.config import Bound, ModelConfig, check_fields
-from lstm_core.data import TRAIN_PERCENT, VAL_PERCENT, make_windows
+from lstm_core.data import SPLITS, TRAIN_PERCENT, VAL_PERCENT, build_dataset_from_values
 from lstm_core.worker import TrainingData
 
 SERIES_KINDS = ("plain sine", "sine + trend", "sine + level shift", "sine + random walk")
@@ -83,32 +83,31 @@ class SplitData:
 def split_data(lesson: SplitLesson, how: str, seed: int) -> SplitData:
     """Return the lesson's series (series seed 0) windowed and split `how` ("chronological" or "random")."""
     _, noisy = lesson_series(lesson.series, lesson.n_points)
-    train_end = lesson.n_points * TRAIN_PERCENT // 100
-    low, high = noisy[:train_end].min(), noisy[:train_end].max()
-    scale = 2.0 / (high - low)
     # One scaler for both splits, fitted on the chronological training part, so both scores share units.
-    scaled = (noisy - low) * scale - 1.0  # (n_points,)
-    X, y = make_windows(scaled, lesson.seq_length)  # (samples, seq_length, 1), (samples, 1)
-    target = np.arange(len(X)) + lesson.seq_length  # (samples,)
+    ds = build_dataset_from_values(noisy, lesson.seq_length, 1, lesson.series)
     if how == "chronological":
-        val_end = lesson.n_points * (TRAIN_PERCENT + VAL_PERCENT) // 100
-        masks = {"train": target < train_end, "val": (target >= train_end) & (target < val_end),
-                 "test": target >= val_end}
+        parts = {name: (ds.X[name], ds.y[name], ds.target_start[name]) for name in SPLITS}
     elif how == "random":
+        # With one target per window no window straddles a boundary: the three parts hold every window.
+        X = np.concatenate([ds.X[name] for name in SPLITS])  # (samples, seq_length, 1)
+        y = np.concatenate([ds.y[name] for name in SPLITS])  # (samples, 1)
+        target = np.concatenate([ds.target_start[name] for name in SPLITS])  # (samples,)
         order = np.random.default_rng(seed).permutation(len(X))  # (samples,)
         n_train, n_val = len(X) * TRAIN_PERCENT // 100, len(X) * VAL_PERCENT // 100
-        masks = {name: np.isin(np.arange(len(X)), part) for name, part in
-                 zip(("train", "val", "test"), np.split(order, [n_train, n_train + n_val]))}
+        parts = {}
+        for name, part in zip(SPLITS, np.split(order, [n_train, n_train + n_val])):
+            if not len(part):
+                raise ValueError(f"the {name} part gets no window: {lesson.n_points} points are too few for "
+                                 f"a window of {lesson.seq_length}")
+            chosen = np.sort(part)  # (part,): in time order, as the chronological parts are
+            parts[name] = (X[chosen], y[chosen], target[chosen])
     else:
         raise ValueError(f"split {how!r} is not one of {SPLIT_KINDS}")
-    for name, mask in masks.items():
-        if not mask.any():
-            raise ValueError(f"the {name} part gets no window: {lesson.n_points} points are too few for "
-                             f"a window of {lesson.seq_length}")
     arrays = {}
-    for name, mask in masks.items():
-        arrays[f"X_{name}"], arrays[f"y_{name}"] = X[mask], y[mask]
-    return SplitData(scaled, scale, TrainingData(**arrays), {name: target[mask] for name, mask in masks.items()})
+    for name, (X_part, y_part, _) in parts.items():
+        arrays[f"X_{name}"], arrays[f"y_{name}"] = X_part, y_part
+    return SplitData(ds.scaled, float(ds.scaler.scale_[0]), TrainingData(**arrays),
+                     {name: target_part for name, (_, _, target_part) in parts.items()})
 
 
 def lesson_model(lesson: SplitLesson, seed: int) -> ModelConfig:
