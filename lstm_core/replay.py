@@ -153,14 +153,20 @@ def trace_model(model_or_weights, x) -> ModelTrace:
         traces.append(trace)
         inputs.append(layer_input)
         layer_input = trace.h  # (batch, timesteps, units): the whole sequence feeds the next layer
-    out = layer_input[:, -1]  # (batch, units): only the last hidden state reaches the head
+    out = dense_head(weights, layer_input[:, -1])  # only the last hidden state reaches the head
+    return ModelTrace(layers=traces, layer_inputs=inputs, prediction=out)
+
+
+def dense_head(weights: ModelWeights, last_hidden: np.ndarray) -> np.ndarray:
+    """Return the (batch, horizon) output of the model's Dense layers on the last hidden state (batch, units)."""
+    out = np.asarray(last_hidden, dtype=np.float64)  # (batch, units)
     for index, dense in enumerate(weights.dense):
         kernel = np.asarray(dense.kernel, dtype=np.float64)  # (input_dim, units)
         if kernel.shape[0] != out.shape[1]:
             raise ValueError(f"dense layer {index + 1}: kernel has shape {kernel.shape}, expected "
                              f"({out.shape[1]}, {kernel.shape[1]})")
         out = out @ kernel + dense.bias  # (batch, units)
-    return ModelTrace(layers=traces, layer_inputs=inputs, prediction=out)
+    return out
 
 
 @dataclass

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_core.model import ModelWeights
-from lstm_core.replay import trace_lstm, trace_model
+from lstm_core.replay import dense_head, trace_lstm, trace_model
 
 BAND = (5.0, 95.0)  # percentiles of the Monte-Carlo forecasts drawn as the band: nominally 90 %
 
@@ -36,10 +36,7 @@ def forecast_with_dropout(weights: ModelWeights, x: np.ndarray, rate: float, rng
         else:
             last = h[:, -1]  # (batch, units): only the last state reaches the head
             layer_input = last * dropout_mask(last.shape, rate, rng)
-    out = layer_input  # (batch, units)
-    for dense in weights.dense:
-        out = out @ np.asarray(dense.kernel, dtype=np.float64) + dense.bias  # (batch, units of the layer)
-    return out
+    return dense_head(weights, layer_input)
 
 
 def monte_carlo(weights: ModelWeights, x: np.ndarray, rate: float, passes: int, seed: int = 0) -> np.ndarray:
