@@ -130,6 +130,16 @@ def time_columns(parsed: ParsedCsv, value_column: str) -> list[str]:
     return [c for c in parsed.table.columns if c != value_column]
 
 
+def column_values(parsed: ParsedCsv, column: str) -> np.ndarray:
+    """Return a column as floats (rows,), NaN where a cell is empty or not a number."""
+    return pd.to_numeric(parsed.table[column], errors="coerce").to_numpy(dtype=np.float64)
+
+
+def missing_cells(parsed: ParsedCsv, column: str) -> int:
+    """Return how many cells of a column are empty or not a number."""
+    return int(np.isnan(column_values(parsed, column)).sum())
+
+
 def choose_series(parsed: ParsedCsv, column: str, time_column: str | None = None,
                   missing: str | None = None) -> UserSeries:
     """Return the UserSeries of one numeric column; raise DataError when it cannot be forecast as it is.
@@ -142,7 +152,7 @@ def choose_series(parsed: ParsedCsv, column: str, time_column: str | None = None
         hint = (" Its numbers seem to use a decimal comma while commas also separate the columns: save the file "
                 "with semicolons between columns, or with decimal points.") if comma else ""
         raise DataError(f"Column {column!r} does not hold numbers; choose one of {list(parsed.numeric)}.{hint}")
-    values = pd.to_numeric(parsed.table[column], errors="coerce").to_numpy(dtype=np.float64)  # (rows,)
+    values = column_values(parsed, column)  # (rows,)
     labels = parsed.table[time_column].astype(str).to_numpy() if time_column else None  # (rows,)
     infinite = np.isinf(values)
     if infinite.any():

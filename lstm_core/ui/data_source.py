@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lstm_core.own_data import BUNDLED, MISSING_CHOICES, DataError, bundled_series, choose_series, read_csv
+from lstm_core.own_data import (BUNDLED, MISSING_CHOICES, DataError, bundled_series, choose_series, missing_cells,
+                                read_csv)
 from lstm_core.ui import state
 
 SOURCES = ("A generated wave", "A real series", "Your own CSV file")
@@ -53,8 +54,7 @@ def _upload() -> None:
     others = ["(none: number the rows)"] + [c for c in parsed.table.columns if c != column]
     time_column = time_col.selectbox("Time column (optional)", others, key="w_data_time_column")
     missing = None
-    gaps = parsed.table[column].isna().sum() + (parsed.table[column].astype(str).str.strip() == "").sum()
-    if gaps or any(not _is_number(v) for v in parsed.table[column].dropna()):
+    if missing_cells(parsed, column):
         missing = st.radio("Empty or non-numeric cells", MISSING_CHOICES, horizontal=True, key="w_data_missing",
                            format_func=lambda m: {"drop": "drop those rows", "interpolate": "interpolate"}[m])
     try:
@@ -75,10 +75,3 @@ def _switch(series) -> None:
     state.use_own_series(series)
     st.rerun()
 
-
-def _is_number(value) -> bool:
-    try:
-        float(value)
-        return True
-    except (TypeError, ValueError):
-        return False
