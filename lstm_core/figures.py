@@ -141,6 +141,13 @@ def log_axis_ticks(values: Sequence[float]) -> tuple[list[float], list[str]]:
     return ticks, labels
 
 
+def log_y_axis(fig: go.Figure, **axis) -> go.Figure:
+    """Return fig with a log y axis whose ticks, over every plotted y value, are labelled in full."""
+    plotted = [y for trace in fig.data for y in (trace.y if trace.y is not None else ())]
+    tick_values, tick_labels = log_axis_ticks(plotted)
+    return fig.update_yaxes(type="log", tickvals=tick_values or None, ticktext=tick_labels or None, **axis)
+
+
 def loss_figure(train_loss: Sequence[float], val_loss: Sequence[float], batch_loss: Sequence[tuple[float, float]],
                 noise_floor: float | None, epochs: int | None = None) -> go.Figure:
     """Return the training and validation loss per epoch, the running batch loss and the noise floor."""
@@ -158,9 +165,7 @@ def loss_figure(train_loss: Sequence[float], val_loss: Sequence[float], batch_lo
         right = max(epochs or 0, len(train_loss), 1)
         fig.add_scatter(x=[0, right], y=[noise_floor, noise_floor], mode="lines", name="noise floor (best possible)",
                         line=dict(color="#333333", dash="dash"), hoverinfo="skip")
-    plotted = [y for trace in fig.data for y in (trace.y or ())]
-    tick_values, tick_labels = log_axis_ticks(plotted)
-    fig.update_yaxes(type="log", tickvals=tick_values or None, ticktext=tick_labels or None)
+    log_y_axis(fig)
     if epochs:
         fig.update_xaxes(range=[0, epochs + 0.2])
     return _titled(fig, "Loss while training (mean squared error, scaled units)", "epoch", "MSE (log scale)",

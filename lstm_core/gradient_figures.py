@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lstm_core.backprop import ModelGradients
-from lstm_core.figures import DIVERGING_SCALE, GATE_COLORS, log_axis_ticks
+from lstm_core.figures import DIVERGING_SCALE, GATE_COLORS, log_y_axis
 from lstm_core.replay import LSTMTrace
 
 FLOOR = 1e-12  # a gradient of exactly 0 has no place on a log axis
@@ -22,9 +22,7 @@ def gradient_steps_figure(grads: ModelGradients, layer: int, step: int, sample: 
                     line=dict(color="#D55E00"))
     fig.add_scatter(x=steps, y=np.maximum(dc, FLOOR), mode="lines+markers", name=f"|∂L/∂c_t| (layer {layer + 1})",
                     line=dict(color=GATE_COLORS["c"]))
-    tick_values, tick_labels = log_axis_ticks(list(np.maximum(dx, FLOOR)) + list(np.maximum(dc, FLOOR)))
-    fig.update_yaxes(type="log", tickvals=tick_values or None, ticktext=tick_labels or None,
-                     title="size of the gradient (log scale)")
+    log_y_axis(fig, title="size of the gradient (log scale)")
     fig.add_vline(x=step + 1, line=dict(color="black", width=1, dash="dot"))
     fig.update_xaxes(title="time step (the forecast is made after the last one)")
     return fig.update_layout(title="How strongly the loss reaches back to each step", template="plotly_white",

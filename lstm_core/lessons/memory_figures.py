@@ -7,18 +7,12 @@ from typing import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures import GATE_COLORS, LAYOUT, SERIES_COLOR, WINDOW_Y_COLOR, log_axis_ticks
+from lstm_core.figures import GATE_COLORS, LAYOUT, SERIES_COLOR, WINDOW_Y_COLOR, log_y_axis
 from lstm_core.lessons.memory import MARKER_SPAN, ModelOutcome
 
 # The plain RNN has only h, the LSTM is known by its cell state c: each takes that state's colour.
 MODEL_COLORS = {"plain RNN": GATE_COLORS["h"], "LSTM": GATE_COLORS["c"]}
 GRADIENT_FLOOR = 1e-12  # a gradient of exactly 0 has no place on a log axis
-
-
-def _log_y(fig: go.Figure) -> None:
-    values = [y for trace in fig.data for y in (trace.y if trace.y is not None else ())]
-    ticks, labels = log_axis_ticks(values)
-    fig.update_yaxes(type="log", tickvals=ticks or None, ticktext=labels or None)
 
 
 def task_window_figure(window: np.ndarray, target: float) -> go.Figure:
@@ -52,7 +46,7 @@ def memory_curves_figure(histories: Mapping[str, Mapping[str, Sequence[float]]],
     right = max([epochs or 0] + [len(h.get("loss", [])) for h in histories.values()] + [1])
     fig.add_scatter(x=[0, right], y=[guess_mean, guess_mean], mode="lines", name="guessing the mean",
                     line=dict(color=SERIES_COLOR, dash="dash"), hoverinfo="skip")
-    _log_y(fig)
+    log_y_axis(fig)
     plotted = [y for trace in fig.data for y in (trace.y if trace.y is not None else ()) if y and y > 0]
     if plotted:  # room above the guess-the-mean line, where a model that learns nothing sits
         fig.update_yaxes(range=[np.log10(min(plotted)) - 0.2, np.log10(max(plotted)) + 0.25])
@@ -87,7 +81,7 @@ def gradient_reach_figure(outcomes: Sequence[ModelOutcome], k: int, through_memo
             fig.add_scatter(x=steps_back, y=np.maximum(relative, GRADIENT_FLOOR), mode="lines",
                             name=f"{outcome.name}, {when}", line=dict(color=MODEL_COLORS[outcome.name], dash=dash))
     _marked_zone(fig, k)
-    _log_y(fig)
+    log_y_axis(fig)
     what = "|∂L/∂c_t| (LSTM) and |∂L/∂h_t| (plain RNN)" if through_memory else "|∂L/∂x_t|"
     title = ("How much error signal the memory carries back" if through_memory
              else "How much error signal reaches each input")
