@@ -61,18 +61,22 @@ def sweep_sliders(at: AppTest) -> int:
     return len(keys)
 
 
-def wait_for_training(at: AppTest, limit: float = 120) -> None:
-    """Rerun the page until this session's job is finished, as the page's own poll would."""
+def rerun_until(at: AppTest, finished, what: str, limit: float) -> None:
+    """Rerun the page, as its own poll would, until finished(at) holds; then run it once more."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        job = at.session_state["training_job"]["job"]
-        if job.done:
+        if finished(at):
             at.run()
             return
         time.sleep(0.5)
         at.run()
-        assert_clean(at, "while training")
-    raise AssertionError("training did not finish in time")
+        assert_clean(at, f"while {what}")
+    raise AssertionError(f"{what} did not finish in time")
+
+
+def wait_for_training(at: AppTest, limit: float = 120) -> None:
+    """Rerun the page until this session's job is finished."""
+    rerun_until(at, lambda at: at.session_state["training_job"]["job"].done, "training", limit)
 
 
 def test_home_explains_and_quick_start_goes_to_train():
@@ -223,16 +227,8 @@ LESSON_PAGE = "pages/lesson_memory.py"
 
 
 def wait_for_lesson(at: AppTest, lesson: str, limit: float = 180) -> None:
-    """Rerun the page until every job of the lesson has finished, as the page's own poll would."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if not at.session_state[f"lesson_runs_{lesson}"].active:
-            at.run()
-            return
-        time.sleep(0.5)
-        at.run()
-        assert_clean(at, "while the lesson trains")
-    raise AssertionError("the lesson's training did not finish in time")
+    """Rerun the page until every job of the lesson has finished."""
+    rerun_until(at, lambda at: not at.session_state[f"lesson_runs_{lesson}"].active, "the lesson trains", limit)
 
 
 def test_memory_lesson_controls_at_their_bounds():
