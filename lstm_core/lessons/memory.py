@@ -112,6 +112,12 @@ class ModelOutcome:
     memory_trained: np.ndarray  # (timesteps,) |dL/dc_t| (LSTM) or |dL/dh_t| (plain RNN) per step back
     memory_initial: np.ndarray  # (timesteps,) the same before training
 
+    def profiles(self, through_memory: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Return (before, after training) gradient sizes per step back: into the input, or through the memory."""
+        if through_memory:
+            return self.memory_initial, self.memory_trained
+        return self.gradient_initial, self.gradient_trained
+
     @property
     def verdict(self) -> str:
         """Return "learned", "partly" or "failed" from the explained share."""
@@ -155,8 +161,7 @@ def gradient_statement(task: MemoryTask, rnn: ModelOutcome, lstm: ModelOutcome, 
     """Return, in words, how much of the gradient at 1 step back reaches the marked steps, for both models."""
     parts = []
     for outcome in (rnn, lstm):
-        before, after = ((outcome.memory_initial, outcome.memory_trained) if through_memory
-                         else (outcome.gradient_initial, outcome.gradient_trained))
+        before, after = outcome.profiles(through_memory)
         parts.append(f"the {outcome.name}'s {format_ratio(reach(before, task.k))} before training and "
                      f"{format_ratio(reach(after, task.k))} after")
     what = "the gradient carried by the memory" if through_memory else "the gradient reaching the input"

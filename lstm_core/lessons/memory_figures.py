@@ -73,8 +73,7 @@ def gradient_reach_figure(outcomes: Sequence[ModelOutcome], k: int, through_memo
     """
     fig = go.Figure()
     for outcome in outcomes:
-        before, after = ((outcome.memory_initial, outcome.memory_trained) if through_memory
-                         else (outcome.gradient_initial, outcome.gradient_trained))
+        before, after = outcome.profiles(through_memory)
         steps_back = np.arange(1, len(after) + 1)  # (timesteps,)
         for values, dash, when in ((before, "dash", "before training"), (after, "solid", "after training")):
             relative = values / values[0] if values[0] > 0 else values  # (timesteps,)
