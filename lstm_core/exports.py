@@ -7,7 +7,6 @@ model, seed, optimiser and epochs. Keras is imported by the script only, never h
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
@@ -135,7 +134,3 @@ def keras_script(model: ModelConfig, series: SeriesConfig | None = None, values:
         layer_class="LSTM" if model.cell == "lstm" else "SimpleRNN", series_code=_series_code(series, values),
         train_percent=TRAIN_PERCENT, train_val_percent=TRAIN_PERCENT + VAL_PERCENT)
 
-
-def to_bytes(text: str) -> bytes:
-    """Return text as UTF-8 bytes for a download."""
-    return io.BytesIO(text.encode("utf-8")).getvalue()

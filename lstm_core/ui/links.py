@@ -117,10 +117,6 @@ def _url_value(key: str, value: Any) -> str:
         return f"LSTM layer {int(value) + 1}"
     if isinstance(value, str):
         return value.replace("_", " ")
-    if isinstance(value, float) and value.is_integer() and key in (*SERIES_KEYS, *MODEL_KEYS):
-        kind = (SERIES_BOUNDS | MODEL_BOUNDS).get(SERIES_KEYS.get(key) or MODEL_KEYS.get(key))
-        if kind is not None and kind.kind is int:
-            return str(int(value))
     return str(value)
 
 
