@@ -133,4 +133,3 @@ def keras_script(model: ModelConfig, series: SeriesConfig | None = None, values:
         learning_rate=model.learning_rate, batch_size=model.batch_size, epochs=model.epochs, seed=model.seed,
         layer_class="LSTM" if model.cell == "lstm" else "SimpleRNN", series_code=_series_code(series, values),
         train_percent=TRAIN_PERCENT, train_val_percent=TRAIN_PERCENT + VAL_PERCENT)
-
