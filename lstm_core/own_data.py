@@ -19,7 +19,10 @@ MAX_BYTES = 2_000_000
 MAX_POINTS = 2000  # the app's longest series: longer files keep their last MAX_POINTS values
 MIN_POINTS = 50
 ABSURD = 1e12  # beyond this a value is a unit mistake or a sentinel, not a measurement
-NUMERIC_SHARE = 0.9  # a column is numeric when this share of its non-empty cells are numbers
+# Low on purpose: a column of mostly numbers is offered even with many holes, so that the learner hears
+# why it is refused (MAX_GAP_SHARE) instead of not finding it in the list.
+NUMERIC_SHARE = 0.5  # a column is offered as values when at least this share of its non-empty cells are numbers
+MAX_GAP_SHARE = 0.2  # beyond this share of empty or non-numeric cells a series would be more patch than data
 MISSING_CHOICES = ("drop", "interpolate")
 BUNDLED_DIR = Path(__file__).parent / "series_data"
 BUNDLED = {  # name shown -> (file, value column, time column)
@@ -38,10 +41,58 @@ class ParsedCsv:
 
     name: str
     table: pd.DataFrame
-    numeric: tuple[str, ...]  # columns where at least NUMERIC_SHARE of the cells are numbers
+    numeric: tuple[str, ...]  # columns where at least NUMERIC_SHARE of the non-empty cells are numbers
     delimiter: str
     decimal: str
     notes: tuple[str, ...]  # what was detected and done, for the page to say
+    first_data_line: int | None = 2  # line of the file holding table row 0; None when a quoted cell spans lines
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnGaps:
+    """The empty and non-numeric cells of one column: how many, where in the file, and whether that is too many."""
+
+    column: str
+    cells: int  # the column's cells, one per data row
+    empty: int
+    text: int  # cells holding something that is not a number, formulas included
+    formulas: int  # text cells starting with "=", as a spreadsheet formula does
+    mask: np.ndarray  # (cells,) bool, True where the cell is empty or not a number
+    where: str  # e.g. "at lines 3 and 7 of the file (the header is line 1)"
+
+    @property
+    def count(self) -> int:
+        """Return how many cells are empty or not a number."""
+        return self.empty + self.text
+
+    @property
+    def allowed(self) -> int:
+        """Return the most empty or non-numeric cells the column may have and still be used."""
+        # The float 0.2 is a hair above 1/5, so an exact fifth (150 * 0.2 = 30) is never rounded down to 29.
+        return int(self.cells * MAX_GAP_SHARE)
+
+    @property
+    def refused(self) -> bool:
+        """Return True when the column has more empty or non-numeric cells than MAX_GAP_SHARE allows."""
+        return self.count > self.allowed
+
+    def breakdown(self) -> str:
+        """Return the share and the kinds of cells, e.g. "33.3% of the column; 49 empty, 1 holding text"."""
+        kinds = [f"{self.empty} empty"] * bool(self.empty) + [f"{self.text} holding text"] * bool(self.text)
+        return f"{_percent(self.count, self.cells)} of the column; {', '.join(kinds)}"
+
+    def formula_note(self) -> str:
+        """Return a sentence about formula cells, or "" when there are none."""
+        if not self.formulas:
+            return ""
+        lead = "That cell starts" if self.count == 1 else \
+            f"{self.formulas} of those cells start{'s' * (self.formulas == 1)}"
+        return f" {lead} with \"=\" like a spreadsheet formula: formulas are never evaluated, only numbers are read."
+
+    def summary(self) -> str:
+        """Return what is wrong with the column in one paragraph: how many cells, which share, where, formulas."""
+        return (f"Column {self.column!r} has {self.count} empty or non-numeric cell{'s' * (self.count > 1)} out of "
+                f"{self.cells} ({self.breakdown()}), {self.where}.{self.formula_note()}")
 
 
 @dataclass(frozen=True)
@@ -85,22 +136,43 @@ def read_csv(raw: bytes, name: str = "your file") -> ParsedCsv:
         raise DataError(f"The file is {len(raw) / 1e6:.1f} MB; files up to {MAX_BYTES / 1e6:.0f} MB are accepted.")
     if not raw.strip():
         raise DataError("The file is empty.")
-    text = _decode(raw)
+    lines = _decode(raw).splitlines(keepends=True)
+    blank_head = next((k for k, line in enumerate(lines) if line.strip()), None)
+    if blank_head is None:
+        raise DataError("The file is empty.")
+    text = "".join(lines[blank_head:])  # the header must be the first line pandas sees
     delimiter, decimal = _sniff(text)
     try:
-        table = pd.read_csv(io.StringIO(text), sep=delimiter, decimal=decimal, skipinitialspace=True)
+        # Blank lines are kept as rows and only empty cells are missing: a one-column file's blank line is an
+        # empty cell, and "NA" or "n/a" is text the learner should hear about, not something to drop silently.
+        table = pd.read_csv(io.StringIO(text), sep=delimiter, decimal=decimal, skipinitialspace=True,
+                            skip_blank_lines=False, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as error:
         raise DataError(f"The file could not be read as a CSV table ({str(error).splitlines()[0]}).") from None
     if table.shape[1] == 0 or table.shape[0] == 0:
         raise DataError("The file has no rows of data under its header.")
-    numeric = []
+    with_content = np.flatnonzero(table.apply(_filled).any(axis=1).to_numpy())  # (rows with a filled cell,)
+    if not with_content.size:
+        raise DataError("The file has no rows of data under its header.")
+    empty_tail = len(table) - 1 - int(with_content[-1])
+    table = table.iloc[: int(with_content[-1]) + 1]  # rows empty in every column after the last value are no data
+    numeric, mixed = [], []
     for column in table.columns:
         cells = table[column]
-        filled = cells.notna() & (cells.astype(str).str.strip() != "")
-        as_numbers = pd.to_numeric(cells[filled], errors="coerce")
-        if filled.any() and as_numbers.notna().mean() >= NUMERIC_SHARE and not _looks_like_time(cells):
+        filled = _filled(cells)
+        numbers = int(_numbers(cells, decimal)[filled].notna().sum())
+        if _looks_like_time(cells) or not numbers:
+            continue
+        if numbers >= NUMERIC_SHARE * filled.sum():
             numeric.append(str(column))
+        else:
+            mixed.append(f"column {str(column)!r} has numbers in only {numbers} of its {int(filled.sum())} "
+                         f"filled cells (at least half must be numbers)")
     notes = []
+    if empty_tail:
+        notes.append(f"{empty_tail} line{'s' * (empty_tail > 1)} at the end of the file, empty in every column, "
+                     f"{'were' if empty_tail > 1 else 'was'} left out.")
+    notes.extend(f"Not offered as values: {reason}." for reason in mixed)
     if delimiter != ",":
         notes.append(f"Columns are separated by {_delimiter_name(delimiter)}.")
     if decimal == ",":
@@ -109,9 +181,28 @@ def read_csv(raw: bytes, name: str = "your file") -> ParsedCsv:
         hint = (" The numbers may use a decimal comma with commas between columns: save with semicolons "
                 "between columns, or with decimal points." if any(table[c].astype(str).str.fullmatch(r"-?\d+,\d+").any()
                                                                   for c in table.columns) else "")
-        raise DataError(f"No column of the file holds numbers.{hint}")
+        mostly_text = "; ".join(mixed)
+        mostly_text = f" {mostly_text[:1].upper()}{mostly_text[1:]}." if mixed else ""
+        raise DataError(f"No column of the file holds numbers.{mostly_text}{hint}")
     table.columns = [str(c) for c in table.columns]
-    return ParsedCsv(name, table, tuple(numeric), delimiter, decimal, tuple(notes))
+    spans_lines = any("\n" in c or "\r" in c for c in table.columns) or any(
+        table[c].dropna().astype(str).str.contains(r"[\r\n]").any()
+        for c in table.columns if not pd.api.types.is_numeric_dtype(table[c]))
+    first_data_line = None if spans_lines else blank_head + 2
+    return ParsedCsv(name, table, tuple(numeric), delimiter, decimal, tuple(notes), first_data_line)
+
+
+def _filled(cells: pd.Series) -> pd.Series:
+    """Return True where a cell holds anything but blanks."""
+    return cells.notna() & (cells.astype(str).str.strip() != "")
+
+
+def _numbers(cells: pd.Series, decimal: str) -> pd.Series:
+    """Return a column as floats, NaN where a cell is empty or not a number."""
+    if decimal == "," and not pd.api.types.is_numeric_dtype(cells):
+        # One text cell keeps pandas from reading the column's decimal commas: read them here instead.
+        cells = cells.str.replace(",", ".", regex=False)
+    return pd.to_numeric(cells, errors="coerce")
 
 
 def _looks_like_time(cells: pd.Series) -> bool:
@@ -132,51 +223,69 @@ def time_columns(parsed: ParsedCsv, value_column: str) -> list[str]:
 
 def column_values(parsed: ParsedCsv, column: str) -> np.ndarray:
     """Return a column as floats (rows,), NaN where a cell is empty or not a number."""
-    return pd.to_numeric(parsed.table[column], errors="coerce").to_numpy(dtype=np.float64)
+    return _numbers(parsed.table[column], parsed.decimal).to_numpy(dtype=np.float64)
 
 
-def missing_cells(parsed: ParsedCsv, column: str) -> int:
-    """Return how many cells of a column are empty or not a number."""
-    return int(np.isnan(column_values(parsed, column)).sum())
+def column_gaps(parsed: ParsedCsv, column: str) -> ColumnGaps:
+    """Return the ColumnGaps of one column: its empty and non-numeric cells, counted and located."""
+    cells = parsed.table[column]
+    gaps = np.isnan(column_values(parsed, column))  # (rows,)
+    empty = ~_filled(cells).to_numpy()  # (rows,)
+    text = gaps & ~empty  # (rows,)
+    formulas = int(cells[text].astype(str).str.strip().str.startswith("=").sum())
+    return ColumnGaps(column, len(cells), int(empty.sum()), int(text.sum()), formulas, gaps,
+                      _where(parsed, gaps) if gaps.any() else "")
 
 
 def choose_series(parsed: ParsedCsv, column: str, time_column: str | None = None,
                   missing: str | None = None) -> UserSeries:
     """Return the UserSeries of one numeric column; raise DataError when it cannot be forecast as it is.
 
-    ``missing`` says what to do with empty or non-numeric cells: "drop" them, "interpolate" them
-    linearly, or None to refuse (the DataError says how many and where).
+    ``missing`` says what to do with empty or non-numeric cells: "drop" their rows, "interpolate" them
+    linearly, or None to refuse (the DataError says how many and where). Either way the notes say how many
+    there were, their share and where; a column with more than MAX_GAP_SHARE of them is refused whatever
+    ``missing`` says.
     """
     if column not in parsed.numeric:
-        comma = column in parsed.table and parsed.table[column].astype(str).str.fullmatch(r"\s*-?\d+,\d+\s*").mean() > 0.5
+        comma = column in parsed.table and \
+            parsed.table[column].astype(str).str.fullmatch(r"\s*-?\d+,\d+\s*").mean() > 0.5
         hint = (" Its numbers seem to use a decimal comma while commas also separate the columns: save the file "
                 "with semicolons between columns, or with decimal points.") if comma else ""
         raise DataError(f"Column {column!r} does not hold numbers; choose one of {list(parsed.numeric)}.{hint}")
     values = column_values(parsed, column)  # (rows,)
-    labels = parsed.table[time_column].astype(str).to_numpy() if time_column else None  # (rows,)
+    labels = _labels(parsed.table[time_column]) if time_column else None  # (rows,)
     infinite = np.isinf(values)
     if infinite.any():
-        raise DataError(f"Column {column!r} holds infinite values (rows {_rows(infinite)}). Remove them and try again.")
+        raise DataError(f"Column {column!r} holds infinite values ({_where(parsed, infinite)}). "
+                        f"Remove them and try again.")
     finite = values[np.isfinite(values)]
     if finite.size and np.abs(finite).max() > ABSURD:
         raise DataError(f"Column {column!r} holds absurdly large values (up to {np.abs(finite).max():.3g}); "
                         f"check the units or remove those rows.")
     notes = list(parsed.notes)
-    gaps = np.isnan(values)
-    if gaps.any():
-        count = int(gaps.sum())
-        where = f"{count} empty or non-numeric cell{'s' * (count > 1)} (rows {_rows(gaps)})"
+    found = column_gaps(parsed, column)
+    gaps = found.mask  # (rows,)
+    if found.refused:
+        raise DataError(f"{found.summary()} At most {found.allowed} of the column's {found.cells} cells "
+                        f"({MAX_GAP_SHARE:.0%}) may be empty or non-numeric: with more, the series would be "
+                        f"more patch than data. Fill in or remove those cells in the file, or choose another column.")
+    if found.count:
+        plural = "s" * (found.count > 1)
         if missing is None:
-            raise DataError(f"Column {column!r} has {where}. Choose to drop or to interpolate them.")
+            raise DataError(f"{found.summary()} Choose to drop those rows or to interpolate them.")
         if missing == "drop":
             values, labels = values[~gaps], (labels[~gaps] if labels is not None else None)
-            notes.append(f"Dropped {where}.")
+            notes.append(f"Dropped {found.count} of the {found.cells} rows ({found.breakdown()}) because their cell "
+                         f"in column {column!r} is empty or not a number, {found.where}. The series keeps the other "
+                         f"{len(values)} values; those either side of a dropped row now follow each other."
+                         f"{found.formula_note()}")
         elif missing == "interpolate":
-            if gaps.all():
-                raise DataError(f"Column {column!r} has no numbers to interpolate between.")
             index = np.arange(len(values))  # (rows,)
             values = np.interp(index, index[~gaps], values[~gaps])  # ends take the nearest value
-            notes.append(f"Interpolated {where}.")
+            notes.append(f"Interpolated {found.count} empty or non-numeric cell{plural} out of {found.cells} in "
+                         f"column {column!r} ({found.breakdown()}), {found.where}. Each now lies on a straight line "
+                         f"between the numbers either side of it (before the first number or after the last, it "
+                         f"takes that number).{found.formula_note()}")
         else:
             raise DataError(f"missing must be one of {MISSING_CHOICES}, not {missing!r}")
     if len(values) > MAX_POINTS:
@@ -193,11 +302,41 @@ def choose_series(parsed: ParsedCsv, column: str, time_column: str | None = None
     return UserSeries(name, values, tuple(labels) if labels is not None else None, digest, tuple(notes))
 
 
-def _rows(mask: np.ndarray) -> str:
-    """Return the first few 1-based data rows where mask is True, as text."""
-    rows = np.flatnonzero(mask) + 1
-    shown = ", ".join(str(r) for r in rows[:5])
-    return shown + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+def _where(parsed: ParsedCsv, mask: np.ndarray) -> str:
+    """Return where the first few True cells of mask sit, as lines of the file the learner can find."""
+    rows = np.flatnonzero(mask)  # (count,) table rows
+    shown, more = rows[:5], len(rows) - 5
+    if parsed.first_data_line is None:
+        place = f"data row{'s' * (len(rows) > 1)} {_and(shown + 1)} (the first row under the header is data row 1)"
+    else:
+        place = (f"line{'s' * (len(rows) > 1)} {_and(shown + parsed.first_data_line)} of the file "
+                 f"(the header is line {parsed.first_data_line - 1})")
+    return f"first at {place}, and {more} more" if more > 0 else f"at {place}"
+
+
+def _and(numbers: np.ndarray) -> str:
+    """Return numbers as "3", "3 and 7" or "3, 7 and 9"."""
+    words = [str(n) for n in numbers]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _percent(count: int, total: int) -> str:
+    """Return count / total as a percentage with one decimal at most: "20%", "33.3%", "under 0.1%"."""
+    if 0 < 1000 * count < total / 2:
+        return "under 0.1%"
+    text = f"{100 * count / total:.1f}"
+    # Only an exact value loses its ".0": 2001 of 10000 reads "20.0%", not the limit's "20%".
+    return (text.removesuffix(".0") if 1000 * count % total == 0 else text) + "%"
+
+
+def _labels(cells: pd.Series) -> np.ndarray:
+    """Return a column as time labels (rows,): as written, with "" for an empty cell."""
+    if pd.api.types.is_float_dtype(cells) and cells.isna().any():
+        finite = cells[np.isfinite(cells)]
+        if (finite == finite.round()).all():  # whole numbers that a blank row turned into floats
+            return np.array(["" if np.isnan(v) else str(int(v)) if np.isfinite(v) else str(v) for v in cells],
+                            dtype=object)
+    return cells.astype(str).where(cells.notna(), "").to_numpy()
 
 
 def bundled_series(name: str) -> UserSeries:

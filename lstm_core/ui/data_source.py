@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lstm_core.own_data import (BUNDLED, MISSING_CHOICES, DataError, bundled_series, choose_series, missing_cells,
-                                read_csv)
+from lstm_core.own_data import BUNDLED, MISSING_CHOICES, DataError, bundled_series, choose_series, column_gaps, read_csv
 from lstm_core.ui import state
 
 SOURCES = ("A generated wave", "A real series", "Your own CSV file")
@@ -24,7 +23,8 @@ def source_picker() -> str:
         names = list(BUNDLED)
         name = st.selectbox("Real series", names, index=names.index(current.name) if current is not None
                             and current.name in BUNDLED else 0, key="w_data_bundled",
-                            help="Small public-domain series bundled with the app; see lstm_core/series_data/README.md.")
+                            help="Small public-domain series bundled with the app; "
+                                 "see lstm_core/series_data/README.md.")
         if current is None or current.name != name:
             _switch(bundled_series(name))
         st.caption("Real data has no known noise level: the pages leave the noise floor out.")
@@ -54,7 +54,9 @@ def _upload() -> None:
     others = ["(none: number the rows)"] + [c for c in parsed.table.columns if c != column]
     time_column = time_col.selectbox("Time column (optional)", others, key="w_data_time_column")
     missing = None
-    if missing_cells(parsed, column):
+    gaps = column_gaps(parsed, column)
+    if gaps.count and not gaps.refused:  # a refused column gets its reason from choose_series below, not a choice
+        st.warning(gaps.summary())
         missing = st.radio("Empty or non-numeric cells", MISSING_CHOICES, horizontal=True, key="w_data_missing",
                            format_func=lambda m: {"drop": "drop those rows", "interpolate": "interpolate"}[m])
     try:
