@@ -6,10 +6,10 @@ from typing import Any
 from lstm_core.config import ModelConfig, SeriesConfig
 
 # Chosen by bench/sweep_quick_start.py (see BENCHMARKS.md): from a warm worker it reaches a test MSE of
-# about 1.12x the noise floor in about 2 s of training; a window of 30 values averages the noise away.
+# about 1.17x the noise floor for about 1 s of a worker's CPU, so a class of 30 gets results within a minute.
 QUICK_START_SERIES = SeriesConfig(n_points=1000, noise_std=0.1)
-QUICK_START_MODEL = ModelConfig(seq_length=30, units=16, layers=1, dropout=0.0, dense_units=8,
-                                learning_rate=0.02, batch_size=64, epochs=24)
+QUICK_START_MODEL = ModelConfig(seq_length=20, units=32, layers=1, dropout=0.0, dense_units=8,
+                                learning_rate=0.02, batch_size=64, epochs=12)
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,10 @@ class _Reporter:
             self.stopped = self.stopped or self.stop_requested()
         return self.stopped
 
+    def epoch_is_whole(self) -> bool:
+        """Return True when every batch of the current epoch has run and no loss went NaN."""
+        return not self.failure and self.batch == self.steps
+
     def epoch_end(self, epoch: int, loss: float, val_loss: float) -> bool:
         """Record a completed epoch; return True when training must end now."""
         if self.failure or self.batch < self.steps:
@@ -190,6 +194,11 @@ class _Reporter:
             if 0 < self.batch < self.steps else ""
         return (f"Stopped after {done} of {self.cfg.epochs} epochs{partial}; the result holds the "
                 f"weights trained so far.")
+
+
+def validation_loss(model, data: TrainingData) -> float:
+    """Return the model's mean squared error over all validation windows, computed in one step."""
+    return float(model.test_on_batch(data.X_val, data.y_val))
 
 
 def train_job(data: TrainingData, cfg: ModelConfig, events=None, stop=None) -> TrainingResult:
@@ -228,20 +237,16 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
                 self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
-            if reporter.epoch_end(epoch, float(logs["loss"]), float(logs.get("val_loss", "nan"))):
+            # The validation loss of the whole split in one step, and only for a whole epoch: Keras's own
+            # validation pass builds a tf.data iterator every epoch, a third of a small job's CPU.
+            val_loss = validation_loss(model, data) if reporter.epoch_is_whole() else math.nan
+            if reporter.epoch_end(epoch, float(logs["loss"]), val_loss):
                 self.model.stop_training = True
             if data.keep_epoch_weights and len(epoch_weights) < len(reporter.history["loss"]):
                 epoch_weights.append(extract_weights(model))  # a whole epoch was recorded: film it
 
-    class WholeEpochs(list):
-        # Keras asks `epoch in validation_freq` before each validation pass: say no after a NaN or
-        # a stop mid-epoch, so the stop does not wait for a pass whose epoch is not recorded.
-        def __contains__(self, epoch):
-            return not reporter.failure and reporter.batch == reporter.steps
-
-    model.fit(data.X_train, data.y_train, validation_data=(data.X_val, data.y_val),
-              validation_freq=WholeEpochs(), epochs=cfg.epochs, batch_size=cfg.batch_size,
-              shuffle=True, verbose=0, callbacks=[Callback()])
+    model.fit(data.X_train, data.y_train, epochs=cfg.epochs, batch_size=cfg.batch_size, shuffle=True, verbose=0,
+              callbacks=[Callback()])
     status = "failed" if reporter.failure else "stopped" if reporter.stopped else "done"
     result = TrainingResult(status, reporter.summary(), reporter.history,
                             epochs_run=len(reporter.history["loss"]), initial_weights=initial_weights,

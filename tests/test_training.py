@@ -370,3 +370,25 @@ def test_the_quick_start_preset_forecasts_near_the_noise_floor():
     result = train_job(TrainingData.from_dataset(ds), QUICK_START_MODEL)
     test_mse = float(np.mean((result.predictions["test"] - ds.y["test"]) ** 2))
     assert result.status == "done" and test_mse <= 1.2 * ds.noise_floor, test_mse / ds.noise_floor
+
+
+def test_a_pool_job_trains_exactly_like_a_plain_keras_fit(pool):
+    # The job computes its validation loss in one step per epoch instead of Keras's own pass: the
+    # numbers must be those of the textbook call, on the quick start and on a model with dropout.
+    from lstm_core.model import build_model, extract_weights
+    from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
+
+    cases = [(TrainingData.from_dataset(build_dataset(QUICK_START_SERIES, QUICK_START_MODEL.seq_length, 1)),
+              replace(QUICK_START_MODEL, epochs=4)),
+             (DATA, small_cfg(layers=2, dense_units=4, dropout=0.2, epochs=3, seed=5))]
+    for data, cfg in cases:
+        job = start(data, cfg, pool)
+        model = build_model(cfg)
+        plain = model.fit(data.X_train, data.y_train, validation_data=(data.X_val, data.y_val), epochs=cfg.epochs,
+                          batch_size=cfg.batch_size, shuffle=True, verbose=0).history
+        assert wait_for(job, finished).status == "done"
+        result = job.result()
+        np.testing.assert_allclose(result.history["loss"], plain["loss"], rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(result.history["val_loss"], plain["val_loss"], rtol=1e-6, atol=1e-7)
+        for a, b in zip(result.weights.to_list(), extract_weights(model).to_list(), strict=True):
+            np.testing.assert_allclose(a, b, atol=1e-6)
