@@ -5,6 +5,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.presets import PRESETS, QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui.links import LESSON_MODES, read_link, share_query
 
 
@@ -32,7 +33,7 @@ FUZZ = [  # (name, values, words the notice must hold)
     ("w_series_n_points", ["9" * 500], "characters long"),
     ("w_series_seed", [""], "empty"),
     ("w_model_epochs", ["5", "6"], "given 2 times"),
-    ("w_model_learning_rate", ["0.02"], "learning rates offered"),
+    ("w_model_learning_rate", ["0.04"], "learning rates offered"),
     ("w_series_shape", ["square"], "shapes"),
     ("w_series_shape", ["sïne 🌊"], "shapes"),
     ("utm_source", ["newsletter"], "not a setting"),
@@ -72,3 +73,11 @@ def test_the_link_of_some_settings_reads_back_to_the_same_settings():
     read_series, read_model = fresh()
     assert read_link(params, read_series, read_model) == []
     assert (read_series, read_model) == (series, model)
+
+
+@pytest.mark.parametrize("series, model", [*((p.series, p.model) for p in PRESETS.values()),
+                                           (QUICK_START_SERIES, QUICK_START_MODEL)])
+def test_the_link_of_every_preset_reads_back_to_it_with_nothing_left_out(series, model):
+    read_series, read_model = fresh()
+    assert read_link(parse_qs(share_query(series.to_dict(), model.to_dict(), {})), read_series, read_model) == []
+    assert (SeriesConfig.from_dict(read_series), ModelConfig.from_dict(read_model)) == (series, model)

@@ -15,7 +15,9 @@ from urllib.parse import urlencode
 
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS, SERIES_SHAPES, ConfigError, ModelConfig, SeriesConfig
 
-LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)  # the Model page's choices
+# The Model page's choices and the only rates a link may carry: 1, 2, 3 and 5 in every decade hold the default,
+# every preset's rate and Adam's usual 0.0003, so no setting needs rounding to be shown or shared.
+LEARNING_RATES = (0.0001, 0.0002, 0.0003, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1)
 SERIES_KEYS = {f"w_series_{name}": name for name in [*SERIES_BOUNDS, "shape"]}
 MODEL_KEYS = {f"w_model_{name}": name for name in MODEL_BOUNDS}
 LESSON_MODES = {  # ?lesson=<mode>: a calm screen with only what a projected class needs

@@ -60,12 +60,14 @@ def setting_select(settings: dict[str, Any], group: str, field: str, label: str,
     return value
 
 
-def setting_steps(settings: dict[str, Any], group: str, field: str, label: str, options: list[float],
+def setting_steps(settings: dict[str, Any], group: str, field: str, label: str, options: tuple[float, ...],
                   help: str) -> float:
-    """Return the value of a slider over fixed options bound to settings[field] (nearest option at first)."""
+    """Return the value of a slider over fixed options bound to settings[field], its value in use among them."""
     key = f"w_{group}_{field}"
-    nearest = min(options, key=lambda option: abs(option - settings[field]))
-    value = st.select_slider(label, options, key=key, help=help, on_change=_bind(settings, field, key, nearest),
+    in_use = settings[field]
+    # Snapping a value off the options to the nearest one would change the setting by merely opening the page.
+    steps = list(options) if in_use in options else sorted([*options, in_use])
+    value = st.select_slider(label, steps, key=key, help=help, on_change=_bind(settings, field, key, in_use),
                              bind="query-params")
     settings[field] = value
     return value
