@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 import weakref
@@ -162,6 +163,10 @@ class TrainingPool:
     # Everything below runs on the pool's thread.
 
     def _run(self) -> None:
+        # Workers are started from this thread and inherit its blocked signals from their first instruction.
+        # Ctrl-C or SIGTERM to the server's process group then reaches the server alone, which ends the
+        # workers itself once their jobs have stopped; a worker felled by the signal would be replaced.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         next_owner_check = 0.0
         while True:
             with self._lock:
@@ -188,6 +193,9 @@ class TrainingPool:
         self._end_workers(getattr(self, "_shutdown_timeout", 10.0))
 
     def _spawn_missing(self) -> None:
+        with self._lock:
+            if self._closed:
+                return  # a stopping pool replaces no worker: it is about to end them all
         while sum(not worker.retiring for worker in self._workers) < self.max_workers:
             ours, theirs = self._context.Pipe(duplex=True)
             self._workers_started += 1
