@@ -70,9 +70,11 @@ def main() -> None:
     filmed = replace(TrainingData.from_dataset(ds), keep_epoch_weights=True)
     seconds, results = through_pool(pool, {"film": (filmed, QUICK_START_MODEL)})
     began = time.perf_counter()
-    film.mse_per_epoch(results["film"].epoch_weights, ds.X["test"], ds.y["test"])
-    rows.append(("Training as a film", 1, seconds, time.perf_counter() - began,
-                 f"{len(results['film'].epoch_weights)} frames"))
+    filmed_result = results["film"]
+    shots = film.film_shots(filmed_result.initial_weights, filmed_result.first_epoch_weights,
+                            filmed_result.epoch_weights, filmed.batches_per_epoch(QUICK_START_MODEL.batch_size))
+    film.mse_per_shot(shots, ds.X["test"], ds.y["test"])
+    rows.append(("Training as a film", 1, seconds, time.perf_counter() - began, f"{len(shots)} moments"))
 
     cfg = replace(QUICK_START_MODEL, dropout=0.2)
     seconds, results = through_pool(pool, {"dropout": (TrainingData.from_dataset(ds), cfg)})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -25,14 +26,15 @@ from lstm_core.model_cache import MODEL_CACHE, warm_up
 
 
 EVENT_INTERVAL = 0.1  # seconds between batch events: ~10 a second is plenty for a live chart
+FIRST_EPOCH_FILM_SHOTS = 5  # copies of the weights inside the first epoch, where a small model learns most
 
 
 @dataclass
 class TrainingData:
     """The windows of the three splits as float32: X (samples, seq_length, features), y (samples, horizon).
 
-    ``keep_epoch_weights`` asks the worker for a copy of the weights after every whole epoch: the film
-    of the training that the film lesson scrubs through.
+    ``keep_epoch_weights`` asks the worker for a copy of the weights after every whole epoch, and a few
+    inside the first: the film of the training that the film lesson scrubs through.
     """
 
     X_train: np.ndarray
@@ -88,6 +90,8 @@ class TrainingResult:
     epochs_run: int = 0
     initial_weights: ModelWeights | None = None  # the weights training started from
     epoch_weights: list[ModelWeights] = field(default_factory=list)  # after each whole epoch, when asked for
+    # (batches done, weights) at a few points inside the first epoch, when the epoch weights are asked for
+    first_epoch_weights: list[tuple[int, ModelWeights]] = field(default_factory=list)
 
 
 
@@ -227,6 +231,8 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
     model = MODEL_CACHE.model_for(cfg, data.n_features)
     initial_weights = extract_weights(model)
     epoch_weights: list[ModelWeights] = []
+    first_epoch_weights: list[tuple[int, ModelWeights]] = []
+    film_stride = max(1, math.ceil(reporter.steps / (FIRST_EPOCH_FILM_SHOTS + 1)))  # spread over the epoch
 
     class Callback(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
@@ -235,6 +241,10 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
         def on_train_batch_end(self, batch, logs=None):
             if reporter.batch_end(batch, float(logs["loss"])):
                 self.model.stop_training = True
+            done = batch + 1
+            if (data.keep_epoch_weights and reporter.epoch == 0 and done < reporter.steps and done % film_stride == 0
+                    and len(first_epoch_weights) < FIRST_EPOCH_FILM_SHOTS and not reporter.failure):
+                first_epoch_weights.append((done, extract_weights(model)))
 
         def on_epoch_end(self, epoch, logs=None):
             # The validation loss of the whole split in one step, and only for a whole epoch: Keras's own
@@ -250,7 +260,7 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
     status = "failed" if reporter.failure else "stopped" if reporter.stopped else "done"
     result = TrainingResult(status, reporter.summary(), reporter.history,
                             epochs_run=len(reporter.history["loss"]), initial_weights=initial_weights,
-                            epoch_weights=epoch_weights)
+                            epoch_weights=epoch_weights, first_epoch_weights=first_epoch_weights)
     if status != "failed":
         result.weights = extract_weights(model)
         # All splits in one batch: one trace and one step, so a stop is reported within a second
@@ -302,6 +312,10 @@ def worker_main(conn, settings: WorkerSettings) -> None:
     Messages in: ("job", job_id, TrainingData, ModelConfig), ("stop", job_id), ("exit",).
     Messages out: ("ready", pid), ("event", job_id, event), ("result", job_id, TrainingResult).
     """
+    # The server ends its workers itself, after their jobs have stopped (see TrainingPool._run): a Ctrl-C or
+    # SIGTERM sent to the whole process group is not for them.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         load_keras(settings.intra_op_threads, settings.inter_op_threads)
         for cfg in settings.warm_configs:
@@ -318,6 +332,6 @@ def worker_main(conn, settings: WorkerSettings) -> None:
             conn.send(("result", job_id, train_job(data, cfg, channel, channel)))
             if channel.exit_requested:
                 return
-    except (EOFError, OSError, KeyboardInterrupt):
+    except (EOFError, OSError):
         return  # the server has gone: nobody is left to train for
 

@@ -5,12 +5,13 @@ from dataclasses import replace
 import plotly.graph_objects as go
 import streamlit as st
 
-from lstm_core.figures import gate_heatmaps, loss_figure, prediction_figure
-from lstm_core.lessons.film import bytes_per_epoch, film_frame, mse_per_epoch
+from lstm_core.figures import gate_heatmaps, log_y_axis, loss_figure, prediction_figure
+from lstm_core.lessons.film import bytes_per_epoch, film_frame, film_shots, mse_per_shot
+from lstm_core.lessons.split_figures import PART_COLORS
 from lstm_core.presets import QUICK_START_MODEL
 from lstm_core.training import TrainingData
 from lstm_core.ui import lesson_jobs, state
-from lstm_core.ui.widgets import clamped_slider, describe_model
+from lstm_core.ui.widgets import clamped_slider, describe_model, stop_page
 
 LESSON = "film"
 MODEL_CHOICES = ("the quick-start model", "your model from the Model page")
@@ -19,8 +20,9 @@ state.require_app("pages/lesson_film.py")
 st.title("Training as a film")
 st.markdown(
     "A loss curve says how much the model improved, not how. Here the training keeps a copy of the weights "
-    "after every epoch; afterwards the epoch slider replays any of them: the forecast bending towards the "
-    "truth and the gates of one test window finding their roles."
+    "before it starts, at a few moments inside the first epoch, where a small model learns most, and after "
+    "every epoch; afterwards the slider replays any of them: a flat forecast bending into the wave and the "
+    "gates of one test window finding their roles."
 )
 choice = st.radio("Model", MODEL_CHOICES, horizontal=True, key="w_film_model", bind="query-params",
                   help="The quick-start model trains in a few seconds; yours may take longer.")
@@ -32,7 +34,7 @@ try:
     ds = state.dataset_of(source, cfg.seq_length, cfg.horizon)
 except ValueError as problem:
     st.warning(f"Your series gives no usable windows for this model: {problem}. Lengthen it on the Data page.")
-    st.stop()
+    stop_page()
 
 
 def train_and_film() -> None:
@@ -41,52 +43,54 @@ def train_and_film() -> None:
     lesson_jobs.start_lesson_runs(LESSON, (source, cfg), {"film": (data, cfg)})
 
 
-running = lesson_jobs.train_and_stop(LESSON, "Train and film", train_and_film,
-                                     "Train the chosen model and keep its weights after every epoch.",
-                                     "Stop after the current batch; the film keeps the epochs finished so far.")
+lesson_jobs.train_and_stop(LESSON, "Train and film", train_and_film,
+                           "Train the chosen model and keep its weights after every epoch.",
+                           "Stop after the current batch; the film keeps the epochs finished so far.")
 
 
 def draw_film(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
-    """Draw the epoch and window sliders, then the loss, the forecast and the gates at that epoch."""
+    """Draw the moment, window and layer choices, then the loss, the forecast and the gates at that moment."""
     result = results["film"]
-    if not result.epoch_weights:
-        st.info("The run stopped before its first epoch ended: there is nothing to replay.")
-        return
     done_series, done_cfg = done_runs.settings
     film_ds = state.dataset_of(done_series, done_cfg.seq_length, done_cfg.horizon)
     X_test, y_test = film_ds.X["test"], film_ds.y["test"]  # (samples, seq_length, 1), (samples, horizon)
     if done_runs.outcome is None:
-        done_runs.outcome = mse_per_epoch(result.epoch_weights, X_test, y_test)
-    test_mse = done_runs.outcome  # (epochs,)
+        batches = done_runs.data["film"].batches_per_epoch(done_cfg.batch_size)
+        shots = film_shots(result.initial_weights, result.first_epoch_weights, result.epoch_weights, batches)
+        done_runs.outcome = shots, mse_per_shot(shots, X_test, y_test)
+    shots, test_mse = done_runs.outcome  # list of FilmShot, (shots,)
     epochs = len(result.epoch_weights)
-    epoch_col, window_col, layer_col = st.columns([3, 3, 2])
-    with epoch_col:
-        epoch = clamped_slider("Epoch", 1, epochs, "w_film_epoch", "Which epoch's weights to replay.") if epochs > 1 else 1
+    moment_col, window_col, layer_col = st.columns([3, 3, 2])
+    with moment_col:
+        index = clamped_slider("Moment of training", 0, len(shots) - 1, "w_film_moment",
+                               "0 is the untrained model; then a few moments inside epoch 1, then every epoch.")
     with window_col:
         window = clamped_slider("Test window for the gates", 0, len(X_test) - 1, "w_film_window",
                                 "Whose gates to show.")
     with layer_col:
         layer = st.selectbox("Layer", range(done_cfg.layers), format_func=lambda k: f"LSTM layer {k + 1}",
                              key="w_film_layer", bind="query-params")
-    frame = film_frame(result.epoch_weights, epoch, X_test, y_test, window)
-    best = int(test_mse.argmin()) + 1
+    frame = film_frame(shots, index, X_test, y_test, window)
+    best = int(test_mse.argmin())
     floor = (f" ({frame.test_mse / film_ds.noise_floor:.2f}× the noise floor)"
              if film_ds.noise_floor is not None else "")
-    st.markdown(f"**Epoch {epoch} of {epochs}**: test MSE {frame.test_mse:.5f}{floor}. "
-                f"After the last epoch {test_mse[-1]:.5f}; lowest {test_mse.min():.5f}, at epoch {best}.")
+    st.markdown(f"**{frame.shot.label.capitalize()}**: test MSE {frame.test_mse:.5f}{floor}. "
+                f"Untrained {test_mse[0]:.5f}; after the last epoch {test_mse[-1]:.5f}; lowest {test_mse.min():.5f}, "
+                f"{shots[best].label}.")
     losses = loss_figure(result.history["loss"], result.history["val_loss"], [], film_ds.noise_floor, epochs)
-    losses.add_trace(go.Scatter(x=list(range(1, epochs + 1)), y=list(test_mse), mode="lines", name="test loss (replayed)",
-                                line=dict(color="#CC79A7", dash="dot")))
-    losses.add_vline(x=epoch, line=dict(color="black", width=2))
-    st.plotly_chart(losses, width="stretch", key="film_loss")
+    losses.add_trace(go.Scatter(x=[shot.epochs_trained for shot in shots], y=list(test_mse), mode="lines+markers",
+                                name="test loss (replayed)", line=dict(color=PART_COLORS["test"], dash="dot")))
+    losses.add_vline(x=frame.shot.epochs_trained, line=dict(color="black", width=2))
+    st.plotly_chart(log_y_axis(losses), width="stretch", key="film_loss")
     start = film_ds.target_start["test"]
     st.plotly_chart(prediction_figure(film_ds.time[start], film_ds.to_original(y_test[:, 0]),
                                       film_ds.to_original(frame.test_predictions[:, 0])),
                     width="stretch", key="film_forecast")
     st.plotly_chart(gate_heatmaps(frame.window_trace.layers[layer], done_cfg.seq_length - 1), width="stretch",
                     key="film_gates")
-    st.caption(f"The film holds {epochs} epochs × {bytes_per_epoch(result.epoch_weights[0]) / 1e3:.1f} kB of "
-               f"weights; every picture above is replayed from the weights of the epoch you chose.")
+    st.caption(f"The film holds {len(shots)} moments × {bytes_per_epoch(shots[0].weights) / 1e3:.1f} kB of "
+               f"weights: the untrained model, {len(result.first_epoch_weights)} moments inside epoch 1 and "
+               f"{epochs} whole epochs. Every picture above is replayed from the weights of the moment you chose.")
 
 
-lesson_jobs.live_runs(LESSON, running, "Press **Train and film**.", draw_film)
+lesson_jobs.live_runs(LESSON, "Press **Train and film**.", draw_film)

@@ -1,4 +1,4 @@
-"""Training as a film: one copy of the weights per whole epoch, replayed frame by frame."""
+"""Training as a film: the untrained weights, a few moments inside epoch 1, one copy per epoch, replayed."""
 
 from dataclasses import replace
 
@@ -7,8 +7,9 @@ import pytest
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data import build_dataset
-from lstm_core.lessons.film import bytes_per_epoch, film_frame, mse_per_epoch
-from lstm_core.worker import TrainingData, train_job
+from lstm_core.lessons.film import bytes_per_epoch, film_frame, film_shots, mse_per_shot
+from lstm_core.model import build_model
+from lstm_core.worker import FIRST_EPOCH_FILM_SHOTS, TrainingData, train_job
 
 CFG = ModelConfig(seq_length=10, units=6, layers=2, dense_units=4, epochs=4, dropout=0.1, batch_size=32)
 
@@ -18,6 +19,33 @@ def filmed():
     ds = build_dataset(SeriesConfig(n_points=300), CFG.seq_length)
     data = replace(TrainingData.from_dataset(ds), keep_epoch_weights=True)
     return ds, train_job(data, CFG)
+
+
+def shots_of(result, ds):
+    return film_shots(result.initial_weights, result.first_epoch_weights, result.epoch_weights,
+                      TrainingData.from_dataset(ds).batches_per_epoch(CFG.batch_size))
+
+
+def test_frame_zero_is_the_untrained_model(filmed):
+    ds, result = filmed
+    shots = shots_of(result, ds)
+    frame = film_frame(shots, 0, ds.X["test"], ds.y["test"], window=3)
+    untrained = build_model(CFG).predict_on_batch(ds.X["test"])  # (samples, horizon)
+    assert shots[0].epochs_trained == 0 and "before training" in shots[0].label
+    np.testing.assert_allclose(frame.test_predictions, untrained, atol=1e-5)
+
+
+def test_moments_inside_the_first_epoch_lie_between_frame_zero_and_epoch_one(filmed):
+    ds, result = filmed
+    batches = TrainingData.from_dataset(ds).batches_per_epoch(CFG.batch_size)
+    done = [d for d, _ in result.first_epoch_weights]
+    assert 1 <= len(done) <= FIRST_EPOCH_FILM_SHOTS and done == sorted(done) and 0 < done[0] and done[-1] < batches
+    shots = shots_of(result, ds)
+    positions = [shot.epochs_trained for shot in shots]
+    assert positions == sorted(positions) and positions[len(done) + 1] == 1.0
+    assert len(shots) == 1 + len(done) + CFG.epochs
+    moved = [not np.array_equal(a.weights.to_list()[0], b.weights.to_list()[0]) for a, b in zip(shots, shots[1:])]
+    assert all(moved), "every moment of the film holds different weights"
 
 
 def test_one_frame_per_epoch_and_the_last_is_the_final_model(filmed):
@@ -31,13 +59,14 @@ def test_one_frame_per_epoch_and_the_last_is_the_final_model(filmed):
 
 def test_the_last_frame_replays_the_final_predictions(filmed):
     ds, result = filmed
-    frame = film_frame(result.epoch_weights, CFG.epochs, ds.X["test"], ds.y["test"], window=3)
+    shots = shots_of(result, ds)
+    frame = film_frame(shots, len(shots) - 1, ds.X["test"], ds.y["test"], window=3)
     np.testing.assert_allclose(frame.test_predictions, result.predictions["test"], atol=1e-5)
     assert frame.window_trace.layers[0].f.shape == (1, CFG.seq_length, CFG.units)
-    errors = mse_per_epoch(result.epoch_weights, ds.X["test"], ds.y["test"])
-    assert errors.shape == (CFG.epochs,) and errors[-1] == pytest.approx(frame.test_mse)
+    errors = mse_per_shot(shots, ds.X["test"], ds.y["test"])
+    assert errors.shape == (len(shots),) and errors[-1] == pytest.approx(frame.test_mse)
     with pytest.raises(ValueError, match="outside the film"):
-        film_frame(result.epoch_weights, 0, ds.X["test"], ds.y["test"], 0)
+        film_frame(shots, len(shots), ds.X["test"], ds.y["test"], 0)
 
 
 def test_bytes_per_epoch_counts_every_weight(filmed):
@@ -48,4 +77,4 @@ def test_bytes_per_epoch_counts_every_weight(filmed):
 def test_no_film_unless_asked():
     ds = build_dataset(SeriesConfig(n_points=200), 5)
     result = train_job(TrainingData.from_dataset(ds), replace(CFG, seq_length=5, epochs=2))
-    assert result.epoch_weights == []
+    assert result.epoch_weights == [] and result.first_epoch_weights == []

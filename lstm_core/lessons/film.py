@@ -1,6 +1,7 @@
 """Training as a film: the weights after every epoch, replayed to show the forecast and the gates at that epoch.
 
-The worker keeps a copy of the weights after each whole epoch (``TrainingData.keep_epoch_weights``).
+The worker keeps a copy of the weights after each whole epoch and at a few moments inside the first
+(``TrainingData.keep_epoch_weights``); with the untrained weights before them, they are the film's shots.
 Weights are the smallest record that can replay everything: for the largest model the app allows
 (3 x LSTM(64), Dense(64), Dense(10)) they are 87,754 float32 numbers, 351 kB an epoch (17.6 MB for 50
 epochs), while the gate traces of one 100-step window alone would be 6 x 3 x 100 x 64 numbers (461 kB).
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstm_core.baselines import forecast_metrics
 from lstm_core.model import ModelWeights
 from lstm_core.replay import ModelTrace, trace_model
 
@@ -21,27 +23,46 @@ def bytes_per_epoch(weights: ModelWeights) -> int:
     return sum(array.nbytes for array in weights.to_list())
 
 
+@dataclass(frozen=True)
+class FilmShot:
+    """One moment of the film: how far training had got, in words and in epochs, and the weights then."""
+
+    epochs_trained: float  # 0 before training, 2/11 after 2 of 11 batches, 1.0 after the first epoch
+    label: str
+    weights: ModelWeights
+
+
+def film_shots(initial_weights: ModelWeights, first_epoch_weights: list[tuple[int, ModelWeights]],
+               epoch_weights: list[ModelWeights], batches_per_epoch: int) -> list[FilmShot]:
+    """Return the film in order: the untrained weights, a few moments inside epoch 1, then every whole epoch."""
+    shots = [FilmShot(0.0, "before training (the initial random weights)", initial_weights)]
+    shots += [FilmShot(done / batches_per_epoch, f"epoch 1, after {done} of {batches_per_epoch} batches", weights)
+              for done, weights in first_epoch_weights]
+    shots += [FilmShot(float(epoch), f"after epoch {epoch} of {len(epoch_weights)}", weights)
+              for epoch, weights in enumerate(epoch_weights, start=1)]
+    return shots
+
+
 @dataclass
 class FilmFrame:
-    """One epoch of the film: the test forecasts and the chosen window's trace, replayed from that epoch's weights."""
+    """One moment of the film: the test forecasts and the chosen window's trace, replayed from its weights."""
 
-    epoch: int  # 1-based
+    shot: FilmShot
     test_predictions: np.ndarray  # (samples, horizon)
     window_trace: ModelTrace  # one window: every layer's (1, timesteps, units) gates and states
     test_mse: float
 
 
-def film_frame(epoch_weights: list[ModelWeights], epoch: int, X_test: np.ndarray, y_test: np.ndarray,
-               window: int) -> FilmFrame:
-    """Return the FilmFrame of a 1-based epoch: the replayed test forecasts and one test window's trace."""
-    if not 1 <= epoch <= len(epoch_weights):
-        raise ValueError(f"epoch {epoch} is outside the film's 1 to {len(epoch_weights)}")
-    weights = epoch_weights[epoch - 1]
+def film_frame(shots: list[FilmShot], index: int, X_test: np.ndarray, y_test: np.ndarray, window: int) -> FilmFrame:
+    """Return the FilmFrame of shots[index]: the replayed test forecasts and one test window's trace."""
+    if not 0 <= index < len(shots):
+        raise ValueError(f"moment {index} is outside the film's 0 to {len(shots) - 1}")
+    weights = shots[index].weights
     predictions = trace_model(weights, X_test).prediction  # (samples, horizon)
     window_trace = trace_model(weights, X_test[window:window + 1])
-    return FilmFrame(epoch, predictions, window_trace, float(np.mean((predictions - y_test) ** 2)))
+    return FilmFrame(shots[index], predictions, window_trace, forecast_metrics(y_test, predictions)["mse"])
 
 
-def mse_per_epoch(epoch_weights: list[ModelWeights], X_test: np.ndarray, y_test: np.ndarray) -> np.ndarray:
-    """Return the test MSE after every epoch, (epochs,), replayed from the film."""
-    return np.array([float(np.mean((trace_model(w, X_test).prediction - y_test) ** 2)) for w in epoch_weights])
+def mse_per_shot(shots: list[FilmShot], X_test: np.ndarray, y_test: np.ndarray) -> np.ndarray:
+    """Return the test MSE at every moment of the film, (shots,), replayed from its weights."""
+    return np.array([forecast_metrics(y_test, trace_model(shot.weights, X_test).prediction)["mse"] for shot in shots])

@@ -30,7 +30,7 @@ PAGE_KEYS = {  # controls of single pages: Streamlit checks their values against
     "w_data_window", "w_inside_window", "w_inside_layer", "w_inside_unit", "w_inside_step",
     "w_memory_k", "w_memory_units", "w_memory_epochs",
     "w_splits_series", "w_splits_n_points", "w_splits_seq_length", "w_splits_units", "w_splits_epochs",
-    "w_splits_seeds", "w_horizon_steps", "w_horizon_window", "w_film_model", "w_film_epoch", "w_film_window",
+    "w_splits_seeds", "w_horizon_steps", "w_horizon_window", "w_film_model", "w_film_moment", "w_film_window",
     "w_film_layer", "w_dropout_rate", "w_dropout_passes", "lesson",
 }
 PAGE_FILES = ("pages/data.py", "pages/model.py", "pages/train.py", "pages/inside.py", "pages/lesson_memory.py",
