@@ -6,7 +6,7 @@ from lstm_core.figures import series_figure
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui import state
 from lstm_core.ui.links import LESSON_MODES
-from lstm_core.ui.widgets import share_footer, sidebar
+from lstm_core.ui.widgets import finish_sidebar, share_footer, sidebar
 
 # An emoji, drawn by the browser itself: an image file is a media file of the session, which the browser
 # may ask for again after a rerun has replaced it (a 404), and a material icon is fetched from the internet.
@@ -97,7 +97,7 @@ ignored = st.session_state.pop(state.LINK_NOTICE_KEY, None)
 if ignored:
     st.warning("This link held settings that were left out: " + "; ".join(ignored) + ". The page opened "
                "with the rest.", icon=":material/link_off:")
-if not mode:
-    sidebar(page_polls_training=navigation.url_path == "train")
+sidebar(visible=not mode)
 navigation.run()
+finish_sidebar()
 share_footer(navigation.url_path)

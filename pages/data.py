@@ -7,7 +7,7 @@ from lstm_core.figures import scaled_series_figure, series_figure
 from lstm_core.tables import window_table
 from lstm_core.ui import state
 from lstm_core.ui.data_source import SOURCES, source_picker
-from lstm_core.ui.widgets import seed_input, setting_select, setting_slider
+from lstm_core.ui.widgets import seed_input, setting_select, setting_slider, stop_page
 
 state.require_app("pages/data.py")
 st.title("Data: from a wave to training windows")
@@ -34,7 +34,7 @@ if not calm:
 ds, problem = state.current_dataset()
 if ds is None:
     st.error(problem)
-    st.stop()
+    stop_page()
 
 if not calm:
     st.plotly_chart(series_figure(ds), width="stretch", key="series")

@@ -37,9 +37,9 @@ def train_with_dropout() -> None:
     lesson_jobs.start_lesson_runs(LESSON, (source, cfg), {"dropout": (TrainingData.from_dataset(ds), cfg)})
 
 
-running = lesson_jobs.train_and_stop(LESSON, "Train", train_with_dropout,
-                                     "Train the quick-start model with this dropout rate on your series.",
-                                     "Stop after the current batch.")
+lesson_jobs.train_and_stop(LESSON, "Train", train_with_dropout,
+                           "Train the quick-start model with this dropout rate on your series.",
+                           "Stop after the current batch.")
 
 
 def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
@@ -71,5 +71,5 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
                f"the passes {((mc.mean - y_test[:, 0]) ** 2).mean():.5f}. Scaled units.")
 
 
-lesson_jobs.live_runs(LESSON, running, "Press **Train**: the quick-start model with dropout, a few seconds.",
+lesson_jobs.live_runs(LESSON, "Press **Train**: the quick-start model with dropout, a few seconds.",
                       draw_outcome)

@@ -7,7 +7,7 @@ from lstm_core.lessons.horizon import horizon_models, horizon_outcome, horizon_v
 from lstm_core.lessons.horizon_figures import error_per_step_figure, horizon_window_figure
 from lstm_core.training import TrainingData
 from lstm_core.ui import lesson_jobs, state
-from lstm_core.ui.widgets import clamped_slider
+from lstm_core.ui.widgets import clamped_slider, stop_page
 
 LESSON = "horizon"
 
@@ -29,7 +29,7 @@ try:
     datasets = {name: state.dataset_of(source, cfg.seq_length, cfg.horizon) for name, cfg in models.items()}
 except ValueError as problem:
     st.warning(f"Your series gives no usable windows for this lesson: {problem}. Lengthen it on the Data page.")
-    st.stop()
+    stop_page()
 
 
 def train_both() -> None:
@@ -38,9 +38,9 @@ def train_both() -> None:
                                   {name: (TrainingData.from_dataset(datasets[name]), cfg) for name, cfg in models.items()})
 
 
-running = lesson_jobs.train_and_stop(LESSON, "Train both", train_both,
-                                     "Train the direct and the one-step model, side by side.",
-                                     "Stop both after the current batch.")
+lesson_jobs.train_and_stop(LESSON, "Train both", train_both,
+                           "Train the direct and the one-step model, side by side.",
+                           "Stop both after the current batch.")
 
 
 def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
@@ -60,5 +60,5 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
                "NumPy glass box, feeding each forecast back in; the direct one is the m-output model's own.")
 
 
-lesson_jobs.live_runs(LESSON, running, "Press **Train both**: two quick-start-sized models, a few seconds each.",
+lesson_jobs.live_runs(LESSON, "Press **Train both**: two quick-start-sized models, a few seconds each.",
                       draw_outcome)

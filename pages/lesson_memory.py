@@ -49,9 +49,9 @@ def train_both() -> None:
     lesson_jobs.start_lesson_runs(LESSON, task, {name: (data, memory_model(task, cell)) for name, cell in MODELS.items()})
 
 
-running = lesson_jobs.train_and_stop(LESSON, "Train both", train_both,
-                                     "Train a plain RNN and an LSTM of the same size on the same windows, side by side.",
-                                     "Stop both after the current batch and keep what they learned.")
+lesson_jobs.train_and_stop(LESSON, "Train both", train_both,
+                           "Train a plain RNN and an LSTM of the same size on the same windows, side by side.",
+                           "Stop both after the current batch and keep what they learned.")
 
 
 def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
@@ -100,5 +100,5 @@ def draw_progress(current: lesson_jobs.LessonRuns) -> None:
                                              current.settings.epochs), width="stretch", key="memory_curves_live")
 
 
-lesson_jobs.live_runs(LESSON, running, "Press **Train both**. With the defaults both train together in well under "
+lesson_jobs.live_runs(LESSON, "Press **Train both**. With the defaults both train together in well under "
                       "a minute.", draw_outcome, draw_progress)

@@ -8,7 +8,7 @@ from lstm_core.lessons.split_figures import split_scores_figure, split_windows_f
 from lstm_core.lessons.splits import (SERIES_KINDS, SPLIT_BOUNDS, SPLIT_KINDS, SplitLesson, lesson_model,
                                       lesson_runs, run_name, scores_from_predictions, split_data, split_verdict)
 from lstm_core.ui import lesson_jobs, state
-from lstm_core.ui.widgets import progress_fraction, setting_slider
+from lstm_core.ui.widgets import progress_fraction, setting_slider, stop_page
 
 LESSON = "splits"
 
@@ -40,7 +40,7 @@ try:
     preview = {how: split_data(lesson, how, seed=0) for how in SPLIT_KINDS}
 except ValueError as problem:
     st.warning(f"These settings give no usable split: {problem}. Lengthen the series or shorten the window.")
-    st.stop()
+    stop_page()
 st.plotly_chart(split_windows_figure(preview), width="stretch", key="splits_windows")
 st.caption("Each dot is the target of one window, coloured by the part it was dealt to. Chronological: the "
            "model is tested on the last 15 % of the series. Random: test targets sit between training ones.")
@@ -54,7 +54,7 @@ def train_all() -> None:
                                   {name: (split.data, lesson_model(lesson, seeds[name])) for name, split in splits.items()})
 
 
-running = lesson_jobs.train_and_stop(
+lesson_jobs.train_and_stop(
     LESSON, "Train both splits", train_all,
     f"{2 * lesson.seeds} trainings: each split under each seed, through the shared queue.",
     "Stop every run after its current batch.")
@@ -87,5 +87,5 @@ def draw_progress(current: lesson_jobs.LessonRuns) -> None:
         st.caption(f"Waiting in the queue: {', '.join(waiting)}.")
 
 
-lesson_jobs.live_runs(LESSON, running, f"Press **Train both splits**: {2 * lesson.seeds} small trainings share the "
+lesson_jobs.live_runs(LESSON, f"Press **Train both splits**: {2 * lesson.seeds} small trainings share the "
                       f"server's queue.", draw_outcome, draw_progress)

@@ -8,8 +8,7 @@ from lstm_core.lessons.skill import baseline_forecasts, compare, skill_table, ve
 from lstm_core.own_data import UserSeries
 from lstm_core.tables import evaluation_table
 from lstm_core.ui import state
-from lstm_core.ui.widgets import (LIVE_REFRESH_SECONDS, describe_model, needs,
-                                 progress_fraction, progress_label)
+from lstm_core.ui.widgets import describe_model, live_part, needs, progress_fraction, progress_label
 
 state.require_app("pages/train.py")
 st.title("Train: watch the model learn")
@@ -99,9 +98,8 @@ def take_home(run, run_ds) -> None:
                "safe_mode=True).")
 
 
-@st.fragment(run_every=LIVE_REFRESH_SECONDS if running else None)
 def live_training() -> None:
-    """Redraw the live progress of this session's job and, once it has ended, its outcome."""
+    """Draw the live progress of this session's job and, once it has ended, its outcome."""
     current = state.current_job()
     if current is None:
         st.info("Press **Train** to start. The loss chart fills in while the model trains; you may visit "
@@ -109,11 +107,7 @@ def live_training() -> None:
         return
     draw_progress(current.progress(), ds.noise_floor)
     if current.done:
-        # Drawn here rather than by the page, so the outcome shows even when the rerun below is lost:
-        # under heavy load Streamlit can drop the full rerun a fragment asks for.
         draw_outcome(current)
-        if running:
-            st.rerun()  # re-enables Train and stops this refresh
 
 
-live_training()
+live_part(live_training, lambda: (state.job_active(state.current_job()),))

@@ -16,6 +16,7 @@ from lstm_core.lessons.memory import format_ratio, reach
 from lstm_core.lessons.skill import baseline_forecasts, compare, verdict
 from lstm_core.lessons.splits import SplitLesson, scores_from_predictions, split_verdict
 from lstm_core.model import count_params
+from lstm_core.presets import QUICK_START_MODEL
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 60
@@ -85,7 +86,7 @@ def test_home_explains_and_quick_start_goes_to_train():
     assert any("Quick start" in b.label for b in at.button)
     at.button[0].click().run()
     assert_clean(at, "quick start")
-    assert at.session_state["model_settings"]["units"] == 16
+    assert at.session_state["model_settings"] == QUICK_START_MODEL.to_dict()
     assert at.title[0].value.startswith("Train")
 
 
@@ -339,8 +340,9 @@ def test_film_lesson_trains_and_scrubs_every_epoch_window_and_layer():
     assert_clean(at, "film trained")
     result = at.session_state["lesson_runs_film"].jobs["film"].result()
     assert len(result.epoch_weights) == SMALL_MODEL.epochs
-    assert at.slider(key="w_film_epoch").max == SMALL_MODEL.epochs
-    for key in ("w_film_epoch", "w_film_window"):
+    shots = 1 + len(result.first_epoch_weights) + SMALL_MODEL.epochs
+    assert at.slider(key="w_film_moment").max == shots - 1
+    for key in ("w_film_moment", "w_film_window"):
         for end in ("min", "max"):
             slider = at.slider(key=key)
             slider.set_value(getattr(slider, end)).run()
@@ -348,8 +350,8 @@ def test_film_lesson_trains_and_scrubs_every_epoch_window_and_layer():
     for layer in at.selectbox(key="w_film_layer").options:
         at.selectbox(key="w_film_layer").set_value(int(layer.split()[-1]) - 1).run()
         assert_clean(at, f"layer {layer}")
-    last = at.session_state["lesson_runs_film"].outcome[-1]
-    assert f"After the last epoch {last:.5f}" in " ".join(m.value for m in at.markdown)
+    last = at.session_state["lesson_runs_film"].outcome[1][-1]
+    assert f"after the last epoch {last:.5f}" in " ".join(m.value for m in at.markdown)
     assert len(at.get("plotly_chart")) == 3
 
 
@@ -358,9 +360,15 @@ def test_film_lesson_with_the_quick_start_model_at_defaults():
     next(b for b in at.button if b.label == "Train and film").click().run()
     wait_for_lesson(at, "film")
     assert_clean(at, "quick-start film")
-    epoch = at.slider(key="w_film_epoch")
-    epoch.set_value(1).run()
-    assert "**Epoch 1 of 24**" in " ".join(m.value for m in at.markdown)
+    at.slider(key="w_film_moment").set_value(0).run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "**Before training (the initial random weights)**" in text
+    at.slider(key="w_film_moment").set_value(1).run()
+    runs = at.session_state["lesson_runs_film"]
+    batches = runs.data["film"].batches_per_epoch(QUICK_START_MODEL.batch_size)
+    first_done = runs.jobs["film"].result().first_epoch_weights[0][0]
+    assert 1 <= first_done < batches
+    assert f"**Epoch 1, after {first_done} of {batches} batches**" in " ".join(m.value for m in at.markdown)
 
 
 DROPOUT_PAGE = "pages/lesson_dropout.py"

@@ -10,7 +10,7 @@ import streamlit as st
 from lstm_core.config import ModelConfig
 from lstm_core.training import TrainingData, TrainingJob, TrainingResult, start
 from lstm_core.ui import state
-from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, progress_fraction, progress_label
+from lstm_core.ui.widgets import live_part, progress_fraction, progress_label
 
 
 @dataclass
@@ -93,15 +93,21 @@ def job_progress(runs: LessonRuns) -> None:
         st.progress(progress_fraction(snapshot), text=text)
 
 
-def live_runs(lesson: str, running: bool, idle_text: str,
+def live_runs(lesson: str, idle_text: str,
               draw_outcome: Callable[[LessonRuns, dict[str, TrainingResult]], None],
               draw_progress: Callable[[LessonRuns], None] = job_progress) -> None:
-    """Draw the lesson's progress, refreshed every second while it trains; once every job has ended, the outcome."""
-    st.fragment(_live_runs, run_every=LIVE_REFRESH_SECONDS if running else None)(
-        lesson, running, idle_text, draw_outcome, draw_progress)
+    """Draw the lesson's progress, refreshed every second while it trains; once every job has ended, the outcome.
+
+    The refresh watches the session's Train job too, since it also keeps the sidebar's status current.
+    """
+    def watched() -> tuple[bool, ...]:
+        runs = lesson_runs(lesson)
+        return runs is not None and runs.active, state.job_active(state.current_job())
+
+    live_part(lambda: _draw_runs(lesson, idle_text, draw_outcome, draw_progress), watched)
 
 
-def _live_runs(lesson: str, running: bool, idle_text: str, draw_outcome, draw_progress) -> None:
+def _draw_runs(lesson: str, idle_text: str, draw_outcome, draw_progress) -> None:
     current = lesson_runs(lesson)
     if current is None:
         st.info(idle_text)
@@ -114,5 +120,3 @@ def _live_runs(lesson: str, running: bool, idle_text: str, draw_outcome, draw_pr
     results = current.results()
     if results is not None:
         draw_outcome(current, results)
-    if running:
-        st.rerun()  # the buttons above still show the runs as active

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import streamlit as st
 
@@ -11,6 +11,7 @@ from lstm_core.presets import PRESETS
 from lstm_core.ui.links import PAGE_PREFIXES
 from lstm_core.ui import state
 
+STATUS_SLOT_KEY = "sidebar_status_slot"  # this run's place for the training status in the sidebar
 LIVE_REFRESH_SECONDS = 1.0  # each refresh is a script run on the server: once a second per learner is plenty
 PAGES = {"home": "app.py", "data": "pages/data.py", "model": "pages/model.py", "train": "pages/train.py",
          "inside": "pages/inside.py", "memory": "pages/lesson_memory.py"}
@@ -90,12 +91,15 @@ def describe_model(model: dict[str, Any]) -> str:
     return f"window {model['seq_length']} → {stack}{head} → Dense({model['horizon']})"
 
 
-def sidebar(page_polls_training: bool = False) -> None:
-    """Draw the shared sidebar: current data and model settings and the training status.
+def sidebar(visible: bool = True) -> None:
+    """Draw the shared sidebar: current data and model settings, a place for the training status, the presets.
 
-    The status line refreshes itself while a job is active. On a page that polls the training itself
-    (Train), that page reruns everything when the job ends; elsewhere the status line does.
+    The status is written later in the run (see ``live_part`` and ``finish_sidebar``), by the one part of
+    the page that refreshes itself, so a page never has two refreshes interrupting each other.
     """
+    st.session_state.pop(STATUS_SLOT_KEY, None)  # a place kept from an earlier run is not on this screen
+    if not visible:
+        return
     series, model = state.series_settings(), state.model_settings()
     with st.sidebar:
         st.markdown("#### Current settings")
@@ -107,8 +111,39 @@ def sidebar(page_polls_training: bool = False) -> None:
                        f"period {series['period']:.2f}, noise σ {series['noise_std']:.2f}, seed {series['seed']}")
         st.caption(f"**Model**: {describe_model(model)}; dropout {model['dropout']:.2f}, "
                    f"lr {model['learning_rate']:g}, batch {model['batch_size']}, {model['epochs']} epochs")
-        live_training_status(state.job_active(state.current_job()), rerun_when_done=not page_polls_training)
+        st.session_state[STATUS_SLOT_KEY] = {"slot": st.container(), "drawn": False, "by_sidebar": False}
         preset_menu()
+
+
+def finish_sidebar() -> None:
+    """Draw the sidebar's training status, refreshed on its own, unless a live part of the page has drawn it."""
+    reserved = st.session_state.get(STATUS_SLOT_KEY)
+    if reserved is None or reserved["drawn"]:
+        return
+    reserved["by_sidebar"] = True
+    with reserved["slot"]:
+        live_part(lambda: st.caption(f"**Training**: {training_status()}"), lambda: (state.job_active(state.current_job()),))
+
+
+def live_part(draw: Callable[[], None], watched: Callable[[], tuple[bool, ...]]) -> None:
+    """Draw draw() now and, while anything watched() is active, again every LIVE_REFRESH_SECONDS; return None.
+
+    This is the page's only refresh: it also writes the sidebar's training status, when the sidebar has left
+    it a place. When what is active changes (a job ended), it asks for one full rerun before drawing anything,
+    so the rest of the page (buttons, other parts) catches up and no half-sent refresh is ever thrown away.
+    """
+    active_then = watched()
+    st.fragment(_live_part, run_every=LIVE_REFRESH_SECONDS if any(active_then) else None)(draw, watched, active_then)
+
+
+def _live_part(draw: Callable[[], None], watched: Callable[[], tuple[bool, ...]], active_then: tuple[bool, ...]) -> None:
+    if any(active_then) and watched() != active_then:
+        st.rerun()
+    reserved = st.session_state.get(STATUS_SLOT_KEY)
+    if reserved is not None and not reserved["by_sidebar"]:
+        reserved["drawn"] = True
+        reserved["slot"].caption(f"**Training**: {training_status()}")
+    draw()
 
 
 def share_footer(url_path: str) -> None:
@@ -128,17 +163,6 @@ def preset_menu() -> None:
             if st.button(preset.name, help=preset.description, key=f"preset_{preset.name}", width="stretch"):
                 state.apply_preset(preset.series, preset.model, preset.lessons)
                 state.switch_page(preset.page)
-
-
-def _live_training_status(was_active: bool, rerun_when_done: bool) -> None:
-    st.caption(f"**Training**: {training_status()}")
-    if rerun_when_done and was_active and not state.job_active(state.current_job()):
-        st.rerun()  # the job ended: redraw every page part that depends on it, and stop polling
-
-
-def live_training_status(active: bool, rerun_when_done: bool = True) -> None:
-    """Draw the training status line, refreshed every LIVE_REFRESH_SECONDS while a job is active."""
-    st.fragment(_live_training_status, run_every=LIVE_REFRESH_SECONDS if active else None)(active, rerun_when_done)
 
 
 def training_status() -> str:
@@ -180,6 +204,12 @@ def needs(what: str, action: str, page: str) -> None:
     st.info(what)
     if st.button(action, type="primary"):
         state.switch_page(PAGES[page])
+    stop_page()
+
+
+def stop_page() -> None:
+    """End this run of the page here, with the sidebar finished: what st.stop() would leave half drawn."""
+    finish_sidebar()
     st.stop()
 
 
