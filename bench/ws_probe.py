@@ -1,0 +1,212 @@
+"""A class over the websocket client: learners who press Quick start and Train together, and a Home probe.
+
+Every learner is a StreamlitSession (bench/ws_client.py) on one asyncio event loop. A learner opens Home,
+waits until its script run has finished, presses the button whose label starts with "Quick start",
+follows the page switch to Train and waits there; once the whole class is on Train, all press Train at
+the same moment and keep their fragment timers running until "How good is the forecast?" is on screen.
+With distinct queries every learner instead opens /train with the served app's quick start and a model seed
+of its own, so no two jobs are the same. Meanwhile a newcomer opens Home in a fresh session every ~2 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+
+from bench.ws_client import SIDEBAR_ROOT, RenderedElement, StreamlitProtocolError, StreamlitSession
+
+RESULT_TEXT = "How good is the forecast?"
+HOME_TITLE = "LSTM Lens"
+QUICK_START_PREFIX = "Quick start"
+TRAIN_LABEL = "Train"
+SIDEBAR_STATUS = re.compile(r"\*\*Training\*\*: (.*)")
+PAGE_QUEUE = re.compile(r"number (\d+) in the queue")
+FINAL_STATUSES = ("finished", "stopped", "failed")
+PROBE_EVERY_SECONDS = 2.0
+PROBE_LIMIT_SECONDS = 90.0
+STEP_LIMIT_SECONDS = 120.0  # opening a page or following a switch, before the class presses Train
+SETTLE_SECONDS = 20.0  # after the results, for the sidebar's own refresh to say "finished"
+
+
+def distinct_queries(app_root: Path, indices: range) -> dict[int, str]:
+    """Return, per index, the query string of /train with the served app's quick start and model seed 1000 + index.
+
+    The settings come from the app being served (its own lstm_core, in a subprocess), so a server of
+    another commit gets its own quick start and only values its link reader accepts.
+    """
+    program = ("import json, sys\n"
+               "from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES\n"
+               "from lstm_core.ui.links import share_query\n"
+               "print(json.dumps({i: share_query(QUICK_START_SERIES.to_dict(), "
+               "{**QUICK_START_MODEL.to_dict(), 'seed': 1000 + i}, {}) for i in json.loads(sys.argv[1])}))")
+    answer = subprocess.run([sys.executable, "-c", program, json.dumps(list(indices))], cwd=app_root,
+                            capture_output=True, text=True, timeout=120, check=True)
+    return {int(index): query for index, query in json.loads(answer.stdout).items()}
+
+
+@dataclass
+class Learner:
+    """What one learner saw: the wait from Train to results, every status on the way, and errors."""
+
+    index: int
+    seconds: float | None = None  # None: no results before the deadline
+    pressed_at: float | None = None
+    statuses: list[tuple[float, str, str]] = field(default_factory=list)  # (monotonic time, where, text)
+    errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # warnings on the Train page before the press
+    messages: int = 0
+
+    def watch(self, path: tuple[int, ...], element: RenderedElement) -> None:
+        """Record a status the learner's screen shows now, if it differs from the last one in its place."""
+        where, text = None, None
+        if path[0] == SIDEBAR_ROOT and (found := SIDEBAR_STATUS.match(element.text)):
+            where, text = "sidebar", found.group(1).strip()
+        elif path[0] != SIDEBAR_ROOT and (found := PAGE_QUEUE.search(element.text)):
+            where, text = "page", f"number {found.group(1)} in the queue"
+        if where is None:
+            return
+        last = next((s for _, w, s in reversed(self.statuses) if w == where), None)
+        if text != last:
+            self.statuses.append((time.monotonic(), where, text))
+
+    def seen(self, where: str) -> list[tuple[float, str]]:
+        """Return (seconds after pressing Train, text) of the statuses shown in one place since the press."""
+        start = self.pressed_at if self.pressed_at is not None else math.inf
+        return [(t - start, s) for t, w, s in self.statuses if w == where and t >= start]
+
+    def sidebar_now(self) -> str:
+        """Return the sidebar status shown last."""
+        return next((s for _, w, s in reversed(self.statuses) if w == "sidebar"), "")
+
+    def queue_positions(self) -> list[int]:
+        """Return every queue position seen after the press, in the sidebar or on the Train page."""
+        positions = []
+        for _, text in self.seen("sidebar") + self.seen("page"):
+            if found := re.search(r"(?:position|number) (\d+)", text):
+                positions.append(int(found.group(1)))
+        return positions
+
+    def skipped_running(self) -> bool:
+        """Return True if the sidebar went from queued straight to finished, no running seen between."""
+        states = [text.split(",")[0] for _, text in self.seen("sidebar")]
+        return any(a == "queued" and b == "finished" for a, b in pairwise(states))
+
+
+@dataclass
+class WsClassRun:
+    """The whole class: each learner, the newcomers' Home load times, the wall time and the client's CPU."""
+
+    learners: list[Learner]
+    home_seconds: list[float]
+    wall_seconds: float
+    client_cpu_seconds: float
+
+    def finished(self) -> int:
+        """Return how many learners got their results."""
+        return sum(learner.seconds is not None for learner in self.learners)
+
+
+def _screen(session: StreamlitSession) -> str:
+    return " | ".join(session.texts(root=0))[:300]
+
+
+async def _reach_train(session: StreamlitSession, query: str | None) -> None:
+    if query is not None:
+        await session.open("train", query)
+    else:
+        await session.open("", "")
+        await session.wait_idle(STEP_LIMIT_SECONDS)
+        button = session.find_button(prefix=QUICK_START_PREFIX)
+        if button is None:
+            raise StreamlitProtocolError(f"no button starting {QUICK_START_PREFIX!r} on Home: {_screen(session)}")
+        await session.press(button)
+    await session.wait_until(lambda: session.url_path == "train" and session.idle
+                             and session.find_button(TRAIN_LABEL) is not None, STEP_LIMIT_SECONDS)
+
+
+async def _learner(url: str, index: int, query: str | None, arrived: asyncio.Queue, go: asyncio.Event,
+                   deadline: float) -> Learner:
+    run = Learner(index)
+    session = StreamlitSession(url, f"learner-{index}", on_element=run.watch)
+    try:
+        await _reach_train(session, query)
+        run.notices = [element.text for element in session.rendered.values() if element.kind == "alert"
+                       and element.text and element.script_hash == session.main_script_hash]
+        await arrived.put(index)
+        await go.wait()
+        run.pressed_at = time.monotonic()
+        await session.press(session.find_button(TRAIN_LABEL))
+        try:
+            await session.wait_until(lambda: session.shows(RESULT_TEXT), deadline - time.monotonic())
+            run.seconds = time.monotonic() - run.pressed_at
+            await session.wait_until(lambda: run.sidebar_now().startswith(FINAL_STATUSES), SETTLE_SECONDS)
+        except TimeoutError:
+            if run.seconds is None:
+                run.errors.append(f"no results by the deadline; the page showed: {_screen(session)!r}")
+    except TimeoutError:
+        run.errors.append(f"timed out before pressing Train; the page showed: {_screen(session)!r}")
+    except (StreamlitProtocolError, OSError) as error:  # a learner's failure is a finding, not a crash
+        run.errors.append(f"{type(error).__name__}: {str(error)[:200]}")
+    finally:
+        run.errors.extend(session.errors)
+        run.messages = session.messages_received
+        await session.close()
+    return run
+
+
+async def _home_probe(url: str, stop: asyncio.Event, seconds: list[float]) -> None:
+    while not stop.is_set():
+        began = time.monotonic()
+        session = StreamlitSession(url, "home-probe")
+        try:
+            await session.open("", "", timeout=PROBE_LIMIT_SECONDS)
+            await session.wait_idle(PROBE_LIMIT_SECONDS - (time.monotonic() - began))
+            seconds.append(time.monotonic() - began if session.shows(HOME_TITLE) else math.inf)
+        except (TimeoutError, StreamlitProtocolError, OSError):
+            seconds.append(math.inf)
+        finally:
+            await session.close()
+        try:
+            await asyncio.wait_for(stop.wait(), max(0.0, began + PROBE_EVERY_SECONDS - time.monotonic()))
+        except TimeoutError:
+            pass
+
+
+async def _run_class(url: str, learners: int, queries: dict[int, str] | None, limit_seconds: float, probe: bool,
+                     first_index: int) -> WsClassRun:
+    cpu_began, began = time.process_time(), time.monotonic()
+    deadline = began + limit_seconds
+    arrived: asyncio.Queue = asyncio.Queue()
+    go, stop = asyncio.Event(), asyncio.Event()
+    indices = range(first_index, first_index + learners)
+    tasks = [asyncio.create_task(_learner(url, i, None if queries is None else queries[i], arrived, go, deadline))
+             for i in indices]
+    # Everyone presses Train together once all are on the Train page (or have failed to get there).
+    while arrived.qsize() < learners and not all(task.done() for task in tasks) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    home_seconds: list[float] = []
+    visitor = asyncio.create_task(_home_probe(url, stop, home_seconds)) if probe else None
+    go.set()
+    runs = await asyncio.gather(*tasks)
+    stop.set()
+    if visitor is not None:
+        await visitor
+    return WsClassRun(list(runs), home_seconds, time.monotonic() - began, time.process_time() - cpu_began)
+
+
+def run_ws_class(url: str, learners: int, queries: dict[int, str] | None = None, limit_seconds: float = 480,
+                 probe: bool = True, first_index: int = 0) -> WsClassRun:
+    """Return what a class of learners saw at url, all pressing Train at once, with a Home probe meanwhile.
+
+    Learners are numbered from first_index. Without queries each one goes through Home's quick start;
+    with queries, learner i opens /train?queries[i] instead.
+    """
+    return asyncio.run(_run_class(url, learners, queries, limit_seconds, probe, first_index))
