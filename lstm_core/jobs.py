@@ -68,6 +68,7 @@ class TrainingJob:
                  owner_alive: Callable[[], bool] | None = None) -> None:
         self.id = uuid.uuid4().hex[:12]
         self.cfg = cfg
+        self.n_train = len(data.X_train)
         self._data, self._pool = data, pool
         self._bpe = data.batches_per_epoch(cfg.batch_size)
         self._lock = threading.Lock()

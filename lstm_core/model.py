@@ -169,20 +169,20 @@ def extract_weights(model) -> ModelWeights:
 
 
 # Measured on 2 CPU cores with TensorFlow 2.21 (see BENCHMARKS.md): a fixed cost per batch plus a
-# cost per time step and layer that grows with the number of units.
+# cost per time step and layer that grows with the number of units. Only the shape of the cost matters:
+# the server scales it by what its own jobs took (lstm_core.estimates).
 _SECONDS_PER_BATCH = 0.0025
 _SECONDS_PER_STEP_AND_LAYER = 0.00006
 _VALIDATION_OVERHEAD = 1.15
-_STARTUP_SECONDS = 3.0
 
 
-def estimate_training_seconds(cfg: ModelConfig, n_train_samples: int) -> float:
-    """Return a rough wall-time estimate in seconds for training cfg on n_train_samples windows."""
+def rough_epoch_seconds(cfg: ModelConfig, n_train_samples: int) -> float:
+    """Return a rough wall time in seconds of one epoch of cfg on n_train_samples windows, validation included."""
     batches = -(-n_train_samples // cfg.batch_size)
     batch_scale = 0.6 + 0.4 * min(cfg.batch_size, 64) / 32
     per_batch = _SECONDS_PER_BATCH + (_SECONDS_PER_STEP_AND_LAYER * cfg.seq_length * cfg.layers
                                       * (1 + cfg.units / 64) * batch_scale)
-    return _STARTUP_SECONDS + cfg.epochs * batches * per_batch * _VALIDATION_OVERHEAD
+    return batches * per_batch * _VALIDATION_OVERHEAD
 
 
 def random_weights(cfg: ModelConfig, n_features: int = 1, seed: int = 0) -> ModelWeights:

@@ -25,6 +25,7 @@ from multiprocessing import connection, spawn
 from typing import Callable
 
 from lstm_core.config import ModelConfig
+from lstm_core.estimates import TrainingTimes
 from lstm_core.jobs import Progress, TrainingJob, estimate_remaining  # noqa: F401 (re-exported)
 from lstm_core.worker import TrainingData, TrainingResult, WorkerSettings, train_job, worker_main
 
@@ -73,6 +74,7 @@ class TrainingPool:
         self.max_workers = int(max_workers or os.cpu_count() or 1)
         self.max_jobs_per_worker = max_jobs_per_worker  # a bound on what a framework may leak
         self.settings = settings or WorkerSettings()
+        self.times = TrainingTimes(self.settings.warm_configs)  # what this pool's jobs took, for estimates
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()  # guards _waiting, _stops and _closed; never held across IPC
         self._ready = threading.Condition(self._lock)
@@ -225,6 +227,9 @@ class TrainingPool:
             job, worker.job = worker.job, None
             worker.jobs_run += 1
             job._finish(message[2])
+            if message[2].status == "done":
+                final = job.progress()
+                self.times.record(job.cfg, job.n_train, final.epoch_seconds, final.elapsed)
             if worker.jobs_run >= self.max_jobs_per_worker:
                 self._retire(worker)
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from lstm_core.data import max_seq_length
 from lstm_core.figures import architecture_figure
-from lstm_core.model import count_params, estimate_training_seconds, weight_shapes
+from lstm_core.model import count_params, weight_shapes
 from lstm_core.tables import gate_legend, shape_table
 from lstm_core.ui import state
 from lstm_core.ui.links import LEARNING_RATES
@@ -41,8 +41,11 @@ if ds is None:
     st.warning(problem)
 else:
     n_train = len(ds.X["train"])
-    st.info(f"Estimated training time on this server: about {estimate_training_seconds(cfg, n_train):.0f} s "
-            f"({n_train} training windows, {cfg.epochs} epochs).")
+    estimate = state.training_estimate(cfg, n_train)
+    basis = (f"from the epoch times of this server's last {estimate.measured_jobs} training(s)"
+             if estimate.measured_jobs else "a rough guess: nothing has finished training on this server yet")
+    st.info(f"Estimated training time on this server: about {estimate.seconds:.{1 if estimate.seconds < 10 else 0}f} s "
+            f"once a training slot is free ({n_train} training windows, {cfg.epochs} epochs; {basis}).")
 
 st.plotly_chart(architecture_figure(cfg), width="stretch", key="architecture")
 st.caption("Between LSTM layers the whole sequence h1…hT flows on; the last layer hands only its final "

@@ -392,3 +392,25 @@ def test_a_pool_job_trains_exactly_like_a_plain_keras_fit(pool):
         np.testing.assert_allclose(result.history["val_loss"], plain["val_loss"], rtol=1e-6, atol=1e-7)
         for a, b in zip(result.weights.to_list(), extract_weights(model).to_list(), strict=True):
             np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_the_pool_estimates_a_finished_jobs_settings_at_what_it_took():
+    from lstm_core.estimates import TrainingTimes
+
+    own_pool = TrainingPool(max_workers=1)
+    try:
+        assert own_pool.wait_ready(120)
+        cfg = small_cfg(epochs=4)
+        job = start(DATA, cfg, own_pool)
+        final = wait_for(job, finished)
+        assert final.status == "done" and len(final.epoch_seconds) == 4
+        estimate = own_pool.times.estimate(cfg, len(DATA.X_train))
+        assert estimate.measured_jobs == 1
+        alone = TrainingTimes()
+        alone.record(cfg, len(DATA.X_train), final.epoch_seconds, final.elapsed)
+        assert estimate.seconds == pytest.approx(alone.estimate(cfg, len(DATA.X_train)).seconds, rel=1e-9)
+        # Its architecture was new: the traced first epoch is not paid again by the same settings.
+        steady, around = sorted(final.epoch_seconds[1:])[1], final.elapsed - sum(final.epoch_seconds)
+        assert estimate.seconds == pytest.approx(4 * steady + around, rel=1e-6)
+    finally:
+        own_pool.shutdown()

@@ -14,6 +14,7 @@ from streamlit.runtime.scriptrunner import RerunData, get_script_run_ctx
 
 from lstm_core.config import ConfigError, ModelConfig, SeriesConfig
 from lstm_core.data import Dataset, build_dataset, build_dataset_from_values
+from lstm_core.estimates import Estimate
 from lstm_core.own_data import UserSeries
 from lstm_core.training import TrainingData, TrainingJob, TrainingPool, TrainingResult, get_pool, start
 from lstm_core.ui.links import (LESSON_MODES, MODEL_KEYS, PAGE_FILES, PAGE_KEYS, SERIES_KEYS, read_link,
@@ -128,6 +129,11 @@ def current_dataset() -> tuple[Dataset | None, str | None]:
 def training_pool() -> TrainingPool:
     """Return the server-wide training pool shared by every session."""
     return get_pool()
+
+
+def training_estimate(cfg: ModelConfig, n_train_samples: int) -> Estimate:
+    """Return how long training cfg on n_train_samples windows should take on this server's pool."""
+    return training_pool().times.estimate(cfg, n_train_samples)
 
 
 def read_link_once() -> None:
