@@ -41,6 +41,7 @@ bench: $(RUNTIME_STAMP)
 	$(PY) bench/bench_pages.py
 	$(PY) bench/bench_pool.py
 	$(PY) bench/bench_lessons.py
+	$(PY) bench/bench_job_cost.py
 
 clean:
 	rm -rf $(VENV) artifacts .pytest_cache .hypothesis

@@ -39,6 +39,7 @@ class LearnerRun:
     statuses: list[str] = field(default_factory=list)  # sidebar training status, in order of change
     train_disabled_while_active: bool | None = None
     error: str = ""
+    console_errors: list[str] = field(default_factory=list)  # what the page logged as an error, uncaught ones too
 
 
 @dataclass
@@ -72,6 +73,8 @@ async def _learner(browser, url: str, index: int, arrived: asyncio.Queue, go: as
     run = LearnerRun(index)
     context = await browser.new_context(viewport={"width": 1200, "height": 900})
     page = await context.new_page()
+    page.on("console", lambda message: message.type == "error" and run.console_errors.append(message.text))
+    page.on("pageerror", lambda error: run.console_errors.append(f"uncaught: {error}"))
     try:
         await page.goto(url, timeout=120_000)
         if lesson is None:
