@@ -27,6 +27,7 @@ import contextlib
 import ctypes
 import math
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -214,11 +215,14 @@ def _trail(learner, where: str) -> str:
     seen = learner.seen(where)
     if not seen:
         return "nothing seen"
-    # One stretch per state (queued, running, ...): its first and last text, so a long queue stays one line.
+    # One stretch per state (queued, running, a queue number): its first and last text, so a long queue
+    # stays one line.
+    def state(text: str) -> str:
+        return re.sub(r"\d+", "N", text.split(",")[0])
+
     stretches: list[list[tuple[float, str]]] = []
     for t, text in seen:
-        kind = text.split(",")[0]
-        if stretches and stretches[-1][0][1].split(",")[0] == kind:
+        if stretches and state(stretches[-1][0][1]) == state(text):
             stretches[-1].append((t, text))
         else:
             stretches.append([(t, text)])
