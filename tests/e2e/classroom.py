@@ -40,6 +40,7 @@ class LearnerRun:
     train_disabled_while_active: bool | None = None
     error: str = ""
     console_errors: list[str] = field(default_factory=list)  # what the page logged as an error, uncaught ones too
+    training_seconds: float | None = None  # how long the job ran on a worker, from the finished progress bar
 
 
 @dataclass
@@ -128,6 +129,10 @@ async def _learner(browser, url: str, index: int, arrived: asyncio.Queue, go: as
         final = await _sidebar_status(page) if lesson is None else ""
         if final and run.statuses[-1:] != [final]:
             run.statuses.append(final)
+        if lesson is None and run.seconds is not None:
+            bar = await page.locator('[data-testid="stProgress"]').first.inner_text(timeout=10_000)
+            took = re.search(r"epochs in ([0-9.]+) s", bar)
+            run.training_seconds = float(took.group(1)) if took else None
         if run.seconds is None:
             await page.screenshot(path=str(ARTIFACTS / f"learner-{index}-no-result.png"), full_page=True)
             main_text = await page.locator('[data-testid="stMain"]').inner_text()
