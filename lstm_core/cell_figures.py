@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures import GATE_COLORS
+from lstm_core.figures import GATE_COLORS, GATE_SYMBOL_COLORS, GATE_TEXT_COLORS, TEXT_LAYOUT, WINDOW_X_TEXT_COLOR
 from lstm_core.replay import ModelTrace
 
 NEUTRAL = "#777777"
@@ -100,8 +100,9 @@ def cell_figure(values: CellValues, step: int, unit: int) -> go.Figure:
         symbol, name = names[gate]
         shapes.append(dict(type="rect", x0=x - 0.45, x1=x + 0.45, y0=gates_y - 0.35, y1=gates_y + 0.35,
                            fillcolor=GATE_COLORS[gate], line=dict(color=GATE_COLORS[gate]), layer="above"))
-        notes.append(dict(x=x, y=gates_y, text=f"<b>{symbol}</b>", showarrow=False, font=dict(color="white")))
-        notes.append(_label(x - 0.05, gates_y - 0.75, f"{name} = {getattr(v, gate):.3f}", GATE_COLORS[gate], 11))
+        notes.append(dict(x=x, y=gates_y, text=f"<b>{symbol}</b>", showarrow=False,
+                          font=dict(color=GATE_SYMBOL_COLORS[gate])))
+        notes.append(_label(x - 0.05, gates_y - 0.75, f"{name} = {getattr(v, gate):.3f}", GATE_TEXT_COLORS[gate], 11))
     for (x, y, symbol) in [(2.0, top, "⊙"), (5.0, top, "+"), (4.3, gates_y + 0.9, "⊙"), (8.0, gates_y, "⊙")]:
         circle, note = _node(x, y, symbol)
         shapes.append(circle)
@@ -110,21 +111,21 @@ def cell_figure(values: CellValues, step: int, unit: int) -> go.Figure:
                        line=dict(color="#333333"), layer="above"))
     notes += [
         dict(x=8.0, y=2.7, text="tanh", showarrow=False),
-        _label(0.6, top + 0.35, f"c<sub>t-1</sub> = {v.c_tm1:.3f}", GATE_COLORS["c"]),
-        _label(3.5, top + 0.35, f"f·c<sub>t-1</sub> = {v.kept:.3f}", GATE_COLORS["c"]),
-        _label(4.3, gates_y + 1.3, f"i·g = {v.added:.3f}", GATE_COLORS["g"]),
-        _label(9.0, top + 0.35, f"c<sub>t</sub> = {v.c_t:.3f}", GATE_COLORS["c"]),
-        _label(8.9, 2.7, f"tanh(c<sub>t</sub>) = {v.tanh_c:.3f}", GATE_COLORS["c"], 11),
-        _label(0.45, bottom + 0.35, f"h<sub>t-1</sub> = {v.h_tm1:.3f}", GATE_COLORS["h"]),
+        _label(0.6, top + 0.35, f"c<sub>t-1</sub> = {v.c_tm1:.3f}", GATE_TEXT_COLORS["c"]),
+        _label(3.5, top + 0.35, f"f·c<sub>t-1</sub> = {v.kept:.3f}", GATE_TEXT_COLORS["c"]),
+        _label(4.3, gates_y + 1.3, f"i·g = {v.added:.3f}", GATE_TEXT_COLORS["g"]),
+        _label(9.0, top + 0.35, f"c<sub>t</sub> = {v.c_t:.3f}", GATE_TEXT_COLORS["c"]),
+        _label(8.9, 2.7, f"tanh(c<sub>t</sub>) = {v.tanh_c:.3f}", GATE_TEXT_COLORS["c"], 11),
+        _label(0.45, bottom + 0.35, f"h<sub>t-1</sub> = {v.h_tm1:.3f}", GATE_TEXT_COLORS["h"]),
         _label(1.0, -1.3, (f"‖x<sub>t</sub>‖ = {v.x_t:.3f}" if v.x_is_norm else f"x<sub>t</sub> = {v.x_t:.3f}"),
-               "#D55E00"),
-        _label(9.2, bottom + 0.35, f"h<sub>t</sub> = {v.h_t:.3f}", GATE_COLORS["h"]),
+               WINDOW_X_TEXT_COLOR),
+        _label(9.2, bottom + 0.35, f"h<sub>t</sub> = {v.h_t:.3f}", GATE_TEXT_COLORS["h"]),
     ]
     fig = go.Figure(data=traces, layout=dict(shapes=shapes, annotations=notes))
     fig.update_xaxes(visible=False, range=[-0.4, 10.2])
     fig.update_yaxes(visible=False, range=[-1.7, 4.8])
     return fig.update_layout(title=f"The cell of unit {unit} at step {step + 1}: wire width follows the value",
-                             template="plotly_white", height=380, margin=dict(l=10, r=10, t=50, b=10))
+                             **TEXT_LAYOUT, height=380, margin=dict(l=10, r=10, t=50, b=10))
 
 
 def unrolled_figure(model_trace: ModelTrace, layer: int, sample: int, step: int, unit: int) -> go.Figure:
@@ -145,5 +146,5 @@ def unrolled_figure(model_trace: ModelTrace, layer: int, sample: int, step: int,
     fig.update_layout(shapes=shapes)
     fig.update_xaxes(title="step (the same cell, the same weights, at every step)")
     fig.update_yaxes(title="value")
-    return fig.update_layout(title="One cell, reused at every step of the window", template="plotly_white",
+    return fig.update_layout(title="One cell, reused at every step of the window", **TEXT_LAYOUT,
                              height=240, margin=dict(l=60, r=20, t=50, b=40), legend=dict(orientation="h", y=1.15))

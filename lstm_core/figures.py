@@ -11,18 +11,37 @@ from plotly.subplots import make_subplots
 from lstm_core.config import ModelConfig
 from lstm_core.data import Dataset
 
-# Okabe-Ito colours: distinguishable with every common colour-vision deficiency.
-GATE_COLORS = {"i": "#0072B2", "f": "#D55E00", "g": "#009E73", "o": "#CC79A7", "c": "#E69F00", "h": "#56B4E9"}
+# Okabe-Ito colours: distinguishable with every common colour-vision deficiency. Orange and sky blue are
+# darkened to 3:1 on white, the contrast WCAG asks of a chart's marks and of large text (the heatmap titles).
+GATE_COLORS = {"i": "#0072B2", "f": "#D55E00", "g": "#009E73", "o": "#CC79A7", "c": "#C28600", "h": "#1E9BE2"}
+# The same hues darkened to 4.5:1 on white, for text in a gate's colour at body size.
+GATE_TEXT_COLORS = {"i": "#0072B2", "f": "#B65000", "g": "#007D5B", "o": "#B44582", "c": "#926500", "h": "#1674A9"}
+# A gate's symbol written on its own colour: white where that reaches 4.5:1, near-black elsewhere.
+GATE_SYMBOL_COLORS = {"i": "white", "f": "#111111", "g": "#111111", "o": "#111111", "c": "#111111", "h": "#111111"}
 STATE_TITLES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o",
                 "c": "cell state c", "h": "hidden state h"}
 WINDOW_X_COLOR = "#D55E00"  # the window's inputs, "red"
 WINDOW_Y_COLOR = "#009E73"  # the window's target, "green"
+WINDOW_X_TEXT_COLOR = GATE_TEXT_COLORS["f"]  # the window's inputs named in text
 SPLIT_COLORS = {"train": "rgba(0,114,178,0.06)", "val": "rgba(230,159,0,0.12)", "test": "rgba(204,121,167,0.12)"}
 SERIES_COLOR = "#444444"
 PREDICTION_COLOR = "#0072B2"
 DIVERGING_SCALE = "RdBu"  # values in (-1, 1): c, g, h
 SEQUENTIAL_SCALE = "Viridis"  # values in (0, 1): i, f, o
-LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=60, b=50), height=360)
+# Streamlit's chart theme writes tick labels, axis titles and annotations in a grey (#808495) that reaches
+# only 3.7:1 on white; colours set in a figure's own layout take precedence over that theme.
+CHART_TEXT_COLOR = "#2f2d2b"  # annotations, colour-bar ticks, hover labels: 13.7:1 on white
+AXIS_TEXT_COLOR = "#5c5b59"  # tick labels and axis titles, quieter than the data and still 6.8:1 on white
+AXIS_TEXT = dict(tickfont=dict(color=AXIS_TEXT_COLOR), title=dict(font=dict(color=AXIS_TEXT_COLOR)))
+LARGE_TITLE_FONT = dict(size=20, weight="bold")  # large text for WCAG: 3:1 is enough, as for the gate colours
+TEXT_LAYOUT = dict(template="plotly_white", font=dict(color=CHART_TEXT_COLOR), xaxis=AXIS_TEXT, yaxis=AXIS_TEXT,
+                   hoverlabel=dict(font=dict(color=CHART_TEXT_COLOR)))
+LAYOUT = dict(**TEXT_LAYOUT, margin=dict(l=60, r=20, t=60, b=50), height=360)
+
+
+def readable_axes(fig: go.Figure) -> go.Figure:
+    """Return fig with the tick labels and titles of every axis, subplots' too, in AXIS_TEXT_COLOR."""
+    return fig.update_xaxes(AXIS_TEXT).update_yaxes(AXIS_TEXT)
 
 
 def _titled(fig: go.Figure, title: str, x_title: str, y_title: str, **layout) -> go.Figure:
@@ -120,7 +139,7 @@ def architecture_figure(cfg: ModelConfig, n_features: int = 1) -> go.Figure:
     fig.update_xaxes(visible=False, range=[-1, head_x + 1.8])
     fig.update_yaxes(visible=False, range=[-0.8, steps + 0.6])
     return fig.update_layout(title=f"Your stack: {cfg.layers} LSTM layer(s) of {cfg.units} units",
-                             template="plotly_white", height=120 + 70 * steps, margin=dict(l=10, r=10, t=50, b=10),
+                             **TEXT_LAYOUT, height=120 + 70 * steps, margin=dict(l=10, r=10, t=50, b=10),
                              showlegend=False)
 
 
@@ -199,11 +218,12 @@ def gate_heatmaps(trace, step: int, unit: int | None = None) -> go.Figure:
         fig.add_vline(x=step + 1, line=dict(color="black", width=2), row=row + 1, col=col + 1)
         if unit is not None:
             fig.add_hline(y=unit, line=dict(color="black", width=1, dash="dot"), row=row + 1, col=col + 1)
-        fig.layout.annotations[k].font.color = GATE_COLORS[name]
+        fig.layout.annotations[k].font.update(color=GATE_COLORS[name], **LARGE_TITLE_FONT)
     fig.update_xaxes(title_text="time step", row=2)
     fig.update_yaxes(title_text="unit", col=1)
-    return fig.update_layout(title="Gates and states of every unit at every step (black line: this step)",
-                             template="plotly_white", height=560, margin=dict(l=50, r=40, t=80, b=40))
+    fig.update_layout(title="Gates and states of every unit at every step (black line: this step)",
+                      **TEXT_LAYOUT, height=560, margin=dict(l=50, r=40, t=80, b=40))
+    return readable_axes(fig)
 
 
 def input_window_figure(window: np.ndarray, step: int, target: np.ndarray | None = None,

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lstm_core.backprop import ModelGradients
-from lstm_core.figures import DIVERGING_SCALE, GATE_COLORS, log_y_axis
+from lstm_core.figures import DIVERGING_SCALE, GATE_COLORS, TEXT_LAYOUT, log_y_axis
 from lstm_core.replay import LSTMTrace
 
 FLOOR = 1e-12  # a gradient of exactly 0 has no place on a log axis
@@ -25,7 +25,7 @@ def gradient_steps_figure(grads: ModelGradients, layer: int, step: int, sample: 
     log_y_axis(fig, title="size of the gradient (log scale)")
     fig.add_vline(x=step + 1, line=dict(color="black", width=1, dash="dot"))
     fig.update_xaxes(title="time step (the forecast is made after the last one)")
-    return fig.update_layout(title="How strongly the loss reaches back to each step", template="plotly_white",
+    return fig.update_layout(title="How strongly the loss reaches back to each step", **TEXT_LAYOUT,
                              height=320, margin=dict(l=60, r=20, t=50, b=40), legend=dict(orientation="h", y=1.12))
 
 
@@ -41,7 +41,7 @@ def dc_heatmap(grads: ModelGradients, layer: int, step: int, unit: int, sample: 
     fig.update_xaxes(title="time step")
     fig.update_yaxes(title="unit")
     return fig.update_layout(title=f"∂L/∂c of every unit of layer {layer + 1} at every step",
-                             template="plotly_white", height=320, margin=dict(l=60, r=20, t=50, b=40))
+                             **TEXT_LAYOUT, height=320, margin=dict(l=60, r=20, t=50, b=40))
 
 
 def _num(value: float) -> str:

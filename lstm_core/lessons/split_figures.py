@@ -6,10 +6,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lstm_core.figures import GATE_COLORS, LAYOUT, SERIES_COLOR
+from lstm_core.figures import GATE_COLORS, LAYOUT, SERIES_COLOR, readable_axes
 from lstm_core.lessons.splits import SPLIT_KINDS, SplitData, SplitScores
 
-PART_COLORS = {"train": "#0072B2", "val": "#E69F00", "test": "#CC79A7"}
+PART_COLORS = {"train": GATE_COLORS["i"], "val": GATE_COLORS["c"], "test": GATE_COLORS["o"]}
 KIND_COLORS = {"chronological": GATE_COLORS["f"], "random": GATE_COLORS["i"]}
 
 
@@ -28,8 +28,9 @@ def split_windows_figure(splits: dict[str, SplitData]) -> go.Figure:
                             name=f"{part} targets", showlegend=row == 1, row=row, col=1)
     fig.update_xaxes(title_text="time step", row=2, col=1)
     fig.update_yaxes(title_text="scaled value")
-    return fig.update_layout(**{**LAYOUT, "height": 460}, legend=dict(orientation="h", y=-0.18),
-                             title="Which windows train, validate and test")
+    fig.update_layout(**{**LAYOUT, "height": 460}, legend=dict(orientation="h", y=-0.18),
+                      title="Which windows train, validate and test")
+    return readable_axes(fig)
 
 
 def split_scores_figure(scores: SplitScores) -> go.Figure:
