@@ -11,6 +11,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from lstm_core.presets import PRESETS
 from tests.e2e.accessibility import blocking_findings
 from tests.e2e.conftest import ARTIFACTS
 
@@ -367,7 +368,7 @@ def test_a_link_copied_in_one_browser_opens_the_same_settings_in_a_fresh_one(pag
         other.get_by_role("button", name="Quick demo").click()
         expect(other.locator("h1").first).to_contain_text("Train", timeout=TIMEOUT_MS)
         go_to(other, "Model", "Model")
-        expect(slider_input(other, "Units")).to_have_value("16", timeout=TIMEOUT_MS)
+        expect(slider_input(other, "Units")).to_have_value(str(PRESETS["Quick demo"].model.units), timeout=TIMEOUT_MS)
         expect(other.locator('[data-testid="stException"]')).to_have_count(0)
     finally:
         fresh.close()
