@@ -115,6 +115,10 @@ class TrainingPool:
         """Return the process ids of the workers now alive (the pool's thread may replace them any time)."""
         return [worker.process.pid for worker in list(self._workers) if worker.process.pid is not None]
 
+    def workers_started(self) -> int:
+        """Return how many worker processes this pool has started in all, replacements included."""
+        return self._workers_started
+
     def queue_length(self) -> int:
         """Return how many jobs wait for a worker."""
         with self._lock:

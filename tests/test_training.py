@@ -1,6 +1,8 @@
 """Training jobs in real worker processes: progress, stop, NaN, the cap and the queue, the result."""
 
 import math
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -414,3 +416,21 @@ def test_the_pool_estimates_a_finished_jobs_settings_at_what_it_took():
         assert estimate.seconds == pytest.approx(4 * steady + around, rel=1e-6)
     finally:
         own_pool.shutdown()
+
+
+def test_a_stop_signal_to_a_worker_is_left_to_the_pool_and_a_closing_pool_replaces_none():
+    pool = TrainingPool(max_workers=1)
+    try:
+        assert pool.wait_ready(120)
+        (pid,) = pool.worker_pids()
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):  # what a Ctrl-C or a service stop sends the group
+            os.kill(pid, stop_signal)
+        time.sleep(1.5)
+        assert pool.worker_pids() == [pid], "the worker leaves its ending to the pool"
+        closing = threading.Thread(target=pool.shutdown)
+        closing.start()
+        os.kill(pid, signal.SIGKILL)  # a worker that dies while the pool closes
+        closing.join(30)
+        assert pool.worker_pids() == [] and pool.workers_started() == 1
+    finally:
+        pool.shutdown()
