@@ -318,8 +318,9 @@ def run_browser(url: str, learners: int, meter: CpuMeter) -> None:
     for learner in run.learners:
         print(f"  learner {learner.index}: {learner.seconds}, last states {learner.statuses[-3:]}, {learner.error[:120]}")
     errors = [r.error for r in run.learners if r.error]
+    console = [message for r in run.learners for message in r.console_errors]
     print(f"Train disabled while active for {sum(bool(r.train_disabled_while_active) for r in run.learners)} "
-          f"of {learners}; errors: {errors[:3]}")
+          f"of {learners}; errors: {errors[:3]}; console errors: {len(console)} {console[:3]}")
     loads = run.home_load_seconds
     print(f"Home for a newcomer meanwhile: {len(loads)} loads, p50 {percentile(loads, 0.5):.1f} s, "
           f"p95 {percentile(loads, 0.95):.1f} s")
