@@ -42,8 +42,9 @@ if ds is None:
 else:
     n_train = len(ds.X["train"])
     estimate = state.training_estimate(cfg, n_train)
-    basis = (f"from the epoch times of this server's last {estimate.measured_jobs} training(s)"
-             if estimate.measured_jobs else "a rough guess: nothing has finished training on this server yet")
+    jobs = estimate.measured_jobs
+    basis = (f"from the epoch times of this server's last {'training' if jobs == 1 else f'{jobs} trainings'}"
+             if jobs else "a rough guess: nothing has finished training on this server yet")
     st.info(f"Estimated training time on this server: about {estimate.seconds:.{1 if estimate.seconds < 10 else 0}f} s "
             f"once a training slot is free ({n_train} training windows, {cfg.epochs} epochs; {basis}).")
 

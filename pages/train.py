@@ -8,7 +8,7 @@ from lstm_core.lessons.skill import baseline_forecasts, compare, skill_table, ve
 from lstm_core.own_data import UserSeries
 from lstm_core.tables import evaluation_table
 from lstm_core.ui import state
-from lstm_core.ui.widgets import describe_model, live_part, needs, progress_fraction, progress_label
+from lstm_core.ui.widgets import describe_model, live_part, needs, progress_fraction, progress_label, training_active
 
 state.require_app("pages/train.py")
 st.title("Train: watch the model learn")
@@ -110,4 +110,4 @@ def live_training() -> None:
         draw_outcome(current)
 
 
-live_part(live_training, lambda: (state.job_active(state.current_job()),))
+live_part(live_training, training_active)

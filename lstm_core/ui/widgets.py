@@ -122,7 +122,12 @@ def finish_sidebar() -> None:
         return
     reserved["by_sidebar"] = True
     with reserved["slot"]:
-        live_part(lambda: st.caption(f"**Training**: {training_status()}"), lambda: (state.job_active(state.current_job()),))
+        live_part(lambda: st.caption(f"**Training**: {training_status()}"), training_active)
+
+
+def training_active() -> tuple[bool]:
+    """Return (whether this session's Train job is queued or running,): what the Train page's refresh watches."""
+    return (state.job_active(state.current_job()),)
 
 
 def live_part(draw: Callable[[], None], watched: Callable[[], tuple[bool, ...]]) -> None:
@@ -136,7 +141,8 @@ def live_part(draw: Callable[[], None], watched: Callable[[], tuple[bool, ...]])
     st.fragment(_live_part, run_every=LIVE_REFRESH_SECONDS if any(active_then) else None)(draw, watched, active_then)
 
 
-def _live_part(draw: Callable[[], None], watched: Callable[[], tuple[bool, ...]], active_then: tuple[bool, ...]) -> None:
+def _live_part(draw: Callable[[], None], watched: Callable[[], tuple[bool, ...]],
+               active_then: tuple[bool, ...]) -> None:
     if any(active_then) and watched() != active_then:
         st.rerun()
     reserved = st.session_state.get(STATUS_SLOT_KEY)
