@@ -23,10 +23,11 @@ from lstm_core.worker import _Reporter
 
 SEQ = 8
 DATA = TrainingData.from_dataset(build_dataset(SeriesConfig(n_points=300), SEQ, 1))
+LONG_DATA = TrainingData.from_dataset(build_dataset(SeriesConfig(n_points=2000), SEQ, 1))  # for long_cfg()
 
 
 def long_cfg() -> ModelConfig:
-    """Return a config that trains for several seconds: time enough to watch, queue behind and stop."""
+    """Return a config that trains on LONG_DATA for over ten seconds: time enough to watch, queue behind and stop."""
     return small_cfg(units=32, layers=2, epochs=50, batch_size=16)
 
 
@@ -133,7 +134,7 @@ def test_progress_advances_and_result_is_complete(pool):
 
 def test_stop_ends_a_running_job_within_a_second(pool):
     cfg = long_cfg()
-    job = start(DATA, cfg, pool)
+    job = start(LONG_DATA, cfg, pool)
     wait_for(job, lambda p: p.epoch >= 1 and p.batch >= 1)
     stopped_at = time.monotonic()
     job.stop()
@@ -145,13 +146,13 @@ def test_stop_ends_a_running_job_within_a_second(pool):
     assert result.status == "stopped" and "Stopped after" in result.message
     assert 1 <= result.epochs_run < 50 and len(result.history["loss"]) == result.epochs_run
     assert_weights_fit(result.weights, cfg)
-    assert result.predictions["test"].shape == (len(DATA.y_test), 1) and result.keras_bytes
+    assert result.predictions["test"].shape == (len(LONG_DATA.y_test), 1) and result.keras_bytes
 
 
 def test_stop_during_the_first_batch_is_reported_within_a_second(pool):
     # The first batch includes TensorFlow's graph tracing, the longest stretch without a batch end.
     cfg = long_cfg()
-    job = start(DATA, cfg, pool)
+    job = start(LONG_DATA, cfg, pool)
     wait_for(job, lambda p: p.elapsed > 0, interval=0.01)
     stopped_at = time.monotonic()
     job.stop()
@@ -203,7 +204,7 @@ def test_the_job_function_runs_in_process_and_stops_after_a_batch():
 
 
 def test_cap_queue_positions_and_cancelling_a_queued_job(single_pool):
-    long_job = start(DATA, long_cfg(), single_pool)
+    long_job = start(LONG_DATA, long_cfg(), single_pool)
     wait_for(long_job, lambda p: p.status == "running" and p.batch + p.epoch > 0)
     second = start(DATA, small_cfg(epochs=2), single_pool)
     third = start(DATA, small_cfg(epochs=2), single_pool)
@@ -288,9 +289,9 @@ def test_a_killed_worker_fails_only_its_job_and_the_next_training_works(pool):
     import os
     import signal
 
-    running = start(DATA, long_cfg(), pool)
+    running = start(LONG_DATA, long_cfg(), pool)
     wait_for(running, lambda p: p.epoch >= 1)
-    other = start(DATA, long_cfg(), pool)
+    other = start(LONG_DATA, long_cfg(), pool)
     wait_for(other, lambda p: p.epoch >= 1)
     victim = next(pid for pid in pool.worker_pids() if pid != os.getpid())
     pids_before = set(pool.worker_pids())
@@ -313,7 +314,7 @@ def test_jobs_of_a_page_that_was_closed_are_withdrawn_and_stopped(single_pool, m
 
     monkeypatch.setattr(training, "OWNER_GRACE_SECONDS", 1.0)
     owners = {"a": True, "b": False}
-    running = start(DATA, long_cfg(), single_pool, owner_alive=lambda: owners["a"])
+    running = start(LONG_DATA, long_cfg(), single_pool, owner_alive=lambda: owners["a"])
     wait_for(running, lambda p: p.epoch >= 1)
     queued = start(DATA, small_cfg(), single_pool, owner_alive=lambda: owners["b"])
     assert queued.progress().status == "queued"

@@ -47,9 +47,16 @@ CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotly
     .every(chart => chart.querySelector('svg.main-svg'))"""
 
 
+# Streamlit fades the elements of a run that is being replaced and fades them back in when it ends: an audit in
+# between measures the contrast of a half-transparent page.
+NOTHING_FADED_JS = """() => [...document.querySelectorAll('[data-testid="stElementContainer"]')].every(
+    e => e.getAttribute('data-stale') !== 'true' && getComputedStyle(e).opacity === '1')"""
+
+
 def wait_for_charts(page, timeout_ms: int = 60_000) -> None:
-    """Return once every Plotly chart on the page has drawn its SVG, so its text can be measured."""
+    """Return once every Plotly chart has drawn its SVG and no element is faded, so text can be measured."""
     page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms)
+    page.wait_for_function(NOTHING_FADED_JS, timeout=timeout_ms)
 
 
 def axe_findings(page) -> list[Finding]:
