@@ -33,6 +33,7 @@ run: $(RUNTIME_STAMP)
 	$(PY) -m lstm_core.ui.serve --server.address 127.0.0.1 --server.port 8501
 
 test: $(DEV_STAMP) | $(CHROMIUM)
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 bench: $(RUNTIME_STAMP)

@@ -41,7 +41,8 @@ def home() -> None:
             st.page_link(page, label=f"Open {title.split('· ')[1]}")
     st.subheader("Lessons")
     lessons = [("LSTM vs plain RNN", "Who remembers 20 steps back, and why: the gradients.", "pages/lesson_memory.py"),
-               ("Trusting a test score", "When a random split flatters, measured over seeds.", "pages/lesson_splits.py"),
+               ("Trusting a test score", "When a random split flatters, measured over seeds.",
+                "pages/lesson_splits.py"),
                ("Looking further ahead", "Direct or recursive, step by step ahead.", "pages/lesson_horizon.py"),
                ("Training as a film", "Scrub through the epochs: forecast and gates.", "pages/lesson_film.py"),
                ("Dropout at work", "Training vs predicting, and uncertainty bands.", "pages/lesson_dropout.py")]

@@ -316,7 +316,8 @@ def run_browser(url: str, learners: int, meter: CpuMeter) -> None:
           f"{median:.1f} s ({median / reference:.1f}x alone), slowest {waits[-1]:.1f} s "
           f"({waits[-1] / reference:.1f}x alone); whole class {run.wall_seconds:.0f} s")
     for learner in run.learners:
-        print(f"  learner {learner.index}: {learner.seconds}, last states {learner.statuses[-3:]}, {learner.error[:120]}")
+        print(f"  learner {learner.index}: {learner.seconds}, last states {learner.statuses[-3:]}, "
+              f"{learner.error[:120]}")
     errors = [r.error for r in run.learners if r.error]
     console = [message for r in run.learners for message in r.console_errors]
     print(f"Train disabled while active for {sum(bool(r.train_disabled_while_active) for r in run.learners)} "

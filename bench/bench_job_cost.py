@@ -74,10 +74,10 @@ def main() -> None:
     for cfg in (EARLIER_QUICK_START, QUICK_START_MODEL):
         warm_up(cfg)
     spent: dict[str, list[float]] = {"earlier": [], "current": []}
-    for round_index in range(rounds):
-        seed = round_index  # a new seed each round, as learners' jobs differ
-        spent["earlier"].append(cpu_of(lambda: earlier_job(earlier, replace(EARLIER_QUICK_START, seed=seed))))
-        spent["current"].append(cpu_of(lambda: train_job(current, replace(QUICK_START_MODEL, seed=seed))))
+    for seed in range(rounds):  # a new seed each round, as learners' jobs differ
+        earlier_cfg, current_cfg = replace(EARLIER_QUICK_START, seed=seed), replace(QUICK_START_MODEL, seed=seed)
+        spent["earlier"].append(cpu_of(lambda cfg=earlier_cfg: earlier_job(earlier, cfg)))
+        spent["current"].append(cpu_of(lambda cfg=current_cfg: train_job(current, cfg)))
     for name, values in spent.items():
         print(f"{name} quick-start job: CPU median {statistics.median(values):.2f} s, min {min(values):.2f} s "
               f"over {rounds} jobs")

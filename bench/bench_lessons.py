@@ -53,7 +53,8 @@ def main() -> None:
     lesson = splits.SplitLesson()
     datas = splits.lesson_runs(lesson)
     seeds = {splits.run_name(how, s): s for how in splits.SPLIT_KINDS for s in range(lesson.seeds)}
-    seconds, results = through_pool(pool, {n: (d.data, splits.lesson_model(lesson, seeds[n])) for n, d in datas.items()})
+    jobs = {n: (d.data, splits.lesson_model(lesson, seeds[n])) for n, d in datas.items()}
+    seconds, results = through_pool(pool, jobs)
     began = time.perf_counter()
     scores = splits.scores_from_predictions(lesson, datas, {n: r.predictions["test"] for n, r in results.items()})
     rows.append(("Trusting a test score", len(datas), seconds, time.perf_counter() - began,
@@ -64,7 +65,8 @@ def main() -> None:
     seconds, results = through_pool(pool, {n: (TrainingData.from_dataset(sets[n]), c) for n, c in models.items()})
     began = time.perf_counter()
     outcome = horizon.horizon_outcome(sets["direct"], results["direct"].weights, results["recursive"].weights)
-    rows.append(("Looking further ahead", 2, seconds, time.perf_counter() - began, horizon.horizon_verdict(outcome)[:60]))
+    rows.append(("Looking further ahead", 2, seconds, time.perf_counter() - began,
+                 horizon.horizon_verdict(outcome)[:60]))
 
     ds = build_dataset(series, QUICK_START_MODEL.seq_length)
     filmed = replace(TrainingData.from_dataset(ds), keep_epoch_weights=True)

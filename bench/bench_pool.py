@@ -90,7 +90,8 @@ def fixed_cost_and_eta() -> None:
         firsts.append(progress.epoch_seconds[0])
         errors.append(eta_after_two / actual - 1)
         print(f"job {round_ + 1} ({'fresh model' if round_ == 0 else 'kept model'}): first epoch "
-              f"{progress.epoch_seconds[0]:.2f} s, later epochs median {statistics.median(progress.epoch_seconds[1:]):.2f} s; "
+              f"{progress.epoch_seconds[0]:.2f} s, later epochs median "
+              f"{statistics.median(progress.epoch_seconds[1:]):.2f} s; "
               f"ETA after epoch 2 {eta_after_two:.1f} s, took {actual:.1f} s ({errors[-1]:+.0%})")
     print(f"first epoch, fresh / kept: {firsts[0] / statistics.mean(firsts[1:]):.1f}x")
     pool.shutdown()

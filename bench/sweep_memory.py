@@ -18,8 +18,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lstm_core.lessons.memory import (LEARNED, MemoryTask, memory_data, memory_model,  # noqa: E402
-                                      model_outcome, reach)
+from lstm_core.lessons.memory import LEARNED, MemoryTask, memory_data, memory_model, model_outcome, reach  # noqa: E402
 from lstm_core.worker import load_keras, train_job  # noqa: E402
 
 OUT = Path(__file__).with_name("memory_sweep.csv")

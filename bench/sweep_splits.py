@@ -20,8 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from lstm_core.lessons.splits import (SERIES_KINDS, SPLIT_KINDS, SplitLesson, SplitScores,  # noqa: E402
-                                      lesson_model, split_data)
+from lstm_core.lessons.splits import SERIES_KINDS, SPLIT_KINDS, SplitLesson, SplitScores, lesson_model, split_data  # noqa: E402
 from lstm_core.worker import load_keras, train_job  # noqa: E402
 
 OUT = Path(__file__).with_name("split_sweep.csv")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -101,7 +102,7 @@ class SeriesConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "SeriesConfig":
+    def from_dict(cls, data: Mapping[str, Any]) -> SeriesConfig:
         """Return a validated SeriesConfig from a plain dict; raises ConfigError on bad input."""
         return _from_dict(cls, data)
 
@@ -134,6 +135,6 @@ class ModelConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "ModelConfig":
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelConfig:
         """Return a validated ModelConfig from a plain dict; raises ConfigError on bad input."""
         return _from_dict(cls, data)

@@ -31,8 +31,9 @@ def settings_json(series: SeriesConfig | None, model: ModelConfig, data_name: st
 def history_csv(history: dict[str, list[float]]) -> str:
     """Return the loss history as CSV: epoch, training loss, validation loss."""
     losses = history.get("loss", [])
+    val_losses = list(history.get("val_loss", []))
     table = pd.DataFrame({"epoch": np.arange(1, len(losses) + 1), "loss": losses,
-                          "val_loss": list(history.get("val_loss", [])) + [np.nan] * (len(losses) - len(history.get("val_loss", [])))})
+                          "val_loss": val_losses + [np.nan] * (len(losses) - len(val_losses))})
     return table.to_csv(index=False)
 
 
@@ -41,7 +42,8 @@ def gate_traces_csv(trace: ModelTrace, sample: int = 0) -> str:
     frames = []
     for layer_index, layer in enumerate(trace.layers):
         timesteps, units = layer.h.shape[1:]
-        step, unit = np.meshgrid(np.arange(1, timesteps + 1), np.arange(units), indexing="ij")  # each (timesteps, units)
+        # each (timesteps, units)
+        step, unit = np.meshgrid(np.arange(1, timesteps + 1), np.arange(units), indexing="ij")
         columns = {"layer": layer_index + 1, "step": step.ravel(), "unit": unit.ravel()}
         for name in STATES:
             columns[name] = getattr(layer, name)[sample].ravel()  # (timesteps * units,)

@@ -10,8 +10,9 @@ import statistics
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from lstm_core.config import ModelConfig
 from lstm_core.worker import TrainingData, TrainingResult
@@ -64,7 +65,7 @@ class TrainingJob:
     Every method only touches this object's memory under its lock; the pool's thread feeds it.
     """
 
-    def __init__(self, data: TrainingData, cfg: ModelConfig, pool: "TrainingPool",
+    def __init__(self, data: TrainingData, cfg: ModelConfig, pool: TrainingPool,
                  owner_alive: Callable[[], bool] | None = None) -> None:
         self.id = uuid.uuid4().hex[:12]
         self.cfg = cfg

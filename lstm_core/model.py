@@ -75,7 +75,7 @@ def count_params(cfg: ModelConfig, n_features: int = 1) -> int:
 
 
 def build_model(cfg: ModelConfig, n_features: int = 1):
-    """Return a compiled keras.Model: LSTM (or SimpleRNN) stack with Dropout after each, optional Dense head, Dense(horizon)."""
+    """Return a compiled keras.Model: an LSTM (or SimpleRNN) stack, Dropout after each, a Dense head, Dense(horizon)."""
     import keras
 
     keras.utils.set_random_seed(cfg.seed)
@@ -111,7 +111,7 @@ class LSTMWeights:
 
 @dataclass
 class RNNWeights:
-    """One plain tanh RNN layer's weights (Keras's SimpleRNN): h_t = tanh(x_t kernel + h_{t-1} recurrent_kernel + bias)."""
+    """A plain tanh RNN layer's weights (Keras SimpleRNN): h_t = tanh(x_t kernel + h_{t-1} recurrent_kernel + bias)."""
 
     kernel: np.ndarray  # (input_dim, units)
     recurrent_kernel: np.ndarray  # (units, units)

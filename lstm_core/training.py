@@ -21,8 +21,8 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable
 from multiprocessing import connection, spawn
-from typing import Callable
 
 from lstm_core.config import ModelConfig
 from lstm_core.estimates import TrainingTimes
@@ -333,7 +333,7 @@ class TrainingPool:
         os.close(self._wake_write)
 
 
-_LIVE_POOLS: "weakref.WeakSet[TrainingPool]" = weakref.WeakSet()
+_LIVE_POOLS: weakref.WeakSet[TrainingPool] = weakref.WeakSet()
 _default_pool: TrainingPool | None = None
 _default_lock = threading.Lock()
 

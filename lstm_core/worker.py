@@ -24,7 +24,6 @@ from lstm_core.data import SPLITS, Dataset
 from lstm_core.model import ModelWeights, extract_weights
 from lstm_core.model_cache import MODEL_CACHE, warm_up
 
-
 EVENT_INTERVAL = 0.1  # seconds between batch events: ~10 a second is plenty for a live chart
 FIRST_EPOCH_FILM_SHOTS = 5  # copies of the weights inside the first epoch, where a small model learns most
 
@@ -50,7 +49,7 @@ class TrainingData:
             setattr(self, name, np.ascontiguousarray(getattr(self, name), dtype=np.float32))
 
     @classmethod
-    def from_dataset(cls, ds: Dataset) -> "TrainingData":
+    def from_dataset(cls, ds: Dataset) -> TrainingData:
         """Return the TrainingData of a Dataset's train/val/test windows."""
         return cls(ds.X["train"], ds.y["train"], ds.X["val"], ds.y["val"], ds.X["test"], ds.y["test"])
 

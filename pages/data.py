@@ -22,13 +22,16 @@ if not calm:
             with left:
                 setting_select(series, "series", "shape", "Series shape", SERIES_SHAPES,
                                "A plain sine, two sines added, or a sine on a rising trend.")
-                setting_slider(series, "series", "n_points", "Length (points)", "How many values the series has.", step=50)
-                setting_slider(series, "series", "period", "Period (time units)", "Time for one full wave.", step=0.1, fmt="%.1f")
+                setting_slider(series, "series", "n_points", "Length (points)", "How many values the series has.",
+                               step=50)
+                setting_slider(series, "series", "period", "Period (time units)", "Time for one full wave.", step=0.1,
+                               fmt="%.1f")
             with right:
                 setting_slider(series, "series", "amplitude", "Amplitude", "Height of the wave.", step=0.1, fmt="%.1f")
-                setting_slider(series, "series", "noise_std", "Noise (std)", "Spread of the random noise added to each value.",
-                               step=0.01, fmt="%.2f")
-                setting_slider(series, "series", "time_step", "Time step", "Time between two values.", step=0.01, fmt="%.2f")
+                setting_slider(series, "series", "noise_std", "Noise (std)",
+                               "Spread of the random noise added to each value.", step=0.01, fmt="%.2f")
+                setting_slider(series, "series", "time_step", "Time step", "Time between two values.", step=0.01,
+                               fmt="%.2f")
                 seed_input(series, "series", "Same seed, same noise: change it for another draw.")
 
 ds, problem = state.current_dataset()
@@ -38,7 +41,8 @@ if ds is None:
 
 if not calm:
     st.plotly_chart(series_figure(ds), width="stretch", key="series")
-    st.caption("Train on the first 70 %, tune on the next 15 %, test on the last 15 %: the model never sees the future.")
+    st.caption("Train on the first 70 %, tune on the next 15 %, test on the last 15 %: the model never sees the "
+               "future.")
     st.plotly_chart(scaled_series_figure(ds), width="stretch", key="scaled")
     if ds.noise_floor is not None:
         st.caption(f"The scaler learns min and max from the training part only. Noise floor: an MSE of "

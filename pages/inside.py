@@ -28,7 +28,8 @@ with pick_window:
     window = clamped_slider("Test window", 0, len(ds.X["test"]) - 1, "w_inside_window",
                             "Which window of the test part to feed the model.")
 with pick_layer:
-    layer = st.selectbox("Layer", range(n_layers), format_func=lambda k: f"LSTM layer {k + 1}", key="w_inside_layer", bind="query-params")
+    layer = st.selectbox("Layer", range(n_layers), format_func=lambda k: f"LSTM layer {k + 1}", key="w_inside_layer",
+                         bind="query-params")
 with pick_unit:
     unit = clamped_slider("Unit for the equations", 0, run.model.units - 1, "w_inside_unit",
                           "Which unit's numbers to write into the equations.")

@@ -24,9 +24,10 @@ st.markdown(
 )
 rate_col, passes_col = st.columns(2)
 rate = rate_col.slider("Dropout rate", float(MODEL_BOUNDS["dropout"].low), float(MODEL_BOUNDS["dropout"].high),
-                       value=0.2, step=0.05, key="w_dropout_rate", bind="query-params", help="Share of values switched off.")
-passes = passes_col.slider("Monte-Carlo passes", 10, 200, value=100, step=10, key="w_dropout_passes", bind="query-params",
-                           help="How many forecasts with dropout on make the band.")
+                       value=0.2, step=0.05, key="w_dropout_rate", bind="query-params",
+                       help="Share of values switched off.")
+passes = passes_col.slider("Monte-Carlo passes", 10, 200, value=100, step=10, key="w_dropout_passes",
+                           bind="query-params", help="How many forecasts with dropout on make the band.")
 cfg = replace(QUICK_START_MODEL, dropout=rate)
 source = state.current_source()
 ds = state.dataset_of(source, cfg.seq_length, cfg.horizon)

@@ -34,8 +34,8 @@ except ValueError as problem:
 
 def train_both() -> None:
     """Queue the direct and the one-step model on the shared pool."""
-    lesson_jobs.start_lesson_runs(LESSON, (source, horizon),
-                                  {name: (TrainingData.from_dataset(datasets[name]), cfg) for name, cfg in models.items()})
+    jobs = {name: (TrainingData.from_dataset(datasets[name]), cfg) for name, cfg in models.items()}
+    lesson_jobs.start_lesson_runs(LESSON, (source, horizon), jobs)
 
 
 lesson_jobs.train_and_stop(LESSON, "Train both", train_both,

@@ -5,8 +5,17 @@ from dataclasses import asdict
 import numpy as np
 import streamlit as st
 
-from lstm_core.lessons.memory import (MARKER_SPAN, MEMORY_BOUNDS, MemoryTask, gradient_statement, memory_data,
-                                      memory_model, memory_windows, model_outcome, verdict)
+from lstm_core.lessons.memory import (
+    MARKER_SPAN,
+    MEMORY_BOUNDS,
+    MemoryTask,
+    gradient_statement,
+    memory_data,
+    memory_model,
+    memory_windows,
+    model_outcome,
+    verdict,
+)
 from lstm_core.lessons.memory_figures import gradient_reach_figure, memory_curves_figure, task_window_figure
 from lstm_core.ui import lesson_jobs, state
 from lstm_core.ui.widgets import setting_slider
@@ -46,7 +55,8 @@ st.caption(f"Every step is random noise between -1 and 1. One of the first {MARK
 def train_both() -> None:
     """Queue the plain RNN and the LSTM of the current settings on the same windows."""
     data = memory_data(task)  # both models learn from the same windows
-    lesson_jobs.start_lesson_runs(LESSON, task, {name: (data, memory_model(task, cell)) for name, cell in MODELS.items()})
+    jobs = {name: (data, memory_model(task, cell)) for name, cell in MODELS.items()}
+    lesson_jobs.start_lesson_runs(LESSON, task, jobs)
 
 
 lesson_jobs.train_and_stop(LESSON, "Train both", train_both,
@@ -67,7 +77,8 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
     (st.success if lstm.verdict == "learned" and rnn.verdict != "learned" else st.info)(conclusion)
     for col, outcome in zip(st.columns(2), (rnn, lstm)):
         col.metric(f"{outcome.name}: share of the marked value explained", f"{outcome.explained:.0%}",
-                   help="1 − test MSE / variance of the marked value: 100 % is a perfect memory, 0 % guessing the mean.")
+                   help="1 − test MSE / variance of the marked value: 100 % is a perfect memory, 0 % guessing the "
+                        "mean.")
         col.caption(f"Test MSE {outcome.test_mse:.4f} against {guess_mean:.4f} for guessing the mean; "
                     f"{results[outcome.name].epochs_run} epochs. Below 0 % is worse than guessing the mean.")
     st.plotly_chart(memory_curves_figure({name: r.history for name, r in results.items()}, guess_mean,

@@ -5,8 +5,18 @@ from dataclasses import asdict
 import streamlit as st
 
 from lstm_core.lessons.split_figures import split_scores_figure, split_windows_figure
-from lstm_core.lessons.splits import (SERIES_KINDS, SPLIT_BOUNDS, SPLIT_KINDS, SplitLesson, lesson_model,
-                                      lesson_runs, run_name, scores_from_predictions, split_data, split_verdict)
+from lstm_core.lessons.splits import (
+    SERIES_KINDS,
+    SPLIT_BOUNDS,
+    SPLIT_KINDS,
+    SplitLesson,
+    lesson_model,
+    lesson_runs,
+    run_name,
+    scores_from_predictions,
+    split_data,
+    split_verdict,
+)
 from lstm_core.ui import lesson_jobs, state
 from lstm_core.ui.widgets import progress_fraction, setting_slider, stop_page
 
@@ -24,7 +34,8 @@ st.markdown(
 settings = st.session_state.setdefault("splits_settings", asdict(SplitLesson()))
 settings["series"] = st.selectbox("Series", SERIES_KINDS, index=SERIES_KINDS.index(settings["series"]),
                                   key="w_splits_series", bind="query-params",
-                                  help="A sine with white noise, or one whose level moves: a trend, a jump, a random walk.")
+                                  help="A sine with white noise, or one whose level moves: a trend, a jump, a random "
+                                       "walk.")
 columns = st.columns(5)
 for column, (field, label, help_text) in zip(columns, [
         ("n_points", "Points", "Length of the series."),
@@ -50,8 +61,8 @@ def train_all() -> None:
     """Queue both splits under every seed on the shared pool."""
     splits = lesson_runs(lesson)
     seeds = {run_name(how, seed): seed for how in SPLIT_KINDS for seed in range(lesson.seeds)}
-    lesson_jobs.start_lesson_runs(LESSON, (lesson, splits),
-                                  {name: (split.data, lesson_model(lesson, seeds[name])) for name, split in splits.items()})
+    jobs = {name: (split.data, lesson_model(lesson, seeds[name])) for name, split in splits.items()}
+    lesson_jobs.start_lesson_runs(LESSON, (lesson, splits), jobs)
 
 
 lesson_jobs.train_and_stop(
@@ -80,7 +91,8 @@ def draw_progress(current: lesson_jobs.LessonRuns) -> None:
     """Draw one bar for all runs, and which of them still wait in the queue."""
     snapshots = {name: job.progress() for name, job in current.jobs.items()}
     finished = sum(p.status in ("done", "stopped", "failed") for p in snapshots.values())
-    overall = 1.0 if finished == len(snapshots) else sum(progress_fraction(p) for p in snapshots.values()) / len(snapshots)
+    overall = (1.0 if finished == len(snapshots)
+               else sum(progress_fraction(p) for p in snapshots.values()) / len(snapshots))
     st.progress(overall, text=f"{finished} of {len(snapshots)} trainings finished")
     waiting = [name for name, p in snapshots.items() if p.status == "queued"]
     if current.active and waiting:

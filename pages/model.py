@@ -10,7 +10,6 @@ from lstm_core.ui import state
 from lstm_core.ui.links import LEARNING_RATES
 from lstm_core.ui.widgets import setting_slider, setting_steps
 
-
 state.require_app("pages/model.py")
 st.title("Model: choose the levers, see the shapes")
 series, model = state.series_settings(), state.model_settings()
@@ -24,8 +23,8 @@ with left:
                    high=max_seq_length(n_points, model["horizon"]))
     setting_slider(model, "model", "units", "Units", "Size of each LSTM layer's memory: hidden and cell state width.")
     setting_slider(model, "model", "layers", "Layers", "How many LSTM layers are stacked.")
-    setting_slider(model, "model", "dropout", "Dropout", "Share of values dropped after each LSTM layer while training.",
-                   step=0.05, fmt="%.2f")
+    setting_slider(model, "model", "dropout", "Dropout",
+                   "Share of values dropped after each LSTM layer while training.", step=0.05, fmt="%.2f")
 with right:
     setting_slider(model, "model", "dense_units", "Dense head units (0 = none)",
                    "A Dense layer between the last LSTM state and the output.")

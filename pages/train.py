@@ -23,7 +23,8 @@ start_col, stop_col, _ = st.columns([1, 1, 4])
 job = state.current_job()
 running = state.job_active(job)
 start_col.button("Train", type="primary", disabled=running, on_click=state.start_training, args=(ds,),
-                 help="Train a fresh model with the current settings. Disabled while your training is queued or running.")
+                 help="Train a fresh model with the current settings. Disabled while your training is queued or "
+                      "running.")
 stop_col.button("Stop", disabled=not running, on_click=job.stop if running else None,
                 help="Stop after the current batch and keep what it learned.")
 
@@ -86,7 +87,8 @@ def take_home(run, run_ds) -> None:
                           title=f"{describe_model(run.model.to_dict())} on {run_ds.name}")
     downloads = [
         ("The trained model (.keras)", run.result.keras_bytes, "lstm_lens_model.keras", "application/octet-stream"),
-        ("Settings (JSON)", settings_json(series_cfg, run.model, run_ds.name), "lstm_lens_settings.json", "application/json"),
+        ("Settings (JSON)", settings_json(series_cfg, run.model, run_ds.name), "lstm_lens_settings.json",
+         "application/json"),
         ("Loss history (CSV)", history_csv(run.result.history), "lstm_lens_loss_history.csv", "text/csv"),
         ("The run as a Keras script (.py)", script, "lstm_lens_run.py", "text/x-python"),
     ]

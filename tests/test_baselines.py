@@ -10,9 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.linear_model import LinearRegression
 
-from lstm_core.baselines import (compare_baselines, fit_linear_forecaster, forecast_metrics,
-                                 last_value_forecast, linear_forecast, season_length_points,
-                                 seasonal_naive_forecast)
+from lstm_core.baselines import (
+    compare_baselines,
+    fit_linear_forecaster,
+    forecast_metrics,
+    last_value_forecast,
+    linear_forecast,
+    season_length_points,
+    seasonal_naive_forecast,
+)
 from lstm_core.config import SeriesConfig
 from lstm_core.data import build_dataset, make_windows
 

@@ -7,8 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lstm_core.config import (CELL_TYPES, MODEL_BOUNDS, SERIES_BOUNDS, SERIES_SHAPES, ConfigError, ModelConfig,
-                              SeriesConfig)
+from lstm_core.config import (
+    CELL_TYPES,
+    MODEL_BOUNDS,
+    SERIES_BOUNDS,
+    SERIES_SHAPES,
+    ConfigError,
+    ModelConfig,
+    SeriesConfig,
+)
 
 CONFIGS = [(SeriesConfig, SERIES_BOUNDS), (ModelConfig, MODEL_BOUNDS)]
 FIELDS = [(cls, name, bound) for cls, bounds in CONFIGS for name, bound in bounds.items()]

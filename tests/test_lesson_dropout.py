@@ -4,8 +4,15 @@ import numpy as np
 import pytest
 
 from lstm_core.config import ModelConfig
-from lstm_core.lessons.dropout import (Band, band, coverage_statement, dropout_mask, forecast_with_dropout,
-                                       monte_carlo, training_effect)
+from lstm_core.lessons.dropout import (
+    Band,
+    band,
+    coverage_statement,
+    dropout_mask,
+    forecast_with_dropout,
+    monte_carlo,
+    training_effect,
+)
 from lstm_core.model import build_model, random_weights
 from lstm_core.replay import trace_model
 

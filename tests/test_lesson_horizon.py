@@ -5,8 +5,14 @@ import pytest
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data import build_dataset
-from lstm_core.lessons.horizon import (HorizonOutcome, error_per_step, horizon_models, horizon_outcome,
-                                       horizon_verdict, recursive_forecast)
+from lstm_core.lessons.horizon import (
+    HorizonOutcome,
+    error_per_step,
+    horizon_models,
+    horizon_outcome,
+    horizon_verdict,
+    recursive_forecast,
+)
 from lstm_core.model import random_weights
 from lstm_core.replay import trace_model
 

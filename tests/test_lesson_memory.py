@@ -5,9 +5,22 @@ import pytest
 
 from lstm_core.backprop import gradients
 from lstm_core.config import ConfigError
-from lstm_core.lessons.memory import (MARKER_SPAN, WINDOWS, MemoryTask, ModelOutcome, explained_share,
-                                      format_ratio, gradient_profiles, gradient_statement, memory_data,
-                                      memory_model, memory_windows, model_outcome, reach, verdict)
+from lstm_core.lessons.memory import (
+    MARKER_SPAN,
+    WINDOWS,
+    MemoryTask,
+    ModelOutcome,
+    explained_share,
+    format_ratio,
+    gradient_profiles,
+    gradient_statement,
+    memory_data,
+    memory_model,
+    memory_windows,
+    model_outcome,
+    reach,
+    verdict,
+)
 from lstm_core.model import random_weights
 from lstm_core.worker import train_job
 
@@ -96,7 +109,8 @@ def test_reach_and_the_gradient_statement_are_computed_from_the_profiles():
     assert reach(flat, task.k) == 1.0
     text = gradient_statement(task, outcome("plain RNN", 0.0, fading), outcome("LSTM", 1.0, flat))
     assert f"plain RNN's {format_ratio(reach(fading, 4))} before training" in text and "LSTM's ×1 before" in text
-    assert format_ratio(3.1e-5) == "×3.1e-05" and format_ratio(0.52) == "×0.52" and format_ratio(float("nan")) == "undefined"
+    assert format_ratio(3.1e-5) == "×3.1e-05" and format_ratio(0.52) == "×0.52"
+    assert format_ratio(float("nan")) == "undefined"
 
 
 def test_at_the_lessons_defaults_the_plain_rnn_fails_and_the_lstm_learns():

@@ -3,8 +3,18 @@
 import numpy as np
 import pytest
 
-from lstm_core.lessons.splits import (SERIES_KINDS, SplitLesson, SplitScores, lesson_model, lesson_runs,
-                                      lesson_series, run_name, scores_from_predictions, split_data, split_verdict)
+from lstm_core.lessons.splits import (
+    SERIES_KINDS,
+    SplitLesson,
+    SplitScores,
+    lesson_model,
+    lesson_runs,
+    lesson_series,
+    run_name,
+    scores_from_predictions,
+    split_data,
+    split_verdict,
+)
 
 
 @pytest.mark.parametrize("kind", SERIES_KINDS)

@@ -11,14 +11,23 @@ import numpy as np
 import pytest
 
 from lstm_core.config import ModelConfig
-from lstm_core.model import (GATES, ModelWeights, build_model, count_params, dense_layer_shapes,
-                             extract_weights, lstm_layer_shapes, random_weights, weight_shapes)
+from lstm_core.model import (
+    GATES,
+    ModelWeights,
+    build_model,
+    count_params,
+    dense_layer_shapes,
+    extract_weights,
+    lstm_layer_shapes,
+    random_weights,
+    weight_shapes,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEQ_LENGTH = 4  # the window length changes no weight shape; keep the models tiny
 
 SWEEP = list(itertools.product((1, 2, 3), (1, 7, 16), (0, 5), (1, 3), (1, 2)))
-SWEEP_IDS = [f"layers{l}-units{u}-dense{d}-horizon{h}-features{f}" for l, u, d, h, f in SWEEP]
+SWEEP_IDS = [f"layers{n}-units{u}-dense{d}-horizon{h}-features{f}" for n, u, d, h, f in SWEEP]
 
 
 def make_cfg(layers, units, dense_units, horizon, dropout=0.2):

@@ -3,8 +3,16 @@
 import numpy as np
 import pytest
 
-from lstm_core.own_data import (BUNDLED, MAX_BYTES, MAX_POINTS, DataError, bundled_series, choose_series,
-                                column_gaps, read_csv)
+from lstm_core.own_data import (
+    BUNDLED,
+    MAX_BYTES,
+    MAX_POINTS,
+    DataError,
+    bundled_series,
+    choose_series,
+    column_gaps,
+    read_csv,
+)
 
 
 def csv_bytes(rows: list[str], header: str = "time,value") -> bytes:

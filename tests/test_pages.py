@@ -1,8 +1,8 @@
 """Every page in Streamlit's AppTest: defaults, every control at its bounds, and the learner's path."""
 
 import re
-from pathlib import Path
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -454,7 +454,8 @@ def test_empty_cells_offer_drop_or_interpolate():
     rows = [f"{k},{np.sin(k / 6):.4f}" if k not in (5, 50) else f"{k}," for k in range(120)]
     at = open_page("pages/data.py")
     open_upload(at)
-    at.file_uploader(key="w_data_upload").set_value(("gaps.csv", ("t,v\n" + "\n".join(rows)).encode(), "text/csv")).run()
+    content = ("t,v\n" + "\n".join(rows)).encode()
+    at.file_uploader(key="w_data_upload").set_value(("gaps.csv", content, "text/csv")).run()
     assert at.radio(key="w_data_missing").options == ["drop those rows", "interpolate"]
     assert len(at.session_state["own_series"].values) == 118
     at.radio(key="w_data_missing").set_value("interpolate").run()

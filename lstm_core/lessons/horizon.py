@@ -13,9 +13,9 @@ import numpy as np
 
 from lstm_core.config import ModelConfig
 from lstm_core.data import Dataset
+from lstm_core.lessons.skill import is_difference, paired_gap
 from lstm_core.model import ModelWeights
 from lstm_core.presets import QUICK_START_MODEL
-from lstm_core.lessons.skill import is_difference, paired_gap
 from lstm_core.replay import trace_model
 
 
@@ -51,8 +51,8 @@ class HorizonOutcome:
 
     def errors(self) -> dict[str, np.ndarray]:
         """Return the MSE per step ahead, (horizon,), of direct, recursive and repeating the last value."""
-        return {name: error_per_step(getattr(self, key), self.actual)
-                for name, key in (("direct", "direct"), ("recursive", "recursive"), ("repeat the last value", "last_value"))}
+        named = (("direct", "direct"), ("recursive", "recursive"), ("repeat the last value", "last_value"))
+        return {name: error_per_step(getattr(self, key), self.actual) for name, key in named}
 
 
 def horizon_outcome(ds: Dataset, direct: ModelWeights, one_step: ModelWeights) -> HorizonOutcome:

@@ -1,8 +1,8 @@
-"""The pictures of the RNN-versus-LSTM lesson: one task window, both learning curves, how far back the gradient reaches."""
+"""The RNN-versus-LSTM lesson's pictures: one task window, both learning curves, how far back the gradient reaches."""
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go

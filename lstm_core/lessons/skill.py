@@ -58,7 +58,8 @@ def is_difference(gap: float, standard_error: float) -> bool:
 
 def baseline_forecasts(ds: Dataset, split: str = "test") -> dict[str, np.ndarray]:
     """Return each baseline's forecasts (samples, horizon) on a split, named as the verdict speaks of them."""
-    return {SPOKEN_NAMES.get(name, name): forecast for name, forecast in baselines.baseline_forecasts(ds, split).items()}
+    forecasts = baselines.baseline_forecasts(ds, split)
+    return {SPOKEN_NAMES.get(name, name): forecast for name, forecast in forecasts.items()}
 
 
 def compare(actual: np.ndarray, model_forecast: np.ndarray, references: dict[str, np.ndarray]) -> list[Comparison]:

@@ -50,7 +50,7 @@ class SplitLesson:
 
 
 def lesson_series(kind: str, n_points: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Return (clean, noisy) series (n_points,) of a kind: a sine plus nothing, a trend, a level shift or a random walk."""
+    """Return (clean, noisy) series (n_points,): a sine, alone or plus a trend, a level shift or a random walk."""
     t = np.arange(n_points) * TIME_STEP  # (n_points,)
     rng = np.random.default_rng(seed)
     clean = np.sin(t)  # (n_points,)

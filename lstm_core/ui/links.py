@@ -10,7 +10,8 @@ listed in a notice instead of raising.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS, SERIES_SHAPES, ConfigError, ModelConfig, SeriesConfig

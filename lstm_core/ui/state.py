@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
-
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -17,8 +17,7 @@ from lstm_core.data import Dataset, build_dataset, build_dataset_from_values
 from lstm_core.estimates import Estimate
 from lstm_core.own_data import UserSeries
 from lstm_core.training import TrainingData, TrainingJob, TrainingPool, TrainingResult, get_pool, start
-from lstm_core.ui.links import (LESSON_MODES, MODEL_KEYS, PAGE_FILES, PAGE_KEYS, SERIES_KEYS, read_link,
-                                 share_query)
+from lstm_core.ui.links import LESSON_MODES, MODEL_KEYS, PAGE_FILES, PAGE_KEYS, SERIES_KEYS, read_link, share_query
 
 SERIES_KEY = "series_settings"
 MODEL_KEY = "model_settings"

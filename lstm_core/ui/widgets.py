@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS
 from lstm_core.presets import PRESETS
-from lstm_core.ui.links import PAGE_PREFIXES
 from lstm_core.ui import state
+from lstm_core.ui.links import PAGE_PREFIXES
 
 STATUS_SLOT_KEY = "sidebar_status_slot"  # this run's place for the training status in the sidebar
 LIVE_REFRESH_SECONDS = 1.0  # each refresh is a script run on the server: once a second per learner is plenty

@@ -160,7 +160,7 @@ async def _visitor(browser, url: str, stop: asyncio.Event, loads: list[float]) -
             await context.close()
         try:
             await asyncio.wait_for(stop.wait(), timeout=5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 
