@@ -12,13 +12,10 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from lstm_core.config import ModelConfig
 from lstm_core.worker import TrainingData, TrainingResult
-
-if TYPE_CHECKING:
-    from lstm_core.training import TrainingPool
 
 STOPPING_MESSAGE = "Stopping: the current batch finishes, then the weights trained so far are kept."
 QUEUED_MESSAGE = "Waiting for a free training slot."
@@ -59,13 +56,26 @@ def estimate_remaining(epoch: int, batch: int, epochs: int, batches_per_epoch: i
     return max(0.0, (epochs - done) * per_epoch)
 
 
+class JobQueue(Protocol):
+    """What a job asks of the pool that runs it: its place in the queue, leaving the queue, a stop."""
+
+    def position(self, job: TrainingJob) -> int:
+        """Return job's place in the queue, 1 = next; 0 once it runs or has left the queue."""
+
+    def withdraw(self, job: TrainingJob) -> bool:
+        """Return True when job was still waiting and has now left the queue."""
+
+    def request_stop(self, job: TrainingJob) -> None:
+        """Ask the worker running job to stop after its current batch; return None."""
+
+
 class TrainingJob:
     """One training run: live progress, a stop switch and, once finished, its TrainingResult.
 
     Every method only touches this object's memory under its lock; the pool's thread feeds it.
     """
 
-    def __init__(self, data: TrainingData, cfg: ModelConfig, pool: TrainingPool,
+    def __init__(self, data: TrainingData, cfg: ModelConfig, pool: JobQueue,
                  owner_alive: Callable[[], bool] | None = None) -> None:
         self.id = uuid.uuid4().hex[:12]
         self.cfg = cfg
@@ -87,7 +97,7 @@ class TrainingJob:
 
     def progress(self) -> Progress:
         """Return a snapshot of the job now."""
-        position = self._pool._position(self)
+        position = self._pool.position(self)
         with self._lock:
             end = self._finished if self._result is not None else time.time()
             elapsed = max(0.0, end - self._started) if self._started else 0.0
@@ -105,9 +115,9 @@ class TrainingJob:
         TensorFlow traces the graph; ``done`` turns True once its result, with the weights so far,
         has arrived.
         """
-        if self._pool._withdraw(self):
+        if self._pool.withdraw(self):
             queued = "Stopped while waiting in the queue." if message == STOPPING_MESSAGE else message
-            self._finish(TrainingResult("stopped", queued))
+            self.finish(TrainingResult("stopped", queued))
             return
         with self._lock:
             if self._result is not None or self._stop_requested:
@@ -119,7 +129,7 @@ class TrainingJob:
             else:
                 self._status, self._message = "stopped", message
                 self._version += 1
-        self._pool._request_stop(self)
+        self._pool.request_stop(self)
 
     @property
     def done(self) -> bool:
@@ -132,15 +142,23 @@ class TrainingJob:
         with self._lock:
             return self._result
 
-    # The methods below run on the pool's thread.
+    # The methods below are the pool's: they run on its thread.
 
-    def _mark_running(self) -> None:
+    def hand_over_data(self) -> TrainingData | None:
+        """Return the job's windows for its worker, once: the job keeps no copy of them afterwards."""
+        with self._lock:
+            data, self._data = self._data, None
+        return data
+
+    def mark_running(self) -> None:
+        """Record that a worker has taken the job; return None."""
         with self._lock:
             if self._result is None:
                 self._status, self._message = "running", "Starting."
                 self._version += 1
 
-    def _apply(self, event: tuple) -> None:
+    def apply_event(self, event: tuple) -> None:
+        """Record one progress event from the worker ("started", "batch" or "epoch"); return None."""
         with self._lock:
             if self._result is not None:
                 return
@@ -168,7 +186,8 @@ class TrainingJob:
         if len(self._batch_loss) > MAX_BATCH_POINTS:
             self._batch_loss, self._stride = self._batch_loss[::2], self._stride * 2
 
-    def _finish(self, result: TrainingResult) -> None:
+    def finish(self, result: TrainingResult) -> None:
+        """Record the job's result (a later one changes nothing); return None."""
         with self._lock:
             self._finish_locked(result)
 

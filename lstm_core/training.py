@@ -52,8 +52,6 @@ def _preparation_data_without_main(name: str) -> dict:
     return data
 
 
-spawn.get_preparation_data = _preparation_data_without_main
-
 
 class _Worker:
     """The pool thread's view of one worker process: its pipe, its job and how many it has run."""
@@ -75,6 +73,7 @@ class TrainingPool:
         self.max_jobs_per_worker = max_jobs_per_worker  # a bound on what a framework may leak
         self.settings = settings or WorkerSettings()
         self.times = TrainingTimes(self.settings.warm_configs)  # what this pool's jobs took, for estimates
+        _install_process_hooks()
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()  # guards _waiting, _stops and _closed; never held across IPC
         self._ready = threading.Condition(self._lock)
@@ -133,29 +132,32 @@ class TrainingPool:
             waiting = list(self._waiting)
             self._waiting.clear()
         for job in waiting:
-            job._finish(TrainingResult("stopped", "Stopped: the training server shut down."))
+            job.finish(TrainingResult("stopped", "Stopped: the training server shut down."))
         self._shutdown_timeout = timeout
         self._wake()
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout + 5)
 
-    # Script threads call these three: in-memory only.
+    # Script threads call these three (the JobQueue a job talks to): in-memory only.
 
-    def _position(self, job: TrainingJob) -> int:
+    def position(self, job: TrainingJob) -> int:
+        """Return job's place in the queue, 1 = next; 0 once it runs or has left the queue."""
         with self._lock:
             try:
                 return self._waiting.index(job) + 1
             except ValueError:
                 return 0
 
-    def _withdraw(self, job: TrainingJob) -> bool:
+    def withdraw(self, job: TrainingJob) -> bool:
+        """Return True when job was still waiting and has now left the queue."""
         with self._lock:
             if job in self._waiting:
                 self._waiting.remove(job)
                 return True
             return False
 
-    def _request_stop(self, job: TrainingJob) -> None:
+    def request_stop(self, job: TrainingJob) -> None:
+        """Ask the worker running job to stop after its current batch; return None."""
         with self._lock:
             self._stops.append(job)
         self._wake()
@@ -226,11 +228,11 @@ class TrainingPool:
                 self._ready_count += 1
                 self._ready.notify_all()
         elif kind == "event" and worker.job is not None and worker.job.id == message[1]:
-            worker.job._apply(message[2])
+            worker.job.apply_event(message[2])
         elif kind == "result" and worker.job is not None and worker.job.id == message[1]:
             job, worker.job = worker.job, None
             worker.jobs_run += 1
-            job._finish(message[2])
+            job.finish(message[2])
             if message[2].status == "done":
                 final = job.progress()
                 self.times.record(job.cfg, job.n_train, final.epoch_seconds, final.elapsed)
@@ -258,7 +260,7 @@ class TrainingPool:
         if worker.job is not None:
             code = worker.process.exitcode
             how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-            worker.job._finish(TrainingResult(
+            worker.job.finish(TrainingResult(
                 "failed", f"The training process ended unexpectedly ({how}), perhaps out of memory. "
                           f"Your settings are kept: press Train to try again."))
 
@@ -299,12 +301,11 @@ class TrainingPool:
                 handed.append((idle.pop(), self._waiting.popleft()))
         for worker, job in handed:
             worker.job = job
-            job._mark_running()
+            job.mark_running()
             try:
-                worker.conn.send(("job", job.id, job._data, job.cfg))
+                worker.conn.send(("job", job.id, job.hand_over_data(), job.cfg))
             except OSError:
                 pass  # the worker died; its sentinel fails the job
-            job._data = None
 
     def _end_workers(self, timeout: float) -> None:
         for worker in self._workers:
@@ -326,7 +327,7 @@ class TrainingPool:
                 worker.process.terminate()  # a job that did not stop within the timeout
             worker.process.join(timeout)
             if worker.job is not None:
-                worker.job._finish(TrainingResult("stopped", "Stopped: the training server shut down."))
+                worker.job.finish(TrainingResult("stopped", "Stopped: the training server shut down."))
             worker.conn.close()
         self._workers.clear()
         os.close(self._wake_read)
@@ -338,13 +339,25 @@ _default_pool: TrainingPool | None = None
 _default_lock = threading.Lock()
 
 
+_hooks_lock = threading.Lock()
+_hooks_installed = False
+
+
 def _shutdown_live_pools() -> None:
     for pool in list(_LIVE_POOLS):
         pool.shutdown(timeout=2.0)
 
 
-# Runs before the interpreter's exit handlers end the daemonic workers, so running jobs stop cleanly.
-threading._register_atexit(_shutdown_live_pools)
+def _install_process_hooks() -> None:
+    """Install, once per process, what running a pool needs: workers spawned without __main__, a stop at exit."""
+    global _hooks_installed
+    with _hooks_lock:
+        if _hooks_installed:
+            return
+        _hooks_installed = True
+        spawn.get_preparation_data = _preparation_data_without_main
+        # Runs before the interpreter's exit handlers end the daemonic workers, so running jobs stop cleanly.
+        threading._register_atexit(_shutdown_live_pools)
 
 
 def default_settings() -> WorkerSettings:

@@ -1,0 +1,80 @@
+"""The package's import graph: arrows one way (no cycle, TYPE_CHECKING imports too) and imports without side effects."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "lstm_core"
+
+
+def module_name(path: Path) -> str:
+    """Return the dotted module name of a file of the package."""
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Return, for every module of lstm_core, the modules of lstm_core it imports anywhere in its file."""
+    modules = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+    def known(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {}
+    for name, path in modules.items():
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {known(alias.name) for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported |= {known(f"{node.module}.{alias.name}") or known(node.module) for alias in node.names}
+        graph[name] = {target for target in imported if target and target != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Return every cycle of the graph as the list of modules on it (a depth-first search)."""
+    found, state, path = [], {}, []
+
+    def visit(node: str) -> None:
+        state[node] = "open"
+        path.append(node)
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == "open":
+                found.append(path[path.index(target):] + [target])
+            elif target not in state:
+                visit(target)
+        path.pop()
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_lstm_core_has_no_import_cycle():
+    graph = import_graph()
+    assert "lstm_core.training" in graph and "lstm_core.jobs" in graph["lstm_core.training"]
+    assert cycles(graph) == []
+
+
+def test_importing_the_training_pool_changes_nothing_until_a_pool_starts():
+    probe = (
+        "import multiprocessing.spawn as spawn, threading\n"
+        "before = spawn.get_preparation_data\n"
+        "import lstm_core.training\n"
+        "ours = [h for h in threading._threading_atexits if h.func.__module__ == 'lstm_core.training']\n"
+        "print(spawn.get_preparation_data is before, ours == [])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["True", "True"], out.stderr[-2000:]
