@@ -16,14 +16,10 @@ from dataclasses import dataclass
 
 from lstm_core.config import ModelConfig
 from lstm_core.model import rough_epoch_seconds
+from lstm_core.model_cache import architecture_key
 
 KEPT_JOBS = 50  # the most recent jobs speak for the server as it is now
 TRACING_SECONDS = 2.0  # a new architecture's first fit traces its graphs: about two seconds (BENCHMARKS.md)
-
-
-def architecture_of(cfg: ModelConfig) -> tuple:
-    """Return what makes a worker trace a new graph: everything but the learning rate, batch, epochs and seed."""
-    return (cfg.cell, cfg.seq_length, cfg.units, cfg.layers, cfg.dropout, cfg.dense_units, cfg.horizon)
 
 
 @dataclass(frozen=True)
@@ -42,7 +38,7 @@ class TrainingTimes:
         self._speed: deque[float] = deque(maxlen=KEPT_JOBS)  # steady epoch seconds / rough epoch seconds
         self._around: deque[float] = deque(maxlen=KEPT_JOBS)  # seconds of a job outside its epochs
         self._tracing: deque[float] = deque(maxlen=KEPT_JOBS)  # extra first-epoch seconds of a new architecture
-        self._known = {architecture_of(cfg) for cfg in warm}  # traced by every worker at start
+        self._known = {architecture_key(cfg, 1) for cfg in warm}  # traced by every worker at start
 
     def record(self, cfg: ModelConfig, n_train_samples: int, epoch_seconds: list[float], elapsed: float) -> None:
         """Remember one finished job: its config, training windows, each epoch's seconds and its whole time."""
@@ -52,7 +48,7 @@ class TrainingTimes:
         with self._lock:
             self._speed.append(steady / rough_epoch_seconds(cfg, n_train_samples))
             self._around.append(max(0.0, elapsed - sum(epoch_seconds)))
-            key = architecture_of(cfg)
+            key = architecture_key(cfg, 1)
             if key not in self._known and len(epoch_seconds) > 1:
                 self._tracing.append(max(0.0, epoch_seconds[0] - steady))
             self._known.add(key)
@@ -62,7 +58,7 @@ class TrainingTimes:
         rough = cfg.epochs * rough_epoch_seconds(cfg, n_train_samples)
         with self._lock:
             measured = len(self._speed)
-            tracing = 0.0 if architecture_of(cfg) in self._known else (
+            tracing = 0.0 if architecture_key(cfg, 1) in self._known else (
                 statistics.median(self._tracing) if self._tracing else TRACING_SECONDS)
             if not measured:
                 return Estimate(rough + tracing, 0)
