@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lstm_core.figures import series_figure
+from lstm_core.figures.data import series_figure
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui import state
 from lstm_core.ui.links import LESSON_MODES

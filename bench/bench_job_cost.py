@@ -22,11 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from lstm_core.config import ModelConfig  # noqa: E402
-from lstm_core.data import build_dataset  # noqa: E402
-from lstm_core.model import extract_weights  # noqa: E402
-from lstm_core.model_cache import MODEL_CACHE, warm_up  # noqa: E402
+from lstm_core.data.dataset import build_dataset
+from lstm_core.model.keras_model import extract_weights
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES  # noqa: E402
-from lstm_core.worker import TrainingData, load_keras, train_job  # noqa: E402
+from lstm_core.training.model_cache import MODEL_CACHE, warm_up
+from lstm_core.training.protocol import TrainingData
+from lstm_core.training.worker import load_keras, train_job
 
 EARLIER_QUICK_START = ModelConfig(seq_length=30, units=16, layers=1, dropout=0.0, dense_units=8,
                                   learning_rate=0.02, batch_size=64, epochs=24)

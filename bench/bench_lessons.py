@@ -17,11 +17,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
-from lstm_core.data import build_dataset  # noqa: E402
+from lstm_core.data.dataset import build_dataset
 from lstm_core.lessons import dropout, film, horizon, memory, splits  # noqa: E402
-from lstm_core.model import random_weights  # noqa: E402
+from lstm_core.model.weights import random_weights
 from lstm_core.presets import QUICK_START_MODEL  # noqa: E402
-from lstm_core.training import TrainingData, TrainingPool, default_settings, start  # noqa: E402
+from lstm_core.training.pool import TrainingPool, default_settings, start
+from lstm_core.training.protocol import TrainingData
 
 LIMIT_SECONDS = 60
 

@@ -24,10 +24,10 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 streamlit.logger.set_log_level("error")  # importing lstm_core.ui warns "No runtime found" in bare mode
 
 from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
-from lstm_core.data import build_dataset  # noqa: E402
-from lstm_core.model import random_weights  # noqa: E402
-from lstm_core.replay import trace_model  # noqa: E402
-from lstm_core.training import TrainingResult  # noqa: E402
+from lstm_core.data.dataset import build_dataset  # noqa: E402
+from lstm_core.glassbox.replay import trace_model  # noqa: E402
+from lstm_core.model.weights import random_weights  # noqa: E402
+from lstm_core.training.protocol import TrainingResult  # noqa: E402
 from lstm_core.ui.state import Trained  # noqa: E402
 
 APP = ROOT / "app.py"

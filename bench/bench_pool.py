@@ -20,10 +20,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lstm_core.config import ModelConfig  # noqa: E402
-from lstm_core.data import build_dataset  # noqa: E402
+from lstm_core.data.dataset import build_dataset
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES  # noqa: E402
-from lstm_core.training import TrainingData, TrainingPool, start  # noqa: E402
-from lstm_core.worker import WorkerSettings  # noqa: E402
+from lstm_core.training.pool import TrainingPool, start
+from lstm_core.training.protocol import TrainingData
+from lstm_core.training.worker import WorkerSettings
 
 JOBS = 12
 

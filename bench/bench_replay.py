@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
-from lstm_core.data import build_dataset  # noqa: E402
-from lstm_core.model import build_model, extract_weights  # noqa: E402
-from lstm_core.replay import max_abs_difference, trace_model  # noqa: E402
+from lstm_core.data.dataset import build_dataset
+from lstm_core.glassbox.replay import max_abs_difference, trace_model
+from lstm_core.model.keras_model import build_model, extract_weights
 
 
 def best_of(fn, repeats: int) -> float:

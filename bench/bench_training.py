@@ -18,8 +18,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
-from lstm_core.data import build_dataset  # noqa: E402
-from lstm_core.training import TrainingData, TrainingPool, start, train_job  # noqa: E402
+from lstm_core.data.dataset import build_dataset
+from lstm_core.training.pool import TrainingPool, start
+from lstm_core.training.protocol import TrainingData
+from lstm_core.training.worker import train_job
 
 ROUNDS = 4  # plain and job alternate, so a drift of the machine's speed hits both sides alike
 
@@ -28,7 +30,7 @@ def plain_fit(data: TrainingData, cfg: ModelConfig) -> tuple[list[float], float]
     """Return (seconds per epoch, whole-run seconds) of build + fit + predict + save in this process."""
     import keras
 
-    from lstm_core.model import build_model
+    from lstm_core.model.keras_model import build_model
 
     class EpochTimer(keras.callbacks.Callback):  # epoch hooks only: batch callbacks stay asynchronous
         def on_epoch_begin(self, epoch, logs=None):

@@ -19,7 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lstm_core.lessons.memory import LEARNED, MemoryTask, memory_data, memory_model, model_outcome, reach  # noqa: E402
-from lstm_core.worker import load_keras, train_job  # noqa: E402
+from lstm_core.training.worker import load_keras, train_job
 
 OUT = Path(__file__).with_name("memory_sweep.csv")
 K_VALUES = (2, 4, 6, 8, 10, 12, 15, 20, 30, 45, 60)

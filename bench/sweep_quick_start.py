@@ -18,12 +18,13 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
 
 from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
-from lstm_core.data import build_dataset  # noqa: E402
-from lstm_core.model_cache import warm_up  # noqa: E402
-from lstm_core.worker import TrainingData, load_keras, train_job  # noqa: E402
+from lstm_core.data.dataset import build_dataset
+from lstm_core.evaluation.metrics import mse
+from lstm_core.training.model_cache import warm_up
+from lstm_core.training.protocol import TrainingData
+from lstm_core.training.worker import load_keras, train_job
 
 OUT = Path(__file__).with_name("quick_start_sweep.csv")
 SEEDS = (0, 1)  # model seeds; the series is the preset's own (its seed 42)
@@ -41,7 +42,7 @@ def score(series: SeriesConfig, cfg: ModelConfig) -> dict:
         began = time.perf_counter()
         result = train_job(data, replace(cfg, seed=seed))
         seconds.append(time.perf_counter() - began)
-        test_mse = float(np.mean((result.predictions["test"] - ds.y["test"]) ** 2))
+        test_mse = mse(ds.y["test"], result.predictions["test"])
         ratios.append(test_mse / ds.noise_floor)
     return {"ratio_mean": statistics.mean(ratios), "ratio_worst": max(ratios),
             "seconds_mean": statistics.mean(seconds), "seconds_worst": max(seconds)}

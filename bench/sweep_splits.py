@@ -20,8 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
+from lstm_core.evaluation.metrics import mse
 from lstm_core.lessons.splits import SERIES_KINDS, SPLIT_KINDS, SplitLesson, SplitScores, lesson_model, split_data  # noqa: E402
-from lstm_core.worker import load_keras, train_job  # noqa: E402
+from lstm_core.training.worker import load_keras, train_job
 
 OUT = Path(__file__).with_name("split_sweep.csv")
 SEEDS = (0, 1, 2)
@@ -36,9 +37,9 @@ def run(series: str, n_points: int, units: int, epochs: int, how: str, seed: int
     started = time.perf_counter()
     result = train_job(split.data, lesson_model(lesson, seed))
     seconds = time.perf_counter() - started
-    mse = float(np.mean((result.predictions["test"] - split.data.y_test) ** 2))
+    test_mse = mse(split.data.y_test, result.predictions["test"])
     return {"series": series, "n_points": n_points, "units": units, "epochs": epochs, "split": how, "seed": seed,
-            "mse_over_floor": round(mse / split.noise_floor, 3), "seconds": round(seconds, 2)}
+            "mse_over_floor": round(test_mse / split.noise_floor, 3), "seconds": round(seconds, 2)}
 
 
 def main() -> None:

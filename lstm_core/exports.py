@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from lstm_core.config import ModelConfig, SeriesConfig
-from lstm_core.data import TRAIN_PERCENT, VAL_PERCENT
-from lstm_core.replay import ModelTrace
+from lstm_core.data.dataset import TRAIN_PERCENT, VAL_PERCENT
+from lstm_core.glassbox.replay import ModelTrace
 
 STATES = ("i", "f", "g", "o", "c", "h")
 

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from lstm_core.config import SERIES_SHAPES
-from lstm_core.figures import scaled_series_figure, series_figure
-from lstm_core.tables import window_table
+from lstm_core.figures.data import scaled_series_figure, series_figure
+from lstm_core.figures.tables import window_table
 from lstm_core.ui import state
 from lstm_core.ui.data_source import SOURCES, source_picker
 from lstm_core.ui.widgets import seed_input, setting_select, setting_slider, stop_page

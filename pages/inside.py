@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from lstm_core.backprop import gradients
-from lstm_core.cell_figures import cell_figure, cell_values, unrolled_figure
-from lstm_core.equations import unit_equations
 from lstm_core.exports import gate_traces_csv
-from lstm_core.figures import gate_heatmaps, input_window_figure
-from lstm_core.gradient_figures import backward_cell_equation, dc_heatmap, gradient_steps_figure
-from lstm_core.replay import max_abs_difference, trace_model
+from lstm_core.figures.cell import cell_figure, cell_values, gate_heatmaps, unrolled_figure
+from lstm_core.figures.data import input_window_figure
+from lstm_core.figures.gradients import backward_cell_equation, dc_heatmap, gradient_steps_figure
+from lstm_core.glassbox.backprop import gradients
+from lstm_core.glassbox.equations import unit_equations
+from lstm_core.glassbox.replay import max_abs_difference, trace_model
 from lstm_core.ui import state
 from lstm_core.ui.stepper import PLAY_INTERVAL_SECONDS, advance_if_playing, is_playing, step_controls
 from lstm_core.ui.widgets import clamped_slider, needs

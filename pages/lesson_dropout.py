@@ -5,11 +5,11 @@ from dataclasses import replace
 import streamlit as st
 
 from lstm_core.config import MODEL_BOUNDS
+from lstm_core.glassbox.replay import max_abs_difference
 from lstm_core.lessons.dropout import band, coverage_statement, forecast_with_dropout, training_effect
 from lstm_core.lessons.dropout_figures import band_figure
 from lstm_core.presets import QUICK_START_MODEL
-from lstm_core.replay import max_abs_difference, trace_model
-from lstm_core.training import TrainingData
+from lstm_core.training.protocol import TrainingData
 from lstm_core.ui import lesson_jobs, state
 
 LESSON = "dropout"
@@ -67,9 +67,8 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
     st.plotly_chart(band_figure(run_ds.time[run_ds.target_start["test"]], y_test[:, 0], mc), width="stretch",
                     key="dropout_band")
     st.info(coverage_statement(mc, run_ds.noise_floor))
-    plain = trace_model(result.weights, X_test).prediction[:, 0]
-    st.caption(f"Mean test MSE of the plain forecast {((plain - y_test[:, 0]) ** 2).mean():.5f}; of the mean of "
-               f"the passes {((mc.mean - y_test[:, 0]) ** 2).mean():.5f}. Scaled units.")
+    st.caption(f"Mean test MSE of the plain forecast {mc.plain_mse:.5f}; of the mean of the passes "
+               f"{mc.mean_mse:.5f}. Scaled units.")
 
 
 lesson_jobs.live_runs(LESSON, "Press **Train**: the quick-start model with dropout, a few seconds.",

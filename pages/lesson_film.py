@@ -5,11 +5,13 @@ from dataclasses import replace
 import plotly.graph_objects as go
 import streamlit as st
 
-from lstm_core.figures import gate_heatmaps, log_y_axis, loss_figure, prediction_figure
+from lstm_core.figures.cell import gate_heatmaps
+from lstm_core.figures.style import log_y_axis
+from lstm_core.figures.training import loss_figure, prediction_figure
 from lstm_core.lessons.film import bytes_per_epoch, film_frame, film_shots, mse_per_shot
-from lstm_core.lessons.split_figures import PART_COLORS
+from lstm_core.lessons.splits_figures import PART_COLORS
 from lstm_core.presets import QUICK_START_MODEL
-from lstm_core.training import TrainingData
+from lstm_core.training.protocol import TrainingData
 from lstm_core.ui import lesson_jobs, state
 from lstm_core.ui.widgets import clamped_slider, describe_model, stop_page
 

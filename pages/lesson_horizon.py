@@ -5,7 +5,7 @@ import streamlit as st
 from lstm_core.config import MODEL_BOUNDS
 from lstm_core.lessons.horizon import horizon_models, horizon_outcome, horizon_verdict
 from lstm_core.lessons.horizon_figures import error_per_step_figure, horizon_window_figure
-from lstm_core.training import TrainingData
+from lstm_core.training.protocol import TrainingData
 from lstm_core.ui import lesson_jobs, state
 from lstm_core.ui.widgets import clamped_slider, stop_page
 

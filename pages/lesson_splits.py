@@ -4,7 +4,6 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from lstm_core.lessons.split_figures import split_scores_figure, split_windows_figure
 from lstm_core.lessons.splits import (
     SERIES_KINDS,
     SPLIT_BOUNDS,
@@ -17,6 +16,7 @@ from lstm_core.lessons.splits import (
     split_data,
     split_verdict,
 )
+from lstm_core.lessons.splits_figures import split_scores_figure, split_windows_figure
 from lstm_core.ui import lesson_jobs, state
 from lstm_core.ui.widgets import progress_fraction, setting_slider, stop_page
 

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from lstm_core.data import max_seq_length
-from lstm_core.figures import architecture_figure
-from lstm_core.model import count_params, weight_shapes
-from lstm_core.tables import gate_legend, shape_table
+from lstm_core.data.dataset import max_seq_length
+from lstm_core.figures.model import architecture_figure
+from lstm_core.figures.tables import gate_legend, shape_table
+from lstm_core.model.shapes import count_params, weight_shapes
 from lstm_core.ui import state
 from lstm_core.ui.links import LEARNING_RATES
 from lstm_core.ui.widgets import setting_slider, setting_steps

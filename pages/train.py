@@ -2,11 +2,11 @@
 
 import streamlit as st
 
+from lstm_core.data.own_data import UserSeries
+from lstm_core.evaluation.skill import baseline_forecasts, compare, skill_table, verdict
 from lstm_core.exports import history_csv, keras_script, settings_json
-from lstm_core.figures import loss_figure, prediction_figure
-from lstm_core.lessons.skill import baseline_forecasts, compare, skill_table, verdict
-from lstm_core.own_data import UserSeries
-from lstm_core.tables import evaluation_table
+from lstm_core.figures.tables import evaluation_table
+from lstm_core.figures.training import loss_figure, prediction_figure
 from lstm_core.ui import state
 from lstm_core.ui.widgets import describe_model, live_part, needs, progress_fraction, progress_label, training_active
 

@@ -3,11 +3,13 @@
 import numpy as np
 import pytest
 
-from lstm_core.backprop import gradients
 from lstm_core.config import ModelConfig, SeriesConfig
-from lstm_core.data import build_dataset
-from lstm_core.model import build_model, random_weights
-from lstm_core.worker import TrainingData, train_job
+from lstm_core.data.dataset import build_dataset
+from lstm_core.glassbox.backprop import gradients
+from lstm_core.model.keras_model import build_model
+from lstm_core.model.weights import random_weights
+from lstm_core.training.protocol import TrainingData
+from lstm_core.training.worker import train_job
 
 TOLERANCE = 1e-5
 
@@ -122,7 +124,7 @@ def test_gradients_equal_tensorflows_on_trained_weights(cell):
 
 def test_the_cell_state_carries_its_gradient_back_through_the_forget_gate():
     # The line a learner should remember, in the numbers: dc_{t-1} = dc_t * f_t + (the part through h_{t-1}).
-    from lstm_core.replay import trace_model
+    from lstm_core.glassbox.replay import trace_model
 
     cfg = ModelConfig(seq_length=15, units=5, layers=1, dense_units=0, dropout=0.0)
     weights = random_weights(cfg, seed=4)

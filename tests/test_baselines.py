@@ -10,17 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.linear_model import LinearRegression
 
-from lstm_core.baselines import (
+from lstm_core.config import SeriesConfig
+from lstm_core.data.dataset import build_dataset, make_windows
+from lstm_core.evaluation.baselines import (
     compare_baselines,
     fit_linear_forecaster,
-    forecast_metrics,
     last_value_forecast,
     linear_forecast,
     season_length_points,
     seasonal_naive_forecast,
 )
-from lstm_core.config import SeriesConfig
-from lstm_core.data import build_dataset, make_windows
+from lstm_core.evaluation.metrics import forecast_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -207,7 +207,7 @@ def test_linear_baseline_sits_near_the_noise_floor_on_the_default_noisy_sine():
 
 
 def test_baselines_import_neither_tensorflow_keras_nor_streamlit():
-    code = ("import sys, lstm_core.baselines; "
+    code = ("import sys, lstm_core.evaluation.baselines; "
             "bad = [m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from lstm_core.backprop import gradients
-from lstm_core.cell_figures import cell_figure, cell_values, unrolled_figure
 from lstm_core.config import ModelConfig
-from lstm_core.gradient_figures import backward_cell_equation, dc_heatmap, gradient_steps_figure
-from lstm_core.model import random_weights
-from lstm_core.replay import trace_model
+from lstm_core.figures.cell import cell_figure, cell_values, unrolled_figure
+from lstm_core.figures.gradients import backward_cell_equation, dc_heatmap, gradient_steps_figure
+from lstm_core.glassbox.backprop import gradients
+from lstm_core.glassbox.replay import trace_model
+from lstm_core.model.weights import random_weights
 
 CFG = ModelConfig(seq_length=9, units=5, layers=2, dense_units=3, dropout=0.0)
 WEIGHTS = random_weights(CFG, seed=2)

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lstm_core.config import SERIES_SHAPES, SeriesConfig
-from lstm_core.data import SPLITS, build_dataset, generate_series, make_windows, max_seq_length, split_bounds
+from lstm_core.data.dataset import SPLITS, build_dataset, generate_series, make_windows, max_seq_length, split_bounds
 
 EPS = 1e-12
 

@@ -7,11 +7,12 @@ import numpy as np
 import pytest
 
 from lstm_core.config import ModelConfig, SeriesConfig
-from lstm_core.data import build_dataset
-from lstm_core.equations import unit_equations
-from lstm_core.model import GATES, random_weights
-from lstm_core.replay import sigmoid, trace_model
-from lstm_core.training import Progress
+from lstm_core.data.dataset import build_dataset
+from lstm_core.glassbox.equations import unit_equations
+from lstm_core.glassbox.replay import sigmoid, trace_model
+from lstm_core.model.gates import GATES
+from lstm_core.model.weights import random_weights
+from lstm_core.training.protocol import Progress
 from lstm_core.ui.widgets import describe_model, progress_fraction, progress_label
 
 SEQ_LENGTH, UNITS = 6, 3

@@ -3,9 +3,8 @@
 import pytest
 
 from lstm_core.config import ModelConfig
-from lstm_core.estimates import TRACING_SECONDS, TrainingTimes
-from lstm_core.model import rough_epoch_seconds
 from lstm_core.presets import QUICK_START_MODEL
+from lstm_core.training.estimates import TRACING_SECONDS, TrainingTimes, rough_epoch_seconds
 
 N_TRAIN = 686
 

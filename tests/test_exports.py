@@ -12,11 +12,13 @@ import pandas as pd
 import pytest
 
 from lstm_core.config import ModelConfig, SeriesConfig
-from lstm_core.data import build_dataset, build_dataset_from_values
+from lstm_core.data.dataset import build_dataset, build_dataset_from_values
+from lstm_core.evaluation.metrics import mse
 from lstm_core.exports import gate_traces_csv, history_csv, keras_script, settings_json
-from lstm_core.model import random_weights
-from lstm_core.replay import trace_model
-from lstm_core.worker import TrainingData, train_job
+from lstm_core.glassbox.replay import trace_model
+from lstm_core.model.weights import random_weights
+from lstm_core.training.protocol import TrainingData
+from lstm_core.training.worker import train_job
 
 SERIES = SeriesConfig(n_points=400, noise_std=0.1)
 MODEL = ModelConfig(seq_length=12, units=8, layers=2, dense_units=4, dropout=0.1, epochs=4, batch_size=32,
@@ -40,7 +42,7 @@ def test_the_generated_script_reproduces_the_apps_run_without_lstm_lens(tmp_path
     printed = run_script(source, tmp_path)
     ds = build_dataset(SERIES, MODEL.seq_length)
     app = train_job(TrainingData.from_dataset(ds), MODEL)
-    app_test = float(np.mean((app.predictions["test"] - ds.y["test"]) ** 2))
+    app_test = mse(ds.y["test"], app.predictions["test"])
     assert printed["final training loss"] == pytest.approx(app.history["loss"][-1], rel=0.25)
     assert printed["final validation loss"] == pytest.approx(app.history["val_loss"][-1], rel=0.25)
     assert printed["test MSE"] == pytest.approx(app_test, rel=0.25)

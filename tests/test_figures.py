@@ -5,12 +5,16 @@ import plotly.graph_objects as go
 import pytest
 from plotly.colors import get_colorscale
 
-from lstm_core import figures
 from lstm_core.config import ModelConfig, SeriesConfig
-from lstm_core.data import build_dataset
-from lstm_core.figures import GATE_COLORS, WINDOW_X_COLOR, WINDOW_Y_COLOR
-from lstm_core.model import random_weights
-from lstm_core.replay import trace_model
+from lstm_core.data.dataset import build_dataset
+from lstm_core.figures.cell import gate_heatmaps
+from lstm_core.figures.data import input_window_figure, scaled_series_figure, series_figure
+from lstm_core.figures.model import architecture_figure
+from lstm_core.figures.style import GATE_COLORS, WINDOW_X_COLOR, WINDOW_Y_COLOR, log_axis_ticks
+from lstm_core.figures.training import loss_figure, prediction_figure
+from lstm_core.glassbox.replay import trace_model
+from lstm_core.model.gates import CELL_PARTS
+from lstm_core.model.weights import random_weights
 
 SERIES = SeriesConfig(n_points=300)
 SEQ_LENGTH = 10
@@ -72,7 +76,7 @@ def test_gate_colors_are_six_distinct_colors_one_per_gate_and_state():
 
 
 def test_series_figure_without_window_draws_the_series_and_no_window(ds):
-    fig = figures.series_figure(ds)
+    fig = series_figure(ds)
     assert_titled(fig)
     series = one_trace(fig, "noisy series")
     np.testing.assert_array_equal(series.x, ds.time)
@@ -92,7 +96,7 @@ def test_series_figure_without_window_draws_the_series_and_no_window(ds):
 def test_series_figure_marks_the_window_x_in_red_and_y_in_green(split, window, horizon):
     ds = build_dataset(SERIES, seq_length=SEQ_LENGTH, horizon=horizon)
     window = window % len(ds.X[split])
-    fig = figures.series_figure(ds, window=window, split=split)
+    fig = series_figure(ds, window=window, split=split)
     assert_titled(fig)
     start = int(ds.target_start[split][window])
     x_points = points_in_color(fig, WINDOW_X_COLOR)
@@ -115,13 +119,13 @@ def test_series_figure_marks_the_window_x_in_red_and_y_in_green(split, window, h
 
 
 def test_series_figure_window_moves_with_the_slider(ds):
-    first = points_in_color(figures.series_figure(ds, window=0), WINDOW_X_COLOR)
-    next_ = points_in_color(figures.series_figure(ds, window=1), WINDOW_X_COLOR)
+    first = points_in_color(series_figure(ds, window=0), WINDOW_X_COLOR)
+    next_ = points_in_color(series_figure(ds, window=1), WINDOW_X_COLOR)
     assert [p[0] for p in next_] == [p[0] for p in first[1:]] + [ds.time[SEQ_LENGTH]]
 
 
 def test_scaled_series_figure_shows_the_scaled_series_between_minus_one_and_one(ds):
-    fig = figures.scaled_series_figure(ds)
+    fig = scaled_series_figure(ds)
     assert_titled(fig)
     np.testing.assert_array_equal(one_trace(fig, "scaled series").y, ds.scaled)
     levels = sorted(s.y0 for s in fig.layout.shapes if s.type == "line")
@@ -139,7 +143,7 @@ def lstm_columns(fig: go.Figure) -> list[str]:
 @pytest.mark.parametrize("layers,seq_length,dense_units,horizon", [(1, 3, 0, 1), (2, 10, 25, 1), (3, 50, 8, 4)])
 def test_architecture_figure_draws_one_column_per_layer_and_the_head(layers, seq_length, dense_units, horizon):
     cfg = ModelConfig(layers=layers, seq_length=seq_length, dense_units=dense_units, horizon=horizon, units=7)
-    fig = figures.architecture_figure(cfg)
+    fig = architecture_figure(cfg)
     assert fig.layout.title.text and f"{layers} LSTM layer" in fig.layout.title.text
     assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
     assert lstm_columns(fig) == ["<b>input</b>"] + [f"<b>LSTM {k + 1}</b>" for k in range(layers)]
@@ -158,7 +162,7 @@ def test_architecture_figure_draws_one_column_per_layer_and_the_head(layers, seq
 @pytest.mark.parametrize("layers,seq_length", [(1, 1), (1, 10), (2, 10), (3, 4)])
 def test_architecture_figure_has_exactly_one_thick_arrow_from_the_last_state_to_the_head(layers, seq_length):
     cfg = ModelConfig(layers=layers, seq_length=seq_length)
-    fig = figures.architecture_figure(cfg)
+    fig = architecture_figure(cfg)
     thick = [a for a in fig.layout.annotations if a.showarrow and a.arrowwidth is not None and a.arrowwidth >= 3]
     assert len(thick) == 1
     arrow = thick[0]
@@ -169,7 +173,7 @@ def test_architecture_figure_has_exactly_one_thick_arrow_from_the_last_state_to_
 
 def test_architecture_figure_feeds_every_step_into_the_next_layer():
     cfg = ModelConfig(layers=3, seq_length=4)
-    fig = figures.architecture_figure(cfg)
+    fig = architecture_figure(cfg)
     column_x = sorted({a.x for a in fig.layout.annotations if a.text and a.text.startswith("<b>")})
     for left, right in zip(column_x[:-1], column_x[1:]):
         across = [a for a in fig.layout.annotations if a.showarrow and a.ax < right < a.x + 1 and a.ax > left
@@ -183,7 +187,7 @@ def test_architecture_figure_feeds_every_step_into_the_next_layer():
 def test_loss_figure_with_a_noise_floor():
     train, val = [0.5, 0.2, 0.1], [0.6, 0.25]
     batches = [(0.25, 0.9), (0.5, 0.7), (0.75, 0.6), (1.0, 0.5), (1.5, 0.3)]
-    fig = figures.loss_figure(train, val, batches, noise_floor=0.004, epochs=8)
+    fig = loss_figure(train, val, batches, noise_floor=0.004, epochs=8)
     assert_titled(fig)
     assert fig.layout.yaxis.type == "log"
     floor = one_trace(fig, "noise floor")
@@ -200,7 +204,7 @@ def test_loss_figure_with_a_noise_floor():
 
 @pytest.mark.parametrize("floor", [None, 0.0])
 def test_loss_figure_without_a_noise_floor_has_no_floor_trace(floor):
-    fig = figures.loss_figure([0.3], [], [], noise_floor=floor)
+    fig = loss_figure([0.3], [], [], noise_floor=floor)
     assert_titled(fig)
     assert traces_named(fig, "noise floor") == []
     assert traces_named(fig, "running batch loss") == []
@@ -209,7 +213,7 @@ def test_loss_figure_without_a_noise_floor_has_no_floor_trace(floor):
 
 
 def test_loss_figure_floor_reaches_past_the_epochs_done_before_any_epoch_is_planned():
-    fig = figures.loss_figure([0.3, 0.2, 0.1, 0.09], [0.3] * 4, [], noise_floor=0.01)
+    fig = loss_figure([0.3, 0.2, 0.1, 0.09], [0.3] * 4, [], noise_floor=0.01)
     assert one_trace(fig, "noise floor").x[-1] == 4
 
 
@@ -221,14 +225,14 @@ def test_prediction_figure_draws_the_inputs_unchanged(ds):
     time = ds.time[ds.target_start["test"]]
     actual = ds.to_original(ds.y["test"][:, 0])
     predicted = actual + rng.normal(0, 0.05, actual.shape)
-    fig = figures.prediction_figure(time, actual, predicted, split="test")
+    fig = prediction_figure(time, actual, predicted, split="test")
     assert_titled(fig)
     assert "test" in fig.layout.title.text
     np.testing.assert_array_equal(one_trace(fig, "actual").x, time)
     np.testing.assert_array_equal(one_trace(fig, "actual").y, actual)
     np.testing.assert_array_equal(one_trace(fig, "LSTM forecast").x, time)
     np.testing.assert_array_equal(one_trace(fig, "LSTM forecast").y, predicted)
-    assert "val" in figures.prediction_figure(time, actual, predicted, split="val").layout.title.text
+    assert "val" in prediction_figure(time, actual, predicted, split="val").layout.title.text
 
 
 # Gate heatmaps
@@ -248,7 +252,7 @@ def state_of(heatmap) -> str:
 
 def test_gate_heatmaps_show_six_states_transposed_with_their_scales(trace):
     layer = trace.layers[1]
-    fig = figures.gate_heatmaps(layer, step=3, unit=2)
+    fig = gate_heatmaps(layer, step=3, unit=2)
     assert fig.layout.title.text
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
     assert len(heatmaps) == 6
@@ -272,18 +276,18 @@ def test_gate_heatmaps_show_six_states_transposed_with_their_scales(trace):
 
 
 def test_gate_heatmaps_subplot_titles_take_the_gate_colors(trace):
-    fig = figures.gate_heatmaps(trace.layers[0], step=0)
+    fig = gate_heatmaps(trace.layers[0], step=0)
     titles = {a.text: a.font.color for a in fig.layout.annotations}
     for name in STATES:
-        assert titles[figures.STATE_TITLES[name]] == GATE_COLORS[name]
+        assert titles[CELL_PARTS[name].title] == GATE_COLORS[name]
     # each title sits above the heatmap of the same state
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
     for title, heatmap in zip(fig.layout.annotations[:6], heatmaps):
-        assert title.text == figures.STATE_TITLES[state_of(heatmap)]
+        assert title.text == CELL_PARTS[state_of(heatmap)].title
 
 
 def test_gate_heatmaps_axes_are_titled_on_the_outer_edges(trace):
-    fig = figures.gate_heatmaps(trace.layers[0], step=0)
+    fig = gate_heatmaps(trace.layers[0], step=0)
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
     # make_subplots(2, 3): x4..x6 are the bottom row, y1 and y4 the left column
     for heatmap in heatmaps[3:]:
@@ -296,7 +300,7 @@ def test_gate_heatmaps_axes_are_titled_on_the_outer_edges(trace):
 
 @pytest.mark.parametrize("step", [0, 4, SEQ_LENGTH - 1])
 def test_gate_heatmaps_mark_the_current_step_in_every_subplot(trace, step):
-    fig = figures.gate_heatmaps(trace.layers[0], step=step)
+    fig = gate_heatmaps(trace.layers[0], step=step)
     heatmaps = [t for t in fig.data if t.type == "heatmap"]
     for heatmap in heatmaps:
         lines = subplot_marker(fig, heatmap, "x")
@@ -306,8 +310,8 @@ def test_gate_heatmaps_mark_the_current_step_in_every_subplot(trace, step):
 
 
 def test_gate_heatmaps_marker_moves_with_the_step_and_the_unit(trace):
-    before = figures.gate_heatmaps(trace.layers[0], step=1, unit=0)
-    after = figures.gate_heatmaps(trace.layers[0], step=6, unit=4)
+    before = gate_heatmaps(trace.layers[0], step=1, unit=0)
+    after = gate_heatmaps(trace.layers[0], step=6, unit=4)
     for fig, step, unit in ((before, 1, 0), (after, 6, 4)):
         for heatmap in [t for t in fig.data if t.type == "heatmap"]:
             assert [s.x0 for s in subplot_marker(fig, heatmap, "x")] == [step + 1]
@@ -320,7 +324,7 @@ def test_gate_heatmaps_marker_moves_with_the_step_and_the_unit(trace):
 @pytest.mark.parametrize("step", [0, 3, SEQ_LENGTH - 1])
 def test_input_window_figure_splits_seen_and_unseen_at_the_step(ds, step):
     window = ds.X["test"][5]  # (seq_length, 1)
-    fig = figures.input_window_figure(window, step)
+    fig = input_window_figure(window, step)
     assert_titled(fig)
     seen, unseen = one_trace(fig, "fed so far"), one_trace(fig, "still to come")
     assert list(seen.x) == list(range(1, step + 2))
@@ -335,28 +339,28 @@ def test_input_window_figure_splits_seen_and_unseen_at_the_step(ds, step):
 
 def test_input_window_figure_shows_target_and_the_prediction_only_at_the_last_step(ds):
     window, target, prediction = ds.X["test"][0], ds.y["test"][0], np.array([0.123])
-    early = figures.input_window_figure(window, 2, target, prediction)
+    early = input_window_figure(window, 2, target, prediction)
     y_trace = one_trace(early, "Y (target)")
     assert list(y_trace.x) == [SEQ_LENGTH + 1] and list(y_trace.y) == list(target)
     assert y_trace.marker.color == WINDOW_Y_COLOR
     assert traces_named(early, "prediction") == [], "the forecast is compared with Y only after the last step"
-    last = figures.input_window_figure(window, SEQ_LENGTH - 1, target, prediction)
+    last = input_window_figure(window, SEQ_LENGTH - 1, target, prediction)
     predicted = one_trace(last, "prediction")
     assert list(predicted.x) == [SEQ_LENGTH + 1] and list(predicted.y) == [0.123]
 
 
 def test_log_axis_ticks_are_labelled_in_full():
-    values, labels = figures.log_axis_ticks([0.004, 0.3, 0.9])
+    values, labels = log_axis_ticks([0.004, 0.3, 0.9])
     assert labels[:4] == ["0.001", "0.002", "0.005", "0.01"] and labels[-1] == "1"
     assert [float(label) for label in labels] == pytest.approx(values)
     assert "0.2" in labels and "2" not in labels  # never a bare "2" for the tick above 0.1
-    assert figures.log_axis_ticks([]) == ([], []) and figures.log_axis_ticks([0.0, float("nan")]) == ([], [])
-    wide = figures.log_axis_ticks([1e-7, 0.3])[1]
+    assert log_axis_ticks([]) == ([], []) and log_axis_ticks([0.0, float("nan")]) == ([], [])
+    wide = log_axis_ticks([1e-7, 0.3])[1]
     assert wide == ["0.0000001", "0.000001", "0.00001", "0.0001", "0.001", "0.01", "0.1", "1"]
 
 
 def test_the_loss_chart_labels_every_log_tick_in_full():
-    fig = figures.loss_figure([0.2, 0.05], [0.25, 0.06], [(0.5, 0.4)], noise_floor=0.004, epochs=4)
+    fig = loss_figure([0.2, 0.05], [0.25, 0.06], [(0.5, 0.4)], noise_floor=0.004, epochs=4)
     axis = fig.layout.yaxis
     assert axis.type == "log"
     assert [float(t) for t in axis.ticktext] == pytest.approx(list(axis.tickvals))

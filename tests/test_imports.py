@@ -64,7 +64,7 @@ def test_the_cycle_finder_finds_a_cycle():
 
 def test_lstm_core_has_no_import_cycle():
     graph = import_graph()
-    assert "lstm_core.training" in graph and "lstm_core.jobs" in graph["lstm_core.training"]
+    assert "lstm_core.training.job" in graph["lstm_core.training.pool"]
     assert cycles(graph) == []
 
 
@@ -72,8 +72,8 @@ def test_importing_the_training_pool_changes_nothing_until_a_pool_starts():
     probe = (
         "import multiprocessing.spawn as spawn, threading\n"
         "before = spawn.get_preparation_data\n"
-        "import lstm_core.training\n"
-        "ours = [h for h in threading._threading_atexits if h.func.__module__ == 'lstm_core.training']\n"
+        "import lstm_core.training.pool\n"
+        "ours = [h for h in threading._threading_atexits if h.func.__module__ == 'lstm_core.training.pool']\n"
         "print(spawn.get_preparation_data is before, ours == [])\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)

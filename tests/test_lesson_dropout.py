@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lstm_core.config import ModelConfig
+from lstm_core.glassbox.replay import trace_model
 from lstm_core.lessons.dropout import (
     Band,
     band,
@@ -13,8 +14,8 @@ from lstm_core.lessons.dropout import (
     monte_carlo,
     training_effect,
 )
-from lstm_core.model import build_model, random_weights
-from lstm_core.replay import trace_model
+from lstm_core.model.keras_model import build_model
+from lstm_core.model.weights import random_weights
 
 CFG = ModelConfig(seq_length=8, units=12, layers=2, dense_units=4, dropout=0.3)
 

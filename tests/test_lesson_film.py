@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from lstm_core.config import ModelConfig, SeriesConfig
-from lstm_core.data import build_dataset
+from lstm_core.data.dataset import build_dataset
 from lstm_core.lessons.film import bytes_per_epoch, film_frame, film_shots, mse_per_shot
-from lstm_core.model import build_model
-from lstm_core.worker import FIRST_EPOCH_FILM_SHOTS, TrainingData, train_job
+from lstm_core.model.keras_model import build_model
+from lstm_core.training.protocol import TrainingData
+from lstm_core.training.worker import FIRST_EPOCH_FILM_SHOTS, train_job
 
 CFG = ModelConfig(seq_length=10, units=6, layers=2, dense_units=4, epochs=4, dropout=0.1, batch_size=32)
 

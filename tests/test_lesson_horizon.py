@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from lstm_core.config import ModelConfig, SeriesConfig
-from lstm_core.data import build_dataset
+from lstm_core.data.dataset import build_dataset
+from lstm_core.glassbox.replay import trace_model
 from lstm_core.lessons.horizon import (
     HorizonOutcome,
     error_per_step,
@@ -13,8 +14,7 @@ from lstm_core.lessons.horizon import (
     horizon_verdict,
     recursive_forecast,
 )
-from lstm_core.model import random_weights
-from lstm_core.replay import trace_model
+from lstm_core.model.weights import random_weights
 
 
 def test_the_recursive_forecast_equals_feeding_predictions_back_by_hand():

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from lstm_core.backprop import gradients
 from lstm_core.config import ConfigError
+from lstm_core.glassbox.backprop import gradients
 from lstm_core.lessons.memory import (
     MARKER_SPAN,
     WINDOWS,
@@ -21,8 +21,8 @@ from lstm_core.lessons.memory import (
     reach,
     verdict,
 )
-from lstm_core.model import random_weights
-from lstm_core.worker import train_job
+from lstm_core.model.weights import random_weights
+from lstm_core.training.worker import train_job
 
 
 @pytest.mark.parametrize("k", [1, 7, 60])

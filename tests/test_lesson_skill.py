@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from lstm_core.config import SeriesConfig
-from lstm_core.data import build_dataset
-from lstm_core.lessons.skill import Comparison, baseline_forecasts, compare, skill_score, skill_table, verdict
+from lstm_core.data.dataset import build_dataset
+from lstm_core.evaluation.skill import Comparison, baseline_forecasts, compare, skill_score, skill_table, verdict
 
 
 def test_skill_score_is_one_for_perfect_zero_for_equal_and_negative_for_worse():

@@ -11,17 +11,10 @@ import numpy as np
 import pytest
 
 from lstm_core.config import ModelConfig
-from lstm_core.model import (
-    GATES,
-    ModelWeights,
-    build_model,
-    count_params,
-    dense_layer_shapes,
-    extract_weights,
-    lstm_layer_shapes,
-    random_weights,
-    weight_shapes,
-)
+from lstm_core.model.gates import GATES
+from lstm_core.model.keras_model import build_model, extract_weights
+from lstm_core.model.shapes import count_params, dense_layer_shapes, lstm_layer_shapes, weight_shapes
+from lstm_core.model.weights import ModelWeights, random_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 SEQ_LENGTH = 4  # the window length changes no weight shape; keep the models tiny
@@ -168,7 +161,7 @@ def test_extract_weights_round_trips_through_set_weights():
 
 def test_shape_table_needs_no_tensorflow():
     code = ("import sys; from lstm_core.config import ModelConfig; "
-            "from lstm_core.model import count_params, weight_shapes; count_params(ModelConfig()); "
+            "from lstm_core.model.shapes import count_params, weight_shapes; count_params(ModelConfig()); "
             "bad = [m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lstm_core.own_data import (
+from lstm_core.data.own_data import (
     BUNDLED,
     MAX_BYTES,
     MAX_POINTS,

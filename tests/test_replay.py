@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from lstm_core.config import ModelConfig
-from lstm_core.model import ModelWeights, build_model, extract_weights
-from lstm_core.replay import gate_terms, max_abs_difference, sigmoid, trace_lstm, trace_model
+from lstm_core.glassbox.replay import gate_terms, max_abs_difference, sigmoid, trace_lstm, trace_model
+from lstm_core.model.keras_model import build_model, extract_weights
+from lstm_core.model.weights import ModelWeights
 
 TOLERANCE = 1e-5
 
@@ -172,7 +173,7 @@ def test_shape_errors_name_the_layer_and_both_shapes():
 @pytest.mark.parametrize("layers,units,seq_length", [(2, 50, 50), (3, 64, 100), (1, 8, 10)])
 def test_replay_matches_a_model_trained_on_the_noisy_sine(layers, units, seq_length):
     from lstm_core.config import SeriesConfig
-    from lstm_core.data import build_dataset
+    from lstm_core.data.dataset import build_dataset
 
     ds = build_dataset(SeriesConfig(n_points=600), seq_length)
     cfg = ModelConfig(seq_length=seq_length, units=units, layers=layers, epochs=1, learning_rate=0.01)

@@ -7,9 +7,9 @@ import pytest
 from sklearn.metrics import mean_absolute_error, mean_squared_error
 
 from lstm_core.config import ModelConfig, SeriesConfig
-from lstm_core.data import build_dataset
-from lstm_core.model import count_params, weight_shapes
-from lstm_core.tables import evaluation_table, gate_legend, shape_table, window_table
+from lstm_core.data.dataset import build_dataset
+from lstm_core.figures.tables import evaluation_table, gate_legend, shape_table, window_table
+from lstm_core.model.shapes import count_params, weight_shapes
 
 SERIES = SeriesConfig(n_points=300)
 

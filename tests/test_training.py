@@ -16,10 +16,12 @@ import numpy as np
 import pytest
 
 from lstm_core.config import ModelConfig, SeriesConfig
-from lstm_core.data import build_dataset
-from lstm_core.model import weight_shapes
-from lstm_core.training import TrainingData, TrainingPool, start, train_job
-from lstm_core.worker import _Reporter
+from lstm_core.data.dataset import build_dataset
+from lstm_core.evaluation.metrics import mse
+from lstm_core.model.shapes import weight_shapes
+from lstm_core.training.pool import TrainingPool, start
+from lstm_core.training.protocol import TrainingData
+from lstm_core.training.worker import _Reporter, train_job
 
 SEQ = 8
 DATA = TrainingData.from_dataset(build_dataset(SeriesConfig(n_points=300), SEQ, 1))
@@ -81,7 +83,7 @@ def single_pool():
 
 
 def test_module_loads_without_tensorflow_or_streamlit():
-    code = ("import sys, lstm_core.training; "
+    code = ("import sys, lstm_core.training.pool; "
             "print(sorted(m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
@@ -256,7 +258,7 @@ def test_recycled_workers_are_replaced():
 
 
 def test_a_reused_model_trains_exactly_like_a_fresh_build():
-    from lstm_core.model_cache import MODEL_CACHE
+    from lstm_core.training.model_cache import MODEL_CACHE
 
     MODEL_CACHE.clear()
     cfg = small_cfg(layers=2, dense_units=4, dropout=0.2, epochs=3, seed=3)
@@ -275,7 +277,7 @@ def test_a_reused_model_trains_exactly_like_a_fresh_build():
 
 
 def test_eta_uses_measured_epoch_times_and_skips_the_tracing_epoch():
-    from lstm_core.training import estimate_remaining
+    from lstm_core.training.job import estimate_remaining
 
     assert estimate_remaining(0, 0, 10, 20, [], 0.0) is None
     assert estimate_remaining(0, 5, 10, 20, [], 2.0) == pytest.approx((10 - 0.25) * 8.0)
@@ -310,7 +312,7 @@ def test_a_killed_worker_fails_only_its_job_and_the_next_training_works(pool):
 
 
 def test_jobs_of_a_page_that_was_closed_are_withdrawn_and_stopped(single_pool, monkeypatch):
-    import lstm_core.training as training
+    import lstm_core.training.pool as training
 
     monkeypatch.setattr(training, "OWNER_GRACE_SECONDS", 1.0)
     owners = {"a": True, "b": False}
@@ -331,7 +333,7 @@ def test_jobs_of_a_page_that_was_closed_are_withdrawn_and_stopped(single_pool, m
 
 
 def test_an_owner_back_within_the_grace_keeps_the_job(single_pool, monkeypatch):
-    import lstm_core.training as training
+    import lstm_core.training.pool as training
 
     monkeypatch.setattr(training, "OWNER_GRACE_SECONDS", 3.0)
     answers = iter([False, False, True])  # a reload: gone for two checks, then connected again
@@ -371,14 +373,14 @@ def test_the_quick_start_preset_forecasts_near_the_noise_floor():
 
     ds = build_dataset(QUICK_START_SERIES, QUICK_START_MODEL.seq_length, QUICK_START_MODEL.horizon)
     result = train_job(TrainingData.from_dataset(ds), QUICK_START_MODEL)
-    test_mse = float(np.mean((result.predictions["test"] - ds.y["test"]) ** 2))
+    test_mse = mse(ds.y["test"], result.predictions["test"])
     assert result.status == "done" and test_mse <= 1.2 * ds.noise_floor, test_mse / ds.noise_floor
 
 
 def test_a_pool_job_trains_exactly_like_a_plain_keras_fit(pool):
     # The job computes its validation loss in one step per epoch instead of Keras's own pass: the
     # numbers must be those of the textbook call, on the quick start and on a model with dropout.
-    from lstm_core.model import build_model, extract_weights
+    from lstm_core.model.keras_model import build_model, extract_weights
     from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 
     cases = [(TrainingData.from_dataset(build_dataset(QUICK_START_SERIES, QUICK_START_MODEL.seq_length, 1)),
@@ -398,7 +400,7 @@ def test_a_pool_job_trains_exactly_like_a_plain_keras_fit(pool):
 
 
 def test_the_pool_estimates_a_finished_jobs_settings_at_what_it_took():
-    from lstm_core.estimates import TrainingTimes
+    from lstm_core.training.estimates import TrainingTimes
 
     own_pool = TrainingPool(max_workers=1)
     try:

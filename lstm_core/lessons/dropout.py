@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_core.model import ModelWeights
-from lstm_core.replay import dense_head, trace_lstm, trace_model
+from lstm_core.evaluation.metrics import mse
+from lstm_core.glassbox.replay import trace_model
+from lstm_core.model.weights import ModelWeights
 
 BAND = (5.0, 95.0)  # percentiles of the Monte-Carlo forecasts drawn as the band: nominally 90 %
 
@@ -27,16 +28,8 @@ def dropout_mask(shape: tuple[int, ...], rate: float, rng: np.random.Generator) 
 
 
 def forecast_with_dropout(weights: ModelWeights, x: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarray:
-    """Return (batch, horizon) forecasts with dropout left on after every LSTM layer, as Keras trains."""
-    layer_input = np.asarray(x, dtype=np.float64)  # (batch, timesteps, features)
-    for index, layer in enumerate(weights.recurrent):
-        h = trace_lstm(layer.kernel, layer.recurrent_kernel, layer.bias, layer_input).h  # (batch, timesteps, units)
-        if index < len(weights.recurrent) - 1:
-            layer_input = h * dropout_mask(h.shape, rate, rng)  # (batch, timesteps, units)
-        else:
-            last = h[:, -1]  # (batch, units): only the last state reaches the head
-            layer_input = last * dropout_mask(last.shape, rate, rng)
-    return dense_head(weights, layer_input)
+    """Return (batch, horizon) forecasts with dropout left on after every recurrent layer, as Keras trains."""
+    return trace_model(weights, x, dropout_mask=lambda shape: dropout_mask(shape, rate, rng)).prediction
 
 
 def monte_carlo(weights: ModelWeights, x: np.ndarray, rate: float, passes: int, seed: int = 0) -> np.ndarray:
@@ -55,6 +48,8 @@ class Band:
     high: np.ndarray  # (samples,)
     coverage: float  # share of actual values inside [low, high]
     mean_width: float
+    plain_mse: float  # of the plain forecast against the actual values
+    mean_mse: float  # of the mean of the passes
 
 
 def band(weights: ModelWeights, X: np.ndarray, y: np.ndarray, rate: float, passes: int, seed: int = 0) -> Band:
@@ -63,8 +58,9 @@ def band(weights: ModelWeights, X: np.ndarray, y: np.ndarray, rate: float, passe
     low, high = np.percentile(draws, BAND, axis=0)  # each (samples,)
     actual = np.asarray(y)[:, 0]  # (samples,)
     inside = (actual >= low) & (actual <= high)  # (samples,)
-    return Band(trace_model(weights, X).prediction[:, 0], draws.mean(axis=0), low, high, float(inside.mean()),
-                float(np.mean(high - low)))
+    plain, mean = trace_model(weights, X).prediction[:, 0], draws.mean(axis=0)  # each (samples,)
+    return Band(plain, mean, low, high, float(inside.mean()), float(np.mean(high - low)), mse(actual, plain),
+                mse(actual, mean))
 
 
 def coverage_statement(result: Band, noise_floor: float | None) -> str:
@@ -89,7 +85,7 @@ def coverage_statement(result: Band, noise_floor: float | None) -> str:
 def training_effect(train_loss_with_dropout: float, weights: ModelWeights, X_train: np.ndarray,
                     y_train: np.ndarray) -> tuple[float, float, str]:
     """Return (Keras's last training loss, the training MSE with dropout off, a sentence comparing them)."""
-    off = float(np.mean((trace_model(weights, X_train).prediction - y_train) ** 2))
+    off = mse(y_train, trace_model(weights, X_train).prediction)
     ratio = train_loss_with_dropout / off if off > 0 else float("nan")
     text = (f"The last epoch's training loss, measured with dropout on, was {train_loss_with_dropout:.5f}; the "
             f"same weights on the same training windows with dropout off score {off:.5f}")

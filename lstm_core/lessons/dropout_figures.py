@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures import LAYOUT, PREDICTION_COLOR, SERIES_COLOR
+from lstm_core.figures.style import LAYOUT, PREDICTION_COLOR, SERIES_COLOR
 from lstm_core.lessons.dropout import BAND, Band
 
 

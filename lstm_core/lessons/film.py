@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_core.baselines import forecast_metrics
-from lstm_core.model import ModelWeights
-from lstm_core.replay import ModelTrace, trace_model
+from lstm_core.evaluation.metrics import mse
+from lstm_core.glassbox.replay import ModelTrace, trace_model
+from lstm_core.model.weights import ModelWeights
 
 
 def bytes_per_epoch(weights: ModelWeights) -> int:
@@ -60,9 +60,9 @@ def film_frame(shots: list[FilmShot], index: int, X_test: np.ndarray, y_test: np
     weights = shots[index].weights
     predictions = trace_model(weights, X_test).prediction  # (samples, horizon)
     window_trace = trace_model(weights, X_test[window:window + 1])
-    return FilmFrame(shots[index], predictions, window_trace, forecast_metrics(y_test, predictions)["mse"])
+    return FilmFrame(shots[index], predictions, window_trace, mse(y_test, predictions))
 
 
 def mse_per_shot(shots: list[FilmShot], X_test: np.ndarray, y_test: np.ndarray) -> np.ndarray:
     """Return the test MSE at every moment of the film, (shots,), replayed from its weights."""
-    return np.array([forecast_metrics(y_test, trace_model(shot.weights, X_test).prediction)["mse"] for shot in shots])
+    return np.array([mse(y_test, trace_model(shot.weights, X_test).prediction) for shot in shots])

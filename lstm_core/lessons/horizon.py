@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from lstm_core.config import ModelConfig
-from lstm_core.data import Dataset
-from lstm_core.lessons.skill import is_difference, paired_gap
-from lstm_core.model import ModelWeights
+from lstm_core.data.dataset import Dataset
+from lstm_core.evaluation.skill import is_difference, paired_gap
+from lstm_core.glassbox.replay import trace_model
+from lstm_core.model.weights import ModelWeights
 from lstm_core.presets import QUICK_START_MODEL
-from lstm_core.replay import trace_model
 
 
 def horizon_models(horizon: int) -> dict[str, ModelConfig]:

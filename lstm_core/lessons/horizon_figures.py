@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.data import Dataset
-from lstm_core.figures import GATE_COLORS, LAYOUT, SERIES_COLOR, WINDOW_Y_COLOR
+from lstm_core.data.dataset import Dataset
+from lstm_core.figures.style import GATE_COLORS, LAYOUT, SERIES_COLOR, WINDOW_Y_COLOR
 from lstm_core.lessons.horizon import HorizonOutcome
 
 FORECAST_COLORS = {"direct": GATE_COLORS["i"], "recursive": GATE_COLORS["f"], "repeat the last value": "#999999"}

@@ -14,10 +14,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from lstm_core.backprop import gradients
 from lstm_core.config import Bound, ModelConfig, check_fields
-from lstm_core.model import ModelWeights
-from lstm_core.worker import TrainingData
+from lstm_core.evaluation.metrics import mse
+from lstm_core.glassbox.backprop import gradients
+from lstm_core.model.weights import ModelWeights
+from lstm_core.training.protocol import TrainingData
 
 MARKER_SPAN = 10  # the marker falls on one of the first ten steps of a window
 WINDOWS = {"train": 2000, "val": 400, "test": 400}
@@ -80,8 +81,7 @@ def memory_model(task: MemoryTask, cell: str) -> ModelConfig:
 def explained_share(predicted: np.ndarray, actual: np.ndarray) -> float:
     """Return 1 - MSE / variance of actual: 1 for a perfect answer, 0 for guessing the mean."""
     actual = np.asarray(actual, dtype=np.float64)  # (samples, 1)
-    mse = float(np.mean((np.asarray(predicted, dtype=np.float64) - actual) ** 2))
-    return 1.0 - mse / float(np.var(actual))
+    return 1.0 - mse(actual, predicted) / float(np.var(actual))
 
 
 def gradient_profiles(weights: ModelWeights, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -126,13 +126,13 @@ class ModelOutcome:
 
 def model_outcome(name: str, weights: ModelWeights, initial: ModelWeights, data: TrainingData) -> ModelOutcome:
     """Return the ModelOutcome of trained weights (and the weights they started from) on the test windows."""
-    from lstm_core.replay import trace_model
+    from lstm_core.glassbox.replay import trace_model
 
     predicted = trace_model(weights, data.X_test).prediction  # (samples, 1)
-    mse = float(np.mean((predicted - data.y_test) ** 2))
+    test_mse = mse(data.y_test, predicted)
     input_trained, memory_trained = gradient_profiles(weights, data.X_test, data.y_test)
     input_initial, memory_initial = gradient_profiles(initial, data.X_test, data.y_test)
-    return ModelOutcome(name, mse, explained_share(predicted, data.y_test), input_trained, input_initial,
+    return ModelOutcome(name, test_mse, explained_share(predicted, data.y_test), input_trained, input_initial,
                         memory_trained, memory_initial)
 
 

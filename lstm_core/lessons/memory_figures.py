@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures import GATE_COLORS, LAYOUT, SERIES_COLOR, WINDOW_Y_COLOR, log_y_axis
+from lstm_core.figures.style import GATE_COLORS, LAYOUT, SERIES_COLOR, WINDOW_Y_COLOR, log_y_axis
 from lstm_core.lessons.memory import MARKER_SPAN, ModelOutcome
 
 # The plain RNN has only h, the LSTM is known by its cell state c: each takes that state's colour.

@@ -14,8 +14,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from lstm_core.config import Bound, ModelConfig, check_fields
-from lstm_core.data import SPLITS, TRAIN_PERCENT, VAL_PERCENT, build_dataset_from_values
-from lstm_core.worker import TrainingData
+from lstm_core.data.dataset import SPLITS, TRAIN_PERCENT, VAL_PERCENT, build_dataset_from_values
+from lstm_core.evaluation.metrics import mse
+from lstm_core.training.protocol import TrainingData
 
 SERIES_KINDS = ("plain sine", "sine + trend", "sine + level shift", "sine + random walk")
 SPLIT_KINDS = ("chronological", "random")
@@ -172,7 +173,6 @@ def scores_from_predictions(lesson: SplitLesson, splits: dict[str, SplitData],
         scores = []
         for seed in range(lesson.seeds):
             name = run_name(how, seed)
-            mse = float(np.mean((test_predictions[name] - splits[name].data.y_test) ** 2))
-            scores.append(mse / splits[name].noise_floor)
+            scores.append(mse(splits[name].data.y_test, test_predictions[name]) / splits[name].noise_floor)
         by_kind[how] = tuple(scores)
     return SplitScores(by_kind["chronological"], by_kind["random"])

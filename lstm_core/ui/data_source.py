@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lstm_core.own_data import BUNDLED, MISSING_CHOICES, DataError, bundled_series, choose_series, column_gaps, read_csv
+from lstm_core.data.own_data import (
+    BUNDLED,
+    MISSING_CHOICES,
+    DataError,
+    bundled_series,
+    choose_series,
+    column_gaps,
+    read_csv,
+)
 from lstm_core.ui import state
 
 SOURCES = ("A generated wave", "A real series", "Your own CSV file")

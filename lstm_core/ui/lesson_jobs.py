@@ -9,7 +9,9 @@ from typing import Any
 import streamlit as st
 
 from lstm_core.config import ModelConfig
-from lstm_core.training import TrainingData, TrainingJob, TrainingResult, start
+from lstm_core.training.job import TrainingJob
+from lstm_core.training.pool import start
+from lstm_core.training.protocol import TrainingData, TrainingResult
 from lstm_core.ui import state
 from lstm_core.ui.widgets import live_part, progress_fraction, progress_label
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from streamlit.web import cli
 
-from lstm_core.training import get_pool
+from lstm_core.training.pool import get_pool
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 

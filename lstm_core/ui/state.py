@@ -13,10 +13,12 @@ from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import RerunData, get_script_run_ctx
 
 from lstm_core.config import ConfigError, ModelConfig, SeriesConfig
-from lstm_core.data import Dataset, build_dataset, build_dataset_from_values
-from lstm_core.estimates import Estimate
-from lstm_core.own_data import UserSeries
-from lstm_core.training import TrainingData, TrainingJob, TrainingPool, TrainingResult, get_pool, start
+from lstm_core.data.dataset import Dataset, build_dataset, build_dataset_from_values
+from lstm_core.data.own_data import UserSeries
+from lstm_core.training.estimates import Estimate
+from lstm_core.training.job import TrainingJob
+from lstm_core.training.pool import TrainingPool, get_pool, start
+from lstm_core.training.protocol import TrainingData, TrainingResult
 from lstm_core.ui.links import LESSON_MODES, MODEL_KEYS, PAGE_FILES, PAGE_KEYS, SERIES_KEYS, read_link, share_query
 
 SERIES_KEY = "series_settings"

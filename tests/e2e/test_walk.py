@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from lstm_core.config import ModelConfig
-from lstm_core.model import count_params
+from lstm_core.model.shapes import count_params
 from lstm_core.presets import PRESETS
 from tests.e2e.accessibility import blocking_findings
 from tests.e2e.conftest import ARTIFACTS

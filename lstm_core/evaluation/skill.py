@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lstm_core import baselines
-from lstm_core.data import Dataset
+from lstm_core.data.dataset import Dataset
+from lstm_core.evaluation import baselines
 
 SIGNIFICANCE = 2.0  # standard errors a gap must exceed before the verdict calls it a difference
 MODEL_NAME = "your LSTM"

@@ -11,35 +11,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from lstm_core.config import ModelConfig
-from lstm_core.worker import TrainingData, TrainingResult
+from lstm_core.training.protocol import Progress, TrainingData, TrainingResult
 
 STOPPING_MESSAGE = "Stopping: the current batch finishes, then the weights trained so far are kept."
 QUEUED_MESSAGE = "Waiting for a free training slot."
 MAX_BATCH_POINTS = 300  # longer runs keep every 2nd, 4th, ... point so the chart stays light
-
-
-@dataclass
-class Progress:
-    """A snapshot of a job: status, position in the epochs and batches, losses so far, time."""
-
-    status: str  # "queued" (waiting for a slot), "running" (a worker has it), "done", "stopped", "failed"
-    epoch: int  # epochs completed
-    epochs: int
-    batch: int  # batches completed in the current epoch
-    batches_per_epoch: int
-    train_loss: list[float]  # one per completed epoch
-    val_loss: list[float]
-    batch_loss: list[tuple[float, float]]  # (fractional epoch, running mean loss of that epoch)
-    elapsed: float  # seconds since the job started running
-    eta: float | None
-    queue_position: int  # 1 = next to start; 0 once running or finished
-    message: str
-    epoch_seconds: list[float] = field(default_factory=list)  # wall time of each completed epoch
-    version: int = 0  # grows with every event, so a page can tell whether anything is new
 
 
 def estimate_remaining(epoch: int, batch: int, epochs: int, batches_per_epoch: int,
@@ -207,5 +186,3 @@ class TrainingJob:
             return 0.0 if self._status == "done" else None
         return estimate_remaining(self._epoch, self._batch, self.cfg.epochs, self._bpe, self._epoch_seconds,
                                   elapsed)
-
-

@@ -14,86 +14,20 @@ import os
 import signal
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from lstm_core.config import ModelConfig
-from lstm_core.data import SPLITS, Dataset
-from lstm_core.model import ModelWeights, extract_weights
-from lstm_core.model_cache import MODEL_CACHE, warm_up
+from lstm_core.data.dataset import SPLITS
+from lstm_core.model.keras_model import extract_weights
+from lstm_core.model.weights import ModelWeights
+from lstm_core.training.model_cache import MODEL_CACHE, warm_up
+from lstm_core.training.protocol import TrainingData, TrainingResult
 
 EVENT_INTERVAL = 0.1  # seconds between batch events: ~10 a second is plenty for a live chart
 FIRST_EPOCH_FILM_SHOTS = 5  # copies of the weights inside the first epoch, where a small model learns most
-
-
-@dataclass
-class TrainingData:
-    """The windows of the three splits as float32: X (samples, seq_length, features), y (samples, horizon).
-
-    ``keep_epoch_weights`` asks the worker for a copy of the weights after every whole epoch, and a few
-    inside the first: the film of the training that the film lesson scrubs through.
-    """
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_val: np.ndarray
-    y_val: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-    keep_epoch_weights: bool = False
-
-    def __post_init__(self) -> None:
-        for name in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test"):
-            setattr(self, name, np.ascontiguousarray(getattr(self, name), dtype=np.float32))
-
-    @classmethod
-    def from_dataset(cls, ds: Dataset) -> TrainingData:
-        """Return the TrainingData of a Dataset's train/val/test windows."""
-        return cls(ds.X["train"], ds.y["train"], ds.X["val"], ds.y["val"], ds.X["test"], ds.y["test"])
-
-    @property
-    def n_features(self) -> int:
-        """Return the number of input features per timestep."""
-        return self.X_train.shape[2]
-
-    def batches_per_epoch(self, batch_size: int) -> int:
-        """Return how many batches one epoch of X_train takes."""
-        return math.ceil(self.X_train.shape[0] / batch_size)
-
-    def check(self, cfg: ModelConfig) -> None:
-        """Raise ValueError, naming the array and both shapes, if the arrays do not fit cfg."""
-        for split in SPLITS:
-            X, y = getattr(self, f"X_{split}"), getattr(self, f"y_{split}")
-            want_x, want_y = (len(X), cfg.seq_length, self.n_features), (len(X), cfg.horizon)
-            if X.ndim != 3 or X.shape != want_x or y.shape != want_y or len(X) == 0:
-                raise ValueError(f"{split} windows X {X.shape}, y {y.shape} do not fit the model: "
-                                 f"expected X {want_x} and y {want_y} with at least one sample")
-
-
-@dataclass
-class TrainingResult:
-    """A finished job: history, NumPy weights, predictions per split and the model as .keras bytes.
-
-    When the job failed, or was stopped before it trained, weights is None, predictions is empty
-    and keras_bytes is b"": a model that went NaN holds nothing worth keeping.
-    """
-
-    status: str  # "done", "stopped" or "failed"
-    message: str = ""
-    history: dict[str, list[float]] = field(default_factory=lambda: {"loss": [], "val_loss": []})
-    weights: ModelWeights | None = None
-    predictions: dict[str, np.ndarray] = field(default_factory=dict)  # split -> (samples, horizon)
-    keras_bytes: bytes = b""
-    epochs_run: int = 0
-    initial_weights: ModelWeights | None = None  # the weights training started from
-    epoch_weights: list[ModelWeights] = field(default_factory=list)  # after each whole epoch, when asked for
-    # (batches done, weights) at a few points inside the first epoch, when the epoch weights are asked for
-    first_epoch_weights: list[tuple[int, ModelWeights]] = field(default_factory=list)
-
-
-
 
 
 def load_keras(intra_op_threads: int = 0, inter_op_threads: int = 0) -> int:
@@ -333,4 +267,3 @@ def worker_main(conn, settings: WorkerSettings) -> None:
                 return
     except (EOFError, OSError):
         return  # the server has gone: nobody is left to train for
-

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.backprop import ModelGradients
-from lstm_core.figures import DIVERGING_SCALE, GATE_COLORS, TEXT_LAYOUT, log_y_axis
-from lstm_core.replay import LSTMTrace
+from lstm_core.figures.style import DIVERGING_SCALE, GATE_COLORS, TEXT_LAYOUT, log_y_axis
+from lstm_core.glassbox.backprop import ModelGradients
+from lstm_core.glassbox.replay import LSTMTrace
 
 FLOOR = 1e-12  # a gradient of exactly 0 has no place on a log axis
 

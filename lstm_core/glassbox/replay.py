@@ -18,11 +18,14 @@ The replay runs in float64, so its only difference from Keras is Keras's own flo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_core.model import GATES, LSTMWeights, ModelWeights, RNNWeights, extract_weights
+from lstm_core.model.gates import GATES
+from lstm_core.model.keras_model import extract_weights
+from lstm_core.model.weights import LSTMWeights, ModelWeights, RNNWeights
 
 
 @dataclass
@@ -136,10 +139,14 @@ def _as_weights(model_or_weights) -> ModelWeights:
     return extract_weights(model_or_weights)
 
 
-def trace_model(model_or_weights, x) -> ModelTrace:
-    """Return the ModelTrace of a model built by lstm_core.model (or its ModelWeights) on x.
+def trace_model(model_or_weights, x, dropout_mask: Callable[[tuple[int, ...]], np.ndarray] | None = None
+                ) -> ModelTrace:
+    """Return the ModelTrace of a model built by lstm_core.model.keras_model (or its ModelWeights) on x.
 
-    x is (batch, timesteps, features). Dropout is inactive at inference, so the replay skips it.
+    x is (batch, timesteps, features). Dropout is inactive at inference, so by default the replay skips
+    it. Given dropout_mask (shape -> multipliers), the replay applies it where the model's Dropout layers
+    sit, as Keras does while training: on the whole hidden sequence between recurrent layers and on the
+    last hidden state before the head.
     """
     weights = _as_weights(model_or_weights)
     if not weights.recurrent:
@@ -153,7 +160,12 @@ def trace_model(model_or_weights, x) -> ModelTrace:
         traces.append(trace)
         inputs.append(layer_input)
         layer_input = trace.h  # (batch, timesteps, units): the whole sequence feeds the next layer
-    out = dense_head(weights, layer_input[:, -1])  # only the last hidden state reaches the head
+        if dropout_mask is not None and index < len(weights.recurrent) - 1:
+            layer_input = layer_input * dropout_mask(layer_input.shape)  # (batch, timesteps, units)
+    last_hidden = layer_input[:, -1]  # (batch, units): only the last hidden state reaches the head
+    if dropout_mask is not None:
+        last_hidden = last_hidden * dropout_mask(last_hidden.shape)
+    out = dense_head(weights, last_hidden)
     return ModelTrace(layers=traces, layer_inputs=inputs, prediction=out)
 
 

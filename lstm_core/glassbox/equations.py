@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from lstm_core.model import ModelWeights
-from lstm_core.replay import ModelTrace, gate_terms
+from lstm_core.glassbox.replay import ModelTrace, gate_terms
+from lstm_core.model.gates import CELL_PARTS, GATES
+from lstm_core.model.weights import ModelWeights
 
-_GATE_LATEX = {"i": (r"\sigma", "input gate"), "f": (r"\sigma", "forget gate"),
-               "g": (r"\tanh", "candidate"), "o": (r"\sigma", "output gate")}
+_LATEX_ACTIVATIONS = {"σ": r"\sigma", "tanh": r"\tanh"}
 
 
 def _num(value: float) -> str:
@@ -20,9 +20,9 @@ def unit_equations(weights: ModelWeights, trace: ModelTrace, layer: int, step: i
     t, u = step + 1, unit
     source = rf"x_{{{t}}}" if layer == 0 else rf"h^{{({layer})}}_{{{t}}}"
     lines = []
-    for gate, (activation, name) in _GATE_LATEX.items():
-        term = terms[gate]
-        lines.append((name, (
+    for gate in GATES:
+        term, activation = terms[gate], _LATEX_ACTIVATIONS[CELL_PARTS[gate].activation]
+        lines.append((CELL_PARTS[gate].name, (
             rf"{gate}_{{{t}}}[{u}] = {activation}\big({source} W_{gate} + h_{{{t - 1}}} U_{gate} + b_{gate}\big)"
             rf" = {activation}\big({_num(term.input_part)} + {_num(term.recurrent_part)} + {_num(term.bias)}\big)"
             rf" = {activation}({term.preactivation:.3f}) = {term.value:.3f}"
@@ -32,11 +32,11 @@ def unit_equations(weights: ModelWeights, trace: ModelTrace, layer: int, step: i
     c_now = float(layer_trace.c[sample, step, unit])
     h_now = float(layer_trace.h[sample, step, unit])
     i, f, g, o = (terms[k].value for k in "ifgo")
-    lines.append(("cell state", (
+    lines.append((CELL_PARTS["c"].name, (
         rf"c_{{{t}}}[{u}] = f_{{{t}}} \odot c_{{{t - 1}}} + i_{{{t}}} \odot g_{{{t}}}"
         rf" = {_num(f)} \times {_num(c_prev)} + {_num(i)} \times {_num(g)} = {c_now:.3f}"
     )))
-    lines.append(("hidden state", (
+    lines.append((CELL_PARTS["h"].name, (
         rf"h_{{{t}}}[{u}] = o_{{{t}}} \odot \tanh(c_{{{t}}}) = {_num(o)} \times \tanh({_num(c_now)})"
         rf" = {h_now:.3f}"
     )))

@@ -6,8 +6,9 @@ import math
 
 import pandas as pd
 
-from lstm_core.data import Dataset
-from lstm_core.model import GATE_NAMES, GATES, LayerShapes
+from lstm_core.data.dataset import Dataset
+from lstm_core.model.gates import GATE_NAMES, GATES
+from lstm_core.model.shapes import LayerShapes
 
 SHOWN_STEPS = 4  # a window longer than this shows its first and last steps around an ellipsis
 
@@ -54,7 +55,8 @@ def gate_legend() -> str:
 
 def evaluation_table(ds: Dataset, lstm_prediction, split: str = "test") -> pd.DataFrame:
     """Return MSE / RMSE / MAE (scaled units) of the LSTM, the baselines and the noise floor on a split."""
-    from lstm_core.baselines import compare_baselines, forecast_metrics
+    from lstm_core.evaluation.baselines import compare_baselines
+    from lstm_core.evaluation.metrics import forecast_metrics
 
     rows = {"LSTM (yours)": forecast_metrics(ds.y[split], lstm_prediction)}
     rows.update(compare_baselines(ds, split))

@@ -25,9 +25,10 @@ from collections.abc import Callable
 from multiprocessing import connection, spawn
 
 from lstm_core.config import ModelConfig
-from lstm_core.estimates import TrainingTimes
-from lstm_core.jobs import Progress, TrainingJob, estimate_remaining  # noqa: F401 (re-exported)
-from lstm_core.worker import TrainingData, TrainingResult, WorkerSettings, train_job, worker_main
+from lstm_core.training.estimates import TrainingTimes
+from lstm_core.training.job import TrainingJob
+from lstm_core.training.protocol import Progress, TrainingData, TrainingResult
+from lstm_core.training.worker import WorkerSettings, train_job, worker_main
 
 __all__ = ["Progress", "TrainingData", "TrainingJob", "TrainingPool", "TrainingResult", "get_pool", "start",
            "train_job"]
@@ -50,7 +51,6 @@ def _preparation_data_without_main(name: str) -> dict:
         data.pop("init_main_from_path", None)
         data.pop("init_main_from_name", None)
     return data
-
 
 
 class _Worker:

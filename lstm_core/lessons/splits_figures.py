@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lstm_core.figures import GATE_COLORS, LAYOUT, SERIES_COLOR, readable_axes
+from lstm_core.figures.style import GATE_COLORS, LAYOUT, SERIES_COLOR, readable_axes
 from lstm_core.lessons.splits import SPLIT_KINDS, SplitData, SplitScores
 
 PART_COLORS = {"train": GATE_COLORS["i"], "val": GATE_COLORS["c"], "test": GATE_COLORS["o"]}

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_core.model import RNNWeights
-from lstm_core.replay import LSTMTrace, RNNTrace, _as_weights, trace_model
+from lstm_core.glassbox.replay import LSTMTrace, RNNTrace, _as_weights, trace_model
+from lstm_core.model.weights import RNNWeights
 
 
 @dataclass
@@ -126,7 +126,7 @@ def rnn_backward(kernel, recurrent_kernel, trace: RNNTrace, x: np.ndarray,
 
 
 def gradients(model_or_weights, x, y) -> ModelGradients:
-    """Return the ModelGradients of the mean squared error of a model built by lstm_core.model on (x, y).
+    """Return the ModelGradients of the mean squared error of a model built by lstm_core.model.keras_model on (x, y).
 
     x is (batch, timesteps, features) and y (batch, horizon); the model is taken at inference (dropout off).
     """

@@ -16,7 +16,7 @@ from collections import OrderedDict
 import numpy as np
 
 from lstm_core.config import ModelConfig
-from lstm_core.model import build_model
+from lstm_core.model.keras_model import build_model
 
 MAX_CACHED_MODELS = 4  # per worker: a handful of architectures in use at once in a class
 

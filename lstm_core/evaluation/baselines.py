@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.linear_model import LinearRegression
-from sklearn.metrics import mean_absolute_error, mean_squared_error, root_mean_squared_error
 
-from lstm_core.data import SPLITS, Dataset
+from lstm_core.data.dataset import SPLITS, Dataset
+from lstm_core.evaluation.metrics import forecast_metrics
 
 
 def _check_windows(X: np.ndarray, horizon: int) -> np.ndarray:
@@ -106,30 +106,6 @@ def linear_forecast(model: LinearRegression, X: np.ndarray) -> np.ndarray:
     flat = _flatten(X)  # (samples, seq_length * features)
     pred = model.predict(flat)  # (samples, horizon)
     return pred.reshape(flat.shape[0], -1)  # (samples, horizon)
-
-
-def forecast_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    """Return {"mse", "rmse", "mae"} of y_pred against y_true, averaged over every sample and step.
-
-    The arrays are flattened first, so "rmse" is exactly the square root of "mse" (sklearn's
-    per-column averaging would instead average the per-step RMSEs).
-
-    Raises
-    ------
-    ValueError
-        If the two arrays differ in shape or are empty.
-    """
-    y_true = np.asarray(y_true, dtype=np.float64)
-    y_pred = np.asarray(y_pred, dtype=np.float64)
-    if y_true.shape != y_pred.shape or y_true.size == 0:
-        raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} must have the same, "
-                         f"non-empty shape")
-    t, p = y_true.ravel(), y_pred.ravel()  # (samples * horizon,)
-    return {
-        "mse": float(mean_squared_error(t, p)),
-        "rmse": float(root_mean_squared_error(t, p)),
-        "mae": float(mean_absolute_error(t, p)),
-    }
 
 
 def baseline_forecasts(ds: Dataset, split: str = "test") -> dict[str, np.ndarray]:

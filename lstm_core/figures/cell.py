@@ -12,9 +12,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-from lstm_core.figures import GATE_COLORS, GATE_SYMBOL_COLORS, GATE_TEXT_COLORS, TEXT_LAYOUT, WINDOW_X_TEXT_COLOR
-from lstm_core.replay import ModelTrace
+from lstm_core.figures.style import (
+    DIVERGING_SCALE,
+    GATE_COLORS,
+    GATE_TEXT_COLORS,
+    LARGE_TITLE_FONT,
+    SEQUENTIAL_SCALE,
+    TEXT_LAYOUT,
+    WINDOW_X_TEXT_COLOR,
+    readable_axes,
+)
+from lstm_core.glassbox.replay import ModelTrace
+from lstm_core.model.gates import CELL_PARTS
 
 NEUTRAL = "#777777"
 
@@ -95,13 +106,12 @@ def cell_figure(values: CellValues, step: int, unit: int) -> go.Figure:
     traces.append(_wire([(3.6, gates_y), (3.6, gates_y + 0.9), (4.3, gates_y + 0.9)], v.i, GATE_COLORS["i"]))
     traces.append(_wire([(5.0, gates_y), (5.0, gates_y + 0.5), (4.3, gates_y + 0.9)], v.g, GATE_COLORS["g"]))
     shapes, notes = [], []
-    names = {"f": ("σ", "forget f"), "i": ("σ", "input i"), "g": ("tanh", "candidate g"), "o": ("σ", "output o")}
     for gate, x in gate_x.items():
-        symbol, name = names[gate]
+        symbol, name = CELL_PARTS[gate].activation, CELL_PARTS[gate].short_title
         shapes.append(dict(type="rect", x0=x - 0.45, x1=x + 0.45, y0=gates_y - 0.35, y1=gates_y + 0.35,
                            fillcolor=GATE_COLORS[gate], line=dict(color=GATE_COLORS[gate]), layer="above"))
         notes.append(dict(x=x, y=gates_y, text=f"<b>{symbol}</b>", showarrow=False,
-                          font=dict(color=GATE_SYMBOL_COLORS[gate])))
+                          font=dict(color=CELL_PARTS[gate].symbol_color)))
         notes.append(_label(x - 0.05, gates_y - 0.75, f"{name} = {getattr(v, gate):.3f}", GATE_TEXT_COLORS[gate], 11))
     for (x, y, symbol) in [(2.0, top, "⊙"), (5.0, top, "+"), (4.3, gates_y + 0.9, "⊙"), (8.0, gates_y, "⊙")]:
         circle, note = _node(x, y, symbol)
@@ -148,3 +158,29 @@ def unrolled_figure(model_trace: ModelTrace, layer: int, sample: int, step: int,
     fig.update_yaxes(title="value")
     return fig.update_layout(title="One cell, reused at every step of the window", **TEXT_LAYOUT,
                              height=240, margin=dict(l=60, r=20, t=50, b=40), legend=dict(orientation="h", y=1.15))
+
+
+def gate_heatmaps(trace, step: int, unit: int | None = None) -> go.Figure:
+    """Return six heatmaps (units × time) of i, f, g, o, c, h for one window, the current step marked."""
+    names = ("i", "f", "o", "g", "c", "h")
+    fig = make_subplots(rows=2, cols=3, subplot_titles=[CELL_PARTS[n].title for n in names],
+                        horizontal_spacing=0.08, vertical_spacing=0.16)
+    for k, name in enumerate(names):
+        row, col = divmod(k, 3)
+        values = getattr(trace, name)[0].T  # (units, timesteps)
+        gate = name in ("i", "f", "o")
+        colorbar = dict(len=0.38, y=0.79 if row == 0 else 0.21, x=1.01, thickness=10)
+        fig.add_heatmap(z=values, x=np.arange(1, values.shape[1] + 1), y=np.arange(values.shape[0]),
+                        colorscale=SEQUENTIAL_SCALE if gate else DIVERGING_SCALE,
+                        zmin=0 if gate else -1, zmax=1, zmid=None if gate else 0,
+                        showscale=(col == 2), colorbar=colorbar, row=row + 1, col=col + 1,
+                        hovertemplate="step %{x}, unit %{y}: %{z:.3f}<extra>" + name + "</extra>")
+        fig.add_vline(x=step + 1, line=dict(color="black", width=2), row=row + 1, col=col + 1)
+        if unit is not None:
+            fig.add_hline(y=unit, line=dict(color="black", width=1, dash="dot"), row=row + 1, col=col + 1)
+        fig.layout.annotations[k].font.update(color=GATE_COLORS[name], **LARGE_TITLE_FONT)
+    fig.update_xaxes(title_text="time step", row=2)
+    fig.update_yaxes(title_text="unit", col=1)
+    fig.update_layout(title="Gates and states of every unit at every step (black line: this step)",
+                      **TEXT_LAYOUT, height=560, margin=dict(l=50, r=40, t=80, b=40))
+    return readable_axes(fig)

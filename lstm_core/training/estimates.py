@@ -15,8 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from lstm_core.config import ModelConfig
-from lstm_core.model import rough_epoch_seconds
-from lstm_core.model_cache import architecture_key
+from lstm_core.training.model_cache import architecture_key
 
 KEPT_JOBS = 50  # the most recent jobs speak for the server as it is now
 TRACING_SECONDS = 2.0  # a new architecture's first fit traces its graphs: about two seconds (BENCHMARKS.md)
@@ -64,3 +63,20 @@ class TrainingTimes:
                 return Estimate(rough + tracing, 0)
             seconds = rough * statistics.median(self._speed) + statistics.median(self._around) + tracing
         return Estimate(seconds, measured)
+
+
+# Measured on 2 CPU cores with TensorFlow 2.21 (see BENCHMARKS.md): a fixed cost per batch plus a
+# cost per time step and layer that grows with the number of units. Only the shape of the cost matters:
+# the server scales it by what its own jobs took (lstm_core.training.estimates).
+_SECONDS_PER_BATCH = 0.0025
+_SECONDS_PER_STEP_AND_LAYER = 0.00006
+_VALIDATION_OVERHEAD = 1.15
+
+
+def rough_epoch_seconds(cfg: ModelConfig, n_train_samples: int) -> float:
+    """Return a rough wall time in seconds of one epoch of cfg on n_train_samples windows, validation included."""
+    batches = -(-n_train_samples // cfg.batch_size)
+    batch_scale = 0.6 + 0.4 * min(cfg.batch_size, 64) / 32
+    per_batch = _SECONDS_PER_BATCH + (_SECONDS_PER_STEP_AND_LAYER * cfg.seq_length * cfg.layers
+                                      * (1 + cfg.units / 64) * batch_scale)
+    return batches * per_batch * _VALIDATION_OVERHEAD
