@@ -1,5 +1,9 @@
 """Every figure of lstm_core.figures, built from a real small dataset and a replayed random model."""
 
+import ast
+import re
+from pathlib import Path
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -10,7 +14,15 @@ from lstm_core.data.dataset import build_dataset
 from lstm_core.figures.cell import gate_heatmaps
 from lstm_core.figures.data import input_window_figure, scaled_series_figure, series_figure
 from lstm_core.figures.model import architecture_figure
-from lstm_core.figures.style import GATE_COLORS, WINDOW_X_COLOR, WINDOW_Y_COLOR, log_axis_ticks
+from lstm_core.figures.style import (
+    GATE_COLORS,
+    PREDICTION_COLOR,
+    WINDOW_X_COLOR,
+    WINDOW_Y_COLOR,
+    chart_layout,
+    log_axis_ticks,
+    with_alpha,
+)
 from lstm_core.figures.training import loss_figure, prediction_figure
 from lstm_core.glassbox.replay import trace_model
 from lstm_core.model.gates import CELL_PARTS
@@ -365,3 +377,49 @@ def test_the_loss_chart_labels_every_log_tick_in_full():
     assert axis.type == "log"
     assert [float(t) for t in axis.ticktext] == pytest.approx(list(axis.tickvals))
     assert min(axis.tickvals) <= 0.004 and max(axis.tickvals) >= 0.4
+
+
+# One source for each colour and for the layout
+
+ROOT = Path(__file__).resolve().parents[1]
+STYLE_SOURCES = {ROOT / "lstm_core" / "figures" / "style.py", ROOT / "lstm_core" / "model" / "gates.py"}
+HEX_COLOR = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})(?![0-9a-zA-Z_])")
+LITERAL_MARGIN = re.compile(r"\bmargin\s*=\s*(?:dict\(|\{)")
+
+
+def colour_or_layout_literals(path: Path) -> list[str]:
+    """Return each hex colour or "rgba(" written in a string of the file, and each margin spelled by hand."""
+    source = path.read_text(encoding="utf-8")
+    strings = [node.value for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Constant)
+               and isinstance(node.value, str)]
+    found = [match for text in strings for match in HEX_COLOR.findall(text)]
+    found += ["rgba(" for text in strings if "rgba(" in text]
+    return found + LITERAL_MARGIN.findall(source)
+
+
+def test_colours_and_margins_are_named_only_in_the_style_module_and_the_cell_table():
+    sources = [*(ROOT / "lstm_core").rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "app.py"]
+    assert len(sources) > 20
+    offenders = {str(path.relative_to(ROOT)): found for path in sources if path not in STYLE_SOURCES
+                 and (found := colour_or_layout_literals(path))}
+    assert not offenders, f"name these in lstm_core/figures/style.py and use the names: {offenders}"
+
+
+def test_the_scan_finds_what_it_forbids(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text('A = "#D55E00"\nB = f"rgba(0,0,0,{0.5})"\nC = dict(margin=dict(l=1))\n'
+                      'D = "#notacolour"  # #abc, a comment\n')
+    assert colour_or_layout_literals(sample) == ["#D55E00", "rgba(", "margin=dict("]
+
+
+def test_translucent_colours_and_the_layout_keep_their_values():
+    assert with_alpha(PREDICTION_COLOR, 0.18) == "rgba(0,114,178,0.18)"
+    assert with_alpha(WINDOW_Y_COLOR, 0.12) == "rgba(0,158,115,0.12)"
+    assert with_alpha("#000000", 0) == "rgba(0,0,0,0)"
+    layout = chart_layout()
+    assert (layout["height"], layout["template"]) == (360, "plotly_white")
+    assert layout["margin"] == dict(l=60, r=20, t=60, b=50)
+    assert chart_layout(240, "compact")["margin"] == dict(l=60, r=20, t=50, b=40)
+    assert chart_layout(margin=dict(l=1, r=2, t=3, b=4), title="t")["margin"] == dict(l=1, r=2, t=3, b=4)
+    layout["margin"]["l"] = 0
+    assert chart_layout()["margin"]["l"] == 60, "a layout is a fresh copy"

@@ -15,19 +15,26 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lstm_core.figures.style import (
+    CURRENT_STEP_COLOR,
     DIVERGING_SCALE,
+    FAINT_LINE_COLOR,
     GATE_COLORS,
     GATE_TEXT_COLORS,
+    LABEL_BACKGROUND,
+    LABEL_TEXT_COLOR,
     LARGE_TITLE_FONT,
+    OUTLINE_COLOR,
     SEQUENTIAL_SCALE,
-    TEXT_LAYOUT,
+    STEP_BOX_FILL,
+    TANH_BOX_FILL,
+    TRANSPARENT,
+    WINDOW_X_COLOR,
     WINDOW_X_TEXT_COLOR,
+    chart_layout,
     readable_axes,
 )
 from lstm_core.glassbox.replay import ModelTrace
 from lstm_core.model.gates import CELL_PARTS
-
-NEUTRAL = "#777777"
 
 
 @dataclass(frozen=True)
@@ -72,13 +79,13 @@ def _wire(points: list[tuple[float, float]], value: float, color: str) -> go.Sca
                       showlegend=False)
 
 
-def _label(x: float, y: float, text: str, color: str = "#222222", size: int = 12) -> dict:
+def _label(x: float, y: float, text: str, color: str = LABEL_TEXT_COLOR, size: int = 12) -> dict:
     return dict(x=x, y=y, text=text, showarrow=False, font=dict(color=color, size=size),
-                bgcolor="rgba(255,255,255,0.85)")
+                bgcolor=LABEL_BACKGROUND)
 
 
 def _node(x: float, y: float, symbol: str, r: float = 0.28) -> tuple[dict, dict]:
-    circle = dict(type="circle", x0=x - r, x1=x + r, y0=y - r, y1=y + r, line=dict(color="#333333"),
+    circle = dict(type="circle", x0=x - r, x1=x + r, y0=y - r, y1=y + r, line=dict(color=OUTLINE_COLOR),
                   fillcolor="white", layer="above")
     return circle, dict(x=x, y=y, text=symbol, showarrow=False, font=dict(size=16))
 
@@ -93,7 +100,7 @@ def cell_figure(values: CellValues, step: int, unit: int) -> go.Figure:
         _wire([(2.0, top), (5.0, top)], v.kept, GATE_COLORS["c"]),  # f * c_{t-1}
         _wire([(5.0, top), (9.6, top)], v.c_t, GATE_COLORS["c"]),  # c_t out
         _wire([(0, bottom), (6.8, bottom)], v.h_tm1, GATE_COLORS["h"]),  # h_{t-1} along the bottom
-        _wire([(1.0, -1.0), (1.0, bottom)], v.x_t, "#D55E00"),  # x_t joins it
+        _wire([(1.0, -1.0), (1.0, bottom)], v.x_t, WINDOW_X_COLOR),  # x_t joins it
         _wire([(8.0, top), (8.0, 2.6)], v.c_t, GATE_COLORS["c"]),  # c_t down to tanh
         _wire([(8.0, 2.6), (8.0, gates_y)], v.tanh_c, GATE_COLORS["c"]),
         _wire([(6.8, gates_y), (8.0, gates_y)], v.o, GATE_COLORS["o"]),
@@ -117,8 +124,8 @@ def cell_figure(values: CellValues, step: int, unit: int) -> go.Figure:
         circle, note = _node(x, y, symbol)
         shapes.append(circle)
         notes.append(note)
-    shapes.append(dict(type="rect", x0=7.6, x1=8.4, y0=2.45, y1=2.95, fillcolor="#f4f4f4",
-                       line=dict(color="#333333"), layer="above"))
+    shapes.append(dict(type="rect", x0=7.6, x1=8.4, y0=2.45, y1=2.95, fillcolor=TANH_BOX_FILL,
+                       line=dict(color=OUTLINE_COLOR), layer="above"))
     notes += [
         dict(x=8.0, y=2.7, text="tanh", showarrow=False),
         _label(0.6, top + 0.35, f"c<sub>t-1</sub> = {v.c_tm1:.3f}", GATE_TEXT_COLORS["c"]),
@@ -134,8 +141,8 @@ def cell_figure(values: CellValues, step: int, unit: int) -> go.Figure:
     fig = go.Figure(data=traces, layout=dict(shapes=shapes, annotations=notes))
     fig.update_xaxes(visible=False, range=[-0.4, 10.2])
     fig.update_yaxes(visible=False, range=[-1.7, 4.8])
-    return fig.update_layout(title=f"The cell of unit {unit} at step {step + 1}: wire width follows the value",
-                             **TEXT_LAYOUT, height=380, margin=dict(l=10, r=10, t=50, b=10))
+    return fig.update_layout(**chart_layout(
+        380, "diagram", title=f"The cell of unit {unit} at step {step + 1}: wire width follows the value"))
 
 
 def unrolled_figure(model_trace: ModelTrace, layer: int, sample: int, step: int, unit: int) -> go.Figure:
@@ -149,15 +156,15 @@ def unrolled_figure(model_trace: ModelTrace, layer: int, sample: int, step: int,
     fig.add_scatter(x=steps, y=trace.h[sample, :, unit], mode="lines", line=dict(color=GATE_COLORS["h"], width=1.5),
                     name="h (hidden state)")
     low = float(min(c.min(), trace.h[sample, :, unit].min(), -0.1)) - 0.3
-    shapes = [dict(type="rect", x0=t - 0.4, x1=t + 0.4, y0=low, y1=low + 0.25, fillcolor="#f0f0f0",
-                   line=dict(color="#bbbbbb")) for t in steps]
+    shapes = [dict(type="rect", x0=t - 0.4, x1=t + 0.4, y0=low, y1=low + 0.25, fillcolor=STEP_BOX_FILL,
+                   line=dict(color=FAINT_LINE_COLOR)) for t in steps]
     shapes.append(dict(type="rect", x0=step + 1 - 0.45, x1=step + 1 + 0.45, y0=low - 0.05, y1=float(c.max()) + 0.2,
-                       line=dict(color="#222222", width=2), fillcolor="rgba(0,0,0,0)"))
+                       line=dict(color=CURRENT_STEP_COLOR, width=2), fillcolor=TRANSPARENT))
     fig.update_layout(shapes=shapes)
     fig.update_xaxes(title="step (the same cell, the same weights, at every step)")
     fig.update_yaxes(title="value")
-    return fig.update_layout(title="One cell, reused at every step of the window", **TEXT_LAYOUT,
-                             height=240, margin=dict(l=60, r=20, t=50, b=40), legend=dict(orientation="h", y=1.15))
+    return fig.update_layout(**chart_layout(240, "compact", title="One cell, reused at every step of the window",
+                                            legend=dict(orientation="h", y=1.15)))
 
 
 def gate_heatmaps(trace, step: int, unit: int | None = None) -> go.Figure:
@@ -181,6 +188,6 @@ def gate_heatmaps(trace, step: int, unit: int | None = None) -> go.Figure:
         fig.layout.annotations[k].font.update(color=GATE_COLORS[name], **LARGE_TITLE_FONT)
     fig.update_xaxes(title_text="time step", row=2)
     fig.update_yaxes(title_text="unit", col=1)
-    fig.update_layout(title="Gates and states of every unit at every step (black line: this step)",
-                      **TEXT_LAYOUT, height=560, margin=dict(l=50, r=40, t=80, b=40))
+    fig.update_layout(**chart_layout(560, "grid",
+                                     title="Gates and states of every unit at every step (black line: this step)"))
     return readable_axes(fig)

@@ -7,9 +7,12 @@ import plotly.graph_objects as go
 
 from lstm_core.data.dataset import Dataset
 from lstm_core.figures.style import (
+    GUIDE_LINE_COLOR,
+    MUTED_LINE_COLOR,
     PREDICTION_COLOR,
     SERIES_COLOR,
     SPLIT_COLORS,
+    TRANSPARENT,
     WINDOW_X_COLOR,
     WINDOW_Y_COLOR,
     titled_figure,
@@ -30,7 +33,7 @@ def series_figure(ds: Dataset, window: int | None = None, split: str = "train") 
                     line=dict(color=SERIES_COLOR, width=1))
     if ds.clean is not None:
         fig.add_scatter(x=ds.time, y=ds.clean, mode="lines", name="clean signal",
-                        line=dict(color="#999999", width=1, dash="dot"))
+                        line=dict(color=MUTED_LINE_COLOR, width=1, dash="dot"))
     _split_regions(fig, ds, ds.time)
     title = "The series and its chronological split"
     if window is not None:
@@ -56,7 +59,7 @@ def scaled_series_figure(ds: Dataset) -> go.Figure:
                     line=dict(color=SERIES_COLOR, width=1))
     _split_regions(fig, ds, np.arange(len(ds.scaled)))
     for level in (-1, 1):
-        fig.add_hline(y=level, line=dict(color="#888888", dash="dash", width=1))
+        fig.add_hline(y=level, line=dict(color=GUIDE_LINE_COLOR, dash="dash", width=1))
     return titled_figure(fig, "Scaled to (-1, 1) with the training part's min and max", "point index",
                    "scaled value", height=300)
 
@@ -73,7 +76,7 @@ def input_window_figure(window: np.ndarray, step: int, target: np.ndarray | None
     fig.add_scatter(x=steps[~seen], y=values[~seen], mode="markers", name="still to come",
                     marker=dict(color=WINDOW_X_COLOR, opacity=0.25))
     fig.add_scatter(x=[step + 1], y=[values[step]], mode="markers", name=f"x_{step + 1} (now)",
-                    marker=dict(size=16, color="rgba(0,0,0,0)", line=dict(color="black", width=2)))
+                    marker=dict(size=16, color=TRANSPARENT, line=dict(color="black", width=2)))
     if target is not None:
         after = np.arange(len(values) + 1, len(values) + 1 + len(target))
         fig.add_scatter(x=after, y=target, mode="markers", name="Y (target)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures.style import DIVERGING_SCALE, GATE_COLORS, TEXT_LAYOUT, log_y_axis
+from lstm_core.figures.style import DIVERGING_SCALE, GATE_COLORS, WINDOW_X_COLOR, chart_layout, log_y_axis
 from lstm_core.glassbox.backprop import ModelGradients
 from lstm_core.glassbox.replay import LSTMTrace
 
@@ -19,14 +19,14 @@ def gradient_steps_figure(grads: ModelGradients, layer: int, step: int, sample: 
     steps = np.arange(1, len(dx) + 1)
     fig = go.Figure()
     fig.add_scatter(x=steps, y=np.maximum(dx, FLOOR), mode="lines+markers", name="|∂L/∂x_t| (input)",
-                    line=dict(color="#D55E00"))
+                    line=dict(color=WINDOW_X_COLOR))
     fig.add_scatter(x=steps, y=np.maximum(dc, FLOOR), mode="lines+markers", name=f"|∂L/∂c_t| (layer {layer + 1})",
                     line=dict(color=GATE_COLORS["c"]))
     log_y_axis(fig, title="size of the gradient (log scale)")
     fig.add_vline(x=step + 1, line=dict(color="black", width=1, dash="dot"))
     fig.update_xaxes(title="time step (the forecast is made after the last one)")
-    return fig.update_layout(title="How strongly the loss reaches back to each step", **TEXT_LAYOUT,
-                             height=320, margin=dict(l=60, r=20, t=50, b=40), legend=dict(orientation="h", y=1.12))
+    return fig.update_layout(**chart_layout(320, "compact", title="How strongly the loss reaches back to each step",
+                                            legend=dict(orientation="h", y=1.12)))
 
 
 def dc_heatmap(grads: ModelGradients, layer: int, step: int, unit: int, sample: int = 0) -> go.Figure:
@@ -40,8 +40,8 @@ def dc_heatmap(grads: ModelGradients, layer: int, step: int, unit: int, sample: 
     fig.add_hline(y=unit, line=dict(color="black", width=1, dash="dot"))
     fig.update_xaxes(title="time step")
     fig.update_yaxes(title="unit")
-    return fig.update_layout(title=f"∂L/∂c of every unit of layer {layer + 1} at every step",
-                             **TEXT_LAYOUT, height=320, margin=dict(l=60, r=20, t=50, b=40))
+    return fig.update_layout(**chart_layout(320, "compact",
+                                            title=f"∂L/∂c of every unit of layer {layer + 1} at every step"))
 
 
 def _num(value: float) -> str:

@@ -1,4 +1,4 @@
-"""The house style of every chart: the colour-blind-safe palette, the layout, readable axes and log axes."""
+"""The house style of every chart: the colour-blind-safe palette and named greys, the layout, readable and log axes."""
 
 from __future__ import annotations
 
@@ -22,6 +22,32 @@ DIVERGING_SCALE = "RdBu"  # values in (-1, 1): c, g, h
 SEQUENTIAL_SCALE = "Viridis"  # values in (0, 1): i, f, o
 
 
+def with_alpha(hex_color: str, alpha: float) -> str:
+    """Return hex_color ("#rrggbb") at opacity alpha as a Plotly "rgba(r,g,b,a)" string."""
+    red, green, blue = (int(hex_color.lstrip("#")[k:k + 2], 16) for k in (0, 2, 4))
+    return f"rgba({red},{green},{blue},{alpha:g})"
+
+
+# The greys and fills of reference marks and diagrams, each named by what it draws.
+REFERENCE_LINE_COLOR = "#333333"  # dashed reference levels: the noise floor
+MUTED_LINE_COLOR = "#999999"  # a series drawn quieter than the data: the clean signal, repeating the last value
+GUIDE_LINE_COLOR = "#888888"  # thin guides: the bounds of the scaled range, the step-to-step arrows of a diagram
+FAINT_LINE_COLOR = "#bbbbbb"  # the faintest lines: the running batch loss, the outlines of the unrolled steps
+UNMARKED_BAR_COLOR = "#c8c8c8"  # the bars of a task window's unmarked steps
+OUTLINE_COLOR = "#333333"  # the outlines of a diagram's boxes and nodes
+INPUT_BOX_COLOR = "#cccccc"  # the input column of the architecture diagram
+HEAD_BOX_FILL = "#f2f2f2"  # the dense head of the architecture diagram
+TANH_BOX_FILL = "#f4f4f4"  # the tanh box of the cell diagram
+STEP_BOX_FILL = "#f0f0f0"  # the boxes of the unrolled cell, one per step
+BOX_TEXT_COLOR = "#111111"  # text written on a diagram's filled boxes
+LABEL_TEXT_COLOR = "#222222"  # the cell diagram's labels when no gate colour is given
+LABEL_BACKGROUND = with_alpha("#ffffff", 0.85)  # behind the cell diagram's labels, over the wires
+CURRENT_STEP_COLOR = "#222222"  # the frame around the current step of the unrolled cell
+TRANSPARENT = with_alpha("#000000", 0)  # no fill: rings and frames
+PREDICTION_BAND_COLOR = with_alpha(PREDICTION_COLOR, 0.18)  # the Monte-Carlo band around the forecast
+MARKED_ZONE_COLOR = with_alpha(WINDOW_Y_COLOR, 0.12)  # where the marked value of a task window lies
+
+
 # Streamlit's chart theme writes tick labels, axis titles and annotations in a grey (#808495) that reaches
 # only 3.7:1 on white; colours set in a figure's own layout take precedence over that theme.
 CHART_TEXT_COLOR = "#2f2d2b"  # annotations, colour-bar ticks, hover labels: 13.7:1 on white
@@ -31,8 +57,19 @@ LARGE_TITLE_FONT = dict(size=20, weight="bold")  # large text for WCAG: 3:1 is e
 TEXT_LAYOUT = dict(template="plotly_white", font=dict(color=CHART_TEXT_COLOR), xaxis=AXIS_TEXT, yaxis=AXIS_TEXT,
                    hoverlabel=dict(font=dict(color=CHART_TEXT_COLOR)))
 
+# The named margins of chart_layout: a plot with axis titles, a shorter plot, a diagram with no axes,
+# a grid of subplots with subplot titles and colour bars.
+PLOT_MARGIN = dict(l=60, r=20, t=60, b=50)
+COMPACT_MARGIN = dict(l=60, r=20, t=50, b=40)
+DIAGRAM_MARGIN = dict(l=10, r=10, t=50, b=10)
+GRID_MARGIN = dict(l=50, r=40, t=80, b=40)
+MARGINS = {"plot": PLOT_MARGIN, "compact": COMPACT_MARGIN, "diagram": DIAGRAM_MARGIN, "grid": GRID_MARGIN}
 
-LAYOUT = dict(**TEXT_LAYOUT, margin=dict(l=60, r=20, t=60, b=50), height=360)
+
+def chart_layout(height: int = 360, margin: str | dict = "plot", **overrides) -> dict:
+    """Return the house layout (text colours, template, a named or given margin, height) with overrides on top."""
+    chosen = MARGINS[margin] if isinstance(margin, str) else margin
+    return {**TEXT_LAYOUT, "margin": dict(chosen), "height": height, **overrides}
 
 
 def readable_axes(fig: go.Figure) -> go.Figure:
@@ -42,7 +79,7 @@ def readable_axes(fig: go.Figure) -> go.Figure:
 
 def titled_figure(fig: go.Figure, title: str, x_title: str, y_title: str, **layout) -> go.Figure:
     """Return the figure with its title, axis titles and the house layout (overridable by keyword)."""
-    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, **{**LAYOUT, **layout})
+    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, **chart_layout(**layout))
     return fig
 
 

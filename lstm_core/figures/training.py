@@ -7,7 +7,15 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures.style import GATE_COLORS, PREDICTION_COLOR, SERIES_COLOR, log_y_axis, titled_figure
+from lstm_core.figures.style import (
+    FAINT_LINE_COLOR,
+    GATE_COLORS,
+    PREDICTION_COLOR,
+    REFERENCE_LINE_COLOR,
+    SERIES_COLOR,
+    log_y_axis,
+    titled_figure,
+)
 
 
 def loss_figure(train_loss: Sequence[float], val_loss: Sequence[float], batch_loss: Sequence[tuple[float, float]],
@@ -16,7 +24,7 @@ def loss_figure(train_loss: Sequence[float], val_loss: Sequence[float], batch_lo
     fig = go.Figure()
     if batch_loss:
         xs, ys = zip(*batch_loss)
-        fig.add_scatter(x=xs, y=ys, mode="lines", name="running batch loss", line=dict(color="#bbbbbb", width=1))
+        fig.add_scatter(x=xs, y=ys, mode="lines", name="running batch loss", line=dict(color=FAINT_LINE_COLOR, width=1))
     epochs_done = np.arange(1, len(train_loss) + 1)
     fig.add_scatter(x=epochs_done, y=list(train_loss), mode="lines+markers", name="training loss",
                     line=dict(color=PREDICTION_COLOR))
@@ -26,7 +34,7 @@ def loss_figure(train_loss: Sequence[float], val_loss: Sequence[float], batch_lo
         # A trace rather than add_hline: hline annotations land in the wrong place on a log axis.
         right = max(epochs or 0, len(train_loss), 1)
         fig.add_scatter(x=[0, right], y=[noise_floor, noise_floor], mode="lines", name="noise floor (best possible)",
-                        line=dict(color="#333333", dash="dash"), hoverinfo="skip")
+                        line=dict(color=REFERENCE_LINE_COLOR, dash="dash"), hoverinfo="skip")
     log_y_axis(fig)
     if epochs:
         fig.update_xaxes(range=[0, epochs + 0.2])

@@ -8,10 +8,17 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lstm_core.data.dataset import Dataset
-from lstm_core.figures.style import GATE_COLORS, LAYOUT, SERIES_COLOR, WINDOW_Y_COLOR
+from lstm_core.figures.style import (
+    GATE_COLORS,
+    MUTED_LINE_COLOR,
+    REFERENCE_LINE_COLOR,
+    SERIES_COLOR,
+    WINDOW_Y_COLOR,
+    chart_layout,
+)
 from lstm_core.lessons.horizon import HorizonOutcome
 
-FORECAST_COLORS = {"direct": GATE_COLORS["i"], "recursive": GATE_COLORS["f"], "repeat the last value": "#999999"}
+FORECAST_COLORS = {"direct": GATE_COLORS["i"], "recursive": GATE_COLORS["f"], "repeat the last value": MUTED_LINE_COLOR}
 
 
 def horizon_window_figure(ds: Dataset, outcome: HorizonOutcome, window: int) -> go.Figure:
@@ -30,8 +37,8 @@ def horizon_window_figure(ds: Dataset, outcome: HorizonOutcome, window: int) -> 
                         name=f"{name} forecast", line=dict(color=FORECAST_COLORS[name], dash="dash"))
     fig.update_xaxes(title="time")
     fig.update_yaxes(title="scaled value")
-    return fig.update_layout(**LAYOUT, title=f"Test window {window}: {horizon} steps ahead",
-                             legend=dict(orientation="h", y=-0.25))
+    return fig.update_layout(**chart_layout(title=f"Test window {window}: {horizon} steps ahead",
+                                            legend=dict(orientation="h", y=-0.25)))
 
 
 def error_per_step_figure(errors: Mapping[str, np.ndarray], noise_floor: float | None) -> go.Figure:
@@ -43,8 +50,8 @@ def error_per_step_figure(errors: Mapping[str, np.ndarray], noise_floor: float |
     steps = len(next(iter(errors.values())))
     if noise_floor is not None:
         fig.add_scatter(x=[1, steps], y=[noise_floor, noise_floor], mode="lines", name="noise floor (best possible)",
-                        line=dict(color="#333333", dash="dash"), hoverinfo="skip")
+                        line=dict(color=REFERENCE_LINE_COLOR, dash="dash"), hoverinfo="skip")
     fig.update_xaxes(title="steps ahead", dtick=1)
     fig.update_yaxes(title="test MSE (scaled units)", rangemode="tozero")
-    return fig.update_layout(**LAYOUT, title="Error per step ahead over the whole test part",
-                             legend=dict(orientation="h", y=-0.25))
+    return fig.update_layout(**chart_layout(title="Error per step ahead over the whole test part",
+                                            legend=dict(orientation="h", y=-0.25)))

@@ -7,7 +7,15 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures.style import GATE_COLORS, LAYOUT, SERIES_COLOR, WINDOW_Y_COLOR, log_y_axis
+from lstm_core.figures.style import (
+    GATE_COLORS,
+    MARKED_ZONE_COLOR,
+    SERIES_COLOR,
+    UNMARKED_BAR_COLOR,
+    WINDOW_Y_COLOR,
+    chart_layout,
+    log_y_axis,
+)
 from lstm_core.lessons.memory import MARKER_SPAN, ModelOutcome
 
 # The plain RNN has only h, the LSTM is known by its cell state c: each takes that state's colour.
@@ -19,7 +27,7 @@ def task_window_figure(window: np.ndarray, target: float) -> go.Figure:
     """Return one task window (window, 2) as bars per step back, the marked step highlighted, and its target."""
     values, marker = window[:, 0], window[:, 1]  # each (window,)
     steps_back = np.arange(len(values), 0, -1)  # (window,): the first input lies furthest back
-    colors = [WINDOW_Y_COLOR if m > 0 else "#c8c8c8" for m in marker]
+    colors = [WINDOW_Y_COLOR if m > 0 else UNMARKED_BAR_COLOR for m in marker]
     fig = go.Figure(go.Bar(x=steps_back, y=values, marker_color=colors, name="input value",
                            hovertemplate="%{x} steps back: %{y:.3f}<extra></extra>"))
     marked = int(np.argmax(marker))
@@ -29,8 +37,8 @@ def task_window_figure(window: np.ndarray, target: float) -> go.Figure:
                     marker=dict(color=WINDOW_Y_COLOR, size=14, symbol="star"), name="target: the marked value")
     fig.update_xaxes(autorange="reversed", title="steps before the forecast (0 = the forecast)")
     fig.update_yaxes(range=[-1.35, 1.35], title="value")
-    return fig.update_layout(**{**LAYOUT, "height": 300}, title="One window of the task: noise, one marked value",
-                             showlegend=False)
+    return fig.update_layout(**chart_layout(300, title="One window of the task: noise, one marked value",
+                                            showlegend=False))
 
 
 def memory_curves_figure(histories: Mapping[str, Mapping[str, Sequence[float]]], guess_mean: float,
@@ -54,12 +62,12 @@ def memory_curves_figure(histories: Mapping[str, Mapping[str, Sequence[float]]],
         fig.update_xaxes(range=[0, epochs + 0.2])
     fig.update_xaxes(title="epoch")
     fig.update_yaxes(title="MSE (log scale)")
-    return fig.update_layout(**LAYOUT, title="Learning curves: who learns to remember?",
-                             legend=dict(orientation="h", y=-0.3))
+    return fig.update_layout(**chart_layout(title="Learning curves: who learns to remember?",
+                                            legend=dict(orientation="h", y=-0.3)))
 
 
 def _marked_zone(fig: go.Figure, k: int) -> None:
-    fig.add_vrect(x0=k - 0.5, x1=k + MARKER_SPAN - 0.5, fillcolor="rgba(0,158,115,0.12)", line_width=0,
+    fig.add_vrect(x0=k - 0.5, x1=k + MARKER_SPAN - 0.5, fillcolor=MARKED_ZONE_COLOR, line_width=0,
                   annotation_text="where the marked value lies", annotation_position="top left")
 
 
@@ -87,4 +95,4 @@ def gradient_reach_figure(outcomes: Sequence[ModelOutcome], k: int, through_memo
     fig.update_xaxes(title="steps back from the forecast")
     fig.update_yaxes(title="relative to 1 step back (log)")
     title = f"{title}: mean {what}"
-    return fig.update_layout(**LAYOUT, title=title, legend=dict(orientation="h", y=-0.3))
+    return fig.update_layout(**chart_layout(title=title, legend=dict(orientation="h", y=-0.3)))

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lstm_core.figures.style import GATE_COLORS, LAYOUT, SERIES_COLOR, readable_axes
+from lstm_core.figures.style import GATE_COLORS, REFERENCE_LINE_COLOR, SERIES_COLOR, chart_layout, readable_axes
 from lstm_core.lessons.splits import SPLIT_KINDS, SplitData, SplitScores
 
 PART_COLORS = {"train": GATE_COLORS["i"], "val": GATE_COLORS["c"], "test": GATE_COLORS["o"]}
@@ -28,8 +28,8 @@ def split_windows_figure(splits: dict[str, SplitData]) -> go.Figure:
                             name=f"{part} targets", showlegend=row == 1, row=row, col=1)
     fig.update_xaxes(title_text="time step", row=2, col=1)
     fig.update_yaxes(title_text="scaled value")
-    fig.update_layout(**{**LAYOUT, "height": 460}, legend=dict(orientation="h", y=-0.18),
-                      title="Which windows train, validate and test")
+    fig.update_layout(**chart_layout(460, legend=dict(orientation="h", y=-0.18),
+                                     title="Which windows train, validate and test"))
     return readable_axes(fig)
 
 
@@ -42,8 +42,8 @@ def split_scores_figure(scores: SplitScores) -> go.Figure:
                     name=f"{how}: mean", hovertemplate="mean %{y:.2f}<extra></extra>")
         fig.add_scatter(x=[how] * len(values), y=list(values), mode="markers", name=f"{how}: one seed each",
                         marker=dict(color=KIND_COLORS[how], size=11, line=dict(color="white", width=1)))
-    fig.add_scatter(x=list(SPLIT_KINDS), y=[1.0, 1.0], mode="lines", line=dict(color="#333333", dash="dash"),
+    fig.add_scatter(x=list(SPLIT_KINDS), y=[1.0, 1.0], mode="lines", line=dict(color=REFERENCE_LINE_COLOR, dash="dash"),
                     name="noise floor (best possible)", hoverinfo="skip")
     fig.update_yaxes(title="test MSE / noise floor", rangemode="tozero")
-    return fig.update_layout(**LAYOUT, title="Test error on each split, one dot per seed", barmode="overlay",
-                             legend=dict(orientation="h", y=-0.25))
+    return fig.update_layout(**chart_layout(title="Test error on each split, one dot per seed", barmode="overlay",
+                                            legend=dict(orientation="h", y=-0.25)))
