@@ -1,1 +1,32 @@
-"""LSTM Lens compute core: data, model, training jobs, the glass-box replay and figures."""
+"""LSTM Lens's engine: everything the pages show, computed in rooms that import one way only.
+
+Rooms and the rooms each may import (a test reads these lines and fails on any other arrow):
+
+    config      ->
+    presets     -> config
+    data        -> config
+    model       -> config
+    glassbox    -> model
+    evaluation  -> data
+    training    -> config, data, model, presets
+    figures     -> config, data, evaluation, glassbox, model
+    lessons     -> config, data, evaluation, figures, glassbox, model, presets, training
+    exports     -> config, data, glassbox
+    ui          -> config, data, presets, training
+
+config      the settings (SeriesConfig, ModelConfig) and the bounds that check them and drive the sliders.
+presets     ready-made settings: the quick start and the presets a class loads in one click.
+data        the series (generated, bundled or the learner's own), scaled and cut into (X, Y) windows and splits.
+model       weight shapes and parameter counts, the cell's gate table, NumPy weights, the Keras build.
+glassbox    the NumPy forward replay and backward pass proven equal to Keras, and the filled-in equations.
+evaluation  the one MSE and its metrics, the baselines, skill scores and paired-gap judgements.
+training    the plain data both sides share (protocol), the job a page reads, the pool of worker processes,
+            the Keras worker and its model cache, the time estimate.
+figures     the house style (palette, layout, log axes) and every Plotly figure and table of the explainer.
+lessons     one module per lesson's computation and its figures.
+exports     CSV, JSON and a runnable Keras script of a run.
+ui          the only room that imports Streamlit: the page registry, every session key, links, widgets.
+
+Keras is imported only inside functions of model.keras_model and training.worker, so the server process
+(every room but a worker) never loads TensorFlow. The pages in pages/ are thin: they call ui and the rooms.
+"""

@@ -20,8 +20,8 @@ class Preset:
     description: str
     series: SeriesConfig
     model: ModelConfig
-    lessons: dict[str, dict[str, Any]] = field(default_factory=dict)  # session key -> that lesson's settings
-    page: str = "pages/train.py"
+    lessons: dict[str, dict[str, Any]] = field(default_factory=dict)  # lesson page name -> its settings
+    page: str = "train"  # the name of the page the preset opens
 
 
 PRESETS: dict[str, Preset] = {preset.name: preset for preset in (
@@ -31,7 +31,7 @@ PRESETS: dict[str, Preset] = {preset.name: preset for preset in (
            "The classic tutorial's settings: sine with noise 0.1, window 50, two LSTM(50) layers with dropout "
            "0.2, Dense(25), 20 epochs of batch 32; its random split in the split lesson.",
            SeriesConfig(n_points=2000, noise_std=0.1), ModelConfig(),
-           {"splits_settings": {"series": "plain sine", "n_points": 2000, "seq_length": 50, "units": 50,
+           {"splits": {"series": "plain sine", "n_points": 2000, "seq_length": 50, "units": 50,
                                 "epochs": 20, "seeds": 2}}),
     Preset("Deep stack", "Three stacked LSTM layers on two sines added together: look inside every layer.",
            SeriesConfig(n_points=1000, noise_std=0.05, shape="sum_of_sines"),
@@ -39,9 +39,9 @@ PRESETS: dict[str, Preset] = {preset.name: preset for preset in (
                        batch_size=64, epochs=20)),
     Preset("Long memory", "The LSTM-vs-RNN lesson just past the plain RNN's limit: the marked value 15 to 24 "
            "steps back.", QUICK_START_SERIES, QUICK_START_MODEL,
-           {"memory_settings": {"k": 15, "units": 16, "epochs": 30, "seed": 0}}, page="pages/lesson_memory.py"),
+           {"memory": {"k": 15, "units": 16, "epochs": 30, "seed": 0}}, page="memory"),
     Preset("A random split that lies", "The split lesson on a wandering series, where a random split "
            "flatters the test score.", QUICK_START_SERIES, QUICK_START_MODEL,
-           {"splits_settings": {"series": "sine + random walk", "n_points": 1000, "seq_length": 20, "units": 16,
-                                "epochs": 10, "seeds": 3}}, page="pages/lesson_splits.py"),
+           {"splits": {"series": "sine + random walk", "n_points": 1000, "seq_length": 20, "units": 16,
+                                "epochs": 10, "seeds": 3}}, page="splits"),
 )}

@@ -20,9 +20,9 @@ st.markdown(
     "errors become its inputs. Both train on your series from the Data page with the quick-start model."
 )
 horizon = st.slider("Steps ahead (m)", int(MODEL_BOUNDS["horizon"].low), int(MODEL_BOUNDS["horizon"].high),
-                    value=st.session_state.get("horizon_steps", 5), key="w_horizon_steps", bind="query-params",
+                    value=st.session_state.get(state.HORIZON_STEPS_KEY, 5), key="w_horizon_steps", bind="query-params",
                     help="How many future values each forecast covers.")
-st.session_state["horizon_steps"] = horizon
+st.session_state[state.HORIZON_STEPS_KEY] = horizon
 models = horizon_models(horizon)
 source = state.current_source()
 try:

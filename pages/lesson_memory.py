@@ -12,9 +12,9 @@ from lstm_core.lessons.memory import (
     gradient_statement,
     memory_data,
     memory_model,
+    memory_verdict,
     memory_windows,
     model_outcome,
-    verdict,
 )
 from lstm_core.lessons.memory_figures import gradient_reach_figure, memory_curves_figure, task_window_figure
 from lstm_core.ui import lesson_jobs, state
@@ -31,7 +31,7 @@ st.markdown(
     "gate can keep almost untouched. Here both get the same task, one that cannot be solved without "
     "remembering a value for k steps, and the same number of units."
 )
-settings = st.session_state.setdefault("memory_settings", asdict(MemoryTask()))
+settings = state.lesson_settings("memory", asdict(MemoryTask()))
 k_col, units_col, epochs_col = st.columns(3)
 with k_col:
     setting_slider(settings, "memory", "k", "k: how many steps back (at least)", bounds=MEMORY_BOUNDS,
@@ -73,8 +73,8 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
     rnn, lstm = done_runs.outcome["plain RNN"], done_runs.outcome["LSTM"]
     guess_mean = float(np.var(data.y_test))
     st.subheader(f"The outcome at k = {done_task.k}")
-    conclusion = verdict(done_task, rnn, lstm)
-    (st.success if lstm.verdict == "learned" and rnn.verdict != "learned" else st.info)(conclusion)
+    conclusion = memory_verdict(done_task, rnn, lstm)
+    (st.success if lstm.grade == "learned" and rnn.grade != "learned" else st.info)(conclusion)
     for col, outcome in zip(st.columns(2), (rnn, lstm)):
         col.metric(f"{outcome.name}: share of the marked value explained", f"{outcome.explained:.0%}",
                    help="1 − test MSE / variance of the marked value: 100 % is a perfect memory, 0 % guessing the "

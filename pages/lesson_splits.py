@@ -31,7 +31,7 @@ st.markdown(
     "future instead, which is what a forecaster faces. Does the difference matter? Train the same model "
     "both ways, over several seeds, and compare the gap with how much retraining alone moves the score."
 )
-settings = st.session_state.setdefault("splits_settings", asdict(SplitLesson()))
+settings = state.lesson_settings("splits", asdict(SplitLesson()))
 settings["series"] = st.selectbox("Series", SERIES_KINDS, index=SERIES_KINDS.index(settings["series"]),
                                   key="w_splits_series", bind="query-params",
                                   help="A sine with white noise, or one whose level moves: a trend, a jump, a random "

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from lstm_core.data.own_data import UserSeries
-from lstm_core.evaluation.skill import baseline_forecasts, compare, skill_table, verdict
+from lstm_core.evaluation.skill import baseline_forecasts, compare, skill_table, skill_verdict
 from lstm_core.exports import history_csv, keras_script, settings_json
 from lstm_core.figures.tables import evaluation_table
 from lstm_core.figures.training import loss_figure, prediction_figure
@@ -69,7 +69,7 @@ def draw_outcome(finished_job) -> None:
     st.subheader("Is it any good?")
     st.dataframe(skill_table(comparisons).style.format({"test MSE": "{:.5f}", "skill of your LSTM": "{:+.2f}"}),
                  width="stretch")
-    st.info(verdict(comparisons, run_ds.shape))
+    st.info(skill_verdict(comparisons, run_ds.shape))
     st.caption("Skill = 1 − MSE of your LSTM / MSE of the other forecast: 1 is perfect, 0 no better, below 0 worse. "
                "A gap smaller than two standard errors of the per-window difference counts as no difference.")
     if run.result.status == "stopped":

@@ -78,3 +78,51 @@ def test_importing_the_training_pool_changes_nothing_until_a_pool_starts():
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.stdout.split() == ["True", "True"], out.stderr[-2000:]
+
+
+def documented_arrows() -> dict[str, set[str]]:
+    """Return the rooms of lstm_core and the rooms each may import, as its package docstring lists them."""
+    import lstm_core
+
+    arrows = {}
+    for line in lstm_core.__doc__.splitlines():
+        room, arrow, targets = line.strip().partition("->")
+        if arrow:
+            arrows[room.strip()] = {name.strip() for name in targets.split(",") if name.strip()}
+    return arrows
+
+
+def room_of(module: str) -> str:
+    """Return the room of a module of lstm_core: its sub-package, or the top-level module itself."""
+    return module.split(".")[1]
+
+
+def test_rooms_import_only_along_the_documented_arrows():
+    arrows = documented_arrows()
+    assert {"config", "data", "model", "glassbox", "training", "figures", "ui"} <= set(arrows)
+    found = {}
+    for module, imported in import_graph().items():
+        if module == "lstm_core":
+            continue
+        for target in imported:
+            if room_of(target) != room_of(module):
+                found.setdefault(room_of(module), set()).add(room_of(target))
+    assert set(found) <= set(arrows), "a room the docstring does not list"
+    extra = {room: sorted(targets - arrows[room]) for room, targets in found.items() if targets - arrows[room]}
+    assert extra == {}, "arrows the package docstring does not allow"
+    assert cycles(arrows) == [], "the documented arrows themselves go one way"
+
+
+def test_only_ui_imports_streamlit_and_only_the_builder_and_worker_import_keras():
+    for path in PACKAGE.rglob("*.py"):
+        module = module_name(path)
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+        if "streamlit" in imported:
+            assert module.startswith("lstm_core.ui."), module
+        if imported & {"keras", "tensorflow"}:
+            assert module in {"lstm_core.model.keras_model", "lstm_core.training.worker"}, module

@@ -55,13 +55,15 @@ def test_band_coverage_is_the_share_of_actual_values_inside():
     expected = np.mean((plain[:, 0] >= result.low) & (plain[:, 0] <= result.high))
     assert result.coverage == expected
     assert np.all(result.low <= result.high) and result.mean_width > 0
+    assert result.plain_mse == 0.0, "the plain forecast against itself"
+    assert result.mean_mse == np.mean((result.mean - plain[:, 0]) ** 2) > 0
     far = band(weights, X, plain + 1e6, CFG.dropout, passes=60)
     assert far.coverage == 0.0
 
 
 def sample_band(coverage: float, width: float) -> Band:
     zeros = np.zeros(3)
-    return Band(zeros, zeros, zeros, zeros + width, coverage, width)
+    return Band(zeros, zeros, zeros, zeros + width, coverage, width, 0.0, 0.0)
 
 
 def test_the_coverage_sentence_follows_the_numbers():

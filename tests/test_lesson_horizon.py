@@ -5,10 +5,10 @@ import pytest
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
+from lstm_core.evaluation.metrics import mse_per_step
 from lstm_core.glassbox.replay import trace_model
 from lstm_core.lessons.horizon import (
     HorizonOutcome,
-    error_per_step,
     horizon_models,
     horizon_outcome,
     horizon_verdict,
@@ -51,7 +51,7 @@ def test_outcome_holds_both_forecasts_on_the_test_windows():
 
 
 def test_error_per_step_is_the_mean_square_per_column():
-    np.testing.assert_allclose(error_per_step(np.array([[1.0, 2.0], [3.0, 4.0]]), np.zeros((2, 2))), [5.0, 10.0])
+    np.testing.assert_allclose(mse_per_step(np.zeros((2, 2)), np.array([[1.0, 2.0], [3.0, 4.0]])), [5.0, 10.0])
 
 
 def outcome_with(direct_noise: float, recursive_noise: float, n: int = 400, horizon: int = 3) -> HorizonOutcome:

@@ -16,10 +16,10 @@ from lstm_core.lessons.memory import (
     gradient_statement,
     memory_data,
     memory_model,
+    memory_verdict,
     memory_windows,
     model_outcome,
     reach,
-    verdict,
 )
 from lstm_core.model.weights import random_weights
 from lstm_core.training.worker import train_job
@@ -93,12 +93,12 @@ def outcome(name: str, explained: float, input_profile=None) -> ModelOutcome:
 
 def test_verdict_says_what_the_numbers_say():
     task = MemoryTask(k=20)
-    assert "No difference here" in verdict(task, outcome("plain RNN", 0.97), outcome("LSTM", 0.99))
-    split = verdict(task, outcome("plain RNN", 0.02), outcome("LSTM", 0.99))
+    assert "No difference here" in memory_verdict(task, outcome("plain RNN", 0.97), outcome("LSTM", 0.99))
+    split = memory_verdict(task, outcome("plain RNN", 0.02), outcome("LSTM", 0.99))
     assert "plain RNN fails" in split and "2%" in split and "99%" in split
-    assert "only partly" in verdict(task, outcome("plain RNN", 0.5), outcome("LSTM", 0.95))
-    assert "Neither" in verdict(task, outcome("plain RNN", 0.0), outcome("LSTM", 0.1))
-    assert "the LSTM did not" in verdict(task, outcome("plain RNN", 0.9), outcome("LSTM", 0.1))
+    assert "only partly" in memory_verdict(task, outcome("plain RNN", 0.5), outcome("LSTM", 0.95))
+    assert "Neither" in memory_verdict(task, outcome("plain RNN", 0.0), outcome("LSTM", 0.1))
+    assert "the LSTM did not" in memory_verdict(task, outcome("plain RNN", 0.9), outcome("LSTM", 0.1))
 
 
 def test_reach_and_the_gradient_statement_are_computed_from_the_profiles():
@@ -122,8 +122,8 @@ def test_at_the_lessons_defaults_the_plain_rnn_fails_and_the_lstm_learns():
         assert result.status == "done" and result.initial_weights is not None
         outcomes[name] = model_outcome(name, result.weights, result.initial_weights, data)
     rnn, lstm = outcomes["plain RNN"], outcomes["LSTM"]
-    assert rnn.verdict == "failed" and lstm.verdict == "learned", (rnn.explained, lstm.explained)
-    assert verdict(task, rnn, lstm).startswith("The LSTM remembers 20 steps back and the plain RNN fails")
+    assert rnn.grade == "failed" and lstm.grade == "learned", (rnn.explained, lstm.explained)
+    assert memory_verdict(task, rnn, lstm).startswith("The LSTM remembers 20 steps back and the plain RNN fails")
     # After training the LSTM's memory carries the error signal back to the marked steps undiminished.
     assert reach(lstm.memory_trained, task.k) > 0.5
 

@@ -5,7 +5,7 @@ import pytest
 
 from lstm_core.config import SeriesConfig
 from lstm_core.data.dataset import build_dataset
-from lstm_core.evaluation.skill import Comparison, baseline_forecasts, compare, skill_score, skill_table, verdict
+from lstm_core.evaluation.skill import Comparison, baseline_forecasts, compare, skill_score, skill_table, skill_verdict
 
 
 def test_skill_score_is_one_for_perfect_zero_for_equal_and_negative_for_worse():
@@ -24,7 +24,7 @@ def test_a_forecaster_with_half_the_error_has_skill_one_half_and_is_judged_bette
     (c,) = compare(actual, model, {"reference": reference})
     assert c.skill == pytest.approx(0.5, abs=1e-12)
     assert c.outcome == "model better"
-    assert verdict([c], "trend") == "Your LSTM beats reference (skill +0.50)."
+    assert skill_verdict([c], "trend") == "Your LSTM beats reference (skill +0.50)."
 
 
 def test_equal_forecasters_are_no_difference_and_the_verdict_says_so():
@@ -34,9 +34,9 @@ def test_equal_forecasters_are_no_difference_and_the_verdict_says_so():
     other = actual + rng.normal(scale=0.3, size=(300, 1))  # same error level, other draw
     (c,) = compare(actual, model, {"linear model on the window": other})
     assert c.outcome == "no difference"
-    text = verdict([c], "sine")
+    text = skill_verdict([c], "sine")
     assert "as good as your LSTM" in text and "linear combination" in text
-    assert "linear combination" not in verdict([c], "trend"), "the sine explanation only for a sine"
+    assert "linear combination" not in skill_verdict([c], "trend"), "the sine explanation only for a sine"
 
 
 def test_the_judgement_is_two_standard_errors():

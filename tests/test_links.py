@@ -6,7 +6,8 @@ import pytest
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.presets import PRESETS, QUICK_START_MODEL, QUICK_START_SERIES
-from lstm_core.ui.links import LESSON_MODES, read_link, share_query
+from lstm_core.ui.links import read_link, share_query
+from lstm_core.ui.pages import LESSON_MODES
 
 
 def fresh() -> tuple[dict, dict]:

@@ -10,13 +10,14 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
-from lstm_core.evaluation.skill import baseline_forecasts, compare, verdict
+from lstm_core.evaluation.skill import baseline_forecasts, compare, skill_verdict
 from lstm_core.lessons.dropout import coverage_statement
 from lstm_core.lessons.horizon import horizon_verdict
 from lstm_core.lessons.memory import format_ratio, reach
 from lstm_core.lessons.splits import SplitLesson, scores_from_predictions, split_verdict
 from lstm_core.model.shapes import count_params
 from lstm_core.presets import QUICK_START_MODEL
+from lstm_core.ui.state import LESSON_SETTINGS_KEYS
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 60
@@ -185,7 +186,7 @@ def test_learner_path_data_model_train_inside():
     skill = at.dataframe[1].value
     assert list(skill.index) == [c.name for c in comparisons]
     np.testing.assert_allclose(skill["skill of your LSTM"], [c.skill for c in comparisons])
-    assert verdict(comparisons, run.series.shape) in [i.value for i in at.info], "the verdict is the numbers' own"
+    assert skill_verdict(comparisons, run.series.shape) in [i.value for i in at.info], "the verdict is the numbers' own"
     downloads = [b.label for b in at.get("download_button")]
     assert downloads == ["The trained model (.keras)", "Settings (JSON)", "Loss history (CSV)",
                          "The run as a Keras script (.py)"]
@@ -255,7 +256,7 @@ def test_memory_lesson_trains_both_models_and_its_words_follow_its_numbers():
     shown = {m.label.split(":")[0]: m.value for m in at.metric}
     assert shown == {"plain RNN": f"{rnn.explained:.0%}", "LSTM": f"{lstm.explained:.0%}"}
     # The defaults are chosen so that the plain RNN fails and the LSTM learns; the page says so from the numbers.
-    assert rnn.verdict == "failed" and lstm.verdict == "learned"
+    assert rnn.grade == "failed" and lstm.grade == "learned"
     assert at.success[0].value.startswith("The LSTM remembers 20 steps back and the plain RNN fails")
     captions = " ".join(c.value for c in at.caption)
     before, after = (format_ratio(reach(profile, 20)) for profile in (lstm.memory_initial, lstm.memory_trained))
@@ -489,13 +490,12 @@ def test_a_preset_loads_everywhere_with_one_click(name):
     assert at.session_state["series_settings"] == preset.series.to_dict()
     assert at.session_state["model_settings"] == preset.model.to_dict()
     assert "own_series" not in at.session_state
-    for key, settings in preset.lessons.items():
-        assert at.session_state[key] == settings
-    page_titles = {"pages/train.py": "Train", "pages/lesson_memory.py": "Why an LSTM",
-                   "pages/lesson_splits.py": "How far can you trust"}
+    for page_name, settings in preset.lessons.items():
+        assert at.session_state[LESSON_SETTINGS_KEYS[page_name]] == settings
+    page_titles = {"train": "Train", "memory": "Why an LSTM", "splits": "How far can you trust"}
     assert at.title[0].value.startswith(page_titles[preset.page])
-    if preset.page == "pages/lesson_memory.py":
-        assert at.slider(key="w_memory_k").value == preset.lessons["memory_settings"]["k"]
+    if preset.page == "memory":
+        assert at.slider(key="w_memory_k").value == preset.lessons["memory"]["k"]
 
 
 def open_link(query: dict[str, str], page: str | None = None) -> AppTest:

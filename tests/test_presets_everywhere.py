@@ -10,13 +10,15 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.presets import PRESETS, QUICK_START_MODEL, QUICK_START_SERIES, Preset
-from lstm_core.ui.links import LEARNING_RATES, MODEL_KEYS, PAGE_FILES, SERIES_KEYS
+from lstm_core.ui.links import LEARNING_RATES, MODEL_KEYS, SERIES_KEYS
+from lstm_core.ui.pages import PAGE_FILES
+from lstm_core.ui.state import LESSON_SETTINGS_KEYS, MODEL_KEY, SERIES_KEY
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 TIMEOUT = 60
 QUICK_START = Preset("Home quick start", "The Home page's quick start button.", QUICK_START_SERIES, QUICK_START_MODEL)
-SETTINGS_OF_PREFIX = {"w_series_": "series_settings", "w_model_": "model_settings", "w_memory_": "memory_settings",
-                      "w_splits_": "splits_settings"}  # a control's key prefix -> the session settings it edits
+SETTINGS_OF_PREFIX = {"w_series_": SERIES_KEY, "w_model_": MODEL_KEY, "w_memory_": LESSON_SETTINGS_KEYS["memory"],
+                      "w_splits_": LESSON_SETTINGS_KEYS["splits"]}  # a control's key prefix -> the settings it edits
 # 2π, a sine's own period, falls between the period slider's 0.1 steps: the slider keeps it as it is.
 OFF_GRID_DEFAULTS = {"w_series_period": SeriesConfig().period}
 LINK_NOTICE = "This link held settings that were left out"
@@ -64,13 +66,14 @@ def link_settings(link: str) -> dict[str, list[str]]:
 
 def session_settings(at: AppTest, preset: Preset) -> dict:
     """Return the session's series, model and the preset's lesson settings."""
-    keys = ["series_settings", "model_settings", *preset.lessons]
+    keys = [SERIES_KEY, MODEL_KEY, *(LESSON_SETTINGS_KEYS[name] for name in preset.lessons)]
     return {key: dict(at.session_state[key]) for key in keys}
 
 
 def preset_settings(preset: Preset) -> dict:
     """Return the settings a preset loads, keyed as the session keeps them."""
-    return {"series_settings": preset.series.to_dict(), "model_settings": preset.model.to_dict(), **preset.lessons}
+    return {SERIES_KEY: preset.series.to_dict(), MODEL_KEY: preset.model.to_dict(),
+            **{LESSON_SETTINGS_KEYS[name]: settings for name, settings in preset.lessons.items()}}
 
 
 def on_grid(value: float, low: float, step: float) -> bool:

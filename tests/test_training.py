@@ -352,8 +352,9 @@ with open({str(marker)!r}, "a") as log:
     log.write(__name__ + "\\n")
 if __name__ == "__main__":
     from lstm_core.config import SeriesConfig, ModelConfig
-    from lstm_core.data import build_dataset
-    from lstm_core.training import TrainingData, TrainingPool, start
+    from lstm_core.data.dataset import build_dataset
+    from lstm_core.training.pool import TrainingPool, start
+    from lstm_core.training.protocol import TrainingData
     import time
     pool = TrainingPool(max_workers=1)
     data = TrainingData.from_dataset(build_dataset(SeriesConfig(n_points=200), 5, 1))

@@ -26,6 +26,16 @@ def mse(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(np.mean(squared_errors(y_true, y_pred)))
 
 
+def mse_per_window(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Return the MSE of each window over its steps ahead, (samples,) from two (samples, horizon) arrays."""
+    return squared_errors(y_true, y_pred).mean(axis=1)  # (samples,)
+
+
+def mse_per_step(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Return the MSE at each step ahead over all windows, (horizon,) from two (samples, horizon) arrays."""
+    return squared_errors(y_true, y_pred).mean(axis=0)  # (horizon,)
+
+
 def forecast_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     """Return {"mse", "rmse", "mae"} of y_pred against y_true, averaged over every sample and step.
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from lstm_core.data.dataset import Dataset
 from lstm_core.evaluation import baselines
+from lstm_core.evaluation.metrics import mse_per_window
 
 SIGNIFICANCE = 2.0  # standard errors a gap must exceed before the verdict calls it a difference
 MODEL_NAME = "your LSTM"
@@ -65,10 +66,10 @@ def baseline_forecasts(ds: Dataset, split: str = "test") -> dict[str, np.ndarray
 def compare(actual: np.ndarray, model_forecast: np.ndarray, references: dict[str, np.ndarray]) -> list[Comparison]:
     """Return one Comparison per reference forecast, all (samples, horizon) like actual."""
     actual = np.asarray(actual, dtype=np.float64)  # (samples, horizon)
-    model_error = np.mean((np.asarray(model_forecast) - actual) ** 2, axis=1)  # (samples,)
+    model_error = mse_per_window(actual, model_forecast)  # (samples,)
     out = []
     for name, forecast in references.items():
-        error = np.mean((np.asarray(forecast) - actual) ** 2, axis=1)  # (samples,)
+        error = mse_per_window(actual, forecast)  # (samples,)
         gap, standard_error = paired_gap(error, model_error)
         out.append(Comparison(name, float(error.mean()), skill_score(float(model_error.mean()), float(error.mean())),
                               gap, standard_error))
@@ -85,7 +86,7 @@ def skill_table(comparisons: list[Comparison]) -> pd.DataFrame:
                         index=[c.name for c in comparisons])
 
 
-def verdict(comparisons: list[Comparison], series_shape: str) -> str:
+def skill_verdict(comparisons: list[Comparison], series_shape: str) -> str:
     """Return the honest verdict in words, each clause computed from one comparison."""
     clauses = []
     for c in comparisons:

@@ -13,6 +13,7 @@ import numpy as np
 
 from lstm_core.config import ModelConfig
 from lstm_core.data.dataset import Dataset
+from lstm_core.evaluation.metrics import mse_per_step, squared_errors
 from lstm_core.evaluation.skill import is_difference, paired_gap
 from lstm_core.glassbox.replay import trace_model
 from lstm_core.model.weights import ModelWeights
@@ -35,11 +36,6 @@ def recursive_forecast(weights: ModelWeights, X: np.ndarray, steps: int) -> np.n
     return np.stack(forecasts, axis=1)  # (samples, steps)
 
 
-def error_per_step(forecast: np.ndarray, actual: np.ndarray) -> np.ndarray:
-    """Return the MSE at each step ahead over all windows, (horizon,)."""
-    return np.mean((np.asarray(forecast) - np.asarray(actual)) ** 2, axis=0)  # (horizon,)
-
-
 @dataclass(frozen=True)
 class HorizonOutcome:
     """Both forecasts on the test windows and their errors per step ahead."""
@@ -52,7 +48,7 @@ class HorizonOutcome:
     def errors(self) -> dict[str, np.ndarray]:
         """Return the MSE per step ahead, (horizon,), of direct, recursive and repeating the last value."""
         named = (("direct", "direct"), ("recursive", "recursive"), ("repeat the last value", "last_value"))
-        return {name: error_per_step(getattr(self, key), self.actual) for name, key in named}
+        return {name: mse_per_step(self.actual, getattr(self, key)) for name, key in named}
 
 
 def horizon_outcome(ds: Dataset, direct: ModelWeights, one_step: ModelWeights) -> HorizonOutcome:
@@ -65,8 +61,8 @@ def horizon_outcome(ds: Dataset, direct: ModelWeights, one_step: ModelWeights) -
 def horizon_verdict(outcome: HorizonOutcome) -> str:
     """Return, in words, which forecast is better at the furthest step, judged against the noise of the windows."""
     horizon = outcome.actual.shape[1]
-    direct_error = (outcome.direct[:, -1] - outcome.actual[:, -1]) ** 2  # (samples,)
-    recursive_error = (outcome.recursive[:, -1] - outcome.actual[:, -1]) ** 2  # (samples,)
+    direct_error = squared_errors(outcome.actual[:, -1], outcome.direct[:, -1])  # (samples,)
+    recursive_error = squared_errors(outcome.actual[:, -1], outcome.recursive[:, -1])  # (samples,)
     gap, standard_error = paired_gap(recursive_error, direct_error)
     numbers = (f"at {horizon} step{'s' * (horizon > 1)} ahead the direct model's test MSE is "
                f"{direct_error.mean():.4f} and the recursive one's {recursive_error.mean():.4f}")

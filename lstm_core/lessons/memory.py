@@ -119,7 +119,7 @@ class ModelOutcome:
         return self.gradient_initial, self.gradient_trained
 
     @property
-    def verdict(self) -> str:
+    def grade(self) -> str:
         """Return "learned", "partly" or "failed" from the explained share."""
         return "learned" if self.explained >= LEARNED else "failed" if self.explained < FAILED else "partly"
 
@@ -142,16 +142,16 @@ def reach(gradient: np.ndarray, k: int) -> float:
     return float(np.mean(marked) / gradient[0]) if gradient[0] > 0 else float("nan")
 
 
-def verdict(task: MemoryTask, rnn: ModelOutcome, lstm: ModelOutcome) -> str:
+def memory_verdict(task: MemoryTask, rnn: ModelOutcome, lstm: ModelOutcome) -> str:
     """Return the lesson's conclusion in words, computed from both outcomes."""
     share = f"plain RNN explains {rnn.explained:.0%} of the marked value, the LSTM {lstm.explained:.0%}"
-    if rnn.verdict == "learned" and lstm.verdict == "learned":
+    if rnn.grade == "learned" and lstm.grade == "learned":
         return (f"Both remember {task.k} steps back: the {share}. No difference here; "
                 f"move k further to find where the plain RNN gives up.")
-    if lstm.verdict == "learned" and rnn.verdict != "learned":
-        how = "fails" if rnn.verdict == "failed" else "only partly learns"
+    if lstm.grade == "learned" and rnn.grade != "learned":
+        how = "fails" if rnn.grade == "failed" else "only partly learns"
         return f"The LSTM remembers {task.k} steps back and the plain RNN {how}: the {share}."
-    if rnn.verdict == "learned":
+    if rnn.grade == "learned":
         return f"The plain RNN learned this one and the LSTM did not: the {share}. Try more epochs."
     return (f"Neither model learned to remember {task.k} steps back in {task.epochs} epochs: the {share}. "
             f"Try more epochs or units.")

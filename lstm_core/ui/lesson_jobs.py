@@ -50,7 +50,7 @@ class LessonRuns:
 
 
 def _key(lesson: str) -> str:
-    return f"lesson_runs_{lesson}"
+    return f"{state.LESSON_RUNS_KEY_PREFIX}{lesson}"
 
 
 def lesson_runs(lesson: str) -> LessonRuns | None:

@@ -16,28 +16,14 @@ from urllib.parse import urlencode
 
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS, SERIES_SHAPES, ConfigError, ModelConfig, SeriesConfig
 
+# Controls of single pages are listed by the page registry; Streamlit checks their values against the widget.
+from lstm_core.ui.pages import LESSON_MODES, LESSON_PARAM, PAGE_KEYS
+
 # The Model page's choices and the only rates a link may carry: 1, 2, 3 and 5 in every decade hold the default,
 # every preset's rate and Adam's usual 0.0003, so no setting needs rounding to be shown or shared.
 LEARNING_RATES = (0.0001, 0.0002, 0.0003, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1)
 SERIES_KEYS = {f"w_series_{name}": name for name in [*SERIES_BOUNDS, "shape"]}
 MODEL_KEYS = {f"w_model_{name}": name for name in MODEL_BOUNDS}
-LESSON_MODES = {  # ?lesson=<mode>: a calm screen with only what a projected class needs
-    "windows": ("pages/data.py", "How windows of past values become (X, Y) pairs"),
-    "gates": ("pages/inside.py", "One step at a time through a trained LSTM's gates"),
-    "memory": ("pages/lesson_memory.py", "Why an LSTM and not a plain RNN"),
-    "splits": ("pages/lesson_splits.py", "How far can you trust a test score?"),
-}
-PAGE_KEYS = {  # controls of single pages: Streamlit checks their values against the widget's own range
-    "w_data_window", "w_inside_window", "w_inside_layer", "w_inside_unit", "w_inside_step",
-    "w_memory_k", "w_memory_units", "w_memory_epochs",
-    "w_splits_series", "w_splits_n_points", "w_splits_seq_length", "w_splits_units", "w_splits_epochs",
-    "w_splits_seeds", "w_horizon_steps", "w_horizon_window", "w_film_model", "w_film_moment", "w_film_window",
-    "w_film_layer", "w_dropout_rate", "w_dropout_passes", "lesson",
-}
-PAGE_FILES = ("pages/data.py", "pages/model.py", "pages/train.py", "pages/inside.py", "pages/lesson_memory.py",
-              "pages/lesson_splits.py", "pages/lesson_horizon.py", "pages/lesson_film.py", "pages/lesson_dropout.py")
-PAGE_PREFIXES = {"data": "w_data_", "inside": "w_inside_", "lstm-vs-rnn": "w_memory_", "splits": "w_splits_",
-                 "horizon": "w_horizon_", "film": "w_film_", "dropout": "w_dropout_"}  # url path -> its keys
 LAYER_KEYS = {"w_inside_layer", "w_film_layer"}  # select boxes that show "LSTM layer k" for the index k - 1
 MAX_VALUE_LENGTH = 100
 
@@ -67,7 +53,7 @@ def read_link(params: Mapping[str, list[str]], series: dict[str, Any], model: di
         if len(text) > MAX_VALUE_LENGTH:
             ignored.append(f"{name} (a value {len(text)} characters long)")
             continue
-        if name == "lesson":
+        if name == LESSON_PARAM:
             if text not in LESSON_MODES:
                 ignored.append(f"{shown} (lesson modes: {', '.join(LESSON_MODES)})")
             continue

@@ -19,7 +19,8 @@ from lstm_core.training.estimates import Estimate
 from lstm_core.training.job import TrainingJob
 from lstm_core.training.pool import TrainingPool, get_pool, start
 from lstm_core.training.protocol import TrainingData, TrainingResult
-from lstm_core.ui.links import LESSON_MODES, MODEL_KEYS, PAGE_FILES, PAGE_KEYS, SERIES_KEYS, read_link, share_query
+from lstm_core.ui.links import MODEL_KEYS, SERIES_KEYS, read_link, share_query
+from lstm_core.ui.pages import LESSON_MODES, LESSON_PARAM, PAGE_FILES, PAGE_KEYS
 
 SERIES_KEY = "series_settings"
 MODEL_KEY = "model_settings"
@@ -29,6 +30,12 @@ SOURCE_KEY = "own_series"  # the learner's own (or a bundled) series; absent: th
 LINK_READ_KEY = "link_read"
 LINK_NOTICE_KEY = "link_notice"
 APP_RAN_KEY = "app_ran"
+LESSON_SETTINGS_KEYS = {"memory": "memory_settings", "splits": "splits_settings"}  # by page name
+HORIZON_STEPS_KEY = "horizon_steps"  # the horizon lesson's m, kept while its slider is off screen
+INSIDE_STEP_KEY = "inside_step"  # the Inside page's time step, 0-based; its slider shows it 1-based
+INSIDE_PLAYING_KEY = "inside_playing"
+LESSON_RUNS_KEY_PREFIX = "lesson_runs_"  # + the lesson's name: its jobs and settings
+STATUS_SLOT_KEY = "sidebar_status_slot"  # this run's place for the training status in the sidebar
 OPEN_PARAM = "open"  # a deep link that reached a page before app.py: the page to open once it has run
 
 
@@ -62,12 +69,17 @@ def model_config() -> ModelConfig:
     return ModelConfig.from_dict(model_settings())
 
 
+def lesson_settings(page_name: str, default: dict[str, Any]) -> dict[str, Any]:
+    """Return the mutable dict of a lesson's own settings ("memory", "splits") kept in this session."""
+    return _settings(LESSON_SETTINGS_KEYS[page_name], default)
+
+
 def apply_preset(series: SeriesConfig, model: ModelConfig, lessons: dict[str, dict[str, Any]] | None = None) -> None:
-    """Replace the session's settings (and any lesson's) by a preset's, back on the generated series."""
+    """Replace the session's settings (and any lesson's, keyed by page name) by a preset's, on the generated series."""
     st.session_state[SERIES_KEY] = series.to_dict()
     st.session_state[MODEL_KEY] = model.to_dict()
-    for key, settings in (lessons or {}).items():
-        st.session_state[key] = dict(settings)
+    for page_name, settings in (lessons or {}).items():
+        st.session_state[LESSON_SETTINGS_KEYS[page_name]] = dict(settings)
     st.session_state.pop(SOURCE_KEY, None)
     for key in [k for k in st.session_state if str(k).startswith("w_")]:
         del st.session_state[key]
@@ -193,7 +205,7 @@ def open_linked_page() -> None:
 
 def lesson_mode() -> str | None:
     """Return the lesson mode the link asks for ("windows", "gates", ...), or None for the full app."""
-    mode = st.query_params.get("lesson")
+    mode = st.query_params.get(LESSON_PARAM)
     return mode if mode in LESSON_MODES else None
 
 
@@ -203,7 +215,7 @@ def share_link(url: str | None, page_prefix: str | None = None) -> str:
                    if page_prefix and key.startswith(page_prefix) and key in st.session_state}
     mode = lesson_mode()
     if mode:
-        page_values["lesson"] = mode
+        page_values[LESSON_PARAM] = mode
     query = share_query(series_settings(), model_settings(), page_values)
     base = url or ""
     return f"{base}?{query}" if query else base
@@ -211,7 +223,7 @@ def share_link(url: str | None, page_prefix: str | None = None) -> str:
 
 def lesson_query(mode: str) -> str:
     """Return the query string of a lesson link: the mode and the session's series and model settings."""
-    return share_query(series_settings(), model_settings(), {"lesson": mode})
+    return share_query(series_settings(), model_settings(), {LESSON_PARAM: mode})
 
 
 def current_job() -> TrainingJob | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-STEP_KEY = "inside_step"
-PLAY_KEY = "inside_playing"
+from lstm_core.ui import state
+
+STEP_KEY, PLAY_KEY = state.INSIDE_STEP_KEY, state.INSIDE_PLAYING_KEY
 SLIDER_KEY = "w_inside_step"
 PLAY_INTERVAL_SECONDS = 0.8
 

@@ -10,12 +10,9 @@ import streamlit as st
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS
 from lstm_core.presets import PRESETS
 from lstm_core.ui import state
-from lstm_core.ui.links import PAGE_PREFIXES
+from lstm_core.ui.pages import HOME_FILE, PAGE_PREFIXES, PAGES, page_file
 
-STATUS_SLOT_KEY = "sidebar_status_slot"  # this run's place for the training status in the sidebar
 LIVE_REFRESH_SECONDS = 1.0  # each refresh is a script run on the server: once a second per learner is plenty
-PAGES = {"home": "app.py", "data": "pages/data.py", "model": "pages/model.py", "train": "pages/train.py",
-         "inside": "pages/inside.py", "memory": "pages/lesson_memory.py"}
 
 
 def _bind(settings: dict[str, Any], field: str, key: str, initial: Any) -> Any:
@@ -92,13 +89,25 @@ def describe_model(model: dict[str, Any]) -> str:
     return f"window {model['seq_length']} → {stack}{head} → Dense({model['horizon']})"
 
 
+def page_navigation(home: Callable[[], None], hidden: bool = False):
+    """Return st.navigation over the page registry, Home drawn by home; hidden for a lesson link's calm screen."""
+    sections: dict[str, list] = {}
+    for page in PAGES:
+        if page.file == HOME_FILE:
+            entry = st.Page(home, title=page.title, icon=page.icon, default=True)
+        else:
+            entry = st.Page(page.file, title=page.title, icon=page.icon, url_path=page.url_path)
+        sections.setdefault(page.section, []).append(entry)
+    return st.navigation(sections, position="hidden" if hidden else "sidebar")
+
+
 def sidebar(visible: bool = True) -> None:
     """Draw the shared sidebar: current data and model settings, a place for the training status, the presets.
 
     The status is written later in the run (see ``live_part`` and ``finish_sidebar``), by the one part of
     the page that refreshes itself, so a page never has two refreshes interrupting each other.
     """
-    st.session_state.pop(STATUS_SLOT_KEY, None)  # a place kept from an earlier run is not on this screen
+    st.session_state.pop(state.STATUS_SLOT_KEY, None)  # a place kept from an earlier run is not on this screen
     if not visible:
         return
     series, model = state.series_settings(), state.model_settings()
@@ -112,13 +121,13 @@ def sidebar(visible: bool = True) -> None:
                        f"period {series['period']:.2f}, noise σ {series['noise_std']:.2f}, seed {series['seed']}")
         st.caption(f"**Model**: {describe_model(model)}; dropout {model['dropout']:.2f}, "
                    f"lr {model['learning_rate']:g}, batch {model['batch_size']}, {model['epochs']} epochs")
-        st.session_state[STATUS_SLOT_KEY] = {"slot": st.container(), "drawn": False, "by_sidebar": False}
+        st.session_state[state.STATUS_SLOT_KEY] = {"slot": st.container(), "drawn": False, "by_sidebar": False}
         preset_menu()
 
 
 def finish_sidebar() -> None:
     """Draw the sidebar's training status, refreshed on its own, unless a live part of the page has drawn it."""
-    reserved = st.session_state.get(STATUS_SLOT_KEY)
+    reserved = st.session_state.get(state.STATUS_SLOT_KEY)
     if reserved is None or reserved["drawn"]:
         return
     reserved["by_sidebar"] = True
@@ -146,7 +155,7 @@ def _live_part(draw: Callable[[], None], watched: Callable[[], tuple[bool, ...]]
                active_then: tuple[bool, ...]) -> None:
     if any(active_then) and watched() != active_then:
         st.rerun()
-    reserved = st.session_state.get(STATUS_SLOT_KEY)
+    reserved = st.session_state.get(state.STATUS_SLOT_KEY)
     if reserved is not None and not reserved["by_sidebar"]:
         reserved["drawn"] = True
         reserved["slot"].caption(f"**Training**: {training_status()}")
@@ -169,7 +178,7 @@ def preset_menu() -> None:
         for preset in PRESETS.values():
             if st.button(preset.name, help=preset.description, key=f"preset_{preset.name}", width="stretch"):
                 state.apply_preset(preset.series, preset.model, preset.lessons)
-                state.switch_page(preset.page)
+                state.switch_page(page_file(preset.page))
 
 
 def training_status() -> str:
@@ -210,7 +219,7 @@ def needs(what: str, action: str, page: str) -> None:
     """Show what is missing and a button to the page that provides it, then stop the page."""
     st.info(what)
     if st.button(action, type="primary"):
-        state.switch_page(PAGES[page])
+        state.switch_page(page_file(page))
     stop_page()
 
 

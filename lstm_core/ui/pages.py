@@ -1,0 +1,83 @@
+"""The one list of the app's pages: it drives the navigation, the Home cards, lesson links and shared links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+HOME_FILE = "app.py"
+
+
+@dataclass(frozen=True)
+class LessonMode:
+    """A calm screen for a projected class: ?lesson=<mode> opens one page without the sidebar."""
+
+    mode: str
+    heading: str
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page: where its script is, how the navigation names it, its Home card and the controls a link carries."""
+
+    name: str  # how the code refers to the page: needs(..., "train"), a preset's page
+    file: str  # the script, relative to app.py; HOME_FILE for Home, which app.py draws itself
+    url_path: str  # "" for Home
+    title: str  # in the navigation
+    icon: str
+    section: str  # the navigation's group: "Explainer" or "Lessons"
+    card_title: str = ""  # on Home; empty: no card
+    card_text: str = ""
+    key_prefix: str | None = None  # the page's own widgets that a link carries are named key_prefix + field
+    link_fields: tuple[str, ...] = ()
+    lesson: LessonMode | None = None
+
+    @property
+    def link_keys(self) -> frozenset[str]:
+        """Return the widget keys of this page that a shared link carries."""
+        return frozenset(f"{self.key_prefix}{field}" for field in self.link_fields)
+
+
+PAGES: tuple[Page, ...] = (
+    Page("home", HOME_FILE, "", "Home", ":material/home:", "Explainer"),
+    Page("data", "pages/data.py", "data", "Data", ":material/waves:", "Explainer", "1 · Data",
+         "A noisy wave, scaled and cut into (X, Y) windows.", "w_data_", ("window",),
+         LessonMode("windows", "How windows of past values become (X, Y) pairs")),
+    Page("model", "pages/model.py", "model", "Model", ":material/account_tree:", "Explainer", "2 · Model",
+         "Window length, units, layers: see every weight shape."),
+    Page("train", "pages/train.py", "train", "Train", ":material/model_training:", "Explainer", "3 · Train",
+         "Watch the loss fall live, then the forecast."),
+    Page("inside", "pages/inside.py", "inside", "Inside the LSTM", ":material/biotech:", "Explainer", "4 · Inside",
+         "Step through the gates with the real numbers.", "w_inside_", ("window", "layer", "unit", "step"),
+         LessonMode("gates", "One step at a time through a trained LSTM's gates")),
+    Page("memory", "pages/lesson_memory.py", "lstm-vs-rnn", "LSTM vs plain RNN", ":material/memory:", "Lessons",
+         "LSTM vs plain RNN", "Who remembers 20 steps back, and why: the gradients.", "w_memory_",
+         ("k", "units", "epochs"), LessonMode("memory", "Why an LSTM and not a plain RNN")),
+    Page("splits", "pages/lesson_splits.py", "splits", "Trusting a test score", ":material/call_split:", "Lessons",
+         "Trusting a test score", "When a random split flatters, measured over seeds.", "w_splits_",
+         ("series", "n_points", "seq_length", "units", "epochs", "seeds"),
+         LessonMode("splits", "How far can you trust a test score?")),
+    Page("horizon", "pages/lesson_horizon.py", "horizon", "Looking further ahead", ":material/trending_up:",
+         "Lessons", "Looking further ahead", "Direct or recursive, step by step ahead.", "w_horizon_",
+         ("steps", "window")),
+    Page("film", "pages/lesson_film.py", "film", "Training as a film", ":material/movie:", "Lessons",
+         "Training as a film", "Scrub through the epochs: forecast and gates.", "w_film_",
+         ("model", "moment", "window", "layer")),
+    Page("dropout", "pages/lesson_dropout.py", "dropout", "Dropout at work", ":material/blur_on:", "Lessons",
+         "Dropout at work", "Training vs predicting, and uncertainty bands.", "w_dropout_", ("rate", "passes")),
+)
+PAGE_BY_NAME = {page.name: page for page in PAGES}
+PAGE_FILES = tuple(page.file for page in PAGES if page.file != HOME_FILE)
+LESSON_MODES = {page.lesson.mode: (page.file, page.lesson.heading) for page in PAGES if page.lesson}
+PAGE_PREFIXES = {page.url_path: page.key_prefix for page in PAGES if page.key_prefix}  # url path -> its keys
+LESSON_PARAM = "lesson"
+PAGE_KEYS = frozenset().union(*(page.link_keys for page in PAGES)) | {LESSON_PARAM}
+
+
+def page_file(name: str) -> str:
+    """Return the script of the page called name ("train", "memory", ...)."""
+    return PAGE_BY_NAME[name].file
+
+
+def url_path_of(file: str) -> str:
+    """Return the URL path of the page whose script is file."""
+    return next(page.url_path for page in PAGES if page.file == file)

@@ -1,0 +1,78 @@
+"""The page registry is the one list of pages: every script in pages/ is in it once, and what it says holds."""
+
+import re
+from pathlib import Path
+
+from lstm_core.presets import PRESETS
+from lstm_core.ui.links import MODEL_KEYS, SERIES_KEYS
+from lstm_core.ui.pages import HOME_FILE, LESSON_MODES, PAGE_BY_NAME, PAGE_FILES, PAGE_KEYS, PAGE_PREFIXES, PAGES
+from lstm_core.ui.state import LESSON_SETTINGS_KEYS
+
+ROOT = Path(__file__).resolve().parents[1]
+UI = ROOT / "lstm_core" / "ui"
+BOUND_KEY = re.compile(r"""["'](w_[a-z_]+)["']""")
+SETTING_WIDGET = re.compile(r'setting_(?:slider|select|steps)\(\w+, "(\w+)", (\w+|"\w+")')  # key: w_<group>_<field>
+
+
+def widget_keys(source: str) -> set[str]:
+    """Return the w_* keys a page's source names, written out or built by the setting widgets from group and field.
+
+    A field passed as a loop variable stands for every quoted name of the source.
+    """
+    keys = set(BOUND_KEY.findall(source))
+    quoted = set(re.findall(r'"(\w+)"', source))
+    for group, field in SETTING_WIDGET.findall(source):
+        fields = {field.strip('"')} if field.startswith('"') else quoted
+        keys |= {f"w_{group}_{name}" for name in fields}
+    return keys
+
+
+def test_every_page_script_is_registered_once():
+    on_disk = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "pages").glob("*.py"))
+    assert sorted(PAGE_FILES) == on_disk
+    assert len(set(PAGE_FILES)) == len(PAGE_FILES)
+    assert [page.file for page in PAGES].count(HOME_FILE) == 1
+
+
+def test_names_url_paths_and_key_prefixes_are_unique():
+    for attribute in ("name", "url_path", "title"):
+        values = [getattr(page, attribute) for page in PAGES]
+        assert len(set(values)) == len(values), attribute
+    prefixes = [page.key_prefix for page in PAGES if page.key_prefix]
+    assert len(set(prefixes)) == len(prefixes)
+    assert all(not a.startswith(b) for a in prefixes for b in prefixes if a != b), "no prefix inside another"
+
+
+def test_every_key_a_link_carries_is_a_widget_of_its_page():
+    stepper = (UI / "stepper.py").read_text()
+    for page in PAGES:
+        if not page.link_fields:
+            continue
+        source = (ROOT / page.file).read_text() + (stepper if page.name == "inside" else "")
+        used = widget_keys(source)
+        assert page.link_keys <= used, (page.name, page.link_keys - used)
+
+
+def test_every_page_widget_bound_to_the_url_is_in_a_link():
+    for file in PAGE_FILES:
+        source = (ROOT / file).read_text()
+        for call in re.findall(r"\((?:[^()]|\([^()]*\))*bind=\"query-params\"(?:[^()]|\([^()]*\))*\)", source):
+            keys = BOUND_KEY.findall(call)
+            assert keys, (file, call[:80])
+            for key in keys:
+                assert key in PAGE_KEYS or key in SERIES_KEYS or key in MODEL_KEYS, (file, key)
+
+
+def test_lesson_modes_and_prefixes_come_from_the_pages():
+    assert LESSON_MODES == {"windows": ("pages/data.py", "How windows of past values become (X, Y) pairs"),
+                            "gates": ("pages/inside.py", "One step at a time through a trained LSTM's gates"),
+                            "memory": ("pages/lesson_memory.py", "Why an LSTM and not a plain RNN"),
+                            "splits": ("pages/lesson_splits.py", "How far can you trust a test score?")}
+    assert PAGE_PREFIXES["lstm-vs-rnn"] == "w_memory_"
+    assert all(key.startswith(tuple(PAGE_PREFIXES.values())) for key in PAGE_KEYS - {"lesson"})
+
+
+def test_presets_name_registered_pages_and_lessons():
+    for preset in PRESETS.values():
+        assert preset.page in PAGE_BY_NAME, preset.name
+        assert set(preset.lessons) <= set(LESSON_SETTINGS_KEYS), preset.name
