@@ -126,3 +126,16 @@ def test_only_ui_imports_streamlit_and_only_the_builder_and_worker_import_keras(
             assert module.startswith("lstm_core.ui."), module
         if imported & {"keras", "tensorflow"}:
             assert module in {"lstm_core.model.keras_model", "lstm_core.training.worker"}, module
+
+
+def test_the_server_side_never_loads_tensorflow():
+    import subprocess
+    import sys
+
+    # Every module of lstm_core: Keras is imported only inside the functions of the model builder and the worker.
+    code = ("import importlib, pkgutil, sys, lstm_core\n"
+            "for module in pkgutil.walk_packages(lstm_core.__path__, 'lstm_core.'):\n"
+            "    importlib.import_module(module.name)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -23,11 +23,15 @@ RESULT_TEXT = "How good is the forecast?"
 
 @dataclass(frozen=True)
 class Lesson:
-    """A lesson page a class runs: its sidebar label, its train button and a text its results show."""
+    """A lesson page a class runs: its sidebar label, its train button, a text its results show, its settings.
+
+    With a link (the page's URL path and a query), learners open the lesson from it instead of the sidebar.
+    """
 
     nav_label: str
     button: str
     result_text: str
+    link: str = ""
 
 
 @dataclass
@@ -77,8 +81,10 @@ async def _learner(browser, url: str, index: int, arrived: asyncio.Queue, go: as
     page.on("console", lambda message: message.type == "error" and run.console_errors.append(message.text))
     page.on("pageerror", lambda error: run.console_errors.append(f"uncaught: {error}"))
     try:
-        await page.goto(url, timeout=120_000)
-        if lesson is None:
+        await page.goto(f"{url}/{lesson.link}" if lesson is not None and lesson.link else url, timeout=120_000)
+        if lesson is not None and lesson.link:
+            await page.get_by_role("button", name=lesson.button, exact=True).wait_for(timeout=120_000)
+        elif lesson is None:
             await page.get_by_role("button", name="Quick start", exact=False).click(timeout=120_000)
             await page.locator("h1").filter(has_text="Train").wait_for(timeout=120_000)
         else:

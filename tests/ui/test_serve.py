@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.e2e.conftest import free_port, wait_until_serving
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def worker_pids(server_pid: int) -> set[int]:

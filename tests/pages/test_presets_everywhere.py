@@ -1,7 +1,6 @@
 """Each preset and Home's quick start, then every page: no page rewrites a setting; the copy link trains that model."""
 
 import math
-from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
@@ -13,9 +12,8 @@ from lstm_core.presets import PRESETS, QUICK_START_MODEL, QUICK_START_SERIES, Pr
 from lstm_core.ui.links import LEARNING_RATES, MODEL_KEYS, SERIES_KEYS
 from lstm_core.ui.pages import PAGE_FILES
 from lstm_core.ui.state import LESSON_SETTINGS_KEYS, MODEL_KEY, SERIES_KEY
+from tests.pages.apptest import APP, TIMEOUT, assert_clean, sidebar_text
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
-TIMEOUT = 60
 QUICK_START = Preset("Home quick start", "The Home page's quick start button.", QUICK_START_SERIES, QUICK_START_MODEL)
 SETTINGS_OF_PREFIX = {"w_series_": SERIES_KEY, "w_model_": MODEL_KEY, "w_memory_": LESSON_SETTINGS_KEYS["memory"],
                       "w_splits_": LESSON_SETTINGS_KEYS["splits"]}  # a control's key prefix -> the settings it edits
@@ -35,16 +33,6 @@ def pages_run_inside_the_app(monkeypatch):
         original_init(self, *args, **kwargs)
         PagesManager.uses_pages_directory = False
     monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-def assert_clean(at: AppTest, where: str) -> None:
-    """Return None when the run raised nothing; raise AssertionError with its exceptions otherwise."""
-    assert not at.exception, f"{where}: {[e.value for e in at.exception]}"
-
-
-def sidebar_text(at: AppTest) -> str:
-    """Return the text of every caption in the sidebar."""
-    return " ".join(e.value for e in at.sidebar if type(e).__name__ == "Caption")
 
 
 def copy_link(at: AppTest) -> str | None:

@@ -22,7 +22,7 @@ from lstm_core.evaluation.baselines import (
 )
 from lstm_core.evaluation.metrics import forecast_metrics
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # Two windows of length 5 with two features; feature 1 is a decoy no baseline may read.
 WINDOWS = np.stack([

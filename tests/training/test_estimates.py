@@ -5,6 +5,8 @@ import pytest
 from lstm_core.config import ModelConfig
 from lstm_core.presets import QUICK_START_MODEL
 from lstm_core.training.estimates import TRACING_SECONDS, TrainingTimes, rough_epoch_seconds
+from lstm_core.training.pool import TrainingPool, start
+from tests.training.helpers import DATA, finished, small_cfg, wait_for
 
 N_TRAIN = 686
 
@@ -42,3 +44,28 @@ def test_other_settings_scale_by_the_measured_speed_and_a_new_architecture_pays_
         times.estimate(deeper, N_TRAIN).seconds  # a new architecture still pays tracing: 1.5 s as measured
     again = times.estimate(deeper, N_TRAIN)
     assert again.measured_jobs == 2 and again.seconds == pytest.approx(10 * new_steady + 0.2)
+
+
+
+
+
+def test_the_pool_estimates_a_finished_jobs_settings_at_what_it_took():
+    from lstm_core.training.estimates import TrainingTimes
+
+    own_pool = TrainingPool(max_workers=1)
+    try:
+        assert own_pool.wait_ready(120)
+        cfg = small_cfg(epochs=4)
+        job = start(DATA, cfg, own_pool)
+        final = wait_for(job, finished)
+        assert final.status == "done" and len(final.epoch_seconds) == 4
+        estimate = own_pool.times.estimate(cfg, len(DATA.X_train))
+        assert estimate.measured_jobs == 1
+        alone = TrainingTimes()
+        alone.record(cfg, len(DATA.X_train), final.epoch_seconds, final.elapsed)
+        assert estimate.seconds == pytest.approx(alone.estimate(cfg, len(DATA.X_train)).seconds, rel=1e-9)
+        # Its architecture was new: the traced first epoch is not paid again by the same settings.
+        steady, around = sorted(final.epoch_seconds[1:])[1], final.elapsed - sum(final.epoch_seconds)
+        assert estimate.seconds == pytest.approx(4 * steady + around, rel=1e-6)
+    finally:
+        own_pool.shutdown()

@@ -16,7 +16,7 @@ from lstm_core.model.keras_model import build_model, extract_weights
 from lstm_core.model.shapes import count_params, dense_layer_shapes, lstm_layer_shapes, weight_shapes
 from lstm_core.model.weights import ModelWeights, random_weights
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEQ_LENGTH = 4  # the window length changes no weight shape; keep the models tiny
 
 SWEEP = list(itertools.product((1, 2, 3), (1, 7, 16), (0, 5), (1, 3), (1, 2)))

@@ -381,7 +381,7 @@ def test_the_loss_chart_labels_every_log_tick_in_full():
 
 # One source for each colour and for the layout
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STYLE_SOURCES = {ROOT / "lstm_core" / "figures" / "style.py", ROOT / "lstm_core" / "model" / "gates.py"}
 HEX_COLOR = re.compile(r"#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})(?![0-9a-zA-Z_])")
 LITERAL_MARGIN = re.compile(r"\bmargin\s*=\s*(?:dict\(|\{)")

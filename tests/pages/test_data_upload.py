@@ -1,17 +1,17 @@
 """The Data page's upload in AppTest: empty and non-numeric cells are counted, located, refused above a fifth."""
 
-from pathlib import Path
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
+from tests.pages.apptest import APP, TIMEOUT
+
 FORMULA = "=cmd|' /C calc'!A0"
 
 
 def upload(name: str, content: bytes) -> AppTest:
     """Return an AppTest of the Data page after the learner chose their own CSV and uploaded content."""
-    at = AppTest.from_file(str(APP), default_timeout=60)
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.run()
     at.switch_page("pages/data.py").run()
     at.radio(key="w_data_source").set_value("Your own CSV file").run()

@@ -8,7 +8,7 @@ from lstm_core.ui.links import MODEL_KEYS, SERIES_KEYS
 from lstm_core.ui.pages import HOME_FILE, LESSON_MODES, PAGE_BY_NAME, PAGE_FILES, PAGE_KEYS, PAGE_PREFIXES, PAGES
 from lstm_core.ui.state import LESSON_SETTINGS_KEYS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "lstm_core" / "ui"
 BOUND_KEY = re.compile(r"""["'](w_[a-z_]+)["']""")
 SETTING_WIDGET = re.compile(r'setting_(?:slider|select|steps)\(\w+, "(\w+)", (\w+|"\w+")')  # key: w_<group>_<field>

@@ -1,0 +1,119 @@
+"""A training pool for page tests: real training, once per distinct run, recorded and played back at once.
+
+The first job of some (data, settings) is trained in this process by the worker's own job function;
+its progress events and its result are recorded. Every job of the same run afterwards gets that
+recording played back, so a page test draws a real result without waiting for a worker. Held
+(``hold = True``), a job stays running until ``release()``, or until the page stops it: then it really
+trains until its first batch ends and comes back stopped with the weights of that batch, as a worker's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+
+from lstm_core.config import ModelConfig
+from lstm_core.training.estimates import TrainingTimes
+from lstm_core.training.job import TrainingJob
+from lstm_core.training.protocol import TrainingData, TrainingResult
+from lstm_core.training.worker import train_job
+
+
+class _Events(list):
+    """The events a job function sends, kept in order."""
+
+    def put(self, event: tuple) -> None:
+        self.append(event)
+
+
+class _StopAfterFirstBatch:
+    """A stop switch the job function finds off when it starts and on when its first batch ends."""
+
+    def __init__(self) -> None:
+        self.checks = 0
+
+    def is_set(self) -> bool:
+        self.checks += 1
+        return self.checks > 1
+
+
+def run_key(data: TrainingData, cfg: ModelConfig) -> tuple:
+    """Return what makes two runs the same: the settings and the bytes of every array of the data."""
+    digest = hashlib.sha256()
+    for name in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test"):
+        array = getattr(data, name)
+        digest.update(str(array.shape).encode())
+        digest.update(array.tobytes())
+    return cfg, data.keep_epoch_weights, digest.hexdigest()
+
+
+class RecordedPool:
+    """The pool a page test's app trains on: what TrainingPool offers the pages, without worker processes."""
+
+    def __init__(self) -> None:
+        self.times = TrainingTimes()
+        self.hold = False
+        self.trained = 0  # runs really trained, not played back
+        self.played = 0
+        self._recordings: dict[tuple, tuple[list[tuple], TrainingResult]] = {}
+        self._held: list[tuple[TrainingJob, TrainingData]] = []
+
+    def submit(self, data: TrainingData, cfg: ModelConfig,
+               owner_alive: Callable[[], bool] | None = None) -> TrainingJob:
+        """Return a job for (data, cfg): finished at once, or running until release() while held."""
+        data.check(cfg)
+        job = TrainingJob(data, cfg, self, owner_alive)
+        job_data = job.hand_over_data()
+        job.mark_running()
+        if self.hold:
+            job.apply_event(("started", time.time()))  # as a worker reports when its training begins
+            self._held.append((job, job_data))
+        else:
+            self._play(job, *self._recording(job_data, cfg))
+        return job
+
+    def release(self) -> None:
+        """Finish every held job with its run's recording."""
+        while self._held:
+            job, data = self._held.pop(0)
+            self._play(job, *self._recording(data, job.cfg))
+
+    def held(self) -> int:
+        """Return how many jobs are held running."""
+        return len(self._held)
+
+    def position(self, job: TrainingJob) -> int:
+        """Return 0: no job ever waits in this pool's queue."""
+        return 0
+
+    def withdraw(self, job: TrainingJob) -> bool:
+        """Return False: there is no queue to take a job out of."""
+        return False
+
+    def request_stop(self, job: TrainingJob) -> None:
+        """Stop a held job as a worker would: after its first batch, with the weights of that batch."""
+        for index, (held_job, data) in enumerate(self._held):
+            if held_job is job:
+                del self._held[index]
+                events = _Events()
+                self._play(job, events, train_job(data, job.cfg, events, _StopAfterFirstBatch()))
+                return
+
+    def _recording(self, data: TrainingData, cfg: ModelConfig) -> tuple[list[tuple], TrainingResult]:
+        key = run_key(data, cfg)
+        if key not in self._recordings:
+            events = _Events()
+            self._recordings[key] = (events, train_job(data, cfg, events))
+            self.trained += 1
+        else:
+            self.played += 1
+        return self._recordings[key]
+
+    def _play(self, job: TrainingJob, events: list[tuple], result: TrainingResult) -> None:
+        for event in events:
+            job.apply_event(("started", time.time()) if event[0] == "started" else event)  # started now
+        job.finish(result)
+        if result.status == "done":
+            final = job.progress()
+            self.times.record(job.cfg, job.n_train, final.epoch_seconds, final.elapsed)
