@@ -32,9 +32,12 @@ setup: $(RUNTIME_STAMP)
 run: $(RUNTIME_STAMP)
 	$(PY) -m lstm_core.ui.serve --server.address 127.0.0.1 --server.port 8501
 
+# The tests without a browser run in two processes (a room that shares a warm pool stays in one); the
+# browser tests run after them, alone, so a class of Chromium pages has both cores.
 test: $(DEV_STAMP) | $(CHROMIUM)
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup -m "not e2e"
+	$(PY) -m pytest -m e2e
 
 bench: $(RUNTIME_STAMP)
 	$(PY) bench/bench_replay.py

@@ -319,7 +319,7 @@ def run_browser(url: str, learners: int, meter: CpuMeter) -> None:
         print(f"  learner {learner.index}: {learner.seconds}, last states {learner.statuses[-3:]}, "
               f"{learner.error[:120]}")
     errors = [r.error for r in run.learners if r.error]
-    console = [message for r in run.learners for message in r.console_errors]
+    console = [message for r in run.learners for message in r.unexplained_console_errors()]
     print(f"Train disabled while active for {sum(bool(r.train_disabled_while_active) for r in run.learners)} "
           f"of {learners}; errors: {errors[:3]}; console errors: {len(console)} {console[:3]}")
     loads = run.home_load_seconds

@@ -1,5 +1,6 @@
-"""Shared test settings: quiet TensorFlow, deterministic hypothesis runs."""
+"""Shared test settings: quiet TensorFlow, deterministic hypothesis runs, xdist groups by room."""
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -8,7 +9,31 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
 settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True)
 settings.load_profile("ci")
+
+TESTS = Path(__file__).resolve().parent
+SHARED_FIXTURE_ROOMS = ("training", "pages", "e2e")  # their tests share a session's warm pool or recorded runs
+
+
+def pytest_collection_modifyitems(config, items):
+    """Keep the tests of a room that shares session fixtures on one xdist worker (with --dist loadgroup)."""
+    for item in items:
+        room = Path(item.fspath).resolve().relative_to(TESTS).parts[0]
+        if room in SHARED_FIXTURE_ROOMS:
+            item.add_marker(pytest.mark.xdist_group(room))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def long_lived_objects_out_of_the_collectors_way():
+    """Move what earlier modules left alive (TensorFlow's millions of objects, once loaded) out of the GC's scans.
+
+    With TensorFlow imported into a test process, every full collection walks its objects: a page test that
+    builds Plotly figures ran six times slower. The app's server never loads TensorFlow; the tests do.
+    """
+    gc.collect()
+    gc.freeze()
+    yield

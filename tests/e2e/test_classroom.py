@@ -36,7 +36,7 @@ def test_ten_learners_press_train_at_once_and_all_get_results(class_url: str):
     report = "\n".join(map(str, run.learners))
     assert not [r.error for r in run.learners if r.error], report
     assert run.finished() == LEARNERS, report
-    assert not [r.console_errors for r in run.learners if r.console_errors], report
+    assert not [r.unexplained_console_errors() for r in run.learners if r.unexplained_console_errors()], report
     for learner in run.learners:
         assert learner.train_disabled_while_active is True, learner
         assert learner.statuses[-1] == "finished", learner
@@ -66,7 +66,7 @@ def test_ten_learners_run_a_six_job_lesson_at_once_and_all_get_its_verdict(class
     report = "\n".join(map(str, run.learners))
     assert not [r.error for r in run.learners if r.error], report
     assert run.finished() == LEARNERS, report  # 60 jobs through two workers
-    assert not [r.console_errors for r in run.learners if r.console_errors], report
+    assert not [r.unexplained_console_errors() for r in run.learners if r.unexplained_console_errors()], report
     # None: the verdict came before the button could be read while training (a fast learner).
     assert all(r.train_disabled_while_active is not False for r in run.learners), report
     assert sum(r.train_disabled_while_active is True for r in run.learners) >= LEARNERS // 2, report
