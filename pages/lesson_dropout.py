@@ -30,7 +30,7 @@ passes = passes_col.slider("Monte-Carlo passes", 10, 200, value=100, step=10, ke
                            bind="query-params", help="How many forecasts with dropout on make the band.")
 cfg = replace(QUICK_START_MODEL, dropout=rate)
 source = state.current_source()
-ds = state.dataset_of(source, cfg.seq_length, cfg.horizon)
+ds = state.model_dataset(source, cfg)
 
 
 def train_with_dropout() -> None:
@@ -47,7 +47,7 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
     """Draw what dropout did while training and the Monte-Carlo band with its measured coverage."""
     result = results["dropout"]
     done_series, done_cfg = done_runs.settings
-    run_ds = state.dataset_of(done_series, done_cfg.seq_length, done_cfg.horizon)
+    run_ds = state.model_dataset(done_series, done_cfg)
     X_test, y_test = run_ds.X["test"], run_ds.y["test"]  # (samples, seq_length, 1), (samples, 1)
     st.subheader(f"Dropout {done_cfg.dropout:.2f}: while training")
     _, _, effect = training_effect(result.history["loss"][-1], result.weights, run_ds.X["train"], run_ds.y["train"])

@@ -33,7 +33,7 @@ cfg = (replace(QUICK_START_MODEL, seed=state.model_config().seed) if choice == M
 st.caption(f"Model: {describe_model(cfg.to_dict())}, on your series from the Data page.")
 source = state.current_source()
 try:
-    ds = state.dataset_of(source, cfg.seq_length, cfg.horizon)
+    ds = state.model_dataset(source, cfg)
 except ValueError as problem:
     st.warning(f"Your series gives no usable windows for this model: {problem}. Lengthen it on the Data page.")
     stop_page()
@@ -54,7 +54,7 @@ def draw_film(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
     """Draw the moment, window and layer choices, then the loss, the forecast and the gates at that moment."""
     result = results["film"]
     done_series, done_cfg = done_runs.settings
-    film_ds = state.dataset_of(done_series, done_cfg.seq_length, done_cfg.horizon)
+    film_ds = state.model_dataset(done_series, done_cfg)
     X_test, y_test = film_ds.X["test"], film_ds.y["test"]  # (samples, seq_length, 1), (samples, horizon)
     if done_runs.outcome is None:
         batches = done_runs.data["film"].batches_per_epoch(done_cfg.batch_size)

@@ -26,7 +26,7 @@ st.session_state[state.HORIZON_STEPS_KEY] = horizon
 models = horizon_models(horizon)
 source = state.current_source()
 try:
-    datasets = {name: state.dataset_of(source, cfg.seq_length, cfg.horizon) for name, cfg in models.items()}
+    datasets = {name: state.model_dataset(source, cfg) for name, cfg in models.items()}
 except ValueError as problem:
     st.warning(f"Your series gives no usable windows for this lesson: {problem}. Lengthen it on the Data page.")
     stop_page()

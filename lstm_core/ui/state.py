@@ -129,6 +129,11 @@ def dataset_of(source: SeriesConfig | UserSeries, seq_length: int, horizon: int)
     return cached_dataset(source.to_dict(), seq_length, horizon)
 
 
+def model_dataset(source: SeriesConfig | UserSeries, cfg: ModelConfig) -> Dataset:
+    """Return the cached dataset of a source cut for a model: its window and its horizon."""
+    return dataset_of(source, cfg.seq_length, cfg.horizon)
+
+
 def current_dataset() -> tuple[Dataset | None, str | None]:
     """Return (dataset, None) for the session's settings, or (None, a learner-facing reason)."""
     model = model_settings()

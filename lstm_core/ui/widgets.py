@@ -132,7 +132,7 @@ def finish_sidebar() -> None:
         return
     reserved["by_sidebar"] = True
     with reserved["slot"]:
-        live_part(lambda: st.caption(f"**Training**: {training_status()}"), training_active)
+        live_part(draw_training_status, training_active)
 
 
 def training_active() -> tuple[bool]:
@@ -158,7 +158,8 @@ def _live_part(draw: Callable[[], None], watched: Callable[[], tuple[bool, ...]]
     reserved = st.session_state.get(state.STATUS_SLOT_KEY)
     if reserved is not None and not reserved["by_sidebar"]:
         reserved["drawn"] = True
-        reserved["slot"].caption(f"**Training**: {training_status()}")
+        with reserved["slot"]:
+            draw_training_status()
     draw()
 
 
@@ -179,6 +180,11 @@ def preset_menu() -> None:
             if st.button(preset.name, help=preset.description, key=f"preset_{preset.name}", width="stretch"):
                 state.apply_preset(preset.series, preset.model, preset.lessons)
                 state.switch_page(page_file(preset.page))
+
+
+def draw_training_status() -> None:
+    """Draw the sidebar's one-line training status of this session; return None."""
+    st.caption(f"**Training**: {training_status()}")
 
 
 def training_status() -> str:
