@@ -1,4 +1,4 @@
-"""The LSTM cell drawn as a diagram with one unit's real numbers, and the same cell unrolled over a window.
+"""The LSTM cell drawn with one unit's real numbers, unrolled over a window, and every gate of a layer as heatmaps.
 
 The diagram follows the usual picture: the cell state runs along the top like a conveyor belt, the
 forget gate multiplies it, the input gate lets the candidate in, and the output gate reads it out

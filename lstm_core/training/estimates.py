@@ -2,7 +2,7 @@
 
 A fixed formula cannot know the machine, how busy it is, or that warm workers skip TensorFlow's start-up.
 Each finished job tells how its steady epochs compared with the rough per-epoch cost of its model
-(``model.rough_epoch_seconds``), how long it spent around the epochs (resetting the model, the final
+(``rough_epoch_seconds``, at the end), how long it spent around the epochs (resetting the model, the final
 predictions, the saved model) and, when its architecture was new to the server, how much longer its first
 epoch took while TensorFlow traced the graph. An estimate scales the rough cost by those measurements.
 """
@@ -67,7 +67,7 @@ class TrainingTimes:
 
 # Measured on 2 CPU cores with TensorFlow 2.21 (see BENCHMARKS.md): a fixed cost per batch plus a
 # cost per time step and layer that grows with the number of units. Only the shape of the cost matters:
-# the server scales it by what its own jobs took (lstm_core.training.estimates).
+# the server scales it by what its own jobs took (TrainingTimes above).
 _SECONDS_PER_BATCH = 0.0025
 _SECONDS_PER_STEP_AND_LAYER = 0.00006
 _VALIDATION_OVERHEAD = 1.15
