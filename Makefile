@@ -37,7 +37,7 @@ run: $(RUNTIME_STAMP)
 test: $(DEV_STAMP) | $(CHROMIUM)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2 --dist loadgroup -m "not e2e"
-	$(PY) -m pytest -m e2e
+	$(PY) -m pytest -m e2e tests/e2e
 
 bench: $(RUNTIME_STAMP)
 	$(PY) bench/bench_replay.py

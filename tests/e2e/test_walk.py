@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from lstm_core.config import ModelConfig
 from lstm_core.model.shapes import count_params
 from lstm_core.presets import PRESETS
+from lstm_core.ui.pages import PAGES as REGISTERED_PAGES
 from tests.e2e.accessibility import blocking_findings
 from tests.e2e.conftest import ARTIFACTS
 
@@ -254,11 +255,11 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     check_page(page, "8-lesson-memory-trained")
 
 
-# Every page of app.py's navigation: its sidebar label and a text of its title.
-PAGES = [("Home", "LSTM Lens"), ("Data", "Data"), ("Model", "Model"), ("Train", "Train"), ("Inside the LSTM", "Inside"),
-         ("LSTM vs plain RNN", "Why an LSTM"), ("Trusting a test score", "How far can you trust"),
-         ("Looking further ahead", "Looking further ahead"), ("Training as a film", "Training as a film"),
-         ("Dropout at work", "Dropout at work")]
+# What each page's title starts with; its sidebar label comes from the page registry.
+TITLE_STARTS = {"home": "LSTM Lens", "data": "Data", "model": "Model", "train": "Train", "inside": "Inside",
+                "memory": "Why an LSTM", "splits": "How far can you trust", "horizon": "Looking further ahead",
+                "film": "Training as a film", "dropout": "Dropout at work"}
+PAGES = [(page.title, TITLE_STARTS[page.name]) for page in REGISTERED_PAGES]  # every page of the navigation
 
 
 def test_every_page_passes_the_accessibility_audit_after_the_quick_start(page: Page, app_url: str):
