@@ -32,7 +32,7 @@ def source_picker() -> str:
         name = st.selectbox("Real series", names, index=names.index(current.name) if current is not None
                             and current.name in BUNDLED else 0, key="w_data_bundled",
                             help="Small public-domain series bundled with the app; "
-                                 "see lstm_core/series_data/README.md.")
+                                 "see lstm_core/data/series_data/README.md.")
         if current is None or current.name != name:
             _switch(bundled_series(name))
         st.caption("Real data has no known noise level: the pages leave the noise floor out.")
