@@ -11,7 +11,7 @@ Rooms and the rooms each may import (a test reads these lines and fails on any o
     training    -> config, data, model, presets
     figures     -> config, data, evaluation, glassbox, model
     lessons     -> config, data, evaluation, figures, glassbox, model, presets, training
-    exports     -> config, data, glassbox
+    exports     -> config, data, glassbox, model
     ui          -> config, data, presets, training
 
 config      the settings (SeriesConfig, ModelConfig) and the bounds that check them and drive the sliders.

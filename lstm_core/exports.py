@@ -16,8 +16,7 @@ import pandas as pd
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import TRAIN_PERCENT, VAL_PERCENT
 from lstm_core.glassbox.replay import ModelTrace
-
-STATES = ("i", "f", "g", "o", "c", "h")
+from lstm_core.model.gates import CELL_PART_KEYS
 
 
 def settings_json(series: SeriesConfig | None, model: ModelConfig, data_name: str) -> str:
@@ -45,7 +44,7 @@ def gate_traces_csv(trace: ModelTrace, sample: int = 0) -> str:
         # each (timesteps, units)
         step, unit = np.meshgrid(np.arange(1, timesteps + 1), np.arange(units), indexing="ij")
         columns = {"layer": layer_index + 1, "step": step.ravel(), "unit": unit.ravel()}
-        for name in STATES:
+        for name in CELL_PART_KEYS:
             columns[name] = getattr(layer, name)[sample].ravel()  # (timesteps * units,)
         frames.append(pd.DataFrame(columns))
     return pd.concat(frames, ignore_index=True).to_csv(index=False, float_format="%.6g")

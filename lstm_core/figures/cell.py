@@ -34,7 +34,7 @@ from lstm_core.figures.style import (
     readable_axes,
 )
 from lstm_core.glassbox.replay import ModelTrace
-from lstm_core.model.gates import CELL_PARTS
+from lstm_core.model.gates import CELL_PARTS, GATES
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def cell_values(model_trace: ModelTrace, layer: int, sample: int, step: int, uni
     x_is_norm = x_t.shape[0] > 1
     c_tm1 = float(trace.c[sample, step - 1, unit]) if step > 0 else 0.0
     h_tm1 = float(trace.h[sample, step - 1, unit]) if step > 0 else 0.0
-    i, f, g, o = (float(getattr(trace, gate)[sample, step, unit]) for gate in ("i", "f", "g", "o"))
+    i, f, g, o = (float(getattr(trace, gate)[sample, step, unit]) for gate in GATES)
     c_t = float(trace.c[sample, step, unit])
     return CellValues(float(np.linalg.norm(x_t)) if x_is_norm else float(x_t[0]), x_is_norm, h_tm1, c_tm1,
                       i, f, g, o, f * c_tm1, i * g, c_t, float(np.tanh(c_t)), float(trace.h[sample, step, unit]))
@@ -175,7 +175,7 @@ def gate_heatmaps(trace, step: int, unit: int | None = None) -> go.Figure:
     for k, name in enumerate(names):
         row, col = divmod(k, 3)
         values = getattr(trace, name)[0].T  # (units, timesteps)
-        gate = name in ("i", "f", "o")
+        gate = CELL_PARTS[name].activation == "σ"  # a sigmoid gate: values in (0, 1)
         colorbar = dict(len=0.38, y=0.79 if row == 0 else 0.21, x=1.01, thickness=10)
         fig.add_heatmap(z=values, x=np.arange(1, values.shape[1] + 1), y=np.arange(values.shape[0]),
                         colorscale=SEQUENTIAL_SCALE if gate else DIVERGING_SCALE,

@@ -31,7 +31,7 @@ def unit_equations(weights: ModelWeights, trace: ModelTrace, layer: int, step: i
     c_prev = float(layer_trace.c[sample, step - 1, unit]) if step > 0 else 0.0
     c_now = float(layer_trace.c[sample, step, unit])
     h_now = float(layer_trace.h[sample, step, unit])
-    i, f, g, o = (terms[k].value for k in "ifgo")
+    i, f, g, o = (terms[k].value for k in GATES)
     lines.append((CELL_PARTS["c"].name, (
         rf"c_{{{t}}}[{u}] = f_{{{t}}} \odot c_{{{t - 1}}} + i_{{{t}}} \odot g_{{{t}}}"
         rf" = {_num(f)} \times {_num(c_prev)} + {_num(i)} \times {_num(g)} = {c_now:.3f}"

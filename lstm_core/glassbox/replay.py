@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_core.model.gates import GATES
+from lstm_core.model.gates import CELL_PART_KEYS, GATES
 from lstm_core.model.keras_model import extract_weights
 from lstm_core.model.weights import LSTMWeights, ModelWeights, RNNWeights
 
@@ -96,14 +96,14 @@ def trace_lstm(kernel, recurrent_kernel, bias, x, initial_state=None, layer_name
 
     # The input part does not depend on the recurrence, so it is one matrix product for all steps.
     x_part = x @ kernel + bias  # (batch, timesteps, 4*units)
-    states = {name: np.empty((batch, timesteps, units)) for name in ("i", "f", "g", "o", "c", "h")}
+    states = {name: np.empty((batch, timesteps, units)) for name in CELL_PART_KEYS}
     for t in range(timesteps):
         z = x_part[:, t] + h_tm1 @ recurrent_kernel  # (batch, 4*units)
         z_i, z_f, z_g, z_o = np.split(z, 4, axis=1)  # each (batch, units)
         i, f, g, o = sigmoid(z_i), sigmoid(z_f), np.tanh(z_g), sigmoid(z_o)  # each (batch, units)
         c_tm1 = f * c_tm1 + i * g  # (batch, units)
         h_tm1 = o * np.tanh(c_tm1)  # (batch, units)
-        for name, value in zip(("i", "f", "g", "o", "c", "h"), (i, f, g, o, c_tm1, h_tm1)):
+        for name, value in zip(CELL_PART_KEYS, (i, f, g, o, c_tm1, h_tm1)):
             states[name][:, t] = value
     return LSTMTrace(**states)
 

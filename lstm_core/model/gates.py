@@ -39,4 +39,5 @@ CELL_PARTS = {part.key: part for part in (
     CellPart("h", "hidden state", "", "#1E9BE2", "#1674A9", "#111111"),
 )}
 GATES = ("i", "f", "g", "o")  # Keras's slice order inside kernel, recurrent_kernel and bias
+CELL_PART_KEYS = tuple(CELL_PARTS)  # i, f, g, o, c, h: every array of an LSTM layer's trace
 GATE_NAMES = {key: CELL_PARTS[key].name for key in GATES}

@@ -27,11 +27,8 @@ from multiprocessing import connection, spawn
 from lstm_core.config import ModelConfig
 from lstm_core.training.estimates import TrainingTimes
 from lstm_core.training.job import TrainingJob
-from lstm_core.training.protocol import Progress, TrainingData, TrainingResult
-from lstm_core.training.worker import WorkerSettings, train_job, worker_main
-
-__all__ = ["Progress", "TrainingData", "TrainingJob", "TrainingPool", "TrainingResult", "get_pool", "start",
-           "train_job"]
+from lstm_core.training.protocol import TrainingData, TrainingResult
+from lstm_core.training.worker import WorkerSettings, worker_main
 
 ABANDONED_MESSAGE = "Stopped: the page that started this training was closed."
 OWNER_GRACE_SECONDS = 20.0  # a reload or a short network drop reconnects well within this

@@ -6,41 +6,40 @@ import streamlit as st
 
 from lstm_core.ui import state
 
-STEP_KEY, PLAY_KEY = state.INSIDE_STEP_KEY, state.INSIDE_PLAYING_KEY
 SLIDER_KEY = "w_inside_step"
 PLAY_INTERVAL_SECONDS = 0.8
 
 
 def _set_step(step: int, seq_length: int) -> None:
     step = max(0, min(int(step), seq_length - 1))
-    st.session_state[STEP_KEY] = step
+    st.session_state[state.INSIDE_STEP_KEY] = step
     st.session_state[SLIDER_KEY] = step + 1
 
 
 def _slider_moved() -> None:
-    st.session_state[STEP_KEY] = st.session_state[SLIDER_KEY] - 1
+    st.session_state[state.INSIDE_STEP_KEY] = st.session_state[SLIDER_KEY] - 1
 
 
 def is_playing() -> bool:
     """Return whether the stepper is playing."""
-    return bool(st.session_state.get(PLAY_KEY, False))
+    return bool(st.session_state.get(state.INSIDE_PLAYING_KEY, False))
 
 
 def advance_if_playing(seq_length: int) -> None:
     """Move one step on while playing; stop playing (and redraw the page) at the window's end."""
     if not is_playing():
         return
-    step = st.session_state.get(STEP_KEY, 0)
+    step = st.session_state.get(state.INSIDE_STEP_KEY, 0)
     if step >= seq_length - 1:
-        st.session_state[PLAY_KEY] = False
+        st.session_state[state.INSIDE_PLAYING_KEY] = False
         st.rerun(scope="app")
     _set_step(step + 1, seq_length)
 
 
 def step_controls(seq_length: int) -> int:
     """Draw the step controls and return the current 0-based time step."""
-    _set_step(st.session_state.get(STEP_KEY, 0), seq_length)
-    step = st.session_state[STEP_KEY]
+    _set_step(st.session_state.get(state.INSIDE_STEP_KEY, 0), seq_length)
+    step = st.session_state[state.INSIDE_STEP_KEY]
     back, forward, play, slider = st.columns([1, 1, 1, 5], vertical_alignment="bottom")
     back.button("◀ Step back", on_click=_set_step, args=(step - 1, seq_length), disabled=step == 0,
                 width="stretch", key="inside_back")
@@ -49,7 +48,7 @@ def step_controls(seq_length: int) -> int:
     if play.button("⏸ Pause" if is_playing() else "▶ Play", width="stretch", key="inside_play"):
         if not is_playing() and step == seq_length - 1:
             _set_step(0, seq_length)
-        st.session_state[PLAY_KEY] = not is_playing()
+        st.session_state[state.INSIDE_PLAYING_KEY] = not is_playing()
         st.rerun(scope="app")
     if seq_length > 1:
         slider.slider("Time step t", 1, seq_length, key=SLIDER_KEY, on_change=_slider_moved, bind="query-params",
