@@ -15,7 +15,6 @@ GATE_TEXT_COLORS = {key: part.text_color for key, part in CELL_PARTS.items()}
 WINDOW_X_COLOR = GATE_COLORS["f"]  # the window's inputs, "red"
 WINDOW_Y_COLOR = GATE_COLORS["g"]  # the window's target, "green"
 WINDOW_X_TEXT_COLOR = GATE_TEXT_COLORS["f"]  # the window's inputs named in text
-SPLIT_COLORS = {"train": "rgba(0,114,178,0.06)", "val": "rgba(230,159,0,0.12)", "test": "rgba(204,121,167,0.12)"}
 SERIES_COLOR = "#444444"
 PREDICTION_COLOR = "#0072B2"
 DIVERGING_SCALE = "RdBu"  # values in (-1, 1): c, g, h
@@ -44,6 +43,8 @@ LABEL_TEXT_COLOR = "#222222"  # the cell diagram's labels when no gate colour is
 LABEL_BACKGROUND = with_alpha("#ffffff", 0.85)  # behind the cell diagram's labels, over the wires
 CURRENT_STEP_COLOR = "#222222"  # the frame around the current step of the unrolled cell
 TRANSPARENT = with_alpha("#000000", 0)  # no fill: rings and frames
+SPLIT_COLORS = {"train": with_alpha(PREDICTION_COLOR, 0.06), "val": with_alpha("#E69F00", 0.12),  # Okabe-Ito orange
+                "test": with_alpha(GATE_COLORS["o"], 0.12)}
 PREDICTION_BAND_COLOR = with_alpha(PREDICTION_COLOR, 0.18)  # the Monte-Carlo band around the forecast
 MARKED_ZONE_COLOR = with_alpha(WINDOW_Y_COLOR, 0.12)  # where the marked value of a task window lies
 

@@ -7,6 +7,8 @@ import math
 import pandas as pd
 
 from lstm_core.data.dataset import Dataset
+from lstm_core.evaluation.baselines import compare_baselines
+from lstm_core.evaluation.metrics import forecast_metrics
 from lstm_core.model.gates import GATE_NAMES, GATES
 from lstm_core.model.shapes import LayerShapes
 
@@ -55,9 +57,6 @@ def gate_legend() -> str:
 
 def evaluation_table(ds: Dataset, lstm_prediction, split: str = "test") -> pd.DataFrame:
     """Return MSE / RMSE / MAE (scaled units) of the LSTM, the baselines and the noise floor on a split."""
-    from lstm_core.evaluation.baselines import compare_baselines
-    from lstm_core.evaluation.metrics import forecast_metrics
-
     rows = {"LSTM (yours)": forecast_metrics(ds.y[split], lstm_prediction)}
     rows.update(compare_baselines(ds, split))
     floor = ds.noise_floor

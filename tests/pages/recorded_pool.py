@@ -54,8 +54,6 @@ class RecordedPool:
     def __init__(self) -> None:
         self.times = TrainingTimes()
         self.hold = False
-        self.trained = 0  # runs really trained, not played back
-        self.played = 0
         self._recordings: dict[tuple, tuple[list[tuple], TrainingResult]] = {}
         self._held: list[tuple[TrainingJob, TrainingData]] = []
 
@@ -105,9 +103,6 @@ class RecordedPool:
         if key not in self._recordings:
             events = _Events()
             self._recordings[key] = (events, train_job(data, cfg, events))
-            self.trained += 1
-        else:
-            self.played += 1
         return self._recordings[key]
 
     def _play(self, job: TrainingJob, events: list[tuple], result: TrainingResult) -> None:
