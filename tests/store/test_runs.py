@@ -1,0 +1,146 @@
+"""The run store on SQLite: every field back bit-equal, ids that cannot be guessed, whole runs or none."""
+
+import threading
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.data.dataset import build_dataset
+from lstm_core.store import runs as store_runs
+from lstm_core.store.runs import RUN_ID, RunStore, StoreError, database_url
+from lstm_core.training.protocol import TrainingData
+from lstm_core.training.worker import train_job
+
+CFG = ModelConfig(seq_length=8, units=4, layers=2, dense_units=3, dropout=0.0, epochs=2, batch_size=32)
+DATA = TrainingData.from_dataset(build_dataset(SeriesConfig(n_points=300), CFG.seq_length, 1))
+SPEC = {"kind": "generated", "series": SeriesConfig(n_points=300).to_dict()}
+
+
+@pytest.fixture(scope="module")
+def result():
+    """Return a real finished training with every part filled in, the film's shots too."""
+    return train_job(replace(DATA, keep_epoch_weights=True), CFG)
+
+
+@pytest.fixture
+def store(tmp_path):
+    opened = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite3'}")
+    yield opened
+    opened.close()
+
+
+def assert_same_weights(a, b):
+    assert a.cell == b.cell
+    for x, y in zip(a.to_list(), b.to_list(), strict=True):
+        assert x.dtype == y.dtype and np.array_equal(x, y)
+
+
+def test_every_field_of_a_run_comes_back_bit_equal(store, result):
+    assert result.epoch_weights and result.first_epoch_weights and result.keras_bytes
+    run_id = store.save(result, CFG, SPEC, lesson="film")
+    back = store.load(run_id)
+    assert (back.id, back.lesson, back.cfg, back.data_spec) == (run_id, "film", CFG, SPEC)
+    assert back.app_version == store_runs.APP_VERSION
+    got = back.result
+    assert (got.status, got.message, got.history, got.epochs_run) == (result.status, result.message,
+                                                                       result.history, result.epochs_run)
+    assert got.keras_bytes == result.keras_bytes
+    assert_same_weights(got.weights, result.weights)
+    assert_same_weights(got.initial_weights, result.initial_weights)
+    assert set(got.predictions) == set(result.predictions)
+    for split, values in result.predictions.items():
+        assert np.array_equal(got.predictions[split], values)
+    assert len(got.epoch_weights) == len(result.epoch_weights)
+    for a, b in zip(got.epoch_weights, result.epoch_weights):
+        assert_same_weights(a, b)
+    assert [batch for batch, _ in got.first_epoch_weights] == [batch for batch, _ in result.first_epoch_weights]
+    for (_, a), (_, b) in zip(got.first_epoch_weights, result.first_epoch_weights):
+        assert_same_weights(a, b)
+
+
+def test_a_failed_run_without_weights_round_trips(store):
+    from lstm_core.training.protocol import TrainingResult
+
+    failed = TrainingResult("failed", "The loss became NaN at epoch 1, batch 3: try a smaller learning rate.")
+    back = store.load(store.save(failed, CFG, SPEC))
+    assert back.result.weights is None and back.result.predictions == {} and back.result.keras_bytes == b""
+    assert back.result.message == failed.message
+
+
+def test_ids_are_unguessable_and_only_an_exact_id_opens_a_run(store, result):
+    ids = {store.save(result, CFG, SPEC) for _ in range(5)}
+    assert len(ids) == 5 and all(RUN_ID.fullmatch(i) for i in ids)
+    some = sorted(ids)[0]
+    for forged in ["", "x", some[:-1], some + "A", some.upper() if some.upper() != some else some.lower(),
+                   "../../etc/passwd", "' OR 1=1 --", None, 42]:
+        if forged not in ids:
+            assert store.load(forged) is None, forged
+
+
+def test_runs_survive_closing_and_reopening_the_store(tmp_path, result):
+    url = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
+    first = RunStore(url)
+    run_id = first.save(result, CFG, SPEC)
+    first.close()
+    again = RunStore(url)
+    assert again.schema_version() == store_runs.SCHEMA_VERSION
+    assert_same_weights(again.load(run_id).result.weights, result.weights)
+    again.close()
+
+
+def test_thirty_writers_at_once_all_land(store, result):
+    ids, errors = [], []
+
+    def write():
+        try:
+            ids.append(store.save(result, CFG, SPEC))
+        except Exception as exc:  # collected: the assertion below names it
+            errors.append(exc)
+    threads = [threading.Thread(target=write) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(set(ids)) == 30
+    assert all(store.load(run_id) is not None for run_id in ids)
+
+
+def test_a_write_that_fails_half_way_leaves_no_run(store, result, monkeypatch):
+    real_insert = store_runs.run_parts.insert
+
+    class Broken(RuntimeError):
+        pass
+
+    def failing_insert():
+        raise Broken("the disk is full")
+    monkeypatch.setattr(store_runs.run_parts, "insert", failing_insert)
+    with pytest.raises(Broken):
+        store.save(result, CFG, SPEC)
+    monkeypatch.setattr(store_runs.run_parts, "insert", real_insert)
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(store_runs.runs)).scalar() == 0
+
+
+def test_a_store_from_a_newer_app_or_a_corrupt_file_is_refused_in_words(tmp_path):
+    url = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
+    RunStore(url).close()
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(store_runs.schema_info.update().values(version=store_runs.SCHEMA_VERSION + 1))
+    engine.dispose()
+    with pytest.raises(StoreError, match="newer LSTM Lens"):
+        RunStore(url)
+    corrupt = tmp_path / "corrupt.sqlite3"
+    corrupt.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="cannot be opened"):
+        RunStore(f"sqlite:///{corrupt}")
+
+
+def test_the_database_is_named_by_the_environment_or_lives_in_the_data_directory(tmp_path):
+    assert database_url({"LSTM_LENS_DATABASE_URL": "postgresql+psycopg://u@127.0.0.1/lens"}) == \
+        "postgresql+psycopg://u@127.0.0.1/lens"
+    assert database_url({"LSTM_LENS_DATA_DIR": str(tmp_path)}) == f"sqlite:///{tmp_path / 'lstm_lens.sqlite3'}"
+    assert database_url({}).endswith("/var/lstm_lens.sqlite3")
