@@ -1,4 +1,4 @@
-"""The run store on SQLite: every field back bit-equal, ids that cannot be guessed, whole runs or none."""
+"""The run store on SQLite and PostgreSQL: every field back bit-equal, unguessable ids, whole runs or none."""
 
 import threading
 from dataclasses import replace
@@ -13,6 +13,7 @@ from lstm_core.store import runs as store_runs
 from lstm_core.store.runs import RUN_ID, RunStore, StoreError, database_url
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import train_job
+from tests.e2e.conftest import free_port
 
 CFG = ModelConfig(seq_length=8, units=4, layers=2, dense_units=3, dropout=0.0, epochs=2, batch_size=32)
 DATA = TrainingData.from_dataset(build_dataset(SeriesConfig(n_points=300), CFG.seq_length, 1))
@@ -26,8 +27,8 @@ def result():
 
 
 @pytest.fixture
-def store(tmp_path):
-    opened = RunStore(f"sqlite:///{tmp_path / 'runs.sqlite3'}")
+def store(store_url):
+    opened = RunStore(store_url)
     yield opened
     opened.close()
 
@@ -80,8 +81,8 @@ def test_ids_are_unguessable_and_only_an_exact_id_opens_a_run(store, result):
             assert store.load(forged) is None, forged
 
 
-def test_runs_survive_closing_and_reopening_the_store(tmp_path, result):
-    url = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
+def test_runs_survive_closing_and_reopening_the_store(store_url, result):
+    url = store_url
     first = RunStore(url)
     run_id = first.save(result, CFG, SPEC)
     first.close()
@@ -124,8 +125,8 @@ def test_a_write_that_fails_half_way_leaves_no_run(store, result, monkeypatch):
         assert connection.execute(sa.select(sa.func.count()).select_from(store_runs.runs)).scalar() == 0
 
 
-def test_a_store_from_a_newer_app_or_a_corrupt_file_is_refused_in_words(tmp_path):
-    url = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
+def test_a_store_from_a_newer_app_is_refused_in_words(store_url):
+    url = store_url
     RunStore(url).close()
     engine = sa.create_engine(url)
     with engine.begin() as connection:
@@ -133,10 +134,15 @@ def test_a_store_from_a_newer_app_or_a_corrupt_file_is_refused_in_words(tmp_path
     engine.dispose()
     with pytest.raises(StoreError, match="newer LSTM Lens"):
         RunStore(url)
+
+
+def test_a_corrupt_sqlite_file_or_an_unreachable_postgresql_is_refused_in_words(tmp_path):
     corrupt = tmp_path / "corrupt.sqlite3"
     corrupt.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="cannot be opened"):
         RunStore(f"sqlite:///{corrupt}")
+    with pytest.raises(StoreError, match="cannot be opened"):
+        RunStore(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/lens")
 
 
 def test_the_database_is_named_by_the_environment_or_lives_in_the_data_directory(tmp_path):
