@@ -29,6 +29,9 @@ RUN_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 DATA_DIR_ENV = "LSTM_LENS_DATA_DIR"
 DATABASE_URL_ENV = "LSTM_LENS_DATABASE_URL"
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "var"
+RETENTION_DAYS = 30.0  # a run nobody opened for this long is removed
+MAX_RUN_BYTES = 50 * 2**20  # a bigger run (its binary parts) is not stored
+MAX_TOTAL_BYTES = 2 * 2**30  # past this, the runs opened least recently go first
 
 metadata = sa.MetaData()
 schema_info = sa.Table("schema_info", metadata, sa.Column("version", sa.Integer, nullable=False))
@@ -57,6 +60,10 @@ run_parts = sa.Table(
 
 class StoreError(RuntimeError):
     """The store cannot be opened or read; the message says why, in words for the page."""
+
+
+class RunTooLarge(ValueError):
+    """A run's binary parts exceed the store's per-run cap; the message gives both sizes."""
 
 
 @dataclass
@@ -122,7 +129,8 @@ def _result_of(row, parts: dict[str, bytes]) -> TrainingResult:
 class RunStore:
     """The runs of one database: save a finished training, load it back by id."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, max_run_bytes: int = MAX_RUN_BYTES) -> None:
+        self.max_run_bytes = max_run_bytes
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -148,13 +156,17 @@ class RunStore:
              lesson: str | None = None) -> str:
         """Store a finished training in one transaction and return its new id."""
         parts = _result_parts(result)
+        size = sum(len(data) for data in parts.values())
+        if size > self.max_run_bytes:
+            raise RunTooLarge(f"this run takes {size / 2**20:.1f} MB; the store keeps runs up to "
+                              f"{self.max_run_bytes / 2**20:.1f} MB")
         run_id, now = new_run_id(), time.time()
         with self.engine.begin() as connection:
             connection.execute(runs.insert().values(
                 id=run_id, created_at=now, opened_at=now, app_version=APP_VERSION, lesson=lesson,
                 status=result.status, message=result.message, settings=json.dumps(asdict(cfg)),
                 data_spec=json.dumps(data_spec, sort_keys=True), history=json.dumps(result.history),
-                epochs_run=result.epochs_run, size_bytes=sum(len(data) for data in parts.values())))
+                epochs_run=result.epochs_run, size_bytes=size))
             if parts:
                 connection.execute(run_parts.insert(), [{"run_id": run_id, "name": name, "data": data}
                                                         for name, data in parts.items()])
@@ -174,6 +186,36 @@ class RunStore:
         return StoredRun(row.id, row.created_at, row.app_version, row.lesson,
                          ModelConfig.from_dict(json.loads(row.settings)), json.loads(row.data_spec),
                          _result_of(row, parts))
+
+    def evict(self, now: float | None = None, retention_days: float = RETENTION_DAYS,
+              max_total_bytes: int = MAX_TOTAL_BYTES) -> list[str]:
+        """Remove runs unopened for retention_days, then the least recently opened past the cap; return their ids."""
+        now = time.time() if now is None else now
+        removed: list[str] = []
+        with self.engine.begin() as connection:
+            stale = connection.execute(sa.select(runs.c.id).where(
+                runs.c.opened_at < now - retention_days * 86400)).scalars().all()
+            removed += stale
+            kept = connection.execute(sa.select(runs.c.id, runs.c.size_bytes).where(runs.c.id.not_in(stale))
+                                      .order_by(runs.c.opened_at.desc(), runs.c.id)).all()
+            total = 0
+            for run_id, size in kept:
+                total += size
+                if total > max_total_bytes:
+                    removed.append(run_id)
+            if removed:
+                connection.execute(run_parts.delete().where(run_parts.c.run_id.in_(removed)))
+                connection.execute(runs.delete().where(runs.c.id.in_(removed)))
+        return removed
+
+    def sizes(self) -> dict[str, int]:
+        """Return each run's stored binary size, as its parts really take it, by id."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(run_parts.c.run_id, sa.func.sum(sa.func.length(run_parts.c.data)))
+                                      .group_by(run_parts.c.run_id)).all()
+            ids = connection.execute(sa.select(runs.c.id)).scalars().all()
+        measured = {run_id: int(size) for run_id, size in rows}
+        return {run_id: measured.get(run_id, 0) for run_id in ids}
 
     def close(self) -> None:
         """Release the database's connections."""

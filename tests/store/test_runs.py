@@ -150,3 +150,77 @@ def test_the_database_is_named_by_the_environment_or_lives_in_the_data_directory
         "postgresql+psycopg://u@127.0.0.1/lens"
     assert database_url({"LSTM_LENS_DATA_DIR": str(tmp_path)}) == f"sqlite:///{tmp_path / 'lstm_lens.sqlite3'}"
     assert database_url({}).endswith("/var/lstm_lens.sqlite3")
+
+
+def test_runs_nobody_opened_recently_go_first(store, result, monkeypatch):
+    clock = [1_000_000.0]
+    monkeypatch.setattr(store_runs.time, "time", lambda: clock[0])
+    old = store.save(result, CFG, SPEC)
+    clock[0] += 10 * 86400
+    middle, recent = store.save(result, CFG, SPEC), store.save(result, CFG, SPEC)
+    clock[0] += 1
+    store.load(middle)  # opened: it is the most recent now
+    size = store.sizes()[recent]
+    assert store.evict(now=clock[0], retention_days=5, max_total_bytes=10 * size) == [old]
+    assert store.load(old) is None
+    assert store.evict(now=clock[0], retention_days=30, max_total_bytes=int(1.5 * size)) == [recent]
+    assert store.load(middle) is not None and set(store.sizes()) == {middle}
+
+
+def test_a_run_over_the_size_cap_is_refused_in_words_and_not_stored(store_url, result):
+    small = RunStore(store_url, max_run_bytes=1000)
+    with pytest.raises(store_runs.RunTooLarge, match="the store keeps runs up to"):
+        small.save(result, CFG, SPEC)
+    assert small.sizes() == {}
+    small.close()
+
+
+def test_the_recorded_size_is_what_the_parts_take(store, result):
+    run_id = store.save(result, CFG, SPEC)
+    with store.engine.connect() as connection:
+        recorded = connection.execute(sa.select(store_runs.runs.c.size_bytes)).scalar_one()
+    assert store.sizes()[run_id] == recorded > 0
+
+
+WRITER = """
+import os, sys
+sys.path.insert(0, {root!r})
+from lstm_core.config import ModelConfig
+from lstm_core.model.weights import random_weights
+from lstm_core.store.runs import RunStore
+from lstm_core.training.protocol import TrainingResult
+cfg = ModelConfig(seq_length=8, units=64, layers=3, epochs=2)
+store = RunStore({url!r}, max_run_bytes=2**30)
+print("ready", flush=True)
+while True:
+    result = TrainingResult("done", "Trained.", weights=random_weights(cfg), keras_bytes=os.urandom(8 * 2**20))
+    store.save(result, cfg, {{"kind": "generated"}})
+"""
+
+
+def test_a_writer_killed_in_the_middle_of_a_run_leaves_whole_runs_only(store_url):
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    rng = random.Random(0)
+    for _ in range(3):
+        writer = subprocess.Popen([sys.executable, "-c", WRITER.format(root=root, url=store_url)],
+                                  stdout=subprocess.PIPE, text=True)
+        assert writer.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.3, 1.2))  # somewhere inside a write: each run is 8 MB and more
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(30)
+    store = RunStore(store_url)
+    sizes = store.sizes()
+    with store.engine.connect() as connection:
+        recorded = dict(connection.execute(sa.select(store_runs.runs.c.id, store_runs.runs.c.size_bytes)).all())
+    assert recorded, "the writers stored some runs before they were killed"
+    assert sizes == recorded, "a run row without all of its parts, or parts without their run"
+    for run_id in recorded:
+        assert len(store.load(run_id).result.keras_bytes) == 8 * 2**20
+    store.close()
