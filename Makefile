@@ -27,6 +27,12 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
+# The store's tests run on SQLite and on a throwaway cluster of Debian's PostgreSQL (tests/store/conftest.py).
+POSTGRES := /usr/bin/pg_ctlcluster
+$(POSTGRES):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql
+
 setup: $(RUNTIME_STAMP)
 
 run: $(RUNTIME_STAMP)
@@ -34,7 +40,7 @@ run: $(RUNTIME_STAMP)
 
 # The tests without a browser run in two processes (a room that shares a warm pool stays in one); the
 # browser tests run after them, alone, so a class of Chromium pages has both cores.
-test: $(DEV_STAMP) | $(CHROMIUM)
+test: $(DEV_STAMP) | $(CHROMIUM) $(POSTGRES)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2 --dist loadgroup -m "not e2e"
 	$(PY) -m pytest -m e2e tests/e2e

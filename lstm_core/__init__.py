@@ -12,7 +12,8 @@ Rooms and the rooms each may import (a test reads these lines and fails on any o
     figures     -> config, data, evaluation, glassbox, model
     lessons     -> config, data, evaluation, figures, glassbox, model, presets, training
     exports     -> config, data, glassbox, model
-    ui          -> config, data, presets, training
+    store       -> config, model, training
+    ui          -> config, data, presets, store, training
 
 config      the settings (SeriesConfig, ModelConfig) and the bounds that check them and drive the sliders.
 presets     ready-made settings: the quick start and the presets a class loads in one click.
@@ -25,6 +26,7 @@ training    the plain data both sides share (protocol), the job a page reads, th
 figures     the house style (palette, layout, log axes) and every Plotly figure and table of the explainer.
 lessons     one module per lesson's computation and its figures.
 exports     CSV, JSON and a runnable Keras script of a run.
+store       finished runs as durable records: SQLite by default, PostgreSQL when named (SQLAlchemy Core).
 ui          the only room that imports Streamlit: the page registry, every session key, links, widgets.
 
 Keras is imported only inside functions of model.keras_model and training.worker, so the server process

@@ -16,7 +16,7 @@ settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True
 settings.load_profile("ci")
 
 TESTS = Path(__file__).resolve().parent
-SHARED_FIXTURE_ROOMS = ("training", "pages", "e2e")  # their tests share a session's warm pool or recorded runs
+SHARED_FIXTURE_ROOMS = ("training", "pages", "e2e", "store")  # they share a warm pool, recorded runs, a cluster
 
 
 def pytest_collection_modifyitems(config, items):
