@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+# A stored run and a shared training say which app trained them: equal settings from another version train anew.
+APP_VERSION = "0.1.0"
 SERIES_SHAPES = ("sine", "sum_of_sines", "trend")
 CELL_TYPES = ("lstm", "rnn")  # an LSTM, or a plain tanh RNN (Keras's SimpleRNN) for comparison
 

@@ -19,12 +19,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from lstm_core.config import ModelConfig
+from lstm_core.config import APP_VERSION, ModelConfig
 from lstm_core.store import codec
 from lstm_core.training.protocol import TrainingResult
 
 SCHEMA_VERSION = 1
-APP_VERSION = "0.1.0"  # a stored run says which app trained it: equal settings from another version train anew
 RUN_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 DATA_DIR_ENV = "LSTM_LENS_DATA_DIR"
 DATABASE_URL_ENV = "LSTM_LENS_DATABASE_URL"

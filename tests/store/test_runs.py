@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.config import APP_VERSION, ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.store import runs as store_runs
 from lstm_core.store.runs import RUN_ID, RunStore, StoreError, database_url
@@ -44,7 +44,7 @@ def test_every_field_of_a_run_comes_back_bit_equal(store, result):
     run_id = store.save(result, CFG, SPEC, lesson="film")
     back = store.load(run_id)
     assert (back.id, back.lesson, back.cfg, back.data_spec) == (run_id, "film", CFG, SPEC)
-    assert back.app_version == store_runs.APP_VERSION
+    assert back.app_version == APP_VERSION
     got = back.result
     assert (got.status, got.message, got.history, got.epochs_run) == (result.status, result.message,
                                                                        result.history, result.epochs_run)
