@@ -1,60 +1,49 @@
 """Finished trainings as durable records in a real database: SQLite by default, PostgreSQL when named.
 
-One code path through SQLAlchemy Core. A run is one row of settings, history and provenance plus its
-binary parts (weights, predictions, the .keras file, the film's shots), all written in one transaction:
-a process killed while storing leaves the whole run or none. Runs are reached by id only, an unguessable
-22-character token (128 random bits).
+One code path through SQLAlchemy Core. A link ``?run=<id>`` opens a group: one page's record (its lesson
+and settings) with one or more named trainings, each with settings, history and provenance plus its binary
+parts (weights, predictions, the .keras file, the film's shots). A group is written in one transaction: a
+process killed while storing leaves the whole group or none. Groups are reached by id only, an unguessable
+22-character token (128 random bits). The tables are in ``schema``; an older store is migrated on opening.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import secrets
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from lstm_core.config import APP_VERSION, ModelConfig
-from lstm_core.store import codec
+from lstm_core.store import codec, migrations, schema
+from lstm_core.store.schema import removed_runs, run_groups, training_parts
+from lstm_core.store.schema import trainings as trainings_table  # save_group's argument is called trainings
 from lstm_core.training.protocol import TrainingResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = schema.VERSION
 RUN_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 DATA_DIR_ENV = "LSTM_LENS_DATA_DIR"
 DATABASE_URL_ENV = "LSTM_LENS_DATABASE_URL"
+RETENTION_DAYS_ENV = "LSTM_LENS_RETENTION_DAYS"
+MAX_RUN_MB_ENV = "LSTM_LENS_MAX_RUN_MB"
+MAX_STORE_MB_ENV = "LSTM_LENS_MAX_STORE_MB"
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "var"
-RETENTION_DAYS = 30.0  # a run nobody opened for this long is removed
-MAX_RUN_BYTES = 50 * 2**20  # a bigger run (its binary parts) is not stored
-MAX_TOTAL_BYTES = 2 * 2**30  # past this, the runs opened least recently go first
-
-metadata = sa.MetaData()
-schema_info = sa.Table("schema_info", metadata, sa.Column("version", sa.Integer, nullable=False))
-runs = sa.Table(
-    "runs", metadata,
-    sa.Column("id", sa.String(22), primary_key=True),
-    sa.Column("created_at", sa.Float, nullable=False),  # seconds since the epoch
-    sa.Column("opened_at", sa.Float, nullable=False),
-    sa.Column("app_version", sa.String(40), nullable=False),
-    sa.Column("lesson", sa.String(40), nullable=True),  # None: the Train page's run
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("message", sa.Text, nullable=False),
-    sa.Column("settings", sa.Text, nullable=False),  # ModelConfig as JSON
-    sa.Column("data_spec", sa.Text, nullable=False),  # what the windows were cut from, as JSON
-    sa.Column("history", sa.Text, nullable=False),  # {"loss": [...], "val_loss": [...]} as JSON
-    sa.Column("epochs_run", sa.Integer, nullable=False),
-    sa.Column("size_bytes", sa.Integer, nullable=False),  # of every binary part together
-)
-run_parts = sa.Table(
-    "run_parts", metadata,
-    sa.Column("run_id", sa.String(22), sa.ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("name", sa.String(40), primary_key=True),
-    sa.Column("data", sa.LargeBinary, nullable=False),
-)
+RETENTION_DAYS = 30.0  # a group nobody opened for this long is removed
+MAX_RUN_BYTES = 50 * 2**20  # a bigger group (all its binary parts) is not stored
+MAX_TOTAL_BYTES = 2 * 2**30  # past this, the groups opened least recently go first
+TOMBSTONE_DAYS = 365.0  # after this, a removed id's link says "unknown" rather than "expired"
+SINGLE_TRAINING = ""  # the name save() gives the one training of its group
+OPENING_LOCK = 0x4C454E53  # any fixed number: the PostgreSQL advisory lock that lets one process open at a time
+IDS_PER_STATEMENT = 500  # keeps each IN (...) list well under SQLite's and psycopg's limits on parameters
+WRITES = "lstm_lens_writes"  # an execution option: this transaction writes, so SQLite takes the lock at BEGIN
 
 
 class StoreError(RuntimeError):
@@ -62,23 +51,55 @@ class StoreError(RuntimeError):
 
 
 class RunTooLarge(ValueError):
-    """A run's binary parts exceed the store's per-run cap; the message gives both sizes."""
+    """A group's binary parts exceed the store's per-run cap; the message gives both sizes."""
+
+
+@dataclass(frozen=True)
+class StoreLimits:
+    """How long unopened groups are kept, the largest group stored, and the store's total size cap."""
+
+    retention_days: float = RETENTION_DAYS
+    max_run_bytes: int = MAX_RUN_BYTES
+    max_total_bytes: int = MAX_TOTAL_BYTES
+
+
+@dataclass
+class NewTraining:
+    """One finished training to store in a group: its result, settings, data spec and optional training key."""
+
+    result: TrainingResult
+    cfg: ModelConfig
+    data_spec: dict[str, Any]
+    training_key: str | None = None
 
 
 @dataclass
 class StoredRun:
-    """A run read back from the store: its id, provenance, settings, data spec and the TrainingResult."""
+    """A training read back from the store: its group's id and provenance, settings, data spec and result."""
 
-    id: str
+    id: str  # the id of the group it belongs to: the id in the link
     created_at: float
     app_version: str
     lesson: str | None
     cfg: ModelConfig
     data_spec: dict[str, Any]
     result: TrainingResult
+    training_key: str | None = None
 
 
-def database_url(environ: dict[str, str] | None = None) -> str:
+@dataclass
+class StoredGroup:
+    """A group read back from the store: its id, lesson, the page's settings, provenance and named trainings."""
+
+    id: str
+    lesson: str | None
+    page_settings: dict[str, Any]
+    created_at: float
+    app_version: str
+    trainings: dict[str, StoredRun] = field(default_factory=dict)  # in the order they were saved
+
+
+def database_url(environ: Mapping[str, str] | None = None) -> str:
     """Return the database to use: LSTM_LENS_DATABASE_URL, else a SQLite file in the data directory."""
     environ = os.environ if environ is None else environ
     if environ.get(DATABASE_URL_ENV):
@@ -87,9 +108,35 @@ def database_url(environ: dict[str, str] | None = None) -> str:
     return f"sqlite:///{data_dir / 'lstm_lens.sqlite3'}"
 
 
+def store_limits(environ: Mapping[str, str] | None = None) -> StoreLimits:
+    """Return the limits set by LSTM_LENS_RETENTION_DAYS, _MAX_RUN_MB and _MAX_STORE_MB, defaults for unset ones."""
+    environ = os.environ if environ is None else environ
+    days = _positive_setting(environ, RETENTION_DAYS_ENV, RETENTION_DAYS, "days")
+    run_mb = _positive_setting(environ, MAX_RUN_MB_ENV, MAX_RUN_BYTES / 2**20, "megabytes")
+    store_mb = _positive_setting(environ, MAX_STORE_MB_ENV, MAX_TOTAL_BYTES / 2**20, "megabytes")
+    return StoreLimits(days, int(run_mb * 2**20), int(store_mb * 2**20))
+
+
+def _positive_setting(environ: Mapping[str, str], name: str, default: float, unit: str) -> float:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise StoreError(f"{name} must be a positive number of {unit}, not {text!r}")
+    return value
+
+
 def new_run_id() -> str:
-    """Return a fresh run id: 16 random bytes, URL-safe, 22 characters."""
+    """Return a fresh group id: 16 random bytes, URL-safe, 22 characters."""
     return secrets.token_urlsafe(16)
+
+
+def _well_formed(group_id: object) -> bool:
+    return isinstance(group_id, str) and RUN_ID.fullmatch(group_id) is not None
 
 
 def _result_parts(result: TrainingResult) -> dict[str, bytes]:
@@ -125,106 +172,219 @@ def _result_of(row, parts: dict[str, bytes]) -> TrainingResult:
         first_epoch_weights=first_epoch)
 
 
-class RunStore:
-    """The runs of one database: save a finished training, load it back by id."""
+def _checked_name(name: object, what: str, length: int) -> None:
+    # PostgreSQL refuses a string longer than its column and SQLite keeps it: refuse it here, the same on both.
+    if not isinstance(name, str) or len(name) > length:
+        raise ValueError(f"a {what} must be a string of at most {length} characters, not {name!r}")
 
-    def __init__(self, url: str, max_run_bytes: int = MAX_RUN_BYTES) -> None:
-        self.max_run_bytes = max_run_bytes
+
+def _chunks(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        yield ids[start:start + IDS_PER_STATEMENT]
+
+
+class RunStore:
+    """The groups of one database: save finished trainings, load them back by id, find one by training key."""
+
+    def __init__(self, url: str, limits: StoreLimits | None = None) -> None:
+        self.limits = store_limits() if limits is None else limits
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         try:
             self.engine = sa.create_engine(url)
+            reading = {}
             if self.engine.dialect.name == "sqlite":
-                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-            with self.engine.begin() as connection:
-                metadata.create_all(connection)
-                version = connection.execute(sa.select(schema_info.c.version)).scalar()
-                if version is None:
-                    connection.execute(schema_info.insert().values(version=SCHEMA_VERSION))
-                elif version > SCHEMA_VERSION:
-                    raise StoreError(f"the run store was written by a newer LSTM Lens (schema {version})")
+                sa.event.listen(self.engine, "connect", _sqlite_connect)
+                sa.event.listen(self.engine, "begin", _sqlite_begin)
+            elif self.engine.dialect.name == "postgresql":
+                # A group is read in several statements: one snapshot keeps an eviction between them out.
+                reading = {"isolation_level": "REPEATABLE READ"}
+            self._reader = self.engine.execution_options(**reading)
+            self._writer = self.engine.execution_options(**{WRITES: True})
+            with self._writer.begin() as connection:
+                _open_schema(connection)
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"the run store cannot be opened: {type(exc.orig or exc).__name__}") from exc
+            reason = type(getattr(exc, "orig", None) or exc).__name__
+            raise StoreError(f"the run store cannot be opened: {reason}") from exc
 
     def schema_version(self) -> int:
         """Return the schema version the database holds."""
         with self.engine.connect() as connection:
-            return int(connection.execute(sa.select(schema_info.c.version)).scalar_one())
+            return int(connection.execute(sa.select(schema.schema_info.c.version)).scalar_one())
 
-    def save(self, result: TrainingResult, cfg: ModelConfig, data_spec: dict[str, Any],
-             lesson: str | None = None) -> str:
-        """Store a finished training in one transaction and return its new id."""
-        parts = _result_parts(result)
-        size = sum(len(data) for data in parts.values())
-        if size > self.max_run_bytes:
+    def save_group(self, trainings: dict[str, NewTraining], lesson: str | None = None,
+                   page_settings: dict[str, Any] | None = None) -> str:
+        """Store a group of named trainings in one transaction and return the group's new id."""
+        if not trainings:
+            raise ValueError("a group needs at least one training")
+        if lesson is not None:
+            _checked_name(lesson, "lesson", schema.NAME_LENGTH)
+        settings_json = json.dumps(page_settings or {})
+        training_rows, part_rows = [], []
+        for position, (name, training) in enumerate(trainings.items()):
+            _checked_name(name, "training's name", schema.NAME_LENGTH)
+            if training.training_key is not None:
+                _checked_name(training.training_key, "training key", schema.TRAINING_KEY_LENGTH)
+            parts = _result_parts(training.result)
+            result = training.result
+            training_rows.append({
+                "name": name, "position": position, "training_key": training.training_key,
+                "status": result.status, "message": result.message, "settings": json.dumps(asdict(training.cfg)),
+                "data_spec": json.dumps(training.data_spec, sort_keys=True), "history": json.dumps(result.history),
+                "epochs_run": result.epochs_run, "size_bytes": sum(len(data) for data in parts.values())})
+            part_rows += [{"training": name, "name": part, "data": data} for part, data in parts.items()]
+        size = sum(row["size_bytes"] for row in training_rows)
+        if size > self.limits.max_run_bytes:
             raise RunTooLarge(f"this run takes {size / 2**20:.1f} MB; the store keeps runs up to "
-                              f"{self.max_run_bytes / 2**20:.1f} MB")
-        run_id, now = new_run_id(), time.time()
-        with self.engine.begin() as connection:
-            connection.execute(runs.insert().values(
-                id=run_id, created_at=now, opened_at=now, app_version=APP_VERSION, lesson=lesson,
-                status=result.status, message=result.message, settings=json.dumps(asdict(cfg)),
-                data_spec=json.dumps(data_spec, sort_keys=True), history=json.dumps(result.history),
-                epochs_run=result.epochs_run, size_bytes=size))
-            if parts:
-                connection.execute(run_parts.insert(), [{"run_id": run_id, "name": name, "data": data}
-                                                        for name, data in parts.items()])
-        return run_id
+                              f"{self.limits.max_run_bytes / 2**20:.1f} MB")
+        group_id, now = new_run_id(), time.time()
+        with self._writer.begin() as connection:
+            connection.execute(run_groups.insert().values(
+                id=group_id, created_at=now, opened_at=now, app_version=APP_VERSION, lesson=lesson,
+                page_settings=settings_json, training_count=len(training_rows), size_bytes=size))
+            connection.execute(trainings_table.insert(), [row | {"group_id": group_id} for row in training_rows])
+            if part_rows:
+                connection.execute(training_parts.insert(), [row | {"group_id": group_id} for row in part_rows])
+        return group_id
 
-    def load(self, run_id: str) -> StoredRun | None:
-        """Return the stored run of an id, or None for an id that is malformed or names no run."""
-        if not isinstance(run_id, str) or not RUN_ID.fullmatch(run_id):
+    def save(self, result: TrainingResult, cfg: ModelConfig, data_spec: dict[str, Any], lesson: str | None = None,
+             training_key: str | None = None, page_settings: dict[str, Any] | None = None) -> str:
+        """Store one finished training as a group of one (named "") and return the group's new id."""
+        return self.save_group({SINGLE_TRAINING: NewTraining(result, cfg, data_spec, training_key)},
+                               lesson=lesson, page_settings=page_settings)
+
+    def load_group(self, group_id: str) -> StoredGroup | None:
+        """Return the stored group of an id (and mark it opened now), or None for a malformed or absent id."""
+        if not _well_formed(group_id):
             return None
-        with self.engine.begin() as connection:
-            row = connection.execute(sa.select(runs).where(runs.c.id == run_id)).first()
-            if row is None:
+        with self._reader.connect() as connection:
+            group = connection.execute(sa.select(run_groups).where(run_groups.c.id == group_id)).first()
+            if group is None:
                 return None
-            parts = {name: bytes(data) for name, data in connection.execute(
-                sa.select(run_parts.c.name, run_parts.c.data).where(run_parts.c.run_id == run_id))}
-            connection.execute(runs.update().where(runs.c.id == run_id).values(opened_at=time.time()))
-        return StoredRun(row.id, row.created_at, row.app_version, row.lesson,
-                         ModelConfig.from_dict(json.loads(row.settings)), json.loads(row.data_spec),
-                         _result_of(row, parts))
+            rows = connection.execute(sa.select(trainings_table).where(trainings_table.c.group_id == group_id)
+                                      .order_by(trainings_table.c.position)).all()
+            parts: dict[str, dict[str, bytes]] = {row.name: {} for row in rows}
+            for training, name, data in connection.execute(
+                    sa.select(training_parts.c.training, training_parts.c.name, training_parts.c.data)
+                    .where(training_parts.c.group_id == group_id)):
+                parts[training][name] = bytes(data)
+        with self._writer.begin() as connection:
+            connection.execute(run_groups.update().where(run_groups.c.id == group_id)
+                               .values(opened_at=time.time()))
+        return StoredGroup(group.id, group.lesson, json.loads(group.page_settings), group.created_at,
+                           group.app_version, {row.name: StoredRun(
+                               group.id, group.created_at, group.app_version, group.lesson,
+                               ModelConfig.from_dict(json.loads(row.settings)), json.loads(row.data_spec),
+                               _result_of(row, parts[row.name]), row.training_key) for row in rows})
 
-    def evict(self, now: float | None = None, retention_days: float = RETENTION_DAYS,
-              max_total_bytes: int = MAX_TOTAL_BYTES) -> list[str]:
-        """Remove runs unopened for retention_days, then the least recently opened past the cap; return their ids."""
+    def load(self, group_id: str) -> StoredRun | None:
+        """Return a group's first training (save()'s only one), or None for a malformed or absent id."""
+        group = self.load_group(group_id)
+        if group is None or not group.trainings:
+            return None
+        return next(iter(group.trainings.values()))
+
+    def lookup(self, group_id: str) -> StoredGroup | str:
+        """Return the stored group of an id, else "malformed", "unknown" (never stored) or "expired" (removed)."""
+        if not _well_formed(group_id):
+            return "malformed"
+        group = self.load_group(group_id)
+        if group is not None:
+            return group
+        with self.engine.connect() as connection:
+            removed = connection.execute(sa.select(removed_runs.c.id)
+                                         .where(removed_runs.c.id == group_id)).first()
+        return "expired" if removed is not None else "unknown"
+
+    def find_finished(self, training_key: str) -> str | None:
+        """Return the id of the newest group of one "done" training with this key by this APP_VERSION, else None."""
+        if not isinstance(training_key, str):
+            return None
+        query = (sa.select(run_groups.c.id).join(trainings_table, trainings_table.c.group_id == run_groups.c.id)
+                 .where(trainings_table.c.training_key == training_key, trainings_table.c.status == "done",
+                        run_groups.c.app_version == APP_VERSION, run_groups.c.training_count == 1)
+                 .order_by(run_groups.c.created_at.desc(), run_groups.c.id).limit(1))
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar()
+
+    def evict(self, now: float | None = None, retention_days: float | None = None,
+              max_total_bytes: int | None = None) -> list[str]:
+        """Remove groups unopened for retention_days, then the least recently opened past the cap; return their ids.
+
+        Unset arguments come from the store's limits. Each removed id leaves a tombstone, so its link can say
+        "expired"; tombstones older than TOMBSTONE_DAYS go.
+        """
         now = time.time() if now is None else now
-        removed: list[str] = []
-        with self.engine.begin() as connection:
-            stale = connection.execute(sa.select(runs.c.id).where(
-                runs.c.opened_at < now - retention_days * 86400)).scalars().all()
-            removed += stale
-            kept = connection.execute(sa.select(runs.c.id, runs.c.size_bytes).where(runs.c.id.not_in(stale))
-                                      .order_by(runs.c.opened_at.desc(), runs.c.id)).all()
+        retention_days = self.limits.retention_days if retention_days is None else retention_days
+        max_total_bytes = self.limits.max_total_bytes if max_total_bytes is None else max_total_bytes
+        cutoff = now - retention_days * 86400
+        with self._writer.begin() as connection:
+            removed = list(connection.execute(sa.select(run_groups.c.id).where(run_groups.c.opened_at < cutoff)
+                                              .order_by(run_groups.c.opened_at, run_groups.c.id)).scalars())
+            kept = connection.execute(sa.select(run_groups.c.id, run_groups.c.size_bytes)
+                                      .where(run_groups.c.opened_at >= cutoff)
+                                      .order_by(run_groups.c.opened_at.desc(), run_groups.c.id)).all()
             total = 0
-            for run_id, size in kept:
+            for group_id, size in kept:
                 total += size
                 if total > max_total_bytes:
-                    removed.append(run_id)
-            if removed:
-                connection.execute(run_parts.delete().where(run_parts.c.run_id.in_(removed)))
-                connection.execute(runs.delete().where(runs.c.id.in_(removed)))
+                    removed.append(group_id)
+            for chunk in _chunks(removed):
+                connection.execute(training_parts.delete().where(training_parts.c.group_id.in_(chunk)))
+                connection.execute(trainings_table.delete().where(trainings_table.c.group_id.in_(chunk)))
+                connection.execute(run_groups.delete().where(run_groups.c.id.in_(chunk)))
+                connection.execute(removed_runs.insert(), [{"id": group_id, "removed_at": now} for group_id in chunk])
+            forgotten = now - TOMBSTONE_DAYS * 86400
+            connection.execute(removed_runs.delete().where(removed_runs.c.removed_at < forgotten))
         return removed
 
     def sizes(self) -> dict[str, int]:
-        """Return each run's stored binary size, as its parts really take it, by id."""
-        with self.engine.connect() as connection:
-            rows = connection.execute(sa.select(run_parts.c.run_id, sa.func.sum(sa.func.length(run_parts.c.data)))
-                                      .group_by(run_parts.c.run_id)).all()
-            ids = connection.execute(sa.select(runs.c.id)).scalars().all()
-        measured = {run_id: int(size) for run_id, size in rows}
-        return {run_id: measured.get(run_id, 0) for run_id in ids}
+        """Return each group's stored binary size, as its parts really take it, by group id."""
+        with self._reader.connect() as connection:
+            rows = connection.execute(sa.select(training_parts.c.group_id,
+                                                sa.func.sum(sa.func.length(training_parts.c.data)))
+                                      .group_by(training_parts.c.group_id)).all()
+            ids = connection.execute(sa.select(run_groups.c.id)).scalars().all()
+        measured = {group_id: int(size) for group_id, size in rows}
+        return {group_id: measured.get(group_id, 0) for group_id in ids}
 
     def close(self) -> None:
         """Release the database's connections."""
         self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # WAL lets readers go on while one writer stores a run; foreign keys make a deleted run take its parts.
+def _open_schema(connection: sa.Connection) -> None:
+    # Opening may create or migrate the tables: one process at a time (SQLite's BEGIN IMMEDIATE holds the
+    # others off; on PostgreSQL, a lock held until this transaction ends).
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(OPENING_LOCK)))
+    version = None
+    if sa.inspect(connection).has_table(schema.schema_info.name):
+        version = connection.execute(sa.select(schema.schema_info.c.version)).scalar()
+    if version is None:
+        schema.metadata.create_all(connection)
+        connection.execute(schema.schema_info.insert().values(version=SCHEMA_VERSION))
+    elif version > SCHEMA_VERSION:
+        raise StoreError(f"the run store was written by a newer LSTM Lens (schema {version}; this one reads "
+                         f"schema {SCHEMA_VERSION} and older)")
+    elif version < SCHEMA_VERSION:
+        migrations.migrate(connection, version)
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    # The store begins its own transactions (see _sqlite_begin), so that CREATE and DROP are part of them too:
+    # a migration that fails half way then leaves nothing behind. WAL lets readers go on while one writer
+    # stores a group; foreign keys make a deleted group take its trainings and parts.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    # A writer takes the write lock at BEGIN: a reader that later wanted to write could find its snapshot
+    # outdated by another writer and fail at once, where waiting at BEGIN honours the busy timeout.
+    writes = connection.get_execution_options().get(WRITES, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from lstm_core.config import APP_VERSION, ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.store import runs as store_runs
-from lstm_core.store.runs import RUN_ID, RunStore, StoreError, database_url
+from lstm_core.store import schema
+from lstm_core.store.runs import RUN_ID, RunStore, StoreError, StoreLimits, database_url
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import train_job
 from tests.e2e.conftest import free_port
@@ -110,19 +111,20 @@ def test_thirty_writers_at_once_all_land(store, result):
 
 
 def test_a_write_that_fails_half_way_leaves_no_run(store, result, monkeypatch):
-    real_insert = store_runs.run_parts.insert
+    real_insert = schema.training_parts.insert
 
     class Broken(RuntimeError):
         pass
 
     def failing_insert():
         raise Broken("the disk is full")
-    monkeypatch.setattr(store_runs.run_parts, "insert", failing_insert)
+    monkeypatch.setattr(schema.training_parts, "insert", failing_insert)
     with pytest.raises(Broken):
         store.save(result, CFG, SPEC)
-    monkeypatch.setattr(store_runs.run_parts, "insert", real_insert)
+    monkeypatch.setattr(schema.training_parts, "insert", real_insert)
     with store.engine.connect() as connection:
-        assert connection.execute(sa.select(sa.func.count()).select_from(store_runs.runs)).scalar() == 0
+        for table in (schema.run_groups, schema.trainings, schema.training_parts):
+            assert connection.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
 
 
 def test_a_store_from_a_newer_app_is_refused_in_words(store_url):
@@ -130,7 +132,7 @@ def test_a_store_from_a_newer_app_is_refused_in_words(store_url):
     RunStore(url).close()
     engine = sa.create_engine(url)
     with engine.begin() as connection:
-        connection.execute(store_runs.schema_info.update().values(version=store_runs.SCHEMA_VERSION + 1))
+        connection.execute(schema.schema_info.update().values(version=store_runs.SCHEMA_VERSION + 1))
     engine.dispose()
     with pytest.raises(StoreError, match="newer LSTM Lens"):
         RunStore(url)
@@ -168,7 +170,7 @@ def test_runs_nobody_opened_recently_go_first(store, result, monkeypatch):
 
 
 def test_a_run_over_the_size_cap_is_refused_in_words_and_not_stored(store_url, result):
-    small = RunStore(store_url, max_run_bytes=1000)
+    small = RunStore(store_url, limits=StoreLimits(max_run_bytes=1000))
     with pytest.raises(store_runs.RunTooLarge, match="the store keeps runs up to"):
         small.save(result, CFG, SPEC)
     assert small.sizes() == {}
@@ -178,7 +180,7 @@ def test_a_run_over_the_size_cap_is_refused_in_words_and_not_stored(store_url, r
 def test_the_recorded_size_is_what_the_parts_take(store, result):
     run_id = store.save(result, CFG, SPEC)
     with store.engine.connect() as connection:
-        recorded = connection.execute(sa.select(store_runs.runs.c.size_bytes)).scalar_one()
+        recorded = connection.execute(sa.select(schema.run_groups.c.size_bytes)).scalar_one()
     assert store.sizes()[run_id] == recorded > 0
 
 
@@ -187,10 +189,10 @@ import os, sys
 sys.path.insert(0, {root!r})
 from lstm_core.config import ModelConfig
 from lstm_core.model.weights import random_weights
-from lstm_core.store.runs import RunStore
+from lstm_core.store.runs import RunStore, StoreLimits
 from lstm_core.training.protocol import TrainingResult
 cfg = ModelConfig(seq_length=8, units=64, layers=3, epochs=2)
-store = RunStore({url!r}, max_run_bytes=2**30)
+store = RunStore({url!r}, limits=StoreLimits(max_run_bytes=2**30))
 print("ready", flush=True)
 while True:
     result = TrainingResult("done", "Trained.", weights=random_weights(cfg), keras_bytes=os.urandom(8 * 2**20))
@@ -218,9 +220,9 @@ def test_a_writer_killed_in_the_middle_of_a_run_leaves_whole_runs_only(store_url
     store = RunStore(store_url)
     sizes = store.sizes()
     with store.engine.connect() as connection:
-        recorded = dict(connection.execute(sa.select(store_runs.runs.c.id, store_runs.runs.c.size_bytes)).all())
+        recorded = dict(connection.execute(sa.select(schema.run_groups.c.id, schema.run_groups.c.size_bytes)).all())
     assert recorded, "the writers stored some runs before they were killed"
-    assert sizes == recorded, "a run row without all of its parts, or parts without their run"
+    assert sizes == recorded, "a group without all of its parts, or parts without their group"
     for run_id in recorded:
         assert len(store.load(run_id).result.keras_bytes) == 8 * 2**20
     store.close()
