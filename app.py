@@ -4,7 +4,7 @@ import streamlit as st
 
 from lstm_core.figures.data import series_figure
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
-from lstm_core.ui import state
+from lstm_core.ui import runs, state
 from lstm_core.ui.pages import LESSON_MODES, PAGES, page_file, url_path_of
 from lstm_core.ui.widgets import finish_sidebar, page_navigation, share_footer, sidebar
 
@@ -64,7 +64,12 @@ ignored = st.session_state.pop(state.LINK_NOTICE_KEY, None)
 if ignored:
     st.warning("This link held settings that were left out: " + "; ".join(ignored) + ". The page opened "
                "with the rest.", icon=":material/link_off:")
+run_notice = st.session_state.pop(runs.RUN_NOTICE_KEY, None)
+if run_notice:
+    st.warning(run_notice, icon=":material/history_toggle_off:")
 sidebar(visible=not mode)
+st.session_state[state.PAGE_SHOWN_KEY] = navigation.url_path
 navigation.run()
 finish_sidebar()
+state.write_address_bar(navigation.url_path)
 share_footer(navigation.url_path)

@@ -7,7 +7,7 @@ from lstm_core.figures.data import scaled_series_figure, series_figure
 from lstm_core.figures.tables import window_table
 from lstm_core.ui import state
 from lstm_core.ui.data_source import SOURCES, source_picker
-from lstm_core.ui.widgets import seed_input, setting_select, setting_slider, stop_page
+from lstm_core.ui.widgets import clamped_slider, seed_input, setting_select, setting_slider, stop_page
 
 state.require_app("pages/data.py")
 st.title("Data: from a wave to training windows")
@@ -53,8 +53,8 @@ if not calm:
 
 st.subheader(f"Windows of SEQ_LENGTH = {ds.seq_length} values")
 n_windows = len(ds.X["train"])
-window = st.slider("Window", 0, n_windows - 1, key="w_data_window", bind="query-params",
-                   help="Slide the window along the series: X (red) is the input, Y (green) the value to forecast.")
+window = clamped_slider("Window", 0, n_windows - 1, "w_data_window",
+                        "Slide the window along the series: X (red) is the input, Y (green) the value to forecast.")
 st.plotly_chart(series_figure(ds, window=window), width="stretch", key="window")
 st.caption("Each window's X is SEQ_LENGTH past values; its Y is the value right after. Slide by one: a new pair. "
            "The table shows the same windows in scaled units, one row each.")

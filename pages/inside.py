@@ -11,7 +11,7 @@ from lstm_core.glassbox.equations import unit_equations
 from lstm_core.glassbox.replay import max_abs_difference, trace_model
 from lstm_core.ui import state
 from lstm_core.ui.stepper import PLAY_INTERVAL_SECONDS, advance_if_playing, is_playing, step_controls
-from lstm_core.ui.widgets import clamped_slider, needs
+from lstm_core.ui.widgets import clamped_slider, needs, valid_choice
 
 state.require_app("pages/inside.py")
 st.title("Inside the LSTM: one step at a time")
@@ -20,6 +20,9 @@ if run is None:
     needs("There is no trained model yet. Train one first; it takes a few seconds with the quick start.",
           "Go to Train", "train")
 
+if run.opened_from == "link":
+    st.info("This model was opened from a link: it is the stored run, trained with its own settings (the sidebar "
+            "shows them). Train anew on the Train page.", icon=":material/link:")
 ds = state.trained_dataset(run)
 weights = run.result.weights
 seq_length, n_layers = run.model.seq_length, len(weights.recurrent)
@@ -28,8 +31,8 @@ with pick_window:
     window = clamped_slider("Test window", 0, len(ds.X["test"]) - 1, "w_inside_window",
                             "Which window of the test part to feed the model.")
 with pick_layer:
-    layer = st.selectbox("Layer", range(n_layers), format_func=lambda k: f"LSTM layer {k + 1}", key="w_inside_layer",
-                         bind="query-params")
+    valid_choice("w_inside_layer", range(n_layers))
+    layer = st.selectbox("Layer", range(n_layers), format_func=lambda k: f"LSTM layer {k + 1}", key="w_inside_layer")
 with pick_unit:
     unit = clamped_slider("Unit for the equations", 0, run.model.units - 1, "w_inside_unit",
                           "Which unit's numbers to write into the equations.")
@@ -84,6 +87,10 @@ def show_step() -> None:
 
 
 show_step()
+if run.run_id is not None:
+    st.subheader("Share this trained model")
+    st.code(state.inside_link(run.run_id), language=None, wrap_lines=True)
+    st.caption("Whoever opens this link steps through this very model, with no training.")
 st.download_button("Gates and states of this window (CSV)", gate_traces_csv(trace), on_click="ignore",
                    file_name=f"lstm_lens_gates_window_{window}.csv", mime="text/csv", key="download_gates",
                    help="Every layer, step and unit: i, f, g, o, c and h of the window shown above.")

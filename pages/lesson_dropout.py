@@ -11,6 +11,7 @@ from lstm_core.lessons.dropout_figures import band_figure
 from lstm_core.presets import QUICK_START_MODEL
 from lstm_core.training.protocol import TrainingData
 from lstm_core.ui import lesson_jobs, state
+from lstm_core.ui.widgets import page_slider
 
 LESSON = "dropout"
 
@@ -23,11 +24,12 @@ st.markdown(
     "forecasts: Monte-Carlo dropout, a cheap picture of how unsure the model is."
 )
 rate_col, passes_col = st.columns(2)
-rate = rate_col.slider("Dropout rate", float(MODEL_BOUNDS["dropout"].low), float(MODEL_BOUNDS["dropout"].high),
-                       value=0.2, step=0.05, key="w_dropout_rate", bind="query-params",
-                       help="Share of values switched off.")
-passes = passes_col.slider("Monte-Carlo passes", 10, 200, value=100, step=10, key="w_dropout_passes",
-                           bind="query-params", help="How many forecasts with dropout on make the band.")
+with rate_col:
+    rate = page_slider("Dropout rate", float(MODEL_BOUNDS["dropout"].low), float(MODEL_BOUNDS["dropout"].high), 0.2,
+                       "w_dropout_rate", "Share of values switched off.", step=0.05)
+with passes_col:
+    passes = page_slider("Monte-Carlo passes", 10, 200, 100, "w_dropout_passes",
+                         "How many forecasts with dropout on make the band.", step=10)
 cfg = replace(QUICK_START_MODEL, dropout=rate)
 source = state.current_source()
 ds = state.model_dataset(source, cfg)

@@ -13,7 +13,7 @@ from lstm_core.lessons.splits_figures import PART_COLORS
 from lstm_core.presets import QUICK_START_MODEL
 from lstm_core.training.protocol import TrainingData
 from lstm_core.ui import lesson_jobs, state
-from lstm_core.ui.widgets import clamped_slider, describe_model, stop_page
+from lstm_core.ui.widgets import clamped_slider, describe_model, stop_page, valid_choice
 
 LESSON = "film"
 MODEL_CHOICES = ("the quick-start model", "your model from the Model page")
@@ -26,7 +26,8 @@ st.markdown(
     "every epoch; afterwards the slider replays any of them: a flat forecast bending into the wave and the "
     "gates of one test window finding their roles."
 )
-choice = st.radio("Model", MODEL_CHOICES, horizontal=True, key="w_film_model", bind="query-params",
+valid_choice("w_film_model", MODEL_CHOICES)
+choice = st.radio("Model", MODEL_CHOICES, horizontal=True, key="w_film_model",
                   help="The quick-start model trains in a few seconds; yours may take longer.")
 cfg = (replace(QUICK_START_MODEL, seed=state.model_config().seed) if choice == MODEL_CHOICES[0]
        else state.model_config())
@@ -70,8 +71,9 @@ def draw_film(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
         window = clamped_slider("Test window for the gates", 0, len(X_test) - 1, "w_film_window",
                                 "Whose gates to show.")
     with layer_col:
+        valid_choice("w_film_layer", range(done_cfg.layers))
         layer = st.selectbox("Layer", range(done_cfg.layers), format_func=lambda k: f"LSTM layer {k + 1}",
-                             key="w_film_layer", bind="query-params")
+                             key="w_film_layer")
     frame = film_frame(shots, index, X_test, y_test, window)
     best = int(test_mse.argmin())
     floor = (f" ({frame.test_mse / film_ds.noise_floor:.2f}× the noise floor)"

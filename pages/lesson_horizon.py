@@ -7,7 +7,7 @@ from lstm_core.lessons.horizon import horizon_models, horizon_outcome, horizon_v
 from lstm_core.lessons.horizon_figures import error_per_step_figure, horizon_window_figure
 from lstm_core.training.protocol import TrainingData
 from lstm_core.ui import lesson_jobs, state
-from lstm_core.ui.widgets import clamped_slider, stop_page
+from lstm_core.ui.widgets import clamped_slider, page_slider, stop_page
 
 LESSON = "horizon"
 
@@ -19,9 +19,9 @@ st.markdown(
     "appended to the window as if it had been observed, and the model runs again, m times, so its own "
     "errors become its inputs. Both train on your series from the Data page with the quick-start model."
 )
-horizon = st.slider("Steps ahead (m)", int(MODEL_BOUNDS["horizon"].low), int(MODEL_BOUNDS["horizon"].high),
-                    value=st.session_state.get(state.HORIZON_STEPS_KEY, 5), key="w_horizon_steps", bind="query-params",
-                    help="How many future values each forecast covers.")
+horizon = page_slider("Steps ahead (m)", int(MODEL_BOUNDS["horizon"].low), int(MODEL_BOUNDS["horizon"].high),
+                      st.session_state.get(state.HORIZON_STEPS_KEY, 5), "w_horizon_steps",
+                      "How many future values each forecast covers.")
 st.session_state[state.HORIZON_STEPS_KEY] = horizon
 models = horizon_models(horizon)
 source = state.current_source()

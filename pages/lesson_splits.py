@@ -18,7 +18,7 @@ from lstm_core.lessons.splits import (
 )
 from lstm_core.lessons.splits_figures import split_scores_figure, split_windows_figure
 from lstm_core.ui import lesson_jobs, state
-from lstm_core.ui.widgets import progress_fraction, setting_slider, stop_page
+from lstm_core.ui.widgets import progress_fraction, setting_slider, stop_page, valid_choice
 
 LESSON = "splits"
 
@@ -32,8 +32,9 @@ st.markdown(
     "both ways, over several seeds, and compare the gap with how much retraining alone moves the score."
 )
 settings = state.lesson_settings("splits", asdict(SplitLesson()))
-settings["series"] = st.selectbox("Series", SERIES_KINDS, index=SERIES_KINDS.index(settings["series"]),
-                                  key="w_splits_series", bind="query-params",
+valid_choice("w_splits_series", SERIES_KINDS)
+st.session_state.setdefault("w_splits_series", settings["series"])
+settings["series"] = st.selectbox("Series", SERIES_KINDS, key="w_splits_series",
                                   help="A sine with white noise, or one whose level moves: a trend, a jump, a random "
                                        "walk.")
 columns = st.columns(5)

@@ -7,7 +7,7 @@ from lstm_core.evaluation.skill import baseline_forecasts, compare, skill_table,
 from lstm_core.exports import history_csv, keras_script, settings_json
 from lstm_core.figures.tables import evaluation_table
 from lstm_core.figures.training import loss_figure, prediction_figure
-from lstm_core.ui import state
+from lstm_core.ui import runs, state
 from lstm_core.ui.widgets import describe_model, live_part, needs, progress_fraction, progress_label, training_active
 
 state.require_app("pages/train.py")
@@ -36,6 +36,10 @@ def draw_progress(progress, noise_floor) -> None:
         # Nothing to plot yet; skipping the chart keeps a queue of learners cheap for the server.
         st.info(f"The server is busy: your training is number {progress.queue_position} in the queue.")
         return
+    watchers = getattr(progress, "watchers", 1)
+    if watchers > 1 and progress.status == "running":
+        st.caption(f"{watchers} learners watch this training: they pressed Train with the same data, model and "
+                   f"seed, and identical settings train identically, so it runs once for all of them.")
     st.plotly_chart(loss_figure(progress.train_loss, progress.val_loss, progress.batch_loss, noise_floor,
                                 progress.epochs), width="stretch", key=f"loss_{progress.status}")
     st.caption("Both curves should fall towards the noise floor (dashed); validation rising while training "
@@ -53,7 +57,12 @@ def draw_outcome(finished_job) -> None:
     run = state.collect_result()
     if run is None:
         return
+    stored_run_notes(run)
     run_ds = state.trained_dataset(run)
+    if finished_job is None:  # a stored run: its loss curves come from the store, not from a live job
+        history = run.result.history
+        st.plotly_chart(loss_figure(history["loss"], history["val_loss"], [], run_ds.noise_floor, run.model.epochs),
+                        width="stretch", key="loss_stored")
     predicted = run.result.predictions["test"]  # (samples, horizon)
     st.subheader("How good is the forecast?")
     start = run_ds.target_start["test"]
@@ -75,7 +84,46 @@ def draw_outcome(finished_job) -> None:
     if run.result.status == "stopped":
         st.caption(f"You stopped this run after {run.result.epochs_run} epoch(s); these are its weights then.")
     st.page_link("pages/inside.py", label="Look inside this model →")
+    share_trained(run)
     take_home(run, run_ds)
+
+
+def stored_run_notes(run) -> None:
+    """Say where a run shown came from when it was not trained here just now, and what to do to train anew."""
+    if run.opened_from == "link":
+        st.info("This run was opened from a link: it is the stored model, with its own settings (the sidebar "
+                "shows them). Press **Train** to train these settings anew.", icon=":material/link:")
+    elif run.opened_from == "store":
+        st.info("This exact training (same data, model and seed) was run before on this server, so its stored "
+                "result opened at once: training it again would give the same weights.", icon=":material/history:")
+        st.button("Train again with a new seed", on_click=state.train_with_new_seed, args=(ds,),
+                  help="The model's seed moves on by one: other starting weights, another training.")
+    failure = st.session_state.get(runs.STORE_FAILURE_KEY)
+    if failure:
+        st.warning(failure)
+
+
+def share_trained(run) -> None:
+    """Draw the link to this trained model on Inside, or what keeps it from having one."""
+    st.subheader("Share this trained model")
+    if run.run_id is not None:
+        st.code(state.inside_link(run.run_id), language=None, wrap_lines=True)
+        st.caption("Anyone with this link opens this very model on Inside and steps through its gates, with no "
+                   "training at all: train once at the front, and the whole class explores the same model.")
+        return
+    problem = runs.store_problem()
+    if problem:
+        st.caption(problem)
+    elif runs.needs_consent(run.series):
+        st.caption("This model was trained on your own file. A link to it would carry your data to whoever opens "
+                   "it, so it is kept on the server only if you agree.")
+        st.button("Keep this run and make a link (the link carries my data)", on_click=_agree_and_keep,
+                  key="keep_own_run")
+
+
+def _agree_and_keep() -> None:
+    st.session_state[runs.OWN_DATA_CONSENT_KEY] = True
+    state.keep_trained_run()
 
 
 def take_home(run, run_ds) -> None:
@@ -103,12 +151,13 @@ def take_home(run, run_ds) -> None:
 def live_training() -> None:
     """Draw the live progress of this session's job and, once it has ended, its outcome."""
     current = state.current_job()
-    if current is None:
+    if current is None and state.trained() is None:
         st.info("Press **Train** to start. The loss chart fills in while the model trains; you may visit "
                 "other pages meanwhile.")
         return
-    draw_progress(current.progress(), ds.noise_floor)
-    if current.done:
+    if current is not None:
+        draw_progress(current.progress(), ds.noise_floor)
+    if current is None or current.done:
         draw_outcome(current)
 
 

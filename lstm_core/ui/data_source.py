@@ -13,7 +13,7 @@ from lstm_core.data.own_data import (
     column_gaps,
     read_csv,
 )
-from lstm_core.ui import state
+from lstm_core.ui import runs, state
 
 SOURCES = ("A generated wave", "A real series", "Your own CSV file")
 
@@ -78,6 +78,16 @@ def _upload() -> None:
         _switch(series)
     st.caption(f"In use: {series.name} ({len(series.values)} values). Its noise level is unknown: the pages "
                f"leave the noise floor out.")
+    consent_box()
+
+
+def consent_box() -> None:
+    """Draw the learner's choice to let runs on their own file be kept, so that a link can reopen them."""
+    st.checkbox("Keep my runs on this server, so that a link can reopen them (a link to a run then carries my "
+                "data to whoever opens it)", value=runs.consented(), key="w_data_consent",
+                on_change=lambda: st.session_state.__setitem__(runs.OWN_DATA_CONSENT_KEY,
+                                                              st.session_state["w_data_consent"]),
+                help="Off: your runs live only in this browser tab and are gone when it closes.")
 
 
 def _switch(series) -> None:

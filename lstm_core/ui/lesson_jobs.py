@@ -1,9 +1,14 @@
-"""A lesson's training runs: several jobs on the shared pool, kept in the session under the lesson's name."""
+"""A lesson's training runs: several jobs on the shared pool, kept in the session under the lesson's name.
+
+Once all of a lesson's jobs have finished they are stored together as one run, named in the address bar;
+a link to it opens the lesson's outcome again by replaying the page's own start with the stored results
+in place of new jobs.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
@@ -12,7 +17,9 @@ from lstm_core.config import ModelConfig
 from lstm_core.training.job import TrainingJob
 from lstm_core.training.pool import start
 from lstm_core.training.protocol import TrainingData, TrainingResult
+from lstm_core.ui import runs as stored_runs
 from lstm_core.ui import state
+from lstm_core.ui.pages import PAGE_BY_NAME, PAGE_KEYS
 from lstm_core.ui.widgets import live_part, progress_fraction, progress_label
 
 
@@ -24,6 +31,9 @@ class LessonRuns:
     data: dict[str, TrainingData]  # job name -> its windows
     jobs: dict[str, TrainingJob]
     outcome: Any = None  # what the page computed from the results, kept so it is computed once
+    page_settings: dict[str, Any] = field(default_factory=dict)  # what a link needs to start the same runs
+    run_id: str | None = None  # the stored run of these results, once stored
+    stored: bool = False  # tried to store already (or opened from the store)
 
     @property
     def active(self) -> bool:
@@ -58,12 +68,64 @@ def lesson_runs(lesson: str) -> LessonRuns | None:
     return st.session_state.get(_key(lesson))
 
 
+_REPLAYING_KEY = "lesson_replaying"  # the stored run whose results a page's start callback is given instead of jobs
+
+
 def start_lesson_runs(lesson: str, settings: Any, runs: Mapping[str, tuple[TrainingData, ModelConfig]]) -> None:
     """Queue one job per named (data, config) on the shared pool; stop the lesson's earlier ones first."""
     stop_lesson_runs(lesson)
+    data = {name: data for name, (data, _) in runs.items()}
+    replaying = st.session_state.get(_REPLAYING_KEY)
+    if replaying is not None:
+        stored = replaying.trainings
+        if set(stored) != set(runs):
+            st.session_state[stored_runs.RUN_NOTICE_KEY] = (
+                "The linked lesson run does not fit this lesson's settings any more; press the lesson's button "
+                "to train it again.")
+            return
+        jobs = {name: stored_runs.FinishedJob(runs[name][1], stored[name].result, len(runs[name][0].X_train))
+                for name in runs}
+        st.session_state[_key(lesson)] = LessonRuns(settings, data, jobs, page_settings=replaying.page_settings,
+                                                    run_id=replaying.id, stored=True)
+        return
     pool, owner_alive = state.training_pool(), state.session_alive_check()
     jobs = {name: start(data, cfg, pool=pool, owner_alive=owner_alive) for name, (data, cfg) in runs.items()}
-    st.session_state[_key(lesson)] = LessonRuns(settings, {name: data for name, (data, _) in runs.items()}, jobs)
+    st.session_state[_key(lesson)] = LessonRuns(settings, data, jobs, page_settings=_page_settings(lesson))
+
+
+def _page_settings(lesson: str) -> dict[str, Any]:
+    """Return what a link needs to start this lesson's runs again: the series, the model, its own controls."""
+    prefix = PAGE_BY_NAME[lesson].key_prefix or ""
+    settings = {"series": stored_runs.data_spec(state.current_source()), "model": dict(state.model_settings()),
+                "page": {key: st.session_state[key] for key in PAGE_KEYS
+                         if prefix and key.startswith(prefix) and key in st.session_state}}
+    if lesson in state.LESSON_SETTINGS_KEYS:
+        settings["lesson"] = dict(st.session_state.get(state.LESSON_SETTINGS_KEYS[lesson], {}))
+    return settings
+
+
+def _replay_linked(lesson: str, start: Callable[[], None]) -> None:
+    """Show a link's stored lesson run: the page's start, given the stored results instead of new jobs."""
+    linked = st.session_state.pop(stored_runs.LINKED_GROUP_KEY_PREFIX + lesson, None)
+    if linked is None:
+        return
+    st.session_state[_REPLAYING_KEY] = linked
+    try:
+        start()
+    finally:
+        st.session_state.pop(_REPLAYING_KEY, None)
+
+
+def _store_finished(lesson: str, runs: LessonRuns, results: dict[str, TrainingResult]) -> None:
+    """Store a lesson's finished results once, as one run, unless they are the learner's own data unagreed."""
+    if runs.stored:
+        return
+    runs.stored = True
+    series = runs.page_settings.get("series", {})
+    if series.get("kind") == "own" and not stored_runs.consented():
+        return
+    runs.run_id = stored_runs.save_lesson(lesson, runs.page_settings,
+                                          {name: (results[name], runs.jobs[name].cfg) for name in results})
 
 
 def stop_lesson_runs(lesson: str) -> None:
@@ -80,6 +142,7 @@ def train_and_stop(lesson: str, label: str, start: Callable[[], None], train_hel
 
     The callbacks run before the script, so the buttons are drawn with the runs already started or stopped.
     """
+    _replay_linked(lesson, start)
     runs = lesson_runs(lesson)
     running = runs is not None and runs.active
     train_col, stop_col, _ = st.columns([1, 1, 4])
@@ -122,4 +185,9 @@ def _draw_runs(lesson: str, idle_text: str, draw_outcome, draw_progress) -> None
         st.error(problem)
     results = current.results()
     if results is not None:
+        _store_finished(lesson, current, results)
+        if current.run_id is not None and stored_runs.OPENED_RUN_KEY in st.session_state \
+                and st.session_state[stored_runs.OPENED_RUN_KEY] == current.run_id:
+            st.caption("These results were opened from a link: they are the stored run's, trained with the settings "
+                       "shown. Press the lesson's button to train anew.")
         draw_outcome(current, results)

@@ -1,15 +1,17 @@
 """Shareable links: every setting lives in the URL's query parameters, named by its widget's key.
 
-The widgets themselves are bound to the URL (Streamlit's ``bind="query-params"``): a value in the link
-wins when the page opens, and moving a control updates the URL. The series and model settings are
-used on every page, not only where their widgets are, so a link's values for them are read once per
-session when it opens, checked against the same bounds as the sliders, and whatever cannot be used is
-listed in a notice instead of raising.
+The app writes the address bar itself on every run, from the session's settings (see
+``state.write_address_bar``), so it holds the series, the model, the page's own controls and the run
+shown, on every page. A link's values are read once per session when it opens: the series and model
+settings are checked against the same bounds as the sliders, a page's own control values are handed to
+their widgets (which pull them into range or drop a choice they do not offer), and whatever cannot be
+used is listed in a notice instead of raising.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -26,6 +28,8 @@ SERIES_KEYS = {f"w_series_{name}": name for name in [*SERIES_BOUNDS, "shape"]}
 MODEL_KEYS = {f"w_model_{name}": name for name in MODEL_BOUNDS}
 LAYER_KEYS = {"w_inside_layer", "w_film_layer"}  # select boxes that show "LSTM layer k" for the index k - 1
 MAX_VALUE_LENGTH = 100
+LAYER_PATTERN = re.compile(r"LSTM layer (\d{1,3})")
+WHOLE_NUMBER = re.compile(r"-?\d{1,12}")
 
 
 def _number(text: str) -> float:
@@ -35,8 +39,9 @@ def _number(text: str) -> float:
     return value
 
 
-def read_link(params: Mapping[str, list[str]], series: dict[str, Any], model: dict[str, Any]) -> list[str]:
-    """Apply a link's series and model values to the settings dicts; return what was ignored, in words."""
+def read_link(params: Mapping[str, list[str]], series: dict[str, Any], model: dict[str, Any],
+              page_values: dict[str, Any] | None = None) -> list[str]:
+    """Apply a link's series and model values to the dicts, its page controls to page_values; return what it ignored."""
     ignored = []
     for name, values in params.items():
         shown = f"{name[:40]}={(values[0] if values else '')[:40]!r}"
@@ -58,7 +63,9 @@ def read_link(params: Mapping[str, list[str]], series: dict[str, Any], model: di
                 ignored.append(f"{shown} (lesson modes: {', '.join(LESSON_MODES)})")
             continue
         if name in PAGE_KEYS:
-            continue  # its own widget checks it when the page draws it
+            if page_values is not None:
+                page_values[name] = _page_value(name, text)  # its own widget checks it when the page draws it
+            continue
         try:
             if name in SERIES_KEYS:
                 field = SERIES_KEYS[name]
@@ -101,6 +108,19 @@ def _typed(kind: type, text: str) -> Any:
     return value
 
 
+def _page_value(key: str, text: str) -> Any:
+    """Return a page control's value from its link text: a layer index, a whole or real number, or the text."""
+    layer = LAYER_PATTERN.fullmatch(text)
+    if key in LAYER_KEYS and layer:
+        return int(layer.group(1)) - 1
+    if WHOLE_NUMBER.fullmatch(text):
+        return int(text)
+    try:
+        return _number(text)
+    except ValueError:
+        return text
+
+
 def _url_value(key: str, value: Any) -> str:
     if key in LAYER_KEYS:
         return f"LSTM layer {int(value) + 1}"
@@ -111,6 +131,11 @@ def _url_value(key: str, value: Any) -> str:
 
 def share_query(series: dict[str, Any], model: dict[str, Any], page_values: Mapping[str, Any]) -> str:
     """Return the query string of a link to these settings: series and model values off their defaults, page values."""
+    return urlencode(share_params(series, model, page_values))
+
+
+def share_params(series: dict[str, Any], model: dict[str, Any], page_values: Mapping[str, Any]) -> dict[str, str]:
+    """Return the query parameters of a link to these settings, by name: series and model values off their defaults."""
     params: dict[str, str] = {}
     defaults_series, defaults_model = SeriesConfig().to_dict(), ModelConfig().to_dict()
     for key, field in SERIES_KEYS.items():
@@ -121,4 +146,4 @@ def share_query(series: dict[str, Any], model: dict[str, Any], page_values: Mapp
             params[key] = _url_value(key, model[field])
     for key in sorted(PAGE_KEYS & set(page_values)):
         params[key] = _url_value(key, page_values[key])
-    return urlencode(params)
+    return params

@@ -69,6 +69,7 @@ PAGE_BY_NAME = {page.name: page for page in PAGES}
 PAGE_FILES = tuple(page.file for page in PAGES if page.file != HOME_FILE)
 LESSON_MODES = {page.lesson.mode: (page.file, page.lesson.heading) for page in PAGES if page.lesson}
 PAGE_PREFIXES = {page.url_path: page.key_prefix for page in PAGES if page.key_prefix}  # url path -> its keys
+LESSON_OF_PATH = {page.url_path: page.name for page in PAGES if page.section == "Lessons"}  # url path -> lesson
 LESSON_PARAM = "lesson"
 PAGE_KEYS = frozenset().union(*(page.link_keys for page in PAGES)) | {LESSON_PARAM}
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -18,9 +19,19 @@ from lstm_core.data.own_data import UserSeries
 from lstm_core.training.estimates import Estimate
 from lstm_core.training.job import TrainingJob
 from lstm_core.training.pool import TrainingPool, get_pool, start
-from lstm_core.training.protocol import TrainingData, TrainingResult
-from lstm_core.ui.links import MODEL_KEYS, SERIES_KEYS, read_link, share_query
-from lstm_core.ui.pages import LESSON_MODES, LESSON_PARAM, PAGE_FILES, PAGE_KEYS
+from lstm_core.training.protocol import TrainingData, TrainingResult, training_key
+from lstm_core.ui import runs
+from lstm_core.ui.links import MODEL_KEYS, SERIES_KEYS, read_link, share_params, share_query
+from lstm_core.ui.pages import (
+    LESSON_MODES,
+    LESSON_OF_PATH,
+    LESSON_PARAM,
+    PAGE_FILES,
+    PAGE_KEYS,
+    PAGE_PREFIXES,
+    page_file,
+    url_path_of,
+)
 
 SERIES_KEY = "series_settings"
 MODEL_KEY = "model_settings"
@@ -36,16 +47,20 @@ INSIDE_STEP_KEY = "inside_step"  # the Inside page's time step, 0-based; its sli
 INSIDE_PLAYING_KEY = "inside_playing"
 LESSON_RUNS_KEY_PREFIX = "lesson_runs_"  # + the lesson's name: its jobs and settings
 STATUS_SLOT_KEY = "sidebar_status_slot"  # this run's place for the training status in the sidebar
+PAGE_SHOWN_KEY = "page_shown"  # the URL path of the page this run draws
 OPEN_PARAM = "open"  # a deep link that reached a page before app.py: the page to open once it has run
 
 
 @dataclass
 class Trained:
-    """A finished training run together with the exact settings it was trained on."""
+    """A finished training run together with the exact settings it was trained on, and its id once stored."""
 
     series: SeriesConfig | UserSeries
     model: ModelConfig
     result: TrainingResult
+    run_id: str | None = None
+    training_key: str | None = None
+    opened_from: str | None = None  # "link": a link opened it; "store": an identical training had been run
 
 
 def _settings(key: str, default: dict[str, Any]) -> dict[str, Any]:
@@ -155,14 +170,107 @@ def training_estimate(cfg: ModelConfig, n_train_samples: int) -> Estimate:
 
 
 def read_link_once() -> None:
-    """Apply the opening link's series and model settings once per session; keep what it ignored for a notice."""
+    """Apply the opening link's run and settings once per session; keep what it ignored for a notice.
+
+    The run comes first: it brings its own settings, and any setting the link gives as well (moved after the
+    run was opened) is applied on top, so a reload shows exactly the screen it was taken from.
+    """
     if st.session_state.get(LINK_READ_KEY):
         return
     st.session_state[LINK_READ_KEY] = True
-    params = {name: st.query_params.get_all(name) for name in st.query_params.keys() if name != OPEN_PARAM}
-    ignored = read_link(params, series_settings(), model_settings())
+    run_id = st.query_params.get(runs.RUN_PARAM)
+    if run_id:
+        open_linked_run(run_id)
+    params = {name: st.query_params.get_all(name) for name in st.query_params.keys()
+              if name not in (OPEN_PARAM, runs.RUN_PARAM)}
+    page_values: dict[str, Any] = {}
+    ignored = read_link(params, series_settings(), model_settings(), page_values)
+    for key, value in page_values.items():
+        st.session_state[key] = value
     if ignored:
         st.session_state[LINK_NOTICE_KEY] = ignored
+
+
+def open_linked_run(run_id: str) -> None:
+    """Open a link's stored run into this session: its settings, and its model or lesson outcome; return None."""
+    found = runs.lookup(run_id)
+    if isinstance(found, str):
+        st.session_state[runs.RUN_NOTICE_KEY] = found
+        return
+    page_settings = found.page_settings or {}
+    if found.lesson is None:
+        stored = next(iter(found.trainings.values()))
+        source = runs.source_of(stored.data_spec)
+        _use_settings(source, stored.cfg)
+        st.session_state[TRAINED_KEY] = Trained(source, stored.cfg, stored.result, found.id, stored.training_key,
+                                                opened_from="link")
+    else:
+        if "series" in page_settings:
+            _use_settings(runs.source_of(page_settings["series"]), ModelConfig.from_dict(page_settings["model"]))
+        if found.lesson in LESSON_SETTINGS_KEYS and "lesson" in page_settings:
+            st.session_state[LESSON_SETTINGS_KEYS[found.lesson]] = dict(page_settings["lesson"])
+        for key, value in page_settings.get("page", {}).items():
+            st.session_state[key] = value
+        st.session_state[runs.LINKED_GROUP_KEY_PREFIX + found.lesson] = found
+    st.session_state[runs.OPENED_RUN_KEY] = found.id
+
+
+def _use_settings(source: SeriesConfig | UserSeries, cfg: ModelConfig) -> None:
+    """Make a stored run's source and model the session's settings; return None."""
+    if isinstance(source, UserSeries):
+        use_own_series(source)
+    else:
+        use_own_series(None)
+        st.session_state[SERIES_KEY] = source.to_dict()
+    st.session_state[MODEL_KEY] = cfg.to_dict()
+    for key in [k for k in st.session_state if str(k).startswith(("w_series_", "w_model_"))]:
+        del st.session_state[key]
+
+
+def address_params(url_path: str) -> dict[str, str]:
+    """Return what the address bar holds on the page at url_path: settings, its own controls, the run shown."""
+    prefix = PAGE_PREFIXES.get(url_path)
+    page_values = {key: st.session_state[key] for key in PAGE_KEYS
+                   if prefix and key.startswith(prefix) and key in st.session_state}
+    mode = lesson_mode()
+    if mode:
+        page_values[LESSON_PARAM] = mode
+    params = share_params(series_settings(), model_settings(), page_values)
+    run_id = shown_run_id(url_path)
+    if run_id:
+        params[runs.RUN_PARAM] = run_id
+    return params
+
+
+def shown_run_id(url_path: str) -> str | None:
+    """Return the id of the stored run the page at url_path shows: its lesson's, else the session's trained one."""
+    lesson = LESSON_OF_PATH.get(url_path)
+    if lesson is not None:
+        group_id = stored_lesson_id(lesson)
+        if group_id:
+            return group_id
+    run = trained()
+    return run.run_id if run is not None else None
+
+
+def stored_lesson_id(lesson: str) -> str | None:
+    """Return the stored id of the lesson runs this session shows for lesson, or None."""
+    found = st.session_state.get(f"{LESSON_RUNS_KEY_PREFIX}{lesson}")
+    return getattr(found, "run_id", None)
+
+
+def write_address_bar(url_path: str | None = None) -> None:
+    """Make the address bar hold this page's state (settings, controls, run); return None.
+
+    Streamlit drops a control's parameter when the learner leaves the page the control lives on; writing
+    the whole query on every run keeps a reload, or the address in a fresh browser, on the same screen.
+    """
+    if url_path is None:
+        url_path = st.session_state.get(PAGE_SHOWN_KEY, "")
+    wanted = address_params(url_path)
+    current = {name: st.query_params.get_all(name) for name in st.query_params.keys()}
+    if current != {name: [value] for name, value in wanted.items()}:
+        st.query_params.from_dict(wanted)
 
 
 def switch_page(page_path: str) -> None:
@@ -214,16 +322,25 @@ def lesson_mode() -> str | None:
     return mode if mode in LESSON_MODES else None
 
 
-def share_link(url: str | None, page_prefix: str | None = None) -> str:
-    """Return a link to this page with the session's settings and this page's controls (keys page_prefix*)."""
-    page_values = {key: st.session_state[key] for key in PAGE_KEYS
-                   if page_prefix and key.startswith(page_prefix) and key in st.session_state}
-    mode = lesson_mode()
-    if mode:
-        page_values[LESSON_PARAM] = mode
-    query = share_query(series_settings(), model_settings(), page_values)
-    base = url or ""
+def share_link(url: str | None, url_path: str) -> str:
+    """Return the address of this page as the address bar holds it: settings, this page's controls, the run shown."""
+    query = urlencode(address_params(url_path))
+    base = (url or "").split("?")[0]
     return f"{base}?{query}" if query else base
+
+
+def app_root_url() -> str:
+    """Return the app's own address, without the page's path and query (e.g. http://host:8501)."""
+    url = (st.context.url or "").split("?")[0].rstrip("/")
+    path = st.session_state.get(PAGE_SHOWN_KEY, "")
+    if path and url.endswith("/" + path):
+        url = url[: -len(path) - 1]
+    return url
+
+
+def inside_link(run_id: str) -> str:
+    """Return the link that opens a stored run on the Inside page, for anyone who has it."""
+    return f"{app_root_url()}/{url_path_of(page_file('inside'))}?{urlencode({runs.RUN_PARAM: run_id})}"
 
 
 def lesson_query(mode: str) -> str:
@@ -251,26 +368,58 @@ def job_active(job: TrainingJob | None) -> bool:
     return job is not None and not job.done
 
 
-def start_training(ds: Dataset) -> TrainingJob:
-    """Start training the session's model on ds and return the job (stopping any earlier one)."""
+def start_training(ds: Dataset) -> TrainingJob | None:
+    """Start training the session's model on ds and return the job (stopping any earlier one).
+
+    When this very training (same data, model, seed and app) is stored already, it opens at once instead
+    and None is returned: training is deterministic, so it would only give the same weights again.
+    """
     old = current_job()
     if job_active(old):
         old.stop()
-    job = start(TrainingData.from_dataset(ds), model_config(), pool=training_pool(),
-                owner_alive=session_alive_check())
-    st.session_state[JOB_KEY] = {"job": job, "series": current_source(), "collected": False}
+    data, cfg, source = TrainingData.from_dataset(ds), model_config(), current_source()
+    key = training_key(data, cfg)
+    stored_id = runs.find_finished(key)
+    found = runs.lookup(stored_id) if stored_id else None
+    if found is not None and not isinstance(found, str):
+        stored = next(iter(found.trainings.values()))
+        st.session_state.pop(JOB_KEY, None)
+        st.session_state[TRAINED_KEY] = Trained(source, stored.cfg, stored.result, found.id, key, opened_from="store")
+        return None
+    job = start(data, cfg, pool=training_pool(), owner_alive=session_alive_check())
+    st.session_state[JOB_KEY] = {"job": job, "series": source, "collected": False}
     return job
 
 
+def train_with_new_seed(ds: Dataset) -> TrainingJob | None:
+    """Move the model's seed on by one and train: the same settings, another draw of starting weights."""
+    model = model_settings()
+    model["seed"] = (int(model["seed"]) + 1) % (2**31)
+    st.session_state.pop("w_model_seed", None)
+    return start_training(ds)
+
+
 def collect_result() -> Trained | None:
-    """Return the session's trained model, first storing the latest job's result if it has weights."""
+    """Return the session's trained model, first taking (and storing) the latest job's result if it has weights."""
     run = st.session_state.get(JOB_KEY)
     if run and not run["collected"] and run["job"].done:
-        result = run["job"].result()
+        job = run["job"]
+        result = job.result()
         run["collected"] = True
         if result is not None and result.weights is not None:
-            st.session_state[TRAINED_KEY] = Trained(run["series"], run["job"].cfg, result)
+            run_id = None
+            key = getattr(job, "key", None)
+            if not runs.needs_consent(run["series"]) or runs.consented():
+                run_id = runs.save_training(result, job.cfg, run["series"], key)
+            st.session_state[TRAINED_KEY] = Trained(run["series"], job.cfg, result, run_id, key)
     return trained()
+
+
+def keep_trained_run() -> None:
+    """Store the session's trained run now (the learner agreed for their own data); return None."""
+    run = trained()
+    if run is not None and run.run_id is None:
+        run.run_id = runs.save_training(run.result, run.model, run.series, run.training_key)
 
 
 def trained() -> Trained | None:

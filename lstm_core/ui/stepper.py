@@ -51,7 +51,7 @@ def step_controls(seq_length: int) -> int:
         st.session_state[state.INSIDE_PLAYING_KEY] = not is_playing()
         st.rerun(scope="app")
     if seq_length > 1:
-        slider.slider("Time step t", 1, seq_length, key=SLIDER_KEY, on_change=_slider_moved, bind="query-params",
+        slider.slider("Time step t", 1, seq_length, key=SLIDER_KEY, on_change=_slider_moved,
                       help="Which input step the pictures and equations show.")
     slider.markdown(f"**Step {step + 1} of {seq_length}**")
     return step

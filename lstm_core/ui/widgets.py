@@ -10,7 +10,7 @@ import streamlit as st
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS
 from lstm_core.presets import PRESETS
 from lstm_core.ui import state
-from lstm_core.ui.pages import HOME_FILE, PAGE_PREFIXES, PAGES, page_file
+from lstm_core.ui.pages import HOME_FILE, PAGES, page_file
 
 LIVE_REFRESH_SECONDS = 1.0  # each refresh is a script run on the server: once a second per learner is plenty
 
@@ -36,25 +36,36 @@ def setting_slider(settings: dict[str, Any], group: str, field: str, label: str,
     bound = (bounds or (SERIES_BOUNDS if group == "series" else MODEL_BOUNDS))[field]
     key = f"w_{group}_{field}"
     top = bound.high if high is None else min(high, bound.high)
-    if st.session_state.get(key, top) > top:
+    if not _number_within(st.session_state.get(key, top), bound.low, top):
         del st.session_state[key]
     on_change = _bind(settings, field, key, min(settings[field], top))
     if bound.kind is int:
         value = st.slider(label, int(bound.low), int(top), key=key, help=help, step=int(step or 1),
-                          on_change=on_change, bind="query-params")
+                          on_change=on_change)
     else:
         value = st.slider(label, float(bound.low), float(top), key=key, help=help, step=step, format=fmt,
-                          on_change=on_change, bind="query-params")
+                          on_change=on_change)
     settings[field] = value
     return value
+
+
+def _number_within(value: Any, low: float, high: float) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
+
+
+def valid_choice(key: str, options: tuple | list | range) -> None:
+    """Drop a remembered (or linked) value of the widget key that is not one of its options; return None."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
 
 
 def setting_select(settings: dict[str, Any], group: str, field: str, label: str, options: tuple[str, ...],
                    help: str) -> str:
     """Return the choice of a select box bound to settings[field], kept across page switches."""
     key = f"w_{group}_{field}"
+    valid_choice(key, options)
     value = st.selectbox(label, options, key=key, help=help, format_func=lambda s: s.replace("_", " "),
-                         on_change=_bind(settings, field, key, settings[field]), bind="query-params")
+                         on_change=_bind(settings, field, key, settings[field]))
     settings[field] = value
     return value
 
@@ -66,8 +77,8 @@ def setting_steps(settings: dict[str, Any], group: str, field: str, label: str, 
     in_use = settings[field]
     # Snapping a value off the options to the nearest one would change the setting by merely opening the page.
     steps = list(options) if in_use in options else sorted([*options, in_use])
-    value = st.select_slider(label, steps, key=key, help=help, on_change=_bind(settings, field, key, in_use),
-                             bind="query-params")
+    valid_choice(key, steps)
+    value = st.select_slider(label, steps, key=key, help=help, on_change=_bind(settings, field, key, in_use))
     settings[field] = value
     return value
 
@@ -77,7 +88,7 @@ def seed_input(settings: dict[str, Any], group: str, help: str) -> int:
     bound = (SERIES_BOUNDS if group == "series" else MODEL_BOUNDS)["seed"]
     key = f"w_{group}_seed"
     value = st.number_input("Random seed", int(bound.low), int(bound.high), key=key, step=1, help=help,
-                            on_change=_bind(settings, "seed", key, settings["seed"]), bind="query-params")
+                            on_change=_bind(settings, "seed", key, settings["seed"]))
     settings["seed"] = int(value)
     return int(value)
 
@@ -164,13 +175,15 @@ def _live_part(draw: Callable[[], None], watched: Callable[[], tuple[bool, ...]]
 
 
 def share_footer(url_path: str) -> None:
-    """Draw the page's link with every setting in it, with a copy button, at the foot of the page."""
+    """Draw the page's address, as the address bar holds it, with a copy button, at the foot of the page."""
     st.divider()
-    st.caption("Copy link: these settings, for another browser or a class (the copy button is at the right).")
-    if state.own_series() is not None:
-        st.caption("Your own data cannot travel in a link: it carries the model's settings and those of the "
-                   "generated wave, which opens in its place.")
-    st.code(state.share_link(st.context.url, PAGE_PREFIXES.get(url_path)), language=None, wrap_lines=True)
+    st.caption("Copy link: this screen, for another browser or a class (the copy button is at the right). "
+               "It is the address in your browser's address bar.")
+    own = state.own_series()
+    if own is not None and not state.shown_run_id(url_path):
+        st.caption("Your own data travels in a link only inside a stored run: without one the link carries the "
+                   "model's settings and those of the generated wave, which opens in its place.")
+    st.code(state.share_link(st.context.url, url_path), language=None, wrap_lines=True)
 
 
 def preset_menu() -> None:
@@ -230,16 +243,31 @@ def needs(what: str, action: str, page: str) -> None:
 
 
 def stop_page() -> None:
-    """End this run of the page here, with the sidebar finished: what st.stop() would leave half drawn."""
+    """End this run of the page here, with the sidebar finished and the address bar written."""
     finish_sidebar()
+    state.write_address_bar()
     st.stop()
+
+
+def page_slider(label: str, low: float, high: float, default: float, key: str, help: str,
+                step: float | None = None) -> float:
+    """Return the value of a page's own slider that starts at default, a remembered or linked value kept in range."""
+    if not _number_within(st.session_state.get(key), low, high):
+        st.session_state[key] = default
+    if isinstance(default, float):
+        st.session_state[key] = float(st.session_state[key])
+    return st.slider(label, low, high, key=key, help=help, step=step)
 
 
 def clamped_slider(label: str, low: int, high: int, key: str, help: str) -> int:
     """Return an integer slider's value, pulling a remembered value back into [low, high] first."""
-    if key in st.session_state and not low <= st.session_state[key] <= high:
-        st.session_state[key] = max(low, min(st.session_state[key], high))
+    if key in st.session_state and not _number_within(st.session_state[key], low, high):
+        remembered = st.session_state[key]
+        if isinstance(remembered, (int, float)) and not isinstance(remembered, bool):
+            st.session_state[key] = int(max(low, min(remembered, high)))
+        else:
+            del st.session_state[key]
     if high <= low:
         st.caption(f"{label}: {low}")
         return low
-    return st.slider(label, low, high, key=key, help=help, bind="query-params")
+    return st.slider(label, low, high, key=key, help=help)

@@ -8,11 +8,14 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from lstm_core.store.runs import DATA_DIR_ENV, DATABASE_URL_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "screenshots"
@@ -46,15 +49,22 @@ def wait_until_serving(url: str, process: subprocess.Popen, limit: float = 60) -
 
 
 @contextlib.contextmanager
-def served_app(log_name: str):
-    """Yield the URL of the app served as `make run` serves it, on a free loopback port; stop it afterwards."""
+def served_app(log_name: str, data_dir: Path | None = None):
+    """Yield the URL of the app served as `make run` serves it, on a free loopback port; stop it afterwards.
+
+    Its runs are kept in data_dir, by default a fresh directory of this server's own.
+    """
     port = free_port()
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="lstm-lens-e2e-"))
+    env = {**os.environ, DATA_DIR_ENV: str(data_dir)}
+    env.pop(DATABASE_URL_ENV, None)
     command = ["timeout", str(SERVER_LIFETIME_SECONDS), sys.executable, "-m", "lstm_core.ui.serve",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false"]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = open(ROOT / "artifacts" / log_name, "w")
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                               env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(url, process)

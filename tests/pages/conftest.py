@@ -2,6 +2,7 @@
 
 import pytest
 
+from lstm_core.store.runs import DATA_DIR_ENV, DATABASE_URL_ENV
 from lstm_core.ui import state
 from tests.pages.recorded_pool import RecordedPool
 
@@ -10,6 +11,14 @@ from tests.pages.recorded_pool import RecordedPool
 def recorded_pool() -> RecordedPool:
     """Return the session's RecordedPool: each distinct run is trained once for every page test."""
     return RecordedPool()
+
+
+@pytest.fixture(autouse=True)
+def a_run_store_of_its_own(tmp_path, monkeypatch):
+    """Give every page test an empty SQLite run store of its own, so no test opens another's stored run."""
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "store"))
+    return tmp_path / "store"
 
 
 @pytest.fixture(autouse=True)

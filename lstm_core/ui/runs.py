@@ -1,0 +1,198 @@
+"""Stored runs as the pages see them: this server's run store, saving finished trainings, opening a link's run.
+
+A run is stored when it finishes (the Train page's, or all jobs of a lesson together) and named in the
+address bar as ``?run=<id>``; a fresh session with that address opens it without training. Runs on the
+learner's own file are kept only once the learner has agreed, since a link to them carries their data.
+When the store cannot be opened, everything else keeps working and the pages say what is missing.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.data.own_data import BUNDLED, UserSeries, bundled_series
+from lstm_core.store.runs import RunStore, StoreError, database_url, store_limits
+from lstm_core.training.protocol import Progress, TrainingResult
+
+RUN_PARAM = "run"
+OWN_DATA_CONSENT_KEY = "own_data_consent"  # the learner agreed that runs on their own file may be stored
+RUN_NOTICE_KEY = "run_link_notice"  # why a linked run did not open, said once
+OPENED_RUN_KEY = "opened_run"  # the id of the run a link opened in this session, for the page's banner
+LINKED_GROUP_KEY_PREFIX = "linked_group_"  # + lesson name: a stored lesson run waiting for its page
+STORE_FAILURE_KEY = "store_failure"  # why the last save did not happen, in words
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(url: str) -> RunStore | StoreError:
+    try:
+        store = RunStore(url, limits=store_limits())
+        store.evict()
+        return store
+    except StoreError as problem:
+        return problem
+
+
+def run_store() -> RunStore | None:
+    """Return this server's run store, or None when it cannot be opened (``store_problem`` says why)."""
+    store = _open_store(database_url())
+    return store if isinstance(store, RunStore) else None
+
+
+def store_problem() -> str | None:
+    """Return why runs cannot be kept on this server, in words, or None while the store works."""
+    store = _open_store(database_url())
+    if isinstance(store, StoreError):
+        return (f"Runs cannot be kept on this server just now ({store}). Everything else works; a link "
+                f"carries the settings but not the trained model.")
+    return None
+
+
+def data_spec(source: SeriesConfig | UserSeries) -> dict[str, Any]:
+    """Return a JSON-able description of what a run's windows were cut from."""
+    if isinstance(source, SeriesConfig):
+        return {"kind": "generated", "series": source.to_dict()}
+    if source.name in BUNDLED:
+        return {"kind": "bundled", "name": source.name}
+    return {"kind": "own", "name": source.name, "values": [float(v) for v in source.values],
+            "time_labels": list(source.time_labels) if source.time_labels is not None else None,
+            "digest": source.digest, "notes": list(source.notes)}
+
+
+def source_of(spec: dict[str, Any]) -> SeriesConfig | UserSeries:
+    """Return the series a data spec describes (the inverse of data_spec)."""
+    if spec["kind"] == "generated":
+        return SeriesConfig.from_dict(spec["series"])
+    if spec["kind"] == "bundled":
+        return bundled_series(spec["name"])
+    labels = spec["time_labels"]
+    return UserSeries(spec["name"], np.asarray(spec["values"], dtype=np.float64),  # (n,)
+                      tuple(labels) if labels is not None else None, spec["digest"], tuple(spec.get("notes", ())))
+
+
+def needs_consent(source: SeriesConfig | UserSeries) -> bool:
+    """Return True when a run on source may be stored only with the learner's agreement (their own file)."""
+    return isinstance(source, UserSeries) and source.name not in BUNDLED
+
+
+def consented() -> bool:
+    """Return whether the learner agreed that runs on their own file may be kept on this server."""
+    return bool(st.session_state.get(OWN_DATA_CONSENT_KEY, False))
+
+
+class _SavedTrainings:
+    """The ids of finished trainings this server stored, by training key: many watchers, one record."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.ids: dict[str, str] = {}
+
+
+@st.cache_resource(show_spinner=False)
+def _saved_trainings(url: str) -> _SavedTrainings:
+    return _SavedTrainings()
+
+
+def save_training(result: TrainingResult, cfg: ModelConfig, source: SeriesConfig | UserSeries,
+                  training_key: str | None) -> str | None:
+    """Store a finished Train-page run once per identical training; return its id, or None when not stored."""
+    store = run_store()
+    if store is None:
+        return None
+    saved = _saved_trainings(database_url())
+    shareable = training_key is not None and result.status == "done"
+    try:
+        with saved.lock:  # the first of a shared training's watchers stores it; the others reuse its id
+            if shareable and training_key in saved.ids:
+                return saved.ids[training_key]
+            run_id = store.save(result, cfg, data_spec(source), training_key=training_key if shareable else None)
+            if shareable:
+                saved.ids[training_key] = run_id
+        st.session_state.pop(STORE_FAILURE_KEY, None)
+        return run_id
+    except (StoreError, ValueError) as problem:
+        st.session_state[STORE_FAILURE_KEY] = f"This run was not kept on the server: {problem}."
+        return None
+
+
+def find_finished(training_key: str) -> str | None:
+    """Return the id of a stored, finished run of exactly this training, or None."""
+    store = run_store()
+    if store is None:
+        return None
+    try:
+        return store.find_finished(training_key)
+    except StoreError:
+        return None
+
+
+def save_lesson(lesson: str, page_settings: dict[str, Any], trainings: dict[str, tuple]) -> str | None:
+    """Store a lesson's finished jobs as one run; trainings maps job name -> (result, cfg); return its id."""
+    from lstm_core.store.runs import NewTraining
+
+    store = run_store()
+    if store is None:
+        return None
+    try:
+        spec = {"kind": "lesson", "lesson": lesson, "series": page_settings.get("series")}
+        run_id = store.save_group({name: NewTraining(result, cfg, spec) for name, (result, cfg) in trainings.items()},
+                                  lesson=lesson, page_settings=page_settings)
+        st.session_state.pop(STORE_FAILURE_KEY, None)
+        return run_id
+    except (StoreError, ValueError) as problem:
+        st.session_state[STORE_FAILURE_KEY] = f"This lesson's runs were not kept on the server: {problem}."
+        return None
+
+
+def lookup(run_id: str):
+    """Return the stored group of run_id, or a sentence saying why it cannot be opened."""
+    store = run_store()
+    if store is None:
+        return store_problem() or "Runs cannot be opened on this server just now."
+    try:
+        found = store.lookup(run_id)
+    except StoreError as problem:
+        return f"The linked run cannot be read just now ({problem})."
+    if found == "malformed":
+        return ("This link's run id is not one LSTM Lens makes (it may have been cut short when copied). "
+                "The page opened with the link's settings instead.")
+    if found == "unknown":
+        return "No run with this link's id is kept on this server. The page opened with the link's settings instead."
+    if found == "expired":
+        return (f"The run this link names has expired: runs nobody opens for {store.limits.retention_days:g} days "
+                f"are removed. The page opened with the link's settings; press Train to train it again.")
+    return found
+
+
+@dataclass
+class FinishedJob:
+    """A stored training shown as a finished job: the interface of a pool's job, with nothing left to run."""
+
+    cfg: ModelConfig
+    stored_result: TrainingResult
+    n_train: int = 0
+    key: str | None = None
+    id: str = field(default="stored")
+
+    @property
+    def done(self) -> bool:
+        """Return True: a stored training has ended."""
+        return True
+
+    def result(self) -> TrainingResult:
+        """Return the stored TrainingResult."""
+        return self.stored_result
+
+    def stop(self, message: str = "") -> None:
+        """Do nothing: a stored training has ended already."""
+
+    def progress(self) -> Progress:
+        """Return the final snapshot of the stored training."""
+        result = self.stored_result
+        return Progress(result.status, result.epochs_run, self.cfg.epochs, 0, 1, list(result.history["loss"]),
+                        list(result.history["val_loss"]), [], 0.0, 0.0, 0, result.message or "Opened from a link.")

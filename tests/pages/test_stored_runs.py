@@ -1,0 +1,167 @@
+"""Nothing a learner does is lost: the address bar holds the state, runs are stored, a link reopens them."""
+
+import re
+import time
+
+import numpy as np
+import pytest
+
+from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.presets import PRESETS
+from lstm_core.store.runs import DATABASE_URL_ENV, RunStore, database_url
+from tests.pages.apptest import (
+    SMALL_MODEL,
+    SMALL_SERIES,
+    assert_clean,
+    open_link,
+    open_page,
+    wait_for_lesson,
+    wait_for_training,
+)
+from tests.pages.test_own_data import GOOD_CSV, open_upload
+
+
+@pytest.fixture
+def submissions(pages_train_on_the_recorded_pool, monkeypatch):
+    """Return the list of model configs the app submitted to the pool, in order."""
+    pool, submitted = pages_train_on_the_recorded_pool, []
+    original = pool.submit
+
+    def counting(data, cfg, owner_alive=None):
+        submitted.append(cfg)
+        return original(data, cfg, owner_alive)
+
+    monkeypatch.setattr(pool, "submit", counting)
+    return submitted
+
+
+def train_small():
+    """Return an AppTest of the Train page after a small model has trained there."""
+    at = open_page("pages/train.py", series=SMALL_SERIES, model=SMALL_MODEL)
+    next(b for b in at.button if b.label == "Train").click().run()
+    wait_for_training(at)
+    assert_clean(at, "trained")
+    return at
+
+
+def texts(at, kind: str) -> str:
+    """Return the text of every element of a kind (info, warning, caption, code) on the page."""
+    return " ".join(str(e.value) for e in getattr(at, kind))
+
+
+def test_a_finished_training_is_stored_and_a_reload_shows_the_same_run(submissions):
+    at = train_small()
+    run = at.session_state["trained"]
+    assert run.run_id
+    before = len(submissions)
+    reloaded = open_link({"run": run.run_id}, "pages/train.py")
+    again = reloaded.session_state["trained"]
+    assert len(submissions) == before, "a reload trains nothing"
+    assert again.run_id == run.run_id and again.opened_from == "link"
+    for stored, trained in zip(again.result.weights.to_list(), run.result.weights.to_list()):
+        np.testing.assert_array_equal(stored, trained)
+    assert reloaded.session_state["model_settings"] == at.session_state["model_settings"]
+    assert "opened from a link" in texts(reloaded, "info")
+    assert reloaded.dataframe, "the forecast's tables are drawn from the stored run"
+
+
+def test_the_share_link_opens_the_trained_model_on_inside_for_anyone(submissions):
+    at = train_small()
+    run_id = at.session_state["trained"].run_id
+    share = next(c.value for c in at.code if "/inside?run=" in c.value)
+    assert share.endswith(f"/inside?run={run_id}")
+    before = len(submissions)
+    learner = open_link({"run": run_id}, "pages/inside.py")
+    assert len(submissions) == before
+    badge = next(m.value for m in learner.markdown if "Replay matches Keras" in m.value)
+    assert float(re.search(r"max \|Δ\| = ([0-9.e+-]+)", badge).group(1)) <= 1e-5, "the stored weights replay exactly"
+    assert learner.session_state["trained"].run_id == run_id
+
+
+def test_an_identical_training_opens_the_stored_run_at_once_and_a_new_seed_trains_anew(submissions):
+    train_small()
+    before = len(submissions)
+    second = open_page("pages/train.py", series=SMALL_SERIES, model=SMALL_MODEL)
+    next(b for b in second.button if b.label == "Train").click().run()
+    assert_clean(second, "second learner")
+    assert len(submissions) == before, "an identical finished training is not trained again"
+    assert second.session_state["trained"].opened_from == "store"
+    assert "was run before" in texts(second, "info")
+    next(b for b in second.button if b.label == "Train again with a new seed").click().run()
+    wait_for_training(second)
+    assert submissions[-1].seed == SMALL_MODEL.seed + 1 and len(submissions) == before + 1
+    assert second.session_state["trained"].opened_from is None
+
+
+@pytest.mark.parametrize("run_id, words", [
+    ("not-an-id", "not one LSTM Lens makes"),
+    ("A" * 22, "No run with this link's id"),
+])
+def test_a_forged_or_malformed_run_id_says_so_and_keeps_the_link_settings(run_id, words):
+    at = open_link({"run": run_id, "w_model_units": "9"})
+    assert words in texts(at, "warning")
+    at.switch_page("pages/train.py").run()
+    assert at.session_state["model_settings"]["units"] == 9 and "trained" not in at.session_state
+
+
+def test_an_expired_run_says_it_has_expired():
+    at = train_small()
+    run_id = at.session_state["trained"].run_id
+    store = RunStore(database_url())
+    assert run_id in store.evict(now=time.time() + 31 * 86400)
+    store.close()
+    later = open_link({"run": run_id})
+    assert "has expired" in texts(later, "warning")
+    later.switch_page("pages/inside.py").run()
+    assert "There is no trained model yet" in texts(later, "info")
+
+
+def test_a_lesson_run_link_reopens_its_outcome_without_training(submissions):
+    at = open_page("pages/lesson_dropout.py")
+    next(b for b in at.button if b.label == "Train").click().run()
+    wait_for_lesson(at, "dropout")
+    assert_clean(at, "dropout trained")
+    run_id = at.session_state["lesson_runs_dropout"].run_id
+    assert run_id and at.query_params["run"] == run_id, "the lesson page's address names its stored run"
+    charts = len(at.get("plotly_chart"))
+    before = len(submissions)
+    reopened = open_link(dict(at.query_params), "pages/lesson_dropout.py")
+    assert len(submissions) == before
+    assert reopened.session_state["lesson_runs_dropout"].run_id == run_id
+    assert len(reopened.get("plotly_chart")) == charts
+    assert "opened from a link" in texts(reopened, "caption")
+
+
+def test_a_run_on_the_learners_own_file_is_stored_only_once_they_agree():
+    at = open_page("pages/data.py")
+    open_upload(at)
+    at.file_uploader(key="w_data_upload").set_value(("levels.csv", GOOD_CSV, "text/csv")).run()
+    at.session_state["model_settings"] = SMALL_MODEL.to_dict()
+    at.switch_page("pages/train.py").run()
+    next(b for b in at.button if b.label == "Train").click().run()
+    wait_for_training(at)
+    assert at.session_state["trained"].run_id is None
+    assert "carry your data" in texts(at, "caption")
+    next(b for b in at.button if b.label.startswith("Keep this run")).click().run()
+    run_id = at.session_state["trained"].run_id
+    assert run_id
+    reopened = open_link({"run": run_id}, "pages/train.py")
+    np.testing.assert_array_equal(reopened.session_state["own_series"].values, at.session_state["own_series"].values)
+
+
+def test_without_a_store_the_app_trains_and_says_runs_are_not_kept(monkeypatch):
+    monkeypatch.setenv(DATABASE_URL_ENV, "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    at = train_small()
+    assert at.session_state["trained"].run_id is None
+    assert "cannot be kept on this server" in texts(at, "caption")
+    assert at.dataframe, "the results are shown all the same"
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_a_lesson_pages_address_reproduces_every_presets_settings(preset):
+    chosen = PRESETS[preset]
+    for page in ("pages/lesson_memory.py", "pages/lesson_splits.py"):  # pages drawn under app.py in AppTest
+        at = open_page(page, series=chosen.series, model=chosen.model)
+        reopened = open_link(dict(at.query_params), page)
+        assert SeriesConfig.from_dict(reopened.session_state["series_settings"]) == chosen.series
+        assert ModelConfig.from_dict(reopened.session_state["model_settings"]) == chosen.model
