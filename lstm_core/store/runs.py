@@ -103,7 +103,12 @@ def database_url(environ: Mapping[str, str] | None = None) -> str:
     """Return the database to use: LSTM_LENS_DATABASE_URL, else a SQLite file in the data directory."""
     environ = os.environ if environ is None else environ
     if environ.get(DATABASE_URL_ENV):
-        return environ[DATABASE_URL_ENV]
+        url = environ[DATABASE_URL_ENV].strip()
+        # psycopg 3 is the driver installed: a plain postgresql:// URL means it, not SQLAlchemy's psycopg2 default.
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                return "postgresql+psycopg://" + url.removeprefix(plain)
+        return url
     data_dir = Path(environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
     return f"sqlite:///{data_dir / 'lstm_lens.sqlite3'}"
 

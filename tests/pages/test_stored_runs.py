@@ -149,8 +149,13 @@ def test_a_run_on_the_learners_own_file_is_stored_only_once_they_agree():
     np.testing.assert_array_equal(reopened.session_state["own_series"].values, at.session_state["own_series"].values)
 
 
-def test_without_a_store_the_app_trains_and_says_runs_are_not_kept(monkeypatch):
-    monkeypatch.setenv(DATABASE_URL_ENV, "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+@pytest.mark.parametrize("broken", ["database down", "corrupt file"])
+def test_without_a_store_the_app_trains_and_says_runs_are_not_kept(broken, monkeypatch, a_run_store_of_its_own):
+    if broken == "database down":
+        monkeypatch.setenv(DATABASE_URL_ENV, "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+    else:
+        a_run_store_of_its_own.mkdir(parents=True)
+        (a_run_store_of_its_own / "lstm_lens.sqlite3").write_bytes(b"this is no database " * 400)
     at = train_small()
     assert at.session_state["trained"].run_id is None
     assert "cannot be kept on this server" in texts(at, "caption")

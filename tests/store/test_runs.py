@@ -150,6 +150,8 @@ def test_a_corrupt_sqlite_file_or_an_unreachable_postgresql_is_refused_in_words(
 def test_the_database_is_named_by_the_environment_or_lives_in_the_data_directory(tmp_path):
     assert database_url({"LSTM_LENS_DATABASE_URL": "postgresql+psycopg://u@127.0.0.1/lens"}) == \
         "postgresql+psycopg://u@127.0.0.1/lens"
+    assert database_url({"LSTM_LENS_DATABASE_URL": "postgresql://u@127.0.0.1/lens"}) == \
+        "postgresql+psycopg://u@127.0.0.1/lens", "a plain postgresql:// URL means psycopg 3, the driver installed"
     assert database_url({"LSTM_LENS_DATA_DIR": str(tmp_path)}) == f"sqlite:///{tmp_path / 'lstm_lens.sqlite3'}"
     assert database_url({}).endswith("/var/lstm_lens.sqlite3")
 

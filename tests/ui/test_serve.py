@@ -55,3 +55,15 @@ def test_a_stop_signal_to_the_process_group_starts_no_new_worker_and_ends_every_
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
+
+
+def test_the_data_dir_option_goes_to_the_run_store_and_the_rest_to_streamlit(monkeypatch, tmp_path):
+    from lstm_core.store.runs import DATA_DIR_ENV, database_url
+    from lstm_core.ui.serve import take_data_dir
+
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    monkeypatch.delenv("LSTM_LENS_DATABASE_URL", raising=False)
+    rest = take_data_dir(["--server.port", "9", "--data-dir", str(tmp_path / "runs"), "--server.headless", "true"])
+    assert rest == ["--server.port", "9", "--server.headless", "true"]
+    assert database_url() == f"sqlite:///{tmp_path / 'runs' / 'lstm_lens.sqlite3'}"
+    assert take_data_dir([f"--data-dir={tmp_path}"]) == [] and database_url().startswith(f"sqlite:///{tmp_path}/")
