@@ -49,6 +49,8 @@ def draw_progress(progress, noise_floor) -> None:
 def draw_outcome(finished_job) -> None:
     """Draw why a finished job failed, if it did, and the forecast of the session's trained model."""
     final = finished_job.progress() if finished_job is not None and finished_job.done else None
+    if final is not None and final.status == "stopped" and finished_job.result().weights is None:
+        st.info(final.message)
     if final is not None and final.status == "failed":
         st.error(f"Training failed. {final.message}")
         if "NaN" in final.message or "infinite" in final.message:

@@ -9,6 +9,7 @@ When the store cannot be opened, everything else keeps working and the pages say
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,35 @@ def consented() -> bool:
     return bool(st.session_state.get(OWN_DATA_CONSENT_KEY, False))
 
 
+EVICT_EVERY_SECONDS = 600.0  # retention and the total cap are enforced this often while runs are being stored
+
+
+class _Upkeep:
+    """When this server last removed expired runs and those past the total cap."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.last = time.monotonic()  # the store was just tidied when it was opened
+
+
+@st.cache_resource(show_spinner=False)
+def _upkeep(url: str) -> _Upkeep:
+    return _Upkeep()
+
+
+def _tidy_now_and_then(store: RunStore) -> None:
+    """Remove expired runs, and the least recently opened past the total cap, at most every EVICT_EVERY_SECONDS."""
+    upkeep = _upkeep(database_url())
+    with upkeep.lock:
+        if time.monotonic() - upkeep.last < EVICT_EVERY_SECONDS:
+            return
+        upkeep.last = time.monotonic()
+    try:
+        store.evict()
+    except StoreError:
+        pass  # the next store's turn; a failed tidy loses no run
+
+
 class _SavedTrainings:
     """The ids of finished trainings this server stored, by training key: many watchers, one record."""
 
@@ -108,12 +138,13 @@ def save_training(result: TrainingResult, cfg: ModelConfig, source: SeriesConfig
     shareable = training_key is not None and result.status == "done"
     try:
         with saved.lock:  # the first of a shared training's watchers stores it; the others reuse its id
-            if shareable and training_key in saved.ids:
-                return saved.ids[training_key]
+            if shareable and training_key in saved.ids and store.find_finished(training_key) == saved.ids[training_key]:
+                return saved.ids[training_key]  # not removed since: the tidy-up may have taken it
             run_id = store.save(result, cfg, data_spec(source), training_key=training_key if shareable else None)
             if shareable:
                 saved.ids[training_key] = run_id
         st.session_state.pop(STORE_FAILURE_KEY, None)
+        _tidy_now_and_then(store)
         return run_id
     except (StoreError, ValueError) as problem:
         st.session_state[STORE_FAILURE_KEY] = f"This run was not kept on the server: {problem}."
@@ -143,6 +174,7 @@ def save_lesson(lesson: str, page_settings: dict[str, Any], trainings: dict[str,
         run_id = store.save_group({name: NewTraining(result, cfg, spec) for name, (result, cfg) in trainings.items()},
                                   lesson=lesson, page_settings=page_settings)
         st.session_state.pop(STORE_FAILURE_KEY, None)
+        _tidy_now_and_then(store)
         return run_id
     except (StoreError, ValueError) as problem:
         st.session_state[STORE_FAILURE_KEY] = f"This lesson's runs were not kept on the server: {problem}."

@@ -187,6 +187,8 @@ def read_link_once() -> None:
     ignored = read_link(params, series_settings(), model_settings(), page_values)
     for key, value in page_values.items():
         st.session_state[key] = value
+    if isinstance(page_values.get("w_inside_step"), int):  # the stepper keeps its step under a key of its own
+        st.session_state[INSIDE_STEP_KEY] = page_values["w_inside_step"] - 1
     if ignored:
         st.session_state[LINK_NOTICE_KEY] = ignored
 

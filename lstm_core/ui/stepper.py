@@ -54,4 +54,5 @@ def step_controls(seq_length: int) -> int:
         slider.slider("Time step t", 1, seq_length, key=SLIDER_KEY, on_change=_slider_moved,
                       help="Which input step the pictures and equations show.")
     slider.markdown(f"**Step {step + 1} of {seq_length}**")
+    state.write_address_bar()  # the stepper redraws on its own while playing: the address follows every step
     return step

@@ -170,3 +170,17 @@ def test_a_lesson_pages_address_reproduces_every_presets_settings(preset):
         reopened = open_link(dict(at.query_params), page)
         assert SeriesConfig.from_dict(reopened.session_state["series_settings"]) == chosen.series
         assert ModelConfig.from_dict(reopened.session_state["model_settings"]) == chosen.model
+
+
+def test_a_link_to_inside_reopens_the_same_window_layer_unit_and_step():
+    at = train_small()
+    run_id = at.session_state["trained"].run_id
+    query = {"run": run_id, "w_inside_window": "3", "w_inside_layer": "LSTM layer 2", "w_inside_unit": "4",
+             "w_inside_step": "5"}
+    inside = open_link(query, "pages/inside.py")
+    assert inside.slider(key="w_inside_window").value == 3 and inside.slider(key="w_inside_unit").value == 4
+    assert inside.selectbox(key="w_inside_layer").value == 1
+    assert inside.slider(key="w_inside_step").value == 5 and inside.session_state["inside_step"] == 4
+    out_of_range = open_link({**query, "w_inside_unit": "99", "w_inside_layer": "LSTM layer 9"}, "pages/inside.py")
+    assert out_of_range.slider(key="w_inside_unit").value == SMALL_MODEL.units - 1, "pulled into range"
+    assert out_of_range.selectbox(key="w_inside_layer").value == 0, "a layer the model lacks falls back to the first"
