@@ -2,6 +2,10 @@
 
 The pool's thread writes into a job (events, the result) and the page scripts read it; every method
 only touches the job's own memory under its lock, so a page never waits on a pipe or a process.
+
+Training is deterministic, so identical submissions share one TrainingJob: each learner holds a JobWatch
+of it. A watcher who stops, or whose page has gone, only leaves the shared training while others still
+watch it; the last one to leave stops it as a lone learner's stop would.
 """
 
 from __future__ import annotations
@@ -11,14 +15,30 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Protocol
 
 from lstm_core.config import ModelConfig
-from lstm_core.training.protocol import Progress, TrainingData, TrainingResult
+from lstm_core.training.protocol import Progress, TrainingData, TrainingResult, training_key
 
 STOPPING_MESSAGE = "Stopping: the current batch finishes, then the weights trained so far are kept."
 QUEUED_MESSAGE = "Waiting for a free training slot."
 MAX_BATCH_POINTS = 300  # longer runs keep every 2nd, 4th, ... point so the chart stays light
+
+
+def other_watchers(others: int) -> str:
+    """Return "the other learner who watches it" or "the N other learners who watch it"."""
+    return "the other learner who watches it" if others == 1 else f"the {others} other learners who watch it"
+
+
+def stopped_watching_message(others: int) -> str:
+    """Return what a learner who stopped a shared training reads: it goes on for the others."""
+    return f"You stopped watching; this training goes on for {other_watchers(others)}."
+
+
+def page_closed_message(others: int) -> str:
+    """Return what a watcher whose page was closed reads: the shared training goes on for the others."""
+    return f"Stopped watching: the page was closed; this training goes on for {other_watchers(others)}."
 
 
 def estimate_remaining(epoch: int, batch: int, epochs: int, batches_per_epoch: int,
@@ -49,15 +69,15 @@ class JobQueue(Protocol):
 
 
 class TrainingJob:
-    """One training run: live progress, a stop switch and, once finished, its TrainingResult.
+    """One training run, shared by every JobWatch of it: live progress, a stop switch, its TrainingResult.
 
     Every method only touches this object's memory under its lock; the pool's thread feeds it.
     """
 
-    def __init__(self, data: TrainingData, cfg: ModelConfig, pool: JobQueue,
-                 owner_alive: Callable[[], bool] | None = None) -> None:
+    def __init__(self, data: TrainingData, cfg: ModelConfig, pool: JobQueue, key: str | None = None) -> None:
         self.id = uuid.uuid4().hex[:12]
         self.cfg = cfg
+        self.key = key or training_key(data, cfg)
         self.n_train = len(data.X_train)
         self._data, self._pool = data, pool
         self._bpe = data.batches_per_epoch(cfg.batch_size)
@@ -65,26 +85,72 @@ class TrainingJob:
         self._result: TrainingResult | None = None
         self._status, self._message = "queued", QUEUED_MESSAGE
         self._stop_requested = False
+        self._closing = False  # the last watcher is stopping the job: nobody may join it any more
+        self._watches: list[JobWatch] = []  # the watchers still attached
         self._epoch = self._batch = self._n_points = self._version = 0
         self._stride = 1  # keep every _stride-th batch point (see MAX_BATCH_POINTS)
         self._train_loss, self._val_loss, self._epoch_seconds = [], [], []  # one per completed epoch
         self._batch_loss: list[tuple[float, float]] = []
         self._started: float | None = None  # wall clock, sent by the worker
         self._finished: float | None = None
-        self.owner_alive = owner_alive  # asked by the pool's thread; None: nobody can close this job
-        self.owner_last_seen = time.monotonic()
+
+    def watch(self, owner_alive: Callable[[], bool] | None = None) -> JobWatch | None:
+        """Return a new JobWatch of this job, or None once it has finished or is stopping (nobody may join)."""
+        with self._lock:
+            if self._result is not None or self._stop_requested or self._closing:
+                return None
+            watch = JobWatch(self, owner_alive)
+            self._watches.append(watch)
+            self._version += 1
+            return watch
+
+    def watchers(self) -> int:
+        """Return how many watchers are attached to this job now."""
+        with self._lock:
+            return len(self._watches)
+
+    def attached(self) -> list[JobWatch]:
+        """Return the watchers attached to this job now."""
+        with self._lock:
+            return list(self._watches)
+
+    def leave(self, watch: JobWatch, message: str, detached_message: Callable[[int], str]) -> None:
+        """Detach watch while others still watch, else stop the job with message; return None.
+
+        A detached watcher reads "stopped" with ``detached_message(others)`` and gets no weights; the
+        job goes on for the others. The last watcher's leaving is a stop as a lone learner's.
+        """
+        with self._lock:
+            if watch not in self._watches or self._result is not None:
+                return
+            others = len(self._watches) - 1
+            if others == 0:
+                self._closing = True
+            else:
+                self._watches.remove(watch)
+                text = detached_message(others)
+                now = self._snapshot_locked(0)
+                watch._detach(replace(now, status="stopped", message=text, eta=None, queue_position=0,
+                                      version=now.version + 1, watchers=others),
+                              TrainingResult("stopped", text))
+                self._version += 1
+                return
+        self.stop(message)
 
     def progress(self) -> Progress:
         """Return a snapshot of the job now."""
         position = self._pool.position(self)
         with self._lock:
-            end = self._finished if self._result is not None else time.time()
-            elapsed = max(0.0, end - self._started) if self._started else 0.0
-            return Progress(
-                self._status, self._epoch, self.cfg.epochs, self._batch, self._bpe,
-                list(self._train_loss), list(self._val_loss), list(self._batch_loss), elapsed,
-                self._eta(elapsed), position if self._status == "queued" else 0, self._message,
-                list(self._epoch_seconds), self._version)
+            return self._snapshot_locked(position)
+
+    def _snapshot_locked(self, position: int) -> Progress:
+        end = self._finished if self._result is not None else time.time()
+        elapsed = max(0.0, end - self._started) if self._started else 0.0
+        return Progress(
+            self._status, self._epoch, self.cfg.epochs, self._batch, self._bpe,
+            list(self._train_loss), list(self._val_loss), list(self._batch_loss), elapsed,
+            self._eta(elapsed), position if self._status == "queued" else 0, self._message,
+            list(self._epoch_seconds), self._version, max(1, len(self._watches)))
 
     def stop(self, message: str = STOPPING_MESSAGE) -> None:
         """End the job: progress reports "stopped" at once; a running job's weights arrive after its batch.
@@ -186,3 +252,50 @@ class TrainingJob:
             return 0.0 if self._status == "done" else None
         return estimate_remaining(self._epoch, self._batch, self.cfg.epochs, self._bpe, self._epoch_seconds,
                                   elapsed)
+
+
+class JobWatch:
+    """One learner's view of a shared TrainingJob: what today's pages call their job.
+
+    It reads the shared job's progress and result until its learner stops watching (or their page is
+    closed) while others still watch: then it is detached, reads "stopped" and holds no weights.
+    """
+
+    def __init__(self, job: TrainingJob, owner_alive: Callable[[], bool] | None = None) -> None:
+        self.job = job
+        self.id, self.cfg, self.key, self.n_train = job.id, job.cfg, job.key, job.n_train
+        self.owner_alive = owner_alive  # asked by the pool's thread; None: nobody can close this watch
+        self.owner_last_seen = time.monotonic()
+        # Set once, under the job's lock, when this watcher leaves a training that goes on for others.
+        self._detached: tuple[Progress, TrainingResult] | None = None
+
+    def progress(self) -> Progress:
+        """Return a snapshot of the shared job now, or the moment this watcher left it."""
+        detached = self._detached
+        return replace(detached[0]) if detached else self.job.progress()
+
+    def stop(self, message: str = STOPPING_MESSAGE) -> None:
+        """Stop watching: while others watch, this watcher alone leaves; the last one stops the job; return None."""
+        self.job.leave(self, message, stopped_watching_message)
+
+    def abandon(self, message: str) -> None:
+        """Leave as a closed page does: detach while others watch, else stop the job with message; return None."""
+        self.job.leave(self, message, page_closed_message)
+
+    @property
+    def detached(self) -> bool:
+        """Return True once this watcher has left a training that goes on for others."""
+        return self._detached is not None
+
+    @property
+    def done(self) -> bool:
+        """Return True once the job has finished for this watcher (detached, or done, stopped or failed)."""
+        return self._detached is not None or self.job.done
+
+    def result(self) -> TrainingResult | None:
+        """Return the shared job's TrainingResult (None while it runs), or the detached watcher's own."""
+        detached = self._detached
+        return detached[1] if detached else self.job.result()
+
+    def _detach(self, progress: Progress, result: TrainingResult) -> None:
+        self._detached = (progress, result)

@@ -1,19 +1,24 @@
 """The training pool: worker processes that run training jobs, so a page never blocks on model.fit.
 
-A page calls ``start(data, cfg)`` and gets a TrainingJob at once, polls ``job.progress()`` (from
+A page calls ``start(data, cfg)`` and gets a JobWatch at once, polls ``job.progress()`` (from
 ``st.fragment(run_every=...)``), may call ``job.stop()``, and reads ``job.result()`` when it is done.
 Keras is imported only inside the workers, so the server draws the glass box from NumPy weights
 without loading TensorFlow.
 
+Training is deterministic: a submission whose training_key equals that of a job still queued or running
+joins that job instead of queueing another, so a class pressing Train on one preset costs one training.
+
 One thread owned by the pool does all inter-process communication: it hands jobs to idle workers,
 reads their events and results, forwards stop requests, notices a worker that died and replaces it,
-and withdraws the jobs of learners who have gone. The threads that run page scripts (a new one for
-every rerun, twice a second per learner while a chart is live) only read and write the in-memory
-state of a job under a short lock, so no page can wait on a pipe, a process or another page.
+and detaches the learners who have gone, withdrawing or stopping a job nobody watches any more. The
+threads that run page scripts (a new one for every rerun, twice a second per learner while a chart is
+live) only read and write the in-memory state of a job under a short lock, so no page can wait on a
+pipe, a process or another page.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -26,14 +31,16 @@ from multiprocessing import connection, spawn
 
 from lstm_core.config import ModelConfig
 from lstm_core.training.estimates import TrainingTimes
-from lstm_core.training.job import TrainingJob
-from lstm_core.training.protocol import TrainingData, TrainingResult
+from lstm_core.training.job import JobWatch, TrainingJob
+from lstm_core.training.protocol import TrainingData, TrainingResult, training_key
 from lstm_core.training.worker import WorkerSettings, worker_main
 
 ABANDONED_MESSAGE = "Stopped: the page that started this training was closed."
 OWNER_GRACE_SECONDS = 20.0  # a reload or a short network drop reconnects well within this
 OWNER_CHECK_SECONDS = 1.0
 WORKER_NAME_PREFIX = "lstm-lens-worker"
+
+log = logging.getLogger(__name__)
 
 
 _original_preparation_data = spawn.get_preparation_data
@@ -57,6 +64,7 @@ class _Worker:
         self.process, self.conn = process, conn
         self.ready = False
         self.job: TrainingJob | None = None
+        self.job_began = 0.0  # monotonic time the job was handed over
         self.jobs_run = 0
         self.retiring = False
 
@@ -76,10 +84,13 @@ class TrainingPool:
         self._ready = threading.Condition(self._lock)
         self._waiting: deque[TrainingJob] = deque()
         self._stops: deque[TrainingJob] = deque()
+        # training key -> the job a new identical submission may join; finished jobs are refused by watch().
+        self._joinable: weakref.WeakValueDictionary[str, TrainingJob] = weakref.WeakValueDictionary()
         self._closed = False
         self._workers: list[_Worker] = []  # touched by the pool thread only
         self._ready_count = 0
         self._workers_started = 0
+        self._jobs_run = 0  # jobs a worker took and ended: the trainings this pool really paid for
         self._wake_read, self._wake_write = os.pipe()
         os.set_blocking(self._wake_write, False)
         self._thread = threading.Thread(target=self._run, name="lstm-lens-training-pool", daemon=True)
@@ -87,20 +98,28 @@ class TrainingPool:
         _LIVE_POOLS.add(self)
 
     def submit(self, data: TrainingData, cfg: ModelConfig,
-               owner_alive: Callable[[], bool] | None = None) -> TrainingJob:
-        """Return a new TrainingJob for (data, cfg), queued behind the jobs already waiting.
+               owner_alive: Callable[[], bool] | None = None) -> JobWatch:
+        """Return a JobWatch of the queued or running job with the same training key, or of a new queued job.
 
-        ``owner_alive`` tells whether whoever started the job is still there; once it has said
-        False for OWNER_GRACE_SECONDS in a row, the job is withdrawn or stopped.
+        ``owner_alive`` tells whether whoever submitted is still there; once it has said False for
+        OWNER_GRACE_SECONDS in a row, that watcher is detached, and a job nobody watches any more is
+        withdrawn or stopped.
         """
         data.check(cfg)
-        job = TrainingJob(data, cfg, self, owner_alive)
+        key = training_key(data, cfg)
         with self._lock:
             if self._closed:
                 raise RuntimeError("this TrainingPool is shut down")
+            shared = self._joinable.get(key)
+            watch = shared.watch(owner_alive) if shared is not None else None
+            if watch is not None:
+                return watch
+            job = TrainingJob(data, cfg, self, key)
+            watch = job.watch(owner_alive)
+            self._joinable[key] = job
             self._waiting.append(job)
         self._wake()
-        return job
+        return watch
 
     def wait_ready(self, timeout: float = 60.0) -> bool:
         """Return True once every worker has loaded TensorFlow, False after timeout seconds."""
@@ -114,6 +133,10 @@ class TrainingPool:
     def workers_started(self) -> int:
         """Return how many worker processes this pool has started in all, replacements included."""
         return self._workers_started
+
+    def jobs_run(self) -> int:
+        """Return how many jobs this pool's workers have taken and ended (done, stopped or failed)."""
+        return self._jobs_run
 
     def queue_length(self) -> int:
         """Return how many jobs wait for a worker."""
@@ -229,12 +252,19 @@ class TrainingPool:
         elif kind == "result" and worker.job is not None and worker.job.id == message[1]:
             job, worker.job = worker.job, None
             worker.jobs_run += 1
+            self._jobs_run += 1  # counted before the job reads done, so a watcher that sees done sees the count
             job.finish(message[2])
+            self._log_finished(worker, job, message[2].status)
             if message[2].status == "done":
                 final = job.progress()
                 self.times.record(job.cfg, job.n_train, final.epoch_seconds, final.elapsed)
             if worker.jobs_run >= self.max_jobs_per_worker:
                 self._retire(worker)
+
+    def _log_finished(self, worker: _Worker, job: TrainingJob, status: str) -> None:
+        # One line per job a worker ran: how many trainings a class really cost, and for how many learners.
+        log.info("training job %s finished: %s in %.1f s, watched by %d", job.id, status,
+                 time.monotonic() - worker.job_began, job.watchers())
 
     def _retire(self, worker: _Worker) -> None:
         # The replacement starts at once (next loop), so the slot is warm again by the next job.
@@ -257,9 +287,11 @@ class TrainingPool:
         if worker.job is not None:
             code = worker.process.exitcode
             how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            self._jobs_run += 1
             worker.job.finish(TrainingResult(
                 "failed", f"The training process ended unexpectedly ({how}), perhaps out of memory. "
                           f"Your settings are kept: press Train to try again."))
+            self._log_finished(worker, worker.job, "failed")
 
     def _forward_stops(self) -> None:
         with self._lock:
@@ -278,16 +310,19 @@ class TrainingPool:
         jobs += [worker.job for worker in self._workers if worker.job is not None]
         now = time.monotonic()
         for job in jobs:
-            if job.owner_alive is None or job.done:
+            if job.done:
                 continue
-            try:
-                alive = job.owner_alive()
-            except Exception:
-                alive = True  # a check that cannot answer must not cost a learner their run
-            if alive:
-                job.owner_last_seen = now
-            elif now - job.owner_last_seen > OWNER_GRACE_SECONDS:
-                job.stop(ABANDONED_MESSAGE)
+            for watch in job.attached():
+                if watch.owner_alive is None:
+                    continue
+                try:
+                    alive = watch.owner_alive()
+                except Exception:
+                    alive = True  # a check that cannot answer must not cost a learner their run
+                if alive:
+                    watch.owner_last_seen = now
+                elif now - watch.owner_last_seen > OWNER_GRACE_SECONDS:
+                    watch.abandon(ABANDONED_MESSAGE)  # the last watcher gone: withdrawn or stopped
         self._forward_stops()
 
     def _dispatch(self) -> None:
@@ -297,7 +332,7 @@ class TrainingPool:
             while idle and self._waiting:
                 handed.append((idle.pop(), self._waiting.popleft()))
         for worker, job in handed:
-            worker.job = job
+            worker.job, worker.job_began = job, time.monotonic()
             job.mark_running()
             try:
                 worker.conn.send(("job", job.id, job.hand_over_data(), job.cfg))
@@ -374,6 +409,6 @@ def get_pool() -> TrainingPool:
 
 
 def start(data: TrainingData, cfg: ModelConfig, pool: TrainingPool | None = None,
-          owner_alive: Callable[[], bool] | None = None) -> TrainingJob:
-    """Return a TrainingJob for (data, cfg) at once; it runs on pool, or on get_pool() when None."""
+          owner_alive: Callable[[], bool] | None = None) -> JobWatch:
+    """Return a JobWatch of the training of (data, cfg) at once, on pool, or on get_pool() when None."""
     return (pool or get_pool()).submit(data, cfg, owner_alive)

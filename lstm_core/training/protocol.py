@@ -1,18 +1,23 @@
 """What the page side and the worker side of training share: plain data, no Keras, no threads.
 
-TrainingData goes to a worker, Progress comes back as events, TrainingResult ends a job.
+TrainingData goes to a worker, Progress comes back as events, TrainingResult ends a job. training_key
+names a training: two submissions with the same key would train bit for bit the same model.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from lstm_core.config import ModelConfig
+from lstm_core.config import APP_VERSION, ModelConfig
 from lstm_core.data.dataset import SPLITS, Dataset
 from lstm_core.model.weights import ModelWeights
+
+WINDOW_ARRAYS = ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test")  # the windows of TrainingData, in order
 
 
 @dataclass
@@ -32,7 +37,7 @@ class TrainingData:
     keep_epoch_weights: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test"):
+        for name in WINDOW_ARRAYS:
             setattr(self, name, np.ascontiguousarray(getattr(self, name), dtype=np.float32))
 
     @classmethod
@@ -57,6 +62,25 @@ class TrainingData:
             if X.ndim != 3 or X.shape != want_x or y.shape != want_y or len(X) == 0:
                 raise ValueError(f"{split} windows X {X.shape}, y {y.shape} do not fit the model: "
                                  f"expected X {want_x} and y {want_y} with at least one sample")
+
+
+def training_key(data: TrainingData, cfg: ModelConfig) -> str:
+    """Return the hex sha256 that names a training: equal keys mean identical trainings.
+
+    Training is deterministic (the config carries the seed), so the key covers everything a job's outcome
+    depends on: every window array (dtype, shape, bytes), whether the epoch weights are kept, the
+    settings and the app version whose code trains them.
+    """
+    digest = hashlib.sha256()
+    for name in WINDOW_ARRAYS:
+        array = np.ascontiguousarray(getattr(data, name))
+        # The name, dtype and shape frame the bytes, so no two different sets of arrays hash alike.
+        digest.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
+        digest.update(array.tobytes())
+    digest.update(f"keep_epoch_weights={bool(data.keep_epoch_weights)}|".encode())
+    digest.update(json.dumps(cfg.to_dict(), sort_keys=True).encode())
+    digest.update(f"|app={APP_VERSION}".encode())
+    return digest.hexdigest()
 
 
 @dataclass
@@ -98,3 +122,4 @@ class Progress:
     message: str
     epoch_seconds: list[float] = field(default_factory=list)  # wall time of each completed epoch
     version: int = 0  # grows with every event, so a page can tell whether anything is new
+    watchers: int = 1  # learners who watch this training now: identical trainings run once, for all of them

@@ -5,18 +5,18 @@ its progress events and its result are recorded. Every job of the same run after
 recording played back, so a page test draws a real result without waiting for a worker. Held
 (``hold = True``), a job stays running until ``release()``, or until the page stops it: then it really
 trains until its first batch ends and comes back stopped with the weights of that batch, as a worker's.
+As on the real pool, a submission identical to a held job joins it: both pages watch one job.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 
 from lstm_core.config import ModelConfig
 from lstm_core.training.estimates import TrainingTimes
-from lstm_core.training.job import TrainingJob
-from lstm_core.training.protocol import TrainingData, TrainingResult
+from lstm_core.training.job import JobWatch, TrainingJob
+from lstm_core.training.protocol import TrainingData, TrainingResult, training_key
 from lstm_core.training.worker import train_job
 
 
@@ -38,30 +38,28 @@ class _StopAfterFirstBatch:
         return self.checks > 1
 
 
-def run_key(data: TrainingData, cfg: ModelConfig) -> tuple:
-    """Return what makes two runs the same: the settings and the bytes of every array of the data."""
-    digest = hashlib.sha256()
-    for name in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test"):
-        array = getattr(data, name)
-        digest.update(str(array.shape).encode())
-        digest.update(array.tobytes())
-    return cfg, data.keep_epoch_weights, digest.hexdigest()
-
-
 class RecordedPool:
     """The pool a page test's app trains on: what TrainingPool offers the pages, without worker processes."""
 
     def __init__(self) -> None:
         self.times = TrainingTimes()
         self.hold = False
-        self._recordings: dict[tuple, tuple[list[tuple], TrainingResult]] = {}
+        self._recordings: dict[str, tuple[list[tuple], TrainingResult]] = {}  # training key -> recording
         self._held: list[tuple[TrainingJob, TrainingData]] = []
 
     def submit(self, data: TrainingData, cfg: ModelConfig,
-               owner_alive: Callable[[], bool] | None = None) -> TrainingJob:
-        """Return a job for (data, cfg): finished at once, or running until release() while held."""
+               owner_alive: Callable[[], bool] | None = None) -> JobWatch:
+        """Return a watch of a job for (data, cfg): finished at once, or running until release() while held.
+
+        A submission identical to a held job watches that job, as the real pool's joining does.
+        """
         data.check(cfg)
-        job = TrainingJob(data, cfg, self, owner_alive)
+        key = training_key(data, cfg)
+        for held_job, _ in self._held:
+            if held_job.key == key and (watch := held_job.watch(owner_alive)) is not None:
+                return watch
+        job = TrainingJob(data, cfg, self, key)
+        watch = job.watch(owner_alive)
         job_data = job.hand_over_data()
         job.mark_running()
         if self.hold:
@@ -69,7 +67,7 @@ class RecordedPool:
             self._held.append((job, job_data))
         else:
             self._play(job, *self._recording(job_data, cfg))
-        return job
+        return watch
 
     def release(self) -> None:
         """Finish every held job with its run's recording."""
@@ -99,7 +97,7 @@ class RecordedPool:
                 return
 
     def _recording(self, data: TrainingData, cfg: ModelConfig) -> tuple[list[tuple], TrainingResult]:
-        key = run_key(data, cfg)
+        key = training_key(data, cfg)
         if key not in self._recordings:
             events = _Events()
             self._recordings[key] = (events, train_job(data, cfg, events))

@@ -8,6 +8,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +68,7 @@ def test_cap_queue_positions_and_cancelling_a_queued_job(single_pool):
     long_job = start(LONG_DATA, long_cfg(), single_pool)
     wait_for(long_job, lambda p: p.status == "running" and p.batch + p.epoch > 0)
     second = start(DATA, small_cfg(epochs=2), single_pool)
-    third = start(DATA, small_cfg(epochs=2), single_pool)
+    third = start(DATA, small_cfg(epochs=2, seed=7), single_pool)  # another seed: its own job, not a watch of second
     time.sleep(0.3)  # time enough for a cap that leaks to hand the second job to a worker
     assert long_job.progress().queue_position == 0
     assert (second.progress().status, second.progress().queue_position) == ("queued", 1)
@@ -86,11 +87,11 @@ def test_cap_queue_positions_and_cancelling_a_queued_job(single_pool):
 
 
 def test_recycled_workers_are_replaced():
-    # The worker retires after each job: three jobs need two replacements.
+    # The worker retires after each job: three jobs (three seeds, so none joins another) need two replacements.
     pool = TrainingPool(max_workers=1, max_jobs_per_worker=1)
     try:
         assert pool.wait_ready(120)
-        jobs = [start(DATA, small_cfg(epochs=1), pool) for _ in range(3)]
+        jobs = [start(DATA, small_cfg(epochs=1, seed=seed), pool) for seed in (1, 2, 3)]
         wait_for(jobs[0], lambda p: p.status != "queued")
         assert [job.progress().queue_position for job in jobs[1:]] in ([1, 2], [0, 1])
         assert [wait_for(job, finished).status for job in jobs] == ["done"] * 3
@@ -104,7 +105,7 @@ def test_a_killed_worker_fails_only_its_job_and_the_next_training_works(pool):
 
     running = start(LONG_DATA, long_cfg(), pool)
     wait_for(running, lambda p: p.epoch >= 1)
-    other = start(LONG_DATA, long_cfg(), pool)
+    other = start(LONG_DATA, replace(long_cfg(), seed=7), pool)  # another seed: a second job, not a watch
     wait_for(other, lambda p: p.epoch >= 1)
     victim = next(pid for pid in pool.worker_pids() if pid != os.getpid())
     pids_before = set(pool.worker_pids())

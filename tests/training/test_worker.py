@@ -1,7 +1,6 @@
 """The job function a worker runs: it trains like a plain Keras fit, stops after a batch, reports NaN clearly."""
 
 import math
-import threading
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -54,15 +53,13 @@ def test_the_job_function_runs_in_process_and_stops_after_a_batch():
 
 
 def test_the_same_job_twice_gives_the_same_finite_history(pool):
-    # Started from two threads at once, as two Streamlit sessions sharing the pool would.
+    # One after the other: a finished job is not joined, so the second really trains again. The equal
+    # histories are what lets identical submissions share one job (tests/training/test_shared_jobs.py).
     jobs = []
-    threads = [threading.Thread(target=lambda: jobs.append(start(DATA, small_cfg(), pool)))
-               for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    histories = [wait_for(job, finished) and job.result().history for job in jobs]
+    for _ in range(2):
+        jobs.append(start(DATA, small_cfg(), pool))
+        wait_for(jobs[-1], finished)
+    histories = [job.result().history for job in jobs]
     assert len({job.id for job in jobs}) == 2
     for history in histories:
         assert len(history["loss"]) == 3 and all(math.isfinite(v) for v in history["loss"])
