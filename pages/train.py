@@ -98,8 +98,11 @@ def stored_run_notes(run) -> None:
     elif run.opened_from == "store":
         st.info("This exact training (same data, model and seed) was run before on this server, so its stored "
                 "result opened at once: training it again would give the same weights.", icon=":material/history:")
-        st.button("Train again with a new seed", on_click=state.train_with_new_seed, args=(ds,),
-                  help="The model's seed moves on by one: other starting weights, another training.")
+        if st.button("Train again with a new seed",
+                     help="The model's seed moves on by one: other starting weights, another training."):
+            state.train_with_new_seed(ds)
+            # Pressed inside the live part, which reruns alone and would not refresh: the whole page follows the job.
+            st.rerun()
     failure = st.session_state.get(runs.STORE_FAILURE_KEY)
     if failure:
         st.warning(failure)
