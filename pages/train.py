@@ -122,13 +122,10 @@ def share_trained(run) -> None:
     elif runs.needs_consent(run.series):
         st.caption("This model was trained on your own file. A link to it would carry your data to whoever opens "
                    "it, so it is kept on the server only if you agree.")
-        st.button("Keep this run and make a link (the link carries my data)", on_click=_agree_and_keep,
-                  key="keep_own_run")
-
-
-def _agree_and_keep() -> None:
-    st.session_state[runs.OWN_DATA_CONSENT_KEY] = True
-    state.keep_trained_run()
+        if st.button("Keep this run and make a link (the link carries my data)", key="keep_own_run"):
+            st.session_state[runs.OWN_DATA_CONSENT_KEY] = True
+            state.keep_trained_run()
+            st.rerun()  # pressed inside the live part: the whole page, address bar included, shows the stored run
 
 
 def take_home(run, run_ds) -> None:
