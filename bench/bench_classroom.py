@@ -12,12 +12,18 @@ Two clients, for two questions:
   with training.
 
 Serves the app as `make run` does (from --app-root, to measure another commit's server with this client),
-waits until the training workers are idle, then one learner presses Quick start and Train (the reference),
-then the whole class does at once. With --distinct (ws only) every learner opens /train with the quick
-start's settings and a model seed of its own, so no two jobs are the same. Prints how many got results,
+waits until the training workers are idle, then one learner trains the quick start's settings with a model
+seed of their own (the reference; ws: opened as a /train link, so the class's training is not in the run
+store yet), then the whole class presses Quick start and Train at once. The server gets an empty data
+directory of its own (LSTM_LENS_DATA_DIR), so no earlier benchmark's stored run answers for it. With
+--distinct (ws only) every learner opens /train with the quick start's settings and a model seed of its
+own, so no two jobs are the same. Prints how many got results,
 the median and slowest wait from Train to results (and their ratio to the lone learner's), the queue
-positions and statuses seen, errors, how long a newcomer's Home took meanwhile, and the CPU seconds of
-the server, of each worker and of this client. Never fails.
+positions and statuses seen, errors, how long a newcomer's Home took meanwhile, the CPU seconds of
+the server, of each worker and of this client, and how many training jobs the server really ran: the
+pool logs one line per job a worker ended ("training job <id> finished: ..."), which the server here
+writes to its log (the only change from `make run`: the pool's logger is turned on); a server that
+predates that line is judged by its workers' CPU against the lone learner's one job. Never fails.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -43,6 +50,15 @@ sys.path.insert(0, str(ROOT))
 from tests.e2e.conftest import free_port, wait_until_serving  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+JOB_LINE = re.compile(r"training job (\w+) finished: (\w+) in ([\d.]+) s, watched by (\d+)")
+# `python -m lstm_core.ui.serve` with the pool's INFO lines on, so the log says which jobs ran.
+SERVE_WITH_JOB_LOG = ("import logging, runpy\n"
+                      "handler = logging.StreamHandler()\n"
+                      "handler.setFormatter(logging.Formatter('%(asctime)s %(name)s: %(message)s'))\n"
+                      "pool_log = logging.getLogger('lstm_core.training.pool')\n"
+                      "pool_log.addHandler(handler)\n"
+                      "pool_log.setLevel(logging.INFO)\n"
+                      "runpy.run_module('lstm_core.ui.serve', run_name='__main__', alter_sys=True)\n")
 SAMPLE_SECONDS = 0.5
 LONE_LIMIT_SECONDS, CLASS_LIMIT_SECONDS = 300, 480
 PR_SET_PDEATHSIG = 1
@@ -58,11 +74,12 @@ def _die_with_parent() -> None:
 def serve(app_root: Path, log_path: Path):
     """Yield (url, server pid) of the app at app_root served as `make run` serves it; stop it and its workers after."""
     port = free_port()
-    command = [sys.executable, "-m", "lstm_core.ui.serve", "--server.address", "127.0.0.1",
+    command = [sys.executable, "-c", SERVE_WITH_JOB_LOG, "--server.address", "127.0.0.1",
                "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=app_root, stdout=log, stderr=subprocess.STDOUT,
+    with open(log_path, "w") as log, tempfile.TemporaryDirectory(prefix="lstm-lens-bench-") as data_dir:
+        environment = {**os.environ, "LSTM_LENS_DATA_DIR": data_dir}  # a fresh, empty run store
+        process = subprocess.Popen(command, cwd=app_root, stdout=log, stderr=subprocess.STDOUT, env=environment,
                                    start_new_session=True, preexec_fn=_die_with_parent)
         url = f"http://127.0.0.1:{port}"
         try:
@@ -203,6 +220,49 @@ def cpu_line(meter: CpuMeter, before: dict[int, float], after: dict[int, float],
             f"({total / (cores * wall) * 100:.0f} % of {cores} cores over {wall:.0f} s)")
 
 
+class JobLog:
+    """The server log's lines of finished training jobs, read from a point on."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def offset(self) -> int:
+        """Return the log's length now: where the next reading starts."""
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
+
+    def jobs_since(self, offset: int) -> list[tuple[str, str, float, int]]:
+        """Return (job id, status, seconds, watchers) of every job line written after offset."""
+        try:
+            with open(self.path, "rb") as log:
+                log.seek(offset)
+                text = log.read().decode(errors="replace")
+        except OSError:
+            return []
+        return [(m[1], m[2], float(m[3]), int(m[4])) for m in JOB_LINE.finditer(text)]
+
+
+def worker_cpu(meter: CpuMeter, before: dict[int, float], after: dict[int, float]) -> float:
+    """Return the CPU seconds all worker processes used between two snapshots."""
+    return sum(after.get(pid, 0.0) - before.get(pid, 0.0) for pid in meter.workers())
+
+
+def jobs_line(jobs: list[tuple[str, str, float, int]], class_worker_cpu: float, lone_worker_cpu: float) -> str:
+    """Return how many training jobs ran: counted from the log, or estimated from worker CPU without its lines."""
+    estimate = class_worker_cpu / lone_worker_cpu if lone_worker_cpu > 0 else math.nan
+    by_cpu = (f"worker CPU {class_worker_cpu:.1f} s = {estimate:.1f}x the lone learner's one job "
+              f"({lone_worker_cpu:.1f} s)")
+    if not jobs:
+        return f"training jobs run: no job lines in the server log (a server from before them); {by_cpu}"
+    statuses = sorted({status for _, status, _, _ in jobs})
+    watched = [watchers for _, _, _, watchers in jobs]
+    return (f"training jobs run: {len(jobs)} (from the server log: {', '.join(statuses)}; watched by "
+            f"{min(watched)}–{max(watched)}, {sum(watched)} in all; longest {max(s for _, _, s, _ in jobs):.1f} s); "
+            f"{by_cpu}")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     """Return the nearest-rank percentile of values (nan if empty)."""
     ordered = sorted(values)
@@ -233,8 +293,8 @@ def _trail(learner, where: str) -> str:
     return " → ".join(parts) + f" ({len(seen)} changes)"
 
 
-def report_ws(lone, run, learners: int, distinct: bool, meter: CpuMeter, class_cpu: tuple) -> None:
-    """Print the class's figures against the lone learner's."""
+def report_ws(lone, run, learners: int, distinct: bool, meter: CpuMeter, class_cpu: tuple, jobs: str) -> None:
+    """Print the class's figures against the lone learner's, and the training jobs the class cost."""
     reference = lone.learners[0].seconds if lone and lone.learners[0].seconds else math.nan
     waits = sorted(learner.seconds for learner in run.learners if learner.seconds is not None)
     median = statistics.median(waits) if waits else math.nan
@@ -243,6 +303,7 @@ def report_ws(lone, run, learners: int, distinct: bool, meter: CpuMeter, class_c
           f"got results within {CLASS_LIMIT_SECONDS} s")
     print(f"  Train → results: median {median:.1f} s ({median / reference:.1f}x alone), "
           f"slowest {slowest:.1f} s ({slowest / reference:.1f}x alone)")
+    print(f"  {jobs}")
     positions = sorted({p for learner in run.learners for p in learner.queue_positions()})
     firsts = [learner.queue_positions()[0] for learner in run.learners if learner.queue_positions()]
     print(f"  queue positions seen: {len(positions)} distinct, {positions[0] if positions else '-'}–"
@@ -273,16 +334,18 @@ def report_ws(lone, run, learners: int, distinct: bool, meter: CpuMeter, class_c
               + (f"; errors: {' | '.join(e[:160] for e in learner.errors[:2])}" if learner.errors else ""))
 
 
-def run_ws(url: str, learners: int, distinct: bool, meter: CpuMeter, app_root: Path) -> None:
+def run_ws(url: str, learners: int, distinct: bool, meter: CpuMeter, app_root: Path, job_log: JobLog) -> None:
     """Run the lone learner, then the class, over the websocket client, and print the figures."""
     from bench.ws_probe import distinct_queries, run_ws_class
 
-    # The lone learner's seed lies outside the class's, so with --distinct no job repeats one before it.
+    # The lone learner's seed lies outside the class's, so no job of the class repeats one before it (nor
+    # finds it in the run store).
     queries = distinct_queries(app_root, range(learners + 1)) if distinct else None
+    lone_query = queries or distinct_queries(app_root, range(learners, learners + 1))
     if queries:
         print(f"  /train?{queries[0]} (learner 0; learner i has seed 1000 + i)")
-    before, began = meter.snapshot(), time.monotonic()
-    lone = run_ws_class(url, 1, queries, LONE_LIMIT_SECONDS, probe=False, first_index=learners)
+    before, began, logged = meter.snapshot(), time.monotonic(), job_log.offset()
+    lone = run_ws_class(url, 1, lone_query, LONE_LIMIT_SECONDS, probe=False, first_index=learners)
     alone = lone.learners[0]
     if alone.seconds is not None:
         print(f"1 learner alone: results {alone.seconds:.1f} s after pressing Train; sidebar: "
@@ -294,10 +357,15 @@ def run_ws(url: str, learners: int, distinct: bool, meter: CpuMeter, app_root: P
         print(f"  errors: {alone.errors[:3]}")
     if alone.notices:
         print(f"  notices on Train before the press: {alone.notices[:2]}")
-    print(f"  {cpu_line(meter, before, meter.snapshot(), time.monotonic() - began)}")
-    before, began = meter.snapshot(), time.monotonic()
+    after = meter.snapshot()
+    lone_worker_cpu = worker_cpu(meter, before, after)
+    print(f"  {cpu_line(meter, before, after, time.monotonic() - began)}")
+    print(f"  {jobs_line(job_log.jobs_since(logged), lone_worker_cpu, lone_worker_cpu)}")
+    before, began, logged = meter.snapshot(), time.monotonic(), job_log.offset()
     run = run_ws_class(url, learners, queries, CLASS_LIMIT_SECONDS)
-    report_ws(lone, run, learners, distinct, meter, (before, meter.snapshot(), time.monotonic() - began))
+    after = meter.snapshot()
+    jobs = jobs_line(job_log.jobs_since(logged), worker_cpu(meter, before, after), lone_worker_cpu)
+    report_ws(lone, run, learners, distinct, meter, (before, after, time.monotonic() - began), jobs)
 
 
 def run_browser(url: str, learners: int, meter: CpuMeter) -> None:
@@ -355,13 +423,14 @@ def main() -> None:
         print("--distinct applies to the ws client only; the browser class uses the quick start")
     began = time.monotonic()
     try:
-        with serve(app_root, ROOT / "artifacts" / "bench-classroom.log") as (url, server_pid):
+        log_path = ROOT / "artifacts" / "bench-classroom.log"
+        with serve(app_root, log_path) as (url, server_pid):
             meter = CpuMeter(server_pid)
             try:
                 waited, workers = wait_for_idle_workers(meter)
                 print(f"{workers} workers warm and idle {waited:.1f} s after the server answered")
                 if args.client == "ws":
-                    run_ws(url, args.learners, args.distinct, meter, app_root)
+                    run_ws(url, args.learners, args.distinct, meter, app_root, JobLog(log_path))
                 else:
                     run_browser(url, args.learners, meter)
             finally:
