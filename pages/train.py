@@ -1,5 +1,9 @@
 """Train: start and stop a real Keras LSTM, watch the loss live, then judge the forecast."""
 
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from lstm_core.data.own_data import UserSeries
@@ -46,6 +50,39 @@ def draw_progress(progress, noise_floor) -> None:
                "falls means the model memorises the training part.")
 
 
+@dataclass
+class Outcome:
+    """What the Train page shows of a finished run: the forecast chart, the error and skill tables, the verdict."""
+
+    forecast: go.Figure
+    errors: pd.DataFrame
+    skill: pd.DataFrame
+    verdict: str
+    result: object  # the result it was computed from, held so that its id names no other while cached
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _outcome(run_key: str, _run, _run_ds) -> Outcome:
+    predicted = _run.result.predictions["test"]  # (samples, horizon)
+    start = _run_ds.target_start["test"]
+    forecast = prediction_figure(_run_ds.time[start], _run_ds.to_original(_run_ds.y["test"][:, 0]),
+                                 _run_ds.to_original(predicted[:, 0]))
+    comparisons = compare(_run_ds.y["test"], predicted, baseline_forecasts(_run_ds))
+    return Outcome(forecast, evaluation_table(_run_ds, predicted), skill_table(comparisons),
+                   skill_verdict(comparisons, _run_ds.shape), _run.result)
+
+
+def run_outcome(run, run_ds) -> Outcome:
+    """Return the outcome of a finished run, computed once for every learner who looks at the same run."""
+    # A class watching one shared training all hold the same result; a stored run is named by its id.
+    return _outcome(run.run_id or f"result-{id(run.result)}", run, run_ds)
+
+
+def number_columns(table: pd.DataFrame, number_format: str) -> dict:
+    """Return a column configuration writing every column of table in number_format."""
+    return {column: st.column_config.NumberColumn(format=number_format) for column in table.columns}
+
+
 def draw_outcome(finished_job) -> None:
     """Draw why a finished job failed, if it did, and the forecast of the session's trained model."""
     final = finished_job.progress() if finished_job is not None and finished_job.done else None
@@ -65,22 +102,20 @@ def draw_outcome(finished_job) -> None:
         history = run.result.history
         st.plotly_chart(loss_figure(history["loss"], history["val_loss"], [], run_ds.noise_floor, run.model.epochs),
                         width="stretch", key="loss_stored")
-    predicted = run.result.predictions["test"]  # (samples, horizon)
+    outcome = run_outcome(run, run_ds)
     st.subheader("How good is the forecast?")
-    start = run_ds.target_start["test"]
-    st.plotly_chart(prediction_figure(run_ds.time[start], run_ds.to_original(run_ds.y["test"][:, 0]),
-                                      run_ds.to_original(predicted[:, 0])), width="stretch", key="forecast")
+    st.plotly_chart(outcome.forecast, width="stretch", key="forecast")
     st.caption("Grey: what happened. Blue: the forecast one step ahead, from the window before each point.")
-    st.dataframe(evaluation_table(run_ds, predicted).style.format("{:.5f}"), width="stretch")
+    st.dataframe(outcome.errors, width="stretch", column_config=number_columns(outcome.errors, "%.5f"))
     st.caption("Scaled units. No forecaster beats the noise floor on average; an LSTM that does not beat "
                "'last value' has not learned the wave." if run_ds.noise_floor is not None else
                "Scaled units. The noise in your own data is unknown, so there is no noise floor to compare with; "
                "an LSTM that does not beat 'last value' has not learned much.")
-    comparisons = compare(run_ds.y["test"], predicted, baseline_forecasts(run_ds))
     st.subheader("Is it any good?")
-    st.dataframe(skill_table(comparisons).style.format({"test MSE": "{:.5f}", "skill of your LSTM": "{:+.2f}"}),
-                 width="stretch")
-    st.info(skill_verdict(comparisons, run_ds.shape))
+    st.dataframe(outcome.skill, width="stretch",
+                 column_config={"test MSE": st.column_config.NumberColumn(format="%.5f"),
+                                "skill of your LSTM": st.column_config.NumberColumn(format="%+.2f")})
+    st.info(outcome.verdict)
     st.caption("Skill = 1 − MSE of your LSTM / MSE of the other forecast: 1 is perfect, 0 no better, below 0 worse. "
                "A gap smaller than two standard errors of the per-window difference counts as no difference.")
     if run.result.status == "stopped":

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 from plotly.colors import get_colorscale
 
@@ -16,6 +17,7 @@ from lstm_core.figures.data import input_window_figure, scaled_series_figure, se
 from lstm_core.figures.model import architecture_figure
 from lstm_core.figures.style import (
     GATE_COLORS,
+    HOUSE_TEMPLATE,
     PREDICTION_COLOR,
     WINDOW_X_COLOR,
     WINDOW_Y_COLOR,
@@ -417,9 +419,23 @@ def test_translucent_colours_and_the_layout_keep_their_values():
     assert with_alpha(WINDOW_Y_COLOR, 0.12) == "rgba(0,158,115,0.12)"
     assert with_alpha("#000000", 0) == "rgba(0,0,0,0)"
     layout = chart_layout()
-    assert (layout["height"], layout["template"]) == (360, "plotly_white")
+    assert (layout["height"], layout["template"]) == (360, HOUSE_TEMPLATE)
     assert layout["margin"] == dict(l=60, r=20, t=60, b=50)
     assert chart_layout(240, "compact")["margin"] == dict(l=60, r=20, t=50, b=40)
     assert chart_layout(margin=dict(l=1, r=2, t=3, b=4), title="t")["margin"] == dict(l=1, r=2, t=3, b=4)
     layout["margin"]["l"] = 0
     assert chart_layout()["margin"]["l"] == 60, "a layout is a fresh copy"
+
+
+def test_the_house_template_is_plotly_white_for_every_trace_type_the_figures_draw():
+    white, house = pio.templates["plotly_white"].to_plotly_json(), pio.templates[HOUSE_TEMPLATE].to_plotly_json()
+    assert {part: value for part, value in white["layout"].items() if part in house["layout"]} == house["layout"]
+    assert set(white["layout"]) - set(house["layout"]) == {"polar", "ternary", "scene", "geo"}
+    drawn = set()
+    for path in (ROOT / "lstm_core").rglob("*.py"):
+        source = path.read_text()
+        drawn |= {name.lower() for name in re.findall(r"go\.([A-Z][a-zA-Z]*)\(", source)} - {"figure"}
+        drawn |= set(re.findall(r"\.add_([a-z0-9]+)\(", source)) & set(white["data"])  # add_scatter, add_bar, ...
+    assert drawn and drawn <= set(house["data"]), f"a trace type the house template lacks: {drawn - set(house['data'])}"
+    for trace in house["data"]:
+        assert house["data"][trace] == white["data"][trace]
