@@ -13,6 +13,12 @@ from lstm_core.ui.widgets import finish_sidebar, page_navigation, share_footer, 
 PAGE_ICON = "📈"
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
+def teaser_figure(source_key: str, _ds):
+    """Return Home's picture of the series with one window, drawn once per series and window for every visitor."""
+    return series_figure(_ds, window=len(_ds.X["train"]) // 3).update_layout(height=300)
+
+
 def home() -> None:
     """Draw the Home page: what LSTM Lens is, the path through it, and a quick start."""
     st.title("LSTM Lens")
@@ -24,8 +30,7 @@ def home() -> None:
     )
     ds, _ = state.current_dataset()
     if ds is not None:
-        teaser = series_figure(ds, window=len(ds.X["train"]) // 3).update_layout(height=300)
-        st.plotly_chart(teaser, width="stretch", key="teaser")
+        st.plotly_chart(teaser_figure(state.source_key(), ds), width="stretch", key="teaser")
         st.caption("The whole idea in one picture: the model reads the red values one at a time and "
                    "forecasts the green one.")
     for section, heading in (("Explainer", "The path"), ("Lessons", "Lessons")):

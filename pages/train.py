@@ -33,8 +33,19 @@ stop_col.button("Stop", disabled=not running, on_click=job.stop if running else 
                 help="Stop after the current batch and keep what it learned.")
 
 
-def draw_progress(progress, noise_floor) -> None:
-    """Draw the progress bar, queue position and loss chart of one progress snapshot."""
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _live_loss_figure(job_id: str, version: int, points: int, noise_floor: float | None, _progress) -> go.Figure:
+    return loss_figure(_progress.train_loss, _progress.val_loss, _progress.batch_loss, noise_floor, _progress.epochs)
+
+
+def live_loss_figure(job_id: str, progress, noise_floor: float | None) -> go.Figure:
+    """Return the loss chart of a job's progress, drawn once per job and version for all who watch it."""
+    points = len(progress.train_loss) + len(progress.batch_loss)
+    return _live_loss_figure(job_id, progress.version, points, noise_floor, progress)
+
+
+def draw_progress(job_id: str, progress, noise_floor) -> None:
+    """Draw the progress bar, queue position and loss chart of one progress snapshot of the job job_id."""
     st.progress(progress_fraction(progress), text=progress_label(progress))
     if progress.status == "queued":
         # Nothing to plot yet; skipping the chart keeps a queue of learners cheap for the server.
@@ -44,8 +55,7 @@ def draw_progress(progress, noise_floor) -> None:
     if watchers > 1 and progress.status == "running":
         st.caption(f"{watchers} learners watch this training: they pressed Train with the same data, model and "
                    f"seed, and identical settings train identically, so it runs once for all of them.")
-    st.plotly_chart(loss_figure(progress.train_loss, progress.val_loss, progress.batch_loss, noise_floor,
-                                progress.epochs), width="stretch", key=f"loss_{progress.status}")
+    st.plotly_chart(live_loss_figure(job_id, progress, noise_floor), width="stretch", key=f"loss_{progress.status}")
     st.caption("Both curves should fall towards the noise floor (dashed); validation rising while training "
                "falls means the model memorises the training part.")
 
@@ -193,7 +203,7 @@ def live_training() -> None:
                 "other pages meanwhile.")
         return
     if current is not None:
-        draw_progress(current.progress(), ds.noise_floor)
+        draw_progress(current.id, current.progress(), ds.noise_floor)
     if current is None or current.done:
         draw_outcome(current)
 

@@ -137,6 +137,13 @@ def current_source() -> SeriesConfig | UserSeries:
     return own if own is not None else SeriesConfig.from_dict(series_settings())
 
 
+def source_key() -> str:
+    """Return a text naming the session's data exactly (the series settings or the file's digest) and its window."""
+    model, own = model_settings(), own_series()
+    data = f"own:{own.name}:{own.digest}" if own is not None else repr(sorted(series_settings().items()))
+    return f"{data}|window {model['seq_length']}|horizon {model['horizon']}"
+
+
 def dataset_of(source: SeriesConfig | UserSeries, seq_length: int, horizon: int) -> Dataset:
     """Return the cached dataset of a source for one window and horizon; raises ValueError when none fits."""
     if isinstance(source, UserSeries):
