@@ -52,6 +52,7 @@ bench: $(RUNTIME_STAMP)
 	$(PY) bench/bench_pool.py
 	$(PY) bench/bench_lessons.py
 	$(PY) bench/bench_job_cost.py
+	$(PY) bench/bench_store.py
 
 clean:
 	rm -rf $(VENV) artifacts .pytest_cache .hypothesis
