@@ -1,16 +1,13 @@
-"""Inside the LSTM: step through a trained model, one time step at a time, gate by gate."""
+"""Inside the LSTM: step through a trained model, one time step at a time, gate by gate, in the browser."""
 
 import streamlit as st
 
 from lstm_core.exports import gate_traces_csv
-from lstm_core.figures.cell import cell_figure, cell_values, gate_heatmaps, unrolled_figure
-from lstm_core.figures.data import input_window_figure
-from lstm_core.figures.gradients import backward_cell_equation, dc_heatmap, gradient_steps_figure
+from lstm_core.figures.stepper import stepper_figure
 from lstm_core.glassbox.backprop import gradients
-from lstm_core.glassbox.equations import unit_equations
 from lstm_core.glassbox.replay import max_abs_difference, trace_model
 from lstm_core.ui import state
-from lstm_core.ui.stepper import PLAY_INTERVAL_SECONDS, advance_if_playing, is_playing, step_controls
+from lstm_core.ui.stepper import opening_step
 from lstm_core.ui.widgets import clamped_slider, needs, valid_choice
 
 state.require_app("pages/inside.py")
@@ -39,54 +36,33 @@ with pick_unit:
 
 x = ds.X["test"][window:window + 1]  # (1, seq_length, 1)
 trace = trace_model(weights, x)
-grads = gradients(weights, x, ds.y["test"][window:window + 1])
+forward_only = state.lesson_mode() == "gates"  # a projected class sees the forward pass alone
+grads = None if forward_only else gradients(weights, x, ds.y["test"][window:window + 1])
 keras_prediction = run.result.predictions["test"][window]  # (horizon,)
 difference = max_abs_difference(trace.prediction[0], keras_prediction)
 st.badge(f"Replay matches Keras: max |Δ| = {difference:.1e}", icon=":material/check_circle:",
          color="green" if difference <= 1e-5 else "red")
 st.caption(f"This page recomputes the model in plain NumPy. Its forecast {trace.prediction[0, 0]:.5f} vs "
            f"the Keras model's own {keras_prediction[0]:.5f}.")
-
-
-@st.fragment(run_every=PLAY_INTERVAL_SECONDS if is_playing() else None)
-def show_step() -> None:
-    """Draw the stepper, the window, the heatmaps and the equations at the current step."""
-    advance_if_playing(seq_length)
-    step = step_controls(seq_length)
-    target = ds.y["test"][window]  # (horizon,)
-    st.plotly_chart(input_window_figure(x[0], step, target, trace.prediction[0]), width="stretch", key="window")
-    st.caption("One step at a time: x1 enters, the gates act, then x2… Only after the last step is the forecast "
-               "compared with Y. From outside, the window looks like one vector; inside it is a sequence.")
-    st.plotly_chart(gate_heatmaps(trace.layers[layer], step, unit), width="stretch", key="heatmaps")
-    st.caption("Columns are time steps, rows are units. Gates (i, f, o) run from 0 (closed) to 1 (open); "
-               "c, g and h are signed. The dotted line is the unit in the equations below.")
-    st.subheader(f"Unit {unit} of layer {layer + 1} at step {step + 1}")
-    st.plotly_chart(cell_figure(cell_values(trace, layer, 0, step, unit), step, unit), width="stretch", key="cell")
-    st.caption("The top line is the cell state: the forget gate scales what it carries, the input gate adds "
-               "the candidate, and the output gate reads it out through tanh as h. The equations below are the "
-               "same numbers.")
-    for name, latex in unit_equations(weights, trace, layer, step, unit):
-        st.caption(name)
-        st.latex(latex)
-    st.plotly_chart(unrolled_figure(trace, layer, 0, step, unit), width="stretch", key="unrolled")
-
-    if state.lesson_mode() == "gates":
-        return  # a projected class sees the forward pass alone
-    st.subheader("The backward pass: how the error travels back")
-    st.caption(f"Loss of this window: {grads.loss:.2e} (squared error of the forecast, scaled units). Training "
-               "moves every weight against its gradient; these charts show how far back in the window that "
-               "signal reaches.")
-    steps_chart, heatmap_chart = st.columns(2)
-    steps_chart.plotly_chart(gradient_steps_figure(grads, layer, step), width="stretch", key="grad_steps")
-    heatmap_chart.plotly_chart(dc_heatmap(grads, layer, step, unit), width="stretch", key="grad_heatmap")
-    latex, carried, through_h = backward_cell_equation(grads, trace.layers[layer], layer, step, unit)
-    st.latex(latex)
-    st.caption(f"The first term is the gradient carried back along the cell state, multiplied only by the "
-               f"forget gate ({carried:.2e} here); the second arrives through this step's output "
-               f"({through_h:.2e}). While f stays near 1, the carried part neither fades nor explodes.")
-
-
-show_step()
+step = opening_step(seq_length)
+st.caption("Press ▶ Play, step with the buttons or drag the figure's slider: every step of this window is already "
+           "in your browser. x1 enters, the gates act, then x2… Only after the last step is the forecast compared "
+           "with Y. From outside, the window looks like one vector; inside it is a sequence.")
+if not forward_only:
+    st.caption(f"Loss of this window: {grads.loss:.2e} (squared error of the forecast, scaled units). The bottom "
+               "row is the backward pass: training moves every weight against its gradient, and these charts show "
+               "how far back in the window that signal reaches.")
+figure = stepper_figure(weights, trace, grads, x[0], ds.y["test"][window],
+                        trace.prediction[0], layer, unit, step)
+st.plotly_chart(figure, width="stretch", key="stepper")
+st.caption("Heatmaps: columns are time steps, rows are units. Gates (i, f, o) run from 0 (closed) to 1 (open); "
+           "c, g and h are signed. The solid line is the step, the dotted one the unit in the equations. The cell "
+           "state c is the memory: the forget gate scales what it carries, the input gate adds the candidate, and "
+           "the output gate reads it out through tanh as h.")
+if not forward_only:
+    st.caption("The backward equation splits ∂L/∂c into the gradient carried back along the cell state, multiplied "
+               "only by the forget gate, and the part arriving through this step's output. While f stays near 1, "
+               "the carried part neither fades nor explodes.")
 if run.run_id is not None:
     st.subheader("Share this trained model")
     st.code(state.inside_link(run.run_id), language=None, wrap_lines=True)

@@ -1,0 +1,309 @@
+"""The Inside page's stepper as one Plotly figure: every step of a window sent once, stepped through in the browser.
+
+The window, the six gate and state heatmaps of a layer, one unit's values, its six equations with the
+replay's numbers and the backward pass are panels of one figure. What changes with the step lives in
+one Plotly frame per step, named "1".."T"; the figure's own slider, play buttons (at 2, 5 or 10 steps
+a second) and step buttons move between frames in plotly.js, so stepping and playing run no script on
+the server. Only what moves is in a frame: step lines, markers, the unit's bars and the equation texts;
+the heatmaps and curves are drawn once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lstm_core.figures.style import (
+    CHART_TEXT_COLOR,
+    DIVERGING_SCALE,
+    GATE_COLORS,
+    GATE_TEXT_COLORS,
+    LABEL_BACKGROUND,
+    LARGE_TITLE_FONT,
+    PREDICTION_COLOR,
+    SEQUENTIAL_SCALE,
+    TRANSPARENT,
+    WINDOW_X_COLOR,
+    WINDOW_Y_COLOR,
+    chart_layout,
+    log_axis_ticks,
+    readable_axes,
+)
+from lstm_core.glassbox.backprop import ModelGradients
+from lstm_core.glassbox.replay import ModelTrace, gate_terms
+from lstm_core.model.gates import CELL_PART_KEYS, CELL_PARTS, GATES
+from lstm_core.model.weights import ModelWeights
+
+HEATMAP_PARTS = ("i", "f", "o", "g", "c", "h")  # gates on the first row, candidate and states on the second
+SPEEDS = (2, 5, 10)  # steps per second of the play buttons
+STEP_LINE_COLOR = "black"
+FLOOR = 1e-12  # a gradient of exactly 0 has no place on a log axis
+STEP_MENU, PLAY_MENU = 0, 1  # the indices of the two button rows in layout.updatemenus
+_SUBSCRIPTS = str.maketrans("0123456789()", "₀₁₂₃₄₅₆₇₈₉₍₎")
+_SUPERSCRIPTS = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+
+
+def subscript(number: int) -> str:
+    """Return number in Unicode subscript digits: 15 -> "₁₅"."""
+    return str(number).translate(_SUBSCRIPTS)
+
+
+def _forward_number(value: float) -> str:
+    # The forward LaTeX equations' format (glassbox.equations): three decimals, negatives in parentheses.
+    return f"{value:.3f}" if value >= 0 else f"({value:.3f})"
+
+
+def _backward_number(value: float) -> str:
+    # The backward LaTeX equation's format (figures.gradients): three significant digits, tiny ones in e-notation.
+    text = f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+    return text if value >= 0 else f"({text})"
+
+
+def forward_equation_texts(weights: ModelWeights, model_trace: ModelTrace, layer: int, step: int,
+                           unit: int) -> list[str]:
+    """Return the six equations (i, f, g, o, c, h) of one unit at one step as plain text with the replay's numbers."""
+    terms = gate_terms(weights.recurrent[layer], model_trace, layer, 0, step, unit)
+    t, before = subscript(step + 1), subscript(step)
+    source = f"x{t}" if layer == 0 else f"h{str(f'({layer})').translate(_SUPERSCRIPTS)}{t}"
+    lines = []
+    for gate in GATES:
+        term, activation = terms[gate], CELL_PARTS[gate].activation
+        lines.append(f"{gate}{t}[{unit}] = {activation}(W·{source} + U·h{before} + b) = {activation}("
+                     f"{_forward_number(term.input_part)} + {_forward_number(term.recurrent_part)} + "
+                     f"{_forward_number(term.bias)}) = {activation}({term.preactivation:.3f}) = {term.value:.3f}")
+    trace = model_trace.layers[layer]
+    c_before = float(trace.c[0, step - 1, unit]) if step > 0 else 0.0
+    c_now, h_now = float(trace.c[0, step, unit]), float(trace.h[0, step, unit])
+    i, f, g, o = (terms[gate].value for gate in GATES)
+    lines.append(f"c{t}[{unit}] = f{t} ⊙ c{before} + i{t} ⊙ g{t} = {_forward_number(f)} × "
+                 f"{_forward_number(c_before)} + {_forward_number(i)} × {_forward_number(g)} = {c_now:.3f}")
+    lines.append(f"h{t}[{unit}] = o{t} ⊙ tanh(c{t}) = {_forward_number(o)} × tanh({_forward_number(c_now)}) "
+                 f"= {h_now:.3f}")
+    return lines
+
+
+def backward_equation_text(grads: ModelGradients, model_trace: ModelTrace, layer: int, step: int, unit: int) -> str:
+    """Return dL/dc_t of one unit at one step, split into its carried part and its part through h, as plain text."""
+    trace = model_trace.layers[layer]
+    dc, dh = grads.layers[layer].dc[0, :, unit], grads.layers[layer].dh[0, :, unit]  # (timesteps,)
+    last = step == len(dc) - 1
+    t, after = subscript(step + 1), subscript(step + 2)
+    o, c = float(trace.o[0, step, unit]), float(trace.c[0, step, unit])
+    later = ("0 (no later step)" if last
+             else f"{_backward_number(float(dc[step + 1]))} × {_backward_number(float(trace.f[0, step + 1, unit]))}")
+    return (f"∂L/∂c{t}[{unit}] = ∂L/∂c{after} ⊙ f{after} + ∂L/∂h{t} ⊙ o{t} ⊙ (1 − tanh² c{t}) = {later} + "
+            f"{_backward_number(float(dh[step]))} × {_backward_number(o)} × "
+            f"{_backward_number(1 - np.tanh(c) ** 2)} = {_backward_number(float(dc[step]))}")
+
+
+def _animate_args(frame: str | None, duration_ms: int) -> list:
+    # No frame name plays every frame from the current one; redraw, because the heatmaps are not animatable
+    # traces and the title and the step buttons are layout; no tween between steps.
+    return [[frame] if frame else None, dict(mode="immediate", fromcurrent=True, transition=dict(duration=0),
+                                             frame=dict(duration=duration_ms, redraw=True))]
+
+
+def _step_menu(step: int, seq_length: int, menu_y: float) -> dict:
+    """Return the step-back / step-forward buttons for a figure showing step (0-based): each names its frame."""
+    back, forward = max(step, 1), min(step + 2, seq_length)  # frame names are 1-based
+    return dict(type="buttons", direction="right", showactive=False, x=0.0, xanchor="left", y=menu_y,
+                yanchor="bottom", pad=dict(t=0, r=0), buttons=[
+                    dict(label="◀◀ Step 1", method="animate", args=_animate_args("1", 0)),
+                    dict(label="◀ Step back", method="animate", args=_animate_args(str(back), 0)),
+                    dict(label="Step ▶", method="animate", args=_animate_args(str(forward), 0)),
+                ])
+
+
+def _play_menu(menu_y: float) -> dict:
+    buttons = [dict(label=f"▶ Play {speed} steps/s", method="animate", args=_animate_args(None, 1000 // speed))
+               for speed in SPEEDS]
+    # An animation to no frame at all is Plotly's way to stop the one playing.
+    buttons.append(dict(label="Pause", method="animate", args=[[None], dict(
+        mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))]))
+    return dict(type="buttons", direction="right", showactive=False, x=0.0, xanchor="left", y=menu_y,
+                yanchor="bottom", pad=dict(t=0, r=0), buttons=buttons)
+
+
+def _colorbar_beside(fig: go.Figure, row: int, col: int) -> dict:
+    low, high = fig.get_subplot(row, col).yaxis.domain
+    return dict(thickness=10, len=high - low, y=(low + high) / 2, yanchor="middle", x=1.01)
+
+
+def _title(layer: int, unit: int, step: int, seq_length: int) -> str:
+    return f"Unit {unit} of layer {layer + 1} at step {step + 1} of {seq_length}"
+
+
+def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelGradients | None,
+                   x_window: np.ndarray, target: np.ndarray, prediction: np.ndarray, layer: int, unit: int,
+                   start_step: int = 0) -> go.Figure:
+    """Return the Inside stepper: one figure of every panel, a frame per step, its slider and play/step buttons.
+
+    x_window is the window (seq_length, 1), target and prediction (horizon,). Without grads the figure
+    shows the forward pass alone. start_step (0-based) is the step the figure opens at.
+    """
+    trace = model_trace.layers[layer]
+    seq_length, units = trace.h.shape[1], trace.h.shape[2]
+    steps = np.arange(1, seq_length + 1)  # (seq_length,)
+    inputs = np.asarray(x_window, dtype=np.float64)[:, 0]  # (seq_length,)
+    unit_values = {part: getattr(trace, part)[0, :, unit] for part in CELL_PART_KEYS}  # each (seq_length,)
+    backward = grads is not None
+    rows = 6 if backward else 5
+    specs = [[{"colspan": 3}, None, None], [{}, {}, {}], [{}, {}, {}], [{}, {"colspan": 2}, None],
+             [{"colspan": 3}, None, None]]
+    titles = ["The window, fed one step at a time", *(CELL_PARTS[p].title for p in HEATMAP_PARTS),
+              "The unit's gates and states at this step", "One cell reused at every step: c and h of the unit",
+              "The same numbers in the equations"]
+    heights = [0.13, 0.15, 0.15, 0.14, 0.17]
+    if backward:
+        specs.append([{"colspan": 2}, None, {}])
+        titles += ["How strongly the loss reaches back to each step", f"∂L/∂c of layer {layer + 1}"]
+        heights.append(0.16)
+    fig = make_subplots(rows=rows, cols=3, specs=specs, subplot_titles=titles, row_heights=heights,
+                        horizontal_spacing=0.08, vertical_spacing=0.045)
+    for k, part in enumerate(HEATMAP_PARTS):
+        fig.layout.annotations[1 + k].font.update(color=GATE_COLORS[part], **LARGE_TITLE_FONT)
+
+    moving: list[int] = []  # the indices of the traces the frames rewrite, in frame order
+
+    def add(trace_object, row: int, col: int, moves: bool = False) -> None:
+        fig.add_trace(trace_object, row=row, col=col)
+        if moves:
+            moving.append(len(fig.data) - 1)
+
+    # Row 1: the window, the steps fed so far solid and the current one ringed; the forecast at the last step.
+    after = np.arange(seq_length + 1, seq_length + 1 + len(target))  # (horizon,)
+    add(go.Scatter(x=steps, y=inputs, mode="markers", name="still to come", showlegend=False,
+                   marker=dict(color=WINDOW_X_COLOR, opacity=0.25)), 1, 1)
+    add(go.Scatter(x=after, y=np.asarray(target, dtype=np.float64), mode="markers", name="Y (target)",
+                   showlegend=False, marker=dict(color=WINDOW_Y_COLOR, size=12, symbol="diamond")), 1, 1)
+    add(go.Scatter(mode="markers+lines", name="fed so far", showlegend=False, marker=dict(color=WINDOW_X_COLOR),
+                   line=dict(color=WINDOW_X_COLOR)), 1, 1, moves=True)
+    add(go.Scatter(mode="markers", name="x now", showlegend=False,
+                   marker=dict(size=16, color=TRANSPARENT, line=dict(color=STEP_LINE_COLOR, width=2))), 1, 1,
+        moves=True)
+    add(go.Scatter(mode="markers", name="prediction", showlegend=False,
+                   marker=dict(color=PREDICTION_COLOR, size=12, symbol="x")), 1, 1, moves=True)
+
+    # Rows 2-3: every unit of the layer at every step, the unit's row dotted and the step's column lined.
+    for k, part in enumerate(HEATMAP_PARTS):
+        row, col = 2 + k // 3, 1 + k % 3
+        values = getattr(trace, part)[0].T.astype(np.float32)  # (units, seq_length): hover shows three decimals
+        gate = CELL_PARTS[part].activation == "σ"  # a sigmoid gate: values in (0, 1)
+        add(go.Heatmap(z=values, x=steps, y=np.arange(units), colorscale=SEQUENTIAL_SCALE if gate else DIVERGING_SCALE,
+                       zmin=0 if gate else -1, zmax=1, zmid=None if gate else 0, showscale=col == 3,
+                       colorbar=_colorbar_beside(fig, row, col),
+                       hovertemplate="step %{x}, unit %{y}: %{z:.3f}<extra>" + part + "</extra>"), row, col)
+        add(go.Scatter(x=[0.5, seq_length + 0.5], y=[unit, unit], mode="lines", hoverinfo="skip", showlegend=False,
+                       name=f"unit line {part}", line=dict(color=STEP_LINE_COLOR, width=1, dash="dot")), row, col)
+        add(go.Scatter(y=[-0.5, units - 0.5], mode="lines", hoverinfo="skip", showlegend=False,
+                       name=f"step line {part}", line=dict(color=STEP_LINE_COLOR, width=2)), row, col, moves=True)
+
+    # Row 4: the unit's six values as bars; its c and h along the window with the step marked.
+    add(go.Bar(x=list(CELL_PART_KEYS), name="unit values", showlegend=False, textposition="outside",
+               marker=dict(color=[GATE_COLORS[p] for p in CELL_PART_KEYS]), cliponaxis=False,
+               textfont=dict(color=[GATE_TEXT_COLORS[p] for p in CELL_PART_KEYS]),
+               hovertemplate="%{x} = %{y:.3f}<extra></extra>"), 4, 1, moves=True)
+    add(go.Scatter(x=steps, y=unit_values["c"], mode="lines+markers", name="c (cell state)", showlegend=False,
+                   line=dict(color=GATE_COLORS["c"], width=3)), 4, 2)
+    add(go.Scatter(x=steps, y=unit_values["h"], mode="lines", name="h (hidden state)", showlegend=False,
+                   line=dict(color=GATE_COLORS["h"], width=1.5)), 4, 2)
+    add(go.Scatter(mode="markers", name="c and h now", showlegend=False, hoverinfo="skip",
+                   marker=dict(size=14, color=TRANSPARENT, line=dict(color=STEP_LINE_COLOR, width=2))), 4, 2,
+        moves=True)
+
+    # Row 5: the equations, one line each, in the gate's colour.
+    equation_colors = [GATE_TEXT_COLORS[p] for p in CELL_PART_KEYS] + ([GATE_TEXT_COLORS["c"]] if backward else [])
+    lines = len(equation_colors)
+    add(go.Scatter(x=[0.0] * lines, y=list(range(lines, 0, -1)), mode="text", name="equations", showlegend=False,
+                   textposition="middle right", hoverinfo="skip", cliponaxis=False,
+                   textfont=dict(color=equation_colors, size=14)), 5, 1, moves=True)
+
+    # Row 6: the backward pass, the size of the gradient per step and dL/dc of every unit.
+    if backward:
+        dx = np.maximum(np.linalg.norm(grads.dx[0], axis=1), FLOOR)  # (seq_length,)
+        dc_all = grads.layers[layer].dc[0]  # (seq_length, units)
+        dc_norm = np.maximum(np.linalg.norm(dc_all, axis=1), FLOOR)  # (seq_length,)
+        add(go.Scatter(x=steps, y=dx, mode="lines+markers", name="|∂L/∂x_t| (input)",
+                       line=dict(color=WINDOW_X_COLOR)), 6, 1)
+        add(go.Scatter(x=steps, y=dc_norm, mode="lines+markers", name=f"|∂L/∂c_t| (layer {layer + 1})",
+                       line=dict(color=GATE_COLORS["c"])), 6, 1)
+        plotted = np.concatenate([dx, dc_norm])  # (2 * seq_length,)
+        add(go.Scatter(y=[float(plotted.min()), float(plotted.max())], mode="lines", hoverinfo="skip",
+                       showlegend=False, name="step line gradients",
+                       line=dict(color=STEP_LINE_COLOR, width=1, dash="dot")), 6, 1, moves=True)
+        bound = float(np.max(np.abs(dc_all))) or 1.0
+        add(go.Heatmap(z=dc_all.T.astype(np.float32), x=steps, y=np.arange(units), colorscale=DIVERGING_SCALE,
+                       zmin=-bound, zmax=bound, zmid=0, showscale=False,
+                       hovertemplate="step %{x}, unit %{y}: %{z:.2e}<extra>∂L/∂c</extra>"), 6, 3)
+        add(go.Scatter(x=[0.5, seq_length + 0.5], y=[unit, unit], mode="lines", hoverinfo="skip", showlegend=False,
+                       name="unit line dc", line=dict(color=STEP_LINE_COLOR, width=1, dash="dot")), 6, 3)
+        add(go.Scatter(y=[-0.5, units - 0.5], mode="lines", hoverinfo="skip", showlegend=False,
+                       name="step line dc", line=dict(color=STEP_LINE_COLOR, width=2)), 6, 3, moves=True)
+        ticks, labels = log_axis_ticks(plotted)
+        fig.update_yaxes(type="log", tickvals=ticks or None, ticktext=labels or None, row=6, col=1)
+        low, high = fig.get_subplot(6, 1).yaxis.domain
+        fig.update_layout(legend=dict(x=0.01, y=high, yanchor="top", bgcolor=LABEL_BACKGROUND))
+
+    def frame_data(step: int) -> list[dict]:
+        """Return, in the order of `moving`, what each moving trace shows at step (0-based)."""
+        t = step + 1
+        last = step == seq_length - 1
+        values = [float(unit_values[p][step]) for p in CELL_PART_KEYS]
+        texts = forward_equation_texts(weights, model_trace, layer, step, unit)
+        if backward:
+            texts.append(backward_equation_text(grads, model_trace, layer, step, unit))
+        # Each update names its trace type: Plotly reads an untyped frame trace as a scatter.
+        data = [dict(type="scatter", x=steps[:t], y=inputs[:t]),
+                dict(type="scatter", x=[t], y=[float(inputs[step])]),
+                dict(type="scatter", x=after if last else [],
+                     y=np.asarray(prediction, dtype=np.float64) if last else [])]
+        data += [dict(type="scatter", x=[t, t]) for _ in HEATMAP_PARTS]
+        data.append(dict(type="bar", y=values, text=[f"{v:.3f}" for v in values]))
+        data.append(dict(type="scatter", x=[t, t], y=[unit_values["c"][step], unit_values["h"][step]]))
+        data.append(dict(type="scatter", text=texts))
+        if backward:
+            data += [dict(type="scatter", x=[t, t]), dict(type="scatter", x=[t, t])]
+        return data
+
+    height, margin = (1950 if backward else 1650), dict(l=60, r=40, t=240, b=60)
+    plot_height = height - margin["t"] - margin["b"]  # pixels per unit of the paper's y coordinate
+    # Above the plots, bottom to top: the slider, the step buttons, the play buttons (a row each, narrow screens too).
+    slider_y, step_menu_y, play_menu_y = (1 + pixels / plot_height for pixels in (20, 110, 150))
+
+    def frame_layout(step: int) -> dict:
+        return dict(title=dict(text=_title(layer, unit, step, seq_length)),
+                    updatemenus=[_step_menu(step, seq_length, step_menu_y), _play_menu(play_menu_y)])
+
+    start_step = max(0, min(int(start_step), seq_length - 1))
+    for index, update in zip(moving, frame_data(start_step)):
+        fig.data[index].update(update)
+    fig.frames = [go.Frame(name=str(step + 1), data=frame_data(step), traces=moving, layout=frame_layout(step))
+                  for step in range(seq_length)]
+    # The slider's current value reads the step's label; past a few dozen steps the labels under the
+    # rail would overlap, so they are drawn without colour and the axes below give the steps.
+    crowded = seq_length > 30
+    slider = dict(active=start_step, x=0.0, len=1.0, y=slider_y, yanchor="bottom", pad=dict(t=0, b=0),
+                  font=dict(color=TRANSPARENT) if crowded else None,
+                  currentvalue=dict(prefix="Step ", suffix=f" of {seq_length}",
+                                    font=dict(size=16, color=CHART_TEXT_COLOR)),
+                  steps=[dict(label=str(step + 1), method="animate", args=_animate_args(str(step + 1), 0))
+                         for step in range(seq_length)])
+    fig.update_layout(sliders=[slider], **frame_layout(start_step))
+
+    fig.update_xaxes(range=[0.5, seq_length + len(target) + 0.5], title_text="time step", row=1, col=1)
+    fig.update_yaxes(title_text="scaled value", row=1, col=1)
+    fig.update_xaxes(title_text="time step", row=3)
+    fig.update_yaxes(title_text="unit", col=1, row=2)
+    fig.update_yaxes(title_text="unit", col=1, row=3)
+    reach = max(1.0, float(np.max(np.abs(unit_values["c"]))))  # c, unlike the gates, can leave (-1, 1)
+    fig.update_yaxes(range=[-1.2 * reach, 1.2 * reach], title_text="value", row=4, col=1)
+    fig.update_xaxes(title_text="step", row=4, col=2)
+    fig.update_xaxes(visible=False, range=[0, 1], row=5, col=1)
+    fig.update_yaxes(visible=False, range=[0.4, lines + 0.6], row=5, col=1)
+    if backward:
+        fig.update_xaxes(title_text="time step", row=6)
+        fig.update_yaxes(title_text="unit", row=6, col=3)
+    fig.update_layout(**chart_layout(height, margin, title=dict(
+        text=_title(layer, unit, start_step, seq_length), y=0.995, yanchor="top")))
+    return readable_axes(fig)

@@ -1,0 +1,123 @@
+"""The Inside stepper figure: every frame holds the replay's own numbers for its step; its controls name frames."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from lstm_core.config import ModelConfig
+from lstm_core.figures.gradients import backward_cell_equation
+from lstm_core.figures.stepper import stepper_figure
+from lstm_core.glassbox.backprop import gradients
+from lstm_core.glassbox.equations import unit_equations
+from lstm_core.glassbox.replay import trace_model
+from lstm_core.model.gates import CELL_PART_KEYS
+from lstm_core.model.weights import random_weights
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]\d+)?")
+
+
+def _case(layers: int, seed: int):
+    cfg = ModelConfig(seq_length=7, units=5, layers=layers, dense_units=3, dropout=0.0, horizon=2)
+    weights = random_weights(cfg, seed=seed)
+    x = np.random.default_rng(seed).uniform(-1, 1, size=(1, cfg.seq_length, 1))  # (batch, timesteps, features)
+    y = np.random.default_rng(seed + 1).uniform(-1, 1, size=(1, cfg.horizon))  # (batch, horizon)
+    return weights, trace_model(weights, x), gradients(weights, x, y), x, y
+
+
+ONE_LAYER = _case(1, 3)
+TWO_LAYERS = _case(2, 4)
+
+
+def _figure(case, layer: int, unit: int, backward: bool = True, start_step: int = 0):
+    weights, trace, grads, x, y = case
+    return stepper_figure(weights, trace, grads if backward else None, x[0], y[0], trace.prediction[0], layer, unit,
+                          start_step)
+
+
+def _moving(fig, frame) -> dict:
+    """Return the frame's trace updates keyed by the name of the trace each one rewrites."""
+    return {fig.data[index].name: update for index, update in zip(frame.traces, frame.data)}
+
+
+def _value_numbers(equation: str) -> list[str]:
+    """Return the numbers of an equation after its symbolic part (the text past its second ' = '), in order."""
+    return NUMBER.findall(" = ".join(equation.split(" = ")[2:]))
+
+
+@pytest.mark.parametrize("case,layer,unit", [(ONE_LAYER, 0, 2), (TWO_LAYERS, 0, 4), (TWO_LAYERS, 1, 1)],
+                         ids=["one layer", "two layers, layer 1", "two layers, layer 2"])
+def test_every_frame_holds_the_replays_numbers_of_its_step(case, layer, unit):
+    weights, trace, grads, x, y = case
+    fig = _figure(case, layer, unit)
+    layer_trace = trace.layers[layer]
+    seq_length = x.shape[1]
+    assert [frame.name for frame in fig.frames] == [str(t) for t in range(1, seq_length + 1)]
+    for step, frame in enumerate(fig.frames):
+        t = step + 1
+        moving = _moving(fig, frame)
+        expected = [getattr(layer_trace, part)[0, step, unit] for part in CELL_PART_KEYS]
+        np.testing.assert_array_equal(moving["unit values"].y, expected)
+        assert list(moving["unit values"].text) == [f"{v:.3f}" for v in expected]
+        np.testing.assert_array_equal(moving["c and h now"].y, [layer_trace.c[0, step, unit],
+                                                                layer_trace.h[0, step, unit]])
+        step_lines = {name: update for name, update in moving.items() if name.startswith("step line")}
+        assert len(step_lines) == 8, "six heatmaps, the gradient chart and the dL/dc heatmap"
+        assert all(list(update.x) == [t, t] for update in step_lines.values())
+        np.testing.assert_array_equal(moving["fed so far"].y, x[0, :t, 0])
+        assert list(moving["x now"].x) == [t]
+        np.testing.assert_array_equal(moving["prediction"].y, trace.prediction[0] if t == seq_length else [])
+
+        texts = list(moving["equations"].text)
+        latex = [equation for _, equation in unit_equations(weights, trace, layer, step, unit)]
+        backward_latex, _, _ = backward_cell_equation(grads, layer_trace, layer, step, unit)
+        assert len(texts) == 7
+        for text, equation in zip(texts, [*latex, backward_latex]):
+            assert _value_numbers(text) == _value_numbers(equation), (step, text, equation)
+            assert f"[{unit}] = " in text
+        assert texts[0].startswith(f"i{'₀₁₂₃₄₅₆₇₈₉'[t]}[{unit}] = σ(W·")
+        assert ("h⁽" in texts[0]) == (layer > 0), "a layer above the first reads the lower layer's h"
+        assert frame.layout.title.text.endswith(f"at step {t} of {seq_length}")
+
+
+def test_the_step_buttons_of_each_frame_name_the_neighbouring_frames():
+    fig = _figure(ONE_LAYER, 0, 0)
+    seq_length = len(fig.frames)
+    for step, frame in enumerate(fig.frames):
+        buttons = {b.label: list(b.args[0]) for b in frame.layout.updatemenus[0].buttons}
+        assert buttons["◀ Step back"] == [str(max(step, 1))]
+        assert buttons["Step ▶"] == [str(min(step + 2, seq_length))]
+        assert buttons["◀◀ Step 1"] == ["1"]
+    slider = fig.layout.sliders[0]
+    assert [list(s.args[0]) for s in slider.steps] == [[str(t)] for t in range(1, seq_length + 1)]
+    assert [s.label for s in slider.steps] == [str(t) for t in range(1, seq_length + 1)]
+    plays = [b for b in fig.layout.updatemenus[1].buttons if b.label.startswith("▶ Play")]
+    assert [b.args[1]["frame"]["duration"] for b in plays] == [500, 200, 100]
+    assert all(b.args[0] is None and b.args[1]["fromcurrent"] for b in plays), "play from the step shown"
+
+
+def test_the_figure_opens_at_the_start_step_as_its_frame_draws_it():
+    fig = _figure(TWO_LAYERS, 1, 3, start_step=4)
+    assert fig.layout.sliders[0].active == 4
+    assert fig.layout.title.text == fig.frames[4].layout.title.text
+    for index, update in zip(fig.frames[4].traces, fig.frames[4].data):
+        for field in ("x", "y", "text"):
+            if update[field] is not None:
+                np.testing.assert_array_equal(fig.data[index][field], update[field])
+
+
+def test_without_gradients_the_figure_draws_the_forward_pass_alone():
+    fig = _figure(ONE_LAYER, 0, 1, backward=False)
+    names = {trace.name for trace in fig.data}
+    assert "step line dc" not in names and "step line gradients" not in names
+    assert len(_moving(fig, fig.frames[2])["equations"].text) == 6
+    assert not any("∂L" in (a.text or "") for a in fig.layout.annotations)
+
+
+def test_the_browser_receives_the_frames_with_their_names_and_the_slider():
+    sent = json.loads(_figure(TWO_LAYERS, 0, 0).to_json())
+    assert [frame["name"] for frame in sent["frames"]] == [str(t) for t in range(1, 8)]
+    assert all(frame["data"][k]["type"] == sent["data"][index]["type"]
+               for frame in sent["frames"] for k, index in enumerate(frame["traces"])), "a bar stays a bar"
+    assert len(sent["layout"]["sliders"][0]["steps"]) == 7
