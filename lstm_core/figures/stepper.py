@@ -39,7 +39,6 @@ HEATMAP_PARTS = ("i", "f", "o", "g", "c", "h")  # gates on the first row, candid
 SPEEDS = (2, 5, 10)  # steps per second of the play buttons
 STEP_LINE_COLOR = "black"
 FLOOR = 1e-12  # a gradient of exactly 0 has no place on a log axis
-STEP_MENU, PLAY_MENU = 0, 1  # the indices of the two button rows in layout.updatemenus
 _SUBSCRIPTS = str.maketrans("0123456789()", "₀₁₂₃₄₅₆₇₈₉₍₎")
 _SUPERSCRIPTS = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 
@@ -131,7 +130,8 @@ def _colorbar_beside(fig: go.Figure, row: int, col: int) -> dict:
 
 
 def _title(layer: int, unit: int, step: int, seq_length: int) -> str:
-    return f"Unit {unit} of layer {layer + 1} at step {step + 1} of {seq_length}"
+    # Bold as Streamlit's chart theme draws the first title, so stepping does not change its weight.
+    return f"<b>Unit {unit} of layer {layer + 1} at step {step + 1} of {seq_length}</b>"
 
 
 def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelGradients | None,

@@ -80,22 +80,6 @@ def chart_data(page: Page, index: int = 0) -> list:
     return page.locator(".js-plotly-plot").nth(index).evaluate(Y_VALUES_JS)
 
 
-SHAPES_JS = "el => JSON.stringify((el.layout.shapes || []).map(s => [s.x0, s.x1, s.y0, s.y1]))"
-
-
-def chart_shapes(page: Page, index: int) -> str:
-    """Return the layout shapes (lines, rectangles) of the index-th Plotly chart, serialised by the browser."""
-    return page.locator(".js-plotly-plot").nth(index).evaluate(SHAPES_JS)
-
-
-ANNOTATIONS_JS = "el => JSON.stringify((el.layout.annotations || []).map(a => a.text))"
-
-
-def chart_annotations(page: Page, index: int) -> str:
-    """Return the annotation texts of the index-th Plotly chart, serialised by the browser."""
-    return page.locator(".js-plotly-plot").nth(index).evaluate(ANNOTATIONS_JS)
-
-
 def loss_points(page: Page) -> int:
     """Return how many points the loss chart holds across its traces."""
     chart = page.locator(".js-plotly-plot").first
@@ -117,21 +101,25 @@ def progress_text(page: Page) -> str:
     return page.locator('[data-testid="stProgress"]').first.inner_text()
 
 
+STEPPER_SHOWN_JS = """() => {
+    const chart = document.querySelector('.js-plotly-plot');
+    const trace = name => chart.data.find(t => t.name === name);
+    const labels = Array.from(chart.querySelectorAll('.slider-container text')).map(e => e.textContent);
+    return JSON.stringify({label: labels.find(text => /^Step \\d+ of/.test(text)) || null,
+                           line: Array.from(trace('step line i').x), numbers: Array.from(trace('unit values').text)});
+}"""
+
+
+def stepper_shown(page: Page) -> str:
+    """Return the Inside stepper's step label, heatmap step line and unit values, serialised by the browser."""
+    return page.evaluate(STEPPER_SHOWN_JS)
+
+
 def step_forward(page: Page, expected: int) -> None:
-    """Press Step and wait for the step label to read `expected`, pressing once more if the click was lost."""
-    label = page.get_by_text(f"Step {expected} of", exact=False)
-    settle(page)
-    page.get_by_role("button", name="Step ▶").click()
-    try:
-        expect(label).to_be_visible(timeout=15_000)
-    except AssertionError:
-        # A click that lands while the stepper's own rerun is finishing can be dropped by Streamlit;
-        # a learner presses again.
-        settle(page)
-        if not label.is_visible():
-            page.get_by_role("button", name="Step ▶").click()
-        expect(label).to_be_visible(timeout=TIMEOUT_MS)
-    settle(page)
+    """Press the stepper figure's Step button and wait for its step label to read `expected`; no rerun follows."""
+    page.locator(".js-plotly-plot .updatemenu-button").filter(has_text="Step ▶").click()
+    page.wait_for_function(f"() => JSON.parse(({STEPPER_SHOWN_JS})()).label.startsWith('Step {expected} of')",
+                           timeout=TIMEOUT_MS)
 
 
 def check_downloads(page: Page) -> None:
@@ -217,19 +205,14 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     settle(page)
 
     go_to(page, "Inside the LSTM", "Inside")
-    indicator = page.get_by_text("Step 1 of", exact=False)
-    expect(indicator).to_be_visible()
-    heatmap_index, cell_index = 1, 2  # the window chart comes first, then the heatmaps, then the cell
-    marker_before = chart_shapes(page, heatmap_index)
-    cell_before = chart_annotations(page, cell_index)
-    assert "c<sub>t</sub> = " in cell_before, "the cell diagram carries its values"
+    page.wait_for_selector(".js-plotly-plot .updatemenu-button", timeout=TIMEOUT_MS)
+    shown_before = stepper_shown(page)
+    assert '"label":"Step 1 of' in shown_before and '"line":[1,1]' in shown_before, shown_before
     for expected in (2, 3, 4):
         step_forward(page, expected)
-    page.wait_for_function(
-        f"([index, before]) => ({SHAPES_JS})(document.querySelectorAll('.js-plotly-plot')[index]) !== before",
-        arg=[heatmap_index, marker_before], timeout=TIMEOUT_MS)
-    assert chart_shapes(page, heatmap_index) != marker_before, "the heatmap marker moved with the step"
-    assert chart_annotations(page, cell_index) != cell_before, "the cell diagram shows the new step's numbers"
+    shown_after = stepper_shown(page)
+    assert '"line":[4,4]' in shown_after, "the heatmap's step line moved with the step"
+    assert shown_after.split('"numbers"')[1] != shown_before.split('"numbers"')[1], "the unit's numbers are step 4's"
     expect(page.get_by_text("Replay matches Keras", exact=False)).to_be_visible()
     check_page(page, "5-inside")
 

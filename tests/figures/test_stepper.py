@@ -78,7 +78,7 @@ def test_every_frame_holds_the_replays_numbers_of_its_step(case, layer, unit):
             assert f"[{unit}] = " in text
         assert texts[0].startswith(f"i{'₀₁₂₃₄₅₆₇₈₉'[t]}[{unit}] = σ(W·")
         assert ("h⁽" in texts[0]) == (layer > 0), "a layer above the first reads the lower layer's h"
-        assert frame.layout.title.text.endswith(f"at step {t} of {seq_length}")
+        assert frame.layout.title.text.endswith(f"at step {t} of {seq_length}</b>")
 
 
 def test_the_step_buttons_of_each_frame_name_the_neighbouring_frames():

@@ -1,0 +1,100 @@
+"""In a real Chromium, the Inside stepper steps and plays in the browser: its frames change, the server runs nothing."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import served_app
+
+pytestmark = pytest.mark.e2e
+
+TIMEOUT_MS = 60_000
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+# Every change of Streamlit's script-state attribute, recorded in the page from the moment it is installed.
+WATCH_SCRIPT_STATE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.scriptStates = [];
+    new MutationObserver(() => window.scriptStates.push(app.getAttribute('data-test-script-state')))
+        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+# What the stepper shows now: the slider's step label, the heatmap's step line and the unit's numbers.
+SHOWN_JS = """() => {
+    const chart = document.querySelector('.js-plotly-plot');
+    const trace = name => chart.data.find(t => t.name === name);
+    const labels = Array.from(chart.querySelectorAll('.slider-container text')).map(e => e.textContent);
+    return {label: labels.find(text => /^Step \\d+ of/.test(text)) || null,
+            line: Array.from(trace('step line i').x),
+            numbers: Array.from(trace('unit values').text),
+            title: chart.layout.title.text};
+}"""
+
+
+@pytest.fixture(scope="module")
+def app_of_its_own():
+    """Yield the URL of an app served for this module alone."""
+    with served_app("server-inside-frames.log") as url:
+        yield url
+
+
+def _press(page: Page, label: str) -> None:
+    page.locator(".js-plotly-plot .updatemenu-button").filter(has_text=label).click()
+
+
+def _wait_for_label(page: Page, label: str) -> dict:
+    page.wait_for_function(f"() => ({SHOWN_JS})().label === {label!r}", timeout=TIMEOUT_MS)
+    return page.evaluate(SHOWN_JS)
+
+
+def test_the_stepper_steps_and_plays_in_the_browser_with_no_script_run(browser, app_of_its_own):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    sent_frames: list = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent_frames.append(payload)))
+    page.goto(app_of_its_own)
+    page.get_by_role("button", name="Quick start", exact=False).click()
+    expect(page.locator("h1").first).to_contain_text("Train", timeout=TIMEOUT_MS)
+    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.get_by_text("How good is the forecast?")).to_be_visible(timeout=120_000)
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Inside the LSTM", exact=True).click()
+    expect(page.get_by_text("Replay matches Keras", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
+    page.wait_for_selector(".js-plotly-plot .updatemenu-button", timeout=TIMEOUT_MS)
+    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+
+    first = _wait_for_label(page, "Step 1 of 20")
+    assert first["line"] == [1, 1] and "at step 1 of 20" in first["title"]
+    page.evaluate(WATCH_SCRIPT_STATE_JS)
+    frames_before = len(sent_frames)
+
+    _press(page, "Step ▶")
+    second = _wait_for_label(page, "Step 2 of 20")
+    assert second["line"] == [2, 2], "the heatmap's step line moved to step 2"
+    assert second["numbers"] != first["numbers"], "the unit's numbers are step 2's"
+    assert "at step 2 of 20" in second["title"]
+    _press(page, "Step ▶")
+    assert _wait_for_label(page, "Step 3 of 20")["line"] == [3, 3]
+    _press(page, "◀ Step back")
+    assert _wait_for_label(page, "Step 2 of 20")["numbers"] == second["numbers"], "back to step 2's numbers"
+
+    _press(page, "▶ Play 10 steps/s")
+    page.wait_for_function(f"() => ({SHOWN_JS})().label === 'Step 20 of 20'", timeout=10_000)
+    last = page.evaluate(SHOWN_JS)
+    assert last["line"] == [20, 20] and last["numbers"] != second["numbers"]
+    page.locator(".js-plotly-plot .slider-rail-touch-rect").click(position={"x": 5, "y": 5})  # scrub back to step 1
+    assert _wait_for_label(page, "Step 1 of 20")["numbers"] == first["numbers"]
+
+    assert page.evaluate("() => window.scriptStates") == [], "no script ran on the server while stepping"
+    assert sent_frames[frames_before:] == [], "the browser sent the server nothing while stepping"
+
+    # The watchers do see a rerun: the server's own step slider asks for one, and the figure opens at its step.
+    thumb = page.locator('[data-testid="stSlider"] input[type="range"][aria-label="Open the figure at step"]')
+    thumb.focus()
+    thumb.press("ArrowRight")
+    page.wait_for_function("() => window.scriptStates.includes('running')", timeout=TIMEOUT_MS)
+    assert len(sent_frames) > frames_before
+    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+    assert _wait_for_label(page, "Step 2 of 20")["numbers"] == second["numbers"]
+    context.close()
