@@ -3,11 +3,11 @@
 import streamlit as st
 
 from lstm_core.config import SERIES_SHAPES
-from lstm_core.figures.data import scaled_series_figure, series_figure
+from lstm_core.figures.data import scaled_series_figure, series_figure, window_frame_stride, window_frames_figure
 from lstm_core.figures.tables import window_table
 from lstm_core.ui import state
 from lstm_core.ui.data_source import SOURCES, source_picker
-from lstm_core.ui.widgets import clamped_slider, seed_input, setting_select, setting_slider, stop_page
+from lstm_core.ui.widgets import seed_input, setting_select, setting_slider, stop_page
 
 state.require_app("pages/data.py")
 st.title("Data: from a wave to training windows")
@@ -52,13 +52,14 @@ if not calm:
                    "knows: there is no noise floor to aim for, only the baselines on the Train page.")
 
 st.subheader(f"Windows of SEQ_LENGTH = {ds.seq_length} values")
-n_windows = len(ds.X["train"])
-window = clamped_slider("Window", 0, n_windows - 1, "w_data_window",
-                        "Slide the window along the series: X (red) is the input, Y (green) the value to forecast.")
-st.plotly_chart(series_figure(ds, window=window), width="stretch", key="window")
-st.caption("Each window's X is SEQ_LENGTH past values; its Y is the value right after. Slide by one: a new pair. "
-           "The table shows the same windows in scaled units, one row each.")
-st.dataframe(window_table(ds, first=window, rows=6), width="stretch")
+n_windows, stride = len(ds.X["train"]), window_frame_stride(ds)
+st.plotly_chart(window_frames_figure(ds), width="stretch", key="window")
+every = (f"All {n_windows} training windows are in the chart." if stride == 1 else
+         f"The chart holds one in {stride} of the {n_windows} training windows, to keep the page light.")
+st.caption("Drag the slider under the chart, or press play, to slide the window along the series: X (red) is "
+           "SEQ_LENGTH past values, Y (green) the value right after. Slide by one: a new pair. " + every)
+st.caption("The table shows the first six windows in scaled units, one row each.")
+st.dataframe(window_table(ds, first=0, rows=6), width="stretch")
 shapes = ds.shapes()
 cols = st.columns(3)
 for col, split in zip(cols, ("train", "val", "test")):

@@ -2,14 +2,10 @@
 
 from dataclasses import replace
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from lstm_core.figures.cell import gate_heatmaps
-from lstm_core.figures.style import log_y_axis
-from lstm_core.figures.training import loss_figure, prediction_figure
-from lstm_core.lessons.film import bytes_per_epoch, film_frame, film_shots, mse_per_shot
-from lstm_core.lessons.splits_figures import PART_COLORS
+from lstm_core.lessons.film import bytes_per_epoch, film_frames, film_shots, mse_of_moments, replayed_predictions
+from lstm_core.lessons.film_figures import film_figure
 from lstm_core.presets import QUICK_START_MODEL
 from lstm_core.training.protocol import TrainingData
 from lstm_core.ui import lesson_jobs, state
@@ -23,8 +19,8 @@ st.title("Training as a film")
 st.markdown(
     "A loss curve says how much the model improved, not how. Here the training keeps a copy of the weights "
     "before it starts, at a few moments inside the first epoch, where a small model learns most, and after "
-    "every epoch; afterwards the slider replays any of them: a flat forecast bending into the wave and the "
-    "gates of one test window finding their roles."
+    "every epoch; afterwards the film's slider replays any of them in your browser: a flat forecast bending into "
+    "the wave and the gates of one test window finding their roles."
 )
 valid_choice("w_film_model", MODEL_CHOICES)
 choice = st.radio("Model", MODEL_CHOICES, horizontal=True, key="w_film_model",
@@ -52,7 +48,7 @@ lesson_jobs.train_and_stop(LESSON, "Train and film", train_and_film,
 
 
 def draw_film(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
-    """Draw the moment, window and layer choices, then the loss, the forecast and the gates at that moment."""
+    """Draw the window and layer choices, then the film: every moment's forecast, loss and gates in one figure."""
     result = results["film"]
     done_series, done_cfg = done_runs.settings
     film_ds = state.model_dataset(done_series, done_cfg)
@@ -60,13 +56,10 @@ def draw_film(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
     if done_runs.outcome is None:
         batches = done_runs.data["film"].batches_per_epoch(done_cfg.batch_size)
         shots = film_shots(result.initial_weights, result.first_epoch_weights, result.epoch_weights, batches)
-        done_runs.outcome = shots, mse_per_shot(shots, X_test, y_test)
-    shots, test_mse = done_runs.outcome  # list of FilmShot, (shots,)
-    epochs = len(result.epoch_weights)
-    moment_col, window_col, layer_col = st.columns([3, 3, 2])
-    with moment_col:
-        index = clamped_slider("Moment of training", 0, len(shots) - 1, "w_film_moment",
-                               "0 is the untrained model; then a few moments inside epoch 1, then every epoch.")
+        predictions = replayed_predictions(shots, X_test)  # (shots, samples, horizon)
+        done_runs.outcome = shots, predictions, mse_of_moments(predictions, y_test)
+    shots, predictions, test_mse = done_runs.outcome  # list of FilmShot, (shots, samples, horizon), (shots,)
+    window_col, layer_col = st.columns([3, 2])
     with window_col:
         window = clamped_slider("Test window for the gates", 0, len(X_test) - 1, "w_film_window",
                                 "Whose gates to show.")
@@ -74,27 +67,18 @@ def draw_film(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
         valid_choice("w_film_layer", range(done_cfg.layers))
         layer = st.selectbox("Layer", range(done_cfg.layers), format_func=lambda k: f"LSTM layer {k + 1}",
                              key="w_film_layer")
-    frame = film_frame(shots, index, X_test, y_test, window)
     best = int(test_mse.argmin())
-    floor = (f" ({frame.test_mse / film_ds.noise_floor:.2f}× the noise floor)"
-             if film_ds.noise_floor is not None else "")
-    st.markdown(f"**{frame.shot.label.capitalize()}**: test MSE {frame.test_mse:.5f}{floor}. "
-                f"Untrained {test_mse[0]:.5f}; after the last epoch {test_mse[-1]:.5f}; lowest {test_mse.min():.5f}, "
-                f"{shots[best].label}.")
-    losses = loss_figure(result.history["loss"], result.history["val_loss"], [], film_ds.noise_floor, epochs)
-    losses.add_trace(go.Scatter(x=[shot.epochs_trained for shot in shots], y=list(test_mse), mode="lines+markers",
-                                name="test loss (replayed)", line=dict(color=PART_COLORS["test"], dash="dot")))
-    losses.add_vline(x=frame.shot.epochs_trained, line=dict(color="black", width=2))
-    st.plotly_chart(log_y_axis(losses), width="stretch", key="film_loss")
+    st.markdown(f"Test MSE untrained {test_mse[0]:.5f}; after the last epoch {test_mse[-1]:.5f}; lowest "
+                f"{test_mse.min():.5f}, {shots[best].label}.")
+    frames = film_frames(shots, predictions, X_test, y_test, window)
     start = film_ds.target_start["test"]
-    st.plotly_chart(prediction_figure(film_ds.time[start], film_ds.to_original(y_test[:, 0]),
-                                      film_ds.to_original(frame.test_predictions[:, 0])),
-                    width="stretch", key="film_forecast")
-    st.plotly_chart(gate_heatmaps(frame.window_trace.layers[layer], done_cfg.seq_length - 1), width="stretch",
-                    key="film_gates")
-    st.caption(f"The film holds {len(shots)} moments × {bytes_per_epoch(shots[0].weights) / 1e3:.1f} kB of "
-               f"weights: the untrained model, {len(result.first_epoch_weights)} moments inside epoch 1 and "
-               f"{epochs} whole epochs. Every picture above is replayed from the weights of the moment you chose.")
+    st.plotly_chart(film_figure(frames, film_ds.time[start], film_ds.to_original(y_test[:, 0]),
+                                film_ds.to_original, result.history, film_ds.noise_floor, layer),
+                    width="stretch", key="film")
+    st.caption(f"Drag the slider under the film, or press play: it holds {len(shots)} moments, the untrained "
+               f"model, {len(result.first_epoch_weights)} moments inside epoch 1 and {len(result.epoch_weights)} "
+               f"whole epochs, each replayed from {bytes_per_epoch(shots[0].weights) / 1e3:.1f} kB of weights kept "
+               "while training. Its title names the moment and the test MSE then.")
 
 
 lesson_jobs.live_runs(LESSON, "Press **Train and film**.", draw_film)

@@ -66,3 +66,27 @@ def film_frame(shots: list[FilmShot], index: int, X_test: np.ndarray, y_test: np
 def mse_per_shot(shots: list[FilmShot], X_test: np.ndarray, y_test: np.ndarray) -> np.ndarray:
     """Return the test MSE at every moment of the film, (shots,), replayed from its weights."""
     return np.array([mse(y_test, trace_model(shot.weights, X_test).prediction) for shot in shots])
+
+
+def replayed_predictions(shots: list[FilmShot], X_test: np.ndarray) -> np.ndarray:
+    """Return every moment's test forecasts, (shots, samples, horizon), replayed from its weights."""
+    return np.stack([trace_model(shot.weights, X_test).prediction for shot in shots])
+
+
+def film_frames(shots: list[FilmShot], predictions: np.ndarray, X_test: np.ndarray, y_test: np.ndarray,
+                window: int) -> list[FilmFrame]:
+    """Return the FilmFrame of every moment for one test window, its forecasts taken from replayed_predictions.
+
+    The forecasts of the whole test part do not depend on the window, so a change of window replays
+    only that window, once per moment.
+    """
+    if not 0 <= window < len(X_test):
+        raise ValueError(f"test window {window} is outside 0 to {len(X_test) - 1}")
+    return [FilmFrame(shot, moment_predictions, trace_model(shot.weights, X_test[window:window + 1]),
+                      mse(y_test, moment_predictions))
+            for shot, moment_predictions in zip(shots, predictions)]  # moment_predictions: (samples, horizon)
+
+
+def mse_of_moments(predictions: np.ndarray, y_test: np.ndarray) -> np.ndarray:
+    """Return the test MSE of every moment, (shots,), from replayed_predictions' (shots, samples, horizon)."""
+    return np.array([mse(y_test, moment_predictions) for moment_predictions in predictions])

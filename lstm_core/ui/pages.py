@@ -40,7 +40,7 @@ class Page:
 PAGES: tuple[Page, ...] = (
     Page("home", HOME_FILE, "", "Home", ":material/home:", "Explainer"),
     Page("data", "pages/data.py", "data", "Data", ":material/waves:", "Explainer", "1 · Data",
-         "A noisy wave, scaled and cut into (X, Y) windows.", "w_data_", ("window",),
+         "A noisy wave, scaled and cut into (X, Y) windows.", "w_data_", (),
          LessonMode("windows", "How windows of past values become (X, Y) pairs")),
     Page("model", "pages/model.py", "model", "Model", ":material/account_tree:", "Explainer", "2 · Model",
          "Window length, units, layers: see every weight shape."),
@@ -61,7 +61,7 @@ PAGES: tuple[Page, ...] = (
          ("steps", "window")),
     Page("film", "pages/lesson_film.py", "film", "Training as a film", ":material/movie:", "Lessons",
          "Training as a film", "Scrub through the epochs: forecast and gates.", "w_film_",
-         ("model", "moment", "window", "layer")),
+         ("model", "window", "layer")),
     Page("dropout", "pages/lesson_dropout.py", "dropout", "Dropout at work", ":material/blur_on:", "Lessons",
          "Dropout at work", "Training vs predicting, and uncertainty bands.", "w_dropout_", ("rate", "passes")),
 )

@@ -1,0 +1,128 @@
+"""The film's one animated figure: the test forecast, the loss with the moment marked and one window's gates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from plotly.subplots import make_subplots
+
+from lstm_core.figures.data import FramedFigure, framed, packed_array
+from lstm_core.figures.style import (
+    CURRENT_STEP_COLOR,
+    DIVERGING_SCALE,
+    GATE_COLORS,
+    LARGE_TITLE_FONT,
+    PREDICTION_COLOR,
+    REFERENCE_LINE_COLOR,
+    SEQUENTIAL_SCALE,
+    SERIES_COLOR,
+    TRANSPARENT,
+    chart_layout,
+    log_axis_ticks,
+    readable_axes,
+)
+from lstm_core.lessons.film import FilmFrame
+from lstm_core.lessons.splits_figures import PART_COLORS
+from lstm_core.model.gates import CELL_PARTS
+
+GATE_ORDER = ("i", "f", "o", "g", "c", "h")  # the sigmoid gates on the first row of heatmaps, tanh values below
+FORECAST, LOSS = (1, 1), (1, 3)  # (row, col) of the forecast and the loss; the heatmaps fill rows 2 and 3
+
+
+def moment_title(frame: FilmFrame, noise_floor: float | None) -> str:
+    """Return the figure's title at one moment: when it is and the test MSE then, against the noise floor."""
+    floor = f" ({frame.test_mse / noise_floor:.2f}× the noise floor)" if noise_floor else ""
+    return f"{frame.shot.label.capitalize()}: test MSE {frame.test_mse:.5f}{floor}"
+
+
+def gate_values(frame: FilmFrame, layer: int) -> list[np.ndarray]:
+    """Return the window's i, f, o, g, c, h at this moment, each (units, timesteps), in GATE_ORDER."""
+    trace = frame.window_trace.layers[layer]
+    return [getattr(trace, name)[0].T for name in GATE_ORDER]  # each (units, timesteps)
+
+
+def film_figure(frames: Sequence[FilmFrame], time: np.ndarray, actual: np.ndarray,
+                to_original: Callable[[np.ndarray], np.ndarray], history: dict[str, Sequence[float]],
+                noise_floor: float | None, layer: int) -> FramedFigure:
+    """Return the film: one frame per moment of the forecast, the moment on the loss and the window's gates.
+
+    time and actual (samples,) are the test targets' times and values in series units; to_original turns
+    the scaled forecasts into series units; history holds the per-epoch "loss" and "val_loss".
+    """
+    fig = make_subplots(rows=3, cols=3, specs=[[{"colspan": 2}, None, {}], [{}, {}, {}], [{}, {}, {}]],
+                        row_heights=[0.38, 0.31, 0.31], horizontal_spacing=0.08, vertical_spacing=0.1,
+                        subplot_titles=["Forecast vs actual on the test part", "Loss (MSE, scaled units)",
+                                        *(CELL_PARTS[name].title for name in GATE_ORDER)])
+    first = frames[0]
+    fig.add_scatter(x=time, y=actual, mode="lines", name="actual", line=dict(color=SERIES_COLOR, width=1),
+                    row=FORECAST[0], col=FORECAST[1])
+    fig.add_scatter(x=time, y=to_original(first.test_predictions[:, 0]), mode="lines", name="LSTM forecast",
+                    line=dict(color=PREDICTION_COLOR, width=2), row=FORECAST[0], col=FORECAST[1])
+    forecast_trace = len(fig.data) - 1
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    moments = [frame.shot.epochs_trained for frame in frames]
+    test_mse = [frame.test_mse for frame in frames]
+    losses = [*history["loss"], *history["val_loss"], *test_mse, *([noise_floor] if noise_floor else [])]
+    low, high = min(losses) / 1.5, max(losses) * 1.5  # the moment's line spans the plotted losses, on a log axis
+    fig.add_scatter(x=epochs, y=list(history["loss"]), mode="lines+markers", name="training loss",
+                    line=dict(color=PREDICTION_COLOR), row=LOSS[0], col=LOSS[1])
+    fig.add_scatter(x=epochs[:len(history["val_loss"])], y=list(history["val_loss"]), mode="lines+markers",
+                    name="validation loss", line=dict(color=GATE_COLORS["f"]), row=LOSS[0], col=LOSS[1])
+    fig.add_scatter(x=moments, y=test_mse, mode="lines+markers", name="test loss (replayed)",
+                    line=dict(color=PART_COLORS["test"], dash="dot"), row=LOSS[0], col=LOSS[1])
+    if noise_floor:
+        fig.add_scatter(x=[0, max(moments)], y=[noise_floor, noise_floor], mode="lines", name="noise floor",
+                        line=dict(color=REFERENCE_LINE_COLOR, dash="dash"), hoverinfo="skip",
+                        row=LOSS[0], col=LOSS[1])
+    fig.add_scatter(x=[moments[0], moments[0]], y=[low, high], mode="lines", name="this moment",
+                    line=dict(color=CURRENT_STEP_COLOR, width=2), hoverinfo="skip", row=LOSS[0], col=LOSS[1])
+    moment_line = len(fig.data) - 1
+    fig.add_scatter(x=[moments[0]], y=[test_mse[0]], mode="markers", showlegend=False, hoverinfo="skip",
+                    marker=dict(size=14, color=TRANSPARENT, line=dict(color=CURRENT_STEP_COLOR, width=2)),
+                    row=LOSS[0], col=LOSS[1])
+    moment_ring = len(fig.data) - 1
+    tick_values, tick_labels = log_axis_ticks(losses)
+    fig.update_yaxes(type="log", tickvals=tick_values or None, ticktext=tick_labels or None,
+                     title_text="MSE (log scale)", row=LOSS[0], col=LOSS[1])
+    fig.update_xaxes(range=[0, max(moments) + 0.2], title_text="epoch", row=LOSS[0], col=LOSS[1])
+    fig.update_xaxes(title_text="time", row=FORECAST[0], col=FORECAST[1])
+    fig.update_yaxes(title_text="value", row=FORECAST[0], col=FORECAST[1])
+    heatmap_traces = _add_gate_heatmaps(fig, gate_values(first, layer))
+    for k, name in enumerate(GATE_ORDER):
+        fig.layout.annotations[2 + k].font.update(color=GATE_COLORS[name], **LARGE_TITLE_FONT)
+    title = dict(text=moment_title(first, noise_floor), font_weight="bold")  # frames change the text, not the font
+    fig.update_layout(**chart_layout(1000, "grid", title=title,
+                                     legend=dict(orientation="h", x=0, y=1.04, yanchor="bottom")))
+    fig.layout.margin.t = 130  # the moment's title above the legend above the subplot titles
+    fig.layout.margin.b = 110  # the slider and its buttons under the heatmaps
+    film = [dict(name=str(k), traces=[forecast_trace, moment_line, moment_ring, *heatmap_traces],
+                 data=[dict(type="scatter", y=packed_array(to_original(frame.test_predictions[:, 0]))),
+                       dict(type="scatter", x=[frame.shot.epochs_trained] * 2, y=[low, high]),
+                       dict(type="scatter", x=[frame.shot.epochs_trained], y=[frame.test_mse]),
+                       *(dict(type="heatmap", z=packed_array(values)) for values in gate_values(frame, layer))],
+                 layout=dict(title=dict(text=moment_title(frame, noise_floor))))
+            for k, frame in enumerate(frames)]
+    labels = ["untrained" if frame.shot.epochs_trained == 0 else f"{frame.shot.epochs_trained:.2g}"
+              for frame in frames]
+    return framed(readable_axes(fig), film, labels, "Epochs trained: ", below=-0.06)
+
+
+def _add_gate_heatmaps(fig, gates: list[np.ndarray]) -> list[int]:
+    """Add the six heatmaps (units × time) on rows 2 and 3; return their trace indices."""
+    indices = []
+    for k, (name, values) in enumerate(zip(GATE_ORDER, gates)):
+        row, col = divmod(k, 3)
+        sigmoid = CELL_PARTS[name].activation == "σ"  # a sigmoid gate: values in (0, 1)
+        domain = fig.get_subplot(row + 2, col + 1).yaxis.domain  # this row's height on the paper
+        colorbar = dict(len=domain[1] - domain[0], y=(domain[0] + domain[1]) / 2, x=1.01, thickness=10)
+        fig.add_heatmap(z=values, x=np.arange(1, values.shape[1] + 1), y=np.arange(values.shape[0]),
+                        colorscale=SEQUENTIAL_SCALE if sigmoid else DIVERGING_SCALE, zmin=0 if sigmoid else -1,
+                        zmax=1, zmid=None if sigmoid else 0, showscale=(col == 2), colorbar=colorbar,
+                        hovertemplate="step %{x}, unit %{y}: %{z:.3f}<extra>" + name + "</extra>",
+                        row=row + 2, col=col + 1)
+        indices.append(len(fig.data) - 1)
+    fig.update_xaxes(title_text="time step", row=3)
+    fig.update_yaxes(title_text="unit", row=2, col=1)
+    fig.update_yaxes(title_text="unit", row=3, col=1)
+    return indices

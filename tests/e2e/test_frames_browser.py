@@ -1,0 +1,111 @@
+"""In a real Chromium: the Data page's window and the film's moment move inside the chart, with no script run."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+TIMEOUT_MS = 60_000
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+# Every change of the app's script state from now on, as the browser sees it.
+WATCH_SCRIPT_STATE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.scriptStates = [];
+    new MutationObserver(() => window.scriptStates.push(app.getAttribute('data-test-script-state')))
+        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+# What a chart draws now: its title, the slider's step and the y values of the traces a frame changes.
+DRAWN_JS = """el => ({
+    title: el._fullLayout.title.text.replace(/<\\/?b>/g, ''),  // Streamlit's theme bolds the first title by markup
+    active: el._fullLayout.sliders[0].active,
+    moving: (el._transitionData._frames[0].traces || []).map(k => Array.from(el._fullData[k].y || [])),
+})"""
+
+
+def record_sent_frames(page: Page) -> list:
+    """Return a list that collects every websocket message the page sends to the server from now on."""
+    sent = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(payload)))
+    return sent
+
+
+def drawn(chart) -> dict:
+    """Return the chart's title, its slider's active step and the y values of its animated traces."""
+    return chart.evaluate(DRAWN_JS)
+
+
+def drag_slider_to(page: Page, chart, fraction: float) -> None:
+    """Press the mouse on the chart's own slider at fraction (0 to 1) of its rail, move a little and let go."""
+    rail_rect = chart.locator(".slider-rail-touch-rect").first
+    rail_rect.scroll_into_view_if_needed()
+    rail = rail_rect.bounding_box()
+    y = rail["y"] + rail["height"] / 2
+    x = rail["x"] + 8 + fraction * (rail["width"] - 16)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 1, y)
+    page.mouse.up()
+
+
+def settle(page: Page) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+
+
+def go_to(page: Page, label: str, title: str) -> None:
+    """Click a page in the sidebar navigation and wait for its title and the end of its run."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=label, exact=True).click()
+    expect(page.locator("h1").first).to_contain_text(title, timeout=TIMEOUT_MS)
+    settle(page)
+
+
+def assert_moves_in_the_browser(page: Page, chart, sent: list, fractions: tuple[float, ...]) -> list[dict]:
+    """Drag the chart's slider to each fraction; assert it redraws each time and the server hears nothing."""
+    settle(page)
+    page.evaluate(WATCH_SCRIPT_STATE_JS)
+    page.wait_for_timeout(500)  # let any message of the last run's end leave first
+    before, states = len(sent), []
+    seen = [drawn(chart)]
+    for fraction in fractions:
+        drag_slider_to(page, chart, fraction)
+        page.wait_for_function("([el, active]) => el._fullLayout.sliders[0].active !== active",
+                               arg=[chart.element_handle(), seen[-1]["active"]], timeout=TIMEOUT_MS)
+        page.wait_for_timeout(300)  # the animation's redraw follows the slider's step
+        seen.append(drawn(chart))
+        assert seen[-1]["title"] != seen[-2]["title"] and seen[-1]["moving"] != seen[-2]["moving"], seen[-2:]
+    page.wait_for_timeout(500)  # a rerun, if the slider caused one, would have been asked for by now
+    states = page.evaluate("() => window.scriptStates")
+    assert states == [], f"the script ran on the server: {states}"
+    assert len(sent) == before, f"the page sent the server {len(sent) - before} messages"
+    return seen
+
+
+def test_the_data_window_and_the_film_moment_move_with_no_script_run(page: Page, app_url: str):
+    sent = record_sent_frames(page)
+    page.goto(app_url)
+    expect(page.locator("h1").first).to_have_text("LSTM Lens", timeout=TIMEOUT_MS)
+    go_to(page, "Data", "Data")
+    windows = page.locator(".st-key-window .js-plotly-plot")
+    expect(windows).to_have_count(1, timeout=TIMEOUT_MS)
+    page.wait_for_function("el => el._fullLayout && el._fullLayout.sliders.length === 1",
+                           arg=windows.element_handle(), timeout=TIMEOUT_MS)
+    seen = assert_moves_in_the_browser(page, windows, sent, (0.5, 1.0, 0.1))
+    assert seen[0]["title"].startswith("Window 0:") and seen[1]["title"] != seen[0]["title"]
+    assert [s["active"] for s in seen][0] == 0 and seen[2]["active"] > seen[1]["active"] > seen[3]["active"]
+    assert page.console_errors == [], page.console_errors
+
+    go_to(page, "Training as a film", "Training as a film")
+    page.get_by_role("button", name="Train and film").click()
+    film = page.locator(".st-key-film .js-plotly-plot")
+    expect(film).to_have_count(1, timeout=120_000)
+    page.wait_for_function("el => el._fullLayout && el._fullLayout.sliders.length === 1",
+                           arg=film.element_handle(), timeout=TIMEOUT_MS)
+    expect(page.get_by_text("Before training (the initial random weights)")).to_be_visible(timeout=TIMEOUT_MS)
+    seen = assert_moves_in_the_browser(page, film, sent, (1.0, 0.5))
+    assert seen[0]["title"].startswith("Before training") and seen[1]["title"].startswith("After epoch 12 of 12")
+    expect(page.get_by_text("After epoch 12 of 12")).to_be_visible()
+    assert page.console_errors == [], page.console_errors
