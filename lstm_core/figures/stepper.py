@@ -278,7 +278,7 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
     start_step = max(0, min(int(start_step), seq_length - 1))
     for index, update in zip(moving, frame_data(start_step)):
         fig.data[index].update(update)
-    fig.frames = [go.Frame(name=str(step + 1), data=frame_data(step), traces=moving, layout=frame_layout(step))
+    fig.frames = [dict(name=str(step + 1), data=frame_data(step), traces=moving, layout=frame_layout(step))
                   for step in range(seq_length)]
     # The slider's current value reads the step's label; past a few dozen steps the labels under the
     # rail would overlap, so they are drawn without colour and the axes below give the steps.
