@@ -61,9 +61,9 @@ def series_figure(ds: Dataset, window: int | None = None, split: str = "train") 
     return titled_figure(fig, title, "time", "value (series units)", legend=dict(orientation="h", y=-0.25))
 
 
-def packed_array(values: np.ndarray) -> dict:
+def packed_array(values: np.ndarray, dtype: type | None = None) -> dict:
     """Return an array as plotly.js's typed-array spec of floats: its dtype, base64 bytes and, if 2-D, its shape."""
-    array = np.ascontiguousarray(values)
+    array = np.ascontiguousarray(values, dtype=dtype)
     if array.dtype.name not in PACKED_DTYPES:  # an uploaded series may be timed by integers
         array = array.astype(np.float64)
     spec = {"dtype": PACKED_DTYPES[array.dtype.name], "bdata": base64.b64encode(array).decode("ascii")}
@@ -149,8 +149,8 @@ def window_frames_figure(ds: Dataset, split: str = "train") -> FramedFigure:
     for window in windows:
         x_idx, y_idx, time_range, title = _window_marks(ds, window, split)
         # float32 halves the frames' JSON; the drawn points move by less than a millionth of their value.
-        segments = [dict(type="scatter", x=packed_array(ds.time[idx].astype(np.float32)),
-                         y=packed_array(ds.values[idx].astype(np.float32))) for idx in (x_idx, y_idx)]
+        segments = [dict(type="scatter", x=packed_array(ds.time[idx], np.float32),
+                         y=packed_array(ds.values[idx], np.float32)) for idx in (x_idx, y_idx)]
         frames.append(dict(name=str(window), traces=[x_trace, y_trace], data=segments,
                            layout=dict(title=dict(text=title), xaxis=dict(range=time_range))))
     fig.update_layout(height=520, title_font_weight="bold")  # frames change the text, the font stays

@@ -51,7 +51,7 @@ def film_figure(frames: Sequence[FilmFrame], time: np.ndarray, actual: np.ndarra
     the scaled forecasts into series units; history holds the per-epoch "loss" and "val_loss".
     """
     fig = make_subplots(rows=3, cols=3, specs=[[{"colspan": 2}, None, {}], [{}, {}, {}], [{}, {}, {}]],
-                        row_heights=[0.38, 0.31, 0.31], horizontal_spacing=0.08, vertical_spacing=0.1,
+                        row_heights=[0.38, 0.31, 0.31], horizontal_spacing=0.1, vertical_spacing=0.1,
                         subplot_titles=["Forecast vs actual on the test part", "Loss (MSE, scaled units)",
                                         *(CELL_PARTS[name].title for name in GATE_ORDER)])
     first = frames[0]
@@ -96,16 +96,23 @@ def film_figure(frames: Sequence[FilmFrame], time: np.ndarray, actual: np.ndarra
                                      legend=dict(orientation="h", x=0, y=1.04, yanchor="bottom")))
     fig.layout.margin.t = 130  # the moment's title above the legend above the subplot titles
     fig.layout.margin.b = 110  # the slider and its buttons under the heatmaps
-    film = [dict(name=str(k), traces=[forecast_trace, moment_line, moment_ring, *heatmap_traces],
-                 data=[dict(type="scatter", y=packed_array(to_original(frame.test_predictions[:, 0]))),
-                       dict(type="scatter", x=[frame.shot.epochs_trained] * 2, y=[low, high]),
-                       dict(type="scatter", x=[frame.shot.epochs_trained], y=[frame.test_mse]),
-                       *(dict(type="heatmap", z=packed_array(values)) for values in gate_values(frame, layer))],
-                 layout=dict(title=dict(text=moment_title(frame, noise_floor))))
-            for k, frame in enumerate(frames)]
+    film = [_moment_frame(k, frame, [forecast_trace, moment_line, moment_ring, *heatmap_traces], to_original,
+                          (low, high), noise_floor, layer) for k, frame in enumerate(frames)]
     labels = ["untrained" if frame.shot.epochs_trained == 0 else f"{frame.shot.epochs_trained:.2g}"
               for frame in frames]
     return framed(readable_axes(fig), film, labels, "Epochs trained: ", below=-0.06)
+
+
+def _moment_frame(index: int, frame: FilmFrame, traces: list[int], to_original: Callable[[np.ndarray], np.ndarray],
+                  line_span: tuple[float, float], noise_floor: float | None, layer: int) -> dict:
+    """Return plotly.js's frame of one moment: the forecast, the moment's line and ring, the six gates, the title."""
+    epochs_trained = frame.shot.epochs_trained
+    # float32: half the JSON of float64, and far finer than a pixel or a colour step.
+    forecast = packed_array(to_original(frame.test_predictions[:, 0]), np.float32)  # (samples,)
+    gates = [dict(type="heatmap", z=packed_array(values, np.float32)) for values in gate_values(frame, layer)]
+    return dict(name=str(index), traces=traces, layout=dict(title=dict(text=moment_title(frame, noise_floor))),
+                data=[dict(type="scatter", y=forecast), dict(type="scatter", x=[epochs_trained] * 2, y=list(line_span)),
+                      dict(type="scatter", x=[epochs_trained], y=[frame.test_mse]), *gates])
 
 
 def _add_gate_heatmaps(fig, gates: list[np.ndarray]) -> list[int]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.figure_slider import drag_slider_to
+
 pytestmark = pytest.mark.e2e
 
 TIMEOUT_MS = 60_000
@@ -36,19 +38,6 @@ def record_sent_frames(page: Page) -> list:
 def drawn(chart) -> dict:
     """Return the chart's title, its slider's active step and the y values of its animated traces."""
     return chart.evaluate(DRAWN_JS)
-
-
-def drag_slider_to(page: Page, chart, fraction: float) -> None:
-    """Press the mouse on the chart's own slider at fraction (0 to 1) of its rail, move a little and let go."""
-    rail_rect = chart.locator(".slider-rail-touch-rect").first
-    rail_rect.scroll_into_view_if_needed()
-    rail = rail_rect.bounding_box()
-    y = rail["y"] + rail["height"] / 2
-    x = rail["x"] + 8 + fraction * (rail["width"] - 16)
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + 1, y)
-    page.mouse.up()
 
 
 def settle(page: Page) -> None:

@@ -17,6 +17,7 @@ from lstm_core.presets import PRESETS
 from lstm_core.ui.pages import PAGES as REGISTERED_PAGES
 from tests.e2e.accessibility import blocking_findings
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.figure_slider import drag_slider_to
 
 pytestmark = pytest.mark.e2e
 
@@ -290,7 +291,7 @@ def test_a_learner_runs_every_evaluation_lesson_with_its_defaults(page: Page, ap
     page.get_by_role("button", name="Train and film").click()
     # The film opens on the untrained model; its last moment is the last epoch.
     expect(page.get_by_text("Before training (the initial random weights)")).to_be_visible(timeout=120_000)
-    move_slider(page, "Moment of training", "End", 1)
+    drag_slider_to(page, page.locator(".st-key-film .js-plotly-plot"), 1.0)  # the film's own slider, in the browser
     expect(page.get_by_text(re.compile(r"After epoch (\d+) of \1"))).to_be_visible(timeout=TIMEOUT_MS)
     check_page(page, "11-lesson-film")
 
