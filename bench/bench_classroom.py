@@ -71,14 +71,17 @@ def _die_with_parent() -> None:
 
 
 @contextlib.contextmanager
-def serve(app_root: Path, log_path: Path):
-    """Yield (url, server pid) of the app at app_root served as `make run` serves it; stop it and its workers after."""
+def serve(app_root: Path, log_path: Path, data_dir: Path | None = None):
+    """Yield (url, server pid) of the app at app_root served as `make run` serves it; stop it and its workers after.
+
+    Its run store lives in data_dir, by default a fresh, empty one of its own.
+    """
     port = free_port()
     command = [sys.executable, "-c", SERVE_WITH_JOB_LOG, "--server.address", "127.0.0.1",
                "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "w") as log, tempfile.TemporaryDirectory(prefix="lstm-lens-bench-") as data_dir:
-        environment = {**os.environ, "LSTM_LENS_DATA_DIR": data_dir}  # a fresh, empty run store
+    with open(log_path, "w") as log, tempfile.TemporaryDirectory(prefix="lstm-lens-bench-") as fresh_dir:
+        environment = {**os.environ, "LSTM_LENS_DATA_DIR": str(data_dir or fresh_dir)}
         process = subprocess.Popen(command, cwd=app_root, stdout=log, stderr=subprocess.STDOUT, env=environment,
                                    start_new_session=True, preexec_fn=_die_with_parent)
         url = f"http://127.0.0.1:{port}"
