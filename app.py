@@ -6,7 +6,7 @@ from lstm_core.figures.data import series_figure
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui import runs, state
 from lstm_core.ui.pages import LESSON_MODES, PAGES, page_file, url_path_of
-from lstm_core.ui.widgets import finish_sidebar, page_navigation, share_footer, sidebar
+from lstm_core.ui.widgets import figure_keyboard, finish_sidebar, page_navigation, share_footer, sidebar
 
 # An emoji, drawn by the browser itself: an image file is a media file of the session, which the browser
 # may ask for again after a rerun has replaced it (a 404), and a material icon is fetched from the internet.
@@ -74,6 +74,7 @@ if run_notice:
     st.warning(run_notice, icon=":material/history_toggle_off:")
 sidebar(visible=not mode)
 st.session_state[state.PAGE_SHOWN_KEY] = navigation.url_path
+figure_keyboard()
 navigation.run()
 finish_sidebar()
 state.write_address_bar(navigation.url_path)

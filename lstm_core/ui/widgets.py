@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -98,6 +99,18 @@ def describe_model(model: dict[str, Any]) -> str:
     stack = " → ".join([f"LSTM({model['units']})"] * model["layers"])
     head = f" → Dense({model['dense_units']})" if model["dense_units"] else ""
     return f"window {model['seq_length']} → {stack}{head} → Dense({model['horizon']})"
+
+
+FIGURE_KEYS_SCRIPT = Path(__file__).parent / "assets" / "figure_keys.js"
+
+
+def figure_keyboard() -> None:
+    """Make the buttons and sliders of every animated figure on the page keyboard operable; return None.
+
+    Plotly draws them as SVG that Tab never reaches; the script gives them roles and focus and maps
+    Enter, Space, the arrows, Home and End onto the figure's own controls, all in the browser.
+    """
+    st.html(f"<script>{FIGURE_KEYS_SCRIPT.read_text()}</script>", unsafe_allow_javascript=True, width="content")
 
 
 def page_navigation(home: Callable[[], None], hidden: bool = False):

@@ -86,6 +86,25 @@ def test_the_stepper_steps_and_plays_in_the_browser_with_no_script_run(browser, 
     page.locator(".js-plotly-plot .slider-rail-touch-rect").click(position={"x": 5, "y": 5})  # scrub back to step 1
     assert _wait_for_label(page, "Step 1 of 20")["numbers"] == first["numbers"]
 
+    # The figure's own controls work from the keyboard: a button takes Enter, the slider arrows and Home, and Tab
+    # goes from one control to the next.
+    step_button = page.locator('.js-plotly-plot g.updatemenu-button[role="button"][aria-label="Step ▶"]')
+    step_button.focus()
+    page.keyboard.press("Enter")
+    assert _wait_for_label(page, "Step 2 of 20")["numbers"] == second["numbers"], "Enter pressed Step ▶"
+    slider = page.locator('.js-plotly-plot g.slider-container[role="slider"]')
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    assert _wait_for_label(page, "Step 3 of 20")["line"] == [3, 3], "the right arrow stepped on"
+    expect(slider).to_have_attribute("aria-valuenow", "3")
+    expect(slider).to_have_attribute("aria-valuemax", "20")
+    page.keyboard.press("Home")
+    assert _wait_for_label(page, "Step 1 of 20")["numbers"] == first["numbers"], "Home went back to step 1"
+    step_button.focus()
+    page.keyboard.press("Tab")
+    reached = page.evaluate("() => document.activeElement.getAttribute('aria-label') || ''")
+    assert reached.startswith(("Step", "▶ Play", "Pause", "◀")), f"Tab reached {reached!r}, not the next control"
+
     assert page.evaluate("() => window.scriptStates") == [], "no script ran on the server while stepping"
     assert sent_frames[frames_before:] == [], "the browser sent the server nothing while stepping"
 
