@@ -53,6 +53,8 @@ bench: $(RUNTIME_STAMP)
 	$(PY) bench/bench_lessons.py
 	$(PY) bench/bench_job_cost.py
 	$(PY) bench/bench_store.py
+	$(PY) bench/bench_inside_frames.py
+	$(PY) bench/bench_frames.py
 
 clean:
 	rm -rf $(VENV) artifacts .pytest_cache .hypothesis

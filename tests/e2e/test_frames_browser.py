@@ -87,6 +87,19 @@ def test_the_data_window_and_the_film_moment_move_with_no_script_run(page: Page,
     assert [s["active"] for s in seen][0] == 0 and seen[2]["active"] > seen[1]["active"] > seen[3]["active"]
     assert page.console_errors == [], page.console_errors
 
+    # From the keyboard too: the figure's slider takes focus and its arrows and Home move it, in the browser.
+    slider = windows.locator('g.slider-container[role="slider"]')
+    slider.focus()
+    before = drawn(windows)
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("([el, active]) => el._fullLayout.sliders[0].active === active + 1",
+                           arg=[windows.element_handle(), before["active"]], timeout=TIMEOUT_MS)
+    page.keyboard.press("Home")
+    page.wait_for_function("el => el._fullLayout.sliders[0].active === 0", arg=windows.element_handle(),
+                           timeout=TIMEOUT_MS)
+    page.wait_for_timeout(300)
+    assert drawn(windows)["title"].startswith("Window 0:"), "Home went back to the first window"
+
     go_to(page, "Training as a film", "Training as a film")
     page.get_by_role("button", name="Train and film").click()
     film = page.locator(".st-key-film .js-plotly-plot")

@@ -1,7 +1,7 @@
 // Plotly draws a figure's buttons and slider as SVG with no tabindex or role: Tab never reaches them and
 // keys do nothing. This makes every animated figure's controls keyboard operable: each button is a focusable
-// button (Enter or Space presses it), and the slider a focusable slider whose arrows, Home and End press
-// the figure's own step buttons, so the figure moves exactly as it does under the mouse, in the browser.
+// button (Enter or Space presses it), and the slider a focusable slider whose arrows, Home, End and Page keys
+// move it as the mouse would, so the figure moves exactly as it does under the mouse, in the browser.
 (function () {
   if (window.lstmLensFigureKeys) return;
   window.lstmLensFigureKeys = true;
@@ -17,12 +17,32 @@
       .find((button) => pattern.test(button.textContent || ""));
   }
 
-  function slideBy(plot, key) {
+  // A figure with step buttons steps by pressing them (they also move its title and step labels); a figure
+  // with only a slider is clicked on the rail at the tick of the wanted step, as a mouse would.
+  function slideBy(plot, slider, index, key) {
     const targets = {ArrowRight: /Step ▶/, ArrowUp: /Step ▶/, ArrowLeft: /Step back/, ArrowDown: /Step back/,
                      Home: /Step 1/};
     const button = targets[key] && buttonNamed(plot, targets[key]);
-    if (button) press(button);
-    return Boolean(button);
+    if (button) {
+      press(button);
+      return true;
+    }
+    const state = ((plot._fullLayout || {}).sliders || [])[index] || {};
+    const count = (state.steps || []).length, active = state.active || 0;
+    const moves = {ArrowRight: active + 1, ArrowUp: active + 1, ArrowLeft: active - 1, ArrowDown: active - 1,
+                   Home: 0, End: count - 1, PageUp: active + 10, PageDown: active - 10};
+    if (!(key in moves) || !count) return false;
+    const target = Math.max(0, Math.min(count - 1, moves[key]));
+    const ticks = slider.querySelectorAll(".slider-tick-rect");
+    const rail = slider.querySelector(".slider-rail-touch-rect");
+    if (!rail || ticks.length !== count) return false;
+    const tick = ticks[target].getBoundingClientRect(), box = rail.getBoundingClientRect();
+    const at = {bubbles: true, cancelable: true, view: window, clientX: tick.left + tick.width / 2,
+                clientY: box.top + box.height / 2, button: 0};
+    rail.dispatchEvent(new MouseEvent("mousedown", at));
+    window.dispatchEvent(new MouseEvent("mouseup", at));
+    document.dispatchEvent(new MouseEvent("mouseup", at));
+    return true;
   }
 
   function decorate(plot) {
@@ -50,9 +70,9 @@
       slider.dataset.keys = "1";
       slider.setAttribute("tabindex", "0");
       slider.setAttribute("role", "slider");
-      slider.setAttribute("aria-label", "Step of the figure: arrows step, Home goes to step 1");
+      slider.setAttribute("aria-label", "Step of the figure: arrows step, Home and End go to the ends");
       slider.addEventListener("keydown", (event) => {
-        if (slideBy(plot, event.key)) event.preventDefault();
+        if (slideBy(plot, slider, index, event.key)) event.preventDefault();
       });
     });
   }
