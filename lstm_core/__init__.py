@@ -13,7 +13,7 @@ Rooms and the rooms each may import (a test reads these lines and fails on any o
     lessons     -> config, data, evaluation, figures, glassbox, model, presets, training
     exports     -> config, data, glassbox, model
     store       -> config, model, training
-    ui          -> config, data, presets, store, training
+    ui          -> config, data, evaluation, figures, presets, store, training
 
 config      the settings (SeriesConfig, ModelConfig) and the bounds that check them and drive the sliders.
 presets     ready-made settings: the quick start and the presets a class loads in one click.
