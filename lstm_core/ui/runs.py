@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ import streamlit as st
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.own_data import BUNDLED, UserSeries, bundled_series
-from lstm_core.store.runs import RunStore, StoreError, database_url, store_limits
+from lstm_core.store.runs import NewTraining, RunStore, StoreError, database_url, store_limits
 from lstm_core.training.protocol import Progress, TrainingResult
 
 RUN_PARAM = "run"
@@ -136,19 +137,29 @@ def save_training(result: TrainingResult, cfg: ModelConfig, source: SeriesConfig
         return None
     saved = _saved_trainings(database_url())
     shareable = training_key is not None and result.status == "done"
-    try:
+
+    def write() -> str:
         with saved.lock:  # the first of a shared training's watchers stores it; the others reuse its id
-            if shareable and training_key in saved.ids and store.find_finished(training_key) == saved.ids[training_key]:
-                return saved.ids[training_key]  # not removed since: the tidy-up may have taken it
+            known = saved.ids.get(training_key) if shareable else None
+            if known is not None and store.find_finished(training_key) == known:
+                return known  # not removed since: the tidy-up may have taken it
             run_id = store.save(result, cfg, data_spec(source), training_key=training_key if shareable else None)
             if shareable:
                 saved.ids[training_key] = run_id
-        st.session_state.pop(STORE_FAILURE_KEY, None)
-        _tidy_now_and_then(store)
-        return run_id
+            return run_id
+    return _keep(store, write, "This run was")
+
+
+def _keep(store: RunStore, write: Callable[[], str], what: str) -> str | None:
+    """Return the id write() stored, tidying the store now and then; None, said on the page, when it failed."""
+    try:
+        run_id = write()
     except (StoreError, ValueError) as problem:
-        st.session_state[STORE_FAILURE_KEY] = f"This run was not kept on the server: {problem}."
+        st.session_state[STORE_FAILURE_KEY] = f"{what} not kept on the server: {problem}."
         return None
+    st.session_state.pop(STORE_FAILURE_KEY, None)
+    _tidy_now_and_then(store)
+    return run_id
 
 
 def find_finished(training_key: str) -> str | None:
@@ -164,21 +175,13 @@ def find_finished(training_key: str) -> str | None:
 
 def save_lesson(lesson: str, page_settings: dict[str, Any], trainings: dict[str, tuple]) -> str | None:
     """Store a lesson's finished jobs as one run; trainings maps job name -> (result, cfg); return its id."""
-    from lstm_core.store.runs import NewTraining
-
     store = run_store()
     if store is None:
         return None
-    try:
-        spec = {"kind": "lesson", "lesson": lesson, "series": page_settings.get("series")}
-        run_id = store.save_group({name: NewTraining(result, cfg, spec) for name, (result, cfg) in trainings.items()},
-                                  lesson=lesson, page_settings=page_settings)
-        st.session_state.pop(STORE_FAILURE_KEY, None)
-        _tidy_now_and_then(store)
-        return run_id
-    except (StoreError, ValueError) as problem:
-        st.session_state[STORE_FAILURE_KEY] = f"This lesson's runs were not kept on the server: {problem}."
-        return None
+    spec = {"kind": "lesson", "lesson": lesson, "series": page_settings.get("series")}
+    return _keep(store, lambda: store.save_group(
+        {name: NewTraining(result, cfg, spec) for name, (result, cfg) in trainings.items()},
+        lesson=lesson, page_settings=page_settings), "This lesson's runs were")
 
 
 def lookup(run_id: str):

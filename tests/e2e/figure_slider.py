@@ -1,8 +1,18 @@
-"""Driving the slider Plotly draws inside an animated figure, as a learner's mouse would."""
+"""Driving an animated figure in the browser, as a learner would, and watching that the server runs nothing."""
 
 from __future__ import annotations
 
 from playwright.sync_api import Locator, Page
+
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+# Every change of Streamlit's script-state attribute, recorded in the page from the moment it is installed.
+WATCH_SCRIPT_STATE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.scriptStates = [];
+    new MutationObserver(() => window.scriptStates.push(app.getAttribute('data-test-script-state')))
+        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
 
 
 def drag_slider_to(page: Page, chart: Locator, fraction: float) -> None:

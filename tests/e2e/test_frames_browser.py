@@ -5,20 +5,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.figure_slider import drag_slider_to
+from tests.e2e.figure_slider import IDLE, WATCH_SCRIPT_STATE_JS, drag_slider_to
 
 pytestmark = pytest.mark.e2e
 
 TIMEOUT_MS = 60_000
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-
-# Every change of the app's script state from now on, as the browser sees it.
-WATCH_SCRIPT_STATE_JS = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    window.scriptStates = [];
-    new MutationObserver(() => window.scriptStates.push(app.getAttribute('data-test-script-state')))
-        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
 
 # What a chart draws now: its title, the slider's step and the y values of the traces a frame changes.
 DRAWN_JS = """el => ({

@@ -6,19 +6,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import served_app
+from tests.e2e.figure_slider import IDLE, WATCH_SCRIPT_STATE_JS
 
 pytestmark = pytest.mark.e2e
 
 TIMEOUT_MS = 60_000
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-
-# Every change of Streamlit's script-state attribute, recorded in the page from the moment it is installed.
-WATCH_SCRIPT_STATE_JS = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    window.scriptStates = [];
-    new MutationObserver(() => window.scriptStates.push(app.getAttribute('data-test-script-state')))
-        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
 
 # What the stepper shows now: the slider's step label, the heatmap's step line and the unit's numbers.
 SHOWN_JS = """() => {
