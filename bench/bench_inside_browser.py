@@ -1,0 +1,98 @@
+"""What a learner's browser does with the Inside stepper's frames: the first draw, and how fast Play really steps.
+
+Run: .venv/bin/python bench/bench_inside_browser.py
+For the quick start and for the largest window the controls allow (seq 100, 3 x LSTM(64)), a model with
+random weights is stored in a fresh run store (the figure does not depend on how well it was trained), the
+app is served as `make run` serves it, and Debian's Chromium opens ``inside?run=<id>``. Printed: the time from
+the page's address to the stepper figure drawn with its slider, the figure's JSON size, and, with Play at
+5 and at 10 steps a second, how many steps the figure shows per second over the window. Never fails.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from lstm_core.config import ModelConfig  # noqa: E402
+from lstm_core.data.dataset import build_dataset  # noqa: E402
+from lstm_core.glassbox.replay import trace_model  # noqa: E402
+from lstm_core.model.weights import random_weights  # noqa: E402
+from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES  # noqa: E402
+from lstm_core.store.runs import RunStore  # noqa: E402
+from lstm_core.training.protocol import TrainingResult  # noqa: E402
+from lstm_core.ui.runs import data_spec  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, served_app  # noqa: E402
+
+LARGEST = replace(QUICK_START_MODEL, seq_length=100, units=64, layers=3)
+STEP_LABEL_JS = """() => {
+    const labels = Array.from(document.querySelectorAll('.js-plotly-plot .slider-container text'));
+    const label = labels.map(e => e.textContent).find(text => /^Step \\d+ of/.test(text));
+    return label ? Number(label.split(' ')[1]) : null;
+}"""
+
+
+def store_model(data_dir: str, cfg: ModelConfig) -> str:
+    """Store a run of cfg with random weights and the replay's own test predictions; return its id."""
+    ds = build_dataset(QUICK_START_SERIES, cfg.seq_length, cfg.horizon)
+    weights = random_weights(cfg, n_features=1, seed=cfg.seed)
+    predictions = {split: trace_model(weights, ds.X[split]).prediction.astype(np.float32)  # (samples, horizon)
+                   for split in ("train", "val", "test")}
+    result = TrainingResult("done", "", {"loss": [0.1], "val_loss": [0.1]}, weights, predictions, b"", 1)
+    store = RunStore(f"sqlite:///{Path(data_dir) / 'lstm_lens.sqlite3'}")
+    run_id = store.save(result, cfg, data_spec(QUICK_START_SERIES))
+    store.close()
+    return run_id
+
+
+def steps_per_second(page, speed: int, seconds: float = 3.0) -> float:
+    """Press Step 1, then Play at speed; return the distinct steps shown per second over seconds."""
+    page.locator(".js-plotly-plot .updatemenu-button").filter(has_text="◀◀ Step 1").click()
+    page.wait_for_function(f"() => ({STEP_LABEL_JS})() === 1")
+    page.locator(".js-plotly-plot .updatemenu-button").filter(has_text=f"▶ Play {speed} steps/s").click()
+    seen, began = set(), time.monotonic()
+    while time.monotonic() - began < seconds:
+        seen.add(page.evaluate(STEP_LABEL_JS))
+        page.wait_for_timeout(20)
+    page.locator(".js-plotly-plot .updatemenu-button").filter(has_text="Pause").click()
+    return (len(seen) - 1) / seconds
+
+
+def measure(browser, url: str, run_id: str, name: str) -> None:
+    """Open Inside on the stored run in a fresh context and print its first draw and its play rates."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    began = time.monotonic()
+    page.goto(f"{url}/inside?run={run_id}")
+    page.wait_for_function(f"() => ({STEP_LABEL_JS})() !== null", timeout=120_000)
+    first_draw = time.monotonic() - began
+    size = page.evaluate("() => JSON.stringify(document.querySelector('.js-plotly-plot')._transitionData._frames)"
+                         ".length")
+    rates = {speed: steps_per_second(page, speed) for speed in (5, 10)}
+    print(f"{name}: page address to the stepper drawn {first_draw:.2f} s; frames {size / 1e6:.2f} MB of JSON; "
+          + "; ".join(f"Play {speed}/s showed {rate:.1f} steps/s" for speed, rate in rates.items()))
+    context.close()
+
+
+def main() -> None:
+    """Serve the app with two stored runs and print what Chromium does with their stepper figures."""
+    with tempfile.TemporaryDirectory(prefix="lstm-lens-inside-") as data_dir:
+        runs = {"quick start (20 steps, 1 x LSTM(32))": store_model(data_dir, QUICK_START_MODEL),
+                "largest (100 steps, 3 x LSTM(64))": store_model(data_dir, LARGEST)}
+        with served_app("bench-inside-browser.log", data_dir=Path(data_dir)) as url, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            for name, run_id in runs.items():
+                measure(browser, url, run_id, name)
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()
