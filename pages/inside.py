@@ -7,7 +7,7 @@ from lstm_core.figures.stepper import stepper_figure
 from lstm_core.glassbox.backprop import gradients
 from lstm_core.glassbox.replay import max_abs_difference, trace_model
 from lstm_core.ui import state
-from lstm_core.ui.stepper import opening_step
+from lstm_core.ui.stepper import SLIDER_KEY, opening_step
 from lstm_core.ui.widgets import clamped_slider, needs, valid_choice
 
 state.require_app("pages/inside.py")
@@ -53,7 +53,7 @@ if not forward_only:
                "row is the backward pass: training moves every weight against its gradient, and these charts show "
                "how far back in the window that signal reaches.")
 figure = stepper_figure(weights, trace, grads, x[0], ds.y["test"][window],
-                        trace.prediction[0], layer, unit, step)
+                        trace.prediction[0], layer, unit, step, address_param=SLIDER_KEY)
 st.plotly_chart(figure, width="stretch", key="stepper")
 st.caption("Heatmaps: columns are time steps, rows are units. Gates (i, f, o) run from 0 (closed) to 1 (open); "
            "c, g and h are signed. The solid line is the step, the dotted one the unit in the equations. The cell "

@@ -20,14 +20,12 @@ from lstm_core.figures.style import (
     FAINT_LINE_COLOR,
     GATE_COLORS,
     GATE_TEXT_COLORS,
-    LABEL_BACKGROUND,
     LABEL_TEXT_COLOR,
     LARGE_TITLE_FONT,
     OUTLINE_COLOR,
     SEQUENTIAL_SCALE,
     STEP_BOX_FILL,
     TANH_BOX_FILL,
-    TRANSPARENT,
     WINDOW_X_COLOR,
     WINDOW_X_TEXT_COLOR,
     chart_layout,
@@ -69,98 +67,158 @@ def cell_values(model_trace: ModelTrace, layer: int, sample: int, step: int, uni
                       i, f, g, o, f * c_tm1, i * g, c_t, float(np.tanh(c_t)), float(trace.h[sample, step, unit]))
 
 
-def _width(value: float) -> float:
+def wire_width(value: float) -> float:
+    """Return the drawn width in pixels of a wire carrying value: 1.5 for zero, 8.5 from |value| = 1.5 on."""
     return 1.5 + 7.0 * min(abs(value), 1.5) / 1.5
 
 
-def _wire(points: list[tuple[float, float]], value: float, color: str) -> go.Scatter:
-    xs, ys = zip(*points)
-    return go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=color, width=_width(value)), hoverinfo="skip",
-                      showlegend=False)
+@dataclass(frozen=True)
+class Wire:
+    """A wire of the cell diagram: the points it runs through, the CellValues field it carries, its part's colour."""
+
+    points: tuple[tuple[float, float], ...]
+    carries: str
+    color: str
 
 
-def _label(x: float, y: float, text: str, color: str = LABEL_TEXT_COLOR, size: int = 12) -> dict:
-    return dict(x=x, y=y, text=text, showarrow=False, font=dict(color=color, size=size),
-                bgcolor=LABEL_BACKGROUND)
+_TOP, _GATES_Y, _BOTTOM = 4.0, 1.8, 0.0  # the cell state's belt, the row of gates, the hidden state's wire
+_GATE_X = {"f": 2.0, "i": 3.6, "g": 5.0, "o": 6.8}
+_MIX_Y = _GATES_Y + 0.9  # where i and g meet
+CELL_WIRES = (
+    Wire(((0, _TOP), (2.0, _TOP)), "c_tm1", GATE_COLORS["c"]),
+    Wire(((2.0, _TOP), (5.0, _TOP)), "kept", GATE_COLORS["c"]),
+    Wire(((5.0, _TOP), (9.6, _TOP)), "c_t", GATE_COLORS["c"]),
+    Wire(((0, _BOTTOM), (6.8, _BOTTOM)), "h_tm1", GATE_COLORS["h"]),
+    Wire(((1.0, -1.0), (1.0, _BOTTOM)), "x_t", WINDOW_X_COLOR),
+    Wire(((8.0, _TOP), (8.0, 2.6)), "c_t", GATE_COLORS["c"]),
+    Wire(((8.0, 2.6), (8.0, _GATES_Y)), "tanh_c", GATE_COLORS["c"]),
+    Wire(((6.8, _GATES_Y), (8.0, _GATES_Y)), "o", GATE_COLORS["o"]),
+    Wire(((8.0, _GATES_Y), (8.0, _BOTTOM), (9.6, _BOTTOM)), "h_t", GATE_COLORS["h"]),
+    Wire(((4.3, _MIX_Y), (5.0, _MIX_Y), (5.0, _TOP)), "added", GATE_COLORS["g"]),
+    *(Wire(((x, _BOTTOM), (x, _GATES_Y)), gate, GATE_COLORS[gate]) for gate, x in _GATE_X.items()),
+    Wire(((2.0, _GATES_Y), (2.0, _TOP)), "f", GATE_COLORS["f"]),
+    Wire(((3.6, _GATES_Y), (3.6, _MIX_Y), (4.3, _MIX_Y)), "i", GATE_COLORS["i"]),
+    Wire(((5.0, _GATES_Y), (5.0, _GATES_Y + 0.5), (4.3, _MIX_Y)), "g", GATE_COLORS["g"]),
+)
+# Each value label: where it sits, the CellValues field it prints, its name, its colour.
+_CELL_LABELS = (
+    *((x, _GATES_Y - 0.6, gate, gate, GATE_TEXT_COLORS[gate]) for gate, x in _GATE_X.items()),
+    (0.6, _TOP + 0.35, "c_tm1", "c<sub>t-1</sub>", GATE_TEXT_COLORS["c"]),
+    (3.5, _TOP + 0.35, "kept", "f·c<sub>t-1</sub>", GATE_TEXT_COLORS["c"]),
+    (4.3, _GATES_Y + 1.3, "added", "i·g", GATE_TEXT_COLORS["g"]),
+    (9.0, _TOP + 0.35, "c_t", "c<sub>t</sub>", GATE_TEXT_COLORS["c"]),
+    (9.35, 2.7, "tanh_c", "tanh(c<sub>t</sub>)", GATE_TEXT_COLORS["c"]),
+    (0.45, _BOTTOM + 0.35, "h_tm1", "h<sub>t-1</sub>", GATE_TEXT_COLORS["h"]),
+    (1.0, -1.3, "x_t", "x<sub>t</sub>", WINDOW_X_TEXT_COLOR),
+    (9.2, _BOTTOM + 0.35, "h_t", "h<sub>t</sub>", GATE_TEXT_COLORS["h"]),
+)
+CELL_X_RANGE, CELL_Y_RANGE = (-0.4, 10.2), (-1.7, 4.8)
 
 
-def _node(x: float, y: float, symbol: str, r: float = 0.28) -> tuple[dict, dict]:
-    circle = dict(type="circle", x0=x - r, x1=x + r, y0=y - r, y1=y + r, line=dict(color=OUTLINE_COLOR),
-                  fillcolor="white", layer="above")
-    return circle, dict(x=x, y=y, text=symbol, showarrow=False, font=dict(size=16))
+def cell_label_texts(values: CellValues) -> list[str]:
+    """Return the diagram's value labels ("f = 0.512", ...) for values, in the order of the label trace."""
+    texts = []
+    for _, _, field, name, _ in _CELL_LABELS:
+        if field == "x_t" and values.x_is_norm:
+            name = "‖x<sub>t</sub>‖"
+        texts.append(f"{name} = {getattr(values, field):.3f}")
+    return texts
+
+
+def cell_diagram_frame(values: CellValues) -> list[dict]:
+    """Return the updates of the diagram's moving traces (each wire's width, then the labels) for values."""
+    updates = [dict(type="scatter", line=dict(width=wire_width(getattr(values, wire.carries)))) for wire in CELL_WIRES]
+    updates.append(dict(type="scatter", text=cell_label_texts(values)))
+    return updates
+
+
+def add_cell_diagram(fig: go.Figure, row: int | None = None, col: int | None = None) -> list[int]:
+    """Draw the cell's boxes, nodes, wires and labels into a panel of fig; return the indices of its moving traces.
+
+    The wires and the label trace are drawn empty of values: cell_diagram_frame gives them their widths
+    and texts, in the order of the returned indices.
+    """
+    where = {} if row is None else dict(row=row, col=col)
+    moving = []
+    for wire in CELL_WIRES:
+        xs, ys = zip(*wire.points)
+        fig.add_scatter(x=xs, y=ys, mode="lines", line=dict(color=wire.color, width=wire_width(0.0)),
+                        hoverinfo="skip", showlegend=False, name=f"wire {wire.carries}", **where)
+        moving.append(len(fig.data) - 1)
+    for gate, x in _GATE_X.items():
+        fig.add_shape(type="rect", x0=x - 0.45, x1=x + 0.45, y0=_GATES_Y - 0.35, y1=_GATES_Y + 0.35,
+                      fillcolor=GATE_COLORS[gate], line=dict(color=GATE_COLORS[gate]), layer="above", **where)
+    nodes = [(2.0, _TOP, "⊙"), (5.0, _TOP, "+"), (4.3, _MIX_Y, "⊙"), (8.0, _GATES_Y, "⊙")]
+    for x, y, _ in nodes:
+        r = 0.28
+        fig.add_shape(type="circle", x0=x - r, x1=x + r, y0=y - r, y1=y + r, line=dict(color=OUTLINE_COLOR),
+                      fillcolor="white", layer="above", **where)
+    fig.add_shape(type="rect", x0=7.6, x1=8.4, y0=2.45, y1=2.95, fillcolor=TANH_BOX_FILL,
+                  line=dict(color=OUTLINE_COLOR), layer="above", **where)
+    # The symbols sit above the shapes, so they are annotations, drawn over the layout's shapes.
+    symbols = [(x, _GATES_Y, f"<b>{CELL_PARTS[gate].activation}</b>", CELL_PARTS[gate].symbol_color)
+               for gate, x in _GATE_X.items()]
+    symbols += [(x, y, symbol, LABEL_TEXT_COLOR) for x, y, symbol in nodes] + [(8.0, 2.7, "tanh", LABEL_TEXT_COLOR)]
+    for x, y, text, color in symbols:
+        fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(color=color, size=15), **where)
+    fig.add_scatter(x=[x for x, *_ in _CELL_LABELS], y=[y for _, y, *_ in _CELL_LABELS], mode="text",
+                    textfont=dict(color=[label[-1] for label in _CELL_LABELS], size=12), hoverinfo="skip",
+                    showlegend=False, name="cell labels", cliponaxis=False, **where)
+    moving.append(len(fig.data) - 1)
+    fig.update_xaxes(visible=False, range=list(CELL_X_RANGE), **where)
+    fig.update_yaxes(visible=False, range=list(CELL_Y_RANGE), **where)
+    return moving
 
 
 def cell_figure(values: CellValues, step: int, unit: int) -> go.Figure:
     """Return the diagram of one LSTM cell with every wire and node labelled by its value."""
-    v = values
-    top, gates_y, bottom = 4.0, 1.8, 0.0
-    gate_x = {"f": 2.0, "i": 3.6, "g": 5.0, "o": 6.8}
-    traces = [
-        _wire([(0, top), (2.0, top)], v.c_tm1, GATE_COLORS["c"]),  # c_{t-1} in
-        _wire([(2.0, top), (5.0, top)], v.kept, GATE_COLORS["c"]),  # f * c_{t-1}
-        _wire([(5.0, top), (9.6, top)], v.c_t, GATE_COLORS["c"]),  # c_t out
-        _wire([(0, bottom), (6.8, bottom)], v.h_tm1, GATE_COLORS["h"]),  # h_{t-1} along the bottom
-        _wire([(1.0, -1.0), (1.0, bottom)], v.x_t, WINDOW_X_COLOR),  # x_t joins it
-        _wire([(8.0, top), (8.0, 2.6)], v.c_t, GATE_COLORS["c"]),  # c_t down to tanh
-        _wire([(8.0, 2.6), (8.0, gates_y)], v.tanh_c, GATE_COLORS["c"]),
-        _wire([(6.8, gates_y), (8.0, gates_y)], v.o, GATE_COLORS["o"]),
-        _wire([(8.0, gates_y), (8.0, bottom - 0.0), (9.6, bottom)], v.h_t, GATE_COLORS["h"]),  # h_t out
-        _wire([(4.3, gates_y + 0.9), (5.0, gates_y + 0.9), (5.0, top)], v.added, GATE_COLORS["g"]),
-    ]
-    for gate, x in gate_x.items():
-        traces.append(_wire([(x, bottom), (x, gates_y)], getattr(v, gate), GATE_COLORS[gate]))
-    traces.append(_wire([(2.0, gates_y), (2.0, top)], v.f, GATE_COLORS["f"]))
-    traces.append(_wire([(3.6, gates_y), (3.6, gates_y + 0.9), (4.3, gates_y + 0.9)], v.i, GATE_COLORS["i"]))
-    traces.append(_wire([(5.0, gates_y), (5.0, gates_y + 0.5), (4.3, gates_y + 0.9)], v.g, GATE_COLORS["g"]))
-    shapes, notes = [], []
-    for gate, x in gate_x.items():
-        symbol, name = CELL_PARTS[gate].activation, CELL_PARTS[gate].short_title
-        shapes.append(dict(type="rect", x0=x - 0.45, x1=x + 0.45, y0=gates_y - 0.35, y1=gates_y + 0.35,
-                           fillcolor=GATE_COLORS[gate], line=dict(color=GATE_COLORS[gate]), layer="above"))
-        notes.append(dict(x=x, y=gates_y, text=f"<b>{symbol}</b>", showarrow=False,
-                          font=dict(color=CELL_PARTS[gate].symbol_color)))
-        notes.append(_label(x - 0.05, gates_y - 0.75, f"{name} = {getattr(v, gate):.3f}", GATE_TEXT_COLORS[gate], 11))
-    for (x, y, symbol) in [(2.0, top, "⊙"), (5.0, top, "+"), (4.3, gates_y + 0.9, "⊙"), (8.0, gates_y, "⊙")]:
-        circle, note = _node(x, y, symbol)
-        shapes.append(circle)
-        notes.append(note)
-    shapes.append(dict(type="rect", x0=7.6, x1=8.4, y0=2.45, y1=2.95, fillcolor=TANH_BOX_FILL,
-                       line=dict(color=OUTLINE_COLOR), layer="above"))
-    notes += [
-        dict(x=8.0, y=2.7, text="tanh", showarrow=False),
-        _label(0.6, top + 0.35, f"c<sub>t-1</sub> = {v.c_tm1:.3f}", GATE_TEXT_COLORS["c"]),
-        _label(3.5, top + 0.35, f"f·c<sub>t-1</sub> = {v.kept:.3f}", GATE_TEXT_COLORS["c"]),
-        _label(4.3, gates_y + 1.3, f"i·g = {v.added:.3f}", GATE_TEXT_COLORS["g"]),
-        _label(9.0, top + 0.35, f"c<sub>t</sub> = {v.c_t:.3f}", GATE_TEXT_COLORS["c"]),
-        _label(8.9, 2.7, f"tanh(c<sub>t</sub>) = {v.tanh_c:.3f}", GATE_TEXT_COLORS["c"], 11),
-        _label(0.45, bottom + 0.35, f"h<sub>t-1</sub> = {v.h_tm1:.3f}", GATE_TEXT_COLORS["h"]),
-        _label(1.0, -1.3, (f"‖x<sub>t</sub>‖ = {v.x_t:.3f}" if v.x_is_norm else f"x<sub>t</sub> = {v.x_t:.3f}"),
-               WINDOW_X_TEXT_COLOR),
-        _label(9.2, bottom + 0.35, f"h<sub>t</sub> = {v.h_t:.3f}", GATE_TEXT_COLORS["h"]),
-    ]
-    fig = go.Figure(data=traces, layout=dict(shapes=shapes, annotations=notes))
-    fig.update_xaxes(visible=False, range=[-0.4, 10.2])
-    fig.update_yaxes(visible=False, range=[-1.7, 4.8])
+    fig = go.Figure()
+    for index, update in zip(add_cell_diagram(fig), cell_diagram_frame(values)):
+        fig.data[index].update(update)
     return fig.update_layout(**chart_layout(
         380, "diagram", title=f"The cell of unit {unit} at step {step + 1}: wire width follows the value"))
 
 
+def add_unrolled_strip(fig: go.Figure, model_trace: ModelTrace, layer: int, sample: int, unit: int,
+                       row: int | None = None, col: int | None = None, legend: bool = True) -> int:
+    """Draw the unit's c and h along the window over a strip of one box per step; return the highlight's index.
+
+    The highlight, a frame around the current step, is drawn empty: unrolled_frame places it.
+    """
+    where = {} if row is None else dict(row=row, col=col)
+    trace = model_trace.layers[layer]
+    c, h = trace.c[sample, :, unit], trace.h[sample, :, unit]  # (timesteps,) each
+    steps = np.arange(1, len(c) + 1)  # (timesteps,)
+    fig.add_scatter(x=steps, y=c, mode="lines+markers", line=dict(color=GATE_COLORS["c"], width=3),
+                    name="c (cell state)", showlegend=legend, **where)
+    fig.add_scatter(x=steps, y=h, mode="lines", line=dict(color=GATE_COLORS["h"], width=1.5),
+                    name="h (hidden state)", showlegend=legend, **where)
+    low, high = _strip_bounds(c, h)
+    fig.add_scatter(x=steps, y=np.full(len(steps), low + 0.12), mode="markers", hoverinfo="skip", showlegend=False,
+                    name="one cell per step", marker=dict(symbol="square", size=9, color=STEP_BOX_FILL,
+                                                          line=dict(color=FAINT_LINE_COLOR, width=1)), **where)
+    fig.add_scatter(mode="lines", hoverinfo="skip", showlegend=False, name="this step's cell",
+                    line=dict(color=CURRENT_STEP_COLOR, width=2), **where)
+    return len(fig.data) - 1
+
+
+def _strip_bounds(c: np.ndarray, h: np.ndarray) -> tuple[float, float]:
+    return float(min(c.min(), h.min(), -0.1)) - 0.3, float(max(c.max(), h.max())) + 0.2
+
+
+def unrolled_frame(model_trace: ModelTrace, layer: int, sample: int, unit: int, step: int) -> dict:
+    """Return the update of the strip's highlight that frames step (0-based)."""
+    trace = model_trace.layers[layer]
+    low, high = _strip_bounds(trace.c[sample, :, unit], trace.h[sample, :, unit])
+    left, right = step + 1 - 0.45, step + 1 + 0.45
+    return dict(type="scatter", x=[left, right, right, left, left], y=[low - 0.05, low - 0.05, high, high, low - 0.05])
+
+
 def unrolled_figure(model_trace: ModelTrace, layer: int, sample: int, step: int, unit: int) -> go.Figure:
     """Return the same cell repeated over the window's steps, the current one highlighted, c flowing along."""
-    trace = model_trace.layers[layer]
-    c = trace.c[sample, :, unit]  # (timesteps,)
-    steps = np.arange(1, len(c) + 1)
     fig = go.Figure()
-    fig.add_scatter(x=steps, y=c, mode="lines+markers", line=dict(color=GATE_COLORS["c"], width=3),
-                    name="c (cell state)")
-    fig.add_scatter(x=steps, y=trace.h[sample, :, unit], mode="lines", line=dict(color=GATE_COLORS["h"], width=1.5),
-                    name="h (hidden state)")
-    low = float(min(c.min(), trace.h[sample, :, unit].min(), -0.1)) - 0.3
-    shapes = [dict(type="rect", x0=t - 0.4, x1=t + 0.4, y0=low, y1=low + 0.25, fillcolor=STEP_BOX_FILL,
-                   line=dict(color=FAINT_LINE_COLOR)) for t in steps]
-    shapes.append(dict(type="rect", x0=step + 1 - 0.45, x1=step + 1 + 0.45, y0=low - 0.05, y1=float(c.max()) + 0.2,
-                       line=dict(color=CURRENT_STEP_COLOR, width=2), fillcolor=TRANSPARENT))
-    fig.update_layout(shapes=shapes)
+    highlight = add_unrolled_strip(fig, model_trace, layer, sample, unit)
+    fig.data[highlight].update(unrolled_frame(model_trace, layer, sample, unit, step))
     fig.update_xaxes(title="step (the same cell, the same weights, at every step)")
     fig.update_yaxes(title="value")
     return fig.update_layout(**chart_layout(240, "compact", title="One cell, reused at every step of the window",

@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from lstm_core.figures.cell import add_cell_diagram, add_unrolled_strip, cell_diagram_frame, cell_values, unrolled_frame
 from lstm_core.figures.style import (
     CHART_TEXT_COLOR,
     DIVERGING_SCALE,
@@ -37,6 +38,8 @@ from lstm_core.model.weights import ModelWeights
 
 HEATMAP_PARTS = ("i", "f", "o", "g", "c", "h")  # gates on the first row, candidate and states on the second
 SPEEDS = (2, 5, 10)  # steps per second of the play buttons
+# Plotly shows a frame at the first display frame after its duration is over, up to 1/60 s late each step.
+DISPLAY_FRAME_MS = 17
 STEP_LINE_COLOR = "black"
 FLOOR = 1e-12  # a gradient of exactly 0 has no place on a log axis
 _SUBSCRIPTS = str.maketrans("0123456789()", "₀₁₂₃₄₅₆₇₈₉₍₎")
@@ -96,11 +99,12 @@ def backward_equation_text(grads: ModelGradients, model_trace: ModelTrace, layer
             f"{_backward_number(1 - np.tanh(c) ** 2)} = {_backward_number(float(dc[step]))}")
 
 
-def _animate_args(frame: str | None, duration_ms: int) -> list:
-    # No frame name plays every frame from the current one; redraw, because the heatmaps are not animatable
-    # traces and the title and the step buttons are layout; no tween between steps.
+def _animate_args(frame: str | None, duration_ms: int, redraw: bool = True) -> list:
+    # No frame name plays every frame from the current one; no tween between steps. A redraw draws the whole
+    # figure anew, the step buttons' targets included; Play goes without, at a quarter of its cost per step
+    # (only the moving traces are drawn), and the page's script redraws once when it stops.
     return [[frame] if frame else None, dict(mode="immediate", fromcurrent=True, transition=dict(duration=0),
-                                             frame=dict(duration=duration_ms, redraw=True))]
+                                             frame=dict(duration=duration_ms, redraw=redraw))]
 
 
 def _step_menu(step: int, seq_length: int, menu_y: float) -> dict:
@@ -115,7 +119,8 @@ def _step_menu(step: int, seq_length: int, menu_y: float) -> dict:
 
 
 def _play_menu(menu_y: float) -> dict:
-    buttons = [dict(label=f"▶ Play {speed} steps/s", method="animate", args=_animate_args(None, 1000 // speed))
+    buttons = [dict(label=f"▶ Play {speed} steps/s", method="animate",
+                    args=_animate_args(None, 1000 // speed - DISPLAY_FRAME_MS, redraw=False))
                for speed in SPEEDS]
     # An animation to no frame at all is Plotly's way to stop the one playing.
     buttons.append(dict(label="Pause", method="animate", args=[[None], dict(
@@ -129,18 +134,35 @@ def _colorbar_beside(fig: go.Figure, row: int, col: int) -> dict:
     return dict(thickness=10, len=high - low, y=(low + high) / 2, yanchor="middle", x=1.01)
 
 
-def _title(layer: int, unit: int, step: int, seq_length: int) -> str:
-    # Bold as Streamlit's chart theme draws the first title, so stepping does not change its weight.
-    return f"<b>Unit {unit} of layer {layer + 1} at step {step + 1} of {seq_length}</b>"
+def _title(layer: int, unit: int) -> str:
+    # The slider's label above the panels tells the step.
+    return f"Unit {unit} of layer {layer + 1}"
+
+
+def _overlay_axes(fig: go.Figure, row: int, col: int, x_range: list[float], y_range: list[float]) -> dict:
+    """Lay invisible axes over a panel and return the trace keys that draw on them.
+
+    A step without a full redraw draws only the subplots of the moving traces, and a heatmap in such a
+    subplot would vanish; its step line therefore moves on axes of its own, over the heatmap's.
+    """
+    panel = fig.get_subplot(row, col)
+    base_x, base_y = panel.xaxis.plotly_name.replace("axis", ""), panel.yaxis.plotly_name.replace("axis", "")
+    panel.xaxis.range, panel.yaxis.range = x_range, y_range
+    taken = [int(name[5:] or 1) for name in fig.layout.to_plotly_json() if name.startswith("xaxis")]
+    number = max(taken) + 1
+    fig.layout[f"xaxis{number}"] = dict(overlaying=base_x, anchor=f"y{number}", range=x_range, visible=False)
+    fig.layout[f"yaxis{number}"] = dict(overlaying=base_y, anchor=f"x{number}", range=y_range, visible=False)
+    return dict(xaxis=f"x{number}", yaxis=f"y{number}")
 
 
 def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelGradients | None,
                    x_window: np.ndarray, target: np.ndarray, prediction: np.ndarray, layer: int, unit: int,
-                   start_step: int = 0) -> go.Figure:
+                   start_step: int = 0, address_param: str | None = None) -> go.Figure:
     """Return the Inside stepper: one figure of every panel, a frame per step, its slider and play/step buttons.
 
     x_window is the window (seq_length, 1), target and prediction (horizon,). Without grads the figure
-    shows the forward pass alone. start_step (0-based) is the step the figure opens at.
+    shows the forward pass alone. start_step (0-based) is the step the figure opens at; address_param
+    names the page address's field that follows the step shown.
     """
     trace = model_trace.layers[layer]
     seq_length, units = trace.h.shape[1], trace.h.shape[2]
@@ -148,17 +170,19 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
     inputs = np.asarray(x_window, dtype=np.float64)[:, 0]  # (seq_length,)
     unit_values = {part: getattr(trace, part)[0, :, unit] for part in CELL_PART_KEYS}  # each (seq_length,)
     backward = grads is not None
-    rows = 6 if backward else 5
+    rows = 7 if backward else 6
     specs = [[{"colspan": 3}, None, None], [{}, {}, {}], [{}, {}, {}], [{}, {"colspan": 2}, None],
-             [{"colspan": 3}, None, None]]
+             [{"colspan": 3}, None, None], [{"colspan": 3}, None, None]]
     titles = ["The window, fed one step at a time", *(CELL_PARTS[p].title for p in HEATMAP_PARTS),
-              "The unit's gates and states at this step", "One cell reused at every step: c and h of the unit",
+              "The unit's gates and states at this step",
+              "The unit's cell at this step: wire width follows the value",
+              "One cell reused at every step: c and h of the unit along the window",
               "The same numbers in the equations"]
-    heights = [0.13, 0.15, 0.15, 0.14, 0.17]
+    heights = [0.11, 0.12, 0.12, 0.2, 0.11, 0.14]
     if backward:
         specs.append([{"colspan": 2}, None, {}])
         titles += ["How strongly the loss reaches back to each step", f"∂L/∂c of layer {layer + 1}"]
-        heights.append(0.16)
+        heights.append(0.13)
     fig = make_subplots(rows=rows, cols=3, specs=specs, subplot_titles=titles, row_heights=heights,
                         horizontal_spacing=0.08, vertical_spacing=0.045)
     for k, part in enumerate(HEATMAP_PARTS):
@@ -196,53 +220,58 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
                        hovertemplate="step %{x}, unit %{y}: %{z:.3f}<extra>" + part + "</extra>"), row, col)
         add(go.Scatter(x=[0.5, seq_length + 0.5], y=[unit, unit], mode="lines", hoverinfo="skip", showlegend=False,
                        name=f"unit line {part}", line=dict(color=STEP_LINE_COLOR, width=1, dash="dot")), row, col)
-        add(go.Scatter(y=[-0.5, units - 0.5], mode="lines", hoverinfo="skip", showlegend=False,
-                       name=f"step line {part}", line=dict(color=STEP_LINE_COLOR, width=2)), row, col, moves=True)
+        over = _overlay_axes(fig, row, col, [0.5, seq_length + 0.5], [-0.5, units - 0.5])
+        fig.add_trace(go.Scatter(y=[-0.5, units - 0.5], mode="lines", hoverinfo="skip", showlegend=False,
+                                 name=f"step line {part}", line=dict(color=STEP_LINE_COLOR, width=2), **over))
+        moving.append(len(fig.data) - 1)
 
     # Row 4: the unit's six values as bars; its c and h along the window with the step marked.
     add(go.Bar(x=list(CELL_PART_KEYS), name="unit values", showlegend=False, textposition="outside",
                marker=dict(color=[GATE_COLORS[p] for p in CELL_PART_KEYS]), cliponaxis=False,
                textfont=dict(color=[GATE_TEXT_COLORS[p] for p in CELL_PART_KEYS]),
                hovertemplate="%{x} = %{y:.3f}<extra></extra>"), 4, 1, moves=True)
-    add(go.Scatter(x=steps, y=unit_values["c"], mode="lines+markers", name="c (cell state)", showlegend=False,
-                   line=dict(color=GATE_COLORS["c"], width=3)), 4, 2)
-    add(go.Scatter(x=steps, y=unit_values["h"], mode="lines", name="h (hidden state)", showlegend=False,
-                   line=dict(color=GATE_COLORS["h"], width=1.5)), 4, 2)
+    cell_traces = add_cell_diagram(fig, 4, 2)
+    moving += cell_traces
+
+    # Row 5: the unrolled strip, one box per step and the unit's c and h along the window, the step framed.
+    moving.append(add_unrolled_strip(fig, model_trace, layer, 0, unit, 5, 1, legend=False))
     add(go.Scatter(mode="markers", name="c and h now", showlegend=False, hoverinfo="skip",
-                   marker=dict(size=14, color=TRANSPARENT, line=dict(color=STEP_LINE_COLOR, width=2))), 4, 2,
+                   marker=dict(size=14, color=TRANSPARENT, line=dict(color=STEP_LINE_COLOR, width=2))), 5, 1,
         moves=True)
 
-    # Row 5: the equations, one line each, in the gate's colour.
+    # Row 6: the equations, one line each, in the gate's colour.
     equation_colors = [GATE_TEXT_COLORS[p] for p in CELL_PART_KEYS] + ([GATE_TEXT_COLORS["c"]] if backward else [])
     lines = len(equation_colors)
     add(go.Scatter(x=[0.0] * lines, y=list(range(lines, 0, -1)), mode="text", name="equations", showlegend=False,
                    textposition="middle right", hoverinfo="skip", cliponaxis=False,
-                   textfont=dict(color=equation_colors, size=14)), 5, 1, moves=True)
+                   textfont=dict(color=equation_colors, size=14)), 6, 1, moves=True)
 
-    # Row 6: the backward pass, the size of the gradient per step and dL/dc of every unit.
+    # Row 7: the backward pass, the size of the gradient per step and dL/dc of every unit.
     if backward:
         dx = np.maximum(np.linalg.norm(grads.dx[0], axis=1), FLOOR)  # (seq_length,)
         dc_all = grads.layers[layer].dc[0]  # (seq_length, units)
         dc_norm = np.maximum(np.linalg.norm(dc_all, axis=1), FLOOR)  # (seq_length,)
         add(go.Scatter(x=steps, y=dx, mode="lines+markers", name="|∂L/∂x_t| (input)",
-                       line=dict(color=WINDOW_X_COLOR)), 6, 1)
+                       line=dict(color=WINDOW_X_COLOR)), 7, 1)
         add(go.Scatter(x=steps, y=dc_norm, mode="lines+markers", name=f"|∂L/∂c_t| (layer {layer + 1})",
-                       line=dict(color=GATE_COLORS["c"])), 6, 1)
+                       line=dict(color=GATE_COLORS["c"])), 7, 1)
         plotted = np.concatenate([dx, dc_norm])  # (2 * seq_length,)
         add(go.Scatter(y=[float(plotted.min()), float(plotted.max())], mode="lines", hoverinfo="skip",
                        showlegend=False, name="step line gradients",
-                       line=dict(color=STEP_LINE_COLOR, width=1, dash="dot")), 6, 1, moves=True)
+                       line=dict(color=STEP_LINE_COLOR, width=1, dash="dot")), 7, 1, moves=True)
         bound = float(np.max(np.abs(dc_all))) or 1.0
         add(go.Heatmap(z=dc_all.T.astype(np.float32), x=steps, y=np.arange(units), colorscale=DIVERGING_SCALE,
                        zmin=-bound, zmax=bound, zmid=0, showscale=False,
-                       hovertemplate="step %{x}, unit %{y}: %{z:.2e}<extra>∂L/∂c</extra>"), 6, 3)
+                       hovertemplate="step %{x}, unit %{y}: %{z:.2e}<extra>∂L/∂c</extra>"), 7, 3)
         add(go.Scatter(x=[0.5, seq_length + 0.5], y=[unit, unit], mode="lines", hoverinfo="skip", showlegend=False,
-                       name="unit line dc", line=dict(color=STEP_LINE_COLOR, width=1, dash="dot")), 6, 3)
-        add(go.Scatter(y=[-0.5, units - 0.5], mode="lines", hoverinfo="skip", showlegend=False,
-                       name="step line dc", line=dict(color=STEP_LINE_COLOR, width=2)), 6, 3, moves=True)
+                       name="unit line dc", line=dict(color=STEP_LINE_COLOR, width=1, dash="dot")), 7, 3)
+        over = _overlay_axes(fig, 7, 3, [0.5, seq_length + 0.5], [-0.5, units - 0.5])
+        fig.add_trace(go.Scatter(y=[-0.5, units - 0.5], mode="lines", hoverinfo="skip", showlegend=False,
+                                 name="step line dc", line=dict(color=STEP_LINE_COLOR, width=2), **over))
+        moving.append(len(fig.data) - 1)
         ticks, labels = log_axis_ticks(plotted)
-        fig.update_yaxes(type="log", tickvals=ticks or None, ticktext=labels or None, row=6, col=1)
-        low, high = fig.get_subplot(6, 1).yaxis.domain
+        fig.update_yaxes(type="log", tickvals=ticks or None, ticktext=labels or None, row=7, col=1)
+        low, high = fig.get_subplot(7, 1).yaxis.domain
         fig.update_layout(legend=dict(x=0.01, y=high, yanchor="top", bgcolor=LABEL_BACKGROUND))
 
     def frame_data(step: int) -> list[dict]:
@@ -260,20 +289,21 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
                      y=np.asarray(prediction, dtype=np.float64) if last else [])]
         data += [dict(type="scatter", x=[t, t]) for _ in HEATMAP_PARTS]
         data.append(dict(type="bar", y=values, text=[f"{v:.3f}" for v in values]))
+        data += cell_diagram_frame(cell_values(model_trace, layer, 0, step, unit))
+        data.append(unrolled_frame(model_trace, layer, 0, unit, step))
         data.append(dict(type="scatter", x=[t, t], y=[unit_values["c"][step], unit_values["h"][step]]))
         data.append(dict(type="scatter", text=texts))
         if backward:
             data += [dict(type="scatter", x=[t, t]), dict(type="scatter", x=[t, t])]
         return data
 
-    height, margin = (1950 if backward else 1650), dict(l=60, r=40, t=240, b=60)
+    height, margin = (2450 if backward else 2150), dict(l=60, r=40, t=240, b=60)
     plot_height = height - margin["t"] - margin["b"]  # pixels per unit of the paper's y coordinate
     # Above the plots, bottom to top: the slider, the step buttons, the play buttons (a row each, narrow screens too).
     slider_y, step_menu_y, play_menu_y = (1 + pixels / plot_height for pixels in (20, 110, 150))
 
     def frame_layout(step: int) -> dict:
-        return dict(title=dict(text=_title(layer, unit, step, seq_length)),
-                    updatemenus=[_step_menu(step, seq_length, step_menu_y), _play_menu(play_menu_y)])
+        return dict(updatemenus=[_step_menu(step, seq_length, step_menu_y), _play_menu(play_menu_y)])
 
     start_step = max(0, min(int(start_step), seq_length - 1))
     for index, update in zip(moving, frame_data(start_step)):
@@ -289,6 +319,8 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
                                     font=dict(size=16, color=CHART_TEXT_COLOR)),
                   steps=[dict(label=str(step + 1), method="animate", args=_animate_args(str(step + 1), 0))
                          for step in range(seq_length)])
+    if address_param:  # the page's script keeps the step shown there, 1-based as the frames' names
+        fig.update_layout(meta=dict(address_param=address_param))
     fig.update_layout(sliders=[slider], **frame_layout(start_step))
 
     fig.update_xaxes(range=[0.5, seq_length + len(target) + 0.5], title_text="time step", row=1, col=1)
@@ -298,12 +330,13 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
     fig.update_yaxes(title_text="unit", col=1, row=3)
     reach = max(1.0, float(np.max(np.abs(unit_values["c"]))))  # c, unlike the gates, can leave (-1, 1)
     fig.update_yaxes(range=[-1.2 * reach, 1.2 * reach], title_text="value", row=4, col=1)
-    fig.update_xaxes(title_text="step", row=4, col=2)
-    fig.update_xaxes(visible=False, range=[0, 1], row=5, col=1)
-    fig.update_yaxes(visible=False, range=[0.4, lines + 0.6], row=5, col=1)
+    fig.update_xaxes(title_text="step", row=5, col=1)
+    fig.update_yaxes(title_text="value", row=5, col=1)
+    fig.update_xaxes(visible=False, range=[0, 1], row=6, col=1)
+    fig.update_yaxes(visible=False, range=[0.4, lines + 0.6], row=6, col=1)
     if backward:
-        fig.update_xaxes(title_text="time step", row=6)
-        fig.update_yaxes(title_text="unit", row=6, col=3)
+        fig.update_xaxes(title_text="time step", row=7)
+        fig.update_yaxes(title_text="unit", row=7, col=3)
     fig.update_layout(**chart_layout(height, margin, title=dict(
-        text=_title(layer, unit, start_step, seq_length), y=0.995, yanchor="top")))
+        text=_title(layer, unit), y=0.995, yanchor="top")))
     return readable_axes(fig)

@@ -43,7 +43,6 @@ LINK_NOTICE_KEY = "link_notice"
 APP_RAN_KEY = "app_ran"
 LESSON_SETTINGS_KEYS = {"memory": "memory_settings", "splits": "splits_settings"}  # by page name
 HORIZON_STEPS_KEY = "horizon_steps"  # the horizon lesson's m, kept while its slider is off screen
-INSIDE_STEP_KEY = "inside_step"  # the Inside page's time step, 0-based; its slider shows it 1-based
 INSIDE_PLAYING_KEY = "inside_playing"
 LESSON_RUNS_KEY_PREFIX = "lesson_runs_"  # + the lesson's name: its jobs and settings
 STATUS_SLOT_KEY = "sidebar_status_slot"  # this run's place for the training status in the sidebar
@@ -194,8 +193,6 @@ def read_link_once() -> None:
     ignored = read_link(params, series_settings(), model_settings(), page_values)
     for key, value in page_values.items():
         st.session_state[key] = value
-    if isinstance(page_values.get("w_inside_step"), int):  # the stepper keeps its step under a key of its own
-        st.session_state[INSIDE_STEP_KEY] = page_values["w_inside_step"] - 1
     if ignored:
         st.session_state[LINK_NOTICE_KEY] = ignored
 

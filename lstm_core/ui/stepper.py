@@ -2,8 +2,9 @@
 
 Stepping, scrubbing and playing happen in the browser, in the figure's own slider and buttons
 (lstm_core.figures.stepper); those are drawn in SVG and take a mouse or a touch. This Streamlit
-slider reaches every step from the keyboard too, and a link carries its value, at the cost of a
-rerun that draws the figure anew at the chosen step.
+slider reaches every step from the keyboard too, at the cost of a rerun that draws the figure anew at
+the chosen step. Its key is the address's field of the step: a link carries it, and the figure keeps
+the step it shows there as it moves, so a reload opens at that step.
 """
 
 from __future__ import annotations

@@ -12,14 +12,19 @@ pytestmark = pytest.mark.e2e
 
 TIMEOUT_MS = 60_000
 
-# What the stepper shows now: the slider's step label, the heatmap's step line and the unit's numbers.
+# What the stepper shows now: the slider's step label, the heatmap's step line, the unit's numbers, and the cell
+# diagram's labels as drawn in the SVG and its wire widths.
 SHOWN_JS = """() => {
     const chart = document.querySelector('.js-plotly-plot');
+    if (!chart || !chart.data) return {label: null, line: [], numbers: [], cell: [], wires: [], title: ''};
     const trace = name => chart.data.find(t => t.name === name);
     const labels = Array.from(chart.querySelectorAll('.slider-container text')).map(e => e.textContent);
     return {label: labels.find(text => /^Step \\d+ of/.test(text)) || null,
             line: Array.from(trace('step line i').x),
             numbers: Array.from(trace('unit values').text),
+            cell: Array.from(chart.querySelectorAll('.textpoint text')).map(e => e.textContent)
+                .filter(text => /^[ifgo] = /.test(text)),
+            wires: chart.data.filter(t => (t.name || '').startsWith('wire ')).map(t => t.line.width),
             title: chart.layout.title.text};
 }"""
 
@@ -36,7 +41,10 @@ def _press(page: Page, label: str) -> None:
 
 
 def _wait_for_label(page: Page, label: str) -> dict:
-    page.wait_for_function(f"() => ({SHOWN_JS})().label === {label!r}", timeout=TIMEOUT_MS)
+    """Wait until the slider reads label and the figure has drawn that step's frame; return what it shows."""
+    step = int(label.split()[1])
+    page.wait_for_function(f"() => {{ const shown = ({SHOWN_JS})(); return shown.label === {label!r} "
+                           f"&& shown.line[0] === {step}; }}", timeout=TIMEOUT_MS)
     return page.evaluate(SHOWN_JS)
 
 
@@ -57,7 +65,7 @@ def test_the_stepper_steps_and_plays_in_the_browser_with_no_script_run(browser, 
     page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
 
     first = _wait_for_label(page, "Step 1 of 20")
-    assert first["line"] == [1, 1] and "at step 1 of 20" in first["title"]
+    assert first["line"] == [1, 1] and "Unit 0 of layer 1" in first["title"]
     page.evaluate(WATCH_SCRIPT_STATE_JS)
     frames_before = len(sent_frames)
 
@@ -65,16 +73,40 @@ def test_the_stepper_steps_and_plays_in_the_browser_with_no_script_run(browser, 
     second = _wait_for_label(page, "Step 2 of 20")
     assert second["line"] == [2, 2], "the heatmap's step line moved to step 2"
     assert second["numbers"] != first["numbers"], "the unit's numbers are step 2's"
-    assert "at step 2 of 20" in second["title"]
+    assert len(first["cell"]) == 4 and second["cell"] != first["cell"], "the cell diagram shows step 2's values"
+    assert second["wires"] != first["wires"], "the cell's wires take step 2's widths"
     _press(page, "Step ▶")
     assert _wait_for_label(page, "Step 3 of 20")["line"] == [3, 3]
     _press(page, "◀ Step back")
-    assert _wait_for_label(page, "Step 2 of 20")["numbers"] == second["numbers"], "back to step 2's numbers"
+    back = _wait_for_label(page, "Step 2 of 20")
+    assert back["numbers"] == second["numbers"] and back["cell"] == second["cell"], "back to step 2's numbers"
 
     _press(page, "▶ Play 10 steps/s")
     page.wait_for_function(f"() => ({SHOWN_JS})().label === 'Step 20 of 20'", timeout=10_000)
     last = page.evaluate(SHOWN_JS)
-    assert last["line"] == [20, 20] and last["numbers"] != second["numbers"]
+    assert last["line"] == [20, 20] and last["numbers"] != second["numbers"] and last["cell"] != second["cell"]
+    # Play draws only what moves, its step buttons too: they still step from the step shown.
+    _press(page, "◀ Step back")
+    assert _wait_for_label(page, "Step 19 of 20")["line"] == [19, 19], "Step back at once after a play to the end"
+    _press(page, "▶ Play 2 steps/s")
+    _wait_for_label(page, "Step 20 of 20")
+    page.wait_for_timeout(700)  # the play is over
+    _press(page, "◀ Step back")
+    assert _wait_for_label(page, "Step 19 of 20")["line"] == [19, 19], "Step back a while after a play"
+    _press(page, "◀◀ Step 1")
+    _wait_for_label(page, "Step 1 of 20")
+    _press(page, "▶ Play 2 steps/s")
+    page.wait_for_function(f"() => ({SHOWN_JS})().label === 'Step 3 of 20'", timeout=10_000)
+    _press(page, "Step ▶")  # while playing: one step on from the step shown, and the play stops
+    assert _wait_for_label(page, "Step 4 of 20")["line"] == [4, 4]
+    _press(page, "▶ Play 2 steps/s")
+    page.wait_for_function(f"() => ({SHOWN_JS})().label === 'Step 6 of 20'", timeout=10_000)
+    _press(page, "Pause")
+    page.wait_for_timeout(700)  # longer than a step at 2 a second: the play has stopped
+    paused = int(page.evaluate(SHOWN_JS)["label"].split()[1])
+    assert 6 <= paused < 20
+    _press(page, "Step ▶")
+    assert _wait_for_label(page, f"Step {paused + 1} of 20")["line"] == [paused + 1] * 2, "Step ▶ after a pause"
     page.locator(".js-plotly-plot .slider-rail-touch-rect").click(position={"x": 5, "y": 5})  # scrub back to step 1
     assert _wait_for_label(page, "Step 1 of 20")["numbers"] == first["numbers"]
 
@@ -108,4 +140,12 @@ def test_the_stepper_steps_and_plays_in_the_browser_with_no_script_run(browser, 
     assert len(sent_frames) > frames_before
     page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
     assert _wait_for_label(page, "Step 2 of 20")["numbers"] == second["numbers"]
+
+    # The address keeps the step the figure shows, so a reload opens the figure there.
+    _press(page, "Step ▶")
+    _press(page, "Step ▶")
+    shown = _wait_for_label(page, "Step 4 of 20")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('w_inside_step') === '4'", timeout=TIMEOUT_MS)
+    page.reload()
+    assert _wait_for_label(page, "Step 4 of 20")["numbers"] == shown["numbers"], "the reload opened at step 4"
     context.close()

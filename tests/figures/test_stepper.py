@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from lstm_core.config import ModelConfig
+from lstm_core.figures.cell import CELL_WIRES, cell_values
 from lstm_core.figures.gradients import backward_cell_equation
 from lstm_core.figures.stepper import stepper_figure
 from lstm_core.glassbox.backprop import gradients
@@ -78,7 +79,30 @@ def test_every_frame_holds_the_replays_numbers_of_its_step(case, layer, unit):
             assert f"[{unit}] = " in text
         assert texts[0].startswith(f"i{'₀₁₂₃₄₅₆₇₈₉'[t]}[{unit}] = σ(W·")
         assert ("h⁽" in texts[0]) == (layer > 0), "a layer above the first reads the lower layer's h"
-        assert frame.layout.title.text.endswith(f"at step {t} of {seq_length}</b>")
+        assert frame.layout.title.text is None, "the slider's label tells the step; the title is the unit's"
+    assert fig.layout.title.text == f"Unit {unit} of layer {layer + 1}"
+
+
+@pytest.mark.parametrize("case,layer,unit", [(ONE_LAYER, 0, 2), (TWO_LAYERS, 1, 1)],
+                         ids=["one layer", "two layers, layer 2"])
+def test_every_frame_draws_the_cell_and_the_strip_with_the_replays_values(case, layer, unit):
+    weights, trace, grads, x, y = case
+    fig = _figure(case, layer, unit)
+    for step, frame in enumerate(fig.frames):
+        values = cell_values(trace, layer, 0, step, unit)
+        wires = [(fig.data[index].name, update) for index, update in zip(frame.traces, frame.data)
+                 if fig.data[index].name.startswith("wire ")]
+        assert len(wires) == len(CELL_WIRES), "every wire of the cell moves with the step"
+        for name, update in wires:
+            value = getattr(values, name.removeprefix("wire "))
+            assert update.line.width == pytest.approx(1.5 + 7.0 * min(abs(value), 1.5) / 1.5), (step, name)
+        labels = list(_moving(fig, frame)["cell labels"].text)
+        for field in ("i", "f", "g", "o", "c_tm1", "kept", "added", "c_t", "tanh_c", "h_tm1", "x_t", "h_t"):
+            assert any(label.endswith(f" = {getattr(values, field):.3f}") for label in labels), (step, field)
+        highlight = _moving(fig, frame)["this step's cell"]
+        assert min(highlight.x) < step + 1 < max(highlight.x) and max(highlight.x) - min(highlight.x) < 1
+    first, second = (list(_moving(fig, fig.frames[k])["cell labels"].text) for k in (0, 1))
+    assert first != second
 
 
 def test_the_step_buttons_of_each_frame_name_the_neighbouring_frames():
@@ -93,14 +117,38 @@ def test_the_step_buttons_of_each_frame_name_the_neighbouring_frames():
     assert [list(s.args[0]) for s in slider.steps] == [[str(t)] for t in range(1, seq_length + 1)]
     assert [s.label for s in slider.steps] == [str(t) for t in range(1, seq_length + 1)]
     plays = [b for b in fig.layout.updatemenus[1].buttons if b.label.startswith("▶ Play")]
-    assert [b.args[1]["frame"]["duration"] for b in plays] == [500, 200, 100]
+    assert [b.args[1]["frame"]["duration"] for b in plays] == [483, 183, 83], "less the display frame Plotly waits"
     assert all(b.args[0] is None and b.args[1]["fromcurrent"] for b in plays), "play from the step shown"
+
+
+def test_play_draws_only_what_moves_and_keeps_every_heatmap_under_its_step_line():
+    fig = _figure(TWO_LAYERS, 0, 2)
+    plays = [b for b in fig.layout.updatemenus[1].buttons if b.label.startswith("▶ Play")]
+    assert all(b.args[1]["frame"]["redraw"] is False for b in plays), "Play draws the moving traces alone"
+    steps = [*fig.layout.updatemenus[0].buttons, *(s for s in fig.layout.sliders[0].steps)]
+    assert all(b.args[1]["frame"]["redraw"] is True for b in steps), "a step redraws its buttons' targets"
+    moving = set(fig.frames[0].traces)
+    layout = fig.layout.to_plotly_json()
+    heatmap_axes = {(t.xaxis, t.yaxis) for t in fig.data if t.type == "heatmap"}
+    assert len(heatmap_axes) == 7, "six gate and state heatmaps and the one of dL/dc, each on its own axes"
+    for index, trace in enumerate(fig.data):
+        if (trace.xaxis, trace.yaxis) in heatmap_axes:
+            assert index not in moving, f"{trace.name} moves in a heatmap's subplot, which a step would wipe"
+    lines = [t for t in fig.data if (t.name or "").startswith("step line") and t.name != "step line gradients"]
+    assert len(lines) == 7
+    for line in lines:
+        over_x, over_y = (layout[axis.replace("x", "xaxis").replace("y", "yaxis")] for axis in (line.xaxis, line.yaxis))
+        base = next(h for h in fig.data if h.type == "heatmap" and h.xaxis == over_x["overlaying"])
+        base_x = layout[base.xaxis.replace("x", "xaxis")]
+        base_y = layout[base.yaxis.replace("y", "yaxis")]
+        assert over_y["overlaying"] == base.yaxis and not over_x["visible"] and not over_y["visible"]
+        assert over_x["range"] == base_x["range"] == [0.5, 7.5] and over_y["range"] == base_y["range"] == [-0.5, 4.5]
 
 
 def test_the_figure_opens_at_the_start_step_as_its_frame_draws_it():
     fig = _figure(TWO_LAYERS, 1, 3, start_step=4)
     assert fig.layout.sliders[0].active == 4
-    assert fig.layout.title.text == fig.frames[4].layout.title.text
+    assert fig.layout.updatemenus[0].to_plotly_json() == fig.frames[4].layout.updatemenus[0].to_plotly_json()
     for index, update in zip(fig.frames[4].traces, fig.frames[4].data):
         for field in ("x", "y", "text"):
             if update[field] is not None:

@@ -185,7 +185,7 @@ def test_a_link_to_inside_reopens_the_same_window_layer_unit_and_step():
     assert inside.selectbox(key="w_inside_layer").value == 1
     assert inside.slider(key="w_inside_step").value == 5, "the figure opens at the link's step"
     stepper = json.loads(inside.get("plotly_chart")[0].proto.spec)
-    assert stepper["layout"]["sliders"][0]["active"] == 4 and "unit 4 of layer 2 at step 5" in stepper["layout"][
+    assert stepper["layout"]["sliders"][0]["active"] == 4 and "unit 4 of layer 2" in stepper["layout"][
         "title"]["text"].lower()
     out_of_range = open_link({**query, "w_inside_unit": "99", "w_inside_layer": "LSTM layer 9"}, "pages/inside.py")
     assert out_of_range.slider(key="w_inside_unit").value == SMALL_MODEL.units - 1, "pulled into range"

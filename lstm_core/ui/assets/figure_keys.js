@@ -2,6 +2,8 @@
 // keys do nothing. This makes every animated figure's controls keyboard operable: each button is a focusable
 // button (Enter or Space presses it), and the slider a focusable slider whose arrows, Home, End and Page keys
 // move it as the mouse would, so the figure moves exactly as it does under the mouse, in the browser.
+// A figure with step buttons plays without redrawing them (only its moving traces are drawn); its step
+// buttons still step from the step shown. A figure may keep its frame in the page's address.
 (function () {
   if (window.lstmLensFigureKeys) return;
   window.lstmLensFigureKeys = true;
@@ -32,20 +34,61 @@
     const moves = {ArrowRight: active + 1, ArrowUp: active + 1, ArrowLeft: active - 1, ArrowDown: active - 1,
                    Home: 0, End: count - 1, PageUp: active + 10, PageDown: active - 10};
     if (!(key in moves) || !count) return false;
-    const target = Math.max(0, Math.min(count - 1, moves[key]));
+    return clickTick(slider, Math.max(0, Math.min(count - 1, moves[key])));
+  }
+
+  function clickTick(slider, target) {
     const ticks = slider.querySelectorAll(".slider-tick-rect");
     const rail = slider.querySelector(".slider-rail-touch-rect");
-    if (!rail || ticks.length !== count) return false;
+    if (!rail || target >= ticks.length) return false;
     const tick = ticks[target].getBoundingClientRect(), box = rail.getBoundingClientRect();
     const at = {bubbles: true, cancelable: true, view: window, clientX: tick.left + tick.width / 2,
                 clientY: box.top + box.height / 2, button: 0};
+    // Plotly ends a drag on a mouseup reaching the figure: one from the rail bubbles there and on to the page.
     rail.dispatchEvent(new MouseEvent("mousedown", at));
-    window.dispatchEvent(new MouseEvent("mouseup", at));
-    document.dispatchEvent(new MouseEvent("mouseup", at));
+    rail.dispatchEvent(new MouseEvent("mouseup", at));
     return true;
   }
 
+  // A play moves the figure without redrawing its step buttons, so afterwards they still name the neighbours
+  // of the step where it began. A press on one whose frame is not the neighbour of the step shown is taken
+  // as a step from the step shown: the slider is clicked there, and that redraw sets every button right.
+  function stepFromWhatIsShown(plot) {
+    if (plot.dataset.stepWatch) return;
+    plot.dataset.stepWatch = "1";
+    plot.addEventListener("click", (event) => {
+      const button = event.target.closest && event.target.closest("g.updatemenu-button");
+      const text = (button && button.textContent) || "";
+      const offset = /Step ▶/.test(text) ? 1 : /Step back/.test(text) ? -1 : 0;
+      const state = ((plot._fullLayout || {}).sliders || [])[0] || {};
+      const steps = state.steps || [];
+      if (!offset || !steps.length) return;
+      const wanted = Math.max(0, Math.min(steps.length - 1, (state.active || 0) + offset));
+      const frameOf = (item) => String((((item || {}).args || [])[0] || [])[0]);
+      if (frameOf(button.__data__) === frameOf(steps[wanted])) return;  // the button is right: Plotly presses it
+      event.stopPropagation();
+      const slider = plot.querySelector("g.slider-container");
+      if (slider) clickTick(slider, wanted);
+    }, true);
+  }
+
+  // A figure whose layout names an address parameter (meta.address_param) keeps the frame it shows there, so a
+  // reload or a copied address opens it at that frame.
+  function keepFrameInAddress(plot) {
+    if (plot.dataset.addressWatch || typeof plot.on !== "function") return;
+    plot.dataset.addressWatch = "1";
+    plot.on("plotly_animatingframe", (event) => {
+      const param = (((plot.layout || {}).meta) || {}).address_param;
+      if (!param || !event || event.name === undefined || event.name === null) return;
+      const address = new URL(window.location.href);
+      address.searchParams.set(param, String(event.name));
+      window.history.replaceState(window.history.state, "", address);
+    });
+  }
+
   function decorate(plot) {
+    stepFromWhatIsShown(plot);
+    keepFrameInAddress(plot);
     plot.querySelectorAll("g.updatemenu-button").forEach((button) => {
       if (button.dataset.keys) return;
       button.dataset.keys = "1";
