@@ -1,0 +1,158 @@
+"""Which levers mattered: the seed's own spread, the verdict per lever and its words, on boards with known answers."""
+
+import math
+from dataclasses import fields
+
+import numpy as np
+import pytest
+
+from lstm_core.config import ModelConfig
+from lstm_core.evaluation.levers import (
+    LEVERS,
+    MATTERS,
+    NO_DIFFERENCE,
+    TOO_FEW,
+    BoardRun,
+    experiments_table,
+    judge_levers,
+    seed_noise,
+)
+from lstm_core.evaluation.skill import SIGNIFICANCE
+
+BASE = {"seq_length": 20, "units": 32, "layers": 2, "dropout": 0.2, "learning_rate": 0.001, "epochs": 20,
+        "batch_size": 32}
+NOISE_STD = 0.02
+SEEDS = range(4)
+
+
+def board_run(score: float, seed: int = 0, **changes: float) -> BoardRun:
+    return BoardRun({**BASE, "seed": seed, **changes}, score)
+
+
+def verdict_for(runs: list[BoardRun], lever: str):
+    return next(v for v in judge_levers(runs) if v.lever == lever)
+
+
+def window_board(effect: float = 0.5, rng_seed: int = 0) -> list[BoardRun]:
+    """Window length 40 shifts the score by `effect`, units do nothing; four seeds per setting."""
+    rng = np.random.default_rng(rng_seed)
+    return [board_run(1.0 + effect * (seq_length == 40) + rng.normal(scale=NOISE_STD), seed,
+                      seq_length=seq_length, units=units)
+            for seq_length in (10, 40) for units in (16, 32) for seed in SEEDS]
+
+
+def test_the_levers_are_the_model_config_fields_other_than_the_seed():
+    assert len(LEVERS) == 7
+    assert {field for field, _ in LEVERS} <= {f.name for f in fields(ModelConfig)} - {"seed"}
+    assert [v.lever for v in judge_levers([])] == [field for field, _ in LEVERS]
+
+
+def test_seed_noise_pools_the_spread_within_equal_settings():
+    runs = [board_run(1.0, 0), board_run(3.0, 1), board_run(10.0, 0, units=16), board_run(12.0, 1, units=16),
+            board_run(5.0, 0, layers=3)]  # trained once: says nothing about the seed
+    noise = seed_noise(runs)
+    assert noise.std == pytest.approx(math.sqrt(2.0)) and noise.dof == 2 and noise.groups == 2
+    unequal = seed_noise([board_run(s, i) for i, s in enumerate([1.0, 2.0, 3.0])]
+                         + [board_run(10.0, 0, units=16), board_run(12.0, 1, units=16)])
+    assert unequal.std == pytest.approx(math.sqrt(4.0 / 3.0)) and unequal.dof == 3  # squares 2 + 2 over 2 + 1
+
+
+def test_seed_noise_without_repeated_settings_is_unknown():
+    noise = seed_noise([board_run(1.0), board_run(2.0, units=16)])
+    assert math.isnan(noise.std) and noise.dof == 0 and noise.groups == 0
+
+
+@pytest.mark.parametrize("effect", [0.5, -0.5])
+def test_a_lever_with_a_real_effect_matters_with_its_sign_and_the_words_carry_the_numbers(effect):
+    v = verdict_for(window_board(effect), "seq_length")
+    assert v.verdict == MATTERS
+    assert v.values == (10.0, 40.0) and v.contrasts == 2  # one contrast per value of units
+    assert v.effect == pytest.approx(effect, abs=5 * NOISE_STD) and np.sign(v.effect) == np.sign(effect)
+    assert v.standard_error == pytest.approx(seed_noise(window_board(effect)).std * math.sqrt(1 / 4 + 1 / 4))
+    assert v.words.startswith("Window length (SEQ_LENGTH) matters here: going from 10 to 40")
+    assert f"{v.effect:+.2f}" in v.words
+    assert f"{abs(v.effect) / v.standard_error:.1f} × the seed spread's standard error" in v.words
+
+
+def test_a_lever_with_no_effect_is_no_difference_here_and_the_words_carry_the_numbers():
+    runs = window_board()
+    v = verdict_for(runs, "units")
+    assert v.verdict == NO_DIFFERENCE and v.contrasts == 2
+    assert abs(v.effect) <= SIGNIFICANCE * v.standard_error
+    scores = {(r.settings["seq_length"], r.settings["units"]): [] for r in runs}
+    for r in runs:
+        scores[(r.settings["seq_length"], r.settings["units"])].append(r.score)
+    gaps = [np.mean(scores[(w, 32)]) - np.mean(scores[(w, 16)]) for w in (10, 40)]  # same seq_length, units 16 → 32
+    assert v.effect == pytest.approx(max(gaps, key=abs))  # equal counts, so equal standard errors
+    assert v.words == (f"No difference here: the units per layer moved the score by at most {max(map(abs, gaps)):.2f}, "
+                       f"within the seed spread (± {SIGNIFICANCE * v.standard_error:.2f}).")
+
+
+def test_a_lever_never_varied_alone_is_too_few_runs():
+    runs = window_board() + [board_run(1.0 + 0.01 * seed, seed, epochs=40, batch_size=64) for seed in SEEDS]
+    verdicts = {v.lever: v for v in judge_levers(runs)}
+    for lever, name in [("layers", "stacked layers"), ("epochs", "epochs"), ("batch_size", "batch size")]:
+        v = verdicts[lever]
+        assert v.verdict == TOO_FEW and v.contrasts == 0 and math.isnan(v.effect)
+        assert v.words == f"Too few runs to say: no two runs differ in the {name} alone."
+    assert verdicts["epochs"].values == (20.0, 40.0), "tried twice, but always together with the batch size"
+    assert verdicts["layers"].values == (2.0,)
+
+
+def test_without_repeated_settings_every_lever_is_too_few_runs_for_want_of_the_seed_spread():
+    changes = {"seq_length": 40, "units": 16, "layers": 3, "dropout": 0.0, "learning_rate": 0.01, "epochs": 40,
+               "batch_size": 64}
+    runs = [board_run(1.0)] + [board_run(1.0 + 0.1 * i, **{lever: value}) for i, (lever, value)
+                               in enumerate(changes.items(), start=1)]
+    for v in judge_levers(runs):
+        assert v.verdict == TOO_FEW and v.contrasts == 1 and math.isnan(v.standard_error)
+        assert "no settings were trained twice with different seeds, so the seed's own spread is unknown" in v.words
+        assert "differ in the" not in v.words, "each lever was varied alone once"
+    lonely = judge_levers([board_run(1.0)])[0]
+    assert lonely.words == ("Too few runs to say: no two runs differ in the window length (SEQ_LENGTH) alone, and no "
+                            "settings were trained twice with different seeds, so the seed's own spread is unknown.")
+
+
+def test_runs_with_non_finite_scores_are_ignored():
+    runs = window_board()
+    spoiled = runs + [board_run(math.nan, 9, seq_length=10, units=16), board_run(math.inf, 9, seq_length=40),
+                      board_run(-math.inf, 9, layers=3), board_run(math.nan, 8, layers=3)]
+    # repr, because nan != nan would make equal verdicts with no effect compare unequal
+    assert repr(judge_levers(spoiled)) == repr(judge_levers(runs))
+    assert seed_noise(spoiled) == seed_noise(runs)
+    assert experiments_table(spoiled) == experiments_table(runs)
+    assert verdict_for(spoiled, "layers").values == (2.0,), "a value tried only by failed runs was not tried"
+
+
+def test_float_settings_that_differ_only_by_printing_noise_match_and_different_ones_do_not():
+    runs = [board_run(1.0, 0, learning_rate=0.001, dropout=0.3),
+            board_run(3.0, 1, learning_rate=0.001 * (1 + 1e-12), dropout=0.1 + 0.2)]  # 0.30000000000000004
+    noise = seed_noise(runs)
+    assert noise.dof == 1 and noise.std == pytest.approx(math.sqrt(2.0))
+    (experiment,) = experiments_table(runs)
+    assert experiment.count == 2 and experiment.settings["learning_rate"] == 0.001
+    apart = seed_noise([board_run(1.0, 0, learning_rate=0.001), board_run(3.0, 1, learning_rate=0.0011)])
+    assert apart.dof == 0, "0.001 and 0.0011 are two learning rates"
+
+
+def test_experiments_table_puts_the_best_mean_first_with_counts_and_spreads():
+    runs = ([board_run(s, i) for i, s in enumerate([2.0, 4.0])]
+            + [board_run(1.0, 0, units=16)]
+            + [board_run(s, i, layers=3) for i, s in enumerate([1.5, 2.5, 2.0])])
+    best, middle, worst = experiments_table(runs)
+    assert (best.settings["units"], best.count, best.mean_score) == (16.0, 1, 1.0) and math.isnan(best.spread)
+    assert (middle.settings["layers"], middle.count, middle.mean_score) == (3.0, 3, pytest.approx(2.0))
+    assert middle.spread == pytest.approx(0.5)
+    assert (worst.settings, worst.count, worst.mean_score) == ({k: float(v) for k, v in BASE.items()}, 2, 3.0)
+    assert worst.spread == pytest.approx(math.sqrt(2.0))
+    assert "seed" not in worst.settings
+
+
+def test_with_three_values_the_strongest_pair_is_reported_from_the_lower_value_to_the_higher():
+    rng = np.random.default_rng(3)
+    runs = [board_run(2.0 - 0.02 * seq_length + rng.normal(scale=NOISE_STD), seed, seq_length=seq_length)
+            for seq_length in (10, 20, 40) for seed in SEEDS]
+    v = verdict_for(runs, "seq_length")
+    assert v.verdict == MATTERS and v.values == (10.0, 20.0, 40.0) and v.contrasts == 3
+    assert v.effect == pytest.approx(-0.6, abs=5 * NOISE_STD), "10 → 40 is the largest change"
+    assert "going from 10 to 40" in v.words and f"{v.effect:+.2f}" in v.words
