@@ -9,35 +9,41 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from lstm_core.store import schema, schema_v1
+from lstm_core.store import schema, schema_v1, schema_v2
 
 
 def migrate_1_to_2(connection: sa.Connection) -> None:
     """Rewrite a schema-1 store as schema 2: each run becomes a group of one training named "", same id."""
-    # The targets are today's schema-2 tables; when a schema 3 comes, freeze them as schema_v2 first.
+    # The targets are schema 2's frozen tables, so this step writes what schema 2 wrote whatever comes later.
     old_runs, old_parts = schema_v1.runs, schema_v1.run_parts
-    new_tables = [schema.run_groups, schema.trainings, schema.training_parts, schema.removed_runs]
-    schema.metadata.create_all(connection, tables=new_tables)
-    connection.execute(schema.run_groups.insert().from_select(
+    new_tables = [schema_v2.run_groups, schema_v2.trainings, schema_v2.training_parts, schema_v2.removed_runs]
+    schema_v2.metadata.create_all(connection, tables=new_tables)
+    connection.execute(schema_v2.run_groups.insert().from_select(
         ["id", "created_at", "opened_at", "app_version", "lesson", "page_settings", "training_count",
          "size_bytes"],
         sa.select(old_runs.c.id, old_runs.c.created_at, old_runs.c.opened_at, old_runs.c.app_version,
                   old_runs.c.lesson, sa.literal("{}", sa.Text), sa.literal(1, sa.Integer), old_runs.c.size_bytes)))
-    connection.execute(schema.trainings.insert().from_select(
+    connection.execute(schema_v2.trainings.insert().from_select(
         ["group_id", "name", "position", "training_key", "status", "message", "settings", "data_spec", "history",
          "epochs_run", "size_bytes"],
         sa.select(old_runs.c.id, sa.literal("", sa.String), sa.literal(0, sa.Integer),
                   sa.cast(sa.null(), sa.String), old_runs.c.status, old_runs.c.message, old_runs.c.settings,
                   old_runs.c.data_spec, old_runs.c.history, old_runs.c.epochs_run, old_runs.c.size_bytes)))
-    connection.execute(schema.training_parts.insert().from_select(
+    connection.execute(schema_v2.training_parts.insert().from_select(
         ["group_id", "training", "name", "data"],
         sa.select(old_parts.c.run_id, sa.literal("", sa.String), old_parts.c.name, old_parts.c.data)))
     old_parts.drop(connection)
     old_runs.drop(connection)
-    connection.execute(schema.schema_info.update().values(version=2))
+    connection.execute(schema_v2.schema_info.update().values(version=2))
 
 
-STEPS = {1: migrate_1_to_2}  # the step that starts from each old version
+def migrate_2_to_3(connection: sa.Connection) -> None:
+    """Rewrite a schema-2 store as schema 3: the classroom rooms' two tables join it, every group untouched."""
+    schema.metadata.create_all(connection, tables=[schema.rooms, schema.room_posts])
+    connection.execute(schema.schema_info.update().values(version=3))
+
+
+STEPS = {1: migrate_1_to_2, 2: migrate_2_to_3}  # the step that starts from each old version
 
 
 def migrate(connection: sa.Connection, version: int) -> int:

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from lstm_core.config import APP_VERSION, ModelConfig
 from lstm_core.store import codec, migrations, schema
-from lstm_core.store.schema import removed_runs, run_groups, training_parts
+from lstm_core.store.schema import removed_runs, room_posts, rooms, run_groups, training_parts
 from lstm_core.store.schema import trainings as trainings_table  # save_group's argument is called trainings
 from lstm_core.training.protocol import TrainingResult
 
@@ -317,7 +317,8 @@ class RunStore:
         """Remove groups unopened for retention_days, then the least recently opened past the cap; return their ids.
 
         Unset arguments come from the store's limits. Each removed id leaves a tombstone, so its link can say
-        "expired"; tombstones older than TOMBSTONE_DAYS go.
+        "expired"; tombstones older than TOMBSTONE_DAYS go. Classroom rooms that stopped taking posts (closed
+        or expired) more than retention_days ago go too, with their posts.
         """
         now = time.time() if now is None else now
         retention_days = self.limits.retention_days if retention_days is None else retention_days
@@ -341,6 +342,10 @@ class RunStore:
                 connection.execute(removed_runs.insert(), [{"id": group_id, "removed_at": now} for group_id in chunk])
             forgotten = now - TOMBSTONE_DAYS * 86400
             connection.execute(removed_runs.delete().where(removed_runs.c.removed_at < forgotten))
+            # A room is closed before it expires or not at all: whichever came first is when it ended.
+            ended = sa.select(rooms.c.code).where(sa.func.coalesce(rooms.c.closed_at, rooms.c.expires_at) < cutoff)
+            connection.execute(room_posts.delete().where(room_posts.c.room_code.in_(ended)))
+            connection.execute(rooms.delete().where(rooms.c.code.in_(ended)))
         return removed
 
     def sizes(self) -> dict[str, int]:

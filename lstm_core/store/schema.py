@@ -1,18 +1,24 @@
-"""Schema 2 of the run store, the current one: groups of named trainings, their binary parts, removed ids.
+"""Schema 3 of the run store, the current one: groups of named trainings, their binary parts, removed ids,
+and classroom rooms with their posts.
 
 A group is what a link ``?run=<id>`` opens: one page's record (its lesson and settings) with one or more
 named trainings. ``removed_runs`` remembers the ids that retention or the size caps removed, so a link to
-one of them can say "expired" rather than "unknown".
+one of them can say "expired" rather than "unknown". A room is what a class joins by a short code: the
+teacher's prompt and the scores its students post, each post naming the group it opens. Schema 3 adds the
+rooms to schema 2's tables, which it keeps unchanged.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-VERSION = 2
+VERSION = 3
 ID_LENGTH = 22
 NAME_LENGTH = 40
 TRAINING_KEY_LENGTH = 128
+ROOM_CODE_LENGTH = 6
+NICKNAME_LENGTH = 24
+TEACHER_HASH_LENGTH = 64  # a SHA-256 digest in hex
 
 metadata = sa.MetaData()
 schema_info = sa.Table("schema_info", metadata, sa.Column("version", sa.Integer, nullable=False))
@@ -55,4 +61,28 @@ removed_runs = sa.Table(
     "removed_runs", metadata,
     sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
     sa.Column("removed_at", sa.Float, nullable=False, index=True),
+)
+rooms = sa.Table(
+    "rooms", metadata,
+    sa.Column("code", sa.String(ROOM_CODE_LENGTH), primary_key=True),  # upper case, from the join alphabet
+    sa.Column("teacher_hash", sa.String(TEACHER_HASH_LENGTH), nullable=False),  # never the secret itself
+    sa.Column("created_at", sa.Float, nullable=False),  # seconds since the epoch
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("closed_at", sa.Float, nullable=True),  # None: the teacher has not closed it
+    sa.Column("prompt", sa.Text, nullable=False, server_default=""),
+    sa.Column("hidden_nicknames", sa.Text, nullable=False, server_default="[]"),  # a JSON list of strings
+)
+room_posts = sa.Table(
+    "room_posts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("room_code", sa.String(ROOM_CODE_LENGTH), sa.ForeignKey("rooms.code", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("posted_at", sa.Float, nullable=False),
+    sa.Column("nickname", sa.String(NICKNAME_LENGTH), nullable=False),  # plain text, never markup
+    sa.Column("run_id", sa.String(ID_LENGTH), nullable=True),  # the group the post opens, if it was kept
+    sa.Column("training", sa.String(NAME_LENGTH), nullable=True),
+    sa.Column("lesson", sa.String(NAME_LENGTH), nullable=True),
+    sa.Column("settings", sa.Text, nullable=False),  # the model's settings, as JSON
+    sa.Column("scores", sa.Text, nullable=False),  # test_mse, score, skills, seconds..., as JSON
+    sa.Column("hidden", sa.Boolean, nullable=False, server_default=sa.false()),
 )
