@@ -4,7 +4,8 @@ import streamlit as st
 
 from lstm_core.figures.data import series_figure
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
-from lstm_core.ui import runs, state
+from lstm_core.ui import rooms, runs, state
+from lstm_core.ui.board import room_panel, room_sidebar
 from lstm_core.ui.pages import LESSON_MODES, PAGES, page_file, url_path_of
 from lstm_core.ui.widgets import figure_keyboard, finish_sidebar, page_navigation, share_footer, sidebar
 
@@ -47,6 +48,7 @@ def home() -> None:
     if st.button("Quick start: small preset, then train", type="primary"):
         state.apply_preset(QUICK_START_SERIES, QUICK_START_MODEL)
         state.switch_page(page_file("train"))
+    room_panel()
     with st.expander("For teachers: a lesson link for a projected class"):
         st.caption("A lesson link opens one page without the sidebar and the advanced controls, with your "
                    "current settings. Open it on the projector, or share it with the class.")
@@ -60,6 +62,7 @@ def home() -> None:
 mode = state.lesson_mode()
 st.set_page_config(page_title="LSTM Lens", page_icon=PAGE_ICON, layout="wide",
                    initial_sidebar_state="collapsed" if mode else "auto")
+rooms.read_room_link_once()
 state.read_link_once()
 st.session_state[state.APP_RAN_KEY] = True
 navigation = page_navigation(home, hidden=bool(mode))
@@ -72,7 +75,12 @@ if ignored:
 run_notice = st.session_state.pop(runs.RUN_NOTICE_KEY, None)
 if run_notice:
     st.warning(run_notice, icon=":material/history_toggle_off:")
+room_notice = st.session_state.pop(rooms.ROOM_NOTICE_KEY, None)
+if room_notice:
+    st.warning(room_notice, icon=":material/meeting_room:")
 sidebar(visible=not mode)
+if not mode:
+    room_sidebar()
 st.session_state[state.PAGE_SHOWN_KEY] = navigation.url_path
 figure_keyboard()
 navigation.run()

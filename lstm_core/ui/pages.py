@@ -64,6 +64,7 @@ PAGES: tuple[Page, ...] = (
          ("model", "window", "layer")),
     Page("dropout", "pages/lesson_dropout.py", "dropout", "Dropout at work", ":material/blur_on:", "Lessons",
          "Dropout at work", "Training vs predicting, and uncertainty bands.", "w_dropout_", ("rate", "passes")),
+    Page("board", "pages/board.py", "board", "Class board", ":material/leaderboard:", "Class"),
 )
 PAGE_BY_NAME = {page.name: page for page in PAGES}
 PAGE_FILES = tuple(page.file for page in PAGES if page.file != HOME_FILE)

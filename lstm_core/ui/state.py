@@ -20,7 +20,7 @@ from lstm_core.training.estimates import Estimate
 from lstm_core.training.job import TrainingJob
 from lstm_core.training.pool import TrainingPool, get_pool, start
 from lstm_core.training.protocol import TrainingData, TrainingResult, training_key
-from lstm_core.ui import runs
+from lstm_core.ui import rooms, runs
 from lstm_core.ui.links import MODEL_KEYS, SERIES_KEYS, read_link, share_params, share_query
 from lstm_core.ui.pages import (
     LESSON_MODES,
@@ -188,7 +188,7 @@ def read_link_once() -> None:
     if run_id:
         open_linked_run(run_id)
     params = {name: st.query_params.get_all(name) for name in st.query_params.keys()
-              if name not in (OPEN_PARAM, runs.RUN_PARAM)}
+              if name not in (OPEN_PARAM, runs.RUN_PARAM, *rooms.link_params())}
     page_values: dict[str, Any] = {}
     ignored = read_link(params, series_settings(), model_settings(), page_values)
     for key, value in page_values.items():
@@ -245,6 +245,7 @@ def address_params(url_path: str) -> dict[str, str]:
     run_id = shown_run_id(url_path)
     if run_id:
         params[runs.RUN_PARAM] = run_id
+    params.update(rooms.address_params())
     return params
 
 
@@ -391,6 +392,7 @@ def start_training(ds: Dataset) -> TrainingJob | None:
         stored = next(iter(found.trainings.values()))
         st.session_state.pop(JOB_KEY, None)
         st.session_state[TRAINED_KEY] = Trained(source, stored.cfg, stored.result, found.id, key, opened_from="store")
+        rooms.post_run(ds, stored.cfg, stored.result.predictions["test"], found.id, None)  # trained before: no time
         return None
     job = start(data, cfg, pool=training_pool(), owner_alive=session_alive_check())
     st.session_state[JOB_KEY] = {"job": job, "series": source, "collected": False}
@@ -415,9 +417,14 @@ def collect_result() -> Trained | None:
         if result is not None and result.weights is not None:
             run_id = None
             key = getattr(job, "key", None)
-            if not runs.needs_consent(run["series"]) or runs.consented():
+            agreed = not runs.needs_consent(run["series"]) or runs.consented()
+            if agreed:
                 run_id = runs.save_training(result, job.cfg, run["series"], key)
             st.session_state[TRAINED_KEY] = Trained(run["series"], job.cfg, result, run_id, key)
+            if agreed:  # a run on the learner's own file reaches the board only with their agreement
+                progress = job.progress()
+                rooms.post_run(trained_dataset(trained()), job.cfg, result.predictions["test"], run_id,
+                               float(sum(progress.epoch_seconds)) or progress.elapsed)
     return trained()
 
 

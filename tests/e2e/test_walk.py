@@ -242,7 +242,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
 # What each page's title starts with; its sidebar label comes from the page registry.
 TITLE_STARTS = {"home": "LSTM Lens", "data": "Data", "model": "Model", "train": "Train", "inside": "Inside",
                 "memory": "Why an LSTM", "splits": "How far can you trust", "horizon": "Looking further ahead",
-                "film": "Training as a film", "dropout": "Dropout at work"}
+                "film": "Training as a film", "dropout": "Dropout at work", "board": "Class board"}
 PAGES = [(page.title, TITLE_STARTS[page.name]) for page in REGISTERED_PAGES]  # every page of the navigation
 
 

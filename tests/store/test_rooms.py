@@ -235,11 +235,13 @@ def test_a_prompt_is_set_and_cut_to_three_hundred_characters(room_store):
 
 def test_nicknames_are_stored_as_typed_text_stripped_and_cut(room_store):
     code = room_store.open_room().code
-    typed = ["<img src=x onerror=alert(1)>", "**bold**", "  Zoë 🦊  ", "x" * 100, "a" * 23 + " b"]
+    typed = ["<img src=x onerror=alert(1)>", "**bold**", "  Zoë 🦊  ", "x" * 100, "a" * 31 + " b",
+             "<img src=x onerror=alert(document.cookie)>"]
     for nickname in typed:
         room_store.post(code, nickname, SETTINGS, SCORES)
-    # The markup is 28 characters: its first 24 come back unchanged, cut as text like any other nickname.
-    assert nicknames(room_store.posts(code)) == ["<img src=x onerror=alert", "**bold**", "Zoë 🦊", "x" * 24, "a" * 23]
+    # Markup is text like any other: kept character for character, and cut at 32 characters like any other.
+    assert nicknames(room_store.posts(code)) == ["<img src=x onerror=alert(1)>", "**bold**", "Zoë 🦊", "x" * 32,
+                                                 "a" * 31, "<img src=x onerror=alert(documen"]
 
 
 def test_a_short_markup_nickname_comes_back_character_for_character(room_store):

@@ -1,0 +1,61 @@
+"""The class board's picture: every run of a room as a point, one panel per lever, its verdict in the panel's title."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lstm_core.evaluation.levers import LEVERS, BoardRun, LeverVerdict
+from lstm_core.figures.style import PREDICTION_COLOR, REFERENCE_LINE_COLOR, chart_layout, readable_axes, with_alpha
+
+COLUMNS = 4
+
+
+def _value_label(value: float) -> str:
+    return f"{value:g}"
+
+
+def lever_figure(runs: Sequence[BoardRun], verdicts: Sequence[LeverVerdict], score_basis: str) -> go.Figure:
+    """Return one panel per lever: each run's score at its value, the mean and spread of each value, the verdict."""
+    by_lever = {verdict.lever: verdict for verdict in verdicts}
+    rows = -(-len(LEVERS) // COLUMNS)
+    # The verdict under the lever's name, on a line of its own: four panels a row leave little width.
+    titles = [f"<b>{name.split(' (')[0]}</b><br>{by_lever[field].verdict}" if field in by_lever else name
+              for field, name in LEVERS]
+    fig = make_subplots(rows=rows, cols=COLUMNS, subplot_titles=titles, shared_yaxes=True,
+                        horizontal_spacing=0.05, vertical_spacing=0.26)
+    scores = np.array([run.score for run in runs], dtype=np.float64)  # (runs,)
+    for k, (field, name) in enumerate(LEVERS):
+        row, col = 1 + k // COLUMNS, 1 + k % COLUMNS
+        values = np.array([float(run.settings.get(field, np.nan)) for run in runs])  # (runs,)
+        known = np.isfinite(values) & np.isfinite(scores)
+        distinct = sorted(set(values[known].tolist()))
+        labels = [_value_label(v) for v in distinct]
+        position = {v: i for i, v in enumerate(distinct)}
+        # Runs of one value spread a little sideways, so repeats do not hide each other.
+        jitter = np.linspace(-0.15, 0.15, num=max(1, int(known.sum())))
+        xs = [position[v] + jitter[i % len(jitter)] for i, v in enumerate(values[known].tolist())]
+        fig.add_scatter(x=xs, y=scores[known], mode="markers", name="a run", showlegend=k == 0,
+                        marker=dict(color=with_alpha(PREDICTION_COLOR, 0.45), size=8),
+                        hovertemplate=f"{name} %{{customdata}}<br>score %{{y:.3f}}<extra></extra>",
+                        customdata=[_value_label(v) for v in values[known].tolist()], row=row, col=col)
+        means = [float(scores[known][values[known] == v].mean()) for v in distinct]
+        spreads = [float(scores[known][values[known] == v].std(ddof=1)) if (values[known] == v).sum() > 1 else 0.0
+                   for v in distinct]
+        counts = [int((values[known] == v).sum()) for v in distinct]
+        fig.add_scatter(x=list(range(len(distinct))), y=means, mode="markers+lines", name="mean of a value",
+                        showlegend=k == 0, line=dict(color=REFERENCE_LINE_COLOR, width=1),
+                        marker=dict(color=REFERENCE_LINE_COLOR, size=11, symbol="diamond"),
+                        error_y=dict(array=spreads, color=REFERENCE_LINE_COLOR, thickness=1),
+                        customdata=counts,
+                        hovertemplate="mean %{y:.3f} of %{customdata} runs<extra></extra>", row=row, col=col)
+        fig.update_xaxes(tickvals=list(range(len(distinct))), ticktext=labels, title_text=name,
+                         range=[-0.6, max(len(distinct) - 0.4, 0.6)], row=row, col=col)
+    fig.update_yaxes(title_text=f"score (test MSE / {score_basis})", col=1)
+    fig.update_layout(**chart_layout(300 * rows + 80, "grid", title="Every run of the room, lever by lever "
+                                     "(lower is better; diamonds: the mean of a value, bars: its spread)",
+                                     legend=dict(orientation="h", y=-0.12)))
+    return readable_axes(fig)

@@ -1,0 +1,247 @@
+"""The class board on screen: Home's room panel, the room in the sidebar, and the board with its teacher controls.
+
+Nicknames and prompts are the learners' and the teacher's own text: they are shown only through
+elements that draw text as text (tables, ``st.text``) or escaped for Markdown, never as markup.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+
+import pandas as pd
+import streamlit as st
+
+from lstm_core.evaluation.levers import LEVERS, BoardRun, experiments_table, judge_levers
+from lstm_core.figures.board import lever_figure
+from lstm_core.store.rooms import Room, RoomPost
+from lstm_core.store.runs import StoreError
+from lstm_core.ui import rooms
+from lstm_core.ui.outcomes import number_columns
+from lstm_core.ui.pages import PAGES
+
+BOARD_REFRESH_SECONDS = 2.0
+LATEST_SHOWN = 8  # runs listed by name under the picture, newest first
+JOIN_CODE_KEY = "w_room_join_code"
+JOIN_NAME_KEY = "w_room_join_name"
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def markdown_escaped(text: str) -> str:
+    """Return text with every Markdown character escaped, so that st.markdown shows its characters as typed."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def app_root() -> str:
+    """Return the app's address without a page path, for links to share."""
+    url = (st.context.url or "").split("?")[0].rstrip("/")
+    page = url.rsplit("/", 1)[-1]
+    return url.rsplit("/", 1)[0] if page in {p.url_path for p in PAGES if p.url_path} else url
+
+
+def room_panel() -> None:
+    """Draw Home's room panel: open a room as a teacher, or join one by its code; return None."""
+    st.subheader("A class in one room")
+    code = rooms.room_code()
+    if code is not None:
+        _joined_panel(code)
+        return
+    teach, join = st.columns(2)
+    with teach.container(border=True):
+        st.markdown("**Teach a class**")
+        st.caption("Opens a room with a short code. Every run your learners finish appears on the room's board, "
+                   "and the board says which settings mattered.")
+        if st.button("Teach a class: open a room", key="open_room"):
+            problem = rooms.open_room()
+            if problem:
+                st.error(problem)
+            else:
+                st.rerun()
+    with join.container(border=True):
+        st.markdown("**Join a class**")
+        with st.form("join_room", border=False):
+            typed = st.text_input("Room code", max_chars=12, key=JOIN_CODE_KEY, placeholder="e.g. K7QP2M")
+            name = st.text_input("Your nickname", max_chars=rooms.NICKNAME_LENGTH, key=JOIN_NAME_KEY,
+                                 placeholder="leave empty for a made-up one")
+            if st.form_submit_button("Join"):
+                problem = rooms.join(typed, name or rooms.generated_nickname())
+                if problem:
+                    st.error(problem)
+                else:
+                    st.rerun()
+
+
+def _joined_panel(code: str) -> None:
+    room = rooms.current_room()
+    if not isinstance(room, Room):
+        st.warning(rooms.why_not_open(room or "unknown"), icon=":material/meeting_room:")
+        if st.button("Leave this room", key="leave_room_home"):
+            rooms.leave_room()
+            st.rerun()
+        return
+    root = app_root()
+    left, right = st.columns([1, 2])
+    left.metric("Room code", code)
+    with right:
+        st.caption("Learners join with this link, or by typing the code on Home:")
+        st.code(rooms.join_link(root, code), language=None)
+        secret = rooms.teacher_secret()
+        if secret:
+            st.caption("Your teacher link: the board with its controls. Keep it to yourself; open it again after "
+                       "a reload to get the controls back.")
+            st.code(rooms.teacher_link(root, code, secret), language=None, wrap_lines=True)
+    st.text(f"You are in room {code} as {rooms.nickname()}.")
+    with st.form("rename", border=False):
+        name = st.text_input("Your nickname on the board", max_chars=rooms.NICKNAME_LENGTH, key="w_room_rename",
+                             placeholder=rooms.nickname())
+        if st.form_submit_button("Change my nickname") and name.strip():
+            st.session_state[rooms.NICKNAME_KEY] = rooms.clean_nickname(name)
+            st.rerun()
+    st.page_link("pages/board.py", label="Open the class board", icon=":material/leaderboard:")
+    if st.button("Leave this room", key="leave_room_home"):
+        rooms.leave_room()
+        st.rerun()
+
+
+def room_sidebar() -> None:
+    """Draw the room this session is in, and its teacher's prompt, in the sidebar; return None."""
+    code = rooms.room_code()
+    if code is None:
+        return
+    room = rooms.current_room()
+    with st.sidebar:
+        st.markdown("#### Your class")
+        st.text(f"Room {code} · {rooms.nickname()}")
+        if isinstance(room, Room):
+            if room.prompt:
+                st.info(markdown_escaped(room.prompt), icon=":material/campaign:")
+        else:
+            st.caption(markdown_escaped(rooms.why_not_open(room)))
+
+
+SHORT_NAMES = {"seq_length": "window", "units": "units", "layers": "layers", "dropout": "dropout",
+               "learning_rate": "lr", "epochs": "epochs", "batch_size": "batch"}
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _settings_text(settings: dict) -> str:
+    return ", ".join(f"{SHORT_NAMES[field]} {settings[field]:g}" for field, _ in LEVERS
+                     if isinstance(settings.get(field), (int, float)))
+
+
+def _board_runs(posts: list[RoomPost]) -> list[BoardRun]:
+    return [BoardRun(post.settings, float(post.scores.get("score", math.nan))) for post in posts]
+
+
+def _runs_table(posts: list[RoomPost], root: str) -> pd.DataFrame:
+    rows = []
+    for post in posts:
+        row = {"nickname": post.nickname, "lesson": post.lesson or "Train"}
+        row.update({name: post.settings.get(field) for field, name in LEVERS})
+        row["seed"] = post.settings.get("seed")
+        row["score"] = post.scores.get("score")
+        row["test MSE"] = post.scores.get("test_mse")
+        row["skill vs last value"] = post.scores.get("skill_last_value")
+        row["seconds"] = post.scores.get("seconds")
+        row["open on Inside"] = f"{root}/inside?run={post.run_id}" if post.run_id else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def board_csv(table: pd.DataFrame) -> str:
+    """Return the board's runs as CSV text, every cell as plain text."""
+    out = io.StringIO()
+    table.to_csv(out, index=False, quoting=csv.QUOTE_NONNUMERIC)
+    return out.getvalue()
+
+
+def _experiments_frame(board_runs: list[BoardRun]) -> pd.DataFrame:
+    rows = []
+    for experiment in experiments_table(board_runs):
+        row = {name: experiment.settings.get(field) for field, name in LEVERS}
+        row.update({"runs": experiment.count, "mean score": experiment.mean_score, "spread": experiment.spread})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def board(room: Room) -> None:
+    """Draw the room's board: the levers' picture and verdicts, the experiments and every run; return None."""
+    store = rooms.room_store()
+    try:
+        posts = store.posts(room.code) if store is not None else []
+    except StoreError:
+        st.warning(rooms.why_not_open("unavailable"))
+        return
+    if room.prompt:
+        st.info(markdown_escaped(room.prompt), icon=":material/campaign:")
+    if not posts:
+        st.info("No run on the board yet. Every run a learner in this room finishes on Train appears here within "
+                "two seconds.", icon=":material/hourglass_empty:")
+        return
+    learners = len({post.nickname for post in posts})
+    st.caption(f"{_count(len(posts), 'run')} by {_count(learners, 'learner')}; the board refreshes itself "
+               f"every {BOARD_REFRESH_SECONDS:g} s.")
+    board_runs = _board_runs(posts)
+    verdicts = judge_levers(board_runs)
+    basis = posts[-1].scores.get("score_basis", "noise floor")
+    st.plotly_chart(lever_figure(board_runs, verdicts, basis), width="stretch", key="board_levers")
+    st.subheader("Which levers mattered")
+    st.caption("Each lever is judged on runs that differ in that lever alone, against how far runs with the very "
+               "same settings and another seed move apart.")
+    st.table(pd.DataFrame({"lever": [v.name for v in verdicts], "verdict": [v.verdict for v in verdicts],
+                           "why": [markdown_escaped(v.words) for v in verdicts]}), hide_index=True)
+    st.subheader("Latest runs")
+    latest = list(reversed(posts[-LATEST_SHOWN:]))
+    st.table(pd.DataFrame({"nickname": [markdown_escaped(post.nickname) for post in latest],
+                           "settings": [markdown_escaped(_settings_text(post.settings)) for post in latest],
+                           "score": [f"{post.scores.get('score', math.nan):.3f}" for post in latest]}),
+             hide_index=True)
+    st.subheader("Experiments, best first")
+    st.dataframe(_experiments_frame(board_runs), hide_index=True, width="stretch",
+                 column_config=number_columns(pd.DataFrame(columns=["mean score", "spread"]), "%.3f"))
+    st.subheader("Every run")
+    table = _runs_table(posts, app_root())
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"open on Inside": st.column_config.LinkColumn("open on Inside", display_text="open"),
+                                **number_columns(table[["score", "test MSE", "skill vs last value", "seconds"]],
+                                                 "%.3f")})
+    st.download_button("The board as CSV", board_csv(table), file_name=f"lstm_lens_room_{room.code}.csv",
+                       mime="text/csv", on_click="ignore", key="board_csv")
+
+
+def teacher_controls(room: Room, secret: str) -> None:
+    """Draw the teacher's controls: the prompt, hiding a run or a nickname, closing the room; return None."""
+    store = rooms.room_store()
+    if store is None:
+        return
+    with st.expander("Teacher's controls", expanded=False, icon=":material/admin_panel_settings:"):
+        with st.form("room_prompt", border=False):
+            prompt = st.text_input("A prompt every learner in the room sees", value=room.prompt, max_chars=300,
+                                   placeholder="e.g. vary the window length only")
+            if st.form_submit_button("Show this prompt"):
+                store.set_prompt(room.code, secret, prompt)
+                st.rerun()
+        everything = store.posts(room.code, include_hidden=True)
+        if everything:
+            labels = {post.id: f"#{post.id} · {post.nickname} · score {post.scores.get('score', math.nan):.3f}"
+                      + (" (hidden)" if post.hidden else "") for post in everything}
+            chosen = st.selectbox("A run", list(labels), format_func=labels.get, key="teacher_run")
+            hidden = next(post.hidden for post in everything if post.id == chosen)
+            if st.button("Show this run again" if hidden else "Hide this run", key="teacher_hide_run"):
+                store.hide_post(room.code, secret, chosen, hidden=not hidden)
+                st.rerun()
+            names = sorted({post.nickname for post in everything})
+            name = st.selectbox("A nickname", names, key="teacher_nickname")
+            name_hidden = name in room.hidden_nicknames
+            if st.button("Show this nickname's runs again" if name_hidden else "Hide this nickname's runs",
+                         key="teacher_hide_nickname"):
+                store.hide_nickname(room.code, secret, name, hidden=not name_hidden)
+                st.rerun()
+        if st.button("Close the room", type="primary", key="teacher_close"):
+            store.close_room(room.code, secret)
+            st.rerun()

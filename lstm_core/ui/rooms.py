@@ -1,0 +1,204 @@
+"""A room for a class: joining by code or link, a nickname, the teacher's secret, and every finished run posted.
+
+A room is held in the run store's database (lstm_core.store.rooms), so every replica and every reload
+sees it. The session keeps which room it is in, its nickname and, for the teacher, the room's secret;
+the address bar keeps ``?room=<code>``, never the secret (a projected screen shows its address).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import asdict
+from typing import Any
+
+import streamlit as st
+
+from lstm_core.config import ModelConfig
+from lstm_core.data.dataset import Dataset
+from lstm_core.evaluation.board import run_scores
+from lstm_core.store.rooms import NICKNAME_LENGTH, Room, RoomStore
+from lstm_core.store.runs import StoreError
+from lstm_core.ui import runs
+
+ROOM_PARAM = "room"
+TEACHER_PARAM = "teacher"
+ROOM_KEY = "room_code"  # the code of the room this session is in
+NICKNAME_KEY = "room_nickname"
+TEACHER_SECRET_KEY = "room_teacher_secret"  # only in the teacher's session
+ROOM_NOTICE_KEY = "room_notice"  # why a room link did not open, said once
+JOIN_ATTEMPTS_KEY = "room_join_attempts"  # times of this session's wrong codes, against guessing
+ROOM_LINK_READ_KEY = "room_link_read"
+MAX_WRONG_CODES = 5  # per JOIN_WINDOW_SECONDS and session
+JOIN_WINDOW_SECONDS = 60.0
+_ADJECTIVES = ("Brave", "Calm", "Clever", "Eager", "Gentle", "Happy", "Keen", "Lively", "Merry", "Quick",
+               "Quiet", "Sunny", "Swift", "Witty", "Bold", "Bright")
+_ANIMALS = ("Otter", "Heron", "Lynx", "Panda", "Robin", "Fox", "Koala", "Badger", "Falcon", "Gecko", "Ibis",
+            "Marten", "Newt", "Puffin", "Seal", "Wren")
+
+
+@st.cache_resource(show_spinner=False)
+def _room_store(url: str) -> RoomStore | None:
+    store = runs.run_store()
+    return None if store is None else RoomStore(store)
+
+
+def room_store() -> RoomStore | None:
+    """Return this server's rooms, held in the run store's database, or None when the store cannot be opened."""
+    if runs.run_store() is None:
+        return None
+    return _room_store(runs.database_url())
+
+
+def generated_nickname() -> str:
+    """Return a friendly random nickname such as "Swift Otter 42"."""
+    return f"{secrets.choice(_ADJECTIVES)} {secrets.choice(_ANIMALS)} {secrets.randbelow(90) + 10}"
+
+
+def clean_nickname(text: str) -> str:
+    """Return a nickname as it is kept: plain text, spaces collapsed, at most NICKNAME_LENGTH characters."""
+    return " ".join(str(text).split())[:NICKNAME_LENGTH] or generated_nickname()
+
+
+def room_code() -> str | None:
+    """Return the code of the room this session is in, or None."""
+    return st.session_state.get(ROOM_KEY)
+
+
+def nickname() -> str:
+    """Return this session's nickname in its room, making one up the first time."""
+    if NICKNAME_KEY not in st.session_state:
+        st.session_state[NICKNAME_KEY] = generated_nickname()
+    return st.session_state[NICKNAME_KEY]
+
+
+def teacher_secret() -> str | None:
+    """Return the teacher's secret of this session's room, or None for a learner."""
+    return st.session_state.get(TEACHER_SECRET_KEY) if room_code() else None
+
+
+def current_room() -> Room | str | None:
+    """Return this session's open Room, a word saying why it is not open ("closed", ...), or None outside a room."""
+    code, store = room_code(), room_store()
+    if code is None:
+        return None
+    if store is None:
+        return "unavailable"
+    try:
+        return store.room(code)
+    except StoreError:
+        return "unavailable"
+
+
+def why_not_open(state: str) -> str:
+    """Return, in words, why a room cannot be used: state is what RoomStore.room answered."""
+    return {"unknown": "There is no room with this code. Check the code with your teacher.",
+            "closed": "This room was closed by its teacher. Its board is no longer shown.",
+            "expired": "This room has expired: rooms last one teaching day. Ask your teacher for a new code.",
+            "unavailable": "Rooms cannot be reached on this server just now (the run store is down); "
+                           "everything else works."}.get(state, f"This room cannot be used ({state}).")
+
+
+def _wrong_codes_recently() -> list[float]:
+    now = time.monotonic()
+    attempts = [t for t in st.session_state.get(JOIN_ATTEMPTS_KEY, []) if now - t < JOIN_WINDOW_SECONDS]
+    st.session_state[JOIN_ATTEMPTS_KEY] = attempts
+    return attempts
+
+
+def join(code: str, name: str | None = None, secret: str | None = None) -> str | None:
+    """Join the room of code (as its teacher when secret is its teacher secret); return None, or why not, in words."""
+    attempts = _wrong_codes_recently()
+    if len(attempts) >= MAX_WRONG_CODES:
+        wait = JOIN_WINDOW_SECONDS - (time.monotonic() - attempts[0])
+        return f"Too many wrong codes: wait {max(1, round(wait))} s before you try again."
+    store = room_store()
+    if store is None:
+        return why_not_open("unavailable")
+    try:
+        found = store.room(code)
+        is_teacher = bool(secret) and isinstance(found, Room) and store.is_teacher(found.code, secret)
+    except StoreError:
+        return why_not_open("unavailable")
+    if not isinstance(found, Room):
+        if found == "unknown":
+            st.session_state[JOIN_ATTEMPTS_KEY] = [*attempts, time.monotonic()]
+        return why_not_open(found)
+    st.session_state[ROOM_KEY] = found.code
+    if name is not None:
+        st.session_state[NICKNAME_KEY] = clean_nickname(name)
+    if is_teacher:
+        st.session_state[TEACHER_SECRET_KEY] = secret
+        st.session_state.setdefault(NICKNAME_KEY, "Teacher")
+    elif secret:
+        return "This teacher link is not this room's: you joined the room as a learner."
+    return None
+
+
+def open_room() -> str | None:
+    """Open a new room with this session as its teacher; return None, or why not, in words."""
+    store = room_store()
+    if store is None:
+        return why_not_open("unavailable")
+    try:
+        opened = store.open_room()
+    except StoreError:
+        return why_not_open("unavailable")
+    st.session_state[ROOM_KEY] = opened.code
+    st.session_state[TEACHER_SECRET_KEY] = opened.teacher_secret
+    st.session_state.setdefault(NICKNAME_KEY, "Teacher")
+    return None
+
+
+def leave_room() -> None:
+    """Leave the session's room (the room itself stays open); return None."""
+    for key in (ROOM_KEY, TEACHER_SECRET_KEY):
+        st.session_state.pop(key, None)
+
+
+def read_room_link_once() -> None:
+    """Join the room an opening link names (?room=, and ?teacher= for its teacher) once per session; return None."""
+    if st.session_state.get(ROOM_LINK_READ_KEY):
+        return
+    st.session_state[ROOM_LINK_READ_KEY] = True
+    code = st.query_params.get(ROOM_PARAM)
+    if code:
+        problem = join(code, secret=st.query_params.get(TEACHER_PARAM))
+        if problem:
+            st.session_state[ROOM_NOTICE_KEY] = problem
+
+
+def address_params() -> dict[str, str]:
+    """Return the room's part of the address bar: its code while the session is in a room."""
+    code = room_code()
+    return {ROOM_PARAM: code} if code else {}
+
+
+def link_params() -> tuple[str, str]:
+    """Return the query parameters the room reads from a link, which the settings' reader leaves alone."""
+    return ROOM_PARAM, TEACHER_PARAM
+
+
+def join_link(root: str, code: str) -> str:
+    """Return the link a learner opens to join the room of code."""
+    return f"{root}/?{ROOM_PARAM}={code}"
+
+
+def teacher_link(root: str, code: str, secret: str) -> str:
+    """Return the teacher's private link to the board of the room of code, with its controls."""
+    return f"{root}/board?{ROOM_PARAM}={code}&{TEACHER_PARAM}={secret}"
+
+
+def post_run(ds: Dataset, cfg: ModelConfig, predicted, run_id: str | None, seconds: float | None,
+             lesson: str | None = None, training: str | None = None) -> int | None:
+    """Post a finished run to the session's room with its settings and scores; return the post id, or None."""
+    code, store = room_code(), room_store()
+    if code is None or store is None:
+        return None
+    settings: dict[str, Any] = {key: value for key, value in asdict(cfg).items()
+                                if isinstance(value, (int, float, str, bool))}
+    try:
+        return store.post(code, nickname(), settings, run_scores(ds, predicted, seconds), run_id=run_id,
+                          training=training, lesson=lesson)
+    except StoreError:
+        return None

@@ -1,0 +1,38 @@
+"""The class board: every run of the room, which levers mattered, and the teacher's controls."""
+
+import streamlit as st
+
+from lstm_core.store.rooms import Room
+from lstm_core.ui import rooms, state
+from lstm_core.ui.board import BOARD_REFRESH_SECONDS, board, room_panel, teacher_controls
+
+state.require_app("pages/board.py")
+st.title("Class board")
+room = rooms.current_room()
+if room is None:
+    st.caption("The board shows the runs of a class's room. Open a room, or join one with its code.")
+    room_panel()
+    st.stop()
+if not isinstance(room, Room):
+    st.warning(rooms.why_not_open(room), icon=":material/meeting_room:")
+    if st.button("Leave this room"):
+        rooms.leave_room()
+        st.rerun()
+    st.stop()
+secret = rooms.teacher_secret()
+if secret:
+    teacher_controls(room, secret)
+
+
+@st.fragment(run_every=BOARD_REFRESH_SECONDS)
+def live_board() -> None:
+    """Draw the board afresh every few seconds, so a run appears soon after it finishes."""
+    current = rooms.current_room()
+    if isinstance(current, Room):
+        board(current)
+    else:
+        st.warning(rooms.why_not_open(current or "unknown"))
+
+
+st.text(f"Room {room.code}")
+live_board()

@@ -1,0 +1,125 @@
+"""A class in a room, in real Chromium: a teacher opens it, two learners join and train, the board shows both runs.
+
+Each person is a browser context of their own. The board's verdicts are compared with the judgement computed
+here from the runs the room holds in the server's own database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from lstm_core.evaluation.levers import BoardRun, judge_levers
+from lstm_core.store.rooms import RoomStore
+from lstm_core.store.runs import RunStore
+from tests.e2e.conftest import ARTIFACTS, served_app
+from tests.e2e.test_walk import IDLE, TIMEOUT_MS, settle
+
+pytestmark = pytest.mark.e2e
+
+TRAINING_TIMEOUT_MS = 120_000
+BOARD_TIMEOUT_MS = 20_000
+VIEWPORT = {"width": 1400, "height": 1000}
+XSS_NICKNAME = "<img src=x onerror=alert(1)>"
+MARKDOWN_NICKNAME = "**bold**"
+
+
+@pytest.fixture(scope="module")
+def room_server(tmp_path_factory):
+    """Yield the URL of a server of this module's own and the data directory of its run store."""
+    data_dir = tmp_path_factory.mktemp("room-store")
+    with served_app("server-class-board.log", data_dir=data_dir) as url:
+        yield url, data_dir
+
+
+def _person(browser: Browser, address: str) -> Page:
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    page.on("dialog", lambda dialog: pytest.fail(f"a script ran from a nickname: {dialog.message}"))
+    page.goto(address)
+    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+    return page
+
+
+def _open_room(browser: Browser, url: str) -> tuple[Page, str, str]:
+    """Return the teacher's page after opening a room, the room's code and the teacher link."""
+    teacher = _person(browser, url)
+    teacher.get_by_role("button", name="Teach a class: open a room").click()
+    code_shown = teacher.locator('[data-testid="stMetricValue"]').first
+    expect(code_shown).to_be_visible(timeout=TIMEOUT_MS)
+    code = code_shown.inner_text().strip()
+    link = teacher.locator('[data-testid="stCode"]').filter(has_text="teacher=").inner_text().strip()
+    return teacher, code, link
+
+
+def _join_by_code(page: Page, code: str, nickname: str) -> None:
+    page.get_by_label("Room code").fill(code.lower())
+    page.get_by_label("Your nickname").fill(nickname)
+    page.get_by_role("button", name="Join").click()
+    expect(page.get_by_text(f"You are in room {code} as {nickname}.")).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def _quick_start_and_train(page: Page) -> None:
+    page.get_by_role("button", name="Quick start: small preset, then train").click()
+    expect(page.locator("h1").first).to_contain_text("Train", timeout=TIMEOUT_MS)
+    settle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.get_by_text("How good is the forecast?")).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
+
+
+def _warning(page: Page, text: str):
+    return page.locator('[data-testid="stAlertContentWarning"]').get_by_text(text, exact=False).first
+
+
+def _table_rows(page: Page, index: int) -> list[list[str]]:
+    """Return the text of every body cell of the page's index-th st.table, row by row."""
+    table = page.locator('[data-testid="stTable"]').nth(index)
+    expect(table).to_be_visible(timeout=BOARD_TIMEOUT_MS)
+    return [row.locator("td").all_inner_texts() for row in table.locator("tbody tr").all()]
+
+
+def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(browser: Browser, room_server):
+    url, data_dir = room_server
+    teacher, code, teacher_link = _open_room(browser, url)
+    assert len(code) == 6 and f"room={code}" in teacher.url, "the address bar keeps the room, not the secret"
+    assert "teacher=" not in teacher.url
+
+    wrong = _person(browser, url)
+    wrong.get_by_label("Room code").fill("ZZZZZZ")
+    wrong.get_by_role("button", name="Join").click()
+    expect(wrong.get_by_text("There is no room with this code")).to_be_visible(timeout=TIMEOUT_MS)
+
+    first = _person(browser, url)
+    _join_by_code(first, code, XSS_NICKNAME)
+    _quick_start_and_train(first)
+    second = _person(browser, f"{url}/?room={code}")
+    second.get_by_label("Your nickname on the board").fill(MARKDOWN_NICKNAME)
+    second.get_by_role("button", name="Change my nickname").click()
+    expect(second.get_by_text(f"You are in room {code} as {MARKDOWN_NICKNAME}.")).to_be_visible(timeout=TIMEOUT_MS)
+    _quick_start_and_train(second)
+
+    board = _person(browser, teacher_link)
+    expect(board.locator("h1").first).to_have_text("Class board", timeout=TIMEOUT_MS)
+    expect(board.get_by_text("2 runs by 2 learners", exact=False)).to_be_visible(timeout=BOARD_TIMEOUT_MS)
+    latest = _table_rows(board, 1)
+    assert {row[0] for row in latest} == {XSS_NICKNAME, MARKDOWN_NICKNAME}, "nicknames shown as their characters"
+    assert board.locator("img[src='x']").count() == 0 and board.locator("strong", has_text="bold").count() == 0
+    posts = RoomStore(RunStore(f"sqlite:///{Path(data_dir) / 'lstm_lens.sqlite3'}")).posts(code)
+    expected = judge_levers([BoardRun(post.settings, post.scores["score"]) for post in posts])
+    verdicts = _table_rows(board, 0)
+    assert [row[1] for row in verdicts] == [verdict.verdict for verdict in expected], "the runs' own verdicts"
+    board.screenshot(path=str(ARTIFACTS / "class-board.png"), full_page=True)
+
+    _, other_code, other_link = _open_room(browser, url)
+    outsider = _person(browser, other_link)
+    expect(outsider.get_by_text("No run on the board yet", exact=False)).to_be_visible(timeout=BOARD_TIMEOUT_MS)
+    assert outsider.get_by_text(MARKDOWN_NICKNAME).count() == 0 and other_code != code
+
+    board.get_by_text("Teacher's controls").click()
+    board.get_by_role("button", name="Hide this run").click()
+    expect(board.get_by_text("1 run by 1 learner", exact=False)).to_be_visible(timeout=BOARD_TIMEOUT_MS)
+    board.get_by_role("button", name="Close the room").click()
+    expect(_warning(board, "This room was closed by its teacher")).to_be_visible(timeout=BOARD_TIMEOUT_MS)
+    late = _person(browser, f"{url}/?room={code}")
+    expect(_warning(late, "This room was closed by its teacher")).to_be_visible(timeout=TIMEOUT_MS)

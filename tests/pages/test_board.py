@@ -1,0 +1,109 @@
+"""A room for a class (AppTest): open it, join by code or link, runs post themselves, the board and its controls."""
+
+import re
+from dataclasses import replace
+
+from lstm_core.evaluation.levers import BoardRun, judge_levers
+from lstm_core.store.rooms import JOIN_ALPHABET, RoomStore
+from lstm_core.store.runs import RunStore, database_url
+from lstm_core.ui import rooms
+from tests.pages.apptest import SMALL_MODEL, SMALL_SERIES, assert_clean, open_link, open_page, wait_for_training
+
+XSS_NICKNAME = "<img src=x onerror=alert(1)>"
+
+
+def _room_store() -> RoomStore:
+    return RoomStore(RunStore(database_url()))
+
+
+def _open_room():
+    """Return the teacher's AppTest on Home after opening a room, and the room's code and secret."""
+    teacher = open_page()
+    next(b for b in teacher.button if b.label.startswith("Teach a class")).click().run()
+    assert_clean(teacher, "opening a room")
+    code = teacher.session_state[rooms.ROOM_KEY]
+    return teacher, code, teacher.session_state[rooms.TEACHER_SECRET_KEY]
+
+
+def _join_by_code(code: str, nickname: str):
+    learner = open_page()
+    learner.text_input(key="w_room_join_code").input(code.lower())
+    learner.text_input(key="w_room_join_name").input(nickname)
+    next(b for b in learner.button if b.label == "Join").click().run()
+    assert_clean(learner, "joining")
+    return learner
+
+
+def _train(at, model=SMALL_MODEL):
+    at.session_state["series_settings"] = SMALL_SERIES.to_dict()
+    at.session_state["model_settings"] = model.to_dict()
+    at.switch_page("pages/train.py").run()
+    next(b for b in at.button if b.label == "Train").click().run()
+    wait_for_training(at)
+    assert_clean(at, "trained in a room")
+    return at
+
+
+def test_a_teacher_opens_a_room_with_a_short_code_and_a_private_link():
+    teacher, code, secret = _open_room()
+    assert len(code) == 6 and set(code) <= set(JOIN_ALPHABET)
+    shown = " ".join(c.value for c in teacher.code)
+    assert f"?room={code}" in shown and f"teacher={secret}" in shown
+    assert teacher.query_params.get("room") == code, "the address bar keeps the room"
+    assert "teacher" not in teacher.query_params, "the secret never goes to the address bar"
+
+
+def test_learners_join_by_code_and_by_link_and_their_runs_reach_the_board():
+    teacher, code, secret = _open_room()
+    by_code = _train(_join_by_code(code, XSS_NICKNAME))
+    by_link = _train(open_link({"room": code}), replace(SMALL_MODEL, seed=SMALL_MODEL.seed + 1))
+    assert by_link.session_state[rooms.ROOM_KEY] == code
+    posts = _room_store().posts(code)
+    assert [p.nickname for p in posts][0] == XSS_NICKNAME, "a nickname is kept as typed"
+    assert len(posts) == 2 and all(p.run_id for p in posts)
+    assert posts[0].run_id == by_code.session_state["trained"].run_id
+    assert posts[0].scores["score"] > 0 and posts[0].settings["seq_length"] == SMALL_MODEL.seq_length
+
+    board = open_link({"room": code, "teacher": secret})
+    board.switch_page("pages/board.py").run()
+    assert_clean(board, "the board")
+    tables = [t.value for t in board.table]
+    verdicts = tables[0]
+    expected = judge_levers([BoardRun(p.settings, p.scores["score"]) for p in posts])
+    assert list(verdicts["verdict"]) == [v.verdict for v in expected], "the board's verdicts are the runs' own"
+    latest = tables[1]
+    assert re.sub(r"\\(.)", r"\1", latest["nickname"].iloc[-1]) == XSS_NICKNAME, "shown as its characters"
+    assert any("2 runs by 2 learners" in c.value for c in board.caption)
+
+
+def test_a_wrong_code_says_so_and_guessing_is_slowed_down():
+    learner = _join_by_code("ZZZZZZ", "guess")
+    assert any("no room with this code" in e.value for e in learner.error)
+    for _ in range(5):
+        next(b for b in learner.button if b.label == "Join").click().run()
+    assert any("Too many wrong codes" in e.value for e in learner.error)
+
+
+def test_another_room_sees_nothing_and_a_closed_room_says_so():
+    teacher, code, secret = _open_room()
+    _train(_join_by_code(code, "Ada"))
+    _, other, _ = _open_room()
+    outsider = open_link({"room": other})
+    outsider.switch_page("pages/board.py").run()
+    assert any("No run on the board yet" in i.value for i in outsider.info)
+    assert _room_store().posts(other) == []
+    assert _room_store().close_room(code, secret)
+    late = open_link({"room": code})
+    assert any("closed by its teacher" in w.value for w in late.warning)
+
+
+def test_the_teacher_hides_a_run_and_sets_a_prompt():
+    teacher, code, secret = _open_room()
+    _train(_join_by_code(code, "Ada"))
+    store = _room_store()
+    post = store.posts(code)[0]
+    assert not store.hide_post(code, "not the secret", post.id), "a wrong secret changes nothing"
+    assert store.hide_post(code, secret, post.id) and store.posts(code) == []
+    assert store.set_prompt(code, secret, "vary the **window** only")
+    learner = open_link({"room": code})
+    assert any("vary the \\*\\*window\\*\\* only" in i.value for i in learner.info), "the prompt, as typed"
