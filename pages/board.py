@@ -8,20 +8,6 @@ from lstm_core.ui.board import BOARD_REFRESH_SECONDS, board, room_panel, teacher
 
 state.require_app("pages/board.py")
 st.title("Class board")
-room = rooms.current_room()
-if room is None:
-    st.caption("The board shows the runs of a class's room. Open a room, or join one with its code.")
-    room_panel()
-    st.stop()
-if not isinstance(room, Room):
-    st.warning(rooms.why_not_open(room), icon=":material/meeting_room:")
-    if st.button("Leave this room"):
-        rooms.leave_room()
-        st.rerun()
-    st.stop()
-secret = rooms.teacher_secret()
-if secret:
-    teacher_controls(room, secret)
 
 
 @st.fragment(run_every=BOARD_REFRESH_SECONDS)
@@ -34,5 +20,18 @@ def live_board() -> None:
         st.warning(rooms.why_not_open(current or "unknown"))
 
 
-st.text(f"Room {room.code}")
-live_board()
+room = rooms.current_room()
+if room is None:
+    st.caption("The board shows the runs of a class's room. Open a room, or join one with its code.")
+    room_panel()
+elif not isinstance(room, Room):
+    st.warning(rooms.why_not_open(room), icon=":material/meeting_room:")
+    if st.button("Leave this room"):
+        rooms.leave_room()
+        st.rerun()
+else:
+    secret = rooms.teacher_secret()
+    if secret:
+        teacher_controls(room, secret)
+    st.text(f"Room {room.code}")
+    live_board()

@@ -12,6 +12,7 @@ from lstm_core.evaluation.levers import LEVERS, BoardRun, LeverVerdict
 from lstm_core.figures.style import PREDICTION_COLOR, REFERENCE_LINE_COLOR, chart_layout, readable_axes, with_alpha
 
 COLUMNS = 4
+BOARD_MARGIN = dict(l=60, r=40, t=120, b=40)  # room above the first row's two-line panel titles
 
 
 def _value_label(value: float) -> str:
@@ -55,7 +56,8 @@ def lever_figure(runs: Sequence[BoardRun], verdicts: Sequence[LeverVerdict], sco
         fig.update_xaxes(tickvals=list(range(len(distinct))), ticktext=labels, title_text=name,
                          range=[-0.6, max(len(distinct) - 0.4, 0.6)], row=row, col=col)
     fig.update_yaxes(title_text=f"score (test MSE / {score_basis})", col=1)
-    fig.update_layout(**chart_layout(300 * rows + 80, "grid", title="Every run of the room, lever by lever "
-                                     "(lower is better; diamonds: the mean of a value, bars: its spread)",
+    title = ("Every run of the room, lever by lever (lower is better; diamonds: the mean of a value, bars: its "
+             "spread)")
+    fig.update_layout(**chart_layout(300 * rows + 110, BOARD_MARGIN, title=title,
                                      legend=dict(orientation="h", y=-0.12)))
     return readable_axes(fig)

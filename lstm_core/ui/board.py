@@ -10,6 +10,7 @@ import csv
 import io
 import math
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -169,6 +170,45 @@ def _experiments_frame(board_runs: list[BoardRun]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@dataclass
+class BoardView:
+    """Everything the board draws from one set of posts, computed once for every screen that shows it."""
+
+    caption: str
+    figure: object
+    verdicts: pd.DataFrame
+    latest: pd.DataFrame
+    experiments: pd.DataFrame
+    runs: pd.DataFrame
+    csv: str
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _board_view(code: str, shown: tuple, root: str, _posts: list[RoomPost]) -> BoardView:
+    posts = _posts
+    learners = len({post.nickname for post in posts})
+    board_runs = _board_runs(posts)
+    verdicts = judge_levers(board_runs)
+    basis = posts[-1].scores.get("score_basis", "noise floor")
+    latest = list(reversed(posts[-LATEST_SHOWN:]))
+    runs = _runs_table(posts, root)
+    return BoardView(
+        f"{_count(len(posts), 'run')} by {_count(learners, 'learner')}; the board refreshes itself every "
+        f"{BOARD_REFRESH_SECONDS:g} s.",
+        lever_figure(board_runs, verdicts, basis),
+        pd.DataFrame({"lever": [v.name for v in verdicts], "verdict": [v.verdict for v in verdicts],
+                      "why": [markdown_escaped(v.words) for v in verdicts]}),
+        pd.DataFrame({"nickname": [markdown_escaped(post.nickname) for post in latest],
+                      "settings": [markdown_escaped(_settings_text(post.settings)) for post in latest],
+                      "score": [f"{post.scores.get('score', math.nan):.3f}" for post in latest]}),
+        _experiments_frame(board_runs), runs, board_csv(runs))
+
+
+def board_view(code: str, posts: list[RoomPost]) -> BoardView:
+    """Return the board of these posts, computed once per room and set of posts for every screen projecting it."""
+    return _board_view(code, tuple(post.id for post in posts), app_root(), posts)
+
+
 def board(room: Room) -> None:
     """Draw the room's board: the levers' picture and verdicts, the experiments and every run; return None."""
     store = rooms.room_store()
@@ -183,34 +223,24 @@ def board(room: Room) -> None:
         st.info("No run on the board yet. Every run a learner in this room finishes on Train appears here within "
                 "two seconds.", icon=":material/hourglass_empty:")
         return
-    learners = len({post.nickname for post in posts})
-    st.caption(f"{_count(len(posts), 'run')} by {_count(learners, 'learner')}; the board refreshes itself "
-               f"every {BOARD_REFRESH_SECONDS:g} s.")
-    board_runs = _board_runs(posts)
-    verdicts = judge_levers(board_runs)
-    basis = posts[-1].scores.get("score_basis", "noise floor")
-    st.plotly_chart(lever_figure(board_runs, verdicts, basis), width="stretch", key="board_levers")
+    view = board_view(room.code, posts)
+    st.caption(view.caption)
+    st.plotly_chart(view.figure, width="stretch", key="board_levers")
     st.subheader("Which levers mattered")
     st.caption("Each lever is judged on runs that differ in that lever alone, against how far runs with the very "
                "same settings and another seed move apart.")
-    st.table(pd.DataFrame({"lever": [v.name for v in verdicts], "verdict": [v.verdict for v in verdicts],
-                           "why": [markdown_escaped(v.words) for v in verdicts]}), hide_index=True)
+    st.table(view.verdicts, hide_index=True)
     st.subheader("Latest runs")
-    latest = list(reversed(posts[-LATEST_SHOWN:]))
-    st.table(pd.DataFrame({"nickname": [markdown_escaped(post.nickname) for post in latest],
-                           "settings": [markdown_escaped(_settings_text(post.settings)) for post in latest],
-                           "score": [f"{post.scores.get('score', math.nan):.3f}" for post in latest]}),
-             hide_index=True)
+    st.table(view.latest, hide_index=True)
     st.subheader("Experiments, best first")
-    st.dataframe(_experiments_frame(board_runs), hide_index=True, width="stretch",
-                 column_config=number_columns(pd.DataFrame(columns=["mean score", "spread"]), "%.3f"))
+    st.dataframe(view.experiments, hide_index=True, width="stretch",
+                 column_config=number_columns(view.experiments[["mean score", "spread"]], "%.3f"))
     st.subheader("Every run")
-    table = _runs_table(posts, app_root())
-    st.dataframe(table, hide_index=True, width="stretch",
+    st.dataframe(view.runs, hide_index=True, width="stretch",
                  column_config={"open on Inside": st.column_config.LinkColumn("open on Inside", display_text="open"),
-                                **number_columns(table[["score", "test MSE", "skill vs last value", "seconds"]],
+                                **number_columns(view.runs[["score", "test MSE", "skill vs last value", "seconds"]],
                                                  "%.3f")})
-    st.download_button("The board as CSV", board_csv(table), file_name=f"lstm_lens_room_{room.code}.csv",
+    st.download_button("The board as CSV", view.csv, file_name=f"lstm_lens_room_{room.code}.csv",
                        mime="text/csv", on_click="ignore", key="board_csv")
 
 

@@ -1,0 +1,175 @@
+"""A class of 30 in one room pressing Train while the board is projected: post-to-board time, the board's cost.
+
+Run: .venv/bin/python bench/bench_room.py [--app-root DIR] [--screenshot PNG] [learners]
+(default: this checkout's app, 30 learners).
+
+On one server started as `make run` starts it (with an empty run store of its own), over the websocket
+client of bench/ws_client.py:
+1. the server idle for 20 s: its CPU seconds per second with nobody on it, the reference;
+2. the class without a room: every learner opens /train with the quick start's series and a model of its own
+   (window 10, 20 or 40 x 16 or 32 units, five seeds each: six experiments of five runs) and all press Train
+   at once: each learner's wait from Train to results;
+3. a room is opened and its board is projected (one session on /board with the teacher's link, refreshing
+   itself), and the class does the same again in the room (other seeds, so nothing comes from the store):
+   the waits again, and for every run the time from its post to the board showing it;
+4. the board alone for 20 s with the class's runs on it: the server's CPU per second of projection, over
+   the idle reference.
+With --screenshot, Debian's Chromium opens the teacher's board at the end and saves a picture of it.
+Prints the figures; never fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_classroom import CpuMeter, serve, wait_for_idle_workers  # noqa: E402
+from bench.bench_inside_play import cpu_of  # noqa: E402
+from bench.ws_client import StreamlitSession  # noqa: E402
+from bench.ws_probe import _run_class  # noqa: E402
+from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES  # noqa: E402
+from lstm_core.store.rooms import RoomStore  # noqa: E402
+from lstm_core.store.runs import RunStore  # noqa: E402
+from lstm_core.ui.links import share_query  # noqa: E402
+
+WINDOWS, UNITS, SEEDS_PER_EXPERIMENT = (10, 20, 40), (16, 32), 5
+CLASS_LIMIT_SECONDS = 300
+IDLE_SECONDS = 20.0
+RUN_COUNT = re.compile(r"^(\d+) runs? by ")
+
+
+def class_queries(learners: int, first_seed: int, room: str | None) -> dict[int, str]:
+    """Return, per learner, the /train query of its own experiment and seed, in the room when one is given."""
+    queries = {}
+    for index in range(learners):
+        experiment, repeat = divmod(index, SEEDS_PER_EXPERIMENT)
+        model = replace(QUICK_START_MODEL, seq_length=WINDOWS[experiment % len(WINDOWS)],
+                        units=UNITS[(experiment // len(WINDOWS)) % len(UNITS)], seed=first_seed + index)
+        query = share_query(QUICK_START_SERIES.to_dict(), model.to_dict(), {})
+        queries[index] = f"{query}&room={room}" if room else query
+    return queries
+
+
+def waits_line(run) -> str:
+    """Return the median and slowest wait of a class run, and how many learners got results."""
+    waits = [learner.seconds for learner in run.learners if learner.seconds is not None]
+    errors = sum(bool(learner.errors) for learner in run.learners)
+    if not waits:
+        return f"no learner got results; {errors} with errors"
+    return (f"{len(waits)}/{len(run.learners)} got results: median {statistics.median(waits):.1f} s, slowest "
+            f"{max(waits):.1f} s after pressing Train; {errors} with errors")
+
+
+async def watch_board(session: StreamlitSession, seen: list[tuple[float, int]], stop: asyncio.Event) -> None:
+    """Record (time.time(), runs shown) whenever the board's count of runs changes, until stop is set."""
+    shown = -1
+    while not stop.is_set():
+        counts = [int(match.group(1)) for text in session.texts() if (match := RUN_COUNT.match(text))]
+        count = max(counts) if counts else 0
+        if count != shown:
+            shown = count
+            seen.append((time.time(), count))
+        await asyncio.sleep(0.05)
+
+
+def post_to_board_seconds(posted_at: list[float], seen: list[tuple[float, int]]) -> list[float]:
+    """Return, for the k-th post, the seconds from its posting to the board first showing k runs or more."""
+    delays = []
+    for k, posted in enumerate(sorted(posted_at), start=1):
+        shown = next((at for at, count in seen if count >= k), None)
+        if shown is not None:
+            delays.append(max(0.0, shown - posted))
+    return delays
+
+
+async def server_rate(meter: CpuMeter, seconds: float) -> float:
+    """Return the server's CPU seconds per second over the next seconds."""
+    before, began = cpu_of(meter, "server"), time.monotonic()
+    await asyncio.sleep(seconds)
+    return (cpu_of(meter, "server") - before) / (time.monotonic() - began)
+
+
+async def measure(url: str, meter: CpuMeter, store: RoomStore, learners: int) -> tuple[str, str]:
+    """Run the four measurements and print them; return the room's code and teacher secret."""
+    idle = await server_rate(meter, IDLE_SECONDS)
+    print(f"server idle: {idle * 1000:.1f} ms CPU per s")
+
+    alone = await _run_class(url, learners, class_queries(learners, 2000, None), CLASS_LIMIT_SECONDS, False, 0)
+    print(f"{learners} learners, no room: {waits_line(alone)}")
+
+    opened = store.open_room()
+    board = StreamlitSession(url, "board")
+    await board.open("board", f"room={opened.code}&teacher={opened.teacher_secret}")
+    await board.wait_until(lambda: board.idle and board.shows("Class board"), timeout=120)
+    seen: list[tuple[float, int]] = []
+    stop = asyncio.Event()
+    watcher = asyncio.create_task(watch_board(board, seen, stop))
+    in_room = await _run_class(url, learners, class_queries(learners, 1000, opened.code), CLASS_LIMIT_SECONDS,
+                               False, 0)
+    print(f"{learners} learners in a room, the board projected: {waits_line(in_room)}")
+    await asyncio.sleep(3 * 2.0)  # the board's last refreshes
+    posts = store.posts(opened.code)
+    delays = post_to_board_seconds([post.posted_at for post in posts], seen)
+    if delays:
+        print(f"  {len(posts)} runs posted; post -> on the board: median {statistics.median(delays):.2f} s, slowest "
+              f"{max(delays):.2f} s ({len(delays)} seen)")
+    else:
+        print(f"  {len(posts)} runs posted; the board showed none of them")
+    projected = await server_rate(meter, IDLE_SECONDS)
+    print(f"the board alone with {len(posts)} runs, refreshing itself: server {projected * 1000:.1f} ms CPU per s, "
+          f"{(projected - idle) * 1000:.1f} ms per s of projection over idle")
+    stop.set()
+    await watcher
+    await board.close()
+    return opened.code, opened.teacher_secret
+
+
+def screenshot(url: str, code: str, secret: str, path: Path) -> None:
+    """Open the teacher's board in Chromium and save a picture of it at path."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 2400})
+        page.goto(f"{url}/board?room={code}&teacher={secret}")
+        page.wait_for_selector('[data-testid="stTable"]', timeout=120_000)
+        page.wait_for_timeout(3000)
+        page.screenshot(path=str(path), full_page=True)
+        browser.close()
+    print(f"board screenshot: {path}")
+
+
+def main() -> None:
+    """Serve the app and print what a class in a room costs and how soon its runs reach the board."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("learners", nargs="?", type=int, default=30)
+    parser.add_argument("--app-root", type=Path, default=ROOT)
+    parser.add_argument("--screenshot", type=Path, default=None)
+    args = parser.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with tempfile.TemporaryDirectory(prefix="lstm-lens-room-") as data_dir:
+        with serve(args.app_root, ROOT / "artifacts" / "bench-room.log", data_dir=Path(data_dir)) as (url, pid):
+            meter = CpuMeter(pid)
+            waited, workers = wait_for_idle_workers(meter)
+            print(f"server: {args.app_root}; {workers} workers warm after {waited:.1f} s")
+            store = RoomStore(RunStore(f"sqlite:///{Path(data_dir) / 'lstm_lens.sqlite3'}"))
+            code, secret = asyncio.run(measure(url, meter, store, args.learners))
+            if args.screenshot:
+                screenshot(url, code, secret, args.screenshot)
+            meter.close()
+
+
+if __name__ == "__main__":
+    main()
