@@ -118,14 +118,16 @@ async def measure(url: str, meter: CpuMeter, store: RoomStore, learners: int) ->
     in_room = await _run_class(url, learners, class_queries(learners, 1000, opened.code), CLASS_LIMIT_SECONDS,
                                False, 0)
     print(f"{learners} learners in a room, the board projected: {waits_line(in_room)}")
-    await asyncio.sleep(3 * 2.0)  # the board's last refreshes
+    await asyncio.sleep(5.0)  # the board's last refreshes
     posts = store.posts(opened.code)
-    delays = post_to_board_seconds([post.posted_at for post in posts], seen)
-    if delays:
-        print(f"  {len(posts)} runs posted; post -> on the board: median {statistics.median(delays):.2f} s, slowest "
-              f"{max(delays):.2f} s ({len(delays)} seen)")
-    else:
-        print(f"  {len(posts)} runs posted; the board showed none of them")
+    for start, what in (("posted_at", "posted"), ("finished_at", "training finished")):
+        times = [post.posted_at if start == "posted_at" else post.scores.get("finished_at") for post in posts]
+        delays = post_to_board_seconds([t for t in times if t is not None], seen)
+        if delays:
+            print(f"  {len(posts)} runs posted; {what} -> on the board: median {statistics.median(delays):.2f} s, "
+                  f"slowest {max(delays):.2f} s ({len(delays)} seen)")
+        else:
+            print(f"  {len(posts)} runs posted; the board showed none of them ({what})")
     projected = await server_rate(meter, IDLE_SECONDS)
     print(f"the board alone with {len(posts)} runs, refreshing itself: server {projected * 1000:.1f} ms CPU per s, "
           f"{(projected - idle) * 1000:.1f} ms per s of projection over idle")

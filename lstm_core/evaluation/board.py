@@ -33,3 +33,17 @@ def run_scores(ds: Dataset, predicted: np.ndarray, seconds: float | None) -> dic
             "skill_linear": (skill_score(test_mse, reference_mse["linear model on the window"])
                              if "linear model on the window" in reference_mse else None),
             "seconds": seconds}
+
+
+def window_scores(X_test: np.ndarray, y_test: np.ndarray, predicted: np.ndarray,
+                  seconds: float | None) -> dict[str, float | str | None]:
+    """Return the board's scores of a forecast (samples, horizon) of windows X_test (samples, T, features) alone.
+
+    A lesson's windows come without their series, so the score is over repeating each window's last value.
+    """
+    test_mse = mse(y_test, predicted)
+    last_value = np.repeat(np.asarray(X_test)[:, -1:, 0], np.asarray(y_test).shape[1], axis=1)  # (samples, horizon)
+    reference = mse(y_test, last_value)
+    return {"test_mse": test_mse, "score": test_mse / reference if reference else float("nan"),
+            "score_basis": LAST_VALUE_BASIS, "skill_last_value": skill_score(test_mse, reference),
+            "skill_linear": None, "seconds": seconds}

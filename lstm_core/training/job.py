@@ -182,6 +182,12 @@ class TrainingJob:
         with self._lock:
             return self._result is not None
 
+    @property
+    def finished_at(self) -> float | None:
+        """Return when the job finished, in seconds since the epoch, or None while it has not."""
+        with self._lock:
+            return self._finished
+
     def result(self) -> TrainingResult | None:
         """Return the TrainingResult, or None while the job is queued or running."""
         with self._lock:
@@ -291,6 +297,11 @@ class JobWatch:
     def done(self) -> bool:
         """Return True once the job has finished for this watcher (detached, or done, stopped or failed)."""
         return self._detached is not None or self.job.done
+
+    @property
+    def finished_at(self) -> float | None:
+        """Return when the shared job finished, in seconds since the epoch (None while it runs)."""
+        return self.job.finished_at
 
     def result(self) -> TrainingResult | None:
         """Return the shared job's TrainingResult (None while it runs), or the detached watcher's own."""

@@ -10,6 +10,7 @@ import csv
 import io
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
@@ -23,7 +24,7 @@ from lstm_core.ui import rooms
 from lstm_core.ui.outcomes import number_columns
 from lstm_core.ui.pages import PAGES
 
-BOARD_REFRESH_SECONDS = 2.0
+BOARD_REFRESH_SECONDS = 1.0  # a run shows within 2 s of its training: the learner's page takes up to 1 s to collect it
 LATEST_SHOWN = 8  # runs listed by name under the picture, newest first
 JOIN_CODE_KEY = "w_room_join_code"
 JOIN_NAME_KEY = "w_room_join_name"
@@ -142,7 +143,7 @@ def _board_runs(posts: list[RoomPost]) -> list[BoardRun]:
 def _runs_table(posts: list[RoomPost], root: str) -> pd.DataFrame:
     rows = []
     for post in posts:
-        row = {"nickname": post.nickname, "lesson": post.lesson or "Train"}
+        row = {"nickname": post.nickname, "lesson": post.lesson or "Train", "data": post.settings.get("data")}
         row.update({name: post.settings.get(field) for field, name in LEVERS})
         row["seed"] = post.settings.get("seed")
         row["score"] = post.scores.get("score")
@@ -175,7 +176,8 @@ class BoardView:
     """Everything the board draws from one set of posts, computed once for every screen that shows it."""
 
     caption: str
-    figure: object
+    judged: str  # which runs the levers are judged on, in words
+    figure: object | None  # None: no run of the Train page to judge
     verdicts: pd.DataFrame
     latest: pd.DataFrame
     experiments: pd.DataFrame
@@ -183,19 +185,39 @@ class BoardView:
     csv: str
 
 
+def judged_posts(posts: list[RoomPost]) -> tuple[list[RoomPost], str | None]:
+    """Return the Train-page posts on the class's most common data, which the levers are judged on, and that data.
+
+    A lever can only be judged between runs on the same series: runs on other data, and lesson runs (each
+    lesson trains on its own task), are listed on the board but not judged.
+    """
+    train_posts = [post for post in posts if post.lesson is None]
+    if not train_posts:
+        return [], None
+    common = Counter(str(post.settings.get("data", "")) for post in train_posts).most_common(1)[0][0]
+    return [post for post in train_posts if str(post.settings.get("data", "")) == common], common
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _board_view(code: str, shown: tuple, root: str, _posts: list[RoomPost]) -> BoardView:
     posts = _posts
     learners = len({post.nickname for post in posts})
-    board_runs = _board_runs(posts)
+    judged, data = judged_posts(posts)
+    board_runs = _board_runs(judged)
     verdicts = judge_levers(board_runs)
-    basis = posts[-1].scores.get("score_basis", "noise floor")
     latest = list(reversed(posts[-LATEST_SHOWN:]))
     runs = _runs_table(posts, root)
+    if judged:
+        others = len(posts) - len(judged)
+        judged_text = (f"The levers are judged on the {_count(len(judged), 'Train run')} on {data}"
+                       + (f"; {_count(others, 'other run')} (lessons, or other data) are listed below but not "
+                          f"judged." if others else "."))
+        figure = lever_figure(board_runs, verdicts, judged[-1].scores.get("score_basis", "noise floor"))
+    else:
+        judged_text, figure = "No run of the Train page yet: the levers are judged on those.", None
     return BoardView(
         f"{_count(len(posts), 'run')} by {_count(learners, 'learner')}; the board refreshes itself every "
-        f"{BOARD_REFRESH_SECONDS:g} s.",
-        lever_figure(board_runs, verdicts, basis),
+        f"{BOARD_REFRESH_SECONDS:g} s.", judged_text, figure,
         pd.DataFrame({"lever": [v.name for v in verdicts], "verdict": [v.verdict for v in verdicts],
                       "why": [markdown_escaped(v.words) for v in verdicts]}),
         pd.DataFrame({"nickname": [markdown_escaped(post.nickname) for post in latest],
@@ -225,7 +247,9 @@ def board(room: Room) -> None:
         return
     view = board_view(room.code, posts)
     st.caption(view.caption)
-    st.plotly_chart(view.figure, width="stretch", key="board_levers")
+    st.caption(markdown_escaped(view.judged))
+    if view.figure is not None:
+        st.plotly_chart(view.figure, width="stretch", key="board_levers")
     st.subheader("Which levers mattered")
     st.caption("Each lever is judged on runs that differ in that lever alone, against how far runs with the very "
                "same settings and another seed move apart.")

@@ -17,8 +17,8 @@ from lstm_core.config import ModelConfig
 from lstm_core.training.job import TrainingJob
 from lstm_core.training.pool import start
 from lstm_core.training.protocol import TrainingData, TrainingResult
+from lstm_core.ui import rooms, state
 from lstm_core.ui import runs as stored_runs
-from lstm_core.ui import state
 from lstm_core.ui.pages import PAGE_BY_NAME, PAGE_KEYS
 from lstm_core.ui.widgets import live_part, progress_fraction, progress_label
 
@@ -126,6 +126,9 @@ def _store_finished(lesson: str, runs: LessonRuns, results: dict[str, TrainingRe
         return
     runs.run_id = stored_runs.save_lesson(lesson, runs.page_settings,
                                           {name: (results[name], runs.jobs[name].cfg) for name in results})
+    source = stored_runs.source_of(series) if series.get("kind") in ("generated", "bundled") else None
+    rooms.post_lesson_runs(lesson, source, {name: (results[name], runs.jobs[name].cfg, runs.data[name])
+                                            for name in results}, runs.run_id)
 
 
 def stop_lesson_runs(lesson: str) -> None:

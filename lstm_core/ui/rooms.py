@@ -14,9 +14,10 @@ from typing import Any
 
 import streamlit as st
 
-from lstm_core.config import ModelConfig
+from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import Dataset
-from lstm_core.evaluation.board import run_scores
+from lstm_core.data.own_data import BUNDLED, UserSeries
+from lstm_core.evaluation.board import run_scores, window_scores
 from lstm_core.store.rooms import NICKNAME_LENGTH, Room, RoomStore
 from lstm_core.store.runs import StoreError
 from lstm_core.ui import runs
@@ -189,16 +190,51 @@ def teacher_link(root: str, code: str, secret: str) -> str:
     return f"{root}/board?{ROOM_PARAM}={code}&{TEACHER_PARAM}={secret}"
 
 
-def post_run(ds: Dataset, cfg: ModelConfig, predicted, run_id: str | None, seconds: float | None,
-             lesson: str | None = None, training: str | None = None) -> int | None:
-    """Post a finished run to the session's room with its settings and scores; return the post id, or None."""
+def data_label(source: SeriesConfig | UserSeries) -> str:
+    """Return what a run's windows were cut from, in a few words: the board compares runs on the same data only."""
+    if isinstance(source, SeriesConfig):
+        return (f"{source.shape.replace('_', ' ')}, {source.n_points} points, period {source.period:.2f}, "
+                f"noise {source.noise_std:.2f}, seed {source.seed}")
+    return f"the file {source.name}" if source.name in BUNDLED else "a learner's own file"
+
+
+def _post(cfg: ModelConfig, data: str, scores: dict[str, Any], run_id: str | None, lesson: str | None,
+          training: str | None) -> int | None:
     code, store = room_code(), room_store()
     if code is None or store is None:
         return None
     settings: dict[str, Any] = {key: value for key, value in asdict(cfg).items()
                                 if isinstance(value, (int, float, str, bool))}
+    settings["data"] = data
     try:
-        return store.post(code, nickname(), settings, run_scores(ds, predicted, seconds), run_id=run_id,
-                          training=training, lesson=lesson)
-    except StoreError:
+        return store.post(code, nickname(), settings, scores, run_id=run_id, training=training, lesson=lesson)
+    except (StoreError, ValueError):
         return None
+
+
+def post_run(ds: Dataset, cfg: ModelConfig, source: SeriesConfig | UserSeries, predicted, run_id: str | None,
+             seconds: float | None, finished_at: float | None = None) -> int | None:
+    """Post a finished Train-page run to the session's room with its settings and scores; return the post id.
+
+    finished_at (seconds since the epoch) is when its training ended, kept so the board's delay can be told.
+    Returns None outside a room or when the post could not be made.
+    """
+    if room_code() is None:
+        return None
+    scores = {**run_scores(ds, predicted, seconds), "finished_at": finished_at}
+    return _post(cfg, data_label(source), scores, run_id, None, None)
+
+
+def post_lesson_runs(lesson: str, source: SeriesConfig | UserSeries | None, runs: dict[str, tuple],
+                     run_id: str | None) -> list[int]:
+    """Post each finished training of a lesson, tagged with it; runs maps name -> (result, cfg, data); return ids."""
+    if room_code() is None:
+        return []
+    posted = []
+    label = f"{lesson} lesson" if source is None else f"{lesson} lesson on {data_label(source)}"
+    for name, (result, cfg, data) in runs.items():
+        scores = window_scores(data.X_test, data.y_test, result.predictions["test"], None)
+        post_id = _post(cfg, label, scores, run_id, lesson, name[:40])
+        if post_id is not None:
+            posted.append(post_id)
+    return posted

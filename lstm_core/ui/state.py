@@ -392,7 +392,7 @@ def start_training(ds: Dataset) -> TrainingJob | None:
         stored = next(iter(found.trainings.values()))
         st.session_state.pop(JOB_KEY, None)
         st.session_state[TRAINED_KEY] = Trained(source, stored.cfg, stored.result, found.id, key, opened_from="store")
-        rooms.post_run(ds, stored.cfg, stored.result.predictions["test"], found.id, None)  # trained before: no time
+        rooms.post_run(ds, stored.cfg, source, stored.result.predictions["test"], found.id, None)  # no training time
         return None
     job = start(data, cfg, pool=training_pool(), owner_alive=session_alive_check())
     st.session_state[JOB_KEY] = {"job": job, "series": source, "collected": False}
@@ -423,8 +423,9 @@ def collect_result() -> Trained | None:
             st.session_state[TRAINED_KEY] = Trained(run["series"], job.cfg, result, run_id, key)
             if agreed:  # a run on the learner's own file reaches the board only with their agreement
                 progress = job.progress()
-                rooms.post_run(trained_dataset(trained()), job.cfg, result.predictions["test"], run_id,
-                               float(sum(progress.epoch_seconds)) or progress.elapsed)
+                rooms.post_run(trained_dataset(trained()), job.cfg, run["series"], result.predictions["test"], run_id,
+                               float(sum(progress.epoch_seconds)) or progress.elapsed,
+                               finished_at=getattr(job, "finished_at", None))
     return trained()
 
 

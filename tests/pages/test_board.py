@@ -4,10 +4,19 @@ import re
 from dataclasses import replace
 
 from lstm_core.evaluation.levers import BoardRun, judge_levers
-from lstm_core.store.rooms import JOIN_ALPHABET, RoomStore
+from lstm_core.store.rooms import JOIN_ALPHABET, RoomPost, RoomStore
 from lstm_core.store.runs import RunStore, database_url
 from lstm_core.ui import rooms
-from tests.pages.apptest import SMALL_MODEL, SMALL_SERIES, assert_clean, open_link, open_page, wait_for_training
+from lstm_core.ui.board import judged_posts
+from tests.pages.apptest import (
+    SMALL_MODEL,
+    SMALL_SERIES,
+    assert_clean,
+    open_link,
+    open_page,
+    wait_for_lesson,
+    wait_for_training,
+)
 
 XSS_NICKNAME = "<img src=x onerror=alert(1)>"
 
@@ -107,3 +116,30 @@ def test_the_teacher_hides_a_run_and_sets_a_prompt():
     assert store.set_prompt(code, secret, "vary the **window** only")
     learner = open_link({"room": code})
     assert any("vary the \\*\\*window\\*\\* only" in i.value for i in learner.info), "the prompt, as typed"
+
+
+def test_a_lesson_run_posts_itself_tagged_with_its_lesson_and_is_not_judged_with_train_runs():
+    _, code, _ = _open_room()
+    learner = _join_by_code(code, "Grace")
+    learner.switch_page("pages/lesson_dropout.py").run()
+    next(b for b in learner.button if b.label.startswith("Train")).click().run()
+    wait_for_lesson(learner, "dropout")
+    assert_clean(learner, "the dropout lesson in a room")
+    posts = _room_store().posts(code)
+    assert posts and all(post.lesson == "dropout" for post in posts)
+    assert {post.training for post in posts} == set(learner.session_state["lesson_runs_dropout"].jobs)
+    assert all(post.scores["score_basis"] == "last value" and post.scores["score"] > 0 for post in posts)
+    assert judged_posts(posts) == ([], None), "a lesson's own task is not the class's Train experiment"
+
+
+def test_the_levers_are_judged_on_the_train_runs_of_the_most_common_data():
+    def post(post_id, data, lesson=None):
+        return RoomPost(post_id, "ROOM22", float(post_id), f"n{post_id}", None, None, lesson,
+                        {"data": data, "seq_length": 10}, {"score": 1.0}, False)
+
+    posts = [post(1, "sine A"), post(2, "sine B"), post(3, "sine B"), post(4, "sine A", lesson="film"),
+             post(5, "sine A")]
+    judged, data = judged_posts(posts)
+    assert data in ("sine A", "sine B") and [p.id for p in judged] in ([1, 5], [2, 3])
+    judged, data = judged_posts([*posts, post(6, "sine B")])
+    assert data == "sine B" and [p.id for p in judged] == [2, 3, 6]
