@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
@@ -218,4 +219,10 @@ async def _run_class(url: str, learners: int, limit_seconds: float, lesson: Less
 
 def run_class(url: str, learners: int, limit_seconds: float = 300, lesson: Lesson | None = None) -> ClassRun:
     """Return what a class of learners saw on the app at url, each pressing Train (or the lesson's button) at once."""
-    return asyncio.run(_run_class(url, learners, limit_seconds, lesson))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_run_class(url, learners, limit_seconds, lesson))
+    # Playwright's sync API, once a test has used it, keeps an event loop running on this thread.
+    with ThreadPoolExecutor(max_workers=1) as own_thread:
+        return own_thread.submit(asyncio.run, _run_class(url, learners, limit_seconds, lesson)).result()
