@@ -180,6 +180,19 @@ class RoomStore:
                 settings=json.dumps(settings), scores=json.dumps(scores), hidden=False))
             return int(inserted.inserted_primary_key[0])
 
+    def attach_run(self, code: str, post_id: int, run_id: str) -> bool:
+        """Give a post made before its run was stored that run's id; return whether the post had none."""
+        if not (isinstance(run_id, str) and RUN_ID.fullmatch(run_id)) or not isinstance(post_id, int):
+            raise ValueError(f"a post's run id must be a run group's id, not {run_id!r}")
+        code = normalised_code(code)
+        if code is None:
+            return False
+        with self._writer.begin() as connection:
+            changed = connection.execute(room_posts.update().where(
+                room_posts.c.id == post_id, room_posts.c.room_code == code, room_posts.c.run_id.is_(None))
+                .values(run_id=run_id))
+        return changed.rowcount == 1
+
     def posts(self, code: str, include_hidden: bool = False) -> list[RoomPost]:
         """Return a room's posts, oldest first, without the hidden ones and hidden nicknames' unless include_hidden."""
         code = normalised_code(code)

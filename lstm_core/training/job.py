@@ -10,6 +10,7 @@ watch it; the last one to leave stops it as a lone learner's stop would.
 
 from __future__ import annotations
 
+import logging
 import statistics
 import threading
 import time
@@ -20,6 +21,8 @@ from typing import Protocol
 
 from lstm_core.config import ModelConfig
 from lstm_core.training.protocol import Progress, TrainingData, TrainingResult, training_key
+
+log = logging.getLogger(__name__)
 
 STOPPING_MESSAGE = "Stopping: the current batch finishes, then the weights trained so far are kept."
 QUEUED_MESSAGE = "Waiting for a free training slot."
@@ -93,6 +96,7 @@ class TrainingJob:
         self._batch_loss: list[tuple[float, float]] = []
         self._started: float | None = None  # wall clock, sent by the worker
         self._finished: float | None = None
+        self._when_finished: list[Callable[[TrainingResult], None]] = []
 
     def watch(self, owner_alive: Callable[[], bool] | None = None) -> JobWatch | None:
         """Return a new JobWatch of this job, or None once it has finished or is stopping (nobody may join)."""
@@ -252,12 +256,33 @@ class TrainingJob:
         self._finished, self._data = time.time(), None
         self._batch = 0 if result.status == "done" else self._batch
         self._version += 1
+        callbacks, self._when_finished = self._when_finished, []
+        if callbacks:  # on a thread of their own: the job's lock is held here, and a callback may be slow
+            threading.Thread(target=_call_each, args=(callbacks, result), name=f"job-{self.id}-finished",
+                             daemon=True).start()
+
+    def when_finished(self, callback: Callable[[TrainingResult], None]) -> None:
+        """Call callback(result) once the job has finished (at once, on a thread, if it has); return None."""
+        with self._lock:
+            if self._result is None:
+                self._when_finished.append(callback)
+                return
+            result = self._result
+        threading.Thread(target=_call_each, args=([callback], result), daemon=True).start()
 
     def _eta(self, elapsed: float) -> float | None:
         if self._status != "running":
             return 0.0 if self._status == "done" else None
         return estimate_remaining(self._epoch, self._batch, self.cfg.epochs, self._bpe, self._epoch_seconds,
                                   elapsed)
+
+
+def _call_each(callbacks: list[Callable[[TrainingResult], None]], result: TrainingResult) -> None:
+    for callback in callbacks:
+        try:
+            callback(result)
+        except Exception:  # a listener's failure must not reach the pool's thread or the other listeners
+            log.exception("a callback of a finished training failed")
 
 
 class JobWatch:
@@ -302,6 +327,10 @@ class JobWatch:
     def finished_at(self) -> float | None:
         """Return when the shared job finished, in seconds since the epoch (None while it runs)."""
         return self.job.finished_at
+
+    def when_finished(self, callback: Callable[[TrainingResult], None]) -> None:
+        """Call callback(result) when the shared job finishes, unless this watcher has left it; return None."""
+        self.job.when_finished(lambda result: None if self.detached else callback(result))
 
     def result(self) -> TrainingResult | None:
         """Return the shared job's TrainingResult (None while it runs), or the detached watcher's own."""

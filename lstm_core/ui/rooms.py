@@ -8,8 +8,9 @@ the address bar keeps ``?room=<code>``, never the secret (a projected screen sho
 from __future__ import annotations
 
 import secrets
+import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import streamlit as st
@@ -198,16 +199,16 @@ def data_label(source: SeriesConfig | UserSeries) -> str:
     return f"the file {source.name}" if source.name in BUNDLED else "a learner's own file"
 
 
-def _post(cfg: ModelConfig, data: str, scores: dict[str, Any], run_id: str | None, lesson: str | None,
-          training: str | None) -> int | None:
-    code, store = room_code(), room_store()
+def _post(code: str | None, name: str, cfg: ModelConfig, data: str, scores: dict[str, Any], run_id: str | None,
+          lesson: str | None, training: str | None) -> int | None:
+    store = room_store()
     if code is None or store is None:
         return None
     settings: dict[str, Any] = {key: value for key, value in asdict(cfg).items()
                                 if isinstance(value, (int, float, str, bool))}
     settings["data"] = data
     try:
-        return store.post(code, nickname(), settings, scores, run_id=run_id, training=training, lesson=lesson)
+        return store.post(code, name, settings, scores, run_id=run_id, training=training, lesson=lesson)
     except (StoreError, ValueError):
         return None
 
@@ -222,7 +223,64 @@ def post_run(ds: Dataset, cfg: ModelConfig, source: SeriesConfig | UserSeries, p
     if room_code() is None:
         return None
     scores = {**run_scores(ds, predicted, seconds), "finished_at": finished_at}
-    return _post(cfg, data_label(source), scores, run_id, None, None)
+    return _post(room_code(), nickname(), cfg, data_label(source), scores, run_id, None, None)
+
+
+@dataclass
+class PendingPost:
+    """A Train-page run of a learner in a room: posted the moment its training ends, given its stored id later."""
+
+    code: str
+    nickname: str
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    post_id: int | None = None
+    claimed: bool = False  # the learner's page posted it first (the job ended before the pool's call)
+
+
+def post_when_finished(job, ds: Dataset, cfg: ModelConfig, source: SeriesConfig | UserSeries) -> PendingPost | None:
+    """Have the run of job posted to the session's room as soon as it ends, by the pool; return its PendingPost.
+
+    The learner's page sees the end up to a second later; the board should not wait for it. Returns None
+    outside a room.
+    """
+    code = room_code()
+    if code is None or room_store() is None:
+        return None
+    pending, label = PendingPost(code, nickname()), data_label(source)
+
+    def on_finished(result) -> None:
+        if result.weights is None or "test" not in result.predictions:
+            return
+        progress = job.progress()
+        scores = {**run_scores(ds, result.predictions["test"], float(sum(progress.epoch_seconds)) or None),
+                  "finished_at": job.finished_at}
+        with pending.lock:
+            if not pending.claimed:
+                pending.post_id = _post(pending.code, pending.nickname, cfg, label, scores, None, None, None)
+
+    job.when_finished(on_finished)
+    return pending
+
+
+def settle_post(pending: PendingPost | None, ds: Dataset, cfg: ModelConfig, source: SeriesConfig | UserSeries,
+                predicted, run_id: str | None, seconds: float | None, finished_at: float | None) -> None:
+    """Give a run posted at its end its stored id, or post it now if it was not; return None."""
+    if pending is None:
+        post_run(ds, cfg, source, predicted, run_id, seconds, finished_at)
+        return
+    with pending.lock:
+        if pending.post_id is None:
+            pending.claimed = True
+            scores = {**run_scores(ds, predicted, seconds), "finished_at": finished_at}
+            pending.post_id = _post(pending.code, pending.nickname, cfg, data_label(source), scores, run_id,
+                                    None, None)
+            return
+    store = room_store()
+    if run_id is not None and store is not None:
+        try:
+            store.attach_run(pending.code, pending.post_id, run_id)
+        except (StoreError, ValueError):
+            pass  # the post stays on the board without its link to Inside
 
 
 def post_lesson_runs(lesson: str, source: SeriesConfig | UserSeries | None, runs: dict[str, tuple],
@@ -234,7 +292,7 @@ def post_lesson_runs(lesson: str, source: SeriesConfig | UserSeries | None, runs
     label = f"{lesson} lesson" if source is None else f"{lesson} lesson on {data_label(source)}"
     for name, (result, cfg, data) in runs.items():
         scores = window_scores(data.X_test, data.y_test, result.predictions["test"], None)
-        post_id = _post(cfg, label, scores, run_id, lesson, name[:40])
+        post_id = _post(room_code(), nickname(), cfg, label, scores, run_id, lesson, name[:40])
         if post_id is not None:
             posted.append(post_id)
     return posted

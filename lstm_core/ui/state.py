@@ -395,7 +395,9 @@ def start_training(ds: Dataset) -> TrainingJob | None:
         rooms.post_run(ds, stored.cfg, source, stored.result.predictions["test"], found.id, None)  # no training time
         return None
     job = start(data, cfg, pool=training_pool(), owner_alive=session_alive_check())
-    st.session_state[JOB_KEY] = {"job": job, "series": source, "collected": False}
+    agreed = not runs.needs_consent(source) or runs.consented()
+    st.session_state[JOB_KEY] = {"job": job, "series": source, "collected": False,
+                                 "room_post": rooms.post_when_finished(job, ds, cfg, source) if agreed else None}
     return job
 
 
@@ -423,9 +425,10 @@ def collect_result() -> Trained | None:
             st.session_state[TRAINED_KEY] = Trained(run["series"], job.cfg, result, run_id, key)
             if agreed:  # a run on the learner's own file reaches the board only with their agreement
                 progress = job.progress()
-                rooms.post_run(trained_dataset(trained()), job.cfg, run["series"], result.predictions["test"], run_id,
-                               float(sum(progress.epoch_seconds)) or progress.elapsed,
-                               finished_at=getattr(job, "finished_at", None))
+                rooms.settle_post(run.get("room_post"), trained_dataset(trained()), job.cfg, run["series"],
+                                  result.predictions["test"], run_id,
+                                  float(sum(progress.epoch_seconds)) or progress.elapsed,
+                                  getattr(job, "finished_at", None))
     return trained()
 
 

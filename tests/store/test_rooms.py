@@ -371,3 +371,16 @@ def test_a_migration_to_3_that_fails_leaves_the_schema_2_store_as_it_was(schema_
     store = RunStore(url, limits=StoreLimits())
     assert store.schema_version() == 3 and store.load(run_id).id == run_id
     store.close()
+
+
+def test_a_post_made_before_its_run_was_stored_gets_the_run_id_once(store, room_store):
+    opened = room_store.open_room()
+    post_id = room_store.post(opened.code, "Ada", SETTINGS, SCORES)
+    run_id = store.save(FAILED, CFG, SPEC)
+    assert room_store.attach_run(opened.code.lower(), post_id, run_id)
+    assert room_store.posts(opened.code)[0].run_id == run_id
+    assert not room_store.attach_run(opened.code, post_id, run_id), "a post's run is given once"
+    other = room_store.open_room()
+    assert not room_store.attach_run(other.code, post_id, run_id), "only within the post's own room"
+    with pytest.raises(ValueError):
+        room_store.attach_run(opened.code, post_id, "not an id")

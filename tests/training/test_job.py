@@ -55,3 +55,16 @@ def test_eta_uses_measured_epoch_times_and_skips_the_tracing_epoch():
     # The first epoch (3 s, with graph tracing) is left out once later ones are known.
     assert estimate_remaining(3, 10, 10, 20, [3.0, 0.5, 0.7], 4.2) == pytest.approx((10 - 3.5) * 0.6)
     assert estimate_remaining(10, 0, 10, 20, [0.5] * 10, 5.0) == 0.0
+
+
+def test_a_finished_job_calls_back_with_its_result_before_and_after_it_ends(pool):
+    job = start(DATA, small_cfg(), pool)
+    called_before, called_after = [], []
+    job.when_finished(called_before.append)
+    wait_for(job, lambda p: job.done, timeout=60.0)
+    job.when_finished(called_after.append)
+    deadline = time.monotonic() + 5
+    while (not called_before or not called_after) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert called_before == [job.result()] and called_after == [job.result()]
+    assert job.finished_at is not None and abs(job.finished_at - time.time()) < 60
