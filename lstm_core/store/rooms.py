@@ -14,20 +14,23 @@ import hashlib
 import hmac
 import json
 import math
+import os
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from lstm_core.store import schema
-from lstm_core.store.runs import RUN_ID, WRITES, RunStore, StoreError, _checked_name
+from lstm_core.store.runs import RUN_ID, WRITES, RunStore, StoreError, _checked_name, positive_setting
 from lstm_core.store.schema import NICKNAME_LENGTH, room_posts, rooms
 
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = schema.ROOM_CODE_LENGTH
 DEFAULT_LIFETIME_HOURS = 10.0  # a school day, with room to spare
+ROOM_HOURS_ENV = "LSTM_LENS_ROOM_HOURS"
 PROMPT_LENGTH = 300
 OPENING_ATTEMPTS = 20  # 31**6 is near 900 million codes: twenty collisions in a row means something is broken
 
@@ -77,6 +80,12 @@ def normalised_code(code: object) -> str | None:
     if len(code) != CODE_LENGTH or any(char not in JOIN_ALPHABET for char in code):
         return None
     return code
+
+
+def room_lifetime_hours(environ: Mapping[str, str] | None = None) -> float:
+    """Return how long a new room stays open: LSTM_LENS_ROOM_HOURS, or DEFAULT_LIFETIME_HOURS when unset."""
+    return positive_setting(os.environ if environ is None else environ, ROOM_HOURS_ENV, DEFAULT_LIFETIME_HOURS,
+                             "hours")
 
 
 def new_room_code() -> str:

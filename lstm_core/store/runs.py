@@ -116,13 +116,14 @@ def database_url(environ: Mapping[str, str] | None = None) -> str:
 def store_limits(environ: Mapping[str, str] | None = None) -> StoreLimits:
     """Return the limits set by LSTM_LENS_RETENTION_DAYS, _MAX_RUN_MB and _MAX_STORE_MB, defaults for unset ones."""
     environ = os.environ if environ is None else environ
-    days = _positive_setting(environ, RETENTION_DAYS_ENV, RETENTION_DAYS, "days")
-    run_mb = _positive_setting(environ, MAX_RUN_MB_ENV, MAX_RUN_BYTES / 2**20, "megabytes")
-    store_mb = _positive_setting(environ, MAX_STORE_MB_ENV, MAX_TOTAL_BYTES / 2**20, "megabytes")
+    days = positive_setting(environ, RETENTION_DAYS_ENV, RETENTION_DAYS, "days")
+    run_mb = positive_setting(environ, MAX_RUN_MB_ENV, MAX_RUN_BYTES / 2**20, "megabytes")
+    store_mb = positive_setting(environ, MAX_STORE_MB_ENV, MAX_TOTAL_BYTES / 2**20, "megabytes")
     return StoreLimits(days, int(run_mb * 2**20), int(store_mb * 2**20))
 
 
-def _positive_setting(environ: Mapping[str, str], name: str, default: float, unit: str) -> float:
+def positive_setting(environ: Mapping[str, str], name: str, default: float, unit: str) -> float:
+    """Return the positive number the environment variable name holds, default when unset; StoreError otherwise."""
     text = environ.get(name, "").strip()
     if not text:
         return default

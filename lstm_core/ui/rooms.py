@@ -19,7 +19,7 @@ from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import Dataset
 from lstm_core.data.own_data import BUNDLED, UserSeries
 from lstm_core.evaluation.board import run_scores, window_scores
-from lstm_core.store.rooms import NICKNAME_LENGTH, Room, RoomStore
+from lstm_core.store.rooms import NICKNAME_LENGTH, Room, RoomStore, room_lifetime_hours
 from lstm_core.store.runs import StoreError
 from lstm_core.ui import runs
 
@@ -143,9 +143,9 @@ def open_room() -> str | None:
     if store is None:
         return why_not_open("unavailable")
     try:
-        opened = store.open_room()
-    except StoreError:
-        return why_not_open("unavailable")
+        opened = store.open_room(room_lifetime_hours())
+    except StoreError as problem:
+        return f"{why_not_open('unavailable')} ({problem})"
     st.session_state[ROOM_KEY] = opened.code
     st.session_state[TEACHER_SECRET_KEY] = opened.teacher_secret
     st.session_state.setdefault(NICKNAME_KEY, "Teacher")

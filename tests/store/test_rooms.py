@@ -384,3 +384,10 @@ def test_a_post_made_before_its_run_was_stored_gets_the_run_id_once(store, room_
     assert not room_store.attach_run(other.code, post_id, run_id), "only within the post's own room"
     with pytest.raises(ValueError):
         room_store.attach_run(opened.code, post_id, "not an id")
+
+
+def test_a_rooms_lifetime_comes_from_the_environment():
+    assert store_rooms.room_lifetime_hours({}) == store_rooms.DEFAULT_LIFETIME_HOURS
+    assert store_rooms.room_lifetime_hours({"LSTM_LENS_ROOM_HOURS": "2.5"}) == 2.5
+    with pytest.raises(store_runs.StoreError, match="LSTM_LENS_ROOM_HOURS"):
+        store_rooms.room_lifetime_hours({"LSTM_LENS_ROOM_HOURS": "-1"})
