@@ -1,6 +1,6 @@
 """A class of 30 in one room pressing Train while the board is projected: post-to-board time, the board's cost.
 
-Run: .venv/bin/python bench/bench_room.py [--app-root DIR] [--screenshot PNG] [learners]
+Run: .venv/bin/python bench/bench_room.py [--app-root DIR] [--screenshot PNG] [--chromium-board] [learners]
 (default: this checkout's app, 30 learners).
 
 On one server started as `make run` starts it (with an empty run store of its own), over the websocket
@@ -10,7 +10,8 @@ client of bench/ws_client.py:
    (window 10, 20 or 40 x 16 or 32 units, five seeds each: six experiments of five runs) and all press Train
    at once: each learner's wait from Train to results;
 3. a room is opened and its board is projected (one session on /board with the teacher's link, refreshing
-   itself), and the class does the same again in the room (other seeds, so nothing comes from the store):
+   itself; with --chromium-board a page of Debian's Chromium, whose drawing shares the server's two cores),
+   and the class does the same again in the room (other seeds, so nothing comes from the store):
    the waits again, and for every run the time from its post to the board showing it;
 4. the board alone for 20 s with the class's runs on it: the server's CPU per second of projection, over
    the idle reference.
@@ -93,6 +94,27 @@ def post_to_board_seconds(posted_at: list[float], seen: list[tuple[float, int]])
     return delays
 
 
+async def watch_board_in_chromium(address: str, seen: list[tuple[float, int]], stop: asyncio.Event) -> None:
+    """Open the board in Debian's Chromium and record (time.time(), runs shown) as its caption changes."""
+    from playwright.async_api import async_playwright
+
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1400, "height": 1000})
+        await page.goto(address)
+        shown = -1
+        while not stop.is_set():
+            texts = await page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
+            counts = [int(match.group(1)) for text in texts if (match := RUN_COUNT.match(text.strip()))]
+            count = max(counts) if counts else 0
+            if count != shown:
+                shown = count
+                seen.append((time.time(), count))
+            await asyncio.sleep(0.05)
+        await browser.close()
+
+
 async def server_rate(meter: CpuMeter, seconds: float) -> float:
     """Return the server's CPU seconds per second over the next seconds."""
     before, began = cpu_of(meter, "server"), time.monotonic()
@@ -100,7 +122,7 @@ async def server_rate(meter: CpuMeter, seconds: float) -> float:
     return (cpu_of(meter, "server") - before) / (time.monotonic() - began)
 
 
-async def measure(url: str, meter: CpuMeter, store: RoomStore, learners: int) -> tuple[str, str]:
+async def measure(url: str, meter: CpuMeter, store: RoomStore, learners: int, chromium: bool) -> tuple[str, str]:
     """Run the four measurements and print them; return the room's code and teacher secret."""
     idle = await server_rate(meter, IDLE_SECONDS)
     print(f"server idle: {idle * 1000:.1f} ms CPU per s")
@@ -109,12 +131,18 @@ async def measure(url: str, meter: CpuMeter, store: RoomStore, learners: int) ->
     print(f"{learners} learners, no room: {waits_line(alone)}")
 
     opened = store.open_room()
-    board = StreamlitSession(url, "board")
-    await board.open("board", f"room={opened.code}&teacher={opened.teacher_secret}")
-    await board.wait_until(lambda: board.idle and board.shows("Class board"), timeout=120)
     seen: list[tuple[float, int]] = []
     stop = asyncio.Event()
-    watcher = asyncio.create_task(watch_board(board, seen, stop))
+    board = None
+    if chromium:
+        watcher = asyncio.create_task(watch_board_in_chromium(
+            f"{url}/board?room={opened.code}&teacher={opened.teacher_secret}", seen, stop))
+        await asyncio.sleep(10.0)  # the page loaded and its board drawn before the class starts
+    else:
+        board = StreamlitSession(url, "board")
+        await board.open("board", f"room={opened.code}&teacher={opened.teacher_secret}")
+        await board.wait_until(lambda: board.idle and board.shows("Class board"), timeout=120)
+        watcher = asyncio.create_task(watch_board(board, seen, stop))
     in_room = await _run_class(url, learners, class_queries(learners, 1000, opened.code), CLASS_LIMIT_SECONDS,
                                False, 0)
     print(f"{learners} learners in a room, the board projected: {waits_line(in_room)}")
@@ -133,7 +161,8 @@ async def measure(url: str, meter: CpuMeter, store: RoomStore, learners: int) ->
           f"{(projected - idle) * 1000:.1f} ms per s of projection over idle")
     stop.set()
     await watcher
-    await board.close()
+    if board is not None:
+        await board.close()
     return opened.code, opened.teacher_secret
 
 
@@ -159,6 +188,8 @@ def main() -> None:
     parser.add_argument("learners", nargs="?", type=int, default=30)
     parser.add_argument("--app-root", type=Path, default=ROOT)
     parser.add_argument("--screenshot", type=Path, default=None)
+    parser.add_argument("--chromium-board", action="store_true",
+                        help="project the board in Debian's Chromium instead of a websocket session")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with tempfile.TemporaryDirectory(prefix="lstm-lens-room-") as data_dir:
@@ -167,7 +198,7 @@ def main() -> None:
             waited, workers = wait_for_idle_workers(meter)
             print(f"server: {args.app_root}; {workers} workers warm after {waited:.1f} s")
             store = RoomStore(RunStore(f"sqlite:///{Path(data_dir) / 'lstm_lens.sqlite3'}"))
-            code, secret = asyncio.run(measure(url, meter, store, args.learners))
+            code, secret = asyncio.run(measure(url, meter, store, args.learners, args.chromium_board))
             if args.screenshot:
                 screenshot(url, code, secret, args.screenshot)
             meter.close()
