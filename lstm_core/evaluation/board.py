@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from lstm_core.data.dataset import Dataset
+from lstm_core.evaluation.baselines import last_value_forecast
 from lstm_core.evaluation.metrics import mse
 from lstm_core.evaluation.skill import baseline_forecasts, skill_score
 
@@ -42,8 +43,7 @@ def window_scores(X_test: np.ndarray, y_test: np.ndarray, predicted: np.ndarray,
     A lesson's windows come without their series, so the score is over repeating each window's last value.
     """
     test_mse = mse(y_test, predicted)
-    last_value = np.repeat(np.asarray(X_test)[:, -1:, 0], np.asarray(y_test).shape[1], axis=1)  # (samples, horizon)
-    reference = mse(y_test, last_value)
+    reference = mse(y_test, last_value_forecast(X_test, np.asarray(y_test).shape[1]))
     return {"test_mse": test_mse, "score": test_mse / reference if reference else float("nan"),
             "score_basis": LAST_VALUE_BASIS, "skill_last_value": skill_score(test_mse, reference),
             "skill_linear": None, "seconds": seconds}

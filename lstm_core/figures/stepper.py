@@ -102,7 +102,7 @@ def backward_equation_text(grads: ModelGradients, model_trace: ModelTrace, layer
 def _animate_args(frame: str | None, duration_ms: int, redraw: bool = True) -> list:
     # No frame name plays every frame from the current one; no tween between steps. A redraw draws the whole
     # figure anew, the step buttons' targets included; Play goes without, at a quarter of its cost per step
-    # (only the moving traces are drawn), and the page's script redraws once when it stops.
+    # (only the moving traces are drawn), and the page's script makes a step button step from the step shown.
     return [[frame] if frame else None, dict(mode="immediate", fromcurrent=True, transition=dict(duration=0),
                                              frame=dict(duration=duration_ms, redraw=redraw))]
 
@@ -195,6 +195,13 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
         if moves:
             moving.append(len(fig.data) - 1)
 
+    def add_heatmap_step_line(name: str, row: int, col: int) -> None:
+        """Add the moving step line of the heatmap at (row, col), on axes laid over the heatmap's."""
+        over = _overlay_axes(fig, row, col, [0.5, seq_length + 0.5], [-0.5, units - 0.5])
+        fig.add_trace(go.Scatter(y=[-0.5, units - 0.5], mode="lines", hoverinfo="skip", showlegend=False,
+                                 name=name, line=dict(color=STEP_LINE_COLOR, width=2), **over))
+        moving.append(len(fig.data) - 1)
+
     # Row 1: the window, the steps fed so far solid and the current one ringed; the forecast at the last step.
     after = np.arange(seq_length + 1, seq_length + 1 + len(target))  # (horizon,)
     add(go.Scatter(x=steps, y=inputs, mode="markers", name="still to come", showlegend=False,
@@ -220,18 +227,14 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
                        hovertemplate="step %{x}, unit %{y}: %{z:.3f}<extra>" + part + "</extra>"), row, col)
         add(go.Scatter(x=[0.5, seq_length + 0.5], y=[unit, unit], mode="lines", hoverinfo="skip", showlegend=False,
                        name=f"unit line {part}", line=dict(color=STEP_LINE_COLOR, width=1, dash="dot")), row, col)
-        over = _overlay_axes(fig, row, col, [0.5, seq_length + 0.5], [-0.5, units - 0.5])
-        fig.add_trace(go.Scatter(y=[-0.5, units - 0.5], mode="lines", hoverinfo="skip", showlegend=False,
-                                 name=f"step line {part}", line=dict(color=STEP_LINE_COLOR, width=2), **over))
-        moving.append(len(fig.data) - 1)
+        add_heatmap_step_line(f"step line {part}", row, col)
 
-    # Row 4: the unit's six values as bars; its c and h along the window with the step marked.
+    # Row 4: the unit's six values as bars; its cell drawn with the step's values.
     add(go.Bar(x=list(CELL_PART_KEYS), name="unit values", showlegend=False, textposition="outside",
                marker=dict(color=[GATE_COLORS[p] for p in CELL_PART_KEYS]), cliponaxis=False,
                textfont=dict(color=[GATE_TEXT_COLORS[p] for p in CELL_PART_KEYS]),
                hovertemplate="%{x} = %{y:.3f}<extra></extra>"), 4, 1, moves=True)
-    cell_traces = add_cell_diagram(fig, 4, 2)
-    moving += cell_traces
+    moving += add_cell_diagram(fig, 4, 2)
 
     # Row 5: the unrolled strip, one box per step and the unit's c and h along the window, the step framed.
     moving.append(add_unrolled_strip(fig, model_trace, layer, 0, unit, 5, 1, legend=False))
@@ -265,10 +268,7 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
                        hovertemplate="step %{x}, unit %{y}: %{z:.2e}<extra>∂L/∂c</extra>"), 7, 3)
         add(go.Scatter(x=[0.5, seq_length + 0.5], y=[unit, unit], mode="lines", hoverinfo="skip", showlegend=False,
                        name="unit line dc", line=dict(color=STEP_LINE_COLOR, width=1, dash="dot")), 7, 3)
-        over = _overlay_axes(fig, 7, 3, [0.5, seq_length + 0.5], [-0.5, units - 0.5])
-        fig.add_trace(go.Scatter(y=[-0.5, units - 0.5], mode="lines", hoverinfo="skip", showlegend=False,
-                                 name="step line dc", line=dict(color=STEP_LINE_COLOR, width=2), **over))
-        moving.append(len(fig.data) - 1)
+        add_heatmap_step_line("step line dc", 7, 3)
         ticks, labels = log_axis_ticks(plotted)
         fig.update_yaxes(type="log", tickvals=ticks or None, ticktext=labels or None, row=7, col=1)
         low, high = fig.get_subplot(7, 1).yaxis.domain

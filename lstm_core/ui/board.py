@@ -20,9 +20,8 @@ from lstm_core.evaluation.levers import LEVERS, BoardRun, experiments_table, jud
 from lstm_core.figures.board import lever_figure
 from lstm_core.store.rooms import Room, RoomPost
 from lstm_core.store.runs import StoreError
-from lstm_core.ui import rooms
+from lstm_core.ui import rooms, state
 from lstm_core.ui.outcomes import number_columns
-from lstm_core.ui.pages import PAGES
 
 BOARD_REFRESH_SECONDS = 1.0  # a run shows within 2 s of its training: the learner's page takes up to 1 s to collect it
 LATEST_SHOWN = 8  # runs listed by name under the picture, newest first
@@ -34,13 +33,6 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 def markdown_escaped(text: str) -> str:
     """Return text with every Markdown character escaped, so that st.markdown shows its characters as typed."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
-
-
-def app_root() -> str:
-    """Return the app's address without a page path, for links to share."""
-    url = (st.context.url or "").split("?")[0].rstrip("/")
-    page = url.rsplit("/", 1)[-1]
-    return url.rsplit("/", 1)[0] if page in {p.url_path for p in PAGES if p.url_path} else url
 
 
 def room_panel() -> None:
@@ -83,7 +75,7 @@ def _joined_panel(code: str) -> None:
             rooms.leave_room()
             st.rerun()
         return
-    root = app_root()
+    root = state.app_root_url()
     left, right = st.columns([1, 2])
     left.metric("Room code", code)
     with right:
@@ -140,7 +132,7 @@ def _board_runs(posts: list[RoomPost]) -> list[BoardRun]:
     return [BoardRun(post.settings, float(post.scores.get("score", math.nan))) for post in posts]
 
 
-def _runs_table(posts: list[RoomPost], root: str) -> pd.DataFrame:
+def _runs_table(posts: list[RoomPost]) -> pd.DataFrame:
     rows = []
     for post in posts:
         row = {"nickname": post.nickname, "lesson": post.lesson or "Train", "data": post.settings.get("data")}
@@ -150,7 +142,7 @@ def _runs_table(posts: list[RoomPost], root: str) -> pd.DataFrame:
         row["test MSE"] = post.scores.get("test_mse")
         row["skill vs last value"] = post.scores.get("skill_last_value")
         row["seconds"] = post.scores.get("seconds")
-        row["open on Inside"] = f"{root}/inside?run={post.run_id}" if post.run_id else None
+        row["open on Inside"] = state.inside_link(post.run_id) if post.run_id else None
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -200,13 +192,14 @@ def judged_posts(posts: list[RoomPost]) -> tuple[list[RoomPost], str | None]:
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _board_view(code: str, shown: tuple, root: str, _posts: list[RoomPost]) -> BoardView:
+    # root is in the key because the runs' Inside links are made of it.
     posts = _posts
     learners = len({post.nickname for post in posts})
     judged, data = judged_posts(posts)
     board_runs = _board_runs(judged)
     verdicts = judge_levers(board_runs)
     latest = list(reversed(posts[-LATEST_SHOWN:]))
-    runs = _runs_table(posts, root)
+    runs = _runs_table(posts)
     if judged:
         others = len(posts) - len(judged)
         judged_text = (f"The levers are judged on the {_count(len(judged), 'Train run')} on {data}"
@@ -228,7 +221,7 @@ def _board_view(code: str, shown: tuple, root: str, _posts: list[RoomPost]) -> B
 
 def board_view(code: str, posts: list[RoomPost]) -> BoardView:
     """Return the board of these posts, computed once per room and set of posts for every screen projecting it."""
-    return _board_view(code, tuple(post.id for post in posts), app_root(), posts)
+    return _board_view(code, tuple(post.id for post in posts), state.app_root_url(), posts)
 
 
 def board(room: Room) -> None:

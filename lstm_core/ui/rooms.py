@@ -22,9 +22,11 @@ from lstm_core.evaluation.board import run_scores, window_scores
 from lstm_core.store.rooms import NICKNAME_LENGTH, Room, RoomStore, room_lifetime_hours
 from lstm_core.store.runs import StoreError
 from lstm_core.ui import runs
+from lstm_core.ui.pages import page_file, url_path_of
 
 ROOM_PARAM = "room"
 TEACHER_PARAM = "teacher"
+LINK_PARAMS = (ROOM_PARAM, TEACHER_PARAM)  # what the room reads from a link; the settings' reader leaves them alone
 ROOM_KEY = "room_code"  # the code of the room this session is in
 NICKNAME_KEY = "room_nickname"
 TEACHER_SECRET_KEY = "room_teacher_secret"  # only in the teacher's session
@@ -40,16 +42,14 @@ _ANIMALS = ("Otter", "Heron", "Lynx", "Panda", "Robin", "Fox", "Koala", "Badger"
 
 
 @st.cache_resource(show_spinner=False)
-def _room_store(url: str) -> RoomStore | None:
-    store = runs.run_store()
-    return None if store is None else RoomStore(store)
+def _room_store(url: str, _store) -> RoomStore:
+    return RoomStore(_store)
 
 
 def room_store() -> RoomStore | None:
     """Return this server's rooms, held in the run store's database, or None when the store cannot be opened."""
-    if runs.run_store() is None:
-        return None
-    return _room_store(runs.database_url())
+    store = runs.run_store()
+    return None if store is None else _room_store(runs.database_url(), store)
 
 
 def generated_nickname() -> str:
@@ -176,11 +176,6 @@ def address_params() -> dict[str, str]:
     return {ROOM_PARAM: code} if code else {}
 
 
-def link_params() -> tuple[str, str]:
-    """Return the query parameters the room reads from a link, which the settings' reader leaves alone."""
-    return ROOM_PARAM, TEACHER_PARAM
-
-
 def join_link(root: str, code: str) -> str:
     """Return the link a learner opens to join the room of code."""
     return f"{root}/?{ROOM_PARAM}={code}"
@@ -188,7 +183,7 @@ def join_link(root: str, code: str) -> str:
 
 def teacher_link(root: str, code: str, secret: str) -> str:
     """Return the teacher's private link to the board of the room of code, with its controls."""
-    return f"{root}/board?{ROOM_PARAM}={code}&{TEACHER_PARAM}={secret}"
+    return f"{root}/{url_path_of(page_file('board'))}?{ROOM_PARAM}={code}&{TEACHER_PARAM}={secret}"
 
 
 def data_label(source: SeriesConfig | UserSeries) -> str:
@@ -222,8 +217,14 @@ def post_run(ds: Dataset, cfg: ModelConfig, source: SeriesConfig | UserSeries, p
     """
     if room_code() is None:
         return None
+    return _post_train_run(room_code(), nickname(), ds, cfg, data_label(source), predicted, run_id, seconds,
+                           finished_at)
+
+
+def _post_train_run(code: str, name: str, ds: Dataset, cfg: ModelConfig, data: str, predicted,
+                    run_id: str | None, seconds: float | None, finished_at: float | None) -> int | None:
     scores = {**run_scores(ds, predicted, seconds), "finished_at": finished_at}
-    return _post(room_code(), nickname(), cfg, data_label(source), scores, run_id, None, None)
+    return _post(code, name, cfg, data, scores, run_id, None, None)
 
 
 @dataclass
@@ -251,12 +252,11 @@ def post_when_finished(job, ds: Dataset, cfg: ModelConfig, source: SeriesConfig 
     def on_finished(result) -> None:
         if result.weights is None or "test" not in result.predictions:
             return
-        progress = job.progress()
-        scores = {**run_scores(ds, result.predictions["test"], float(sum(progress.epoch_seconds)) or None),
-                  "finished_at": job.finished_at}
+        seconds = float(sum(job.progress().epoch_seconds)) or None
         with pending.lock:
             if not pending.claimed:
-                pending.post_id = _post(pending.code, pending.nickname, cfg, label, scores, None, None, None)
+                pending.post_id = _post_train_run(pending.code, pending.nickname, ds, cfg, label,
+                                                  result.predictions["test"], None, seconds, job.finished_at)
 
     job.when_finished(on_finished)
     return pending
@@ -271,9 +271,8 @@ def settle_post(pending: PendingPost | None, ds: Dataset, cfg: ModelConfig, sour
     with pending.lock:
         if pending.post_id is None:
             pending.claimed = True
-            scores = {**run_scores(ds, predicted, seconds), "finished_at": finished_at}
-            pending.post_id = _post(pending.code, pending.nickname, cfg, data_label(source), scores, run_id,
-                                    None, None)
+            pending.post_id = _post_train_run(pending.code, pending.nickname, ds, cfg, data_label(source),
+                                              predicted, run_id, seconds, finished_at)
             return
     store = room_store()
     if run_id is not None and store is not None:

@@ -188,7 +188,7 @@ def read_link_once() -> None:
     if run_id:
         open_linked_run(run_id)
     params = {name: st.query_params.get_all(name) for name in st.query_params.keys()
-              if name not in (OPEN_PARAM, runs.RUN_PARAM, *rooms.link_params())}
+              if name not in (OPEN_PARAM, runs.RUN_PARAM, *rooms.LINK_PARAMS)}
     page_values: dict[str, Any] = {}
     ignored = read_link(params, series_settings(), model_settings(), page_values)
     for key, value in page_values.items():
@@ -428,7 +428,7 @@ def collect_result() -> Trained | None:
                 rooms.settle_post(run.get("room_post"), trained_dataset(trained()), job.cfg, run["series"],
                                   result.predictions["test"], run_id,
                                   float(sum(progress.epoch_seconds)) or progress.elapsed,
-                                  getattr(job, "finished_at", None))
+                                  job.finished_at)
     return trained()
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from lstm_core.store.runs import RunStore, StoreLimits
 from tests.e2e.conftest import free_port
 
 CLUSTER_LIFETIME_SECONDS = 1800
@@ -81,3 +82,11 @@ def store_url(request, tmp_path):
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     return base.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture
+def store(store_url):
+    """Yield a RunStore with the default limits on the test's database, closed afterwards."""
+    opened = RunStore(store_url, limits=StoreLimits())
+    yield opened
+    opened.close()

@@ -39,13 +39,6 @@ def results():
 
 
 @pytest.fixture
-def store(store_url):
-    opened = RunStore(store_url, limits=StoreLimits())
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
 def clock(monkeypatch):
     """Return a settable clock that the store reads as time.time()."""
     now = [1_000_000.0]

@@ -25,13 +25,6 @@ ROOM_TABLES = {"rooms", "room_posts"}
 
 
 @pytest.fixture
-def store(store_url):
-    opened = RunStore(store_url, limits=StoreLimits())
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
 def room_store(store):
     return RoomStore(store)
 

@@ -19,8 +19,9 @@
       .find((button) => pattern.test(button.textContent || ""));
   }
 
-  // A figure with step buttons steps by pressing them (they also move its title and step labels); a figure
-  // with only a slider is clicked on the rail at the tick of the wanted step, as a mouse would.
+  // A figure with step buttons steps by pressing them (they also point the buttons at the new step's
+  // neighbours); a figure with only a slider is clicked on the rail at the tick of the wanted step, as a mouse
+  // would.
   function slideBy(plot, slider, index, key) {
     const targets = {ArrowRight: /Step ▶/, ArrowUp: /Step ▶/, ArrowLeft: /Step back/, ArrowDown: /Step back/,
                      Home: /Step 1/};
