@@ -82,6 +82,8 @@ class TrainingJob:
         self.cfg = cfg
         self.key = key or training_key(data, cfg)
         self.n_train = len(data.X_train)
+        self.session: object = None  # whose turn in the pool's queue this job waits for
+        self.data_spec: dict | None = None  # the data in the run store's words, when the pool may store the run
         self._data, self._pool = data, pool
         self._bpe = data.batches_per_epoch(cfg.batch_size)
         self._lock = threading.Lock()

@@ -26,11 +26,13 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from multiprocessing import connection, spawn
+from typing import Any
 
 from lstm_core.config import ModelConfig
 from lstm_core.training.estimates import TrainingTimes
+from lstm_core.training.fair_queue import FairQueue, QueueFull
 from lstm_core.training.job import JobWatch, TrainingJob
 from lstm_core.training.protocol import TrainingData, TrainingResult, training_key
 from lstm_core.training.worker import WorkerSettings, worker_main
@@ -70,7 +72,7 @@ class _Worker:
 
 
 class TrainingPool:
-    """A server-wide cap on concurrent trainings: worker processes plus a FIFO of waiting jobs."""
+    """A server-wide cap on concurrent trainings: worker processes plus a queue of waiting jobs, fair by session."""
 
     def __init__(self, max_workers: int | None = None, max_jobs_per_worker: int = 40,
                  settings: WorkerSettings | None = None) -> None:
@@ -82,7 +84,7 @@ class TrainingPool:
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()  # guards _waiting, _stops and _closed; never held across IPC
         self._ready = threading.Condition(self._lock)
-        self._waiting: deque[TrainingJob] = deque()
+        self._waiting: FairQueue[TrainingJob] = FairQueue()
         self._stops: deque[TrainingJob] = deque()
         # training key -> the job a new identical submission may join; finished jobs are refused by watch().
         self._joinable: weakref.WeakValueDictionary[str, TrainingJob] = weakref.WeakValueDictionary()
@@ -97,13 +99,15 @@ class TrainingPool:
         self._thread.start()
         _LIVE_POOLS.add(self)
 
-    def submit(self, data: TrainingData, cfg: ModelConfig,
-               owner_alive: Callable[[], bool] | None = None) -> JobWatch:
+    def submit(self, data: TrainingData, cfg: ModelConfig, owner_alive: Callable[[], bool] | None = None,
+               session: Hashable | None = None, data_spec: dict[str, Any] | None = None) -> JobWatch:
         """Return a JobWatch of the queued or running job with the same training key, or of a new queued job.
 
         ``owner_alive`` tells whether whoever submitted is still there; once it has said False for
         OWNER_GRACE_SECONDS in a row, that watcher is detached, and a job nobody watches any more is
-        withdrawn or stopped.
+        withdrawn or stopped. Jobs wait in one line per ``session``, served in turn; a session with
+        MAX_QUEUED_PER_SESSION jobs waiting gets a job that failed at once, saying so. ``data_spec``
+        describes the data for the run store, for a backend that stores a result nobody is left to collect.
         """
         data.check(cfg)
         key = training_key(data, cfg)
@@ -115,9 +119,18 @@ class TrainingPool:
             if watch is not None:
                 return watch
             job = TrainingJob(data, cfg, self, key)
+            job.session, job.data_spec = session, data_spec
             watch = job.watch(owner_alive)
-            self._joinable[key] = job
-            self._waiting.append(job)
+            try:
+                self._waiting.append(job, session)
+            except QueueFull as full:
+                refused = str(full)
+            else:
+                self._joinable[key] = job
+                refused = None
+        if refused is not None:
+            job.finish(TrainingResult("failed", refused))
+            return watch
         self._wake()
         return watch
 
@@ -262,9 +275,7 @@ class TrainingPool:
                 self._retire(worker)
 
     def _log_finished(self, worker: _Worker, job: TrainingJob, status: str) -> None:
-        # One line per job a worker ran: how many trainings a class really cost, and for how many learners.
-        log.info("training job %s finished: %s in %.1f s, watched by %d", job.id, status,
-                 time.monotonic() - worker.job_began, job.watchers())
+        log_finished(job, status, time.monotonic() - worker.job_began)
 
     def _retire(self, worker: _Worker) -> None:
         # The replacement starts at once (next loop), so the slot is warm again by the next job.
@@ -304,10 +315,13 @@ class TrainingPool:
                     except OSError:
                         pass  # the worker died; its sentinel fails the job
 
-    def _close_abandoned_jobs(self) -> None:
+    def _live_jobs(self) -> list[TrainingJob]:
         with self._lock:
             jobs = list(self._waiting)
-        jobs += [worker.job for worker in self._workers if worker.job is not None]
+        return jobs + [worker.job for worker in self._workers if worker.job is not None]
+
+    def _close_abandoned_jobs(self) -> None:
+        jobs = self._live_jobs()
         now = time.monotonic()
         for job in jobs:
             if job.done:
@@ -366,6 +380,11 @@ class TrainingPool:
         os.close(self._wake_write)
 
 
+def log_finished(job: TrainingJob, status: str, seconds: float) -> None:
+    """Log one line per training a pool ran: how many trainings a class really cost, and for how many learners."""
+    log.info("training job %s finished: %s in %.1f s, watched by %d", job.id, status, seconds, job.watchers())
+
+
 _LIVE_POOLS: weakref.WeakSet[TrainingPool] = weakref.WeakSet()
 _default_pool: TrainingPool | None = None
 _default_lock = threading.Lock()
@@ -399,16 +418,26 @@ def default_settings() -> WorkerSettings:
     return WorkerSettings(intra_op_threads=1, inter_op_threads=1, warm_configs=(QUICK_START_MODEL,))
 
 
+RAY_ADDRESS_VARIABLE = "LSTM_LENS_RAY_ADDRESS"
+
+
 def get_pool() -> TrainingPool:
-    """Return the process-wide default TrainingPool, creating it on first use."""
+    """Return the process-wide default pool, creating it on first use: on Ray when LSTM_LENS_RAY_ADDRESS is set."""
     global _default_pool
     with _default_lock:
         if _default_pool is None or _default_pool._closed:
-            _default_pool = TrainingPool(settings=default_settings())
+            address = os.environ.get(RAY_ADDRESS_VARIABLE, "").strip()
+            if address:
+                from lstm_core.training.ray_pool import RayPool  # Ray is installed only where a cluster runs
+
+                _default_pool = RayPool(address, settings=default_settings())
+            else:
+                _default_pool = TrainingPool(settings=default_settings())
         return _default_pool
 
 
 def start(data: TrainingData, cfg: ModelConfig, pool: TrainingPool | None = None,
-          owner_alive: Callable[[], bool] | None = None) -> JobWatch:
+          owner_alive: Callable[[], bool] | None = None, session: Hashable | None = None,
+          data_spec: dict[str, Any] | None = None) -> JobWatch:
     """Return a JobWatch of the training of (data, cfg) at once, on pool, or on get_pool() when None."""
-    return (pool or get_pool()).submit(data, cfg, owner_alive)
+    return (pool or get_pool()).submit(data, cfg, owner_alive, session, data_spec)

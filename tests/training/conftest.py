@@ -1,15 +1,35 @@
-"""Warm training pools shared by the training tests of the session: each start loads TensorFlow in every worker."""
+"""Warm training pools shared by the training tests of the session, on both backends.
+
+Each start loads TensorFlow in every worker. The job tests take ``pool`` or ``single_pool`` and so run
+once on the local process pool and once on a real Ray cluster started for the session.
+"""
 
 import pytest
 
-from tests.training.helpers import warm_pool
+from tests.training.helpers import BACKENDS, warm_pool
+from tests.training.ray_head import ray_head
+
+RAY_TEST_CPUS = 4  # the two shared pools' three trainers, and room for one test's replacement
 
 
 @pytest.fixture(scope="session")
-def pool():
-    yield from warm_pool(2)
+def ray_address():
+    with ray_head(RAY_TEST_CPUS) as address:
+        yield address
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request):
+    return request.param
 
 
 @pytest.fixture(scope="session")
-def single_pool():
-    yield from warm_pool(1)
+def pool(backend, request):
+    address = request.getfixturevalue("ray_address") if backend == "ray" else None
+    yield from warm_pool(2, backend, address)
+
+
+@pytest.fixture(scope="session")
+def single_pool(backend, request):
+    address = request.getfixturevalue("ray_address") if backend == "ray" else None
+    yield from warm_pool(1, backend, address)

@@ -1,6 +1,7 @@
 """Shared by the training tests: small and long configs, their data, polling a job, a warm pool."""
 
 import time
+import uuid
 
 import numpy as np
 
@@ -55,9 +56,22 @@ def assert_weights_fit(weights, cfg):
     assert all(np.isfinite(a).all() for a in arrays)
 
 
-def warm_pool(max_workers: int):
-    """Yield a TrainingPool whose workers have loaded TensorFlow; shut it down afterwards."""
-    pool = TrainingPool(max_workers=max_workers)
-    assert pool.wait_ready(120)
+BACKENDS = ("local", "ray")
+
+
+def make_pool(backend: str, max_workers: int, ray_address: str | None = None, **settings) -> TrainingPool:
+    """Return a new pool of max_workers on backend: worker processes ("local") or actors of a Ray cluster ("ray")."""
+    if backend == "local":
+        return TrainingPool(max_workers=max_workers, **settings)
+    from lstm_core.training.ray_pool import RayPool
+
+    return RayPool(ray_address, max_workers=max_workers, queue_name=f"test-queue-{uuid.uuid4().hex[:8]}",
+                   keep_queue=False, **settings)
+
+
+def warm_pool(max_workers: int, backend: str = "local", ray_address: str | None = None):
+    """Yield a pool on backend whose workers have loaded TensorFlow; shut it down afterwards."""
+    pool = make_pool(backend, max_workers, ray_address)
+    assert pool.wait_ready(180)
     yield pool
     pool.shutdown()

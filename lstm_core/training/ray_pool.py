@@ -1,0 +1,279 @@
+"""The training pool of an app replica whose trainings run on a Ray cluster (LSTM_LENS_RAY_ADDRESS).
+
+It offers the pages what the local pool offers (submit, a JobWatch, positions, stops, the owner check) and
+keeps every job's state in memory as the local pool does; only its thread talks to Ray. That thread hands
+new jobs to the cluster's queue (``ray_actors.ClusterQueue``), forwards stops, and five times a second asks
+in one call for the progress events, queue positions and results of all of this replica's jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import time
+import uuid
+from collections import deque
+from pathlib import Path
+
+import ray
+from ray.exceptions import GetTimeoutError, RayError
+
+import lstm_core
+from lstm_core.store.runs import database_url
+from lstm_core.training.job import TrainingJob
+from lstm_core.training.pool import TrainingPool, log_finished
+from lstm_core.training.protocol import TrainingResult
+from lstm_core.training.ray_actors import CALL_TIMEOUT_SECONDS, NAMESPACE, POLL_SECONDS, QUEUE_NAME, ClusterQueue
+from lstm_core.training.worker import WorkerSettings
+
+SHUTDOWN_MESSAGE = "Stopped: the training server shut down."
+UNREACHABLE_MESSAGE = ("The training cluster cannot be reached just now ({problem}). Your settings are kept: "
+                       "press Train again in a minute.")
+GOES_ON_ELSEWHERE_MESSAGE = "You stopped watching; this training goes on for learners on another server."
+UNREACHABLE_AFTER_SECONDS = 30.0
+STATS_SECONDS = 1.0
+
+log = logging.getLogger(__name__)
+
+
+def absolute_database_url(url: str) -> str:
+    """Return url with a relative SQLite path made absolute: the cluster's queue runs in another directory."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/"):
+        return prefix + str(Path(url.removeprefix(prefix)).resolve())
+    return url
+
+
+class RayPool(TrainingPool):
+    """An app replica's view of the cluster's training queue: jobs in memory, trained by Ray actors."""
+
+    def __init__(self, address: str, max_workers: int | None = None, settings: WorkerSettings | None = None,
+                 queue_name: str = QUEUE_NAME, keep_queue: bool = True) -> None:
+        # Set before the base class starts the pool's thread, which reads them.
+        self.address, self.queue_name, self.keep_queue = address, queue_name, keep_queue
+        self.replica = uuid.uuid4().hex[:12]
+        self._wanted_trainers = max_workers
+        self._queue = None
+        self._remote: dict[TrainingJob, str] = {}  # a job handed to the cluster -> its id there
+        self._seen: dict[TrainingJob, int] = {}  # how many of its events the job has applied
+        self._marked_running: set[TrainingJob] = set()
+        self._positions: dict[str, int] = {}  # cluster job id -> place in the cluster's queue
+        self._releases: deque[TrainingJob] = deque()
+        self._stats: dict = {}
+        self._stats_at = 0.0  # when the stats were last fetched (monotonic)
+        self._unanswered_since: float | None = None
+        super().__init__(max_workers=max_workers or 1, settings=settings)
+
+    # What script threads call: in-memory only, as on the local pool.
+
+    def position(self, job: TrainingJob) -> int:
+        """Return job's place in the cluster's queue, 1 = next; 0 once it runs or has left the queue."""
+        with self._lock:
+            if job in self._waiting:
+                return self._waiting.index(job) + 1
+            job_id = self._remote.get(job)
+            return self._positions.get(job_id, 0) if job_id else 0
+
+    def withdraw(self, job: TrainingJob) -> bool:
+        """Return True when job was still waiting and has now left the queue (the cluster's, soon after)."""
+        with self._lock:
+            if job in self._waiting:
+                self._waiting.remove(job)
+                return True
+            job_id = self._remote.get(job)
+            if job_id is None or self._positions.get(job_id, 0) == 0:
+                return False
+            self._releases.append(job)
+        self._wake()
+        return True
+
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        """Return True once the cluster's queue has all the trainers it wants warm, False after timeout seconds."""
+        asked = time.monotonic()
+        with self._ready:
+            return self._ready.wait_for(lambda: self._stats_at > asked and self._stats.get("target", 0) > 0
+                                        and self._stats.get("ready", 0) >= self._stats["target"], timeout)
+
+    def worker_pids(self) -> list[int]:
+        """Return the process ids of the cluster's warm trainer actors, as last reported."""
+        return list(self._stats.get("pids", []))
+
+    def workers_started(self) -> int:
+        """Return how many trainer actors the cluster's queue has started in all, replacements included."""
+        return int(self._stats.get("started", 0))
+
+    # The pool's thread.
+
+    def _run(self) -> None:
+        try:
+            self._connect()
+        except Exception as problem:  # noqa: BLE001 - any failure to reach the cluster is said to the learner
+            log.error("cannot reach the Ray cluster at %s: %s", self.address, problem)
+            self._unanswered_since = time.monotonic() - UNREACHABLE_AFTER_SECONDS
+            self._problem = str(problem).splitlines()[0][:160] if str(problem) else type(problem).__name__
+        next_owner_check = next_stats = 0.0
+        while True:
+            with self._lock:
+                closed = self._closed
+            if closed:
+                break
+            ready, _, _ = select.select([self._wake_read], [], [], POLL_SECONDS)
+            if ready:
+                os.read(self._wake_read, 4096)
+            if self._queue is None:
+                self._fail_waiting()
+                continue
+            self._hand_over()
+            self._forward_stops()
+            self._poll()
+            now = time.monotonic()
+            if now >= next_owner_check:
+                self._close_abandoned_jobs()
+                next_owner_check = now + 1.0
+            if now >= next_stats:
+                self._refresh_stats()
+                next_stats = now + STATS_SECONDS
+        self._end_workers(getattr(self, "_shutdown_timeout", 10.0))
+
+    def _connect(self) -> None:
+        if not ray.is_initialized():
+            ray.init(address=self.address, namespace=NAMESPACE, log_to_driver=False, logging_level=logging.WARNING,
+                     runtime_env={"py_modules": [str(Path(lstm_core.__file__).parent)]})
+        self._queue = ClusterQueue.options(name=self.queue_name, namespace=NAMESPACE, lifetime="detached",
+                                           get_if_exists=True).remote(
+            self.settings, self._wanted_trainers, absolute_database_url(database_url()))
+        self._refresh_stats()
+
+    def _fail_waiting(self) -> None:
+        with self._lock:
+            jobs = []
+            while self._waiting:
+                jobs.append(self._waiting.popleft())
+        for job in jobs:
+            job.finish(TrainingResult("failed", UNREACHABLE_MESSAGE.format(problem=getattr(self, "_problem", "?"))))
+
+    def _live_jobs(self) -> list[TrainingJob]:
+        with self._lock:
+            return list(self._waiting) + list(self._remote)
+
+    def _hand_over(self) -> None:
+        with self._lock:
+            jobs = []
+            while self._waiting:
+                jobs.append(self._waiting.popleft())
+        for job in jobs:
+            data = job.hand_over_data()
+            if data is None or job.done:
+                continue
+            session = job.session if job.session is not None else job.id
+            try:
+                job_id, refused = ray.get(self._queue.submit.remote(
+                    self.replica, session, job.key, data, job.cfg, job.data_spec), timeout=CALL_TIMEOUT_SECONDS)
+            except (RayError, GetTimeoutError) as problem:
+                job.finish(TrainingResult("failed", UNREACHABLE_MESSAGE.format(problem=type(problem).__name__)))
+                continue
+            if refused:
+                job.finish(TrainingResult("failed", refused))
+                continue
+            with self._lock:
+                self._remote[job], self._seen[job] = job_id, 0
+                self._positions.setdefault(job_id, 1)
+
+    def _forward_stops(self) -> None:
+        with self._lock:
+            leaving = list(self._stops) + list(self._releases)
+            self._stops.clear()
+            self._releases.clear()
+        for job in leaving:
+            job_id = self._remote.get(job)
+            if job_id is None:
+                continue
+            try:
+                others = ray.get(self._queue.release.remote(self.replica, job_id), timeout=CALL_TIMEOUT_SECONDS)
+            except (RayError, GetTimeoutError):
+                others = 0
+            if others:
+                job.finish(TrainingResult("stopped", GOES_ON_ELSEWHERE_MESSAGE))
+            if job.done:
+                self._forget(job)  # withdrawn, stopped before it began, or left to the other replicas
+
+    def _forget(self, job: TrainingJob) -> None:
+        with self._lock:
+            self._remote.pop(job, None)
+        self._seen.pop(job, None)
+        self._marked_running.discard(job)
+
+    def _poll(self) -> None:
+        with self._lock:
+            jobs = dict(self._remote)
+        if not jobs:
+            self._unanswered_since = None
+            return
+        seen: dict[str, int] = {}
+        for job, job_id in jobs.items():
+            seen[job_id] = min(seen.get(job_id, self._seen[job]), self._seen[job])
+        try:
+            reports = ray.get(self._queue.poll.remote(self.replica, seen), timeout=CALL_TIMEOUT_SECONDS)
+        except (RayError, GetTimeoutError) as problem:
+            self._unanswered_since = self._unanswered_since or time.monotonic()
+            if time.monotonic() - self._unanswered_since > UNREACHABLE_AFTER_SECONDS:
+                for job in jobs:
+                    job.finish(TrainingResult("failed", UNREACHABLE_MESSAGE.format(problem=type(problem).__name__)))
+                    self._forget(job)
+            return
+        self._unanswered_since = None
+        positions = {}
+        for job, job_id in jobs.items():
+            status, position, events, result = reports[job_id]
+            positions[job_id] = position
+            if (status != "queued" or events) and job not in self._marked_running:
+                self._marked_running.add(job)
+                job.mark_running()
+            for event in events[self._seen[job] - seen[job_id]:]:
+                job.apply_event(event)
+            self._seen[job] = seen[job_id] + len(events)
+            if result is not None:
+                self._jobs_run += 1
+                job.finish(result)
+                log_finished(job, result.status, job.progress().elapsed)
+                if result.status == "done":
+                    final = job.progress()
+                    self.times.record(job.cfg, job.n_train, final.epoch_seconds, final.elapsed)
+                self._forget(job)
+        with self._lock:
+            self._positions = positions
+
+    def _refresh_stats(self) -> None:
+        try:
+            stats = ray.get(self._queue.stats.remote(), timeout=CALL_TIMEOUT_SECONDS)
+        except (RayError, GetTimeoutError):
+            return
+        with self._ready:
+            self._stats, self._stats_at = stats, time.monotonic()
+            self.max_workers = max(int(stats.get("target", 1)), 1)
+            self._ready.notify_all()
+
+    def _end_workers(self, timeout: float) -> None:
+        if self._queue is not None:
+            with self._lock:
+                jobs = dict(self._remote)
+            for job_id in jobs.values():
+                try:
+                    ray.get(self._queue.release.remote(self.replica, job_id), timeout=CALL_TIMEOUT_SECONDS)
+                except (RayError, GetTimeoutError):
+                    pass
+            deadline = time.monotonic() + timeout
+            while self._remote and time.monotonic() < deadline:
+                self._poll()  # the stopped jobs' results, with the weights so far
+                time.sleep(POLL_SECONDS)
+            if not self.keep_queue:
+                try:
+                    ray.get(self._queue.close.remote(), timeout=60)
+                    ray.kill(self._queue)
+                except (RayError, GetTimeoutError):
+                    pass
+        for job in list(self._remote):
+            job.finish(TrainingResult("stopped", SHUTDOWN_MESSAGE))
+        os.close(self._wake_read)
+        os.close(self._wake_write)
