@@ -167,9 +167,13 @@ class StreamlitSession:
     """One browser tab's worth of Streamlit session over the websocket, driven from an asyncio loop."""
 
     def __init__(self, base_url: str, name: str = "session",
-                 on_element: Callable[[tuple[int, ...], RenderedElement], None] | None = None) -> None:
+                 on_element: Callable[[tuple[int, ...], RenderedElement], None] | None = None,
+                 cookies: dict[str, str] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.name = name
+        # A browser's cookie jar for this site: a load balancer's affinity cookie rides along with the XSRF one.
+        self.cookies: dict[str, str] = dict(cookies or {})
+        self.upgrade_headers: dict[str, str] = {}  # the websocket upgrade's response headers, names in lower case
         self.on_element = on_element
         self.rendered: dict[tuple[int, ...], RenderedElement] = {}
         self.errors: list[str] = []
@@ -202,13 +206,17 @@ class StreamlitSession:
         """Connect as a browser opening base_url/path?query_string does, and ask for the first script run."""
         parts = urlsplit(self.base_url)
         host, port = parts.hostname, parts.port or 80
-        cookie = await asyncio.wait_for(_xsrf_cookie(host, port), timeout)
+        self.cookies.update(await asyncio.wait_for(_health_cookies(host, port, self.cookies), timeout))
+        cookie = self.cookies.get(XSRF_COOKIE)
+        if cookie is None:
+            raise StreamlitProtocolError("the health check set no XSRF cookie (is server.enableXsrfProtection off?)")
         self._ws = await connect(
             f"ws://{host}:{port}/_stcore/stream", subprotocols=["streamlit", cookie],
-            origin=f"http://{host}:{port}", additional_headers={"Cookie": f"{XSRF_COOKIE}={cookie}"},
+            origin=f"http://{host}:{port}", additional_headers={"Cookie": _cookie_header(self.cookies)},
             # A browser neither pings nor limits frame size; a ping timeout would drop a learner whose
             # server is merely busy, which is what a load test must not do.
             ping_interval=None, max_size=None, open_timeout=timeout, close_timeout=2)
+        self.upgrade_headers = {name.lower(): value for name, value in self._ws.response.headers.raw_items()}
         self.query_string, self._first_page_name = query_string, path.strip("/")
         self._reader = asyncio.create_task(self._read(), name=f"{self.name}-reader")
         await self._send_rerun()
@@ -227,6 +235,10 @@ class StreamlitSession:
                 await asyncio.wait_for(self._reader, 5)
             except (TimeoutError, asyncio.CancelledError):
                 self._reader.cancel()
+
+    def cookie(self, name: str) -> str | None:
+        """Return the value of cookie name this session holds (given, or set by the health check), or None."""
+        return self.cookies.get(name)
 
     # --- what a learner does ----------------------------------------------------------------------
 
@@ -467,11 +479,22 @@ class StreamlitSession:
         self._timers.clear()
 
 
-async def _xsrf_cookie(host: str, port: int) -> str:
-    """Return the _streamlit_xsrf cookie that GET /_stcore/health sets, as the frontend's first ping does."""
+def _cookie_header(cookies: dict[str, str]) -> str:
+    """Return a Cookie request header holding every cookie of cookies."""
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
+async def _health_cookies(host: str, port: int, cookies: dict[str, str] | None = None) -> dict[str, str]:
+    """Return every cookie GET /_stcore/health sets (name -> value), sending cookies as a browser would.
+
+    The frontend's first request is this ping: it gets the _streamlit_xsrf cookie and, behind a load
+    balancer that inserts one, the affinity cookie the websocket upgrade must carry to reach the same server.
+    """
     reader, writer = await asyncio.open_connection(host, port)
+    sent = f"Cookie: {_cookie_header(cookies)}\r\n" if cookies else ""
     try:
-        writer.write(f"GET /_stcore/health HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode())
+        writer.write(f"GET /_stcore/health HTTP/1.1\r\nHost: {host}:{port}\r\n{sent}Connection: close\r\n\r\n"
+                     .encode())
         await writer.drain()
         head = (await reader.read()).split(b"\r\n\r\n", 1)[0].decode("latin-1")
     finally:
@@ -479,8 +502,18 @@ async def _xsrf_cookie(host: str, port: int) -> str:
     status = head.split("\r\n", 1)[0]
     if " 200 " not in f"{status} ":
         raise StreamlitProtocolError(f"health check answered {status!r}")
+    found = {}
     for line in head.split("\r\n"):
         name, _, value = line.partition(":")
-        if name.strip().lower() == "set-cookie" and value.strip().startswith(f"{XSRF_COOKIE}="):
-            return value.strip()[len(XSRF_COOKIE) + 1:].split(";", 1)[0]
-    raise StreamlitProtocolError("the health check set no XSRF cookie (is server.enableXsrfProtection off?)")
+        if name.strip().lower() == "set-cookie":
+            cookie_name, _, rest = value.strip().partition("=")
+            found[cookie_name.strip()] = rest.split(";", 1)[0]
+    return found
+
+
+async def _xsrf_cookie(host: str, port: int) -> str:
+    """Return the _streamlit_xsrf cookie that GET /_stcore/health sets, as the frontend's first ping does."""
+    found = (await _health_cookies(host, port)).get(XSRF_COOKIE)
+    if found is None:
+        raise StreamlitProtocolError("the health check set no XSRF cookie (is server.enableXsrfProtection off?)")
+    return found

@@ -63,6 +63,7 @@ class Learner:
     errors: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # warnings on the Train page before the press
     messages: int = 0
+    server: str = ""  # which replica served the learner's websocket, behind a proxy that says (X-Lens-Server)
 
     def watch(self, path: tuple[int, ...], element: RenderedElement) -> None:
         """Record a status the learner's screen shows now, if it differs from the last one in its place."""
@@ -138,6 +139,7 @@ async def _learner(url: str, index: int, query: str | None, arrived: asyncio.Que
     session = StreamlitSession(url, f"learner-{index}", on_element=run.watch)
     try:
         await _reach_train(session, query)
+        run.server = session.upgrade_headers.get("x-lens-server", "")
         run.notices = [element.text for element in session.rendered.values() if element.kind == "alert"
                        and element.text and element.script_hash == session.main_script_hash]
         await arrived.put(index)

@@ -1,0 +1,417 @@
+"""The school topology on one machine: PostgreSQL, a Ray head and worker nodes, app replicas, and HAProxy.
+
+Usage: python deploy/cluster.py [--replicas 2] [--port 8500] [--worker-nodes 1] [--cpus-per-node 1]
+Everything listens on 127.0.0.1 unless --bind says otherwise; Ctrl-C stops all of it. The tests and
+bench/bench_cluster.py import ``Cluster`` from here (deploy/ on sys.path) and start the same processes.
+Each process runs in a process group of its own, so a stop (or a test's kill of one replica) ends it
+with everything it started and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import glob
+import io
+import os
+import secrets
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = Path(__file__).resolve().with_name("haproxy.cfg.template")
+HAPROXY = "/usr/sbin/haproxy"
+COOKIE = "LENS_SERVER"
+SERVER_HEADER = "X-Lens-Server"
+RAY_ADDRESS_ENV = "LSTM_LENS_RAY_ADDRESS"
+DATABASE_URL_ENV = "LSTM_LENS_DATABASE_URL"
+# Streamlit takes the cookie secret from its config or environment only, never from the command line.
+COOKIE_SECRET_ENV = "STREAMLIT_SERVER_COOKIE_SECRET"
+DATABASE = "lens"
+START_LIMIT_SECONDS = 120.0
+ESSENTIAL = ("postgres", "ray-head", "haproxy")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """Return a TCP port on host that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def listening(port: int, host: str = "127.0.0.1") -> bool:
+    """Return True if something accepts connections on host:port."""
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((host, port)) == 0
+
+
+def http_status(url: str, timeout: float = 2, headers: dict[str, str] | None = None) -> int | None:
+    """Return the HTTP status url answers with, or None when nothing answers."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+def postgres_bin() -> Path:
+    """Return the newest installed PostgreSQL's bin directory (Debian's layout)."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"), key=lambda p: int(p.split("/")[4]))
+    if not found:
+        raise RuntimeError("Debian's postgresql is not installed (apt-get install postgresql; `make cluster` does)")
+    return Path(found[-1]).parent
+
+
+def as_postgres(command: list[str]) -> list[str]:
+    """Return command run as the postgres user when we are root (PostgreSQL refuses to run as root)."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+def ray_command(node: str, head_address: str | None, gcs_port: int, cpus: int, temp_dir: str) -> list[str]:
+    """Return `ray start --block` for the head (head_address None) or a worker node, every port fixed on loopback."""
+    ports = {name: free_port() for name in ("node-manager-port", "object-manager-port", "dashboard-agent-listen-port",
+                                            "dashboard-agent-grpc-port", "metrics-export-port",
+                                            "runtime-env-agent-port")}
+    command = [str(Path(sys.executable).with_name("ray")), "start", "--block", f"--node-ip-address={node}",
+               f"--num-cpus={cpus}", "--num-gpus=0", "--disable-usage-stats", "--object-store-memory=200000000",
+               *(f"--{name}={port}" for name, port in ports.items())]
+    if head_address is None:
+        return command + ["--head", f"--port={gcs_port}", "--include-dashboard=false",
+                          f"--ray-client-server-port={free_port()}", f"--temp-dir={temp_dir}"]
+    return command + [f"--address={head_address}"]
+
+
+@dataclass
+class Piece:
+    """One started process (its own process group), where its output goes, and what it is."""
+
+    name: str
+    process: subprocess.Popen
+    log: Path
+    port: int | None = None
+
+    def alive(self) -> bool:
+        """Return True while the process has not ended."""
+        return self.process.poll() is None
+
+    def tail(self, lines: int = 15) -> str:
+        """Return the last lines of the process's log."""
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+@dataclass
+class Cluster:
+    """The whole topology on one machine; start() brings it up in order, stop() ends every process it started."""
+
+    replicas: int = 2
+    port: int = 0  # HAProxy's; 0 picks a free one
+    worker_nodes: int = 1
+    cpus_per_node: int = 1
+    bind: str = "127.0.0.1"
+    lifetime: float | None = None  # every process ends itself after this many seconds (the tests set it)
+    cookie_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    log_dir: Path | None = None
+    replica_args: tuple[str, ...] = ()
+    pieces: list[Piece] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="lens-cluster-"))
+        self.log_dir = Path(self.log_dir) if self.log_dir is not None else self.root / "logs"
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.ray_temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths have a length limit
+        self.port = self.port or free_port(self.bind)
+        self.stats_port = free_port(self.bind)
+        self.replica_ports = [free_port(self.bind) for _ in range(self.replicas)]
+        self.gcs_port = free_port()
+        self.pg_port = free_port()
+        self.database_url = f"postgresql+psycopg://postgres@127.0.0.1:{self.pg_port}/{DATABASE}"
+        self.ray_address = f"127.0.0.1:{self.gcs_port}"
+        self.haproxy_cfg = self.root / "haproxy.cfg"
+        self._replica_pieces: dict[int, Piece] = {}
+        self.stopped_pids: set[int] = set()  # every process stop() found in the pieces' trees
+
+    # --- what a caller reads ----------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Return the address learners open: HAProxy's frontend."""
+        return f"http://{self.bind}:{self.port}"
+
+    @property
+    def stats_url(self) -> str:
+        """Return the address of HAProxy's statistics page (append ;csv for the CSV)."""
+        return f"http://{self.bind}:{self.stats_port}/stats"
+
+    def replica_url(self, index: int) -> str:
+        """Return replica index's own address, bypassing HAProxy."""
+        return f"http://{self.bind}:{self.replica_ports[index]}"
+
+    def replica_healthy(self, index: int) -> bool:
+        """Return True if replica index answers its health check with 200."""
+        return http_status(self.replica_url(index) + "/_stcore/health") == 200
+
+    @staticmethod
+    def server_name(index: int) -> str:
+        """Return HAProxy's name (and cookie value) of replica index: app1, app2, ..."""
+        return f"app{index + 1}"
+
+    def server_states(self) -> dict[str, str]:
+        """Return HAProxy's view of each replica, server name -> status (UP, DOWN, ...); {} if it does not answer."""
+        try:
+            with urllib.request.urlopen(self.stats_url + ";csv", timeout=3) as answer:
+                text = answer.read().decode()
+        except OSError:
+            return {}
+        rows = csv.DictReader(io.StringIO(text.lstrip("# ")))
+        return {row["svname"]: row["status"] for row in rows
+                if row["pxname"] == "replicas" and row["svname"] not in ("FRONTEND", "BACKEND")}
+
+    def pids(self) -> list[int]:
+        """Return the process (and process group) ids of every piece started, ended ones included."""
+        return [piece.process.pid for piece in self.pieces]
+
+    def procfile(self) -> str:
+        """Return one line per process, name: command, as a Procfile would hold them."""
+        return "\n".join(f"{piece.name}: {' '.join(piece.process.args)}" for piece in self.pieces)
+
+    # --- starting ---------------------------------------------------------------------------------
+
+    def __enter__(self) -> Cluster:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> Cluster:
+        """Start PostgreSQL, the Ray head, its worker nodes, the replicas and HAProxy, each once ready; return self."""
+        self._start_postgres()
+        self._start_ray()
+        for index in range(self.replicas):
+            self._start_replica(index)
+        for index in range(self.replicas):
+            piece = self._replica_pieces[index]
+            self._wait(piece, partial(self.replica_healthy, index))
+        self._start_haproxy()
+        return self
+
+    def _timed(self, command: list[str]) -> list[str]:
+        return ["timeout", str(int(self.lifetime)), *command] if self.lifetime else command
+
+    def _launch(self, name: str, command: list[str], port: int | None = None, env: dict | None = None,
+                cwd: Path | None = None) -> Piece:
+        log = self.log_dir / f"{name}.log"
+        with open(log, "ab") as out:
+            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                       start_new_session=True, env=env, cwd=cwd)
+        piece = Piece(name, process, log, port)
+        self.pieces.append(piece)
+        return piece
+
+    def _wait(self, piece: Piece, ready, limit: float = START_LIMIT_SECONDS) -> None:
+        deadline = time.monotonic() + limit
+        while not ready():
+            if not piece.alive():
+                raise RuntimeError(f"{piece.name} ended with code {piece.process.returncode}:\n{piece.tail()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{piece.name} was not ready within {limit:g} s:\n{piece.tail()}")
+            time.sleep(0.2)
+
+    def _start_postgres(self) -> None:
+        bin_dir = postgres_bin()
+        pg_root = self.root / "postgres"
+        data, sockets = pg_root / "data", pg_root / "sockets"
+        sockets.mkdir(parents=True)
+        if os.geteuid() == 0:
+            for path in (self.root, pg_root, sockets):
+                shutil.chown(path, "postgres")
+        subprocess.run(as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+                                    "--no-sync", "-E", "UTF8"]), check=True, capture_output=True)
+        # `timeout` outside runuser: it leads the process group, so a stop reaches the postmaster too.
+        piece = self._launch("postgres", self._timed(as_postgres([
+            str(bin_dir / "postgres"), "-D", str(data), "-p", str(self.pg_port), "-k", str(sockets),
+            "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"])), self.pg_port)
+        self._wait(piece, lambda: subprocess.run([str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-U", "postgres",
+                                                  "-p", str(self.pg_port)], capture_output=True).returncode == 0)
+        subprocess.run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "postgres",
+                        DATABASE], check=True, capture_output=True)
+
+    def _start_ray(self) -> None:
+        env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+        head = self._launch("ray-head", self._timed(ray_command("127.0.0.1", None, self.gcs_port, self.cpus_per_node,
+                                                                self.ray_temp)), self.gcs_port, env)
+        self._wait(head, lambda: listening(self.gcs_port))
+        for number in range(1, self.worker_nodes + 1):
+            command = ray_command("127.0.0.1", self.ray_address, self.gcs_port, self.cpus_per_node, self.ray_temp)
+            port = int(next(arg for arg in command if arg.startswith("--node-manager-port=")).split("=")[1])
+            worker = self._launch(f"ray-worker{number}", self._timed(command), port, env)
+            self._wait(worker, lambda port=port: listening(port))
+
+    def _start_replica(self, index: int) -> None:
+        env = {**os.environ, RAY_ADDRESS_ENV: self.ray_address, DATABASE_URL_ENV: self.database_url,
+               COOKIE_SECRET_ENV: self.cookie_secret, "TF_CPP_MIN_LOG_LEVEL": "2"}
+        command = [sys.executable, "-m", "lstm_core.ui.serve", "--server.address", self.bind,
+                   "--server.port", str(self.replica_ports[index]),
+                   "--server.headless", "true", "--browser.gatherUsageStats", "false", *self.replica_args]
+        self._replica_pieces[index] = self._launch(self.server_name(index), self._timed(command),
+                                                   self.replica_ports[index], env, ROOT)
+
+    def haproxy_config(self) -> str:
+        """Return HAProxy's configuration for this cluster, from deploy/haproxy.cfg.template."""
+        servers = "\n".join(f"    server {self.server_name(i)} {self.bind}:{port} cookie {self.server_name(i)}"
+                            for i, port in enumerate(self.replica_ports))
+        return string.Template(TEMPLATE.read_text()).substitute(bind=self.bind, port=self.port,
+                                                                stats_port=self.stats_port, servers=servers)
+
+    def _start_haproxy(self) -> None:
+        if not Path(HAPROXY).exists():
+            raise RuntimeError(f"HAProxy is not installed at {HAPROXY} (apt-get install haproxy; `make cluster` does)")
+        self.haproxy_cfg.write_text(self.haproxy_config())
+        piece = self._launch("haproxy", self._timed([HAPROXY, "-db", "-f", str(self.haproxy_cfg)]), self.port)
+        self._wait(piece, lambda: listening(self.port, self.bind) and all(
+            status.startswith("UP") for status in self.server_states().values()) and len(self.server_states()))
+
+    # --- stopping ---------------------------------------------------------------------------------
+
+    def kill_replica(self, index: int) -> None:
+        """SIGKILL replica index's process group, as a crash would; HAProxy finds out by its health checks."""
+        piece = self._replica_pieces[index]
+        try:
+            os.killpg(piece.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        piece.process.wait(10)
+
+    def replica_alive(self, index: int) -> bool:
+        """Return True while replica index's process runs."""
+        return self._replica_pieces[index].alive()
+
+    def stop(self) -> None:
+        """End every process started, newest first (HAProxy, replicas, Ray, PostgreSQL); wait for each to go."""
+        for piece in self.pieces:
+            self.stopped_pids |= descendants(piece.process.pid) | {piece.process.pid}
+        for piece in reversed(self.pieces):
+            # PostgreSQL's fast shutdown is SIGINT (SIGTERM waits for its clients); `ray start --block` ends its
+            # raylet, GCS and workers on SIGTERM.
+            _stop_group(piece.process, signal.SIGINT if piece.name == "postgres" else signal.SIGTERM)
+        self.pieces.clear()
+        shutil.rmtree(self.ray_temp, ignore_errors=True)
+        if self.log_dir.is_relative_to(self.root):
+            shutil.rmtree(self.root, ignore_errors=True)
+        else:
+            shutil.rmtree(self.root / "postgres", ignore_errors=True)
+
+
+def descendants(pid: int) -> set[int]:
+    """Return the ids of every living process below pid (children, their children, ...)."""
+    parents: dict[int, list[int]] = {}
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            text = Path(stat).read_text()
+        except OSError:
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        parents.setdefault(int(fields[1]), []).append(int(stat.split("/")[2]))
+    found, todo = set(), [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Return True if process pid exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _stop_group(process: subprocess.Popen, first: int, grace: float = 8) -> None:
+    # Ray's workers run in process groups of their own, under the raylet: the tree, not the group, holds them.
+    tree = descendants(process.pid) | {process.pid}
+    try:
+        os.killpg(process.pid, first)
+    except ProcessLookupError:
+        pass
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(alive(pid) for pid in tree):
+        tree |= {child for pid in list(tree) for child in descendants(pid)}
+        time.sleep(0.2)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    for pid in tree:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if process.poll() is None:
+        process.wait(10)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Start the topology, print its addresses, and keep it up until Ctrl-C (or SIGTERM); return None."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8500, help="HAProxy's port, the address learners open")
+    parser.add_argument("--worker-nodes", type=int, default=1)
+    parser.add_argument("--cpus-per-node", type=int, default=1)
+    parser.add_argument("--bind", default="127.0.0.1")
+    parser.add_argument("--log-dir", type=Path, default=None)
+    parser.add_argument("--lifetime", type=float, default=None, help="every process ends itself after this many s")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    cluster = Cluster(args.replicas, args.port, args.worker_nodes, args.cpus_per_node, args.bind, args.lifetime,
+                      log_dir=args.log_dir)
+    try:
+        cluster.start()
+        print(f"LSTM Lens on {cluster.url} ({args.replicas} replicas); HAProxy's statistics on {cluster.stats_url}")
+        print(f"Ray at {cluster.ray_address}; database {cluster.database_url}; logs in {cluster.log_dir}")
+        print(cluster.procfile(), flush=True)
+        reported: set[str] = set()
+        while True:
+            ended = [piece for piece in cluster.pieces if not piece.alive() and piece.name not in reported]
+            for piece in ended:
+                print(f"{piece.name} ended (code {piece.process.returncode}):\n{piece.tail()}", flush=True)
+                reported.add(piece.name)
+            # HAProxy sends learners around a lost replica; without the proxy, Ray or the database nothing works.
+            if any(piece.name in ESSENTIAL for piece in ended):
+                break
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping ...", flush=True)
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The school topology on one machine, started whole by the tests."""

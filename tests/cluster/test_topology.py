@@ -1,0 +1,228 @@
+"""The school topology on one machine: a class through HAProxy, two replicas, Ray, PostgreSQL, and a lost replica.
+
+It starts deploy/cluster.py's whole topology on 127.0.0.1, sends 10 websocket learners and 2 Chromium
+learners through HAProxy's quick start to Train, and checks that HAProxy's cookie spread them over both
+replicas and kept each on its own. Then one replica is killed while a learner's training runs on Ray:
+HAProxy marks it down, its learners land on the other replica, their stored runs open by link there, and
+the orphaned training still ends and is stored by the cluster's queue, so pressing Train on the same
+settings opens it at once. At the end nothing the test started is left running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.ws_client import StreamlitSession
+from bench.ws_probe import RESULT_TEXT, TRAIN_LABEL, Learner, _reach_train
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy"))
+from cluster import COOKIE, Cluster, alive  # noqa: E402
+
+pytestmark = [pytest.mark.xdist_group("cluster"), pytest.mark.timeout(600)]
+
+WS_LEARNERS = 10
+BROWSER_LEARNERS = 2
+SERVER_HEADER = "x-lens-server"
+TRAIN_LIMIT = 240.0
+LINK_NOTE = "This run was opened from a link"
+STORED_NOTE = "so its stored result opened at once"
+DOOMED_EPOCHS = 40  # long enough on one trainer that the kill lands while it runs
+
+
+def _server(session: StreamlitSession) -> str:
+    return session.upgrade_headers.get(SERVER_HEADER, "")
+
+
+async def _ws_learner(url: str, index: int) -> StreamlitSession:
+    """Return the session of a learner who went Home -> Quick start -> Train and saw the results stored."""
+    session = StreamlitSession(url, f"learner-{index}")
+    await _reach_train(session, None)
+    await session.press(session.find_button(TRAIN_LABEL))
+    await session.wait_until(lambda: session.shows(RESULT_TEXT), TRAIN_LIMIT)
+    # The Train page writes the stored run into the address bar once it is kept.
+    await session.wait_until(lambda: "run=" in session.query_string, 30)
+    assert session.errors == [], session.errors
+    return session
+
+
+async def _browser_learner(browser, url: str, index: int) -> dict:
+    """Return what a Chromium learner's quick start, training and reload showed: its cookie and servers."""
+    context = await browser.new_context(viewport={"width": 1300, "height": 900})
+    page = await context.new_page()
+    servers: list[str] = []
+    page.on("response", lambda response: servers.append(response.headers.get(SERVER_HEADER, "")))
+    await page.goto(url, timeout=120_000)
+    await page.get_by_role("button", name="Quick start").first.click(timeout=120_000)
+    await page.wait_for_url("**/train**", timeout=120_000)
+    train = page.get_by_role("button", name=TRAIN_LABEL, exact=True)
+    await train.wait_for(timeout=120_000)
+    await train.click()
+    await page.get_by_text(RESULT_TEXT).wait_for(timeout=TRAIN_LIMIT * 1000)
+    await page.wait_for_url("**run=**", timeout=30_000)
+    cookie = next(c["value"] for c in await context.cookies() if c["name"] == COOKIE)
+    before = [s for s in servers if s]
+    servers.clear()
+    await page.reload(timeout=120_000)
+    await page.get_by_text(RESULT_TEXT).wait_for(timeout=120_000)
+    after = [s for s in servers if s]
+    cookie_after = next(c["value"] for c in await context.cookies() if c["name"] == COOKIE)
+    await context.close()
+    return {"index": index, "cookie": cookie, "before": before, "after": after, "cookie_after": cookie_after}
+
+
+async def _reopen(url: str, old: StreamlitSession, name: str, path: str = "train") -> StreamlitSession:
+    """Return a new session of the same learner (same cookies) that opened path with the learner's address."""
+    session = StreamlitSession(url, name, cookies=old.cookies)
+    await session.open(path, old.query_string)
+    await session.wait_until(lambda: session.idle and session.shows(RESULT_TEXT), 120)
+    return session
+
+
+def _doomed_query(seed: int) -> str:
+    """Return /train's query for the quick start with its own seed and more epochs: a training no one else has."""
+    program = ("import sys\n"
+               "from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES\n"
+               "from lstm_core.ui.links import share_query\n"
+               "model = {**QUICK_START_MODEL.to_dict(), 'seed': int(sys.argv[1]), 'epochs': int(sys.argv[2])}\n"
+               "print(share_query(QUICK_START_SERIES.to_dict(), model, {}))")
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run([sys.executable, "-c", program, str(seed), str(DOOMED_EPOCHS)], cwd=root,
+                          capture_output=True, text=True, check=True, timeout=120).stdout.strip()
+
+
+def _stored_trainings(database_url: str) -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text("SELECT count(*) FROM trainings")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+async def _until(predicate, limit: float, what: str) -> float:
+    """Return the seconds until predicate() held, polling; fail the test with what after limit seconds."""
+    began = time.monotonic()
+    while not predicate():
+        if time.monotonic() - began > limit:
+            pytest.fail(f"{what} not within {limit:g} s")
+        await asyncio.sleep(0.2)
+    return time.monotonic() - began
+
+
+async def _lesson(cluster: Cluster, report: dict) -> None:
+    from playwright.async_api import async_playwright
+
+    url = cluster.url
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            began = time.monotonic()
+            results = await asyncio.gather(*[_ws_learner(url, i) for i in range(WS_LEARNERS)],
+                                           *[_browser_learner(browser, url, i) for i in range(BROWSER_LEARNERS)])
+            report["class_seconds"] = time.monotonic() - began
+        finally:
+            await browser.close()
+    sessions: list[StreamlitSession] = list(results[:WS_LEARNERS])
+    browsers: list[dict] = list(results[WS_LEARNERS:])
+
+    # Spread by HAProxy's cookie, and each learner on the replica its cookie names.
+    for session in sessions:
+        assert session.cookie(COOKIE) == _server(session), (session.cookies, session.upgrade_headers)
+    for seen in browsers:
+        assert set(seen["before"]) == {seen["cookie"]}, seen
+        assert set(seen["after"]) == {seen["cookie"]} and seen["cookie_after"] == seen["cookie"], seen
+    placed = [session.cookie(COOKIE) for session in sessions] + [seen["cookie"] for seen in browsers]
+    report["per_replica"] = {name: placed.count(name) for name in sorted(set(placed))}
+    assert all(placed.count(cluster.server_name(i)) >= 3 for i in range(2)), placed
+
+    # A learner's later visit carries the same cookie and reaches the same replica.
+    for session in sessions[:4]:
+        again = await _reopen(url, session, f"{session.name}-again")
+        assert _server(again) == _server(session) and again.cookie(COOKIE) == session.cookie(COOKIE)
+        assert again.shows(LINK_NOTE), again.texts(root=0)[:5]
+        await again.close()
+
+    # One learner of the replica about to die trains something of their own; the replica dies mid-training.
+    victim_name = _server(sessions[0])
+    victim = int(victim_name.removeprefix("app")) - 1
+    survivor_name = cluster.server_name(1 - victim)
+    doomed_query = _doomed_query(seed=4242)
+    watch = Learner(99)
+    doomed = StreamlitSession(url, "doomed", on_element=watch.watch, cookies=sessions[0].cookies)
+    await doomed.open("train", doomed_query)
+    await doomed.wait_until(lambda: doomed.idle and doomed.find_button(TRAIN_LABEL) is not None, 120)
+    assert _server(doomed) == victim_name
+    await doomed.press(doomed.find_button(TRAIN_LABEL))
+    await doomed.wait_until(lambda: watch.sidebar_now().startswith("running, epoch 2"), TRAIN_LIMIT)
+    stored_before = _stored_trainings(cluster.database_url)
+    cluster.kill_replica(victim)
+    killed_at = time.monotonic()
+    report["marked_down_seconds"] = await _until(
+        lambda: cluster.server_states().get(victim_name, "").startswith("DOWN"), 10, "HAProxy marking the replica down")
+    await doomed.wait_until(lambda: doomed.closed.is_set(), 10)
+
+    # Its learners come back through HAProxy, land on the survivor, and their runs open by link there.
+    orphans = [session for session in sessions if _server(session) == victim_name]
+    assert orphans
+    for session in orphans:
+        back = await _reopen(url, session, f"{session.name}-back")
+        assert _server(back) == survivor_name and back.cookie(COOKIE) == survivor_name, back.upgrade_headers
+        assert back.shows(LINK_NOTE) and back.errors == [], (back.texts(root=0)[:5], back.errors)
+        await back.close()
+
+    # The training whose replica died ends on Ray, and the cluster's queue stores it, nobody collecting it.
+    await _until(lambda: _stored_trainings(cluster.database_url) > stored_before, 180,
+                 "the orphaned training's result in the run store")
+    report["orphan_stored_after_kill_seconds"] = time.monotonic() - killed_at
+    watch_again = Learner(100)
+    again = StreamlitSession(url, "doomed-again", on_element=watch_again.watch, cookies=doomed.cookies)
+    await again.open("train", doomed_query)
+    await again.wait_until(lambda: again.idle and again.find_button(TRAIN_LABEL) is not None, 120)
+    assert _server(again) == survivor_name
+    pressed = time.monotonic()
+    watch_again.pressed_at = pressed
+    await again.press(again.find_button(TRAIN_LABEL))
+    await again.wait_until(lambda: again.shows(STORED_NOTE) and again.shows(RESULT_TEXT), 30)
+    report["stored_opened_seconds"] = time.monotonic() - pressed
+    assert not any(text.startswith(("queued", "running")) for _, text in watch_again.seen("sidebar")), \
+        watch_again.statuses
+    assert again.errors == [], again.errors
+    await again.close()
+    for session in sessions:
+        await session.close()
+    await doomed.close()
+
+
+def _left_running(cluster: Cluster) -> list[str]:
+    markers = [cluster.ray_temp, str(cluster.root), str(cluster.haproxy_cfg)]
+    markers += [f"--server.port {port}" for port in cluster.replica_ports]
+    found = []
+    for marker in markers:
+        answer = subprocess.run(["pgrep", "-af", "--", marker], capture_output=True, text=True)
+        found += [line for line in answer.stdout.splitlines() if "pgrep" not in line]
+    return found + [f"pid {pid}" for pid in cluster.stopped_pids if alive(pid)]
+
+
+def test_a_class_through_haproxy_outlives_a_replica(tmp_path):
+    cluster = Cluster(replicas=2, worker_nodes=1, lifetime=900, log_dir=tmp_path / "logs")
+    report: dict = {}
+    began = time.monotonic()
+    try:
+        cluster.start()
+        report["start_seconds"] = time.monotonic() - began
+        asyncio.run(_lesson(cluster, report))
+    finally:
+        cluster.stop()
+        report["total_seconds"] = time.monotonic() - began
+        print(report)
+    assert _left_running(cluster) == []
+    assert report["marked_down_seconds"] < 3.0, report
