@@ -33,6 +33,12 @@ $(POSTGRES):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql
 
+# The school topology on one machine (deploy/README.md): PostgreSQL, a Ray head and worker, replicas behind HAProxy.
+HAPROXY := /usr/sbin/haproxy
+$(HAPROXY):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy
+
 setup: $(RUNTIME_STAMP)
 
 run: $(RUNTIME_STAMP)
@@ -44,6 +50,14 @@ test: $(DEV_STAMP) | $(CHROMIUM) $(POSTGRES)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2 --dist loadgroup -m "not e2e"
 	$(PY) -m pytest -m e2e tests/e2e
+
+# tests/cluster starts the whole topology, HAProxy included.
+test: | $(HAPROXY)
+
+# In the foreground on http://127.0.0.1:8500; Ctrl-C stops every process it started.
+.PHONY: cluster
+cluster: $(DEV_STAMP) | $(POSTGRES) $(HAPROXY)
+	$(PY) deploy/cluster.py
 
 bench: $(RUNTIME_STAMP)
 	$(PY) bench/bench_replay.py

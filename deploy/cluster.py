@@ -205,6 +205,9 @@ class Cluster:
 
     def start(self) -> Cluster:
         """Start PostgreSQL, the Ray head, its worker nodes, the replicas and HAProxy, each once ready; return self."""
+        if not Path(HAPROXY).exists():
+            raise RuntimeError(f"HAProxy is not installed at {HAPROXY} (apt-get install haproxy; `make cluster` does)")
+        postgres_bin()
         self._start_postgres()
         self._start_ray()
         for index in range(self.replicas):
@@ -284,8 +287,6 @@ class Cluster:
                                                                 stats_port=self.stats_port, servers=servers)
 
     def _start_haproxy(self) -> None:
-        if not Path(HAPROXY).exists():
-            raise RuntimeError(f"HAProxy is not installed at {HAPROXY} (apt-get install haproxy; `make cluster` does)")
         self.haproxy_cfg.write_text(self.haproxy_config())
         piece = self._launch("haproxy", self._timed([HAPROXY, "-db", "-f", str(self.haproxy_cfg)]), self.port)
         self._wait(piece, lambda: listening(self.port, self.bind) and all(
