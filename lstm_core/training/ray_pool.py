@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import select
+import socket
+import threading
 import time
 import uuid
 from collections import deque
@@ -32,9 +34,12 @@ UNREACHABLE_MESSAGE = ("The training cluster cannot be reached just now ({proble
                        "press Train again in a minute.")
 GOES_ON_ELSEWHERE_MESSAGE = "You stopped watching; this training goes on for learners on another server."
 UNREACHABLE_AFTER_SECONDS = 30.0
+RECONNECT_SECONDS = 10.0
+PROBE_SECONDS = 2.0
 STATS_SECONDS = 1.0
 
 log = logging.getLogger(__name__)
+_connect_lock = threading.Lock()
 
 
 def absolute_database_url(url: str) -> str:
@@ -43,6 +48,18 @@ def absolute_database_url(url: str) -> str:
     if url.startswith(prefix) and not url.startswith(prefix + "/"):
         return prefix + str(Path(url.removeprefix(prefix)).resolve())
     return url
+
+
+def unreachable(address: str) -> str | None:
+    """Return why host:port in address takes no connection, or None when it does (or names no port: "auto")."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return None
+    try:
+        with socket.create_connection((host, int(port)), timeout=PROBE_SECONDS):
+            return None
+    except OSError as error:
+        return f"nothing answers at {host}:{port}: {error.strerror or error}"
 
 
 class RayPool(TrainingPool):
@@ -63,6 +80,7 @@ class RayPool(TrainingPool):
         self._stats: dict = {}
         self._stats_at = 0.0  # when the stats were last fetched (monotonic)
         self._unanswered_since: float | None = None
+        self._problem: str | None = None  # why the cluster cannot be reached, while it cannot
         super().__init__(max_workers=max_workers or 1, settings=settings)
 
     # What script threads call: in-memory only, as on the local pool.
@@ -103,16 +121,14 @@ class RayPool(TrainingPool):
         """Return how many trainer actors the cluster's queue has started in all, replacements included."""
         return int(self._stats.get("started", 0))
 
+    def cluster_jobs_run(self) -> int:
+        """Return how many trainings the cluster's queue has run for all replicas, as last reported."""
+        return int(self._stats.get("jobs_run", 0))
+
     # The pool's thread.
 
     def _run(self) -> None:
-        try:
-            self._connect()
-        except Exception as problem:  # noqa: BLE001 - any failure to reach the cluster is said to the learner
-            log.error("cannot reach the Ray cluster at %s: %s", self.address, problem)
-            self._unanswered_since = time.monotonic() - UNREACHABLE_AFTER_SECONDS
-            self._problem = str(problem).splitlines()[0][:160] if str(problem) else type(problem).__name__
-        next_owner_check = next_stats = 0.0
+        next_owner_check = next_stats = next_connect = 0.0
         while True:
             with self._lock:
                 closed = self._closed
@@ -121,13 +137,17 @@ class RayPool(TrainingPool):
             ready, _, _ = select.select([self._wake_read], [], [], POLL_SECONDS)
             if ready:
                 os.read(self._wake_read, 4096)
+            now = time.monotonic()
             if self._queue is None:
-                self._fail_waiting()
-                continue
+                if now >= next_connect:
+                    self._connect()
+                    next_connect = now + RECONNECT_SECONDS
+                if self._queue is None:
+                    self._fail_waiting()
+                    continue
             self._hand_over()
             self._forward_stops()
             self._poll()
-            now = time.monotonic()
             if now >= next_owner_check:
                 self._close_abandoned_jobs()
                 next_owner_check = now + 1.0
@@ -137,13 +157,24 @@ class RayPool(TrainingPool):
         self._end_workers(getattr(self, "_shutdown_timeout", 10.0))
 
     def _connect(self) -> None:
-        if not ray.is_initialized():
-            ray.init(address=self.address, namespace=NAMESPACE, log_to_driver=False, logging_level=logging.WARNING,
-                     runtime_env={"py_modules": [str(Path(lstm_core.__file__).parent)]})
-        self._queue = ClusterQueue.options(name=self.queue_name, namespace=NAMESPACE, lifetime="detached",
-                                           get_if_exists=True).remote(
-            self.settings, self._wanted_trainers, absolute_database_url(database_url()))
-        self._refresh_stats()
+        problem = unreachable(self.address)
+        try:
+            if problem is None:
+                with _connect_lock:  # one connection per process, whichever pool's thread comes first
+                    if not ray.is_initialized():
+                        ray.init(address=self.address, namespace=NAMESPACE, log_to_driver=False,
+                                 logging_level=logging.WARNING,
+                                 runtime_env={"py_modules": [str(Path(lstm_core.__file__).parent)]})
+                self._queue = ClusterQueue.options(name=self.queue_name, namespace=NAMESPACE, lifetime="detached",
+                                                   get_if_exists=True).remote(
+                    self.settings, self._wanted_trainers, absolute_database_url(database_url()))
+                self._refresh_stats()
+                self._problem = None
+                return
+        except Exception as error:  # noqa: BLE001 - any failure to reach the cluster is said to the learner
+            problem = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
+        log.error("cannot reach the Ray cluster at %s: %s", self.address, problem)
+        self._problem = problem
 
     def _fail_waiting(self) -> None:
         with self._lock:
@@ -151,7 +182,7 @@ class RayPool(TrainingPool):
             while self._waiting:
                 jobs.append(self._waiting.popleft())
         for job in jobs:
-            job.finish(TrainingResult("failed", UNREACHABLE_MESSAGE.format(problem=getattr(self, "_problem", "?"))))
+            job.finish(TrainingResult("failed", UNREACHABLE_MESSAGE.format(problem=self._problem)))
 
     def _live_jobs(self) -> list[TrainingJob]:
         with self._lock:

@@ -88,8 +88,9 @@ def start_lesson_runs(lesson: str, settings: Any, runs: Mapping[str, tuple[Train
         st.session_state[_key(lesson)] = LessonRuns(settings, data, jobs, page_settings=replaying.page_settings,
                                                     run_id=replaying.id, stored=True)
         return
-    pool, owner_alive = state.training_pool(), state.session_alive_check()
-    jobs = {name: start(data, cfg, pool=pool, owner_alive=owner_alive) for name, (data, cfg) in runs.items()}
+    pool, owner_alive, session = state.training_pool(), state.session_alive_check(), state.session_key()
+    jobs = {name: start(data, cfg, pool=pool, owner_alive=owner_alive, session=session)
+            for name, (data, cfg) in runs.items()}
     st.session_state[_key(lesson)] = LessonRuns(settings, data, jobs, page_settings=_page_settings(lesson))
 
 

@@ -370,6 +370,12 @@ def session_alive_check() -> Callable[[], bool] | None:
     return lambda: runtime.is_active_session(session_id)
 
 
+def session_key() -> str | None:
+    """Return this browser session's id: the training queue takes the sessions' jobs in turn."""
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else None
+
+
 def job_active(job: TrainingJob | None) -> bool:
     """Return True while job is queued or running, including a stop that waits for its last batch."""
     return job is not None and not job.done
@@ -394,8 +400,9 @@ def start_training(ds: Dataset) -> TrainingJob | None:
         st.session_state[TRAINED_KEY] = Trained(source, stored.cfg, stored.result, found.id, key, opened_from="store")
         rooms.post_run(ds, stored.cfg, source, stored.result.predictions["test"], found.id, None)  # no training time
         return None
-    job = start(data, cfg, pool=training_pool(), owner_alive=session_alive_check())
     agreed = not runs.needs_consent(source) or runs.consented()
+    job = start(data, cfg, pool=training_pool(), owner_alive=session_alive_check(), session=session_key(),
+                data_spec=runs.data_spec(source) if agreed else None)
     st.session_state[JOB_KEY] = {"job": job, "series": source, "collected": False,
                                  "room_post": rooms.post_when_finished(job, ds, cfg, source) if agreed else None}
     return job

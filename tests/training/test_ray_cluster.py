@@ -1,0 +1,134 @@
+"""What only a cluster has: replicas sharing one queue, and a job whose replica died still stored."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstm_core.config import SeriesConfig
+from lstm_core.store.runs import DATABASE_URL_ENV, RunStore
+from lstm_core.training.pool import start
+from lstm_core.training.protocol import training_key
+from lstm_core.training.ray_pool import RayPool
+from tests.training.helpers import DATA, LONG_DATA, finished, long_cfg, small_cfg, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def wait_for_value(read, predicate, timeout: float):
+    """Return read() once predicate holds for it; fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = read()
+        if predicate(value):
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout} s; last value {read()!r}")
+
+
+def test_two_replicas_pressing_the_same_training_share_one_run(ray_address):
+    owner = RayPool(ray_address, max_workers=1, queue_name="test-two-replicas", keep_queue=False)
+    other = RayPool(ray_address, max_workers=1, queue_name="test-two-replicas")
+    try:
+        assert owner.wait_ready(180) and other.wait_ready(60)
+        runs_before = owner.cluster_jobs_run()
+        cfg = small_cfg(epochs=4, seed=707)
+        first, second = start(DATA, cfg, owner, session="a"), start(DATA, cfg, other, session="b")
+        assert wait_for(first, finished).status == "done" and wait_for(second, finished).status == "done"
+        a, b = first.result(), second.result()
+        assert a.history == b.history and np.array_equal(a.predictions["test"], b.predictions["test"])
+        assert wait_for_value(lambda: (other.wait_ready(10), owner.cluster_jobs_run())[1],
+                              lambda runs: runs >= runs_before + 1, 30) == runs_before + 1
+        assert owner.jobs_run() == other.jobs_run() == 1
+    finally:
+        other.shutdown()
+        owner.shutdown()
+
+
+def test_a_stop_on_one_replica_leaves_the_training_to_the_other(ray_address):
+    owner = RayPool(ray_address, max_workers=1, queue_name="test-stop-shared", keep_queue=False)
+    other = RayPool(ray_address, max_workers=1, queue_name="test-stop-shared")
+    try:
+        assert owner.wait_ready(180)
+        cfg = replace(long_cfg(), epochs=6, seed=808)
+        first = start(LONG_DATA, cfg, owner, session="a")
+        wait_for(first, lambda p: p.status == "running" and p.epoch + p.batch > 0)
+        second = start(LONG_DATA, cfg, other, session="b")
+        wait_for(second, lambda p: p.status == "running" and p.batch > 0, timeout=30)
+        first.stop()
+        assert wait_for(first, lambda p: first.done, timeout=10).status == "stopped"
+        assert first.result().weights is None and "another server" in first.result().message
+        progress = wait_for(second, finished, timeout=120)
+        assert progress.status == "done" and progress.epoch == 6, "the other replica's learner trains on"
+    finally:
+        other.shutdown()
+        owner.shutdown()
+
+
+CHILD_REPLICA = textwrap.dedent("""
+    import sys, time
+    sys.path.insert(0, {root!r})
+    from dataclasses import replace
+    from lstm_core.training.pool import start
+    from lstm_core.training.ray_pool import RayPool
+    from tests.training.helpers import LONG_DATA, long_cfg
+    pool = RayPool({address!r}, max_workers=1, queue_name={queue!r})
+    job = start(LONG_DATA, replace(long_cfg(), epochs=5, seed=909), pool, session="learner",
+                data_spec={spec!r})
+    while job.progress().batch == 0:
+        time.sleep(0.05)
+    print("running", flush=True)
+    time.sleep(600)
+""")
+
+
+def test_a_training_whose_replica_died_goes_on_and_is_stored(ray_address, tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
+    monkeypatch.setenv(DATABASE_URL_ENV, url)  # the queue takes the run store of the replica that creates it
+    owner = RayPool(ray_address, max_workers=1, queue_name="test-orphan", keep_queue=False)
+    spec = {"kind": "generated", "series": SeriesConfig(n_points=2000).to_dict()}
+    script = CHILD_REPLICA.format(root=str(ROOT), address=ray_address, queue="test-orphan", spec=spec)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                             start_new_session=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    store = RunStore(url)
+    try:
+        assert owner.wait_ready(180)
+        assert child.stdout.readline().strip() == "running"
+        os.killpg(child.pid, signal.SIGKILL)  # the replica dies mid-training
+        killed_at = time.monotonic()
+        key = training_key(LONG_DATA, replace(long_cfg(), epochs=5, seed=909))
+        run_id = wait_for_value(lambda: store.find_finished(key), lambda found: found is not None, 120)
+        stored = store.load(run_id)
+        assert stored.result.status == "done" and stored.result.epochs_run == 5
+        assert stored.result.weights is not None and stored.data_spec == spec
+        assert time.monotonic() - killed_at < 90
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait(10)
+        store.close()
+        owner.shutdown()
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:1"])
+def test_a_cluster_that_cannot_be_reached_fails_the_training_in_words(address):
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from lstm_core.training.pool import start
+        from lstm_core.training.ray_pool import RayPool
+        from tests.training.helpers import DATA, finished, small_cfg, wait_for
+        pool = RayPool({address!r}, max_workers=1)
+        progress = wait_for(start(DATA, small_cfg(), pool), finished, timeout=200)
+        print(progress.status, "|", progress.message)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=280)
+    status, message = out.stdout.strip().splitlines()[-1].split(" | ")
+    assert status == "failed" and message.startswith("The training cluster cannot be reached just now")
