@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from functools import partial
@@ -389,7 +390,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-dir", type=Path, default=None)
     parser.add_argument("--lifetime", type=float, default=None, help="every process ends itself after this many s")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)
+    for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a shell starts background jobs with it ignored
+        signal.signal(signum, _interrupt)
     cluster = Cluster(args.replicas, args.port, args.worker_nodes, args.cpus_per_node, args.bind, args.lifetime,
                       log_dir=args.log_dir)
     try:
@@ -410,6 +412,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut the stop short
+            signal.signal(signum, signal.SIG_IGN)
         print("stopping ...", flush=True)
         cluster.stop()
 

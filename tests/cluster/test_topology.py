@@ -33,7 +33,7 @@ SERVER_HEADER = "x-lens-server"
 TRAIN_LIMIT = 240.0
 LINK_NOTE = "This run was opened from a link"
 STORED_NOTE = "so its stored result opened at once"
-DOOMED_EPOCHS = 40  # long enough on one trainer that the kill lands while it runs
+DOOMED_EPOCHS = 40  # about 10 s on one trainer: the kill lands while it runs
 
 
 def _server(session: StreamlitSession) -> str:
@@ -162,7 +162,7 @@ async def _lesson(cluster: Cluster, report: dict) -> None:
     await doomed.wait_until(lambda: doomed.idle and doomed.find_button(TRAIN_LABEL) is not None, 120)
     assert _server(doomed) == victim_name
     await doomed.press(doomed.find_button(TRAIN_LABEL))
-    await doomed.wait_until(lambda: watch.sidebar_now().startswith("running, epoch 2"), TRAIN_LIMIT)
+    await doomed.wait_until(lambda: watch.sidebar_now().startswith("running"), TRAIN_LIMIT)
     stored_before = _stored_trainings(cluster.database_url)
     cluster.kill_replica(victim)
     killed_at = time.monotonic()
