@@ -46,7 +46,10 @@ def queue_stats(address: str) -> dict:
     """Return the cluster queue's counters (trainers wanted, warm, started; jobs run), {} before it exists."""
     import ray
 
-    from lstm_core.training.ray_actors import NAMESPACE, QUEUE_NAME
+    try:
+        from lstm_core.cluster.ray_actors import NAMESPACE, QUEUE_NAME
+    except ImportError:  # a checkout from before the Ray backend moved to lstm_core.cluster
+        from lstm_core.training.ray_actors import NAMESPACE, QUEUE_NAME
 
     if not ray.is_initialized():
         ray.init(address=address, namespace=NAMESPACE, log_to_driver=False, logging_level="ERROR")
