@@ -13,7 +13,8 @@ Rooms and the rooms each may import (a test reads these lines and fails on any o
     lessons     -> config, data, evaluation, figures, glassbox, model, presets, training
     exports     -> config, data, glassbox, model
     store       -> config, model, training
-    ui          -> config, data, evaluation, figures, presets, store, training
+    cluster     -> config, store, training
+    ui          -> cluster, config, data, evaluation, figures, presets, store, training
 
 config      the settings (SeriesConfig, ModelConfig) and the bounds that check them and drive the sliders.
 presets     ready-made settings: the quick start and the presets a class loads in one click.
@@ -21,12 +22,13 @@ data        the series (generated, bundled or the learner's own), scaled and cut
 model       weight shapes and parameter counts, the cell's gate table, NumPy weights, the Keras build.
 glassbox    the NumPy forward replay and backward pass proven equal to Keras, and the filled-in equations.
 evaluation  the one MSE and its metrics, the baselines, skill scores and paired-gap judgements.
-training    the plain data both sides share (protocol), the job a page reads, the pool of worker processes,
-            the Keras worker and its model cache, the time estimate.
+training    the plain data both sides share (protocol), the job a page reads, the pool of worker processes
+            and its fair queue, the backend interface, the Keras worker and its model cache, the time estimate.
 figures     the house style (palette, layout, log axes) and every Plotly figure and table of the explainer.
 lessons     one module per lesson's computation and its figures.
 exports     CSV, JSON and a runnable Keras script of a run.
 store       finished runs as durable records: SQLite by default, PostgreSQL when named (SQLAlchemy Core).
+cluster     the training backend a server uses: its own pool, or a Ray cluster's queue and trainer actors.
 ui          the only room that imports Streamlit: the page registry, every session key, links, widgets.
 
 Keras is imported only inside functions of model.keras_model and training.worker, so the server process

@@ -21,12 +21,11 @@ from pathlib import Path
 import ray
 from ray.exceptions import GetTimeoutError, RayError
 
-import lstm_core
+from lstm_core.cluster.ray_actors import CALL_TIMEOUT_SECONDS, NAMESPACE, POLL_SECONDS, QUEUE_NAME, ClusterQueue
 from lstm_core.store.runs import database_url
 from lstm_core.training.job import TrainingJob
 from lstm_core.training.pool import TrainingPool, log_finished
 from lstm_core.training.protocol import TrainingResult
-from lstm_core.training.ray_actors import CALL_TIMEOUT_SECONDS, NAMESPACE, POLL_SECONDS, QUEUE_NAME, ClusterQueue
 from lstm_core.training.worker import WorkerSettings
 
 SHUTDOWN_MESSAGE = "Stopped: the training server shut down."
@@ -37,6 +36,8 @@ UNREACHABLE_AFTER_SECONDS = 30.0
 RECONNECT_SECONDS = 10.0
 PROBE_SECONDS = 2.0
 STATS_SECONDS = 1.0
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # lstm_core, shipped to the cluster's workers
 
 log = logging.getLogger(__name__)
 _connect_lock = threading.Lock()
@@ -164,7 +165,7 @@ class RayPool(TrainingPool):
                     if not ray.is_initialized():
                         ray.init(address=self.address, namespace=NAMESPACE, log_to_driver=False,
                                  logging_level=logging.WARNING,
-                                 runtime_env={"py_modules": [str(Path(lstm_core.__file__).parent)]})
+                                 runtime_env={"py_modules": [str(PACKAGE_DIR)]})
                 self._queue = ClusterQueue.options(name=self.queue_name, namespace=NAMESPACE, lifetime="detached",
                                                    get_if_exists=True).remote(
                     self.settings, self._wanted_trainers, absolute_database_url(database_url()))

@@ -1,6 +1,6 @@
 """The training pool: worker processes that run training jobs, so a page never blocks on model.fit.
 
-A page calls ``start(data, cfg)`` and gets a JobWatch at once, polls ``job.progress()`` (from
+A page calls ``start(data, cfg, pool)`` and gets a JobWatch at once, polls ``job.progress()`` (from
 ``st.fragment(run_every=...)``), may call ``job.stop()``, and reads ``job.result()`` when it is done.
 Keras is imported only inside the workers, so the server draws the glass box from NumPy weights
 without loading TensorFlow.
@@ -386,8 +386,6 @@ def log_finished(job: TrainingJob, status: str, seconds: float) -> None:
 
 
 _LIVE_POOLS: weakref.WeakSet[TrainingPool] = weakref.WeakSet()
-_default_pool: TrainingPool | None = None
-_default_lock = threading.Lock()
 
 
 _hooks_lock = threading.Lock()
@@ -418,26 +416,7 @@ def default_settings() -> WorkerSettings:
     return WorkerSettings(intra_op_threads=1, inter_op_threads=1, warm_configs=(QUICK_START_MODEL,))
 
 
-RAY_ADDRESS_VARIABLE = "LSTM_LENS_RAY_ADDRESS"
-
-
-def get_pool() -> TrainingPool:
-    """Return the process-wide default pool, creating it on first use: on Ray when LSTM_LENS_RAY_ADDRESS is set."""
-    global _default_pool
-    with _default_lock:
-        if _default_pool is None or _default_pool._closed:
-            address = os.environ.get(RAY_ADDRESS_VARIABLE, "").strip()
-            if address:
-                from lstm_core.training.ray_pool import RayPool  # Ray is installed only where a cluster runs
-
-                _default_pool = RayPool(address, settings=default_settings())
-            else:
-                _default_pool = TrainingPool(settings=default_settings())
-        return _default_pool
-
-
-def start(data: TrainingData, cfg: ModelConfig, pool: TrainingPool | None = None,
-          owner_alive: Callable[[], bool] | None = None, session: Hashable | None = None,
-          data_spec: dict[str, Any] | None = None) -> JobWatch:
-    """Return a JobWatch of the training of (data, cfg) at once, on pool, or on get_pool() when None."""
-    return (pool or get_pool()).submit(data, cfg, owner_alive, session, data_spec)
+def start(data: TrainingData, cfg: ModelConfig, pool: TrainingPool, owner_alive: Callable[[], bool] | None = None,
+          session: Hashable | None = None, data_spec: dict[str, Any] | None = None) -> JobWatch:
+    """Return a JobWatch of the training of (data, cfg) on pool at once (the server's: cluster.backends.get_pool)."""
+    return pool.submit(data, cfg, owner_alive, session, data_spec)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from streamlit.web import cli
 
+from lstm_core.cluster.backends import get_pool
 from lstm_core.store.runs import DATA_DIR_ENV
-from lstm_core.training.pool import get_pool
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 

@@ -13,12 +13,14 @@ from streamlit.errors import StreamlitAPIException
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import RerunData, get_script_run_ctx
 
+from lstm_core.cluster.backends import get_pool
 from lstm_core.config import ConfigError, ModelConfig, SeriesConfig
 from lstm_core.data.dataset import Dataset, build_dataset, build_dataset_from_values
 from lstm_core.data.own_data import UserSeries
+from lstm_core.training.backend import TrainingBackend
 from lstm_core.training.estimates import Estimate
 from lstm_core.training.job import TrainingJob
-from lstm_core.training.pool import TrainingPool, get_pool, start
+from lstm_core.training.pool import start
 from lstm_core.training.protocol import TrainingData, TrainingResult, training_key
 from lstm_core.ui import rooms, runs
 from lstm_core.ui.links import MODEL_KEYS, SERIES_KEYS, read_link, share_params, share_query
@@ -165,8 +167,8 @@ def current_dataset() -> tuple[Dataset | None, str | None]:
 
 
 @st.cache_resource(show_spinner=False)
-def training_pool() -> TrainingPool:
-    """Return the server-wide training pool shared by every session."""
+def training_pool() -> TrainingBackend:
+    """Return the server-wide training backend shared by every session: local workers, or a Ray cluster's."""
     return get_pool()
 
 

@@ -63,7 +63,7 @@ def make_pool(backend: str, max_workers: int, ray_address: str | None = None, **
     """Return a new pool of max_workers on backend: worker processes ("local") or actors of a Ray cluster ("ray")."""
     if backend == "local":
         return TrainingPool(max_workers=max_workers, **settings)
-    from lstm_core.training.ray_pool import RayPool
+    from lstm_core.cluster.ray_pool import RayPool
 
     return RayPool(ray_address, max_workers=max_workers, queue_name=f"test-queue-{uuid.uuid4().hex[:8]}",
                    keep_queue=False, **settings)

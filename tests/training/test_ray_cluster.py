@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lstm_core.cluster.ray_pool import RayPool
 from lstm_core.config import SeriesConfig
 from lstm_core.store.runs import DATABASE_URL_ENV, RunStore
 from lstm_core.training.pool import start
 from lstm_core.training.protocol import training_key
-from lstm_core.training.ray_pool import RayPool
 from tests.training.helpers import DATA, LONG_DATA, finished, long_cfg, small_cfg, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,7 +77,7 @@ CHILD_REPLICA = textwrap.dedent("""
     sys.path.insert(0, {root!r})
     from dataclasses import replace
     from lstm_core.training.pool import start
-    from lstm_core.training.ray_pool import RayPool
+    from lstm_core.cluster.ray_pool import RayPool
     from tests.training.helpers import LONG_DATA, long_cfg
     pool = RayPool({address!r}, max_workers=1, queue_name={queue!r})
     job = start(LONG_DATA, replace(long_cfg(), epochs=5, seed=909), pool, session="learner",
@@ -123,7 +123,7 @@ def test_a_cluster_that_cannot_be_reached_fails_the_training_in_words(address):
         import sys
         sys.path.insert(0, {str(ROOT)!r})
         from lstm_core.training.pool import start
-        from lstm_core.training.ray_pool import RayPool
+        from lstm_core.cluster.ray_pool import RayPool
         from tests.training.helpers import DATA, finished, small_cfg, wait_for
         pool = RayPool({address!r}, max_workers=1)
         progress = wait_for(start(DATA, small_cfg(), pool), finished, timeout=200)
