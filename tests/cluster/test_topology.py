@@ -53,11 +53,13 @@ async def _ws_learner(url: str, index: int) -> StreamlitSession:
 
 
 async def _browser_learner(browser, url: str, index: int) -> dict:
-    """Return what a Chromium learner's quick start, training and reload showed: its cookie and servers."""
+    """Return what a Chromium learner's quick start, training and reload showed: its cookie, servers, open page."""
     context = await browser.new_context(viewport={"width": 1300, "height": 900})
     page = await context.new_page()
     servers: list[str] = []
+    sockets: list[str] = []
     page.on("response", lambda response: servers.append(response.headers.get(SERVER_HEADER, "")))
+    page.on("websocket", lambda socket: sockets.append(socket.url))
     await page.goto(url, timeout=120_000)
     await page.get_by_role("button", name="Quick start").first.click(timeout=120_000)
     await page.wait_for_url("**/train**", timeout=120_000)
@@ -73,8 +75,20 @@ async def _browser_learner(browser, url: str, index: int) -> dict:
     await page.get_by_text(RESULT_TEXT).wait_for(timeout=120_000)
     after = [s for s in servers if s]
     cookie_after = next(c["value"] for c in await context.cookies() if c["name"] == COOKIE)
-    await context.close()
-    return {"index": index, "cookie": cookie, "before": before, "after": after, "cookie_after": cookie_after}
+    return {"index": index, "cookie": cookie, "before": before, "after": after, "cookie_after": cookie_after,
+            "page": page, "context": context, "servers": servers, "sockets": sockets}
+
+
+async def _browser_comes_back(seen: dict, survivor: str) -> float:
+    """Return the seconds until a Chromium learner's page, its replica killed, reconnected by itself to survivor."""
+    page, sockets_before = seen["page"], seen["sockets_at_kill"]
+    waited = await _until(lambda: survivor in seen["servers"] and len(seen["sockets"]) > sockets_before, 60,
+                 "the Chromium learner's page reconnecting to the other replica")
+    await page.get_by_text(LINK_NOTE).wait_for(timeout=60_000)
+    await page.get_by_text(RESULT_TEXT).wait_for(timeout=60_000)
+    cookies = {c["name"]: c["value"] for c in await seen["context"].cookies()}
+    assert cookies[COOKIE] == survivor, cookies
+    return waited
 
 
 async def _reopen(url: str, old: StreamlitSession, name: str, path: str = "train") -> StreamlitSession:
@@ -121,16 +135,20 @@ async def _until(predicate, limit: float, what: str) -> float:
 async def _lesson(cluster: Cluster, report: dict) -> None:
     from playwright.async_api import async_playwright
 
-    url = cluster.url
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            began = time.monotonic()
-            results = await asyncio.gather(*[_ws_learner(url, i) for i in range(WS_LEARNERS)],
-                                           *[_browser_learner(browser, url, i) for i in range(BROWSER_LEARNERS)])
-            report["class_seconds"] = time.monotonic() - began
+            await _class(cluster, browser, report)
         finally:
             await browser.close()
+
+
+async def _class(cluster: Cluster, browser, report: dict) -> None:
+    url = cluster.url
+    began = time.monotonic()
+    results = await asyncio.gather(*[_ws_learner(url, i) for i in range(WS_LEARNERS)],
+                                   *[_browser_learner(browser, url, i) for i in range(BROWSER_LEARNERS)])
+    report["class_seconds"] = time.monotonic() - began
     sessions: list[StreamlitSession] = list(results[:WS_LEARNERS])
     browsers: list[dict] = list(results[WS_LEARNERS:])
 
@@ -151,19 +169,25 @@ async def _lesson(cluster: Cluster, report: dict) -> None:
         assert again.shows(LINK_NOTE), again.texts(root=0)[:5]
         await again.close()
 
-    # One learner of the replica about to die trains something of their own; the replica dies mid-training.
-    victim_name = _server(sessions[0])
+    # A websocket learner of the replica about to die (a Chromium learner's) trains something of their own,
+    # and the replica dies mid-training.
+    victim_name = browsers[0]["cookie"]
     victim = int(victim_name.removeprefix("app")) - 1
     survivor_name = cluster.server_name(1 - victim)
+    orphans = [session for session in sessions if _server(session) == victim_name]
+    assert orphans
     doomed_query = _doomed_query(seed=4242)
     watch = Learner(99)
-    doomed = StreamlitSession(url, "doomed", on_element=watch.watch, cookies=sessions[0].cookies)
+    doomed = StreamlitSession(url, "doomed", on_element=watch.watch, cookies=orphans[0].cookies)
     await doomed.open("train", doomed_query)
     await doomed.wait_until(lambda: doomed.idle and doomed.find_button(TRAIN_LABEL) is not None, 120)
     assert _server(doomed) == victim_name
     await doomed.press(doomed.find_button(TRAIN_LABEL))
     await doomed.wait_until(lambda: watch.sidebar_now().startswith("running"), TRAIN_LIMIT)
     stored_before = _stored_trainings(cluster.database_url)
+    for seen in browsers:
+        seen["servers"].clear()
+        seen["sockets_at_kill"] = len(seen["sockets"])
     cluster.kill_replica(victim)
     killed_at = time.monotonic()
     report["marked_down_seconds"] = await _until(
@@ -171,8 +195,9 @@ async def _lesson(cluster: Cluster, report: dict) -> None:
     await doomed.wait_until(lambda: doomed.closed.is_set(), 10)
 
     # Its learners come back through HAProxy, land on the survivor, and their runs open by link there.
-    orphans = [session for session in sessions if _server(session) == victim_name]
-    assert orphans
+    for seen in browsers:
+        if seen["cookie"] == victim_name:
+            report[f"browser{seen['index']}_back_seconds"] = await _browser_comes_back(seen, survivor_name)
     for session in orphans:
         back = await _reopen(url, session, f"{session.name}-back")
         assert _server(back) == survivor_name and back.cookie(COOKIE) == survivor_name, back.upgrade_headers
