@@ -19,7 +19,7 @@ from collections import deque
 from pathlib import Path
 
 import ray
-from ray.exceptions import GetTimeoutError, RayError
+from ray.exceptions import GetTimeoutError, RayActorError, RayError
 
 from lstm_core.cluster.ray_actors import CALL_TIMEOUT_SECONDS, NAMESPACE, POLL_SECONDS, QUEUE_NAME, ClusterQueue
 from lstm_core.store.runs import database_url
@@ -34,6 +34,7 @@ UNREACHABLE_MESSAGE = ("The training cluster cannot be reached just now ({proble
 GOES_ON_ELSEWHERE_MESSAGE = "You stopped watching; this training goes on for learners on another server."
 UNREACHABLE_AFTER_SECONDS = 30.0
 RECONNECT_SECONDS = 10.0
+GCS_PATIENCE_SECONDS = 365 * 24 * 3600
 PROBE_SECONDS = 2.0
 STATS_SECONDS = 1.0
 
@@ -163,6 +164,8 @@ class RayPool(TrainingPool):
             if problem is None:
                 with _connect_lock:  # one connection per process, whichever pool's thread comes first
                     if not ray.is_initialized():
+                        # Ray ends a driver whose GCS has been gone a minute: a replica must outlive its cluster.
+                        os.environ.setdefault("RAY_gcs_rpc_server_reconnect_timeout_s", str(GCS_PATIENCE_SECONDS))
                         ray.init(address=self.address, namespace=NAMESPACE, log_to_driver=False,
                                  logging_level=logging.WARNING,
                                  runtime_env={"py_modules": [str(PACKAGE_DIR)]})
@@ -249,9 +252,13 @@ class RayPool(TrainingPool):
             reports = ray.get(self._queue.poll.remote(self.replica, seen), timeout=CALL_TIMEOUT_SECONDS)
         except (RayError, GetTimeoutError) as problem:
             self._unanswered_since = self._unanswered_since or time.monotonic()
-            if time.monotonic() - self._unanswered_since > UNREACHABLE_AFTER_SECONDS:
+            if isinstance(problem, RayActorError):
+                self._queue = None  # the queue actor died and took its jobs: the next turn makes a new one
+                self._problem = "the cluster's training queue restarted"
+            if self._queue is None or time.monotonic() - self._unanswered_since > UNREACHABLE_AFTER_SECONDS:
+                why = self._problem if self._queue is None else type(problem).__name__
                 for job in jobs:
-                    job.finish(TrainingResult("failed", UNREACHABLE_MESSAGE.format(problem=type(problem).__name__)))
+                    job.finish(TrainingResult("failed", UNREACHABLE_MESSAGE.format(problem=why)))
                     self._forget(job)
             return
         self._unanswered_since = None

@@ -3,6 +3,7 @@
 import json
 import re
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -30,12 +31,39 @@ def submissions(pages_train_on_the_recorded_pool, monkeypatch):
     pool, submitted = pages_train_on_the_recorded_pool, []
     original = pool.submit
 
-    def counting(data, cfg, owner_alive=None):
+    def counting(data, cfg, owner_alive=None, session=None, data_spec=None):
         submitted.append(cfg)
-        return original(data, cfg, owner_alive)
+        return original(data, cfg, owner_alive, session, data_spec)
 
     monkeypatch.setattr(pool, "submit", counting)
     return submitted
+
+
+@pytest.fixture
+def submitted_kwargs(pages_train_on_the_recorded_pool, monkeypatch):
+    """Return the list of (session, data_spec) the app handed the pool with each submission."""
+    pool, seen = pages_train_on_the_recorded_pool, []
+    original = pool.submit
+
+    def recording(data, cfg, owner_alive=None, session=None, data_spec=None):
+        seen.append((session, data_spec))
+        return original(data, cfg, owner_alive, session, data_spec)
+
+    monkeypatch.setattr(pool, "submit", recording)
+    return seen
+
+
+def test_the_train_page_hands_the_pool_its_session_and_its_data_described_for_the_store(submitted_kwargs):
+    from lstm_core.ui.runs import data_spec
+
+    for seed in (5, 6):  # two seeds: the second is no stored run of the first
+        at = open_page("pages/train.py", series=SMALL_SERIES, model=replace(SMALL_MODEL, seed=seed))
+        next(b for b in at.button if b.label == "Train").click().run()
+        wait_for_training(at)
+    (first_session, first_spec), (second_session, second_spec) = submitted_kwargs
+    # AppTest gives every app the same session id; the queue's turns per session are the pool tests' part.
+    assert isinstance(first_session, str) and first_session and second_session == first_session
+    assert first_spec == second_spec == data_spec(SMALL_SERIES)
 
 
 def train_small():
@@ -207,7 +235,7 @@ def test_every_pages_address_reproduces_every_presets_settings(preset):
     pages = {page.url_path: page.file for page in PAGES}
     script = AppTest.from_function(_addresses_script, args=(chosen.series.to_dict(), chosen.model.to_dict(),
                                                             list(pages)))
-    addresses = script.run().session_state["addresses"]
+    addresses = script.run(timeout=60).session_state["addresses"]
     for url_path, file in pages.items():
         reopened = open_link(addresses[url_path], None if file == HOME_FILE else file)
         assert SeriesConfig.from_dict(reopened.session_state["series_settings"]) == chosen.series, url_path

@@ -132,3 +132,21 @@ def test_a_cluster_that_cannot_be_reached_fails_the_training_in_words(address):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=280)
     status, message = out.stdout.strip().splitlines()[-1].split(" | ")
     assert status == "failed" and message.startswith("The training cluster cannot be reached just now")
+
+
+def test_a_queue_actor_that_died_fails_its_jobs_in_words_and_a_new_one_takes_the_next(ray_address):
+    import ray
+
+    from lstm_core.cluster.ray_actors import NAMESPACE
+
+    pool = RayPool(ray_address, max_workers=1, queue_name="test-queue-dies", keep_queue=False)
+    try:
+        assert pool.wait_ready(180)
+        running = start(LONG_DATA, replace(long_cfg(), seed=1111), pool, session="a")
+        wait_for(running, lambda p: p.status == "running" and p.batch > 0)
+        ray.kill(ray.get_actor("test-queue-dies", namespace=NAMESPACE), no_restart=True)
+        progress = wait_for(running, finished, timeout=30)
+        assert progress.status == "failed" and "the cluster's training queue restarted" in progress.message
+        assert wait_for(start(DATA, small_cfg(seed=1112), pool, session="a"), finished, timeout=180).status == "done"
+    finally:
+        pool.shutdown()
