@@ -32,7 +32,7 @@ from capacity import Measured, all_at_once, table  # noqa: E402
 from ws_probe import distinct_queries, run_ws_class  # noqa: E402
 
 LIMIT_SECONDS = 300
-WATCH_SETTINGS = {"epochs": "50", "batch_size": "16"}
+WATCH_SETTINGS = {"w_model_epochs": "50", "w_model_batch_size": "16"}
 
 
 def server_cpu(meter: CpuMeter, before: dict[int, float], after: dict[int, float]) -> float:
