@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
 import sys
 import time
@@ -26,9 +27,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "deploy"))
 
-from cluster import Cluster  # noqa: E402
+from capacity import all_at_once  # noqa: E402
+from cluster import Cluster, descendants  # noqa: E402
 
 from bench.ws_probe import distinct_queries, run_ws_class  # noqa: E402
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 CLASS_LIMIT_SECONDS = 360.0
 WARM_LIMIT_SECONDS = 180.0
@@ -46,10 +50,7 @@ def queue_stats(address: str) -> dict:
     """Return the cluster queue's counters (trainers wanted, warm, started; jobs run), {} before it exists."""
     import ray
 
-    try:
-        from lstm_core.cluster.ray_actors import NAMESPACE, QUEUE_NAME
-    except ImportError:  # a checkout from before the Ray backend moved to lstm_core.cluster
-        from lstm_core.training.ray_actors import NAMESPACE, QUEUE_NAME
+    from lstm_core.cluster.ray_actors import NAMESPACE, QUEUE_NAME
 
     if not ray.is_initialized():
         ray.init(address=address, namespace=NAMESPACE, log_to_driver=False, logging_level="ERROR")
@@ -57,6 +58,19 @@ def queue_stats(address: str) -> dict:
         return ray.get(ray.get_actor(QUEUE_NAME, namespace=NAMESPACE).stats.remote(), timeout=10)
     except (ValueError, ray.exceptions.RayError):
         return {}
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """Return the user + system CPU seconds of the processes pids and all their descendants now alive."""
+    total = 0.0
+    for process in {*pids, *(child for root in pids for child in descendants(root))}:
+        try:
+            with open(f"/proc/{process}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
 
 
 def wait_warm(address: str) -> tuple[float, dict]:
@@ -85,8 +99,12 @@ def run(learners: int, replicas: int, worker_nodes: int, cpus_per_node: int) -> 
             print(f"{stats.get('ready', 0)} of {stats.get('target', '?')} Ray trainers warm {waited:.1f} s later")
             queries = distinct_queries(ROOT, range(learners))
             ran_before = stats.get("jobs_run", 0)
+            replica_pids = [cluster.replica_pid(i) for i in range(replicas)]
+            trainer_pids = list(stats.get("pids", []))
+            replica_cpu, trainer_cpu = cpu_seconds(replica_pids), cpu_seconds(trainer_pids)
             result = run_ws_class(cluster.url, learners, queries, limit_seconds=CLASS_LIMIT_SECONDS)
             after = queue_stats(cluster.ray_address)
+            replica_cpu, trainer_cpu = cpu_seconds(replica_pids) - replica_cpu, cpu_seconds(trainer_pids) - trainer_cpu
         finally:
             if ray.is_initialized():
                 ray.shutdown()  # before the head goes
@@ -104,6 +122,17 @@ def run(learners: int, replicas: int, worker_nodes: int, cpus_per_node: int) -> 
     jobs = after.get("jobs_run", 0) - ran_before
     print(f"Ray trainers: {len(after.get('pids', []))} warm of {after.get('target', '?')} wanted, "
           f"{after.get('started', '?')} started in all; the queue ran {jobs} jobs for the class")
+    job_seconds = after.get("job_seconds", [])[-jobs:] if jobs > 0 else []
+    trainers = max(len(after.get("pids", [])), 1)
+    if job_seconds:
+        job = statistics.median(job_seconds)
+        mean, last = all_at_once(learners, job, trainers)
+        print(f"per job on a trainer (in this run, the machine shared): {job:.2f} s median; trainer CPU "
+              f"{trainer_cpu / max(jobs, 1):.2f} s per job; replicas' CPU {replica_cpu:.1f} s in all, "
+              f"{replica_cpu / learners:.2f} s per learner")
+        print(f"capacity formula (bench/capacity.py, everyone pressing at once, {trainers} trainers, J = {job:.2f} s): "
+              f"mean wait {mean:.1f} s, last {last:.1f} s; measured median {statistics.median(waits):.1f} s, "
+              f"max {max(waits, default=math.inf):.1f} s")
     for learner in result.learners:
         for error in learner.errors[:2]:
             print(f"  learner {learner.index}: {error}")

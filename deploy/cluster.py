@@ -163,6 +163,10 @@ class Cluster:
         """Return replica index's own address, bypassing HAProxy."""
         return f"http://{self.bind}:{self.replica_ports[index]}"
 
+    def replica_pid(self, index: int) -> int:
+        """Return the pid of replica index's process as started (the replica, or the timeout wrapping it)."""
+        return self._replica_pieces[index].process.pid
+
     def replica_healthy(self, index: int) -> bool:
         """Return True if replica index answers its health check with 200."""
         return http_status(self.replica_url(index) + "/_stcore/health") == 200

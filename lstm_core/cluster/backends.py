@@ -22,7 +22,7 @@ def get_pool() -> TrainingBackend:
         if _default_pool is None or _default_pool._closed:
             address = os.environ.get(RAY_ADDRESS_VARIABLE, "").strip()
             if address:
-                from lstm_core.training.ray_pool import RayPool  # Ray is installed only where a cluster runs
+                from lstm_core.cluster.ray_pool import RayPool  # Ray is installed only where a cluster runs
 
                 _default_pool = RayPool(address, settings=default_settings())
             else:

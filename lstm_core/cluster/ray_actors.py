@@ -15,6 +15,7 @@ import os
 import threading
 import time
 import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ CALL_TIMEOUT_SECONDS = 10.0
 ORPHAN_SECONDS = 10.0  # no replica asked about a job for this long: its replica has gone
 FINISHED_KEEP_SECONDS = 120.0
 CLUSTER_CHECK_SECONDS = 2.0
+JOB_SECONDS_KEPT = 1000
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +126,7 @@ class _Slot:
     pid: int | None = None
     job: _ClusterJob | None = None
     train_ref: Any = None
+    began: float = 0.0  # when its job was handed over (monotonic)
 
 
 @ray.remote(num_cpus=0, max_concurrency=32)
@@ -140,6 +143,7 @@ class ClusterQueue:
         self._target = 0
         self._trainers_started = self._jobs_run = 0
         self._ready_pids: list[int] = []
+        self._job_seconds: deque[float] = deque(maxlen=JOB_SECONDS_KEPT)  # dispatch -> result of done jobs
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="lstm-lens-cluster-queue", daemon=True)
         self._thread.start()
@@ -205,7 +209,8 @@ class ClusterQueue:
         """Return the queue's counters: trainers wanted, warm and started, their pids, jobs waiting and run."""
         with self._lock:
             return {"target": self._target, "ready": len(self._ready_pids), "pids": list(self._ready_pids),
-                    "started": self._trainers_started, "jobs_run": self._jobs_run, "waiting": len(self._queue)}
+                    "started": self._trainers_started, "jobs_run": self._jobs_run, "waiting": len(self._queue),
+                    "job_seconds": list(self._job_seconds)}
 
     def close(self) -> None:
         """Stop every job, end the trainers and the loop; return None."""
@@ -288,7 +293,7 @@ class ClusterQueue:
                 handed.append((idle.pop(), job))
         for slot, job in handed:
             data, job.data = job.data, None  # the trainer's copy is the only one kept
-            slot.job = job
+            slot.job, slot.began = job, time.monotonic()
             slot.train_ref = slot.actor.train.remote(job.id, data, job.cfg)
 
     def _collect_finished(self) -> None:
@@ -312,6 +317,8 @@ class ClusterQueue:
                 slot.job = None
             with self._lock:
                 self._jobs_run += 1
+                if result.status == "done":
+                    self._job_seconds.append(time.monotonic() - slot.began)
                 self._finish_locked(job, result)
 
     def _finish_locked(self, job: _ClusterJob, result: TrainingResult) -> None:

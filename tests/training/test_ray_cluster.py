@@ -150,3 +150,14 @@ def test_a_queue_actor_that_died_fails_its_jobs_in_words_and_a_new_one_takes_the
         assert wait_for(start(DATA, small_cfg(seed=1112), pool, session="a"), finished, timeout=180).status == "done"
     finally:
         pool.shutdown()
+
+
+@pytest.mark.parametrize("address, backend", [("", "TrainingPool"), ("127.0.0.1:1", "RayPool")])
+def test_the_server_trains_on_ray_exactly_when_its_address_is_set(address, backend):
+    code = ("from lstm_core.cluster.backends import get_pool\n"
+            "pool = get_pool()\n"
+            "print(type(pool).__name__)\n"
+            "pool.shutdown(timeout=1)\n")
+    env = {**os.environ, "LSTM_LENS_RAY_ADDRESS": address}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
+    assert out.stdout.strip().splitlines()[-1] == backend, out.stderr[-2000:]
