@@ -23,6 +23,7 @@ from ray.exceptions import GetTimeoutError, RayActorError, RayError
 
 from lstm_core.cluster.ray_actors import CALL_TIMEOUT_SECONDS, NAMESPACE, POLL_SECONDS, QUEUE_NAME, ClusterQueue
 from lstm_core.store.runs import database_url
+from lstm_core.training import pool as training_pool
 from lstm_core.training.job import TrainingJob
 from lstm_core.training.pool import TrainingPool, log_finished
 from lstm_core.training.protocol import TrainingResult
@@ -34,6 +35,7 @@ UNREACHABLE_MESSAGE = ("The training cluster cannot be reached just now ({proble
 GOES_ON_ELSEWHERE_MESSAGE = "You stopped watching; this training goes on for learners on another server."
 UNREACHABLE_AFTER_SECONDS = 30.0
 RECONNECT_SECONDS = 10.0
+SUBMIT_ATTEMPTS = 5
 GCS_PATIENCE_SECONDS = 365 * 24 * 3600
 PROBE_SECONDS = 2.0
 STATS_SECONDS = 1.0
@@ -83,6 +85,8 @@ class RayPool(TrainingPool):
         self._stats_at = 0.0  # when the stats were last fetched (monotonic)
         self._unanswered_since: float | None = None
         self._problem: str | None = None  # why the cluster cannot be reached, while it cannot
+        self._next_connect = 0.0  # when to try reaching the cluster again (monotonic), while it cannot be
+        self._next_owner_check = self._next_stats = 0.0
         super().__init__(max_workers=max_workers or 1, settings=settings)
 
     # What script threads call: in-memory only, as on the local pool.
@@ -130,7 +134,6 @@ class RayPool(TrainingPool):
     # The pool's thread.
 
     def _run(self) -> None:
-        next_owner_check = next_stats = next_connect = 0.0
         while True:
             with self._lock:
                 closed = self._closed
@@ -139,24 +142,30 @@ class RayPool(TrainingPool):
             ready, _, _ = select.select([self._wake_read], [], [], POLL_SECONDS)
             if ready:
                 os.read(self._wake_read, 4096)
-            now = time.monotonic()
-            if self._queue is None:
-                if now >= next_connect:
-                    self._connect()
-                    next_connect = now + RECONNECT_SECONDS
-                if self._queue is None:
-                    self._fail_waiting()
-                    continue
-            self._hand_over()
-            self._forward_stops()
-            self._poll()
-            if now >= next_owner_check:
-                self._close_abandoned_jobs()
-                next_owner_check = now + 1.0
-            if now >= next_stats:
-                self._refresh_stats()
-                next_stats = now + STATS_SECONDS
+            try:
+                self._turn()
+            except Exception:  # noqa: BLE001 - the thread must outlive any one turn, or every training hangs
+                log.exception("the Ray pool's turn failed; the next one tries again")
         self._end_workers(getattr(self, "_shutdown_timeout", 10.0))
+
+    def _turn(self) -> None:
+        now = time.monotonic()
+        if self._queue is None:
+            if now >= self._next_connect:
+                self._connect()
+                self._next_connect = now + RECONNECT_SECONDS
+            if self._queue is None:
+                self._fail_waiting()
+                return
+        self._hand_over()
+        self._forward_stops()
+        self._poll()
+        if now >= self._next_owner_check:
+            self._close_abandoned_jobs()
+            self._next_owner_check = now + training_pool.OWNER_CHECK_SECONDS
+        if now >= self._next_stats:
+            self._refresh_stats()
+            self._next_stats = now + STATS_SECONDS
 
     def _connect(self) -> None:
         problem = unreachable(self.address)
@@ -180,12 +189,16 @@ class RayPool(TrainingPool):
         log.error("cannot reach the Ray cluster at %s: %s", self.address, problem)
         self._problem = problem
 
-    def _fail_waiting(self) -> None:
+    def _take_waiting(self) -> list[TrainingJob]:
+        """Return every job waiting here, in the order of their turns, and empty the local line."""
         with self._lock:
             jobs = []
             while self._waiting:
                 jobs.append(self._waiting.popleft())
-        for job in jobs:
+        return jobs
+
+    def _fail_waiting(self) -> None:
+        for job in self._take_waiting():
             job.finish(TrainingResult("failed", UNREACHABLE_MESSAGE.format(problem=self._problem)))
 
     def _live_jobs(self) -> list[TrainingJob]:
@@ -193,18 +206,12 @@ class RayPool(TrainingPool):
             return list(self._waiting) + list(self._remote)
 
     def _hand_over(self) -> None:
-        with self._lock:
-            jobs = []
-            while self._waiting:
-                jobs.append(self._waiting.popleft())
-        for job in jobs:
+        for job in self._take_waiting():
             data = job.hand_over_data()
             if data is None or job.done:
                 continue
-            session = job.session if job.session is not None else job.id
             try:
-                job_id, refused = ray.get(self._queue.submit.remote(
-                    self.replica, session, job.key, data, job.cfg, job.data_spec), timeout=CALL_TIMEOUT_SECONDS)
+                job_id, refused = self._submit(job, data)
             except (RayError, GetTimeoutError) as problem:
                 job.finish(TrainingResult("failed", UNREACHABLE_MESSAGE.format(problem=type(problem).__name__)))
                 continue
@@ -214,6 +221,23 @@ class RayPool(TrainingPool):
             with self._lock:
                 self._remote[job], self._seen[job] = job_id, 0
                 self._positions.setdefault(job_id, 1)
+
+    def _submit(self, job: TrainingJob, data) -> tuple[str, str | None]:
+        """Return the cluster's (job id, refusal) for job, making a new queue actor when the old one has died."""
+        session = job.session if job.session is not None else job.id
+        attempts = 1
+        while True:
+            try:
+                return ray.get(self._queue.submit.remote(self.replica, session, job.key, data, job.cfg, job.data_spec),
+                               timeout=CALL_TIMEOUT_SECONDS)
+            except RayActorError:
+                if attempts == SUBMIT_ATTEMPTS:
+                    raise
+                attempts += 1
+                time.sleep(1.0)  # the dead actor's name is released a moment after its death
+                self._connect()
+                if self._queue is None:
+                    raise
 
     def _forward_stops(self) -> None:
         with self._lock:
@@ -254,7 +278,7 @@ class RayPool(TrainingPool):
             self._unanswered_since = self._unanswered_since or time.monotonic()
             if isinstance(problem, RayActorError):
                 self._queue = None  # the queue actor died and took its jobs: the next turn makes a new one
-                self._problem = "the cluster's training queue restarted"
+                self._problem, self._next_connect = "the cluster's training queue restarted", 0.0
             if self._queue is None or time.monotonic() - self._unanswered_since > UNREACHABLE_AFTER_SECONDS:
                 why = self._problem if self._queue is None else type(problem).__name__
                 for job in jobs:
@@ -284,6 +308,8 @@ class RayPool(TrainingPool):
             self._positions = positions
 
     def _refresh_stats(self) -> None:
+        if self._queue is None:
+            return
         try:
             stats = ray.get(self._queue.stats.remote(), timeout=CALL_TIMEOUT_SECONDS)
         except (RayError, GetTimeoutError):

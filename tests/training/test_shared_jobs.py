@@ -203,7 +203,8 @@ def test_a_watcher_whose_page_closed_is_detached_and_the_others_go_on(pool, monk
     here = start(LONG_DATA, cfg, pool, owner_alive=lambda: True)
     unknown = start(LONG_DATA, cfg, pool)  # no check at all: nobody can close this one
     assert gone.id == here.id == unknown.id
-    progress = wait_for(gone, lambda p: gone.done, timeout=10)
+    wait_for(gone, lambda p: gone.done, timeout=10)
+    progress = gone.progress()  # read after: the one the wait returns may predate the detaching
     assert progress.status == "stopped" and progress.message == page_closed_message(2)
     assert gone.result().weights is None
     assert here.progress().watchers == 2 and not here.done
