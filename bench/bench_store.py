@@ -15,7 +15,6 @@ import math
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
+
+from cluster import as_postgres, free_port  # noqa: E402
 
 from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
 from lstm_core.data.dataset import build_dataset  # noqa: E402
@@ -83,17 +85,6 @@ def measure(store: RunStore, runs: dict[str, tuple]) -> list[tuple]:
     return rows
 
 
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _as_postgres(command: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
 @contextmanager
 def throwaway_postgresql():
     """Yield the URL of a database on a fresh PostgreSQL cluster, or None when there is no PostgreSQL."""
@@ -110,10 +101,10 @@ def throwaway_postgresql():
         shutil.chown(sockets, "postgres")
     server = None
     try:
-        subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+        subprocess.run(as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
                                      "--no-sync", "-E", "UTF8"]), check=True, capture_output=True)
         # Unlike the tests' cluster, fsync stays on: a save is timed as a real server would commit it.
-        server = subprocess.Popen(_as_postgres(["timeout", str(CLUSTER_LIFETIME_SECONDS), str(bin_dir / "postgres"),
+        server = subprocess.Popen(as_postgres(["timeout", str(CLUSTER_LIFETIME_SECONDS), str(bin_dir / "postgres"),
                                                 "-D", str(data), "-p", str(port), "-k", str(sockets),
                                                 "-c", "listen_addresses=127.0.0.1"]),
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

@@ -319,7 +319,7 @@ class Cluster:
         for piece in reversed(self.pieces):
             # PostgreSQL's fast shutdown is SIGINT (SIGTERM waits for its clients); `ray start --block` ends its
             # raylet, GCS and workers on SIGTERM.
-            _stop_group(piece.process, signal.SIGINT if piece.name == "postgres" else signal.SIGTERM)
+            stop_tree(piece.process, signal.SIGINT if piece.name == "postgres" else signal.SIGTERM)
         self.pieces.clear()
         shutil.rmtree(self.ray_temp, ignore_errors=True)
         if self.log_dir.is_relative_to(self.root):
@@ -355,7 +355,8 @@ def alive(pid: int) -> bool:
         return False
 
 
-def _stop_group(process: subprocess.Popen, first: int, grace: float = 8) -> None:
+def stop_tree(process: subprocess.Popen, first: int = signal.SIGTERM, grace: float = 8) -> None:
+    """End process's group and every process below it: first, then SIGKILL after grace seconds; return None."""
     # Ray's workers run in process groups of their own, under the raylet: the tree, not the group, holds them.
     tree = descendants(process.pid) | {process.pid}
     try:

@@ -7,11 +7,11 @@ even if the test run is killed.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,21 +19,19 @@ from pathlib import Path
 import pytest
 
 from lstm_core.store.runs import RunStore, StoreLimits
-from tests.e2e.conftest import free_port
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy"))
+from cluster import as_postgres, free_port, postgres_bin  # noqa: E402
 
 CLUSTER_LIFETIME_SECONDS = 1800
 
 
 def _postgres_bin() -> Path:
     """Return the newest installed PostgreSQL's bin directory; fail the run, in words, when there is none."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))
-    if not found:
+    try:
+        return postgres_bin()
+    except RuntimeError:
         pytest.fail("Debian's postgresql is not installed: `make test` installs it (apt-get install postgresql)")
-    return Path(found[-1]).parent
-
-
-def _as_postgres(command: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
 @pytest.fixture(scope="session")
@@ -46,9 +44,9 @@ def postgres_url():
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
         shutil.chown(sockets, "postgres")
-    subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+    subprocess.run(as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
                                  "--no-sync", "-E", "UTF8"]), check=True, capture_output=True)
-    server = subprocess.Popen(_as_postgres(["timeout", str(CLUSTER_LIFETIME_SECONDS), str(bin_dir / "postgres"),
+    server = subprocess.Popen(as_postgres(["timeout", str(CLUSTER_LIFETIME_SECONDS), str(bin_dir / "postgres"),
                                             "-D", str(data), "-p", str(port), "-k", str(sockets),
                                             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
