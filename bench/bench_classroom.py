@@ -98,7 +98,7 @@ def serve(app_root: Path, log_path: Path, data_dir: Path | None = None):
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-def _stat(pid: int) -> tuple[int, float, int] | None:
+def process_stat(pid: int) -> tuple[int, float, int] | None:
     """Return (parent pid, user+system CPU seconds, start time in ticks) of a process, or None if it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -140,7 +140,7 @@ class CpuMeter:
         parents: dict[int, list[int]] = {}
         stats = {}
         for entry in os.listdir("/proc"):
-            if entry.isdigit() and (stat := _stat(int(entry))) is not None:
+            if entry.isdigit() and (stat := process_stat(int(entry))) is not None:
                 stats[int(entry)] = stat
                 parents.setdefault(stat[0], []).append(int(entry))
         family, frontier = [], [self.server_pid]

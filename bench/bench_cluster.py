@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import statistics
 import sys
 import time
@@ -27,12 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "deploy"))
 
+from bench_classroom import process_stat  # noqa: E402
 from capacity import all_at_once  # noqa: E402
 from cluster import Cluster, descendants  # noqa: E402
 
 from bench.ws_probe import distinct_queries, run_ws_class  # noqa: E402
-
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 CLASS_LIMIT_SECONDS = 360.0
 WARM_LIMIT_SECONDS = 180.0
@@ -62,15 +60,8 @@ def queue_stats(address: str) -> dict:
 
 def cpu_seconds(pids: list[int]) -> float:
     """Return the user + system CPU seconds of the processes pids and all their descendants now alive."""
-    total = 0.0
-    for process in {*pids, *(child for root in pids for child in descendants(root))}:
-        try:
-            with open(f"/proc/{process}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-    return total
+    stats = [process_stat(pid) for pid in {*pids, *(child for root in pids for child in descendants(root))}]
+    return sum(stat[1] for stat in stats if stat is not None)
 
 
 def wait_warm(address: str) -> tuple[float, dict]:
