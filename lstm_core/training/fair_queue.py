@@ -84,7 +84,7 @@ class FairQueue(Generic[Item]):
         if self._order is None:
             lines = {session: list(line) for session, line in self._lines.items()}
             served = dict(self._last_served)
-            ticks = itertools.count(next(self._ticks) * 10_000)  # later than any real tick, in order
+            ticks = itertools.count(next(self._ticks))  # later than every session's real last start
             order: list[Item] = []
             while lines:
                 session = min(lines, key=lambda s: (served.get(s, 0), self._arrived[s]))
