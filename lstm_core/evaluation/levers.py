@@ -1,10 +1,12 @@
 """Which levers mattered? Judged from a class's own runs against the spread the seed alone causes.
 
-Every run on the class board carries its settings and a score (lower is better). Runs whose seven levers are
-all equal differ only by the seed (or are repeats), so their spread is the seed's own noise: pooled over every
-setting trained more than once, it is the yardstick. For one lever, runs equal on the six other levers are
-compared value against value, and a change in the mean score counts only when it exceeds SIGNIFICANCE standard
-errors of that noise, the same rule the skill verdict uses.
+Every run on the class board carries its settings, its seed, a score (lower is better) and the identity of
+its training. Training is deterministic, so posts of one training (learners who shared it, a run reopened from
+the store) are one sample, however often they were posted. Trainings whose seven levers are all equal but whose
+seeds differ show the seed's own noise: pooled over every setting trained with more than one seed, it is the
+yardstick. For one lever, trainings equal on the six other levers are compared value against value, and a
+change in the mean score counts only when it exceeds SIGNIFICANCE standard errors of that noise, the same rule
+the skill verdict uses. Without two seeds at any setting there is no yardstick, and no lever is said to matter.
 """
 
 from __future__ import annotations
@@ -33,25 +35,39 @@ LEVER_FIELDS = tuple(field for field, _ in LEVERS)
 # ten significant digits keeps every value a slider can produce apart and merges that noise.
 SETTING_DIGITS = 10
 TOO_FEW, MATTERS, NO_DIFFERENCE = "too few runs", "matters", "no difference here"
+ONE_SEED_EACH = "every setting was trained with one seed — press Train again with a new seed"
 
 Settings = tuple[float, ...]  # the seven lever values in LEVERS order, rounded to SETTING_DIGITS
 
 
 @dataclass(frozen=True)
 class BoardRun:
-    """One run posted to the class board: the settings it was trained with and its score."""
+    """One run posted to the class board: the settings it was trained with, its score and its training."""
 
     settings: Mapping[str, float]  # the lever values; other keys (the seed among them) are not levers
     score: float  # test MSE over the noise floor: lower is better; a run with a non-finite score is ignored
+    training: str = ""  # names the training (data, settings, seed); "" means: the settings with the seed do
+    learner: str = ""  # who posted it
+
+
+@dataclass(frozen=True)
+class Training:
+    """One distinct training on the board: its settings and score, and how many posts and learners shared it."""
+
+    settings: Mapping[str, float]
+    score: float  # the mean over its posts, which only differ if a training was not deterministic
+    seed: object  # the model's seed; the training's identity when a post does not say its seed
+    posts: int
+    learners: int
 
 
 @dataclass(frozen=True)
 class SeedNoise:
     """How much the score moves between runs whose levers are all equal."""
 
-    std: float  # pooled within-setting standard deviation of the score; nan when dof == 0
-    dof: int  # degrees of freedom: the sum over settings of (runs - 1)
-    groups: int  # settings trained more than once, the only ones that say anything about the seed
+    std: float  # pooled within-setting standard deviation of the distinct seeds' scores; nan when dof == 0
+    dof: int  # degrees of freedom: the sum over settings of (seeds - 1)
+    groups: int  # settings trained with more than one seed, the only ones that say anything about the seed
 
 
 @dataclass(frozen=True)
@@ -73,9 +89,10 @@ class Experiment:
     """One distinct setting of the seven levers and how its runs scored."""
 
     settings: dict[str, float]
-    count: int
+    count: int  # distinct seeds trained at this setting
     mean_score: float
-    spread: float  # standard deviation of the score (ddof=1); nan for a single run
+    spread: float  # standard deviation of the seeds' scores (ddof=1); nan for a single seed
+    learners: int  # learners who posted a run of this setting
 
 
 @dataclass(frozen=True)
@@ -99,14 +116,41 @@ def _lever_settings(settings: Mapping[str, float]) -> Settings | None:
     return values if all(math.isfinite(v) for v in values) else None
 
 
-def scores_by_settings(runs: Iterable[BoardRun]) -> dict[Settings, list[float]]:
-    """Return the finite scores of the usable runs, grouped by their seven (rounded) lever values."""
-    groups: dict[Settings, list[float]] = defaultdict(list)
+def training_identity(run: BoardRun) -> str:
+    """Return what names the run's training: its own name, else its settings with the seed (it is deterministic)."""
+    if run.training:
+        return run.training
+    return repr(sorted((str(key), repr(value)) for key, value in run.settings.items()))
+
+
+def distinct_trainings(runs: Iterable[BoardRun]) -> list[Training]:
+    """Return one Training per distinct training among the runs with a finite score, in the order first posted."""
+    posts: dict[str, list[BoardRun]] = defaultdict(list)
     for run in runs:
-        settings = _lever_settings(run.settings)
-        if settings is not None and math.isfinite(float(run.score)):
-            groups[settings].append(float(run.score))
-    return dict(groups)
+        if math.isfinite(float(run.score)):
+            posts[training_identity(run)].append(run)
+    trainings = []
+    for identity, shared in posts.items():
+        first = shared[0]
+        seed = first.settings.get("seed", identity)
+        trainings.append(Training(first.settings, float(np.mean([run.score for run in shared])), seed, len(shared),
+                                  len({run.learner for run in shared})))
+    return trainings
+
+
+def _seed_scores(runs: Iterable[BoardRun]) -> dict[Settings, dict[object, list[float]]]:
+    groups: dict[Settings, dict[object, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for training in distinct_trainings(runs):
+        settings = _lever_settings(training.settings)
+        if settings is not None:
+            groups[settings][training.seed].append(training.score)
+    return groups
+
+
+def scores_by_settings(runs: Iterable[BoardRun]) -> dict[Settings, list[float]]:
+    """Return one score per distinct seed (repeats of a training count once), grouped by the seven lever values."""
+    return {settings: [float(np.mean(scores)) for scores in by_seed.values()]
+            for settings, by_seed in _seed_scores(runs).items()}
 
 
 def _pooled_noise(groups: Mapping[Settings, list[float]]) -> SeedNoise:
@@ -114,7 +158,7 @@ def _pooled_noise(groups: Mapping[Settings, list[float]]) -> SeedNoise:
     for scores in groups.values():
         if len(scores) < 2:
             continue
-        group = np.asarray(scores, dtype=np.float64)  # (runs,)
+        group = np.asarray(scores, dtype=np.float64)  # (seeds,)
         sum_of_squares += float(((group - group.mean()) ** 2).sum())
         dof += len(group) - 1
         repeated += 1
@@ -122,7 +166,7 @@ def _pooled_noise(groups: Mapping[Settings, list[float]]) -> SeedNoise:
 
 
 def seed_noise(runs: Iterable[BoardRun]) -> SeedNoise:
-    """Return the pooled spread of the score between runs whose seven levers are all equal."""
+    """Return the pooled spread of the score between distinct seeds at equal settings of the seven levers."""
     return _pooled_noise(scores_by_settings(runs))
 
 
@@ -140,12 +184,8 @@ def _contrasts(index: int, groups: Mapping[Settings, list[float]], noise: SeedNo
 
 
 def _strength(contrast: _Contrast) -> tuple[float, float]:
-    # Without a usable standard error (none, or runs that repeated exactly) any nonzero change is infinitely
-    # strong; the size of the change then breaks the tie.
-    size = abs(contrast.effect)
-    if contrast.standard_error > 0:
-        return size / contrast.standard_error, size
-    return (math.inf if size > 0 else 0.0), size
+    # Only reached with a positive standard error: a verdict without a yardstick is "too few runs".
+    return abs(contrast.effect) / contrast.standard_error, abs(contrast.effect)
 
 
 def _capitalised(text: str) -> str:
@@ -156,25 +196,26 @@ def _judge_lever(index: int, groups: Mapping[Settings, list[float]], noise: Seed
     lever, name = LEVERS[index]
     values = tuple(sorted({settings[index] for settings in groups}))
     contrasts = _contrasts(index, groups, noise)
-    strongest = max(contrasts, key=_strength, default=None)
+    judgeable = noise.dof > 0 and noise.std > 0
+    strongest = (max(contrasts, key=_strength, default=None) if judgeable
+                 else max(contrasts, key=lambda contrast: abs(contrast.effect), default=None))
     effect = strongest.effect if strongest else float("nan")
     standard_error = strongest.standard_error if strongest else float("nan")
 
     def verdict(outcome: str, words: str) -> LeverVerdict:
         return LeverVerdict(lever, name, values, len(contrasts), effect, standard_error, outcome, words)
 
-    if strongest is None or noise.dof == 0:
+    if strongest is None or not judgeable:
         missing = []
         if strongest is None:
-            missing.append(f"no two runs differ in the {name} alone")
-        if noise.dof == 0:
-            missing.append("no settings were trained twice with different seeds, so the seed's own spread is unknown")
-        return verdict(TOO_FEW, "Too few runs to say: " + ", and ".join(missing) + ".")
+            missing.append(f"no two trainings differ in the {name} alone")
+        if not noise.dof:
+            missing.append(ONE_SEED_EACH)
+        elif not noise.std > 0:
+            missing.append("trainings with different seeds scored exactly alike, so the seed's spread is unknown")
+        return verdict(TOO_FEW, "Too few runs: " + ", and ".join(missing) + ".")
     if is_difference(strongest.effect, strongest.standard_error):
-        if strongest.standard_error > 0:
-            measure = f"{abs(strongest.effect) / strongest.standard_error:.1f} × the seed spread's standard error"
-        else:
-            measure = "runs with equal settings scored exactly alike, so any change counts"
+        measure = f"{abs(strongest.effect) / strongest.standard_error:.1f} × the seed spread's standard error"
         return verdict(MATTERS, f"{_capitalised(name)} matters here: going from {strongest.low:g} to "
                                 f"{strongest.high:g} changed the score by {strongest.effect:+.2f} ({measure}).")
     # None passed, so the largest change also lies within its own SIGNIFICANCE standard errors.
@@ -193,9 +234,16 @@ def judge_levers(runs: Iterable[BoardRun]) -> list[LeverVerdict]:
 
 def experiments_table(runs: Iterable[BoardRun]) -> list[Experiment]:
     """Return one Experiment per distinct setting of the seven levers, the lowest mean score first."""
+    runs = list(runs)
+    learners: dict[Settings, set[str]] = defaultdict(set)
+    for run in runs:
+        settings = _lever_settings(run.settings)
+        if settings is not None and math.isfinite(float(run.score)):
+            learners[settings].add(run.learner)
     experiments = []
     for settings, scores in scores_by_settings(runs).items():
-        group = np.asarray(scores, dtype=np.float64)  # (runs,)
+        group = np.asarray(scores, dtype=np.float64)  # (seeds,)
         spread = float(group.std(ddof=1)) if len(group) > 1 else float("nan")
-        experiments.append(Experiment(dict(zip(LEVER_FIELDS, settings)), len(group), float(group.mean()), spread))
+        experiments.append(Experiment(dict(zip(LEVER_FIELDS, settings)), len(group), float(group.mean()), spread,
+                                      len(learners[settings])))
     return sorted(experiments, key=lambda experiment: experiment.mean_score)

@@ -1,4 +1,4 @@
-"""The class board's picture: every run of a room as a point, one panel per lever, its verdict in the panel's title."""
+"""The class board's picture: each distinct training of a room as a point, a panel per lever, its verdict on top."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lstm_core.evaluation.levers import LEVERS, BoardRun, LeverVerdict
+from lstm_core.evaluation.levers import LEVERS, LeverVerdict, Training
 from lstm_core.figures.style import PREDICTION_COLOR, REFERENCE_LINE_COLOR, chart_layout, readable_axes, with_alpha
 
 COLUMNS = 4
@@ -19,8 +19,8 @@ def _value_label(value: float) -> str:
     return f"{value:g}"
 
 
-def lever_figure(runs: Sequence[BoardRun], verdicts: Sequence[LeverVerdict], score_basis: str) -> go.Figure:
-    """Return one panel per lever: each run's score at its value, the mean and spread of each value, the verdict."""
+def lever_figure(runs: Sequence[Training], verdicts: Sequence[LeverVerdict], score_basis: str) -> go.Figure:
+    """Return one panel per lever: each training's score at its value, each value's mean and spread, the verdict."""
     by_lever = {verdict.lever: verdict for verdict in verdicts}
     rows = -(-len(LEVERS) // COLUMNS)
     # The verdict under the lever's name, on a line of its own: four panels a row leave little width.
@@ -39,10 +39,13 @@ def lever_figure(runs: Sequence[BoardRun], verdicts: Sequence[LeverVerdict], sco
         # Runs of one value spread a little sideways, so repeats do not hide each other.
         jitter = np.linspace(-0.15, 0.15, num=max(1, int(known.sum())))
         xs = [position[v] + jitter[i % len(jitter)] for i, v in enumerate(values[known].tolist())]
-        fig.add_scatter(x=xs, y=scores[known], mode="markers", name="a run", showlegend=k == 0,
+        shared = [run.learners for run, ok in zip(runs, known) if ok]
+        fig.add_scatter(x=xs, y=scores[known], mode="markers", name="a training", showlegend=k == 0,
                         marker=dict(color=with_alpha(PREDICTION_COLOR, 0.45), size=8),
-                        hovertemplate=f"{name} %{{customdata}}<br>score %{{y:.3f}}<extra></extra>",
-                        customdata=[_value_label(v) for v in values[known].tolist()], row=row, col=col)
+                        hovertemplate=(f"{name} %{{customdata[0]}}<br>score %{{y:.3f}}<br>"
+                                       "learners on it: %{customdata[1]}<extra></extra>"),
+                        customdata=[[_value_label(v), n] for v, n in zip(values[known].tolist(), shared)],
+                        row=row, col=col)
         means = [float(scores[known][values[known] == v].mean()) for v in distinct]
         spreads = [float(scores[known][values[known] == v].std(ddof=1)) if (values[known] == v).sum() > 1 else 0.0
                    for v in distinct]
@@ -52,12 +55,12 @@ def lever_figure(runs: Sequence[BoardRun], verdicts: Sequence[LeverVerdict], sco
                         marker=dict(color=REFERENCE_LINE_COLOR, size=11, symbol="diamond"),
                         error_y=dict(array=spreads, color=REFERENCE_LINE_COLOR, thickness=1),
                         customdata=counts,
-                        hovertemplate="mean %{y:.3f} of %{customdata} runs<extra></extra>", row=row, col=col)
+                        hovertemplate="mean %{y:.3f} of %{customdata} trainings<extra></extra>", row=row, col=col)
         fig.update_xaxes(tickvals=list(range(len(distinct))), ticktext=labels, title_text=name,
                          range=[-0.6, max(len(distinct) - 0.4, 0.6)], row=row, col=col)
     fig.update_yaxes(title_text=f"score (test MSE / {score_basis})", col=1)
-    title = ("Every run of the room, lever by lever (lower is better; diamonds: the mean of a value, bars: its "
-             "spread)")
+    title = ("Every distinct training of the room, lever by lever (lower is better; diamonds: the mean of a value, "
+             "bars: its spread)")
     fig.update_layout(**chart_layout(300 * rows + 110, BOARD_MARGIN, title=title,
                                      legend=dict(orientation="h", y=-0.12)))
     return readable_axes(fig)

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from lstm_core.evaluation.levers import LEVERS, BoardRun, experiments_table, judge_levers
+from lstm_core.evaluation.levers import (
+    LEVERS,
+    BoardRun,
+    distinct_trainings,
+    experiments_table,
+    judge_levers,
+    training_identity,
+)
 from lstm_core.figures.board import lever_figure
 from lstm_core.store.rooms import Room, RoomPost
 from lstm_core.store.runs import StoreError
@@ -128,16 +135,32 @@ def _settings_text(settings: dict) -> str:
                      if isinstance(settings.get(field), (int, float)))
 
 
+def board_run(post: RoomPost) -> BoardRun:
+    """Return a post as the levers judge it: its settings, score, learner, and the identity of its training."""
+    return BoardRun(post.settings, float(post.scores.get("score", math.nan)),
+                    str(post.settings.get(rooms.TRAINING_KEY_SETTING) or ""), post.nickname)
+
+
 def _board_runs(posts: list[RoomPost]) -> list[BoardRun]:
-    return [BoardRun(post.settings, float(post.scores.get("score", math.nan))) for post in posts]
+    return [board_run(post) for post in posts]
+
+
+def _shared_by(posts: list[RoomPost]) -> dict[int, int]:
+    """Return, per post id, how many learners posted the very same training."""
+    identities = {post.id: training_identity(board_run(post)) for post in posts}
+    learners: dict[str, set[str]] = {}
+    for post in posts:
+        learners.setdefault(identities[post.id], set()).add(post.nickname)
+    return {post_id: len(learners[identity]) for post_id, identity in identities.items()}
 
 
 def _runs_table(posts: list[RoomPost]) -> pd.DataFrame:
-    rows = []
+    rows, shared_by = [], _shared_by(posts)
     for post in posts:
         row = {"nickname": post.nickname, "lesson": post.lesson or "Train", "data": post.settings.get("data")}
         row.update({name: post.settings.get(field) for field, name in LEVERS})
         row["seed"] = post.settings.get("seed")
+        row["learners on this training"] = shared_by[post.id]
         row["score"] = post.scores.get("score")
         row["test MSE"] = post.scores.get("test_mse")
         row["skill vs last value"] = post.scores.get("skill_last_value")
@@ -158,7 +181,8 @@ def _experiments_frame(board_runs: list[BoardRun]) -> pd.DataFrame:
     rows = []
     for experiment in experiments_table(board_runs):
         row = {name: experiment.settings.get(field) for field, name in LEVERS}
-        row.update({"runs": experiment.count, "mean score": experiment.mean_score, "spread": experiment.spread})
+        row.update({"seeds": experiment.count, "learners": experiment.learners, "mean score": experiment.mean_score,
+                    "spread over seeds": experiment.spread})
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -199,13 +223,14 @@ def _board_view(code: str, shown: tuple, root: str, _posts: list[RoomPost]) -> B
     board_runs = _board_runs(judged)
     verdicts = judge_levers(board_runs)
     latest = list(reversed(posts[-LATEST_SHOWN:]))
-    runs = _runs_table(posts)
+    runs, shared_by = _runs_table(posts), _shared_by(posts)
     if judged:
-        others = len(posts) - len(judged)
-        judged_text = (f"The levers are judged on the {_count(len(judged), 'Train run')} on {data}"
+        others, trainings = len(posts) - len(judged), distinct_trainings(board_runs)
+        judged_text = (f"The levers are judged on the {_count(len(judged), 'Train run')} on {data}, which are "
+                       f"{_count(len(trainings), 'distinct training')}: a training shared or reopened counts once"
                        + (f"; {_count(others, 'other run')} (lessons, or other data) are listed below but not "
                           f"judged." if others else "."))
-        figure = lever_figure(board_runs, verdicts, judged[-1].scores.get("score_basis", "noise floor"))
+        figure = lever_figure(trainings, verdicts, judged[-1].scores.get("score_basis", "noise floor"))
     else:
         judged_text, figure = "No run of the Train page yet: the levers are judged on those.", None
     return BoardView(
@@ -215,6 +240,8 @@ def _board_view(code: str, shown: tuple, root: str, _posts: list[RoomPost]) -> B
                       "why": [markdown_escaped(v.words) for v in verdicts]}),
         pd.DataFrame({"nickname": [markdown_escaped(post.nickname) for post in latest],
                       "settings": [markdown_escaped(_settings_text(post.settings)) for post in latest],
+                      "seed": [str(post.settings.get("seed", "")) for post in latest],
+                      "learners on this training": [shared_by[post.id] for post in latest],
                       "score": [f"{post.scores.get('score', math.nan):.3f}" for post in latest]}),
         _experiments_frame(board_runs), runs, board_csv(runs))
 
@@ -251,7 +278,7 @@ def board(room: Room) -> None:
     st.table(view.latest, hide_index=True)
     st.subheader("Experiments, best first")
     st.dataframe(view.experiments, hide_index=True, width="stretch",
-                 column_config=number_columns(view.experiments[["mean score", "spread"]], "%.3f"))
+                 column_config=number_columns(view.experiments[["mean score", "spread over seeds"]], "%.3f"))
     st.subheader("Every run")
     st.dataframe(view.runs, hide_index=True, width="stretch",
                  column_config={"open on Inside": st.column_config.LinkColumn("open on Inside", display_text="open"),

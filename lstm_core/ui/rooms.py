@@ -33,6 +33,7 @@ TEACHER_SECRET_KEY = "room_teacher_secret"  # only in the teacher's session
 ROOM_NOTICE_KEY = "room_notice"  # why a room link did not open, said once
 JOIN_ATTEMPTS_KEY = "room_join_attempts"  # times of this session's wrong codes, against guessing
 ROOM_LINK_READ_KEY = "room_link_read"
+TRAINING_KEY_SETTING = "training_key"  # a post's setting naming its training: repeats of one count once on the board
 MAX_WRONG_CODES = 5  # per JOIN_WINDOW_SECONDS and session
 JOIN_WINDOW_SECONDS = 60.0
 _ADJECTIVES = ("Brave", "Calm", "Clever", "Eager", "Gentle", "Happy", "Keen", "Lively", "Merry", "Quick",
@@ -195,7 +196,7 @@ def data_label(source: SeriesConfig | UserSeries) -> str:
 
 
 def _post(code: str | None, name: str, cfg: ModelConfig, data: str, scores: dict[str, Any], run_id: str | None,
-          lesson: str | None, training: str | None) -> int | None:
+          lesson: str | None, training: str | None, training_key: str | None = None) -> int | None:
     store = room_store()
     if code is None or store is None:
         return None
@@ -203,28 +204,36 @@ def _post(code: str | None, name: str, cfg: ModelConfig, data: str, scores: dict
                                 if isinstance(value, (int, float, str, bool))}
     settings["data"] = data
     try:
+        if training_key is not None:
+            settings[TRAINING_KEY_SETTING] = training_key
+            # A learner reopening a training they posted already (Train again, a link) adds no second row.
+            for post in store.posts(code, include_hidden=True):
+                if post.nickname == name and post.settings.get(TRAINING_KEY_SETTING) == training_key:
+                    return post.id
         return store.post(code, name, settings, scores, run_id=run_id, training=training, lesson=lesson)
     except (StoreError, ValueError):
         return None
 
 
 def post_run(ds: Dataset, cfg: ModelConfig, source: SeriesConfig | UserSeries, predicted, run_id: str | None,
-             seconds: float | None, finished_at: float | None = None) -> int | None:
+             seconds: float | None, finished_at: float | None = None, training_key: str | None = None) -> int | None:
     """Post a finished Train-page run to the session's room with its settings and scores; return the post id.
 
-    finished_at (seconds since the epoch) is when its training ended, kept so the board's delay can be told.
+    finished_at (seconds since the epoch) is when its training ended, kept so the board's delay can be told;
+    training_key names the training, so that the board counts its repeats once.
     Returns None outside a room or when the post could not be made.
     """
     if room_code() is None:
         return None
     return _post_train_run(room_code(), nickname(), ds, cfg, data_label(source), predicted, run_id, seconds,
-                           finished_at)
+                           finished_at, training_key)
 
 
 def _post_train_run(code: str, name: str, ds: Dataset, cfg: ModelConfig, data: str, predicted,
-                    run_id: str | None, seconds: float | None, finished_at: float | None) -> int | None:
+                    run_id: str | None, seconds: float | None, finished_at: float | None,
+                    training_key: str | None) -> int | None:
     scores = {**run_scores(ds, predicted, seconds), "finished_at": finished_at}
-    return _post(code, name, cfg, data, scores, run_id, None, None)
+    return _post(code, name, cfg, data, scores, run_id, None, None, training_key)
 
 
 @dataclass
@@ -256,23 +265,25 @@ def post_when_finished(job, ds: Dataset, cfg: ModelConfig, source: SeriesConfig 
         with pending.lock:
             if not pending.claimed:
                 pending.post_id = _post_train_run(pending.code, pending.nickname, ds, cfg, label,
-                                                  result.predictions["test"], None, seconds, job.finished_at)
+                                                  result.predictions["test"], None, seconds, job.finished_at,
+                                                  getattr(job, "key", None))
 
     job.when_finished(on_finished)
     return pending
 
 
 def settle_post(pending: PendingPost | None, ds: Dataset, cfg: ModelConfig, source: SeriesConfig | UserSeries,
-                predicted, run_id: str | None, seconds: float | None, finished_at: float | None) -> None:
+                predicted, run_id: str | None, seconds: float | None, finished_at: float | None,
+                training_key: str | None = None) -> None:
     """Give a run posted at its end its stored id, or post it now if it was not; return None."""
     if pending is None:
-        post_run(ds, cfg, source, predicted, run_id, seconds, finished_at)
+        post_run(ds, cfg, source, predicted, run_id, seconds, finished_at, training_key)
         return
     with pending.lock:
         if pending.post_id is None:
             pending.claimed = True
             pending.post_id = _post_train_run(pending.code, pending.nickname, ds, cfg, data_label(source),
-                                              predicted, run_id, seconds, finished_at)
+                                              predicted, run_id, seconds, finished_at, training_key)
             return
     store = room_store()
     if run_id is not None and store is not None:

@@ -400,7 +400,8 @@ def start_training(ds: Dataset) -> TrainingJob | None:
         stored = next(iter(found.trainings.values()))
         st.session_state.pop(JOB_KEY, None)
         st.session_state[TRAINED_KEY] = Trained(source, stored.cfg, stored.result, found.id, key, opened_from="store")
-        rooms.post_run(ds, stored.cfg, source, stored.result.predictions["test"], found.id, None)  # no training time
+        rooms.post_run(ds, stored.cfg, source, stored.result.predictions["test"], found.id, None,  # no training time
+                       training_key=key)
         return None
     agreed = not runs.needs_consent(source) or runs.consented()
     job = start(data, cfg, pool=training_pool(), owner_alive=session_alive_check(), session=session_key(),
@@ -437,7 +438,7 @@ def collect_result() -> Trained | None:
                 rooms.settle_post(run.get("room_post"), trained_dataset(trained()), job.cfg, run["series"],
                                   result.predictions["test"], run_id,
                                   float(sum(progress.epoch_seconds)) or progress.elapsed,
-                                  job.finished_at)
+                                  job.finished_at, key)
     return trained()
 
 

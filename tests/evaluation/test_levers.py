@@ -11,8 +11,10 @@ from lstm_core.evaluation.levers import (
     LEVERS,
     MATTERS,
     NO_DIFFERENCE,
+    ONE_SEED_EACH,
     TOO_FEW,
     BoardRun,
+    distinct_trainings,
     experiments_table,
     judge_levers,
     seed_noise,
@@ -94,7 +96,7 @@ def test_a_lever_never_varied_alone_is_too_few_runs():
     for lever, name in [("layers", "stacked layers"), ("epochs", "epochs"), ("batch_size", "batch size")]:
         v = verdicts[lever]
         assert v.verdict == TOO_FEW and v.contrasts == 0 and math.isnan(v.effect)
-        assert v.words == f"Too few runs to say: no two runs differ in the {name} alone."
+        assert v.words == f"Too few runs: no two trainings differ in the {name} alone."
     assert verdicts["epochs"].values == (20.0, 40.0), "tried twice, but always together with the batch size"
     assert verdicts["layers"].values == (2.0,)
 
@@ -106,11 +108,10 @@ def test_without_repeated_settings_every_lever_is_too_few_runs_for_want_of_the_s
                                in enumerate(changes.items(), start=1)]
     for v in judge_levers(runs):
         assert v.verdict == TOO_FEW and v.contrasts == 1 and math.isnan(v.standard_error)
-        assert "no settings were trained twice with different seeds, so the seed's own spread is unknown" in v.words
-        assert "differ in the" not in v.words, "each lever was varied alone once"
+        assert v.words == f"Too few runs: {ONE_SEED_EACH}.", "each lever was varied alone once"
     lonely = judge_levers([board_run(1.0)])[0]
-    assert lonely.words == ("Too few runs to say: no two runs differ in the window length (SEQ_LENGTH) alone, and no "
-                            "settings were trained twice with different seeds, so the seed's own spread is unknown.")
+    assert lonely.words == ("Too few runs: no two trainings differ in the window length (SEQ_LENGTH) alone, and "
+                            f"{ONE_SEED_EACH}.")
 
 
 def test_runs_with_non_finite_scores_are_ignored():
@@ -156,3 +157,67 @@ def test_with_three_values_the_strongest_pair_is_reported_from_the_lower_value_t
     assert v.verdict == MATTERS and v.values == (10.0, 20.0, 40.0) and v.contrasts == 3
     assert v.effect == pytest.approx(-0.6, abs=5 * NOISE_STD), "10 → 40 is the largest change"
     assert "going from 10 to 40" in v.words and f"{v.effect:+.2f}" in v.words
+
+
+def shared_training(score: float, seed: int, learners: int, **changes: float) -> list[BoardRun]:
+    """Return the posts of one training that `learners` learners shared: one identity, one score."""
+    settings = {**BASE, "seed": seed, **changes}
+    return [BoardRun(settings, score, training=repr(sorted(settings.items())), learner=f"learner {k}")
+            for k in range(learners)]
+
+
+def test_a_class_sharing_one_training_per_setting_gets_too_few_runs_not_matters():
+    # "Everyone: window 10, then window 40" on one seed: 30 posts of each of two trainings.
+    runs = shared_training(1.0, 0, 30, seq_length=10) + shared_training(1.6, 0, 30, seq_length=40)
+    noise = seed_noise(runs)
+    assert noise.dof == 0 and math.isnan(noise.std), "thirty copies of one training say nothing about the seed"
+    v = verdict_for(runs, "seq_length")
+    assert v.verdict == TOO_FEW and v.words == f"Too few runs: {ONE_SEED_EACH}."
+    assert v.effect == pytest.approx(0.6), "the change itself is still reported"
+    assert all(verdict.verdict == TOO_FEW for verdict in judge_levers(runs))
+    (at_10, at_40) = sorted(distinct_trainings(runs), key=lambda training: training.settings["seq_length"])
+    assert (at_10.posts, at_10.learners, at_40.posts, at_40.learners) == (30, 30, 30, 30)
+    experiments = experiments_table(runs)
+    assert [e.count for e in experiments] == [1, 1] and [e.learners for e in experiments] == [30, 30]
+
+
+def test_a_reopened_run_adds_no_sample():
+    once = shared_training(1.0, 0, 1) + shared_training(1.3, 1, 1) + shared_training(2.0, 0, 1, units=16)
+    reopened = once + shared_training(1.0, 0, 1) * 3  # the first learner reopens their run three times
+    assert seed_noise(reopened) == seed_noise(once)
+    assert repr(experiments_table(reopened)) == repr(experiments_table(once))  # repr: nan spreads
+    assert repr(judge_levers(reopened)) == repr(judge_levers(once))
+    assert len(distinct_trainings(reopened)) == 3 and distinct_trainings(reopened)[0].posts == 4
+    # Without a name of its training, a post is named by its settings with the seed: the same holds.
+    plain = [board_run(1.0, 0), board_run(1.3, 1)]
+    assert seed_noise(plain + [board_run(1.0, 0)] * 2) == seed_noise(plain)
+
+
+def test_a_real_lever_effect_with_two_seeds_per_setting_is_still_found_however_many_share_it():
+    rng = np.random.default_rng(7)
+    runs = [run for window in (10, 40) for seed in (0, 1)
+            for run in shared_training(1.0 + 0.5 * (window == 40) + rng.normal(scale=NOISE_STD), seed, 15,
+                                       seq_length=window)]
+    noise = seed_noise(runs)
+    assert noise.dof == 2 and noise.groups == 2
+    v = verdict_for(runs, "seq_length")
+    assert v.verdict == MATTERS and v.effect == pytest.approx(0.5, abs=5 * NOISE_STD)
+    assert v.standard_error == pytest.approx(noise.std * math.sqrt(1 / 2 + 1 / 2)), "two seeds a side, not 30 posts"
+
+
+def test_the_pooled_noise_is_the_sample_spread_of_the_distinct_seeds_scores():
+    runs = (shared_training(1.0, 0, 5) + shared_training(1.4, 1, 1) + shared_training(0.9, 2, 2)
+            + shared_training(2.0, 0, 1, units=16) + shared_training(2.6, 1, 3, units=16))
+    # By hand: window A's seeds 1.0, 1.4, 0.9 (mean 1.1) leave squares 0.01 + 0.09 + 0.04 = 0.14 over 2 degrees
+    # of freedom; units 16's seeds 2.0, 2.6 (mean 2.3) leave 0.09 + 0.09 = 0.18 over 1. Pooled: 0.32 over 3.
+    noise = seed_noise(runs)
+    assert (noise.dof, noise.groups) == (3, 2)
+    assert noise.std == pytest.approx(math.sqrt(0.32 / 3))
+    alone = seed_noise(shared_training(1.0, 0, 1) + shared_training(1.4, 1, 1) + shared_training(0.9, 2, 1))
+    assert alone.std == pytest.approx(float(np.std([1.0, 1.4, 0.9], ddof=1))), "one setting: the sample spread"
+
+
+def test_seeds_that_score_exactly_alike_give_no_yardstick_and_no_verdict_of_matters():
+    runs = [board_run(1.0, 0), board_run(1.0, 1), board_run(2.0, 0, units=16), board_run(2.0, 1, units=16)]
+    v = verdict_for(runs, "units")
+    assert v.verdict == TOO_FEW and "scored exactly alike" in v.words

@@ -3,11 +3,11 @@
 import re
 from dataclasses import replace
 
-from lstm_core.evaluation.levers import BoardRun, judge_levers
+from lstm_core.evaluation.levers import TOO_FEW, judge_levers
 from lstm_core.store.rooms import JOIN_ALPHABET, RoomPost, RoomStore
 from lstm_core.store.runs import RunStore, database_url
 from lstm_core.ui import rooms
-from lstm_core.ui.board import judged_posts
+from lstm_core.ui.board import board_run, judged_posts
 from tests.pages.apptest import (
     SMALL_MODEL,
     SMALL_SERIES,
@@ -78,11 +78,42 @@ def test_learners_join_by_code_and_by_link_and_their_runs_reach_the_board():
     assert_clean(board, "the board")
     tables = [t.value for t in board.table]
     verdicts = tables[0]
-    expected = judge_levers([BoardRun(p.settings, p.scores["score"]) for p in posts])
+    expected = judge_levers([board_run(p) for p in posts])
     assert list(verdicts["verdict"]) == [v.verdict for v in expected], "the board's verdicts are the runs' own"
     latest = tables[1]
     assert re.sub(r"\\(.)", r"\1", latest["nickname"].iloc[-1]) == XSS_NICKNAME, "shown as its characters"
     assert any("2 runs by 2 learners" in c.value for c in board.caption)
+
+
+def test_a_training_counts_once_however_often_it_is_reopened_or_shared():
+    teacher, code, secret = _open_room()
+    ada = _train(_join_by_code(code, "Ada"))
+    first = _room_store().posts(code)
+    assert len(first) == 1
+    assert first[0].settings[rooms.TRAINING_KEY_SETTING] == ada.session_state["trained"].training_key
+    next(b for b in ada.button if b.label == "Train").click().run()  # the same settings: opened from the store
+    assert_clean(ada, "train again on the same settings")
+    assert ada.session_state["trained"].opened_from == "store"
+    assert [p.id for p in _room_store().posts(code)] == [first[0].id], "a reopened run posts no second row"
+    grace = _join_by_code(code, "Grace")
+    grace.session_state["series_settings"] = SMALL_SERIES.to_dict()
+    grace.session_state["model_settings"] = SMALL_MODEL.to_dict()
+    grace.switch_page("pages/train.py").run()
+    next(b for b in grace.button if b.label == "Train").click().run()  # the same preset: Ada's training, shared
+    assert_clean(grace, "train on a shared preset")
+    posts = _room_store().posts(code)
+    assert len(posts) == 2 and len({p.settings[rooms.TRAINING_KEY_SETTING] for p in posts}) == 1
+
+    board = open_link({"room": code, "teacher": secret})
+    board.switch_page("pages/board.py").run()
+    assert_clean(board, "the board of one shared training")
+    verdicts, latest = board.table[0].value, board.table[1].value
+    assert set(verdicts["verdict"]) == {TOO_FEW}
+    assert list(latest["learners on this training"]) == [2, 2]
+    assert list(latest["seed"]) == [str(SMALL_MODEL.seed)] * 2
+    experiments = board.dataframe[0].value
+    assert list(experiments["seeds"]) == [1] and list(experiments["learners"]) == [2]
+    assert any("which are 1 distinct training" in c.value for c in board.caption)
 
 
 def test_a_wrong_code_says_so_and_guessing_is_slowed_down():
