@@ -6,6 +6,7 @@ from lstm_core.exports import gate_traces_csv
 from lstm_core.figures.stepper import stepper_figure
 from lstm_core.glassbox.backprop import gradients
 from lstm_core.glassbox.replay import max_abs_difference, trace_model
+from lstm_core.model.answers import StackSizes, seed_answers
 from lstm_core.ui import state
 from lstm_core.ui.stepper import SLIDER_KEY, opening_step
 from lstm_core.ui.widgets import clamped_slider, needs, valid_choice
@@ -44,6 +45,9 @@ st.badge(f"Replay matches Keras: max |Δ| = {difference:.1e}", icon=":material/c
          color="green" if difference <= 1e-5 else "red")
 st.caption(f"This page recomputes the model in plain NumPy. Its forecast {trace.prediction[0, 0]:.5f} vs "
            f"the Keras model's own {keras_prediction[0]:.5f}.")
+with st.container(border=True):
+    for question, answer in seed_answers(StackSizes.from_weights(weights, seq_length), layer, unit):
+        st.markdown(f"**{question}** {answer}")
 step = opening_step(seq_length)
 st.caption("Press ▶ Play, step with the buttons or drag the figure's slider: every step of this window is already "
            "in your browser. x1 enters, the gates act, then x2… Only after the last step is the forecast compared "
@@ -70,8 +74,3 @@ if run.run_id is not None:
 st.download_button("Gates and states of this window (CSV)", gate_traces_csv(trace), on_click="ignore",
                    file_name=f"lstm_lens_gates_window_{window}.csv", mime="text/csv", key="download_gates",
                    help="Every layer, step and unit: i, f, g, o, c and h of the window shown above.")
-st.caption("A gate is not a small network: it is one dot product of the step's input and the previous hidden "
-           "state, plus a bias, squashed by a sigmoid.")
-if n_layers > 1:
-    st.caption(f"Stacked layers: layer 2 reads the whole sequence h1…h{seq_length} of layer 1 as its inputs; "
-               f"only the last layer's final state h{seq_length} reaches the Dense head.")

@@ -5,6 +5,7 @@ import streamlit as st
 from lstm_core.data.dataset import max_seq_length
 from lstm_core.figures.model import architecture_figure
 from lstm_core.figures.tables import gate_legend, shape_table
+from lstm_core.model.answers import StackSizes, seed_answers
 from lstm_core.model.shapes import count_params, weight_shapes
 from lstm_core.ui import state
 from lstm_core.ui.links import LEARNING_RATES
@@ -48,8 +49,13 @@ else:
             f"once a training slot is free ({n_train} training windows, {cfg.epochs} epochs; {basis}).")
 
 st.plotly_chart(architecture_figure(cfg), width="stretch", key="architecture")
-st.caption("Between LSTM layers the whole sequence h1…hT flows on; the last layer hands only its final "
-           "hidden state (thick arrow) to the head. Each grey arrow down is the state carried to the next step.")
+st.caption("Time runs left to right, one column per step; each row is a layer, and each blue box is that layer's "
+           f"state h at that step, a vector of {cfg.units} values. The crossed lines join every unit below to every "
+           "unit above, at that step only; grey arrows carry h and c on to the next step; only the top layer's last "
+           "box reaches the head (thick arrow).")
+with st.container(border=True):
+    for question, answer in seed_answers(StackSizes.from_config(cfg)):
+        st.markdown(f"**{question}** {answer}")
 
 st.subheader("Weight shapes")
 st.table(shape_table(layers).set_index("layer"))

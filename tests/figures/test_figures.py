@@ -149,50 +149,138 @@ def test_scaled_series_figure_shows_the_scaled_series_between_minus_one_and_one(
 
 # Architecture
 
-
-def lstm_columns(fig: go.Figure) -> list[str]:
-    return [a.text.split("<br>")[0] for a in fig.layout.annotations if a.text and a.text.startswith("<b>")]
+PHONE_WIDTH_PX = 340  # a 360 px phone less Streamlit's padding
 
 
-@pytest.mark.parametrize("layers,seq_length,dense_units,horizon", [(1, 3, 0, 1), (2, 10, 25, 1), (3, 50, 8, 4)])
-def test_architecture_figure_draws_one_column_per_layer_and_the_head(layers, seq_length, dense_units, horizon):
+def plain(text: str) -> str:
+    return re.sub(r"<[^>]+>", "", text or "")
+
+
+def texts_of(fig: go.Figure) -> list[str]:
+    return [a.text for a in fig.layout.annotations if a.text]
+
+
+def row_labels(fig: go.Figure) -> list[str]:
+    return [a.text for a in fig.layout.annotations if a.text and a.text.startswith("<b>")]
+
+
+def column_headers(fig: go.Figure) -> list[str]:
+    lowest = min(a.y for a in fig.layout.annotations if a.text)
+    return [a.text for a in sorted(fig.layout.annotations, key=lambda a: a.x) if a.text and a.y == lowest]
+
+
+def box_labels(fig: go.Figure) -> list[str]:
+    return [a.text for a in fig.layout.annotations if a.text and re.fullmatch(r"[xh](<sup>\d+</sup>)?<sub>\d+</sub>",
+                                                                               a.text)]
+
+
+@pytest.mark.parametrize("layers,seq_length,dense_units,horizon", [(1, 3, 0, 1), (2, 10, 25, 1), (3, 50, 8, 4),
+                                                                   (2, 1, 0, 1)])
+def test_architecture_figure_draws_steps_as_columns_and_layers_as_rows(layers, seq_length, dense_units, horizon):
     cfg = ModelConfig(layers=layers, seq_length=seq_length, dense_units=dense_units, horizon=horizon, units=7)
     fig = architecture_figure(cfg)
     assert fig.layout.title.text and f"{layers} LSTM layer" in fig.layout.title.text
+    assert f"{seq_length} step" in fig.layout.title.text
     assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
-    assert lstm_columns(fig) == ["<b>input</b>"] + [f"<b>LSTM {k + 1}</b>" for k in range(layers)]
-    texts = [a.text or "" for a in fig.layout.annotations]
+    assert [label.split("<br>")[0] for label in row_labels(fig)] == (
+        ["<b>input</b>"] + [f"<b>LSTM {k + 1}</b>" for k in range(layers)])
+    drawn = list(range(1, seq_length + 1)) if seq_length <= 3 else [1, 2, seq_length]
+    expected_headers = [f"step {t}" for t in drawn]
+    if seq_length > 3:
+        expected_headers.insert(2, "⋯")
+    assert column_headers(fig) == expected_headers, "the columns are time steps, the last one the window length"
     head = (f"Dense {dense_units} → " if dense_units else "") + f"Dense {horizon}"
-    assert sum(head in t and "forecast" in t for t in texts) == 1
-    assert sum("7 units" in t for t in texts) == layers
-    steps = min(seq_length, 5)
+    assert sum(head in plain(t.replace("<br>", " ")) and "forecast" in t for t in texts_of(fig)) == 1
     boxes = [s for s in fig.layout.shapes if s.type == "rect"]
-    assert len(boxes) == (layers + 1) * steps + 1  # a box per step per column, and the head
-    # the last step is labelled with the real window length, even when the drawing skips steps
-    assert sum(t == f"x{seq_length}" for t in texts) == 1
-    assert sum(t == f"h{seq_length}" for t in texts) == layers
+    assert len(boxes) == (layers + 1) * len(drawn) + 1  # a box per layer (and the input) per drawn step, the head
+    expected_boxes = [f"x<sub>{t}</sub>" for t in drawn] + [f"h<sup>{k}</sup><sub>{t}</sub>" for k in
+                                                            range(1, layers + 1) for t in drawn]
+    assert sorted(box_labels(fig)) == sorted(expected_boxes), "each box is one layer's state at one step"
+
+
+@pytest.mark.parametrize("layers,seq_length,units,n_features", [(2, 50, 50, 1), (1, 20, 32, 2), (3, 4, 7, 1)])
+def test_architecture_figure_keeps_units_and_steps_apart(layers, seq_length, units, n_features):
+    fig = architecture_figure(ModelConfig(layers=layers, seq_length=seq_length, units=units), n_features)
+    for text in texts_of(fig):
+        assert not ("unit" in text and re.search(r"step|<sub>", text)), f"{text!r} mixes units with time steps"
+    assert not any("unit" in header for header in column_headers(fig)), "column headers name steps, never units"
+    lstm_labels = row_labels(fig)[1:]
+    for k, label in enumerate(lstm_labels):
+        input_dim = n_features if k == 0 else units
+        assert f"h: {units} units" in label, "the unit count is the size of a row's state vector"
+        assert f"W: {input_dim} × {4 * units}" in label
+    assert f"x: {n_features} feature" in row_labels(fig)[0]
+    assert sum(f"{units} units" in t for t in texts_of(fig)) == layers, "the units appear once per layer, as a size"
+
+
+@pytest.mark.parametrize("layers,seq_length,n_features", [(2, 10, 1), (3, 2, 1), (1, 5, 2), (2, 3, 5)])
+def test_architecture_figure_connects_each_layer_to_the_next_fully_at_every_step(layers, seq_length, n_features):
+    fig = architecture_figure(ModelConfig(layers=layers, seq_length=seq_length), n_features)
+    lines = [s for s in fig.layout.shapes if s.type == "line"]
+    step_x = sorted({b.x0 + b.x1 for b in fig.layout.shapes if b.type == "rect" and b.y0 < 0.5})
+    step_x = [x / 2 for x in step_x]  # the centre of each drawn step's input box
+    assert len(step_x) == min(seq_length, 3)
+    for x in step_x:
+        for lower in range(layers):
+            fan = [s for s in lines if abs((s.x0 + s.x1) / 2 - x) < 0.5 and lower < (s.y0 + s.y1) / 2 < lower + 1]
+            sources = sorted({s.x0 for s in fan})
+            targets = sorted({s.x1 for s in fan})
+            assert len(sources) == (min(n_features, 3) if lower == 0 else 3) and len(targets) == 3
+            assert sorted((s.x0, s.x1) for s in fan) == sorted((a, b) for a in sources for b in targets), (
+                "every point below reaches every point above: a full connection, at this step only")
+            assert all(s.y0 < s.y1 for s in fan), "the connection runs up, from the layer below"
 
 
 @pytest.mark.parametrize("layers,seq_length", [(1, 1), (1, 10), (2, 10), (3, 4)])
 def test_architecture_figure_has_exactly_one_thick_arrow_from_the_last_state_to_the_head(layers, seq_length):
-    cfg = ModelConfig(layers=layers, seq_length=seq_length)
-    fig = architecture_figure(cfg)
+    fig = architecture_figure(ModelConfig(layers=layers, seq_length=seq_length))
     thick = [a for a in fig.layout.annotations if a.showarrow and a.arrowwidth is not None and a.arrowwidth >= 3]
     assert len(thick) == 1
     arrow = thick[0]
-    column_x = sorted({a.x for a in fig.layout.annotations if a.text and a.text.startswith("<b>")})
-    assert arrow.ax > column_x[-1] and arrow.x > arrow.ax, "it leaves the last LSTM column towards the head"
-    assert arrow.y == arrow.ay == 0, "only the last step's state reaches the head"
+    last_box = next(a for a in fig.layout.annotations if a.text == f"h<sup>{layers}</sup><sub>{seq_length}</sub>")
+    assert arrow.ax == arrow.x == last_box.x, "only the last step's state reaches the head"
+    assert last_box.y < arrow.ay < arrow.y, "it leaves the top layer's last box upwards, to the head"
 
 
-def test_architecture_figure_feeds_every_step_into_the_next_layer():
-    cfg = ModelConfig(layers=3, seq_length=4)
+def test_architecture_figure_carries_each_layers_state_along_time_and_not_the_input():
+    fig = architecture_figure(ModelConfig(layers=3, seq_length=4))
+    along = [a for a in fig.layout.annotations if a.showarrow and a.ay == a.y and a.arrowwidth is None]
+    assert sorted({a.y for a in along}) == [1, 2, 3], "every LSTM row carries h and c on; the input row does not"
+    for row in (1, 2, 3):
+        arrows = sorted((a.ax, a.x) for a in along if a.y == row)
+        assert len(arrows) == 3, "step 1 → step 2 → ⋯ → step 4"
+        assert all(start < end for start, end in arrows)
+        assert all(a[1] <= b[0] for a, b in zip(arrows[:-1], arrows[1:])), "one after another, left to right"
+
+
+def text_extent(note, px_per_x: float, px_per_y: float) -> tuple[float, float, float, float]:
+    """Return an annotation's (left, right, bottom, top) in pixels, from its longest line and its line count."""
+    lines = plain(note.text.replace("<br>", "\n")).split("\n")
+    size = note.font.size or 12
+    half_width = max(len(line) for line in lines) * size * 0.3  # about 0.6 em per character
+    half_height = len(lines) * size * 0.6
+    x, y = note.x * px_per_x, note.y * px_per_y
+    return x - half_width, x + half_width, y - half_height, y + half_height
+
+
+@pytest.mark.parametrize("layers,seq_length,dense_units", [(3, 100, 64), (2, 50, 25), (1, 1, 64), (3, 2, 0)])
+def test_architecture_figure_text_does_not_overlap_at_phone_width(layers, seq_length, dense_units):
+    cfg = ModelConfig(layers=layers, seq_length=seq_length, units=64, dense_units=dense_units, horizon=10)
     fig = architecture_figure(cfg)
-    column_x = sorted({a.x for a in fig.layout.annotations if a.text and a.text.startswith("<b>")})
-    for left, right in zip(column_x[:-1], column_x[1:]):
-        across = [a for a in fig.layout.annotations if a.showarrow and a.ax < right < a.x + 1 and a.ax > left
-                  and a.ay == a.y and a.arrowwidth is None]
-        assert sorted(a.y for a in across) == [0, 1, 2, 3], "the whole sequence flows between layers"
+    margin = fig.layout.margin
+    x_low, x_high = fig.layout.xaxis.range
+    y_low, y_high = fig.layout.yaxis.range
+    px_per_x = (PHONE_WIDTH_PX - margin.l - margin.r) / (x_high - x_low)
+    px_per_y = (fig.layout.height - margin.t - margin.b) / (y_high - y_low)
+    notes = [a for a in fig.layout.annotations if a.text and not a.showarrow]
+    extents = [text_extent(a, px_per_x, px_per_y) for a in notes]
+    for k, (a, first) in enumerate(zip(notes, extents)):
+        assert first[0] >= x_low * px_per_x and first[1] <= x_high * px_per_x, f"{a.text!r} leaves the figure"
+        for b, second in zip(notes[k + 1:], extents[k + 1:]):
+            apart = first[1] <= second[0] or second[1] <= first[0] or first[3] <= second[2] or second[3] <= first[2]
+            assert apart, f"{a.text!r} overlaps {b.text!r} on a phone"
+    title_px = len(fig.layout.title.text) * 17 * 0.6
+    assert title_px <= PHONE_WIDTH_PX - margin.l - margin.r, "the title fits a phone's width"
 
 
 # Loss
