@@ -6,7 +6,7 @@ from lstm_core.figures.data import series_figure
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui import rooms, runs, state
 from lstm_core.ui.board import room_panel, room_sidebar
-from lstm_core.ui.pages import LESSON_MODES, PAGES, page_file, url_path_of
+from lstm_core.ui.pages import LESSON_MODES, MODEL_LESSON_MODES, PAGES, page_file, url_path_of
 from lstm_core.ui.widgets import figure_keyboard, finish_sidebar, page_navigation, share_footer, sidebar
 
 # An emoji, drawn by the browser itself: an image file is a media file of the session, which the browser
@@ -44,19 +44,55 @@ def home() -> None:
                 st.page_link(page.file, label="Open" if section == "Lessons" else f"Open {page.title.split()[0]}")
     st.subheader("Quick start")
     st.caption("Loads a noisy sine and a small one-layer model that trains in a few seconds, "
-               "and takes you to Train.")
+               "takes you to Train and starts training it there.")
     if st.button("Quick start: small preset, then train", type="primary"):
         state.apply_preset(QUICK_START_SERIES, QUICK_START_MODEL)
-        state.switch_page(page_file("train"))
+        train_now()
     room_panel()
     with st.expander("For teachers: a lesson link for a projected class"):
-        st.caption("A lesson link opens one page without the sidebar and the advanced controls, with your "
-                   "current settings. Open it on the projector, or share it with the class.")
-        mode = st.selectbox("Lesson", list(LESSON_MODES), format_func=lambda m: LESSON_MODES[m][1],
-                            key="teacher_lesson")
+        lesson_link_builder()
+
+
+def train_now() -> None:
+    """Start training the session's settings and open Train, where its progress shows; return None."""
+    ds, _ = state.current_dataset()
+    if ds is not None:  # settings that give no data: Train opens on what is wrong with them
+        state.start_training(ds)
+    state.switch_page(page_file("train"))
+
+
+def lesson_link_builder() -> None:
+    """Draw the teacher's lesson link, or why it cannot carry the model its lesson shows yet and a way to train one."""
+    st.caption("A lesson link opens one page without the sidebar and the advanced controls, with your "
+               "current settings and your trained model. Open it on the projector, or share it with the class.")
+    mode = st.selectbox("Lesson", list(LESSON_MODES), format_func=lambda m: LESSON_MODES[m][1],
+                        key="teacher_lesson")
+    missing = lesson_model_missing() if mode in MODEL_LESSON_MODES else None
+    if missing is None:
         root = (st.context.url or "").rstrip("/")
         st.code(f"{root}/{url_path_of(LESSON_MODES[mode][0])}?{state.lesson_query(mode)}", language=None,
                 wrap_lines=True)
+        return
+    st.info(f"No link yet: this lesson steps through a trained model, and a link without one opens on an empty "
+            f"page. {missing}", icon=":material/link_off:")
+    if state.trained() is None and not state.job_active(state.current_job()):
+        if st.button("Train these settings now", key="teacher_train",
+                     help="Starts training your current settings on the Train page. Come back here for the link "
+                          "once it has finished; the quick start above trains a small model in a few seconds."):
+            train_now()
+
+
+def lesson_model_missing() -> str | None:
+    """Return why a lesson link cannot carry a stored trained model of this session now, in words, or None."""
+    run = state.collect_result()
+    if state.job_active(state.current_job()):
+        return "Your model is still training: once it has finished, the link here carries it."
+    if run is None:
+        return "Train one first (the quick start takes a few seconds): the link then carries it."
+    if run.run_id is None:
+        return runs.store_problem() or ("Your model was trained on your own file, and a link to it carries your "
+                                        "data: keep it on the Train page first (Share this trained model).")
+    return None
 
 
 mode = state.lesson_mode()

@@ -9,16 +9,22 @@ from lstm_core.glassbox.replay import max_abs_difference, trace_model
 from lstm_core.model.answers import StackSizes, seed_answers
 from lstm_core.ui import state
 from lstm_core.ui.stepper import SLIDER_KEY, opening_step
-from lstm_core.ui.widgets import clamped_slider, needs, valid_choice
+from lstm_core.ui.widgets import clamped_slider, describe_model, needs, valid_choice
 
 state.require_app("pages/inside.py")
 st.title("Inside the LSTM: one step at a time")
 run = state.collect_result()
+lesson = state.lesson_mode()
 if run is None:
-    needs("There is no trained model yet. Train one first; it takes a few seconds with the quick start.",
+    needs("This lesson link carries no trained model, so there is nothing to step through. On Home, train a model "
+          "first and then build the lesson link: it carries the model." if lesson else
+          "There is no trained model yet. Train one first; it takes a few seconds with the quick start.",
           "Go to Train", "train")
 
-if run.opened_from == "link":
+if run.opened_from == "link" and lesson:
+    st.caption(f"The stored model this link carries, trained once with its own settings: "
+               f"{describe_model(run.model.to_dict())}, {run.result.epochs_run} epochs.")
+elif run.opened_from == "link":
     st.info("This model was opened from a link: it is the stored run, trained with its own settings (the sidebar "
             "shows them). Train anew on the Train page.", icon=":material/link:")
 ds = state.trained_dataset(run)

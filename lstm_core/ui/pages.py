@@ -13,6 +13,7 @@ class LessonMode:
 
     mode: str
     heading: str
+    shows_trained_model: bool = False  # its page draws the session's trained model: its link must carry the run
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ PAGES: tuple[Page, ...] = (
          "Watch the loss fall live, then the forecast."),
     Page("inside", "pages/inside.py", "inside", "Inside the LSTM", ":material/biotech:", "Explainer", "4 · Inside",
          "Step through the gates with the real numbers.", "w_inside_", ("window", "layer", "unit", "step"),
-         LessonMode("gates", "One step at a time through a trained LSTM's gates")),
+         LessonMode("gates", "One step at a time through a trained LSTM's gates", shows_trained_model=True)),
     Page("memory", "pages/lesson_memory.py", "lstm-vs-rnn", "LSTM vs plain RNN", ":material/memory:", "Lessons",
          "LSTM vs plain RNN", "Who remembers 20 steps back, and why: the gradients.", "w_memory_",
          ("k", "units", "epochs"), LessonMode("memory", "Why an LSTM and not a plain RNN")),
@@ -69,6 +70,7 @@ PAGES: tuple[Page, ...] = (
 PAGE_BY_NAME = {page.name: page for page in PAGES}
 PAGE_FILES = tuple(page.file for page in PAGES if page.file != HOME_FILE)
 LESSON_MODES = {page.lesson.mode: (page.file, page.lesson.heading) for page in PAGES if page.lesson}
+MODEL_LESSON_MODES = frozenset(page.lesson.mode for page in PAGES if page.lesson and page.lesson.shows_trained_model)
 PAGE_PREFIXES = {page.url_path: page.key_prefix for page in PAGES if page.key_prefix}  # url path -> its keys
 LESSON_OF_PATH = {page.url_path: page.name for page in PAGES if page.section == "Lessons"}  # url path -> lesson
 LESSON_PARAM = "lesson"

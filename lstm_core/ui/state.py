@@ -23,7 +23,7 @@ from lstm_core.training.job import TrainingJob
 from lstm_core.training.pool import start
 from lstm_core.training.protocol import TrainingData, TrainingResult, training_key
 from lstm_core.ui import rooms, runs
-from lstm_core.ui.links import MODEL_KEYS, SERIES_KEYS, read_link, share_params, share_query
+from lstm_core.ui.links import MODEL_KEYS, SERIES_KEYS, read_link, share_params
 from lstm_core.ui.pages import (
     LESSON_MODES,
     LESSON_OF_PATH,
@@ -353,8 +353,13 @@ def inside_link(run_id: str) -> str:
 
 
 def lesson_query(mode: str) -> str:
-    """Return the query string of a lesson link: the mode and the session's series and model settings."""
-    return share_query(series_settings(), model_settings(), {LESSON_PARAM: mode})
+    """Return the query string of a lesson link: the mode, the session's settings and its stored trained run if any."""
+    params = share_params(series_settings(), model_settings(), {LESSON_PARAM: mode})
+    run = trained()
+    if run is not None and run.run_id is not None:
+        # A projector opens the link in a fresh browser: without the run, a page that draws the model has none.
+        params[runs.RUN_PARAM] = run.run_id
+    return urlencode(params)
 
 
 def current_job() -> TrainingJob | None:

@@ -250,6 +250,10 @@ def progress_label(progress) -> str:
 def needs(what: str, action: str, page: str) -> None:
     """Show what is missing and a button to the page that provides it, then stop the page."""
     st.info(what)
+    if state.lesson_mode() is not None:
+        # A lesson screen has no sidebar or navigation to come back by: the button must say that it leaves it.
+        action = f"Leave the lesson screen: {action}"
+        st.caption("The button opens the full app, with its sidebar and every page.")
     if st.button(action, type="primary"):
         state.switch_page(page_file(page))
     stop_page()
