@@ -44,6 +44,9 @@ SINGLE_TRAINING = ""  # the name save() gives the one training of its group
 OPENING_LOCK = 0x4C454E53  # any fixed number: the PostgreSQL advisory lock that lets one process open at a time
 IDS_PER_STATEMENT = 500  # keeps each IN (...) list well under SQLite's and psycopg's limits on parameters
 WRITES = "lstm_lens_writes"  # an execution option: this transaction writes, so SQLite takes the lock at BEGIN
+# The history column's JSON also keeps each whole epoch's seconds under this name: one value per epoch, like the
+# losses, and older rows without it read back as "not recorded" with no change of schema.
+EPOCH_SECONDS = "epoch_seconds"
 
 
 class StoreError(RuntimeError):
@@ -163,13 +166,19 @@ def _result_parts(result: TrainingResult) -> dict[str, bytes]:
     return parts
 
 
+def _history_json(result: TrainingResult) -> str:
+    return json.dumps({**result.history, EPOCH_SECONDS: list(result.epoch_seconds)})
+
+
 def _result_of(row, parts: dict[str, bytes]) -> TrainingResult:
+    history = json.loads(row.history)
+    epoch_seconds = [float(seconds) for seconds in history.pop(EPOCH_SECONDS, [])]
     first_epoch: list = []
     if "first_epoch_weights" in parts:
         shots, batches = codec.weight_series_from_bytes(parts["first_epoch_weights"])
         first_epoch = list(zip(batches or [], shots))
     return TrainingResult(
-        status=row.status, message=row.message, history=json.loads(row.history),
+        status=row.status, message=row.message, history=history, epoch_seconds=epoch_seconds,
         weights=codec.weights_from_bytes(parts["weights"]) if "weights" in parts else None,
         predictions=codec.arrays_from_bytes(parts["predictions"]) if "predictions" in parts else {},
         keras_bytes=parts.get("keras", b""), epochs_run=row.epochs_run,
@@ -236,7 +245,7 @@ class RunStore:
             training_rows.append({
                 "name": name, "position": position, "training_key": training.training_key,
                 "status": result.status, "message": result.message, "settings": json.dumps(asdict(training.cfg)),
-                "data_spec": json.dumps(training.data_spec, sort_keys=True), "history": json.dumps(result.history),
+                "data_spec": json.dumps(training.data_spec, sort_keys=True), "history": _history_json(result),
                 "epochs_run": result.epochs_run, "size_bytes": sum(len(data) for data in parts.values())})
             part_rows += [{"training": name, "name": part, "data": data} for part, data in parts.items()]
         size = sum(row["size_bytes"] for row in training_rows)
@@ -301,6 +310,23 @@ class RunStore:
             removed = connection.execute(sa.select(removed_runs.c.id)
                                          .where(removed_runs.c.id == group_id)).first()
         return "expired" if removed is not None else "unknown"
+
+    def created_at(self, group_id: str) -> float | None:
+        """Return when a group was stored, in seconds since the epoch, or None for a malformed or absent id.
+
+        Raises
+        ------
+        StoreError
+            If the database cannot be read.
+        """
+        if not _well_formed(group_id):
+            return None
+        try:
+            with self.engine.connect() as connection:
+                query = sa.select(run_groups.c.created_at).where(run_groups.c.id == group_id)
+                return connection.execute(query).scalar()
+        except sa.exc.SQLAlchemyError as problem:
+            raise StoreError(f"the run store cannot be read: {type(problem).__name__}") from problem
 
     def find_finished(self, training_key: str) -> str | None:
         """Return the id of the newest group of one "done" training with this key by this APP_VERSION, else None."""

@@ -102,6 +102,7 @@ class TrainingResult:
     epoch_weights: list[ModelWeights] = field(default_factory=list)  # after each whole epoch, when asked for
     # (batches done, weights) at a few points inside the first epoch, when the epoch weights are asked for
     first_epoch_weights: list[tuple[int, ModelWeights]] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)  # wall time of each whole epoch, one per history entry
 
 
 @dataclass

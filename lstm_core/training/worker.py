@@ -60,6 +60,7 @@ class _Reporter:
         self.events, self.stop, self.data, self.cfg = events, stop, data, cfg
         self.steps = data.batches_per_epoch(cfg.batch_size)
         self.history: dict[str, list[float]] = {"loss": [], "val_loss": []}
+        self.epoch_seconds: list[float] = []  # kept beside the history, so a stored run can say how long it took
         self.failure, self.stopped = "", False
         self.epoch = self.batch = 0
         self._last_event = self._epoch_start = 0.0
@@ -108,7 +109,8 @@ class _Reporter:
             return True
         self.history["loss"].append(loss)
         self.history["val_loss"].append(val_loss)
-        self.send("epoch", epoch + 1, loss, val_loss, time.perf_counter() - self._epoch_start)
+        self.epoch_seconds.append(time.perf_counter() - self._epoch_start)
+        self.send("epoch", epoch + 1, loss, val_loss, self.epoch_seconds[-1])
         self.stopped = self.stopped or self.stop_requested()
         return self.stopped
 
@@ -149,7 +151,8 @@ def train_job(data: TrainingData, cfg: ModelConfig, events=None, stop=None) -> T
         return _fit(data, cfg, reporter)
     except Exception as exc:  # a job must come back with a reason, never take the worker down
         return TrainingResult("failed", f"Training failed: {type(exc).__name__}: {exc}",
-                              reporter.history, epochs_run=len(reporter.history["loss"]))
+                              reporter.history, epochs_run=len(reporter.history["loss"]),
+                              epoch_seconds=reporter.epoch_seconds)
 
 
 def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingResult:
@@ -192,7 +195,8 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
               callbacks=[Callback()])
     status = "failed" if reporter.failure else "stopped" if reporter.stopped else "done"
     result = TrainingResult(status, reporter.summary(), reporter.history,
-                            epochs_run=len(reporter.history["loss"]), initial_weights=initial_weights,
+                            epochs_run=len(reporter.history["loss"]), epoch_seconds=reporter.epoch_seconds,
+                            initial_weights=initial_weights,
                             epoch_weights=epoch_weights, first_epoch_weights=first_epoch_weights)
     if status != "failed":
         result.weights = extract_weights(model)

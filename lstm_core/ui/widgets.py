@@ -244,7 +244,10 @@ def progress_label(progress) -> str:
         eta = f", about {progress.eta:.0f} s left" if progress.eta is not None else ""
         return (f"Epoch {min(progress.epoch + 1, progress.epochs)} of {progress.epochs}, batch {progress.batch} "
                 f"of {progress.batches_per_epoch}{eta} (running)")
-    return f"{progress.epoch} of {progress.epochs} epochs in {progress.elapsed:.1f} s ({progress.status})"
+    # A run reopened from the store has no clock of its own (elapsed 0): its epochs' time, or no time at all, is said.
+    seconds = max(progress.elapsed, sum(progress.epoch_seconds))
+    took = f" in {seconds:.1f} s" if seconds >= 0.05 else ""
+    return f"{progress.epoch} of {progress.epochs} epochs{took} ({progress.status})"
 
 
 def needs(what: str, action: str, page: str) -> None:
