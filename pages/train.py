@@ -6,7 +6,7 @@ from lstm_core.data.own_data import UserSeries
 from lstm_core.exports import history_csv, keras_script, settings_json
 from lstm_core.figures.training import loss_figure
 from lstm_core.ui import runs, state
-from lstm_core.ui.outcomes import live_loss_figure, number_columns, run_outcome
+from lstm_core.ui.outcomes import live_loss_figure, number_columns, reopened_summary, run_outcome
 from lstm_core.ui.widgets import describe_model, live_part, needs, progress_fraction, progress_label, training_active
 
 state.require_app("pages/train.py")
@@ -59,19 +59,24 @@ def draw_outcome(finished_job) -> None:
         return
     stored_run_notes(run)
     run_ds = state.trained_dataset(run)
+    outcome = run_outcome(run, run_ds)
     if finished_job is None:  # a stored run: its loss curves come from the store, not from a live job
         history = run.result.history
         st.plotly_chart(loss_figure(history["loss"], history["val_loss"], [], run_ds.noise_floor, run.model.epochs),
                         width="stretch", key="loss_stored")
-    outcome = run_outcome(run, run_ds)
+    if outcome.loss_gap:
+        st.caption(outcome.loss_gap)
     st.subheader("How good is the forecast?")
     st.plotly_chart(outcome.forecast, width="stretch", key="forecast")
     st.caption("Grey: what happened. Blue: the forecast one step ahead, from the window before each point.")
     st.dataframe(outcome.errors, width="stretch", column_config=number_columns(outcome.errors, "%.5f"))
-    st.caption("Scaled units. No forecaster beats the noise floor on average; an LSTM that does not beat "
-               "'last value' has not learned the wave." if run_ds.noise_floor is not None else
+    st.caption("Scaled units. The noise floor is the noise's variance: the MSE no forecaster beats on average over "
+               "endless noise. An LSTM that does not beat 'last value' has not learned the wave."
+               if run_ds.noise_floor is not None else
                "Scaled units. The noise in your own data is unknown, so there is no noise floor to compare with; "
                "an LSTM that does not beat 'last value' has not learned much.")
+    if outcome.floor_note:
+        st.caption(outcome.floor_note)
     st.subheader("Is it any good?")
     st.dataframe(outcome.skill, width="stretch",
                  column_config={"test MSE": st.column_config.NumberColumn(format="%.5f"),
@@ -88,12 +93,14 @@ def draw_outcome(finished_job) -> None:
 
 def stored_run_notes(run) -> None:
     """Say where a run shown came from when it was not trained here just now, and what to do to train anew."""
+    reopened = reopened_summary(run)
     if run.opened_from == "link":
-        st.info("This run was opened from a link: it is the stored model, with its own settings (the sidebar "
-                "shows them). Press **Train** to train these settings anew.", icon=":material/link:")
+        st.info(f"{reopened} It is the stored model, with its own settings (the sidebar shows them). Press "
+                f"**Train** to train these settings anew.", icon=":material/link:")
     elif run.opened_from == "store":
-        st.info("This exact training (same data, model and seed) was run before on this server, so its stored "
-                "result opened at once: training it again would give the same weights.", icon=":material/history:")
+        st.info(f"{reopened} This exact training (same data, model and seed) was run before on this server, so "
+                f"its stored result opened at once: training it again would give the same weights.",
+                icon=":material/history:")
         if st.button("Train again with a new seed",
                      help="The model's seed moves on by one: other starting weights, another training."):
             state.train_with_new_seed(ds)

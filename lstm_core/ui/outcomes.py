@@ -6,15 +6,20 @@ same figures and tables on the server's one core; these are cached per job versi
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from lstm_core.evaluation.loss_gap import loss_gap_note, split_difficulty
+from lstm_core.evaluation.noise_floor import drawn_noise, floor_note
 from lstm_core.evaluation.skill import baseline_forecasts, compare, skill_table, skill_verdict
 from lstm_core.figures.tables import evaluation_table
 from lstm_core.figures.training import loss_figure, prediction_figure
+from lstm_core.store.runs import StoreError
+from lstm_core.ui import runs as stored_runs
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -36,6 +41,8 @@ class Outcome:
     errors: pd.DataFrame
     skill: pd.DataFrame
     verdict: str
+    floor_note: str | None  # why a forecaster scores under the noise floor on this test part, if one does
+    loss_gap: str | None  # why the training loss stays above the validation loss, if it does
     result: object  # the result it was computed from, held so that its id names no other while cached
 
 
@@ -46,8 +53,13 @@ def _outcome(run_key: str, _run, _run_ds) -> Outcome:
     forecast = prediction_figure(_run_ds.time[start], _run_ds.to_original(_run_ds.y["test"][:, 0]),
                                  _run_ds.to_original(predicted[:, 0]))
     comparisons = compare(_run_ds.y["test"], predicted, baseline_forecasts(_run_ds))
-    return Outcome(forecast, evaluation_table(_run_ds, predicted), skill_table(comparisons),
-                   skill_verdict(comparisons, _run_ds.shape), _run.result)
+    errors = evaluation_table(_run_ds, predicted)
+    test_mses = errors["MSE"].drop("noise floor", errors="ignore").to_dict()
+    history = _run.result.history
+    return Outcome(forecast, errors, skill_table(comparisons), skill_verdict(comparisons, _run_ds.shape),
+                   floor_note(test_mses, _run_ds.noise_floor, len(_run_ds.y["test"]), drawn_noise(_run_ds, "test")),
+                   loss_gap_note(history["loss"], history["val_loss"], _run.model.dropout, split_difficulty(_run_ds)),
+                   _run.result)
 
 
 def run_outcome(run, run_ds) -> Outcome:
@@ -61,3 +73,39 @@ def number_columns(table: pd.DataFrame, number_format: str) -> dict:
     return {column: st.column_config.NumberColumn(format=number_format) for column in table.columns}
 
 
+def reopened_words(opened_from: str | None, stored_at: float | None, epoch_seconds: list[float], epochs_run: int,
+                   epochs: int) -> str | None:
+    """Return when and how long a run opened from the store or a link originally trained, or None for a fresh run."""
+    if opened_from not in ("store", "link"):
+        return None
+    where = "the store" if opened_from == "store" else "a link"
+    when = (f"on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(stored_at))}" if stored_at is not None
+            else "at a time the store cannot tell just now")
+    seconds = sum(epoch_seconds)
+    if epoch_seconds and seconds >= 0.05:
+        how_long = f"{epochs_run} of {epochs} epochs in {seconds:.1f} s"
+    elif epoch_seconds:
+        how_long = f"{epochs_run} of {epochs} epochs in under 0.1 s"
+    else:
+        how_long = f"{epochs_run} of {epochs} epochs; how long it took was not recorded"
+    return f"This run was opened from {where}: trained and stored {when} ({how_long}); nothing was retrained."
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _stored_at(run_id: str) -> float | None:
+    store = stored_runs.run_store()
+    if store is None:
+        raise StoreError("no store")  # not cached: the next page run asks again
+    return store.created_at(run_id)
+
+
+def reopened_summary(run) -> str | None:
+    """Return when and how long a reopened run (run.opened_from "store" or "link") originally trained, else None."""
+    if run.opened_from not in ("store", "link"):
+        return None
+    try:
+        stored_at = _stored_at(run.run_id) if run.run_id else None
+    except StoreError:
+        stored_at = None
+    return reopened_words(run.opened_from, stored_at, run.result.epoch_seconds, run.result.epochs_run,
+                          run.model.epochs)
