@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_classroom import CpuMeter, JobLog, serve, wait_for_idle_workers, worker_cpu  # noqa: E402
 from capacity import Measured, all_at_once, table  # noqa: E402
-from ws_probe import distinct_queries, run_ws_class  # noqa: E402
+from ws_probe import quick_start_queries, run_ws_class  # noqa: E402
 
 LIMIT_SECONDS = 300
 WATCH_SETTINGS = {"w_model_epochs": "50", "w_model_batch_size": "16"}
@@ -83,7 +83,7 @@ def main() -> None:
             waited, workers = wait_for_idle_workers(meter)
             print(f"server up, {workers} workers warm after {waited:.0f} s")
             job_log = JobLog(log_path)
-            queries = distinct_queries(ROOT, range(rounds + 1))
+            queries = quick_start_queries(ROOT, range(rounds + 1))
             presses = [one_press(url, meter, job_log, queries[i], i) for i in range(rounds)]
             for n, (server, worker, job, wait) in enumerate(presses):
                 print(f"  learner {n}: server {server:.2f} CPU-s, worker {worker:.2f} CPU-s, job {job:.2f} s, "

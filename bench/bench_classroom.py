@@ -14,10 +14,10 @@ Two clients, for two questions:
 Serves the app as `make run` does (from --app-root, to measure another commit's server with this client),
 waits until the training workers are idle, then one learner trains the quick start's settings with a model
 seed of their own (the reference; ws: opened as a /train link, so the class's training is not in the run
-store yet), then the whole class presses Quick start and Train at once. The server gets an empty data
-directory of its own (LSTM_LENS_DATA_DIR), so no earlier benchmark's stored run answers for it. With
---distinct (ws only) every learner opens /train with the quick start's settings and a model seed of its
-own, so no two jobs are the same. Prints how many got results,
+store yet), then the whole class opens Train on the quick start's settings and presses Train at once. The
+server gets an empty data directory of its own (LSTM_LENS_DATA_DIR), so no earlier benchmark's stored run
+answers for it. With --distinct (ws only) every learner has a model seed of its own, so no two jobs are the
+same. Prints how many got results,
 the median and slowest wait from Train to results (and their ratio to the lone learner's), the queue
 positions and statuses seen, errors, how long a newcomer's Home took meanwhile, the CPU seconds of
 the server, of each worker and of this client, and how many training jobs the server really ran: the
@@ -339,14 +339,13 @@ def report_ws(lone, run, learners: int, distinct: bool, meter: CpuMeter, class_c
 
 def run_ws(url: str, learners: int, distinct: bool, meter: CpuMeter, app_root: Path, job_log: JobLog) -> None:
     """Run the lone learner, then the class, over the websocket client, and print the figures."""
-    from bench.ws_probe import distinct_queries, run_ws_class
+    from bench.ws_probe import quick_start_queries, run_ws_class
 
     # The lone learner's seed lies outside the class's, so no job of the class repeats one before it (nor
     # finds it in the run store).
-    queries = distinct_queries(app_root, range(learners + 1)) if distinct else None
-    lone_query = queries or distinct_queries(app_root, range(learners, learners + 1))
-    if queries:
-        print(f"  /train?{queries[0]} (learner 0; learner i has seed 1000 + i)")
+    queries = quick_start_queries(app_root, range(learners + 1), distinct)
+    lone_query = quick_start_queries(app_root, range(learners, learners + 1))
+    print(f"  /train?{queries[0]} (learner 0" + ("; learner i has seed 1000 + i)" if distinct else "; all alike)"))
     before, began, logged = meter.snapshot(), time.monotonic(), job_log.offset()
     lone = run_ws_class(url, 1, lone_query, LONE_LIMIT_SECONDS, probe=False, first_index=learners)
     alone = lone.learners[0]

@@ -30,7 +30,7 @@ from bench_classroom import process_stat  # noqa: E402
 from capacity import all_at_once  # noqa: E402
 from cluster import Cluster, descendants  # noqa: E402
 
-from bench.ws_probe import distinct_queries, run_ws_class  # noqa: E402
+from bench.ws_probe import quick_start_queries, run_ws_class  # noqa: E402
 
 CLASS_LIMIT_SECONDS = 360.0
 WARM_LIMIT_SECONDS = 180.0
@@ -88,7 +88,7 @@ def run(learners: int, replicas: int, worker_nodes: int, cpus_per_node: int) -> 
         try:
             waited, stats = wait_warm(cluster.ray_address)
             print(f"{stats.get('ready', 0)} of {stats.get('target', '?')} Ray trainers warm {waited:.1f} s later")
-            queries = distinct_queries(ROOT, range(learners))
+            queries = quick_start_queries(ROOT, range(learners))
             ran_before = stats.get("jobs_run", 0)
             replica_pids = [cluster.replica_pid(i) for i in range(replicas)]
             trainer_pids = list(stats.get("pids", []))

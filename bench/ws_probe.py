@@ -1,12 +1,11 @@
-"""A class over the websocket client: learners who press Quick start and Train together, and a Home probe.
+"""A class over the websocket client: learners who open Train on the quick start and press Train together.
 
-Every learner is a StreamlitSession (bench/ws_client.py) on one asyncio event loop. A learner opens Home,
-waits until its script run has finished, presses the button whose label starts with "Quick start",
-follows the page switch to Train and waits there; once the whole class is on Train, all press Train at
+Every learner is a StreamlitSession (bench/ws_client.py) on one asyncio event loop. A learner opens /train
+with the served app's quick-start settings (Home's Quick start button would start training at once), waits
+until its script run has finished, and waits there; once the whole class is on Train, all press Train at
 the same moment and keep their fragment timers running until "How good is the forecast?" is on screen.
-With distinct queries every learner instead opens /train with the served app's quick start and a model seed
-of its own, so no two jobs are the same. Meanwhile a newcomer opens Home in a fresh session every ~2 s.
-"""
+With the preset's own seed the whole class asks for one training; with distinct queries every learner has a
+model seed of its own, so no two jobs are the same. Meanwhile a newcomer opens Home in a fresh session every ~2 s."""
 
 from __future__ import annotations
 
@@ -25,7 +24,6 @@ from bench.ws_client import SIDEBAR_ROOT, RenderedElement, StreamlitProtocolErro
 
 RESULT_TEXT = "How good is the forecast?"
 HOME_TITLE = "LSTM Lens"
-QUICK_START_PREFIX = "Quick start"
 TRAIN_LABEL = "Train"
 SIDEBAR_STATUS = re.compile(r"\*\*Training\*\*: (.*)")
 PAGE_QUEUE = re.compile(r"number (\d+) in the queue")
@@ -36,18 +34,22 @@ STEP_LIMIT_SECONDS = 120.0  # opening a page or following a switch, before the c
 SETTLE_SECONDS = 20.0  # after the results, for the sidebar's own refresh to say "finished"
 
 
-def distinct_queries(app_root: Path, indices: range) -> dict[int, str]:
-    """Return, per index, the query string of /train with the served app's quick start and model seed 1000 + index.
+def quick_start_queries(app_root: Path, indices: range, distinct: bool = True) -> dict[int, str]:
+    """Return, per index, the query string of /train with the served app's quick start: seed 1000 + index if distinct.
 
     The settings come from the app being served (its own lstm_core, in a subprocess), so a server of
-    another commit gets its own quick start and only values its link reader accepts.
+    another commit gets its own quick start and only values its link reader accepts. Without distinct,
+    every learner keeps the preset's own seed: a class on one preset.
     """
     program = ("import json, sys\n"
                "from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES\n"
                "from lstm_core.ui.links import share_query\n"
+               "distinct = sys.argv[2] == 'distinct'\n"
                "print(json.dumps({i: share_query(QUICK_START_SERIES.to_dict(), "
-               "{**QUICK_START_MODEL.to_dict(), 'seed': 1000 + i}, {}) for i in json.loads(sys.argv[1])}))")
-    answer = subprocess.run([sys.executable, "-c", program, json.dumps(list(indices))], cwd=app_root,
+               "{**QUICK_START_MODEL.to_dict(), **({'seed': 1000 + i} if distinct else {})}, {}) "
+               "for i in json.loads(sys.argv[1])}))")
+    answer = subprocess.run([sys.executable, "-c", program, json.dumps(list(indices)),
+                             "distinct" if distinct else "shared"], cwd=app_root,
                             capture_output=True, text=True, timeout=120, check=True)
     return {int(index): query for index, query in json.loads(answer.stdout).items()}
 
@@ -119,21 +121,13 @@ def _screen(session: StreamlitSession) -> str:
     return " | ".join(session.texts(root=0))[:300]
 
 
-async def _reach_train(session: StreamlitSession, query: str | None) -> None:
-    if query is not None:
-        await session.open("train", query)
-    else:
-        await session.open("", "")
-        await session.wait_idle(STEP_LIMIT_SECONDS)
-        button = session.find_button(prefix=QUICK_START_PREFIX)
-        if button is None:
-            raise StreamlitProtocolError(f"no button starting {QUICK_START_PREFIX!r} on Home: {_screen(session)}")
-        await session.press(button)
+async def _reach_train(session: StreamlitSession, query: str) -> None:
+    await session.open("train", query)
     await session.wait_until(lambda: session.url_path == "train" and session.idle
                              and session.find_button(TRAIN_LABEL) is not None, STEP_LIMIT_SECONDS)
 
 
-async def _learner(url: str, index: int, query: str | None, arrived: asyncio.Queue, go: asyncio.Event,
+async def _learner(url: str, index: int, query: str, arrived: asyncio.Queue, go: asyncio.Event,
                    deadline: float) -> Learner:
     run = Learner(index)
     session = StreamlitSession(url, f"learner-{index}", on_element=run.watch)
@@ -182,14 +176,14 @@ async def _home_probe(url: str, stop: asyncio.Event, seconds: list[float]) -> No
             pass
 
 
-async def _run_class(url: str, learners: int, queries: dict[int, str] | None, limit_seconds: float, probe: bool,
+async def _run_class(url: str, learners: int, queries: dict[int, str], limit_seconds: float, probe: bool,
                      first_index: int) -> WsClassRun:
     cpu_began, began = time.process_time(), time.monotonic()
     deadline = began + limit_seconds
     arrived: asyncio.Queue = asyncio.Queue()
     go, stop = asyncio.Event(), asyncio.Event()
     indices = range(first_index, first_index + learners)
-    tasks = [asyncio.create_task(_learner(url, i, None if queries is None else queries[i], arrived, go, deadline))
+    tasks = [asyncio.create_task(_learner(url, i, queries[i], arrived, go, deadline))
              for i in indices]
     # Everyone presses Train together once all are on the Train page (or have failed to get there).
     while arrived.qsize() < learners and not all(task.done() for task in tasks) and time.monotonic() < deadline:
@@ -204,11 +198,10 @@ async def _run_class(url: str, learners: int, queries: dict[int, str] | None, li
     return WsClassRun(list(runs), home_seconds, time.monotonic() - began, time.process_time() - cpu_began)
 
 
-def run_ws_class(url: str, learners: int, queries: dict[int, str] | None = None, limit_seconds: float = 480,
+def run_ws_class(url: str, learners: int, queries: dict[int, str], limit_seconds: float = 480,
                  probe: bool = True, first_index: int = 0) -> WsClassRun:
     """Return what a class of learners saw at url, all pressing Train at once, with a Home probe meanwhile.
 
-    Learners are numbered from first_index. Without queries each one goes through Home's quick start;
-    with queries, learner i opens /train?queries[i] instead.
+    Learners are numbered from first_index; learner i opens /train?queries[i] (see quick_start_queries).
     """
     return asyncio.run(_run_class(url, learners, queries, limit_seconds, probe, first_index))

@@ -395,10 +395,12 @@ def start_training(ds: Dataset) -> TrainingJob | None:
     and None is returned: training is deterministic, so it would only give the same weights again.
     """
     old = current_job()
-    if job_active(old):
-        old.stop()
     data, cfg, source = TrainingData.from_dataset(ds), model_config(), current_source()
     key = training_key(data, cfg)
+    if job_active(old):
+        if getattr(old, "key", None) == key:
+            return old  # this very training runs already (Quick start started it): a press keeps it going
+        old.stop()
     stored_id = runs.find_finished(key)
     found = runs.lookup(stored_id) if stored_id else None
     if found is not None and not isinstance(found, str):

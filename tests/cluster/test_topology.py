@@ -20,6 +20,8 @@ import pytest
 
 from bench.ws_client import StreamlitSession
 from bench.ws_probe import RESULT_TEXT, TRAIN_LABEL, Learner, _reach_train
+from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
+from lstm_core.ui.links import share_query
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy"))
@@ -34,6 +36,7 @@ TRAIN_LIMIT = 240.0
 LINK_NOTE = "This run was opened from a link"
 STORED_NOTE = "so its stored result opened at once"
 DOOMED_EPOCHS = 40  # about 10 s on one trainer: the kill lands while it runs
+QUICK_START_QUERY = share_query(QUICK_START_SERIES.to_dict(), QUICK_START_MODEL.to_dict(), {})
 
 
 def _server(session: StreamlitSession) -> str:
@@ -41,9 +44,9 @@ def _server(session: StreamlitSession) -> str:
 
 
 async def _ws_learner(url: str, index: int) -> StreamlitSession:
-    """Return the session of a learner who went Home -> Quick start -> Train and saw the results stored."""
+    """Return the session of a learner who opened Train on the quick start, pressed Train and saw the results stored."""
     session = StreamlitSession(url, f"learner-{index}")
-    await _reach_train(session, None)
+    await _reach_train(session, QUICK_START_QUERY)
     await session.press(session.find_button(TRAIN_LABEL))
     await session.wait_until(lambda: session.shows(RESULT_TEXT), TRAIN_LIMIT)
     # The Train page writes the stored run into the address bar once it is kept.
@@ -63,9 +66,6 @@ async def _browser_learner(browser, url: str, index: int) -> dict:
     await page.goto(url, timeout=120_000)
     await page.get_by_role("button", name="Quick start").first.click(timeout=120_000)
     await page.wait_for_url("**/train**", timeout=120_000)
-    train = page.get_by_role("button", name=TRAIN_LABEL, exact=True)
-    await train.wait_for(timeout=120_000)
-    await train.click()
     await page.get_by_text(RESULT_TEXT).wait_for(timeout=TRAIN_LIMIT * 1000)
     await page.wait_for_url("**run=**", timeout=30_000)
     cookie = next(c["value"] for c in await context.cookies() if c["name"] == COOKIE)

@@ -16,7 +16,7 @@ from lstm_core.store.rooms import RoomStore
 from lstm_core.store.runs import RunStore
 from lstm_core.ui.board import board_run
 from tests.e2e.conftest import ARTIFACTS, served_app
-from tests.e2e.test_walk import IDLE, TIMEOUT_MS, settle
+from tests.e2e.test_walk import IDLE, TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
 
@@ -64,8 +64,6 @@ def _join_by_code(page: Page, code: str, nickname: str) -> None:
 def _quick_start_and_train(page: Page) -> None:
     page.get_by_role("button", name="Quick start: small preset, then train").click()
     expect(page.locator("h1").first).to_contain_text("Train", timeout=TIMEOUT_MS)
-    settle(page)
-    page.get_by_role("button", name="Train", exact=True).click()
     expect(page.get_by_text("How good is the forecast?")).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
 
 

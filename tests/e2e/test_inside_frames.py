@@ -56,8 +56,6 @@ def test_the_stepper_steps_and_plays_in_the_browser_with_no_script_run(browser, 
     page.goto(app_of_its_own)
     page.get_by_role("button", name="Quick start", exact=False).click()
     expect(page.locator("h1").first).to_contain_text("Train", timeout=TIMEOUT_MS)
-    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
-    page.get_by_role("button", name="Train", exact=True).click()
     expect(page.get_by_text("How good is the forecast?")).to_be_visible(timeout=120_000)
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Inside the LSTM", exact=True).click()
     expect(page.get_by_text("Replay matches Keras", exact=False)).to_be_visible(timeout=TIMEOUT_MS)

@@ -83,5 +83,5 @@ def test_lesson_mode_shows_the_window_stepper_alone():
 
 def test_the_teacher_form_builds_a_lesson_link():
     at = open_page()
-    at.selectbox(key="teacher_lesson").set_value("gates").run()
-    assert at.code[0].value.endswith("/inside?lesson=gates")
+    at.selectbox(key="teacher_lesson").set_value("windows").run()
+    assert at.code[0].value.endswith("/data?lesson=windows")
