@@ -27,12 +27,12 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from lstm_core.config import ModelConfig  # noqa: E402
 from lstm_core.data.dataset import build_dataset  # noqa: E402
 from lstm_core.glassbox.replay import trace_model  # noqa: E402
-from lstm_core.model.weights import random_weights  # noqa: E402
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES  # noqa: E402
 from lstm_core.store.runs import RunStore  # noqa: E402
 from lstm_core.training.protocol import TrainingResult  # noqa: E402
 from lstm_core.ui.runs import data_spec  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, served_app  # noqa: E402
+from tests.helpers import random_weights  # noqa: E402
 
 LARGEST = replace(QUICK_START_MODEL, seq_length=100, units=64, layers=3)
 STEP_LABEL_JS = """() => {

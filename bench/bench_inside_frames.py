@@ -23,8 +23,8 @@ from lstm_core.figures.gradients import dc_heatmap, gradient_steps_figure  # noq
 from lstm_core.figures.stepper import stepper_figure  # noqa: E402
 from lstm_core.glassbox.backprop import gradients  # noqa: E402
 from lstm_core.glassbox.replay import trace_model  # noqa: E402
-from lstm_core.model.weights import random_weights  # noqa: E402
 from lstm_core.presets import QUICK_START_MODEL  # noqa: E402
+from tests.helpers import random_weights  # noqa: E402
 
 TARGET_BYTES = 2_000_000
 REPEATS = 3

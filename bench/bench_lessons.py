@@ -19,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
 from lstm_core.data.dataset import build_dataset
 from lstm_core.lessons import dropout, film, horizon, memory, splits  # noqa: E402
-from lstm_core.model.weights import random_weights
 from lstm_core.presets import QUICK_START_MODEL  # noqa: E402
 from lstm_core.training.pool import TrainingPool, default_settings, start
 from lstm_core.training.protocol import TrainingData
+from tests.helpers import random_weights
 
 LIMIT_SECONDS = 60
 

@@ -26,9 +26,9 @@ streamlit.logger.set_log_level("error")  # importing lstm_core.ui warns "No runt
 from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
 from lstm_core.data.dataset import build_dataset  # noqa: E402
 from lstm_core.glassbox.replay import trace_model  # noqa: E402
-from lstm_core.model.weights import random_weights  # noqa: E402
 from lstm_core.training.protocol import TrainingResult  # noqa: E402
 from lstm_core.ui.state import Trained  # noqa: E402
+from tests.helpers import random_weights  # noqa: E402
 
 APP = ROOT / "app.py"
 ROUNDS, WARMUP = 10, 2

@@ -8,7 +8,7 @@ from lstm_core.figures.cell import cell_figure, cell_values, unrolled_figure, wi
 from lstm_core.figures.gradients import backward_cell_equation, dc_heatmap, gradient_steps_figure
 from lstm_core.glassbox.backprop import gradients
 from lstm_core.glassbox.replay import trace_model
-from lstm_core.model.weights import random_weights
+from tests.helpers import random_weights
 
 CFG = ModelConfig(seq_length=9, units=5, layers=2, dense_units=3, dropout=0.0)
 WEIGHTS = random_weights(CFG, seed=2)

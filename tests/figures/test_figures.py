@@ -28,7 +28,7 @@ from lstm_core.figures.style import (
 from lstm_core.figures.training import loss_figure, prediction_figure
 from lstm_core.glassbox.replay import trace_model
 from lstm_core.model.gates import CELL_PARTS
-from lstm_core.model.weights import random_weights
+from tests.helpers import random_weights
 
 SERIES = SeriesConfig(n_points=300)
 SEQ_LENGTH = 10

@@ -14,7 +14,7 @@ from lstm_core.glassbox.backprop import gradients
 from lstm_core.glassbox.equations import unit_equations
 from lstm_core.glassbox.replay import trace_model
 from lstm_core.model.gates import CELL_PART_KEYS
-from lstm_core.model.weights import random_weights
+from tests.helpers import random_weights
 
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]\d+)?")
 

@@ -11,7 +11,7 @@ from lstm_core.data.dataset import build_dataset
 from lstm_core.glassbox.equations import unit_equations
 from lstm_core.glassbox.replay import sigmoid, trace_model
 from lstm_core.model.gates import GATES
-from lstm_core.model.weights import random_weights
+from tests.helpers import random_weights
 
 SEQ_LENGTH, UNITS = 6, 3
 NAMES = ["input gate", "forget gate", "candidate", "output gate", "cell state", "hidden state"]

@@ -15,7 +15,7 @@ from lstm_core.lessons.dropout import (
     training_effect,
 )
 from lstm_core.model.keras_model import build_model
-from lstm_core.model.weights import random_weights
+from tests.helpers import random_weights
 
 CFG = ModelConfig(seq_length=8, units=12, layers=2, dense_units=4, dropout=0.3)
 

@@ -14,7 +14,7 @@ from lstm_core.lessons.horizon import (
     horizon_verdict,
     recursive_forecast,
 )
-from lstm_core.model.weights import random_weights
+from tests.helpers import random_weights
 
 
 def test_the_recursive_forecast_equals_feeding_predictions_back_by_hand():

@@ -21,8 +21,8 @@ from lstm_core.lessons.memory import (
     model_outcome,
     reach,
 )
-from lstm_core.model.weights import random_weights
 from lstm_core.training.worker import train_job
+from tests.helpers import random_weights
 
 
 @pytest.mark.parametrize("k", [1, 7, 60])

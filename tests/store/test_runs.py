@@ -190,7 +190,7 @@ WRITER = """
 import os, sys
 sys.path.insert(0, {root!r})
 from lstm_core.config import ModelConfig
-from lstm_core.model.weights import random_weights
+from tests.helpers import random_weights
 from lstm_core.store.runs import RunStore, StoreLimits
 from lstm_core.training.protocol import TrainingResult
 cfg = ModelConfig(seq_length=8, units=64, layers=3, epochs=2)
