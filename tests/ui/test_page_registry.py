@@ -3,9 +3,21 @@
 import re
 from pathlib import Path
 
+from streamlit.testing.v1 import AppTest
+
+from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.presets import PRESETS
-from lstm_core.ui.links import MODEL_KEYS, SERIES_KEYS
-from lstm_core.ui.pages import HOME_FILE, LESSON_MODES, PAGE_BY_NAME, PAGE_FILES, PAGE_KEYS, PAGE_PREFIXES, PAGES
+from lstm_core.ui.links import LAYER_KEYS, read_link
+from lstm_core.ui.pages import (
+    HOME_FILE,
+    LESSON_MODES,
+    LESSON_PARAM,
+    PAGE_BY_NAME,
+    PAGE_FILES,
+    PAGE_KEYS,
+    PAGE_PREFIXES,
+    PAGES,
+)
 from lstm_core.ui.state import LESSON_SETTINGS_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,14 +65,38 @@ def test_every_key_a_link_carries_is_a_widget_of_its_page():
         assert page.link_keys <= used, (page.name, page.link_keys - used)
 
 
-def test_every_page_widget_bound_to_the_url_is_in_a_link():
-    for file in PAGE_FILES:
-        source = (ROOT / file).read_text()
-        for call in re.findall(r"\((?:[^()]|\([^()]*\))*bind=\"query-params\"(?:[^()]|\([^()]*\))*\)", source):
-            keys = BOUND_KEY.findall(call)
-            assert keys, (file, call[:80])
-            for key in keys:
-                assert key in PAGE_KEYS or key in SERIES_KEYS or key in MODEL_KEYS, (file, key)
+def _addresses_of_every_page(values: dict, series: dict, model: dict, url_paths: list) -> None:
+    import streamlit as st
+
+    from lstm_core.ui import state
+
+    for key, value in values.items():
+        st.session_state[key] = value
+    st.session_state["series_settings"], st.session_state["model_settings"] = dict(series), dict(model)
+    st.session_state["addresses"] = {path: state.address_params(path) for path in url_paths}
+
+
+def test_every_control_a_pages_address_carries_is_its_own_and_a_link_opens_it_again():
+    # Every control any page draws holds a value off its default: the address of a page must carry the settings
+    # and that page's link keys, nothing else, and reading it back as a link must restore them all, ignoring none.
+    stepper = (UI / "stepper.py").read_text()
+    drawn = set().union(*(widget_keys((ROOT / file).read_text()) for file in PAGE_FILES), widget_keys(stepper))
+    assert PAGE_KEYS - {LESSON_PARAM} <= drawn, "every key a link carries is a control some page draws"
+    values = {key: 1 if key in LAYER_KEYS else 3 for key in drawn}  # off every default; layer 1 is the second
+    series = {**SeriesConfig().to_dict(), "noise_std": 0.3}
+    model = {**ModelConfig().to_dict(), "units": 12}
+    settings = {"w_series_noise_std", "w_model_units"}  # the link names of the two settings off their defaults
+    url_paths = [page.url_path for page in PAGES]
+    script = AppTest.from_function(_addresses_of_every_page, args=(values, series, model, url_paths))
+    addresses = script.run(timeout=60).session_state["addresses"]
+    for page in PAGES:
+        address = addresses[page.url_path]
+        assert set(address) == settings | page.link_keys, (page.name, set(address) ^ (settings | page.link_keys))
+        read_series, read_model, page_values = SeriesConfig().to_dict(), ModelConfig().to_dict(), {}
+        ignored = read_link({name: [value] for name, value in address.items()}, read_series, read_model, page_values)
+        assert ignored == [], (page.name, ignored)
+        assert (read_series, read_model) == (series, model), page.name
+        assert page_values == {key: values[key] for key in page.link_keys}, page.name
 
 
 def test_lesson_modes_and_prefixes_come_from_the_pages():
