@@ -17,18 +17,36 @@ from lstm_core.lessons.splits import (
 )
 
 
+def _random_walk(residual: np.ndarray) -> bool:
+    """Return True when residual moves by steps of std 0.1 around zero that do not follow one another."""
+    steps = np.diff(residual)  # (n_points - 1,)
+    if not (0.08 < np.std(steps) < 0.12 and abs(np.mean(steps)) < 0.02):
+        return False  # flat, a ramp or a jump: no walk
+    return abs(np.corrcoef(steps[:-1], steps[1:])[0, 1]) < 0.15
+
+
+COMPONENT = {  # what each kind adds to the sine; a kind missing here fails the test below
+    "plain sine": lambda residual: np.allclose(residual, 0),
+    "sine + trend": lambda residual: residual[-1] > 1.9 and np.all(np.diff(residual) > 0),
+    "sine + level shift": lambda residual: np.allclose(residual[:400], 0) and np.allclose(residual[400:], 1.5),
+    "sine + random walk": _random_walk,
+}
+
+
 @pytest.mark.parametrize("kind", SERIES_KINDS)
 def test_every_series_kind_is_a_noisy_sine_plus_its_component(kind):
     clean, noisy = lesson_series(kind, 500)
     assert clean.shape == noisy.shape == (500,)
     assert 0.05 < np.std(noisy - clean) < 0.15
-    residual = clean - np.sin(np.arange(500) * 0.1)
-    if kind == "plain sine":
-        assert np.allclose(residual, 0)
-    if kind == "sine + level shift":
-        assert np.allclose(residual[:400], 0) and np.allclose(residual[400:], 1.5)
-    if kind == "sine + trend":
-        assert residual[-1] > 1.9 and np.all(np.diff(residual) > 0)
+    residual = clean - np.sin(np.arange(500) * 0.1)  # (500,)
+    assert COMPONENT[kind](residual), kind
+    assert sum(check(residual) for check in COMPONENT.values()) == 1, f"{kind} looks like another kind too"
+
+
+def test_the_random_walk_is_drawn_from_the_seed():
+    walks = [lesson_series("sine + random walk", 500, seed)[0] for seed in (0, 0, 1)]  # clean, (500,) each
+    np.testing.assert_array_equal(walks[0], walks[1])
+    assert not np.allclose(walks[0], walks[2])
 
 
 def test_unknown_series_is_refused():
