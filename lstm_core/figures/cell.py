@@ -1,4 +1,4 @@
-"""The LSTM cell drawn with one unit's real numbers, unrolled over a window, and every gate of a layer as heatmaps.
+"""The LSTM cell of one unit drawn with its real numbers, and the same cell unrolled over the window.
 
 The diagram follows the usual picture: the cell state runs along the top like a conveyor belt, the
 forget gate multiplies it, the input gate lets the candidate in, and the output gate reads it out
@@ -12,24 +12,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from lstm_core.figures.style import (
     CURRENT_STEP_COLOR,
-    DIVERGING_SCALE,
     FAINT_LINE_COLOR,
     GATE_COLORS,
     GATE_TEXT_COLORS,
     LABEL_TEXT_COLOR,
-    LARGE_TITLE_FONT,
     OUTLINE_COLOR,
-    SEQUENTIAL_SCALE,
     STEP_BOX_FILL,
     TANH_BOX_FILL,
     WINDOW_X_COLOR,
     WINDOW_X_TEXT_COLOR,
-    chart_layout,
-    readable_axes,
 )
 from lstm_core.glassbox.replay import ModelTrace
 from lstm_core.model.gates import CELL_PARTS, GATES
@@ -132,13 +126,13 @@ def cell_diagram_frame(values: CellValues) -> list[dict]:
     return updates
 
 
-def add_cell_diagram(fig: go.Figure, row: int | None = None, col: int | None = None) -> list[int]:
+def add_cell_diagram(fig: go.Figure, row: int, col: int) -> list[int]:
     """Draw the cell's boxes, nodes, wires and labels into a panel of fig; return the indices of its moving traces.
 
     The wires and the label trace are drawn empty of values: cell_diagram_frame gives them their widths
     and texts, in the order of the returned indices.
     """
-    where = {} if row is None else dict(row=row, col=col)
+    where = dict(row=row, col=col)
     moving = []
     for wire in CELL_WIRES:
         xs, ys = zip(*wire.points)
@@ -170,29 +164,20 @@ def add_cell_diagram(fig: go.Figure, row: int | None = None, col: int | None = N
     return moving
 
 
-def cell_figure(values: CellValues, step: int, unit: int) -> go.Figure:
-    """Return the diagram of one LSTM cell with every wire and node labelled by its value."""
-    fig = go.Figure()
-    for index, update in zip(add_cell_diagram(fig), cell_diagram_frame(values)):
-        fig.data[index].update(update)
-    return fig.update_layout(**chart_layout(
-        380, "diagram", title=f"The cell of unit {unit} at step {step + 1}: wire width follows the value"))
-
-
 def add_unrolled_strip(fig: go.Figure, model_trace: ModelTrace, layer: int, sample: int, unit: int,
-                       row: int | None = None, col: int | None = None, legend: bool = True) -> int:
+                       row: int, col: int) -> int:
     """Draw the unit's c and h along the window over a strip of one box per step; return the highlight's index.
 
     The highlight, a frame around the current step, is drawn empty: unrolled_frame places it.
     """
-    where = {} if row is None else dict(row=row, col=col)
+    where = dict(row=row, col=col)
     trace = model_trace.layers[layer]
     c, h = trace.c[sample, :, unit], trace.h[sample, :, unit]  # (timesteps,) each
     steps = np.arange(1, len(c) + 1)  # (timesteps,)
     fig.add_scatter(x=steps, y=c, mode="lines+markers", line=dict(color=GATE_COLORS["c"], width=3),
-                    name="c (cell state)", showlegend=legend, **where)
+                    name="c (cell state)", showlegend=False, **where)
     fig.add_scatter(x=steps, y=h, mode="lines", line=dict(color=GATE_COLORS["h"], width=1.5),
-                    name="h (hidden state)", showlegend=legend, **where)
+                    name="h (hidden state)", showlegend=False, **where)
     low, high = _strip_bounds(c, h)
     fig.add_scatter(x=steps, y=np.full(len(steps), low + 0.12), mode="markers", hoverinfo="skip", showlegend=False,
                     name="one cell per step", marker=dict(symbol="square", size=9, color=STEP_BOX_FILL,
@@ -212,40 +197,3 @@ def unrolled_frame(model_trace: ModelTrace, layer: int, sample: int, unit: int, 
     low, high = _strip_bounds(trace.c[sample, :, unit], trace.h[sample, :, unit])
     left, right = step + 1 - 0.45, step + 1 + 0.45
     return dict(type="scatter", x=[left, right, right, left, left], y=[low - 0.05, low - 0.05, high, high, low - 0.05])
-
-
-def unrolled_figure(model_trace: ModelTrace, layer: int, sample: int, step: int, unit: int) -> go.Figure:
-    """Return the same cell repeated over the window's steps, the current one highlighted, c flowing along."""
-    fig = go.Figure()
-    highlight = add_unrolled_strip(fig, model_trace, layer, sample, unit)
-    fig.data[highlight].update(unrolled_frame(model_trace, layer, sample, unit, step))
-    fig.update_xaxes(title="step (the same cell, the same weights, at every step)")
-    fig.update_yaxes(title="value")
-    return fig.update_layout(**chart_layout(240, "compact", title="One cell, reused at every step of the window",
-                                            legend=dict(orientation="h", y=1.15)))
-
-
-def gate_heatmaps(trace, step: int, unit: int | None = None) -> go.Figure:
-    """Return six heatmaps (units × time) of i, f, g, o, c, h for one window, the current step marked."""
-    names = ("i", "f", "o", "g", "c", "h")
-    fig = make_subplots(rows=2, cols=3, subplot_titles=[CELL_PARTS[n].title for n in names],
-                        horizontal_spacing=0.08, vertical_spacing=0.16)
-    for k, name in enumerate(names):
-        row, col = divmod(k, 3)
-        values = getattr(trace, name)[0].T  # (units, timesteps)
-        gate = CELL_PARTS[name].activation == "σ"  # a sigmoid gate: values in (0, 1)
-        colorbar = dict(len=0.38, y=0.79 if row == 0 else 0.21, x=1.01, thickness=10)
-        fig.add_heatmap(z=values, x=np.arange(1, values.shape[1] + 1), y=np.arange(values.shape[0]),
-                        colorscale=SEQUENTIAL_SCALE if gate else DIVERGING_SCALE,
-                        zmin=0 if gate else -1, zmax=1, zmid=None if gate else 0,
-                        showscale=(col == 2), colorbar=colorbar, row=row + 1, col=col + 1,
-                        hovertemplate="step %{x}, unit %{y}: %{z:.3f}<extra>" + name + "</extra>")
-        fig.add_vline(x=step + 1, line=dict(color="black", width=2), row=row + 1, col=col + 1)
-        if unit is not None:
-            fig.add_hline(y=unit, line=dict(color="black", width=1, dash="dot"), row=row + 1, col=col + 1)
-        fig.layout.annotations[k].font.update(color=GATE_COLORS[name], **LARGE_TITLE_FONT)
-    fig.update_xaxes(title_text="time step", row=2)
-    fig.update_yaxes(title_text="unit", col=1)
-    fig.update_layout(**chart_layout(560, "grid",
-                                     title="Gates and states of every unit at every step (black line: this step)"))
-    return readable_axes(fig)

@@ -1,4 +1,4 @@
-"""Figures of the data: the series with its splits, the scaled series, one input window."""
+"""Figures of the data: the series with its splits, its windows as animation frames, the scaled series."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ from lstm_core.data.dataset import Dataset
 from lstm_core.figures.style import (
     GUIDE_LINE_COLOR,
     MUTED_LINE_COLOR,
-    PREDICTION_COLOR,
     SERIES_COLOR,
     SPLIT_COLORS,
-    TRANSPARENT,
     WINDOW_X_COLOR,
     WINDOW_Y_COLOR,
     titled_figure,
@@ -168,27 +166,3 @@ def scaled_series_figure(ds: Dataset) -> go.Figure:
         fig.add_hline(y=level, line=dict(color=GUIDE_LINE_COLOR, dash="dash", width=1))
     return titled_figure(fig, "Scaled to (-1, 1) with the training part's min and max", "point index",
                    "scaled value", height=300)
-
-
-def input_window_figure(window: np.ndarray, step: int, target: np.ndarray | None = None,
-                        prediction: np.ndarray | None = None) -> go.Figure:
-    """Return the window's input values (scaled), steps seen so far solid, the current step ringed."""
-    values = np.asarray(window)[:, 0]  # (seq_length,)
-    steps = np.arange(1, len(values) + 1)
-    seen = steps <= step + 1
-    fig = go.Figure()
-    fig.add_scatter(x=steps[seen], y=values[seen], mode="markers+lines", name="fed so far",
-                    marker=dict(color=WINDOW_X_COLOR), line=dict(color=WINDOW_X_COLOR))
-    fig.add_scatter(x=steps[~seen], y=values[~seen], mode="markers", name="still to come",
-                    marker=dict(color=WINDOW_X_COLOR, opacity=0.25))
-    fig.add_scatter(x=[step + 1], y=[values[step]], mode="markers", name=f"x_{step + 1} (now)",
-                    marker=dict(size=16, color=TRANSPARENT, line=dict(color="black", width=2)))
-    if target is not None:
-        after = np.arange(len(values) + 1, len(values) + 1 + len(target))
-        fig.add_scatter(x=after, y=target, mode="markers", name="Y (target)",
-                        marker=dict(color=WINDOW_Y_COLOR, size=12, symbol="diamond"))
-        if prediction is not None and step == len(values) - 1:
-            fig.add_scatter(x=after, y=prediction, mode="markers", name="prediction",
-                            marker=dict(color=PREDICTION_COLOR, size=12, symbol="x"))
-    return titled_figure(fig, "The window, fed one step at a time", "time step", "scaled value", height=300,
-                   legend=dict(orientation="h", y=-0.3))

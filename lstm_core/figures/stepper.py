@@ -52,12 +52,14 @@ def subscript(number: int) -> str:
 
 
 def _forward_number(value: float) -> str:
-    # The forward LaTeX equations' format (glassbox.equations): three decimals, negatives in parentheses.
+    # Three decimals, as the gate values read on the bars; a negative term in parentheses, so "+ (-0.2)" never
+    # reads as "+ -0.2".
     return f"{value:.3f}" if value >= 0 else f"({value:.3f})"
 
 
 def _backward_number(value: float) -> str:
-    # The backward LaTeX equation's format (figures.gradients): three significant digits, tiny ones in e-notation.
+    # Gradients shrink by orders of magnitude along the window: three significant digits, and e-notation below
+    # 0.001, where three decimals would print 0.000; negatives in parentheses as in the forward equations.
     text = f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
     return text if value >= 0 else f"({text})"
 
@@ -237,7 +239,7 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
     moving += add_cell_diagram(fig, 4, 2)
 
     # Row 5: the unrolled strip, one box per step and the unit's c and h along the window, the step framed.
-    moving.append(add_unrolled_strip(fig, model_trace, layer, 0, unit, 5, 1, legend=False))
+    moving.append(add_unrolled_strip(fig, model_trace, layer, 0, unit, 5, 1))
     add(go.Scatter(mode="markers", name="c and h now", showlegend=False, hoverinfo="skip",
                    marker=dict(size=14, color=TRANSPARENT, line=dict(color=STEP_LINE_COLOR, width=2))), 5, 1,
         moves=True)

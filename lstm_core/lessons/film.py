@@ -53,21 +53,6 @@ class FilmFrame:
     test_mse: float
 
 
-def film_frame(shots: list[FilmShot], index: int, X_test: np.ndarray, y_test: np.ndarray, window: int) -> FilmFrame:
-    """Return the FilmFrame of shots[index]: the replayed test forecasts and one test window's trace."""
-    if not 0 <= index < len(shots):
-        raise ValueError(f"moment {index} is outside the film's 0 to {len(shots) - 1}")
-    weights = shots[index].weights
-    predictions = trace_model(weights, X_test).prediction  # (samples, horizon)
-    window_trace = trace_model(weights, X_test[window:window + 1])
-    return FilmFrame(shots[index], predictions, window_trace, mse(y_test, predictions))
-
-
-def mse_per_shot(shots: list[FilmShot], X_test: np.ndarray, y_test: np.ndarray) -> np.ndarray:
-    """Return the test MSE at every moment of the film, (shots,), replayed from its weights."""
-    return np.array([mse(y_test, trace_model(shot.weights, X_test).prediction) for shot in shots])
-
-
 def replayed_predictions(shots: list[FilmShot], X_test: np.ndarray) -> np.ndarray:
     """Return every moment's test forecasts, (shots, samples, horizon), replayed from its weights."""
     return np.stack([trace_model(shot.weights, X_test).prediction for shot in shots])

@@ -1,4 +1,4 @@
-"""Every figure of lstm_core.figures, built from a real small dataset and a replayed random model."""
+"""The figures of lstm_core.figures drawn outside the stepper, built from a real small dataset; the house style."""
 
 import ast
 import re
@@ -8,12 +8,10 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
-from plotly.colors import get_colorscale
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
-from lstm_core.figures.cell import gate_heatmaps
-from lstm_core.figures.data import input_window_figure, scaled_series_figure, series_figure
+from lstm_core.figures.data import scaled_series_figure, series_figure
 from lstm_core.figures.model import architecture_figure
 from lstm_core.figures.style import (
     GATE_COLORS,
@@ -26,9 +24,6 @@ from lstm_core.figures.style import (
     with_alpha,
 )
 from lstm_core.figures.training import loss_figure, prediction_figure
-from lstm_core.glassbox.replay import trace_model
-from lstm_core.model.gates import CELL_PARTS
-from tests.helpers import random_weights
 
 SERIES = SeriesConfig(n_points=300)
 SEQ_LENGTH = 10
@@ -38,12 +33,6 @@ STATES = ("i", "f", "g", "o", "c", "h")
 @pytest.fixture(scope="module")
 def ds():
     return build_dataset(SERIES, seq_length=SEQ_LENGTH)
-
-
-@pytest.fixture(scope="module")
-def trace(ds):
-    cfg = ModelConfig(seq_length=SEQ_LENGTH, units=5, layers=2, dense_units=3)
-    return trace_model(random_weights(cfg), ds.X["test"][:2])
 
 
 def assert_titled(fig: go.Figure) -> None:
@@ -335,120 +324,6 @@ def test_prediction_figure_draws_the_inputs_unchanged(ds):
     np.testing.assert_array_equal(one_trace(fig, "LSTM forecast").x, time)
     np.testing.assert_array_equal(one_trace(fig, "LSTM forecast").y, predicted)
     assert "val" in prediction_figure(time, actual, predicted, split="val").layout.title.text
-
-
-# Gate heatmaps
-
-
-def subplot_marker(fig: go.Figure, heatmap, kind: str) -> list:
-    """Return the vline ('x') or hline ('y') shapes drawn in the subplot of this heatmap."""
-    xref, yref = heatmap.xaxis, heatmap.yaxis
-    if kind == "x":
-        return [s for s in fig.layout.shapes if s.xref == xref and s.yref == f"{yref} domain"]
-    return [s for s in fig.layout.shapes if s.yref == yref and s.xref == f"{xref} domain"]
-
-
-def state_of(heatmap) -> str:
-    return heatmap.hovertemplate.split("<extra>")[1].split("</extra>")[0]
-
-
-def test_gate_heatmaps_show_six_states_transposed_with_their_scales(trace):
-    layer = trace.layers[1]
-    fig = gate_heatmaps(layer, step=3, unit=2)
-    assert fig.layout.title.text
-    heatmaps = [t for t in fig.data if t.type == "heatmap"]
-    assert len(heatmaps) == 6
-    assert sorted(state_of(h) for h in heatmaps) == sorted(STATES)
-    sequential = [color for _, color in get_colorscale("Viridis")]
-    diverging = [color for _, color in get_colorscale("RdBu")]
-    for heatmap in heatmaps:
-        name = state_of(heatmap)
-        values = getattr(layer, name)[0]  # (timesteps, units)
-        np.testing.assert_array_equal(np.asarray(heatmap.z), values.T)
-        assert list(heatmap.x) == list(range(1, SEQ_LENGTH + 1)), "columns are steps 1..T"
-        assert list(heatmap.y) == list(range(values.shape[1])), "rows are units"
-        scale = [color for _, color in heatmap.colorscale]
-        if name in ("i", "f", "o"):
-            assert (heatmap.zmin, heatmap.zmax) == (0, 1)
-            assert scale == sequential
-        else:
-            assert (heatmap.zmin, heatmap.zmax) == (-1, 1)
-            assert scale == diverging
-            assert heatmap.zmid == 0
-
-
-def test_gate_heatmaps_subplot_titles_take_the_gate_colors(trace):
-    fig = gate_heatmaps(trace.layers[0], step=0)
-    titles = {a.text: a.font.color for a in fig.layout.annotations}
-    for name in STATES:
-        assert titles[CELL_PARTS[name].title] == GATE_COLORS[name]
-    # each title sits above the heatmap of the same state
-    heatmaps = [t for t in fig.data if t.type == "heatmap"]
-    for title, heatmap in zip(fig.layout.annotations[:6], heatmaps):
-        assert title.text == CELL_PARTS[state_of(heatmap)].title
-
-
-def test_gate_heatmaps_axes_are_titled_on_the_outer_edges(trace):
-    fig = gate_heatmaps(trace.layers[0], step=0)
-    heatmaps = [t for t in fig.data if t.type == "heatmap"]
-    # make_subplots(2, 3): x4..x6 are the bottom row, y1 and y4 the left column
-    for heatmap in heatmaps[3:]:
-        axis = fig.layout["xaxis" + heatmap.xaxis[1:]]
-        assert axis.title.text == "time step"
-    for heatmap in (heatmaps[0], heatmaps[3]):
-        axis = fig.layout["yaxis" + heatmap.yaxis[1:]]
-        assert axis.title.text == "unit"
-
-
-@pytest.mark.parametrize("step", [0, 4, SEQ_LENGTH - 1])
-def test_gate_heatmaps_mark_the_current_step_in_every_subplot(trace, step):
-    fig = gate_heatmaps(trace.layers[0], step=step)
-    heatmaps = [t for t in fig.data if t.type == "heatmap"]
-    for heatmap in heatmaps:
-        lines = subplot_marker(fig, heatmap, "x")
-        assert len(lines) == 1, f"{state_of(heatmap)}: one step marker"
-        assert lines[0].x0 == lines[0].x1 == step + 1
-        assert subplot_marker(fig, heatmap, "y") == [], "no unit marker when no unit is chosen"
-
-
-def test_gate_heatmaps_marker_moves_with_the_step_and_the_unit(trace):
-    before = gate_heatmaps(trace.layers[0], step=1, unit=0)
-    after = gate_heatmaps(trace.layers[0], step=6, unit=4)
-    for fig, step, unit in ((before, 1, 0), (after, 6, 4)):
-        for heatmap in [t for t in fig.data if t.type == "heatmap"]:
-            assert [s.x0 for s in subplot_marker(fig, heatmap, "x")] == [step + 1]
-            assert [s.y0 for s in subplot_marker(fig, heatmap, "y")] == [unit]
-
-
-# Input window
-
-
-@pytest.mark.parametrize("step", [0, 3, SEQ_LENGTH - 1])
-def test_input_window_figure_splits_seen_and_unseen_at_the_step(ds, step):
-    window = ds.X["test"][5]  # (seq_length, 1)
-    fig = input_window_figure(window, step)
-    assert_titled(fig)
-    seen, unseen = one_trace(fig, "fed so far"), one_trace(fig, "still to come")
-    assert list(seen.x) == list(range(1, step + 2))
-    np.testing.assert_array_equal(seen.y, window[:step + 1, 0])
-    assert list(unseen.x) == list(range(step + 2, SEQ_LENGTH + 1))
-    np.testing.assert_array_equal(unseen.y, window[step + 1:, 0])
-    ring = one_trace(fig, f"x_{step + 1} (now)")
-    assert list(ring.x) == [step + 1] and list(ring.y) == [window[step, 0]]
-    assert ring.marker.line.width >= 2 and ring.marker.color == "rgba(0,0,0,0)", "a ring, not a dot"
-    assert traces_named(fig, "Y (target)") == []
-
-
-def test_input_window_figure_shows_target_and_the_prediction_only_at_the_last_step(ds):
-    window, target, prediction = ds.X["test"][0], ds.y["test"][0], np.array([0.123])
-    early = input_window_figure(window, 2, target, prediction)
-    y_trace = one_trace(early, "Y (target)")
-    assert list(y_trace.x) == [SEQ_LENGTH + 1] and list(y_trace.y) == list(target)
-    assert y_trace.marker.color == WINDOW_Y_COLOR
-    assert traces_named(early, "prediction") == [], "the forecast is compared with Y only after the last step"
-    last = input_window_figure(window, SEQ_LENGTH - 1, target, prediction)
-    predicted = one_trace(last, "prediction")
-    assert list(predicted.x) == [SEQ_LENGTH + 1] and list(predicted.y) == [0.123]
 
 
 def test_log_axis_ticks_are_labelled_in_full():

@@ -1,22 +1,19 @@
 """The Inside stepper figure: every frame holds the replay's own numbers for its step; its controls name frames."""
 
 import json
-import re
 
 import numpy as np
 import pytest
+from plotly.colors import get_colorscale
 
 from lstm_core.config import ModelConfig
 from lstm_core.figures.cell import CELL_WIRES, cell_values
-from lstm_core.figures.gradients import backward_cell_equation
-from lstm_core.figures.stepper import stepper_figure
+from lstm_core.figures.stepper import HEATMAP_PARTS, backward_equation_text, forward_equation_texts, stepper_figure
+from lstm_core.figures.style import GATE_COLORS, TRANSPARENT, WINDOW_Y_COLOR
 from lstm_core.glassbox.backprop import gradients
-from lstm_core.glassbox.equations import unit_equations
 from lstm_core.glassbox.replay import trace_model
-from lstm_core.model.gates import CELL_PART_KEYS
+from lstm_core.model.gates import CELL_PART_KEYS, CELL_PARTS
 from tests.helpers import random_weights
-
-NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[+-]\d+)?")
 
 
 def _case(layers: int, seed: int):
@@ -37,14 +34,22 @@ def _figure(case, layer: int, unit: int, backward: bool = True, start_step: int 
                           start_step)
 
 
+def _trace(fig, name: str):
+    """Return the figure's one trace of this name."""
+    found = [trace for trace in fig.data if trace.name == name]
+    assert len(found) == 1, name
+    return found[0]
+
+
+def _axis(fig, trace, kind: str):
+    """Return the layout axis ("x" or "y") the trace is drawn on."""
+    reference = trace.xaxis if kind == "x" else trace.yaxis
+    return fig.layout[f"{kind}axis{reference[1:]}"]
+
+
 def _moving(fig, frame) -> dict:
     """Return the frame's trace updates keyed by the name of the trace each one rewrites."""
     return {fig.data[index].name: update for index, update in zip(frame.traces, frame.data)}
-
-
-def _value_numbers(equation: str) -> list[str]:
-    """Return the numbers of an equation after its symbolic part (the text past its second ' = '), in order."""
-    return NUMBER.findall(" = ".join(equation.split(" = ")[2:]))
 
 
 @pytest.mark.parametrize("case,layer,unit", [(ONE_LAYER, 0, 2), (TWO_LAYERS, 0, 4), (TWO_LAYERS, 1, 1)],
@@ -70,13 +75,10 @@ def test_every_frame_holds_the_replays_numbers_of_its_step(case, layer, unit):
         assert list(moving["x now"].x) == [t]
         np.testing.assert_array_equal(moving["prediction"].y, trace.prediction[0] if t == seq_length else [])
 
+        # What each line prints is checked against the replay in test_stepper_equations.py.
         texts = list(moving["equations"].text)
-        latex = [equation for _, equation in unit_equations(weights, trace, layer, step, unit)]
-        backward_latex, _, _ = backward_cell_equation(grads, layer_trace, layer, step, unit)
-        assert len(texts) == 7
-        for text, equation in zip(texts, [*latex, backward_latex]):
-            assert _value_numbers(text) == _value_numbers(equation), (step, text, equation)
-            assert f"[{unit}] = " in text
+        assert texts == [*forward_equation_texts(weights, trace, layer, step, unit),
+                         backward_equation_text(grads, trace, layer, step, unit)]
         assert texts[0].startswith(f"i{'₀₁₂₃₄₅₆₇₈₉'[t]}[{unit}] = σ(W·")
         assert ("h⁽" in texts[0]) == (layer > 0), "a layer above the first reads the lower layer's h"
         assert frame.layout.title.text is None, "the slider's label tells the step; the title is the unit's"
@@ -96,13 +98,86 @@ def test_every_frame_draws_the_cell_and_the_strip_with_the_replays_values(case, 
         for name, update in wires:
             value = getattr(values, name.removeprefix("wire "))
             assert update.line.width == pytest.approx(1.5 + 7.0 * min(abs(value), 1.5) / 1.5), (step, name)
+        assert {name.removeprefix("wire ") for name, _ in wires} == {
+            "c_tm1", "kept", "c_t", "h_tm1", "x_t", "tanh_c", "o", "h_t", "added", "i", "f", "g"}
         labels = list(_moving(fig, frame)["cell labels"].text)
+        assert any("‖x<sub>t</sub>‖" in label for label in labels) == (layer > 0), "a lower layer's h is a vector"
         for field in ("i", "f", "g", "o", "c_tm1", "kept", "added", "c_t", "tanh_c", "h_tm1", "x_t", "h_t"):
             assert any(label.endswith(f" = {getattr(values, field):.3f}") for label in labels), (step, field)
         highlight = _moving(fig, frame)["this step's cell"]
         assert min(highlight.x) < step + 1 < max(highlight.x) and max(highlight.x) - min(highlight.x) < 1
     first, second = (list(_moving(fig, fig.frames[k])["cell labels"].text) for k in (0, 1))
     assert first != second
+    np.testing.assert_array_equal(_trace(fig, "c (cell state)").y, trace.layers[layer].c[0, :, unit])
+    np.testing.assert_array_equal(_trace(fig, "h (hidden state)").y, trace.layers[layer].h[0, :, unit])
+    assert list(_trace(fig, "one cell per step").x) == list(range(1, x.shape[1] + 1))
+
+
+@pytest.mark.parametrize("case,layer,unit", [(ONE_LAYER, 0, 2), (TWO_LAYERS, 1, 3)],
+                         ids=["one layer", "two layers, layer 2"])
+def test_the_heatmaps_show_every_unit_at_every_step_with_their_scales_titles_and_lines(case, layer, unit):
+    weights, trace, grads, x, y = case
+    fig = _figure(case, layer, unit)
+    heatmaps = {t.hovertemplate.split("<extra>")[1].split("</extra>")[0]: t for t in fig.data if t.type == "heatmap"}
+    assert set(heatmaps) == {*HEATMAP_PARTS, "∂L/∂c"}
+    steps, units = list(range(1, x.shape[1] + 1)), list(range(trace.layers[layer].h.shape[2]))
+    sequential, diverging = ([color for _, color in get_colorscale(name)] for name in ("Viridis", "RdBu"))
+    titles = {annotation.text: annotation for annotation in fig.layout.annotations}
+    for part in HEATMAP_PARTS:
+        heatmap = heatmaps[part]
+        values = getattr(trace.layers[layer], part)[0]  # (timesteps, units)
+        np.testing.assert_array_equal(heatmap.z, values.T.astype(np.float32))  # hover shows three decimals
+        assert list(heatmap.x) == steps and list(heatmap.y) == units, "columns are steps 1..T, rows are units"
+        scale = [color for _, color in heatmap.colorscale]
+        if part in ("i", "f", "o"):
+            assert (heatmap.zmin, heatmap.zmax) == (0, 1) and scale == sequential
+        else:
+            assert (heatmap.zmin, heatmap.zmax, heatmap.zmid) == (-1, 1, 0) and scale == diverging
+        title = titles[CELL_PARTS[part].title]
+        assert title.font.color == GATE_COLORS[part]
+        x_domain, y_domain = _axis(fig, heatmap, "x").domain, _axis(fig, heatmap, "y").domain
+        assert x_domain[0] < title.x < x_domain[1] and title.y >= y_domain[1], "the title sits above its heatmap"
+        if part in ("g", "c", "h"):
+            assert _axis(fig, heatmap, "x").title.text == "time step", "the bottom row names the steps"
+        if part in ("i", "g"):
+            assert _axis(fig, heatmap, "y").title.text == "unit", "the left column names the units"
+        assert list(_trace(fig, f"unit line {part}").y) == [unit, unit]
+    dc = grads.layers[layer].dc[0]  # (timesteps, units)
+    np.testing.assert_array_equal(heatmaps["∂L/∂c"].z, dc.T.astype(np.float32))
+    bound = float(np.max(np.abs(dc)))
+    assert (heatmaps["∂L/∂c"].zmin, heatmaps["∂L/∂c"].zmax, heatmaps["∂L/∂c"].zmid) == (-bound, bound, 0)
+    assert list(_trace(fig, "unit line dc").y) == [unit, unit]
+
+
+@pytest.mark.parametrize("case,layer", [(ONE_LAYER, 0), (TWO_LAYERS, 1)], ids=["one layer", "two layers, layer 2"])
+def test_the_gradient_chart_draws_how_strongly_the_loss_reaches_each_step_on_a_log_axis(case, layer):
+    weights, trace, grads, x, y = case
+    fig = _figure(case, layer, 0)
+    to_input, to_cell = _trace(fig, "|∂L/∂x_t| (input)"), _trace(fig, f"|∂L/∂c_t| (layer {layer + 1})")
+    np.testing.assert_allclose(to_input.y, np.maximum(np.linalg.norm(grads.dx[0], axis=1), 1e-12))
+    np.testing.assert_allclose(to_cell.y, np.maximum(np.linalg.norm(grads.layers[layer].dc[0], axis=1), 1e-12))
+    assert list(to_input.x) == list(range(1, x.shape[1] + 1))
+    assert _axis(fig, to_input, "y").type == "log"
+
+
+def test_the_window_panel_feeds_the_steps_one_by_one_and_rings_the_current_one():
+    weights, trace, grads, x, y = ONE_LAYER
+    fig = _figure(ONE_LAYER, 0, 0)
+    inputs, seq_length = x[0, :, 0], x.shape[1]  # (seq_length,)
+    faint = _trace(fig, "still to come")
+    assert list(faint.x) == list(range(1, seq_length + 1)) and faint.marker.opacity < 1
+    assert (_axis(fig, faint, "x").title.text, _axis(fig, faint, "y").title.text) == ("time step", "scaled value")
+    np.testing.assert_array_equal(faint.y, inputs)
+    target = _trace(fig, "Y (target)")
+    assert list(target.x) == list(range(seq_length + 1, seq_length + 1 + y.shape[1]))
+    np.testing.assert_array_equal(target.y, y[0])
+    assert target.marker.color == WINDOW_Y_COLOR
+    ring = _trace(fig, "x now")
+    assert ring.marker.line.width >= 2 and ring.marker.color == TRANSPARENT, "a ring, not a dot"
+    for step, frame in enumerate(fig.frames):
+        moving = _moving(fig, frame)
+        assert list(moving["fed so far"].x) == list(range(1, step + 2))
+        assert list(moving["x now"].y) == [inputs[step]]
 
 
 def test_the_step_buttons_of_each_frame_name_the_neighbouring_frames():

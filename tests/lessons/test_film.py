@@ -7,7 +7,7 @@ import pytest
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
-from lstm_core.lessons.film import bytes_per_epoch, film_frame, film_shots, mse_per_shot
+from lstm_core.lessons.film import bytes_per_epoch, film_frames, film_shots, mse_of_moments, replayed_predictions
 from lstm_core.model.keras_model import build_model
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import FIRST_EPOCH_FILM_SHOTS, train_job
@@ -27,10 +27,16 @@ def shots_of(result, ds):
                       TrainingData.from_dataset(ds).batches_per_epoch(CFG.batch_size))
 
 
+def frames_of(shots, ds):
+    """Return every moment's FilmFrame for test window 3, as the film lesson replays them."""
+    X_test, y_test = ds.X["test"], ds.y["test"]
+    return film_frames(shots, replayed_predictions(shots, X_test), X_test, y_test, window=3)
+
+
 def test_frame_zero_is_the_untrained_model(filmed):
     ds, result = filmed
     shots = shots_of(result, ds)
-    frame = film_frame(shots, 0, ds.X["test"], ds.y["test"], window=3)
+    frame = frames_of(shots, ds)[0]
     untrained = build_model(CFG).predict_on_batch(ds.X["test"])  # (samples, horizon)
     assert shots[0].epochs_trained == 0 and "before training" in shots[0].label
     np.testing.assert_allclose(frame.test_predictions, untrained, atol=1e-5)
@@ -61,13 +67,12 @@ def test_one_frame_per_epoch_and_the_last_is_the_final_model(filmed):
 def test_the_last_frame_replays_the_final_predictions(filmed):
     ds, result = filmed
     shots = shots_of(result, ds)
-    frame = film_frame(shots, len(shots) - 1, ds.X["test"], ds.y["test"], window=3)
+    frame = frames_of(shots, ds)[-1]
     np.testing.assert_allclose(frame.test_predictions, result.predictions["test"], atol=1e-5)
     assert frame.window_trace.layers[0].f.shape == (1, CFG.seq_length, CFG.units)
-    errors = mse_per_shot(shots, ds.X["test"], ds.y["test"])
+    errors = mse_of_moments(replayed_predictions(shots, ds.X["test"]), ds.y["test"])
     assert errors.shape == (len(shots),) and errors[-1] == pytest.approx(frame.test_mse)
-    with pytest.raises(ValueError, match="outside the film"):
-        film_frame(shots, len(shots), ds.X["test"], ds.y["test"], 0)
+    assert errors[-1] == pytest.approx(float(np.mean((result.predictions["test"] - ds.y["test"]) ** 2)), rel=1e-4)
 
 
 def test_bytes_per_epoch_counts_every_weight(filmed):

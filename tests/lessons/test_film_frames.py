@@ -1,4 +1,4 @@
-"""The film as one animated figure: every moment's frame draws what film_frame replays for that moment."""
+"""The film as one animated figure: every moment's frame draws what that moment's weights replay."""
 
 from dataclasses import replace
 
@@ -7,14 +7,9 @@ import pytest
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
-from lstm_core.lessons.film import (
-    film_frame,
-    film_frames,
-    film_shots,
-    mse_of_moments,
-    mse_per_shot,
-    replayed_predictions,
-)
+from lstm_core.evaluation.metrics import mse
+from lstm_core.glassbox.replay import trace_model
+from lstm_core.lessons.film import FilmFrame, film_frames, film_shots, mse_of_moments, replayed_predictions
 from lstm_core.lessons.film_figures import GATE_ORDER, film_figure, moment_title
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import train_job
@@ -34,6 +29,14 @@ def film():
     return ds, result, shots, replayed_predictions(shots, ds.X["test"])
 
 
+def replayed_alone(shots, index: int, X_test, y_test) -> FilmFrame:
+    """Return what moment index shows, replayed from its weights alone: all test forecasts, WINDOW's trace."""
+    weights = shots[index].weights
+    predictions = trace_model(weights, X_test).prediction  # (samples, horizon)
+    return FilmFrame(shots[index], predictions, trace_model(weights, X_test[WINDOW:WINDOW + 1]),
+                     mse(y_test, predictions))
+
+
 def figure_of(film, layer: int):
     ds, result, shots, predictions = film
     frames = film_frames(shots, predictions, ds.X["test"], ds.y["test"], WINDOW)
@@ -42,19 +45,19 @@ def figure_of(film, layer: int):
                                result.history, ds.noise_floor, layer)
 
 
-def test_film_frames_replay_what_film_frame_replays_at_every_moment(film):
+def test_film_frames_replay_what_each_moments_weights_replay_alone(film):
     ds, _, shots, predictions = film
     X_test, y_test = ds.X["test"], ds.y["test"]
     frames = film_frames(shots, predictions, X_test, y_test, WINDOW)
     assert len(frames) == len(shots) and predictions.shape == (len(shots), *y_test.shape)
     for index, frame in enumerate(frames):
-        alone = film_frame(shots, index, X_test, y_test, WINDOW)
+        alone = replayed_alone(shots, index, X_test, y_test)
         assert frame.shot is alone.shot and frame.test_mse == pytest.approx(alone.test_mse)
         np.testing.assert_allclose(frame.test_predictions, alone.test_predictions, atol=1e-6)
         for ours, theirs in zip(frame.window_trace.layers, alone.window_trace.layers):
             for name in GATE_ORDER:
                 np.testing.assert_allclose(getattr(ours, name), getattr(theirs, name), atol=1e-6)
-    np.testing.assert_allclose(mse_of_moments(predictions, y_test), mse_per_shot(shots, X_test, y_test), rtol=1e-6)
+    np.testing.assert_allclose(mse_of_moments(predictions, y_test), [frame.test_mse for frame in frames], rtol=1e-6)
     with pytest.raises(ValueError, match="outside"):
         film_frames(shots, predictions, X_test, y_test, len(X_test))
 
@@ -69,7 +72,7 @@ def test_every_frame_draws_the_forecast_the_moment_and_the_gates_of_its_moment(f
     assert figure["data"][forecast]["name"] == "LSTM forecast" and figure["data"][line]["name"] == "this moment"
     assert [figure["data"][k]["type"] for k in heatmaps] == ["heatmap"] * 6
     for index, drawn in enumerate(figure["frames"]):
-        alone = film_frame(shots, index, ds.X["test"], ds.y["test"], WINDOW)
+        alone = replayed_alone(shots, index, ds.X["test"], ds.y["test"])
         forecast_data, line_data, ring_data, *gate_data = drawn["data"]
         np.testing.assert_allclose(unpacked(forecast_data["y"]), ds.to_original(alone.test_predictions[:, 0]),
                                    rtol=1e-6)
