@@ -45,7 +45,6 @@ LINK_NOTICE_KEY = "link_notice"
 APP_RAN_KEY = "app_ran"
 LESSON_SETTINGS_KEYS = {"memory": "memory_settings", "splits": "splits_settings"}  # by page name
 HORIZON_STEPS_KEY = "horizon_steps"  # the horizon lesson's m, kept while its slider is off screen
-INSIDE_PLAYING_KEY = "inside_playing"
 LESSON_RUNS_KEY_PREFIX = "lesson_runs_"  # + the lesson's name: its jobs and settings
 STATUS_SLOT_KEY = "sidebar_status_slot"  # this run's place for the training status in the sidebar
 PAGE_SHOWN_KEY = "page_shown"  # the URL path of the page this run draws
