@@ -216,11 +216,6 @@ def _delimiter_name(delimiter: str) -> str:
     return {";": "semicolons", "\t": "tabs", "|": "vertical bars"}.get(delimiter, repr(delimiter))
 
 
-def time_columns(parsed: ParsedCsv, value_column: str) -> list[str]:
-    """Return the columns that could label the time axis: every column but the value column."""
-    return [c for c in parsed.table.columns if c != value_column]
-
-
 def column_values(parsed: ParsedCsv, column: str) -> np.ndarray:
     """Return a column as floats (rows,), NaN where a cell is empty or not a number."""
     return _numbers(parsed.table[column], parsed.decimal).to_numpy(dtype=np.float64)

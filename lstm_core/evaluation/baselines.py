@@ -58,19 +58,6 @@ def seasonal_naive_forecast(X: np.ndarray, horizon: int, season_length: int) -> 
     return X[:, steps, 0]  # (samples, horizon)
 
 
-def season_length_points(period: float, time_step: float) -> int:
-    """Return the period measured in samples, rounded to the nearest whole number and at least 1.
-
-    Raises
-    ------
-    ValueError
-        If period or time_step is not positive and finite.
-    """
-    if not (np.isfinite(period) and np.isfinite(time_step) and period > 0 and time_step > 0):
-        raise ValueError(f"period ({period}) and time_step ({time_step}) must be positive and finite")
-    return max(1, int(round(period / time_step)))
-
-
 def _flatten(X: np.ndarray) -> np.ndarray:
     """Return windows flattened to one row per sample, (samples, seq_length * features)."""
     X = np.asarray(X, dtype=np.float64)

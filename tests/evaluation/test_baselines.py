@@ -17,7 +17,6 @@ from lstm_core.evaluation.baselines import (
     fit_linear_forecaster,
     last_value_forecast,
     linear_forecast,
-    season_length_points,
     seasonal_naive_forecast,
 )
 from lstm_core.evaluation.metrics import forecast_metrics
@@ -83,7 +82,7 @@ def test_seasonal_naive_is_exact_on_a_noise_free_sine():
     # period / time_step = 64 points exactly, so one season back is the same phase.
     ds = build_dataset(SeriesConfig(n_points=600, period=6.4, time_step=0.1, noise_std=0.0),
                        seq_length=70, horizon=5)
-    season = season_length_points(6.4, 0.1)
+    season = ds.season_length
     assert season == 64
     pred = seasonal_naive_forecast(ds.X["test"], 5, season)
     np.testing.assert_allclose(pred, ds.y["test"], atol=1e-9)
@@ -91,19 +90,14 @@ def test_seasonal_naive_is_exact_on_a_noise_free_sine():
     assert forecast_metrics(ds.y["test"], last_value_forecast(ds.X["test"], 5))["mse"] > 1e-3
 
 
+# A period shorter than a step rounds to no point at all; the season is at least one point. Periods and steps
+# outside their bounds (zero, negative, not finite) are SeriesConfig's to reject (tests/test_config.py).
 @pytest.mark.parametrize("period, time_step, expected", [(6.4, 0.1, 64), (2 * np.pi, 0.1, 63),
                                                          (1.0, 0.35, 3), (1.0, 0.3, 3), (0.5, 1.0, 1),
-                                                         (0.1, 1.0, 1), (100.0, 0.01, 10000)])
-def test_season_length_points(period, time_step, expected):
-    got = season_length_points(period, time_step)
-    assert got == expected and type(got) is int
-
-
-@pytest.mark.parametrize("period, time_step", [(0.0, 0.1), (1.0, 0.0), (-1.0, 0.1), (np.nan, 0.1),
-                                               (1.0, np.inf)])
-def test_season_length_points_rejects_non_positive_values(period, time_step):
-    with pytest.raises(ValueError):
-        season_length_points(period, time_step)
+                                                         (100.0, 0.01, 10000)])
+def test_the_season_of_a_generated_series_is_its_period_in_points(period, time_step, expected):
+    ds = build_dataset(SeriesConfig(n_points=300, period=period, time_step=time_step), seq_length=10)
+    assert ds.season_length == expected and type(ds.season_length) is int
 
 
 # --- linear on the window --------------------------------------------------------------------------
