@@ -20,11 +20,12 @@ config      the settings (SeriesConfig, ModelConfig) and the bounds that check t
 presets     ready-made settings: the quick start and the presets a class loads in one click.
 data        the series (generated, bundled or the learner's own), scaled and cut into (X, Y) windows and splits.
 model       weight shapes and parameter counts, the cell's gate table, NumPy weights, the Keras build.
-glassbox    the NumPy forward replay and backward pass proven equal to Keras, and the filled-in equations.
+glassbox    the NumPy forward replay and backward pass proven equal to Keras.
 evaluation  the one MSE and its metrics, the baselines, skill scores and paired-gap judgements.
 training    the plain data both sides share (protocol), the job a page reads, the pool of worker processes
             and its fair queue, the backend interface, the Keras worker and its model cache, the time estimate.
-figures     the house style (palette, layout, log axes) and every Plotly figure and table of the explainer.
+figures     the house style (palette, layout, log axes) and every Plotly figure and table of the explainer,
+            the Inside stepper among them: every step of a window, its equations filled in with the replay's numbers.
 lessons     one module per lesson's computation and its figures.
 exports     CSV, JSON and a runnable Keras script of a run.
 store       finished runs as durable records: SQLite by default, PostgreSQL when named (SQLAlchemy Core).

@@ -23,8 +23,6 @@ UPSTREAM_MARKUP = {
     # st.navigation with sections: every section is a <div> (header and links) directly inside the <ul>.
     ("list", '[data-testid="stSidebarNavItems"]'),
     ("listitem", '[data-testid="stSidebarNavItems"] > div > li'),
-    # st.latex scrolls a formula wider than its column in a box that takes no keyboard focus.
-    ("scrollable-region-focusable", '[data-testid="stMarkdownContainer"] > .katex-display'),
 }
 
 _AXE = Axe()
