@@ -3,6 +3,8 @@
 import pytest
 
 from lstm_core.store.runs import DATA_DIR_ENV, DATABASE_URL_ENV
+from lstm_core.training.pool import TrainingPool
+from lstm_core.training.worker import WorkerSettings
 from lstm_core.ui import state
 from tests.pages.recorded_pool import RecordedPool
 
@@ -11,6 +13,18 @@ from tests.pages.recorded_pool import RecordedPool
 def recorded_pool() -> RecordedPool:
     """Return the session's RecordedPool: each distinct run is trained once for every page test."""
     return RecordedPool()
+
+
+@pytest.fixture(scope="session")
+def real_pool():
+    """Yield a TrainingPool of one worker process for the session's real_pool tests; shut it down after them.
+
+    One worker and no warm-up: the tests' trainings are small and take turns, and it is ready in one import.
+    """
+    pool = TrainingPool(max_workers=1, settings=WorkerSettings(intra_op_threads=1, inter_op_threads=1))
+    assert pool.wait_ready(180), "the worker did not load TensorFlow in time"
+    yield pool
+    pool.shutdown()
 
 
 @pytest.fixture(autouse=True)
@@ -23,11 +37,19 @@ def a_run_store_of_its_own(tmp_path, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def pages_train_on_the_recorded_pool(request, recorded_pool, monkeypatch):
-    """Serve the app's training from the RecordedPool, except for tests marked real_pool."""
+    """Serve the app's training from the RecordedPool; for tests marked real_pool, from the real pool's workers.
+
+    The app's pool is a process-wide st.cache_resource that AppTest keeps from one test to the next: it is
+    emptied before and after each test, so every test's app asks for the pool this fixture chose.
+    """
+    state.training_pool.clear()
     if request.node.get_closest_marker("real_pool"):
-        yield None
-        return
-    recorded_pool.hold = False
-    monkeypatch.setattr(state, "get_pool", lambda: recorded_pool)
-    yield recorded_pool
-    recorded_pool.release()
+        pool = request.getfixturevalue("real_pool")
+        monkeypatch.setattr(state, "get_pool", lambda: pool)
+        yield pool
+    else:
+        recorded_pool.hold = False
+        monkeypatch.setattr(state, "get_pool", lambda: recorded_pool)
+        yield recorded_pool
+        recorded_pool.release()
+    state.training_pool.clear()

@@ -6,6 +6,7 @@ import pytest
 from lstm_core.config import ModelConfig
 from lstm_core.model.shapes import count_params
 from lstm_core.store.runs import DATA_DIR_ENV
+from lstm_core.ui import state
 from lstm_core.ui.state import LESSON_SETTINGS_KEYS
 from tests.pages.apptest import assert_clean, open_link, open_page, wait_for_training
 
@@ -58,16 +59,20 @@ def test_fuzzed_links_open_without_a_traceback(query):
 
 
 @pytest.mark.real_pool  # two real trainings, in worker processes: the same link gives the same weights
-def test_two_browsers_opening_the_same_link_train_the_same_model(monkeypatch, tmp_path):
+def test_two_browsers_opening_the_same_link_train_the_same_model(real_pool, monkeypatch, tmp_path):
     query = {"w_series_n_points": "300", "w_model_seq_length": "8", "w_model_units": "6", "w_model_layers": "1",
              "w_model_dense_units": "0", "w_model_epochs": "2", "w_model_dropout": "0.0"}
+    jobs_before = real_pool.jobs_run()
     weights = []
     for server in ("first", "second"):  # two servers with stores of their own: both really train
         monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / server))
         at = open_link(query, "pages/train.py")
         next(b for b in at.button if b.label == "Train").click().run()
         wait_for_training(at)
+        assert state.training_pool() is real_pool, "the app trained on the worker processes"
+        assert at.session_state["trained"].opened_from is None, "trained anew, not opened from a store"
         weights.append(at.session_state["trained"].result.weights.to_list())
+    assert real_pool.jobs_run() == jobs_before + 2, "each server's training ran in a worker"
     for first, second in zip(*weights):
         np.testing.assert_allclose(first, second, atol=1e-6)
 
