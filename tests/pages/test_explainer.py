@@ -2,6 +2,7 @@
 
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from tests.pages.apptest import (
     SMALL_SERIES,
     assert_clean,
     open_page,
+    rerun_until,
     sidebar_text,
     sweep_sliders,
     wait_for_training,
@@ -156,23 +158,39 @@ def test_learner_path_data_model_train_inside():
     assert any("max |Δ|" in m.value for m in at.markdown), "the trained model survives a page switch"
 
 
-def test_while_a_training_runs_train_is_disabled_and_stop_keeps_the_first_batch(pages_train_on_the_recorded_pool):
-    pool = pages_train_on_the_recorded_pool
-    pool.hold = True
-    at = open_page("pages/train.py", series=SMALL_SERIES, model=SMALL_MODEL)
+# Long enough (50 epochs of 88 batches) that Stop lands while it trains, small enough to take a second to begin.
+STOPPED_SERIES = SeriesConfig(n_points=2000)
+STOPPED_MODEL = replace(SMALL_MODEL, batch_size=16, epochs=50)
+
+
+@pytest.mark.real_pool  # the stop travels the app's own path: the page's button, the pool's thread, the worker
+def test_while_a_training_runs_train_is_disabled_and_stop_keeps_what_it_learned(real_pool):
+    at = open_page("pages/train.py", series=STOPPED_SERIES, model=STOPPED_MODEL)
     next(b for b in at.button if b.label == "Train").click().run()
     assert_clean(at, "after Train")
-    assert pool.held() == 1 and not at.session_state["training_job"]["job"].done
+
+    def training_underway(at) -> bool:
+        progress = at.session_state["training_job"]["job"].progress()
+        return progress.status == "running" and (progress.epoch > 0 or progress.batch > 0)
+
+    rerun_until(at, training_underway, "the first batches", 120)
+    assert not at.session_state["training_job"]["job"].done
     assert next(b for b in at.button if b.label == "Train").disabled, "no second Train while one is active"
     assert not next(b for b in at.button if b.label == "Stop").disabled
     assert at.get("progress")[0].proto.text.endswith("(running)")
     next(b for b in at.button if b.label == "Stop").click().run()
     wait_for_training(at)
-    job = at.session_state["training_job"]["job"]
-    assert job.done, job.progress()
-    assert job.result().weights is not None, job.result()
     result = at.session_state["trained"].result
-    assert result.status == "stopped" and result.weights is not None and result.epochs_run == 0
-    assert "Stopped after 0 of 2 epochs and 1 of" in result.message
+    assert result.status == "stopped" and result.epochs_run < STOPPED_MODEL.epochs, result.message
+    # The worker's own words: the whole epochs and, when it stopped inside one, the batches of the next.
+    assert re.fullmatch(rf"Stopped after {result.epochs_run} of {STOPPED_MODEL.epochs} epochs( and \d+ of \d+ "
+                        rf"batches of epoch {result.epochs_run + 1})?; the result holds the weights trained so far\.",
+                        result.message), result.message
+    learned = [np.abs(now - before).max() for now, before in zip(result.weights.to_list(),
+                                                                  result.initial_weights.to_list())]
+    assert max(learned) > 0, "the weights kept are the trained ones, not the initial ones"
+    captions = " ".join(c.value for c in at.caption)
+    assert f"You stopped this run after {result.epochs_run} epoch(s); these are its weights then." in captions
+    assert at.dataframe, "a stopped run is judged like a finished one"
     assert not next(b for b in at.button if b.label == "Train").disabled
     assert at.get("progress")[0].proto.text.endswith("(stopped)")
