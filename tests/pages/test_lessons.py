@@ -22,15 +22,20 @@ def test_memory_lesson_controls_at_their_bounds():
     assert "Press **Train both**" in at.info[0].value
 
 
-def test_memory_lesson_trains_both_models_and_its_words_follow_its_numbers():
+def test_memory_lesson_trains_both_models_and_its_words_follow_its_numbers(pages_train_on_the_recorded_pool):
+    pool = pages_train_on_the_recorded_pool
+    pool.hold = True  # both jobs stay running until released, as on a busy server
     at = open_page(LESSON_PAGE)
     next(b for b in at.button if b.label == "Train both").click().run()
     assert_clean(at, "after Train both")
     runs = at.session_state["lesson_runs_memory"]
     assert {job.cfg.cell for job in runs.jobs.values()} == {"rnn", "lstm"}
-    if runs.active:
-        assert next(b for b in at.button if b.label == "Train both").disabled
+    assert runs.active and pool.held() == 2
+    assert next(b for b in at.button if b.label == "Train both").disabled, "no second Train both while they run"
+    assert not next(b for b in at.button if b.label == "Stop").disabled
+    pool.release()
     wait_for_lesson(at, "memory")
+    assert not next(b for b in at.button if b.label == "Train both").disabled
     rnn, lstm = runs.outcome["plain RNN"], runs.outcome["LSTM"]
     shown = {m.label.split(":")[0]: m.value for m in at.metric}
     assert shown == {"plain RNN": f"{rnn.explained:.0%}", "LSTM": f"{lstm.explained:.0%}"}
