@@ -1,9 +1,12 @@
 """A room for a class (AppTest): open it, join by code or link, runs post themselves, the board and its controls."""
 
 import re
-from dataclasses import replace
+from dataclasses import asdict, replace
 
-from lstm_core.evaluation.levers import TOO_FEW, judge_levers
+import numpy as np
+import pytest
+
+from lstm_core.evaluation.levers import MATTERS, NO_DIFFERENCE, TOO_FEW, judge_levers
 from lstm_core.store.rooms import JOIN_ALPHABET, RoomPost, RoomStore
 from lstm_core.store.runs import RunStore, database_url
 from lstm_core.ui import rooms
@@ -114,6 +117,39 @@ def test_a_training_counts_once_however_often_it_is_reopened_or_shared():
     experiments = board.dataframe[0].value
     assert list(experiments["seeds"]) == [1] and list(experiments["learners"]) == [2]
     assert any("which are 1 distinct training" in c.value for c in board.caption)
+
+
+# Three settings, each trained by Ada with seed 0 and by Grace with seed 1; the seeds' scores differ by 0.10 at each.
+# By hand: the pooled seed spread is sqrt(3 · 2 · 0.05² / 3) = 0.0707, so a contrast of two means of two seeds has
+# a standard error of 0.0707. Window 10 → 20 moves the mean score by +2.00 (28.3 standard errors): it matters.
+# Units 6 → 12 moves it by +0.02 (0.3 standard errors, inside ± 0.14): no difference. No other lever varies.
+LEVER_SCORES = {(10, 6): (1.00, 1.10), (20, 6): (3.00, 3.10), (10, 12): (1.02, 1.12)}
+
+
+def test_a_board_with_two_seeds_at_each_setting_says_which_lever_matters_and_which_does_not():
+    _, code, secret = _open_room()
+    store = _room_store()
+    for (window, units), by_seed in LEVER_SCORES.items():
+        for seed, (learner, score) in enumerate(zip(("Ada", "Grace"), by_seed)):
+            cfg = replace(SMALL_MODEL, seq_length=window, units=units, seed=seed)
+            training = f"window {window}, units {units}, seed {seed}"
+            settings = {**asdict(cfg), "data": "sine, 300 points", rooms.TRAINING_KEY_SETTING: training}
+            assert store.post(code, learner, settings, {"score": score, "score_basis": "noise floor"}) is not None
+    board = open_link({"room": code, "teacher": secret})
+    board.switch_page("pages/board.py").run()
+    assert_clean(board, "a board with a verdict")
+    verdicts = board.table[0].value
+    expected = judge_levers([board_run(p) for p in _room_store().posts(code)])
+    assert list(verdicts["verdict"]) == [MATTERS, NO_DIFFERENCE] + [TOO_FEW] * 5
+    assert list(verdicts["verdict"]) == [v.verdict for v in expected], "the board's verdicts are the runs' own"
+    words = [re.sub(r"\\(.)", r"\1", why) for why in verdicts["why"]]
+    assert words == [v.words for v in expected]
+    assert "going from 10 to 20 changed the score by +2.00 (28.3 × the seed spread's standard error)" in words[0]
+    assert "moved the score by at most 0.02, within the seed spread (± 0.14)" in words[1]
+    experiments = board.dataframe[0].value
+    assert list(experiments["mean score"]) == pytest.approx([1.05, 1.07, 3.05]), "best first"
+    assert list(experiments["seeds"]) == [2, 2, 2] and list(experiments["learners"]) == [2, 2, 2]
+    assert list(experiments["spread over seeds"]) == pytest.approx([0.1 / np.sqrt(2)] * 3)
 
 
 def test_a_wrong_code_says_so_and_guessing_is_slowed_down():
