@@ -11,12 +11,18 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(RUNTIME_STAMP): requirements.txt | $(PY)
+# The exact pins first, then the project itself, editable and without dependencies (pyproject.toml declares
+# ranges, the requirements files pin what is installed); pip check fails if the two disagree.
+INSTALL_PROJECT = $(PY) -m pip install --quiet --no-deps --editable . && $(PY) -m pip check --quiet
+
+$(RUNTIME_STAMP): requirements.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(INSTALL_PROJECT)
 	touch $@
 
-$(DEV_STAMP): requirements.txt requirements-cluster.txt requirements-dev.txt | $(PY)
+$(DEV_STAMP): requirements.txt requirements-cluster.txt requirements-dev.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(INSTALL_PROJECT)
 	touch $(RUNTIME_STAMP) $@
 
 # The browser walk drives Debian's Chromium; Playwright's own browser download is not used.
@@ -27,7 +33,7 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
-# The store's tests run on SQLite and on a throwaway cluster of Debian's PostgreSQL (tests/store/conftest.py).
+# The store's tests run on SQLite and on a throwaway cluster of Debian's PostgreSQL (deploy/launch.py).
 POSTGRES := /usr/bin/pg_ctlcluster
 $(POSTGRES):
 	$(SUDO) apt-get update -qq
@@ -57,18 +63,19 @@ test: | $(HAPROXY)
 # In the foreground on http://127.0.0.1:8500; Ctrl-C stops every process it started.
 .PHONY: cluster
 cluster: $(DEV_STAMP) | $(POSTGRES) $(HAPROXY)
-	$(PY) deploy/cluster.py
+	$(PY) -m deploy.cluster
 
+# From the checkout's root, as modules: the benchmarks import bench.* and deploy.* as packages.
 bench: $(RUNTIME_STAMP)
-	$(PY) bench/bench_replay.py
-	$(PY) bench/bench_training.py
-	$(PY) bench/bench_pages.py
-	$(PY) bench/bench_pool.py
-	$(PY) bench/bench_lessons.py
-	$(PY) bench/bench_job_cost.py
-	$(PY) bench/bench_store.py
-	$(PY) bench/bench_inside_frames.py
-	$(PY) bench/bench_frames.py
+	$(PY) -m bench.bench_replay
+	$(PY) -m bench.bench_training
+	$(PY) -m bench.bench_pages
+	$(PY) -m bench.bench_pool
+	$(PY) -m bench.bench_lessons
+	$(PY) -m bench.bench_job_cost
+	$(PY) -m bench.bench_store
+	$(PY) -m bench.bench_inside_frames
+	$(PY) -m bench.bench_frames
 
 clean:
-	rm -rf $(VENV) artifacts .pytest_cache .hypothesis
+	rm -rf $(VENV) artifacts .pytest_cache .hypothesis .mypy_cache lstm_lens.egg-info

@@ -1,6 +1,6 @@
 """The measured inputs of the capacity table, and the table: what 30, 300 and 3,000 learners need.
 
-Run: .venv/bin/python bench/bench_capacity.py [rounds]   (about two minutes)
+Run: .venv/bin/python -m bench.bench_capacity [rounds]   (about two minutes)
 
 Serves the app as `make run` does (one server, its own pool of two workers), waits for the workers to be
 warm and quiet, then, over the websocket client (bench/ws_client.py), one learner at a time:
@@ -23,13 +23,11 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from bench.bench_classroom import CpuMeter, JobLog, serve, wait_for_idle_workers, worker_cpu
+from bench.capacity import Measured, all_at_once, table
+from bench.ws_probe import quick_start_queries, run_ws_class
 
-from bench_classroom import CpuMeter, JobLog, serve, wait_for_idle_workers, worker_cpu  # noqa: E402
-from capacity import Measured, all_at_once, table  # noqa: E402
-from ws_probe import quick_start_queries, run_ws_class  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 LIMIT_SECONDS = 300
 WATCH_SETTINGS = {"w_model_epochs": "50", "w_model_batch_size": "16"}

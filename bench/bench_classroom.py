@@ -1,13 +1,13 @@
 """A class of learners on one server, against one learner alone on the same server.
 
-Run: .venv/bin/python bench/bench_classroom.py [--client ws|browser] [--distinct] [--app-root DIR] [learners]
+Run: .venv/bin/python -m bench.bench_classroom [--client ws|browser] [--distinct] [--app-root DIR] [learners]
 (default: --client ws, 30 learners, the app of this checkout).
 
 Two clients, for two questions:
 - ws (the reference for capacity figures): bench/ws_client.py speaks Streamlit's own websocket protocol
   with no renderer, all learners on one event loop, at a cost of a few per cent of one core. The server
   and its workers get the machine, as in a classroom where every learner brings a laptop.
-- browser: every learner is a context of one headless Chromium (tests/e2e/classroom.py) on the server's
+- browser: every learner is a context of one headless Chromium (bench/browser_class.py) on the server's
   own two cores: the test of what a browser sees, harsher than a real class, since rendering competes
   with training.
 
@@ -30,24 +30,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import math
 import os
 import re
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.e2e.conftest import free_port, wait_until_serving  # noqa: E402
+from deploy.launch import ROOT, AppServer, app_server
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 JOB_LINE = re.compile(r"training job (\w+) finished: (\w+) in ([\d.]+) s, watched by (\d+)")
@@ -61,41 +56,18 @@ SERVE_WITH_JOB_LOG = ("import logging, runpy\n"
                       "runpy.run_module('lstm_core.ui.serve', run_name='__main__', alter_sys=True)\n")
 SAMPLE_SECONDS = 0.5
 LONE_LIMIT_SECONDS, CLASS_LIMIT_SECONDS = 300, 480
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    # The server runs in a session of its own (so it and its workers can be stopped as a group); if this
-    # benchmark is killed outright, the kernel still ends the server.
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @contextlib.contextmanager
-def serve(app_root: Path, log_path: Path, data_dir: Path | None = None):
-    """Yield (url, server pid) of the app at app_root served as `make run` serves it; stop it and its workers after.
+def serve(app_root: Path, log_path: Path, data_dir: Path | None = None) -> Iterator[AppServer]:
+    """Yield (url, server pid) of the app at app_root served as `make run` serves it, with the pool's job log on.
 
-    Its run store lives in data_dir, by default a fresh, empty one of its own.
+    Its run store lives in data_dir, by default a fresh, empty one of its own; the server and its workers stop
+    afterwards, and end with this benchmark if it is killed outright.
     """
-    port = free_port()
-    command = [sys.executable, "-c", SERVE_WITH_JOB_LOG, "--server.address", "127.0.0.1",
-               "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "w") as log, tempfile.TemporaryDirectory(prefix="lstm-lens-bench-") as fresh_dir:
-        environment = {**os.environ, "LSTM_LENS_DATA_DIR": str(data_dir or fresh_dir)}
-        process = subprocess.Popen(command, cwd=app_root, stdout=log, stderr=subprocess.STDOUT, env=environment,
-                                   start_new_session=True, preexec_fn=_die_with_parent)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_serving(url, process)
-            yield url, process.pid
-        finally:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=15)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+    with app_server(log_path, data_dir=data_dir, app_root=app_root, python_args=("-c", SERVE_WITH_JOB_LOG),
+                    die_with_parent=True) as server:
+        yield server
 
 
 def process_stat(pid: int) -> tuple[int, float, int] | None:
@@ -372,7 +344,7 @@ def run_ws(url: str, learners: int, distinct: bool, meter: CpuMeter, app_root: P
 
 def run_browser(url: str, learners: int, meter: CpuMeter) -> None:
     """Run the lone learner, then the class, in headless Chromium, and print the figures."""
-    from tests.e2e.classroom import run_class
+    from bench.browser_class import run_class
 
     alone = run_class(url, 1, limit_seconds=LONE_LIMIT_SECONDS)
     reference = alone.learners[0].seconds or math.nan

@@ -1,6 +1,6 @@
 """A class through HAProxy on the school topology: replicas, one Ray queue, PostgreSQL, all on this machine.
 
-Run: .venv/bin/python bench/bench_cluster.py [--replicas 2] [--worker-nodes 1] [--cpus-per-node 1] [learners]
+Run: .venv/bin/python -m bench.bench_cluster [--replicas 2] [--worker-nodes 1] [--cpus-per-node 1] [learners]
 (default: 30 learners).
 
 Starts deploy/cluster.py's topology, waits until the cluster's queue has all its Ray trainers warm, then
@@ -22,15 +22,13 @@ import traceback
 from collections import Counter
 from pathlib import Path
 
+from bench.bench_classroom import process_stat
+from bench.capacity import all_at_once
+from bench.ws_probe import quick_start_queries, run_ws_class
+from deploy.cluster import Cluster
+from deploy.launch import descendants
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "deploy"))
-
-from bench_classroom import process_stat  # noqa: E402
-from capacity import all_at_once  # noqa: E402
-from cluster import Cluster, descendants  # noqa: E402
-
-from bench.ws_probe import quick_start_queries, run_ws_class  # noqa: E402
 
 CLASS_LIMIT_SECONDS = 360.0
 WARM_LIMIT_SECONDS = 180.0

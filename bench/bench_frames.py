@@ -1,32 +1,29 @@
 """The animated figures' cost: the Data page's window frames and the film's moments, built and exported.
 
-Run: .venv/bin/python bench/bench_frames.py
+Run: .venv/bin/python -m bench.bench_frames
 Prints, per figure, the build time, the export time (the dict and JSON Streamlit makes of it) and the JSON
 size, against what one move of the old server-side slider cost; never fails.
 """
 
 import os
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import plotly.io as pio  # noqa: E402
+import plotly.io as pio
 
-from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS, ModelConfig, SeriesConfig  # noqa: E402
-from lstm_core.data.dataset import build_dataset  # noqa: E402
-from lstm_core.figures.cell import gate_heatmaps  # noqa: E402
-from lstm_core.figures.data import series_figure, window_frame_stride, window_frames_figure  # noqa: E402
-from lstm_core.figures.tables import window_table  # noqa: E402
-from lstm_core.figures.training import loss_figure, prediction_figure  # noqa: E402
-from lstm_core.lessons.film import film_frame, film_frames, film_shots, replayed_predictions  # noqa: E402
-from lstm_core.lessons.film_figures import film_figure  # noqa: E402
-from lstm_core.presets import QUICK_START_MODEL  # noqa: E402
-from lstm_core.training.protocol import TrainingData  # noqa: E402
-from lstm_core.training.worker import train_job  # noqa: E402
+from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS, ModelConfig, SeriesConfig
+from lstm_core.data.dataset import build_dataset
+from lstm_core.figures.cell import gate_heatmaps
+from lstm_core.figures.data import series_figure, window_frame_stride, window_frames_figure
+from lstm_core.figures.tables import window_table
+from lstm_core.figures.training import loss_figure, prediction_figure
+from lstm_core.lessons.film import film_frame, film_frames, film_shots, replayed_predictions
+from lstm_core.lessons.film_figures import film_figure
+from lstm_core.presets import QUICK_START_MODEL
+from lstm_core.training.protocol import TrainingData
+from lstm_core.training.worker import train_job
 
 
 def best_of(fn, repeats: int = 5) -> float:

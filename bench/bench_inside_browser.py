@@ -1,6 +1,6 @@
 """What a learner's browser does with the Inside stepper's frames: the first draw, and how fast Play really steps.
 
-Run: .venv/bin/python bench/bench_inside_browser.py
+Run: .venv/bin/python -m bench.bench_inside_browser
 For the quick start and for the largest window the controls allow (seq 100, 3 x LSTM(64)), a model with
 random weights is stored in a fresh run store (the figure does not depend on how well it was trained), the
 app is served as `make run` serves it, and Debian's Chromium opens ``inside?run=<id>``. Printed: the time from
@@ -12,27 +12,23 @@ Never fails.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import numpy as np
+from playwright.sync_api import sync_playwright
 
-import numpy as np  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from lstm_core.config import ModelConfig  # noqa: E402
-from lstm_core.data.dataset import build_dataset  # noqa: E402
-from lstm_core.glassbox.replay import trace_model  # noqa: E402
-from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES  # noqa: E402
-from lstm_core.store.runs import RunStore  # noqa: E402
-from lstm_core.training.protocol import TrainingResult  # noqa: E402
-from lstm_core.ui.runs import data_spec  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, served_app  # noqa: E402
-from tests.helpers import random_weights  # noqa: E402
+from deploy.launch import CHROMIUM, CHROMIUM_ARGS, ROOT, app_server
+from lstm_core.config import ModelConfig
+from lstm_core.data.dataset import build_dataset
+from lstm_core.glassbox.replay import trace_model
+from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
+from lstm_core.store.runs import RunStore
+from lstm_core.training.protocol import TrainingResult
+from lstm_core.ui.runs import data_spec
+from tests.helpers import random_weights
 
 LARGEST = replace(QUICK_START_MODEL, seq_length=100, units=64, layers=3)
 STEP_LABEL_JS = """() => {
@@ -155,10 +151,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lstm-lens-inside-") as data_dir:
         runs = {"quick start (20 steps, 1 x LSTM(32))": store_model(data_dir, QUICK_START_MODEL),
                 "largest (100 steps, 3 x LSTM(64))": store_model(data_dir, LARGEST)}
-        with served_app("bench-inside-browser.log", data_dir=Path(data_dir)) as url, sync_playwright() as p:
+        with app_server(ROOT / "artifacts" / "bench-inside-browser.log", data_dir=Path(data_dir),
+                        die_with_parent=True) as server, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for name, run_id in runs.items():
-                measure(browser, url, run_id, name)
+                measure(browser, server.url, run_id, name)
             browser.close()
 
 

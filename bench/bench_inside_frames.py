@@ -1,6 +1,6 @@
 """The Inside stepper figure's size and build time: every step sent once as Plotly frames, against a rerun per step.
 
-Run: .venv/bin/python bench/bench_inside_frames.py
+Run: .venv/bin/python -m bench.bench_inside_frames
 For the quick start and for the largest window the controls allow (seq_length 100, 3 layers of 64 units,
 the top layer shown), prints the figure's JSON bytes (fig.to_json(), what st.plotly_chart sends), its build
 time, and what the old stepper sent and built for one step and for all of them (the window chart, the six
@@ -8,23 +8,19 @@ heatmaps, the cell diagram, the unrolled strip and the two gradient charts, one 
 under 2 MB for the largest. Never fails.
 """
 
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
+from lstm_core.figures.gradients import dc_heatmap, gradient_steps_figure
 
-import numpy as np  # noqa: E402
-
-from lstm_core.config import MODEL_BOUNDS, ModelConfig  # noqa: E402
-from lstm_core.figures.cell import cell_figure, cell_values, gate_heatmaps, unrolled_figure  # noqa: E402
-from lstm_core.figures.data import input_window_figure  # noqa: E402
-from lstm_core.figures.gradients import dc_heatmap, gradient_steps_figure  # noqa: E402
-from lstm_core.figures.stepper import stepper_figure  # noqa: E402
-from lstm_core.glassbox.backprop import gradients  # noqa: E402
-from lstm_core.glassbox.replay import trace_model  # noqa: E402
-from lstm_core.presets import QUICK_START_MODEL  # noqa: E402
-from tests.helpers import random_weights  # noqa: E402
+from lstm_core.config import MODEL_BOUNDS, ModelConfig
+from lstm_core.figures.cell import cell_figure, cell_values, gate_heatmaps, unrolled_figure
+from lstm_core.figures.data import input_window_figure
+from lstm_core.figures.stepper import stepper_figure
+from lstm_core.glassbox.backprop import gradients
+from lstm_core.glassbox.replay import trace_model
+from lstm_core.presets import QUICK_START_MODEL
+from tests.helpers import random_weights
 
 TARGET_BYTES = 2_000_000
 REPEATS = 3

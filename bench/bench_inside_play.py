@@ -1,6 +1,6 @@
 """A class on the Inside page pressing Play at once: what playing costs the server, and a trainer meanwhile.
 
-Run: .venv/bin/python bench/bench_inside_play.py [--app-root DIR] [--seconds S] [learners]
+Run: .venv/bin/python -m bench.bench_inside_play [--app-root DIR] [--seconds S] [learners]
 (default: this checkout's app, 16 s of playing, 30 learners).
 
 The quick start is trained once in this process and stored in the served app's run store, so every learner
@@ -20,24 +20,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.bench_classroom import CpuMeter, serve, wait_for_idle_workers
+from bench.ws_client import StreamlitSession
+from lstm_core.data.dataset import build_dataset
+from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
+from lstm_core.store.runs import RunStore
+from lstm_core.training.protocol import TrainingData, training_key
+from lstm_core.training.worker import train_job
+from lstm_core.ui.links import share_query
+from lstm_core.ui.runs import data_spec
 
-from bench.bench_classroom import CpuMeter, serve, wait_for_idle_workers  # noqa: E402
-from bench.ws_client import StreamlitSession  # noqa: E402
-from lstm_core.data.dataset import build_dataset  # noqa: E402
-from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES  # noqa: E402
-from lstm_core.store.runs import RunStore  # noqa: E402
-from lstm_core.training.protocol import TrainingData, training_key  # noqa: E402
-from lstm_core.training.worker import train_job  # noqa: E402
-from lstm_core.ui.links import share_query  # noqa: E402
-from lstm_core.ui.runs import data_spec  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 INSIDE_TITLE = "Inside the LSTM"
 PLAY_LABEL = "▶ Play"

@@ -1,6 +1,6 @@
 """The CPU a quick-start job costs a worker, against the quick start as it was, measured in the same run.
 
-Run: .venv/bin/python bench/bench_job_cost.py [rounds, default 5]
+Run: .venv/bin/python -m bench.bench_job_cost [rounds, default 5]
 A warm worker's conditions, in this process: one TensorFlow thread, each architecture traced beforehand,
 its compiled model kept between jobs. The reference is the earlier quick start (window 30, LSTM(16),
 24 epochs) trained the earlier way: Keras's own validation pass after every epoch, which builds a tf.data
@@ -17,14 +17,13 @@ from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from lstm_core.config import ModelConfig  # noqa: E402
+from lstm_core.config import ModelConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.model.keras_model import extract_weights
-from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES  # noqa: E402
+from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.training.model_cache import MODEL_CACHE, warm_up
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import load_keras, train_job

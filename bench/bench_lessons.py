@@ -1,6 +1,6 @@
 """Lesson time at defaults: each lesson's jobs through a fresh two-worker pool, as one learner starts them.
 
-Run: .venv/bin/python bench/bench_lessons.py
+Run: .venv/bin/python -m bench.bench_lessons
 For every lesson, its default jobs are submitted at once to the server's kind of pool (two workers,
 one TensorFlow thread each, the quick start traced at start) and timed from submission until all have
 finished, plus the page-side compute the lesson does afterwards (gradients, replays, bands). The target
@@ -8,18 +8,15 @@ is under 60 s per lesson. Also prints the film's bytes per epoch for the largest
 """
 
 import os
-import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
+from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
-from lstm_core.lessons import dropout, film, horizon, memory, splits  # noqa: E402
-from lstm_core.presets import QUICK_START_MODEL  # noqa: E402
+from lstm_core.lessons import dropout, film, horizon, memory, splits
+from lstm_core.presets import QUICK_START_MODEL
 from lstm_core.training.pool import TrainingPool, default_settings, start
 from lstm_core.training.protocol import TrainingData
 from tests.helpers import random_weights

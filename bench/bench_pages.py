@@ -1,6 +1,6 @@
 """Page redraw time: the rerun one slider move causes on Data, Model, Inside and a lesson, against a trivial script.
 
-Run: .venv/bin/python bench/bench_pages.py
+Run: .venv/bin/python -m bench.bench_pages
 Each rerun is timed server-side with Streamlit's AppTest (script run + building the element tree, no
 browser, no network). The reference is a one-slider script timed the same way in the same run, so the
 ratio shows what the page itself costs. Arms alternate round by round so drifts hit them all alike.
@@ -9,17 +9,16 @@ Inside gets a "trained" model from random weights (no TensorFlow). Prints a tabl
 
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-import streamlit.logger  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
+import streamlit.logger
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 streamlit.logger.set_log_level("error")  # importing lstm_core.ui warns "No runtime found" in bare mode
 

@@ -1,6 +1,6 @@
 """Training pool capacity: TensorFlow threads per worker, the fixed cost per job, the ETA, worker memory.
 
-Run: .venv/bin/python bench/bench_pool.py
+Run: .venv/bin/python -m bench.bench_pool
 1. Threads: a batch of quick-start jobs through two workers, with 1, 2 and TensorFlow's default number
    of intra-op threads per worker; prints jobs per minute and the ratio to one thread.
 2. Fixed cost: the first epoch of a job on a fresh model against one on a kept (reset) model.
@@ -11,17 +11,15 @@ Never fails.
 
 import os
 import statistics
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lstm_core.config import ModelConfig  # noqa: E402
+from lstm_core.config import ModelConfig
 from lstm_core.data.dataset import build_dataset
-from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES  # noqa: E402
+from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.training.pool import TrainingPool, start
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import WorkerSettings

@@ -1,20 +1,17 @@
 """Replay speed and agreement: the NumPy glass box against the Keras model it mirrors, in one run.
 
-Run: .venv/bin/python bench/bench_replay.py
+Run: .venv/bin/python -m bench.bench_replay
 Prints times and ratios; never fails.
 """
 
 import os
-import sys
 import time
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
+from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.glassbox.replay import max_abs_difference, trace_model
 from lstm_core.model.keras_model import build_model, extract_weights

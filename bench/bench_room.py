@@ -1,6 +1,6 @@
 """A class of 30 in one room pressing Train while the board is projected: post-to-board time, the board's cost.
 
-Run: .venv/bin/python bench/bench_room.py [--app-root DIR] [--screenshot PNG] [--chromium-board] [learners]
+Run: .venv/bin/python -m bench.bench_room [--app-root DIR] [--screenshot PNG] [--chromium-board] [learners]
 (default: this checkout's app, 30 learners).
 
 On one server started as `make run` starts it (with an empty run store of its own), over the websocket
@@ -26,23 +26,21 @@ import asyncio
 import os
 import re
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.bench_classroom import CpuMeter, serve, wait_for_idle_workers
+from bench.bench_inside_play import cpu_of
+from bench.ws_client import StreamlitSession
+from bench.ws_probe import _run_class
+from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
+from lstm_core.store.rooms import RoomStore
+from lstm_core.store.runs import RunStore
+from lstm_core.ui.links import share_query
 
-from bench.bench_classroom import CpuMeter, serve, wait_for_idle_workers  # noqa: E402
-from bench.bench_inside_play import cpu_of  # noqa: E402
-from bench.ws_client import StreamlitSession  # noqa: E402
-from bench.ws_probe import _run_class  # noqa: E402
-from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES  # noqa: E402
-from lstm_core.store.rooms import RoomStore  # noqa: E402
-from lstm_core.store.runs import RunStore  # noqa: E402
-from lstm_core.ui.links import share_query  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 WINDOWS, UNITS, SEEDS_PER_EXPERIMENT = (10, 20, 40), (16, 32), 5
 CLASS_LIMIT_SECONDS = 300
@@ -98,7 +96,7 @@ async def watch_board_in_chromium(address: str, seen: list[tuple[float, int]], s
     """Open the board in Debian's Chromium and record (time.time(), runs shown) as its caption changes."""
     from playwright.async_api import async_playwright
 
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+    from deploy.launch import CHROMIUM, CHROMIUM_ARGS
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = await browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -170,7 +168,7 @@ def screenshot(url: str, code: str, secret: str, path: Path) -> None:
     """Open the teacher's board in Chromium and save a picture of it at path."""
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+    from deploy.launch import CHROMIUM, CHROMIUM_ARGS
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 2400})

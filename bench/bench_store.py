@@ -1,42 +1,32 @@
 """Run store speed: saving a finished run and opening it again, against the time it took to train.
 
-Run: .venv/bin/python bench/bench_store.py
+Run: .venv/bin/python -m bench.bench_store
 Trains the quick start, the film's quick start (keep_epoch_weights=True) and the default ModelConfig()
 (the quick ones the faster of two trainings), then on SQLite and, when Debian's PostgreSQL is installed,
-on a throwaway PostgreSQL cluster (started as tests/store/conftest.py does): the time to save each run
-(median of 5), the time to open it with load_group (median of 20) and the bytes it takes (sizes()); the
-ratio open/train compares opening a link with training the run again. Target: open the quick start's run
-in at most 300 ms.
+on a throwaway PostgreSQL cluster (started by deploy/launch.py as the store tests start theirs, but with
+fsync on): the time to save each run (median of 5), the time to open it with load_run (median of 20)
+and the bytes it takes (sizes()); the ratio open/train compares opening a link with training the run
+again. Target: open the quick start's run in at most 300 ms.
 Never fails: a part that cannot run prints why.
 """
 
-import glob
 import math
 import os
-import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import traceback
-from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
 
-from cluster import as_postgres, free_port  # noqa: E402
-
-from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
-from lstm_core.data.dataset import build_dataset  # noqa: E402
-from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES  # noqa: E402
-from lstm_core.store.runs import RunStore, StoreLimits  # noqa: E402
-from lstm_core.training.protocol import TrainingData  # noqa: E402
-from lstm_core.training.worker import train_job  # noqa: E402
+from deploy.launch import postgres_bin, throwaway_postgres
+from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.data.dataset import build_dataset
+from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
+from lstm_core.store.runs import RunStore, StoreLimits
+from lstm_core.training.protocol import TrainingData
+from lstm_core.training.worker import train_job
 
 SAVES = 5
 OPENS = 20
@@ -77,57 +67,18 @@ def measure(store: RunStore, runs: dict[str, tuple]) -> list[tuple]:
         open_times = []
         for k in range(OPENS):
             began = time.perf_counter()
-            group = store.load_group(ids[k % len(ids)])
+            run = store.load_run(ids[k % len(ids)])
             open_times.append(time.perf_counter() - began)
-            assert group is not None and group.trainings[""].result.epochs_run == result.epochs_run
+            assert run is not None and run.trainings[""].result.epochs_run == result.epochs_run
         rows.append((name, statistics.median(save_times), statistics.median(open_times), store.sizes()[ids[0]],
                      train_seconds))
     return rows
 
 
-@contextmanager
-def throwaway_postgresql():
-    """Yield the URL of a database on a fresh PostgreSQL cluster, or None when there is no PostgreSQL."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))
-    if not found:
-        yield None
-        return
-    bin_dir, port = Path(found[-1]).parent, free_port()
-    root = Path(tempfile.mkdtemp(prefix="lstm-lens-bench-pg-"))
-    data, sockets = root / "data", root / "sockets"
-    sockets.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(sockets, "postgres")
-    server = None
-    try:
-        subprocess.run(as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                                     "--no-sync", "-E", "UTF8"]), check=True, capture_output=True)
-        # Unlike the tests' cluster, fsync stays on: a save is timed as a real server would commit it.
-        server = subprocess.Popen(as_postgres(["timeout", str(CLUSTER_LIFETIME_SECONDS), str(bin_dir / "postgres"),
-                                                "-D", str(data), "-p", str(port), "-k", str(sockets),
-                                                "-c", "listen_addresses=127.0.0.1"]),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while subprocess.run([str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
-                             capture_output=True).returncode != 0:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the throwaway PostgreSQL cluster did not start")
-            time.sleep(0.2)
-        subprocess.run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "lens"],
-                       check=True, capture_output=True)
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/lens"
-    finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)  # runuser, timeout and the postmaster: the whole group
-            server.wait(30)
-        shutil.rmtree(root, ignore_errors=True)
-
-
 def report(database: str, rows: list[tuple]) -> None:
     """Print one database's table of save and open times, sizes and the ratio open/train."""
     print(f"\n{database}")
-    print("| run | stored | save (median) | open, load_group (median) | train | open/train |")
+    print("| run | stored | save (median) | open, load_run (median) | train | open/train |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name, save, opening, size, train in rows:
         print(f"| {name} | {size / 1e3:,.1f} kB | {save * 1e3:.1f} ms | {opening * 1e3:.1f} ms | {train:.2f} s "
@@ -155,10 +106,13 @@ def main() -> None:
             traceback.print_exc()
             print("SQLite: not measured")
     try:
-        with throwaway_postgresql() as url:
-            if url is None:
-                print("\nPostgreSQL: not installed (/usr/lib/postgresql), not measured")
-                return
+        postgres_bin()
+    except RuntimeError:
+        print("\nPostgreSQL: not installed (/usr/lib/postgresql), not measured")
+        return
+    try:
+        # Unlike the tests' cluster, fsync stays on: a save is timed as a real server would commit it.
+        with throwaway_postgres(lifetime=CLUSTER_LIFETIME_SECONDS) as url:
             store = RunStore(url, limits=LIMITS)
             report("PostgreSQL (a throwaway local cluster, fsync on, over TCP on 127.0.0.1)", measure(store, runs))
             store.close()

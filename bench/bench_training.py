@@ -1,23 +1,21 @@
 """Live-training overhead: a TrainingJob on a warm pool against plain model.fit in this process.
 
-Run: .venv/bin/python bench/bench_training.py
+Run: .venv/bin/python -m bench.bench_training
 Both sides train the same model on the same data; the first epoch of each run (tracing) is not
 counted. Prints epoch times, whole-run times and the throughput ratio job/plain; never fails.
 """
 
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
+from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.training.pool import TrainingPool, start
 from lstm_core.training.protocol import TrainingData

@@ -17,7 +17,7 @@ moments spread evenly over a window of A seconds, every training distinct (nothi
   work, S: watching the live chart, for the W seconds they wait). Each replica's core is kept at
   TARGET_CORE_SHARE or under, so pages stay quick: R = ceil(L * (P + S * W) / (A * TARGET_CORE_SHARE)).
 
-Run: .venv/bin/python bench/capacity.py --press-cpu P --watch-cpu S --job-seconds J --job-cpu W
+Run: .venv/bin/python -m bench.capacity --press-cpu P --watch-cpu S --job-seconds J --job-cpu W
 [--window A]  (prints the table for 30, 300 and 3,000 learners)
 """
 

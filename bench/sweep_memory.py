@@ -1,6 +1,6 @@
 """The long-memory sweep: from which k on does the plain RNN stop learning the lesson's task, and the LSTM?
 
-Run: .venv/bin/python bench/sweep_memory.py [k ...]
+Run: .venv/bin/python -m bench.sweep_memory [k ...]
 For every k, both models of the RNN-versus-LSTM lesson are trained at the lesson's other defaults over
 two task seeds, two at a time (one TensorFlow thread each, as the pool's workers train), and scored by
 the share of the marked value they explain on the test windows (1 = perfect, 0 = guessing the mean).
@@ -16,9 +16,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lstm_core.lessons.memory import LEARNED, MemoryTask, memory_data, memory_model, model_outcome, reach  # noqa: E402
+from lstm_core.lessons.memory import LEARNED, MemoryTask, memory_data, memory_model, model_outcome, reach
 from lstm_core.training.worker import load_keras, train_job
 
 OUT = Path(__file__).with_name("memory_sweep.csv")

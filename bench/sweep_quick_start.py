@@ -1,6 +1,6 @@
 """The quick-start sweep: which small preset reaches a test MSE near the noise floor in under 3 s?
 
-Run: .venv/bin/python bench/sweep_quick_start.py [--quick]
+Run: .venv/bin/python -m bench.sweep_quick_start [--quick]
 Each candidate is trained as a warm worker trains it (one TensorFlow thread, the architecture traced
 beforehand), timed from job start to result, and scored as test MSE / noise floor, over three model
 seeds. Writes every row to bench/quick_start_sweep.csv and prints the best candidates; never fails.
@@ -16,10 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
+from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.evaluation.metrics import mse
 from lstm_core.training.model_cache import warm_up

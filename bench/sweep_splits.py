@@ -1,6 +1,6 @@
 """The split sweep: on which series and models does a random split of overlapping windows flatter the test score?
 
-Run: .venv/bin/python bench/sweep_splits.py [--quick]
+Run: .venv/bin/python -m bench.sweep_splits [--quick]
 For every series kind of the split lesson, length and model size, the lesson's model is trained on a
 random and on a chronological split over three seeds, two jobs at a time (one TensorFlow thread each, as
 the pool's workers). Scores are test MSE / noise floor. Writes every row to bench/split_sweep.csv and
@@ -16,12 +16,11 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 from lstm_core.evaluation.metrics import mse
-from lstm_core.lessons.splits import SERIES_KINDS, SPLIT_KINDS, SplitLesson, SplitScores, lesson_model, split_data  # noqa: E402
+from lstm_core.lessons.splits import SERIES_KINDS, SPLIT_KINDS, SplitLesson, SplitScores, lesson_model, split_data
 from lstm_core.training.worker import load_keras, train_job
 
 OUT = Path(__file__).with_name("split_sweep.csv")

@@ -1,8 +1,9 @@
 """The school topology on one machine: PostgreSQL, a Ray head and worker nodes, app replicas, and HAProxy.
 
-Usage: python deploy/cluster.py [--replicas 2] [--port 8500] [--worker-nodes 1] [--cpus-per-node 1]
+Usage: python -m deploy.cluster [--replicas 2] [--port 8500] [--worker-nodes 1] [--cpus-per-node 1]
 Everything listens on 127.0.0.1 unless --bind says otherwise; Ctrl-C stops all of it. The tests and
-bench/bench_cluster.py import ``Cluster`` from here (deploy/ on sys.path) and start the same processes.
+bench/bench_cluster.py import ``Cluster`` from here and start the same processes; each process is started
+with the helpers of deploy/launch.py, which the tests and benchmarks use on their own too.
 Each process runs in a process group of its own, so a stop (or a test's kill of one replica) ends it
 with everything it started and nothing else.
 """
@@ -11,23 +12,35 @@ from __future__ import annotations
 
 import argparse
 import csv
-import glob
 import io
 import os
 import secrets
 import shutil
 import signal
-import socket
 import string
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+
+from deploy.launch import (
+    app_command,
+    create_database,
+    descendants,
+    free_port,
+    http_status,
+    init_postgres,
+    listening,
+    postgres_bin,
+    postgres_command,
+    postgres_ready,
+    ray_command,
+    stop_tree,
+    timed,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = Path(__file__).resolve().with_name("haproxy.cfg.template")
@@ -41,58 +54,6 @@ COOKIE_SECRET_ENV = "STREAMLIT_SERVER_COOKIE_SECRET"
 DATABASE = "lens"
 START_LIMIT_SECONDS = 120.0
 ESSENTIAL = ("postgres", "ray-head", "haproxy")
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """Return a TCP port on host that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
-
-
-def listening(port: int, host: str = "127.0.0.1") -> bool:
-    """Return True if something accepts connections on host:port."""
-    with socket.socket() as probe:
-        probe.settimeout(1)
-        return probe.connect_ex((host, port)) == 0
-
-
-def http_status(url: str, timeout: float = 2, headers: dict[str, str] | None = None) -> int | None:
-    """Return the HTTP status url answers with, or None when nothing answers."""
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as answer:
-            return answer.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
-
-
-def postgres_bin() -> Path:
-    """Return the newest installed PostgreSQL's bin directory (Debian's layout)."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"), key=lambda p: int(p.split("/")[4]))
-    if not found:
-        raise RuntimeError("Debian's postgresql is not installed (apt-get install postgresql; `make cluster` does)")
-    return Path(found[-1]).parent
-
-
-def as_postgres(command: list[str]) -> list[str]:
-    """Return command run as the postgres user when we are root (PostgreSQL refuses to run as root)."""
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
-def ray_command(node: str, head_address: str | None, gcs_port: int, cpus: int, temp_dir: str) -> list[str]:
-    """Return `ray start --block` for the head (head_address None) or a worker node, every port fixed on loopback."""
-    ports = {name: free_port() for name in ("node-manager-port", "object-manager-port", "dashboard-agent-listen-port",
-                                            "dashboard-agent-grpc-port", "metrics-export-port",
-                                            "runtime-env-agent-port")}
-    command = [str(Path(sys.executable).with_name("ray")), "start", "--block", f"--node-ip-address={node}",
-               f"--num-cpus={cpus}", "--num-gpus=0", "--disable-usage-stats", "--object-store-memory=200000000",
-               *(f"--{name}={port}" for name, port in ports.items())]
-    if head_address is None:
-        return command + ["--head", f"--port={gcs_port}", "--include-dashboard=false",
-                          f"--ray-client-server-port={free_port()}", f"--temp-dir={temp_dir}"]
-    return command + [f"--address={head_address}"]
 
 
 @dataclass
@@ -224,7 +185,7 @@ class Cluster:
         return self
 
     def _timed(self, command: list[str]) -> list[str]:
-        return ["timeout", str(int(self.lifetime)), *command] if self.lifetime else command
+        return timed(command, self.lifetime)
 
     def _launch(self, name: str, command: list[str], port: int | None = None, env: dict | None = None,
                 cwd: Path | None = None) -> Piece:
@@ -246,23 +207,13 @@ class Cluster:
             time.sleep(0.2)
 
     def _start_postgres(self) -> None:
-        bin_dir = postgres_bin()
-        pg_root = self.root / "postgres"
-        data, sockets = pg_root / "data", pg_root / "sockets"
-        sockets.mkdir(parents=True)
         if os.geteuid() == 0:
-            for path in (self.root, pg_root, sockets):
-                shutil.chown(path, "postgres")
-        subprocess.run(as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                                    "--no-sync", "-E", "UTF8"]), check=True, capture_output=True)
-        # `timeout` outside runuser: it leads the process group, so a stop reaches the postmaster too.
-        piece = self._launch("postgres", self._timed(as_postgres([
-            str(bin_dir / "postgres"), "-D", str(data), "-p", str(self.pg_port), "-k", str(sockets),
-            "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"])), self.pg_port)
-        self._wait(piece, lambda: subprocess.run([str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-U", "postgres",
-                                                  "-p", str(self.pg_port)], capture_output=True).returncode == 0)
-        subprocess.run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "postgres",
-                        DATABASE], check=True, capture_output=True)
+            shutil.chown(self.root, "postgres")  # initdb, run as postgres, reaches its data directory through it
+        data, sockets = init_postgres(self.root / "postgres")
+        piece = self._launch("postgres", postgres_command(data, sockets, self.pg_port, {"max_connections": "200"},
+                                                          self.lifetime), self.pg_port)
+        self._wait(piece, lambda: postgres_ready(self.pg_port))
+        create_database(self.pg_port, DATABASE)
 
     def _start_ray(self) -> None:
         env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
@@ -278,9 +229,7 @@ class Cluster:
     def _start_replica(self, index: int) -> None:
         env = {**os.environ, RAY_ADDRESS_ENV: self.ray_address, DATABASE_URL_ENV: self.database_url,
                COOKIE_SECRET_ENV: self.cookie_secret, "TF_CPP_MIN_LOG_LEVEL": "2"}
-        command = [sys.executable, "-m", "lstm_core.ui.serve", "--server.address", self.bind,
-                   "--server.port", str(self.replica_ports[index]),
-                   "--server.headless", "true", "--browser.gatherUsageStats", "false", *self.replica_args]
+        command = app_command(self.replica_ports[index], self.bind, *self.replica_args)
         self._replica_pieces[index] = self._launch(self.server_name(index), self._timed(command),
                                                    self.replica_ports[index], env, ROOT)
 
@@ -326,58 +275,6 @@ class Cluster:
             shutil.rmtree(self.root, ignore_errors=True)
         else:
             shutil.rmtree(self.root / "postgres", ignore_errors=True)
-
-
-def descendants(pid: int) -> set[int]:
-    """Return the ids of every living process below pid (children, their children, ...)."""
-    parents: dict[int, list[int]] = {}
-    for stat in glob.glob("/proc/[0-9]*/stat"):
-        try:
-            text = Path(stat).read_text()
-        except OSError:
-            continue
-        fields = text.rsplit(")", 1)[1].split()
-        parents.setdefault(int(fields[1]), []).append(int(stat.split("/")[2]))
-    found, todo = set(), [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Return True if process pid exists and is not a zombie."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def stop_tree(process: subprocess.Popen, first: int = signal.SIGTERM, grace: float = 8) -> None:
-    """End process's group and every process below it: first, then SIGKILL after grace seconds; return None."""
-    # Ray's workers run in process groups of their own, under the raylet: the tree, not the group, holds them.
-    tree = descendants(process.pid) | {process.pid}
-    try:
-        os.killpg(process.pid, first)
-    except ProcessLookupError:
-        pass
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(alive(pid) for pid in tree):
-        tree |= {child for pid in list(tree) for child in descendants(pid)}
-        time.sleep(0.2)
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    for pid in tree:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    if process.poll() is None:
-        process.wait(10)
 
 
 def _interrupt(signum, frame) -> None:

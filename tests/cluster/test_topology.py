@@ -20,12 +20,10 @@ import pytest
 
 from bench.ws_client import StreamlitSession
 from bench.ws_probe import RESULT_TEXT, TRAIN_LABEL, Learner, _reach_train
+from deploy.cluster import COOKIE, Cluster
+from deploy.launch import CHROMIUM, CHROMIUM_ARGS, alive
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui.links import share_query
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy"))
-from cluster import COOKIE, Cluster, alive  # noqa: E402
 
 pytestmark = [pytest.mark.xdist_group("cluster"), pytest.mark.timeout(600)]
 

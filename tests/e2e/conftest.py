@@ -1,82 +1,32 @@
-"""Browser fixtures: the app served on a free loopback port, and Debian's Chromium driven by Playwright."""
+"""Browser fixtures: the app served on a free loopback port, and Debian's Chromium driven by Playwright.
+
+Both are started with deploy/launch.py, as the benchmarks and the school topology start them.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from lstm_core.store.runs import DATA_DIR_ENV, DATABASE_URL_ENV
+from deploy.launch import CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENSHOTS, app_server
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = SCREENSHOTS
 SERVER_LIFETIME_SECONDS = 900  # the server ends itself even if the test run is killed
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until_serving(url: str, process: subprocess.Popen, limit: float = 60) -> None:
-    """Return once url answers 200; raise if the server dies or stays silent."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the app server exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the app server did not answer at {url} within {limit} s")
 
 
 @contextlib.contextmanager
-def served_app(log_name: str, data_dir: Path | None = None):
+def served_app(log_name: str, data_dir: Path | None = None) -> Iterator[str]:
     """Yield the URL of the app served as `make run` serves it, on a free loopback port; stop it afterwards.
 
-    Its runs are kept in data_dir, by default a fresh directory of this server's own.
+    Its runs are kept in data_dir, by default a fresh directory of this server's own; its log is
+    artifacts/log_name.
     """
-    port = free_port()
-    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="lstm-lens-e2e-"))
-    env = {**os.environ, DATA_DIR_ENV: str(data_dir)}
-    env.pop(DATABASE_URL_ENV, None)
-    command = ["timeout", str(SERVER_LIFETIME_SECONDS), sys.executable, "-m", "lstm_core.ui.serve",
-               "--server.address", "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-               "--browser.gatherUsageStats", "false"]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ROOT / "artifacts" / log_name, "w")
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                               env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(url, process)
-        yield url
-    finally:
-        # The whole process group: the server and the training workers it spawned.
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+    with app_server(ROOT / "artifacts" / log_name, data_dir=data_dir, lifetime=SERVER_LIFETIME_SECONDS) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

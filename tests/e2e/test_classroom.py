@@ -9,9 +9,9 @@ from dataclasses import replace
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench.browser_class import Lesson, run_class
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui.links import share_query
-from tests.e2e.classroom import Lesson, run_class
 from tests.e2e.conftest import ROOT, served_app
 from tests.e2e.test_walk import TIMEOUT_MS, go_to, settle
 

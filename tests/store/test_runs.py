@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from deploy.launch import free_port
 from lstm_core.config import APP_VERSION, ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.store import runs as store_runs
@@ -14,7 +15,6 @@ from lstm_core.store import schema
 from lstm_core.store.runs import RUN_ID, RunStore, StoreError, StoreLimits, database_url
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import train_job
-from tests.e2e.conftest import free_port
 
 CFG = ModelConfig(seq_length=8, units=4, layers=2, dense_units=3, dropout=0.0, epochs=2, batch_size=32)
 DATA = TrainingData.from_dataset(build_dataset(SeriesConfig(n_points=300), CFG.seq_length, 1))
@@ -187,8 +187,7 @@ def test_the_recorded_size_is_what_the_parts_take(store, result):
 
 
 WRITER = """
-import os, sys
-sys.path.insert(0, {root!r})
+import os
 from lstm_core.config import ModelConfig
 from tests.helpers import random_weights
 from lstm_core.store.runs import RunStore, StoreLimits
@@ -208,12 +207,10 @@ def test_a_writer_killed_in_the_middle_of_a_run_leaves_whole_runs_only(store_url
     import subprocess
     import sys
     import time
-    from pathlib import Path
 
-    root = str(Path(__file__).resolve().parents[2])
     rng = random.Random(0)
     for _ in range(3):
-        writer = subprocess.Popen([sys.executable, "-c", WRITER.format(root=root, url=store_url)],
+        writer = subprocess.Popen([sys.executable, "-c", WRITER.format(url=store_url)],
                                   stdout=subprocess.PIPE, text=True)
         assert writer.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.3, 1.2))  # somewhere inside a write: each run is 8 MB and more

@@ -1,20 +1,22 @@
 """Warm training pools shared by the training tests of the session, on both backends.
 
 Each start loads TensorFlow in every worker. The job tests take ``pool`` or ``single_pool`` and so run
-once on the local process pool and once on a real Ray cluster started for the session.
+once on the local process pool and once on a real Ray cluster started for the session: one head node
+with a fixed, small resource set, started as the school topology starts its head (deploy/launch.py).
 """
 
 import pytest
 
+from deploy.launch import ray_head
 from tests.training.helpers import BACKENDS, warm_pool
-from tests.training.ray_head import ray_head
 
 RAY_TEST_CPUS = 4  # the two shared pools' three trainers, and room for one test's replacement
+HEAD_LIFETIME_SECONDS = 1800  # a head the tests failed to stop ends itself
 
 
 @pytest.fixture(scope="session")
 def ray_address():
-    with ray_head(RAY_TEST_CPUS) as address:
+    with ray_head(RAY_TEST_CPUS, lifetime=HEAD_LIFETIME_SECONDS) as address:
         yield address
 
 

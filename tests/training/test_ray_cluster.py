@@ -74,8 +74,7 @@ def test_a_stop_on_one_replica_leaves_the_training_to_the_other(ray_address):
 
 
 CHILD_REPLICA = textwrap.dedent("""
-    import sys, time
-    sys.path.insert(0, {root!r})
+    import time
     from dataclasses import replace
     from lstm_core.training.pool import start
     from lstm_core.cluster.ray_pool import RayPool
@@ -95,8 +94,8 @@ def test_a_training_whose_replica_died_goes_on_and_is_stored(ray_address, tmp_pa
     monkeypatch.setenv(DATABASE_URL_ENV, url)  # the queue takes the run store of the replica that creates it
     owner = RayPool(ray_address, max_workers=1, queue_name="test-orphan", keep_queue=False)
     spec = {"kind": "generated", "series": SeriesConfig(n_points=2000).to_dict()}
-    script = CHILD_REPLICA.format(root=str(ROOT), address=ray_address, queue="test-orphan", spec=spec)
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+    script = CHILD_REPLICA.format(address=ray_address, queue="test-orphan", spec=spec)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT,
                              start_new_session=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     store = RunStore(url)
     try:
@@ -121,8 +120,6 @@ def test_a_training_whose_replica_died_goes_on_and_is_stored(ray_address, tmp_pa
 @pytest.mark.parametrize("address", ["127.0.0.1:1"])
 def test_a_cluster_that_cannot_be_reached_fails_the_training_in_words(address):
     code = textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {str(ROOT)!r})
         from lstm_core.training.pool import start
         from lstm_core.cluster.ray_pool import RayPool
         from tests.training.helpers import DATA, finished, small_cfg, wait_for
@@ -130,7 +127,7 @@ def test_a_cluster_that_cannot_be_reached_fails_the_training_in_words(address):
         progress = wait_for(start(DATA, small_cfg(), pool), finished, timeout=200)
         print(progress.status, "|", progress.message)
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=280)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=280, cwd=ROOT)
     status, message = out.stdout.strip().splitlines()[-1].split(" | ")
     assert status == "failed" and message.startswith("The training cluster cannot be reached just now")
 

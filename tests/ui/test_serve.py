@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.e2e.conftest import free_port, wait_until_serving
+from deploy.launch import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,8 +1,8 @@
 """A class in real browsers: many learners on one server open Train on the quick start, then press Train together.
 
 Or, with a Lesson, open that lesson from the sidebar and press its train button together: a lesson
-queues several jobs per learner. Used by the classroom tests (10 learners) and by
-bench/bench_classroom.py (up to 30). Each learner is
+queues several jobs per learner. Used by the classroom tests (tests/e2e/test_classroom.py, 10 learners)
+and by bench/bench_classroom.py (up to 30). Each learner is
 a separate browser context (its own cookies and Streamlit session) in one headless Chromium. While
 the class trains, a visitor opens Home in a fresh context every few seconds, to see whether the
 server still answers a newcomer.
@@ -16,9 +16,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from deploy.launch import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui.links import share_query
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 RESULT_TEXT = "How good is the forecast?"
@@ -166,7 +166,7 @@ async def _learner(browser, url: str, index: int, arrived: asyncio.Queue, go: as
             took = re.search(r"epochs in ([0-9.]+) s", bar)
             run.training_seconds = float(took.group(1)) if took else None
         if run.seconds is None:
-            await page.screenshot(path=str(ARTIFACTS / f"learner-{index}-no-result.png"), full_page=True)
+            await page.screenshot(path=str(SCREENSHOTS / f"learner-{index}-no-result.png"), full_page=True)
             main_text = await page.locator('[data-testid="stMain"]').inner_text()
             run.error = f"no results by the deadline; the page showed: {main_text[:300]!r}"
     except Exception as error:  # a learner's failure is a finding to report, not a crash of the class
