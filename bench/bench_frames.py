@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python -m bench.bench_frames
 Prints, per figure, the build time, the export time (the dict and JSON Streamlit makes of it) and the JSON
-size, against what one move of the old server-side slider cost; never fails.
+size, against what one move of the old server-side slider cost (its gate heatmaps as bench/old_figures.py
+rebuilds them); never fails.
 """
 
 import os
@@ -13,13 +14,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import plotly.io as pio
 
+from bench.old_figures import gate_heatmaps
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS, ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
-from lstm_core.figures.cell import gate_heatmaps
 from lstm_core.figures.data import series_figure, window_frame_stride, window_frames_figure
 from lstm_core.figures.tables import window_table
 from lstm_core.figures.training import loss_figure, prediction_figure
-from lstm_core.lessons.film import film_frame, film_frames, film_shots, replayed_predictions
+from lstm_core.glassbox.replay import trace_model
+from lstm_core.lessons.film import film_frames, film_shots, replayed_predictions
 from lstm_core.lessons.film_figures import film_figure
 from lstm_core.presets import QUICK_START_MODEL
 from lstm_core.training.protocol import TrainingData
@@ -87,11 +89,13 @@ def bench_film() -> None:
                            ds.noise_floor, 0)
 
     def old_move() -> None:
-        frame = film_frame(shots, len(shots) // 2, X_test, y_test, 0)
+        # The server-side slider replayed the moment's weights on the test part and the window, then drew three charts.
+        weights = shots[len(shots) // 2].weights
+        predictions = trace_model(weights, X_test).prediction  # (samples, horizon)
+        window_trace = trace_model(weights, X_test[:1])
         exported(loss_figure(result.history["loss"], result.history["val_loss"], [], ds.noise_floor, cfg.epochs))
-        exported(prediction_figure(ds.time[start], ds.to_original(y_test[:, 0]),
-                                   ds.to_original(frame.test_predictions[:, 0])))
-        exported(gate_heatmaps(frame.window_trace.layers[0], cfg.seq_length - 1))
+        exported(prediction_figure(ds.time[start], ds.to_original(y_test[:, 0]), ds.to_original(predictions[:, 0])))
+        exported(gate_heatmaps(window_trace.layers[0], cfg.seq_length - 1))
 
     print(f"film quick start: {len(shots)} moments, {len(X_test)} test windows; replaying every moment's test "
           f"forecasts once per training: {predictions_s * 1e3:.1f} ms")

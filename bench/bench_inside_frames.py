@@ -4,18 +4,16 @@ Run: .venv/bin/python -m bench.bench_inside_frames
 For the quick start and for the largest window the controls allow (seq_length 100, 3 layers of 64 units,
 the top layer shown), prints the figure's JSON bytes (fig.to_json(), what st.plotly_chart sends), its build
 time, and what the old stepper sent and built for one step and for all of them (the window chart, the six
-heatmaps, the cell diagram, the unrolled strip and the two gradient charts, one set per step). The target:
-under 2 MB for the largest. Never fails.
+heatmaps, the cell diagram, the unrolled strip and the two gradient charts, one set per step, as
+bench/old_figures.py rebuilds them). The target: under 2 MB for the largest. Never fails.
 """
 
 import time
 
 import numpy as np
-from lstm_core.figures.gradients import dc_heatmap, gradient_steps_figure
 
+from bench.old_figures import step_figures
 from lstm_core.config import MODEL_BOUNDS, ModelConfig
-from lstm_core.figures.cell import cell_figure, cell_values, gate_heatmaps, unrolled_figure
-from lstm_core.figures.data import input_window_figure
 from lstm_core.figures.stepper import stepper_figure
 from lstm_core.glassbox.backprop import gradients
 from lstm_core.glassbox.replay import trace_model
@@ -36,14 +34,9 @@ def best_of(fn, repeats: int = REPEATS) -> tuple[float, object]:
     return min(times), result
 
 
-def old_step_json(weights, trace, grads, x, y, layer: int, step: int, unit: int) -> str:
+def old_step_json(trace, grads, x, y, layer: int, step: int, unit: int) -> str:
     """Return the JSON of every chart the per-step stepper sent for one step, concatenated."""
-    figures = [input_window_figure(x[0], step, y[0], trace.prediction[0]),
-               gate_heatmaps(trace.layers[layer], step, unit),
-               cell_figure(cell_values(trace, layer, 0, step, unit), step, unit),
-               unrolled_figure(trace, layer, 0, step, unit), gradient_steps_figure(grads, layer, step),
-               dc_heatmap(grads, layer, step, unit)]
-    return "".join(fig.to_json() for fig in figures)
+    return "".join(fig.to_json() for fig in step_figures(trace, grads, x[0], y[0], layer, step, unit))
 
 
 def measure(name: str, cfg: ModelConfig) -> None:
@@ -59,8 +52,7 @@ def measure(name: str, cfg: ModelConfig) -> None:
         return stepper_figure(weights, trace, grads, x[0], y[0], trace.prediction[0], layer, unit).to_json()
 
     seconds, sent = best_of(build)
-    step_seconds, one_step = best_of(lambda: old_step_json(weights, trace, grads, x, y, layer, cfg.seq_length // 2,
-                                                           unit))
+    step_seconds, one_step = best_of(lambda: old_step_json(trace, grads, x, y, layer, cfg.seq_length // 2, unit))
     size = len(sent.encode())
     per_step = len(one_step.encode())
     verdict = "yes" if size < TARGET_BYTES else "NO"

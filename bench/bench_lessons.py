@@ -73,7 +73,7 @@ def main() -> None:
     filmed_result = results["film"]
     shots = film.film_shots(filmed_result.initial_weights, filmed_result.first_epoch_weights,
                             filmed_result.epoch_weights, filmed.batches_per_epoch(QUICK_START_MODEL.batch_size))
-    film.mse_per_shot(shots, ds.X["test"], ds.y["test"])
+    film.mse_of_moments(film.replayed_predictions(shots, ds.X["test"]), ds.y["test"])
     rows.append(("Training as a film", 1, seconds, time.perf_counter() - began, f"{len(shots)} moments"))
 
     cfg = replace(QUICK_START_MODEL, dropout=0.2)
