@@ -50,7 +50,7 @@ setup: $(RUNTIME_STAMP)
 run: $(RUNTIME_STAMP)
 	$(PY) -m lstm_core.ui.serve --server.address 127.0.0.1 --server.port 8501
 
-# The tests without a browser run in two processes (a room that shares a warm pool stays in one); the
+# The tests without a browser run in two processes (a part that shares a warm pool stays in one); the
 # browser tests run after them, alone, so a class of Chromium pages has both cores.
 test: $(DEV_STAMP) | $(CHROMIUM) $(POSTGRES)
 	$(VENV)/bin/ruff check .

@@ -4,7 +4,7 @@ import streamlit as st
 
 from lstm_core.figures.data import series_figure
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
-from lstm_core.ui import rooms, runs, state
+from lstm_core.ui import address_bar, datasets, navigation, rooms, runs, settings, training_session
 from lstm_core.ui.board import room_panel, room_sidebar
 from lstm_core.ui.pages import LESSON_MODES, MODEL_LESSON_MODES, PAGES, page_file, url_path_of
 from lstm_core.ui.widgets import figure_keyboard, finish_sidebar, page_navigation, share_footer, sidebar
@@ -29,9 +29,9 @@ def home() -> None:
         "Then you step through the trained model one time step at a time and watch its gates decide "
         "what to remember."
     )
-    ds, _ = state.current_dataset()
+    ds, _ = datasets.current_dataset()
     if ds is not None:
-        st.plotly_chart(teaser_figure(state.source_key(), ds), width="stretch", key="teaser")
+        st.plotly_chart(teaser_figure(settings.source_key(), ds), width="stretch", key="teaser")
         st.caption("The whole idea in one picture: the model reads the red values one at a time and "
                    "forecasts the green one.")
     for section, heading in (("Explainer", "The path"), ("Lessons", "Lessons")):
@@ -46,7 +46,7 @@ def home() -> None:
     st.caption("Loads a noisy sine and a small one-layer model that trains in a few seconds, "
                "takes you to Train and starts training it there.")
     if st.button("Quick start: small preset, then train", type="primary"):
-        state.apply_preset(QUICK_START_SERIES, QUICK_START_MODEL)
+        settings.apply_preset(QUICK_START_SERIES, QUICK_START_MODEL)
         train_now()
     room_panel()
     with st.expander("For teachers: a lesson link for a projected class"):
@@ -55,10 +55,10 @@ def home() -> None:
 
 def train_now() -> None:
     """Start training the session's settings and open Train, where its progress shows; return None."""
-    ds, _ = state.current_dataset()
+    ds, _ = datasets.current_dataset()
     if ds is not None:  # settings that give no data: Train opens on what is wrong with them
-        state.start_training(ds)
-    state.switch_page(page_file("train"))
+        training_session.start_training(ds)
+    st.switch_page(page_file("train"))
 
 
 def lesson_link_builder() -> None:
@@ -70,12 +70,12 @@ def lesson_link_builder() -> None:
     missing = lesson_model_missing() if mode in MODEL_LESSON_MODES else None
     if missing is None:
         root = (st.context.url or "").rstrip("/")
-        st.code(f"{root}/{url_path_of(LESSON_MODES[mode][0])}?{state.lesson_query(mode)}", language=None,
+        st.code(f"{root}/{url_path_of(LESSON_MODES[mode][0])}?{address_bar.lesson_query(mode)}", language=None,
                 wrap_lines=True)
         return
     st.info(f"No link yet: this lesson steps through a trained model, and a link without one opens on an empty "
             f"page. {missing}", icon=":material/link_off:")
-    if state.trained() is None and not state.job_active(state.current_job()):
+    if training_session.finished_training() is None and not training_session.job_active(training_session.current_job()):
         if st.button("Train these settings now", key="teacher_train",
                      help="Starts training your current settings on the Train page. Come back here for the link "
                           "once it has finished; the quick start above trains a small model in a few seconds."):
@@ -84,8 +84,8 @@ def lesson_link_builder() -> None:
 
 def lesson_model_missing() -> str | None:
     """Return why a lesson link cannot carry a stored trained model of this session now, in words, or None."""
-    run = state.collect_result()
-    if state.job_active(state.current_job()):
+    run = training_session.collect_result()
+    if training_session.job_active(training_session.current_job()):
         return "Your model is still training: once it has finished, the link here carries it."
     if run is None:
         return "Train one first (the quick start takes a few seconds): the link then carries it."
@@ -95,16 +95,16 @@ def lesson_model_missing() -> str | None:
     return None
 
 
-mode = state.lesson_mode()
+mode = navigation.lesson_mode()
 st.set_page_config(page_title="LSTM Lens", page_icon=PAGE_ICON, layout="wide",
                    initial_sidebar_state="collapsed" if mode else "auto")
 rooms.read_room_link_once()
-state.read_link_once()
-st.session_state[state.APP_RAN_KEY] = True
-navigation = page_navigation(home, hidden=bool(mode))
-state.open_linked_page()
-state.training_pool()  # started already when served by `make run`; otherwise the first visit starts it
-ignored = st.session_state.pop(state.LINK_NOTICE_KEY, None)
+address_bar.read_link_once()
+st.session_state[navigation.APP_RAN_KEY] = True
+current_page = page_navigation(home, hidden=bool(mode))
+navigation.open_linked_page()
+training_session.training_pool()  # started already when served by `make run`; otherwise the first visit starts it
+ignored = st.session_state.pop(address_bar.LINK_NOTICE_KEY, None)
 if ignored:
     st.warning("This link held settings that were left out: " + "; ".join(ignored) + ". The page opened "
                "with the rest.", icon=":material/link_off:")
@@ -117,9 +117,9 @@ if room_notice:
 sidebar(visible=not mode)
 if not mode:
     room_sidebar()
-st.session_state[state.PAGE_SHOWN_KEY] = navigation.url_path
+st.session_state[navigation.PAGE_SHOWN_KEY] = current_page.url_path
 figure_keyboard()
-navigation.run()
+current_page.run()
 finish_sidebar()
-state.write_address_bar(navigation.url_path)
-share_footer(navigation.url_path)
+address_bar.write_address_bar(current_page.url_path)
+share_footer(current_page.url_path)

@@ -23,11 +23,11 @@ from playwright.sync_api import sync_playwright
 from deploy.launch import CHROMIUM, CHROMIUM_ARGS, ROOT, app_server
 from lstm_core.config import ModelConfig
 from lstm_core.data.dataset import build_dataset
+from lstm_core.data.spec import data_spec
 from lstm_core.glassbox.replay import trace_model
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.store.runs import RunStore
 from lstm_core.training.protocol import TrainingResult
-from lstm_core.ui.runs import data_spec
 from tests.helpers import random_weights
 
 LARGEST = replace(QUICK_START_MODEL, seq_length=100, units=64, layers=3)

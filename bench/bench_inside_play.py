@@ -28,12 +28,12 @@ from pathlib import Path
 from bench.bench_classroom import CpuMeter, serve, wait_for_idle_workers
 from bench.ws_client import StreamlitSession
 from lstm_core.data.dataset import build_dataset
+from lstm_core.data.spec import data_spec
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.store.runs import RunStore
 from lstm_core.training.protocol import TrainingData, training_key
 from lstm_core.training.worker import train_job
 from lstm_core.ui.links import share_query
-from lstm_core.ui.runs import data_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 

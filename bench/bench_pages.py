@@ -4,7 +4,7 @@ Run: .venv/bin/python -m bench.bench_pages
 Each rerun is timed server-side with Streamlit's AppTest (script run + building the element tree, no
 browser, no network). The reference is a one-slider script timed the same way in the same run, so the
 ratio shows what the page itself costs. Arms alternate round by round so drifts hit them all alike.
-Inside gets a "trained" model from random weights (no TensorFlow). Prints a table; never fails.
+Inside gets a finished training from random weights (no TensorFlow). Prints a table; never fails.
 """
 
 import os
@@ -26,7 +26,7 @@ from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
 from lstm_core.data.dataset import build_dataset  # noqa: E402
 from lstm_core.glassbox.replay import trace_model  # noqa: E402
 from lstm_core.training.protocol import TrainingResult  # noqa: E402
-from lstm_core.ui.state import Trained  # noqa: E402
+from lstm_core.ui.training_session import FinishedTraining  # noqa: E402
 from tests.helpers import random_weights  # noqa: E402
 
 APP = ROOT / "app.py"
@@ -39,14 +39,14 @@ st.write(f"The value is {value}")
 """
 
 
-def fake_trained(series: SeriesConfig, model: ModelConfig) -> Trained:
-    """Return a Trained run whose weights are random and whose predictions are the replay's own."""
+def fake_trained(series: SeriesConfig, model: ModelConfig) -> FinishedTraining:
+    """Return a FinishedTraining whose weights are random and whose predictions are the replay's own."""
     ds = build_dataset(series, model.seq_length, model.horizon)
     weights = random_weights(model)
     predictions = {split: trace_model(weights, ds.X[split]).prediction for split in ("train", "val", "test")}
     result = TrainingResult(status="done", history={"loss": [0.1] * model.epochs, "val_loss": [0.1] * model.epochs},
                             weights=weights, predictions=predictions, epochs_run=model.epochs)
-    return Trained(series, model, result)
+    return FinishedTraining(series, model, result)
 
 
 class Arm:
@@ -58,7 +58,7 @@ class Arm:
         streamlit.logger.set_log_level("error")
         self.at = AppTest.from_file(str(script), default_timeout=TIMEOUT)
         if trained is not None:
-            self.at.session_state["trained"] = trained
+            self.at.session_state["finished_training"] = trained
         self.at.run()
         if page is not None:
             self.at.switch_page(page).run()

@@ -1,13 +1,13 @@
-"""LSTM Lens's engine: everything the pages show, computed in rooms that import one way only.
+"""LSTM Lens's engine: everything the pages show, computed in parts that import one way only.
 
-Rooms and the rooms each may import (a test reads these lines and fails on any other arrow):
+The parts and the parts each may import (a test reads these lines and fails on any other arrow):
 
     config      ->
     presets     -> config
     data        -> config
     model       -> config
     glassbox    -> model
-    evaluation  -> data
+    evaluation  -> config, data
     training    -> config, data, model, presets
     figures     -> config, data, evaluation, glassbox, model
     lessons     -> config, data, evaluation, figures, glassbox, model, presets, training
@@ -21,17 +21,17 @@ presets     ready-made settings: the quick start and the presets a class loads i
 data        the series (generated, bundled or the learner's own), scaled and cut into (X, Y) windows and splits.
 model       weight shapes and parameter counts, the cell's gate table, NumPy weights, the Keras build.
 glassbox    the NumPy forward replay and backward pass proven equal to Keras.
-evaluation  the one MSE and its metrics, the baselines, skill scores and paired-gap judgements.
+evaluation  the one MSE and its metrics, the baselines, skill scores, paired-gap judgements and the class board's.
 training    the plain data both sides share (protocol), the job a page reads, the pool of worker processes
             and its fair queue, the backend interface, the Keras worker and its model cache, the time estimate.
 figures     the house style (palette, layout, log axes) and every Plotly figure and table of the explainer,
             the Inside stepper among them: every step of a window, its equations filled in with the replay's numbers.
 lessons     one module per lesson's computation and its figures.
 exports     CSV, JSON and a runnable Keras script of a run.
-store       finished runs as durable records: SQLite by default, PostgreSQL when named (SQLAlchemy Core).
+store       stored runs and classroom rooms as durable records: SQLite by default, PostgreSQL when named.
 cluster     the training backend a server uses: its own pool, or a Ray cluster's queue and trainer actors.
-ui          the only room that imports Streamlit: the page registry, every session key, links, widgets.
+ui          the only part that imports Streamlit: the page registry, every session key, links, widgets.
 
 Keras is imported only inside functions of model.keras_model and training.worker, so the server process
-(every room but a worker) never loads TensorFlow. The pages in pages/ are thin: they call ui and the rooms.
+(every part but a worker) never loads TensorFlow. The pages in pages/ are thin: they call ui and the parts.
 """

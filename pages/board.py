@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from lstm_core.store.rooms import Room
-from lstm_core.ui import rooms, state
+from lstm_core.store.rooms import Room, RoomNotOpen
+from lstm_core.ui import navigation, rooms
 from lstm_core.ui.board import BOARD_REFRESH_SECONDS, board, room_panel, teacher_controls
 
-state.require_app("pages/board.py")
+navigation.require_app("pages/board.py")
 st.title("Class board")
 
 
@@ -17,7 +17,7 @@ def live_board() -> None:
     if isinstance(current, Room):
         board(current)
     else:
-        st.warning(rooms.why_not_open(current or "unknown"))
+        st.warning(rooms.why_not_open(current or RoomNotOpen.UNKNOWN))
 
 
 room = rooms.current_room()

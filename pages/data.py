@@ -5,15 +5,15 @@ import streamlit as st
 from lstm_core.config import SERIES_SHAPES
 from lstm_core.figures.data import scaled_series_figure, series_figure, window_frame_stride, window_frames_figure
 from lstm_core.figures.tables import window_table
-from lstm_core.ui import state
+from lstm_core.ui import datasets, navigation, settings
 from lstm_core.ui.data_source import SOURCES, source_picker
 from lstm_core.ui.widgets import seed_input, setting_select, setting_slider, stop_page
 
-state.require_app("pages/data.py")
+navigation.require_app("pages/data.py")
 st.title("Data: from a wave to training windows")
-series, model = state.series_settings(), state.model_settings()
+series, model = settings.series_settings(), settings.model_settings()
 
-calm = state.lesson_mode() == "windows"  # a projected class sees the window stepper alone
+calm = navigation.lesson_mode() == "windows"  # a projected class sees the window stepper alone
 if not calm:
     source = source_picker()
     if source == SOURCES[0]:
@@ -34,7 +34,7 @@ if not calm:
                                fmt="%.2f")
                 seed_input(series, "series", "Same seed, same noise: change it for another draw.")
 
-ds, problem = state.current_dataset()
+ds, problem = datasets.current_dataset()
 if ds is None:
     st.error(problem)
     stop_page()

@@ -7,27 +7,28 @@ from lstm_core.figures.stepper import stepper_figure
 from lstm_core.glassbox.backprop import gradients
 from lstm_core.glassbox.replay import max_abs_difference, trace_model
 from lstm_core.model.answers import StackSizes, seed_answers
-from lstm_core.ui import state
-from lstm_core.ui.stepper import SLIDER_KEY, opening_step
+from lstm_core.ui import address_bar, navigation, training_session
+from lstm_core.ui.stepper import STEP_PARAM, opening_step
+from lstm_core.ui.training_session import OpenedFrom
 from lstm_core.ui.widgets import clamped_slider, describe_model, needs, valid_choice
 
-state.require_app("pages/inside.py")
+navigation.require_app("pages/inside.py")
 st.title("Inside the LSTM: one step at a time")
-run = state.collect_result()
-lesson = state.lesson_mode()
+run = training_session.collect_result()
+lesson = navigation.lesson_mode()
 if run is None:
     needs("This lesson link carries no trained model, so there is nothing to step through. On Home, train a model "
           "first and then build the lesson link: it carries the model." if lesson else
           "There is no trained model yet. Train one first; it takes a few seconds with the quick start.",
           "Go to Train", "train")
 
-if run.opened_from == "link" and lesson:
+if run.opened_from is OpenedFrom.LINK and lesson:
     st.caption(f"The stored model this link carries, trained once with its own settings: "
                f"{describe_model(run.model.to_dict())}, {run.result.epochs_run} epochs.")
-elif run.opened_from == "link":
+elif run.opened_from is OpenedFrom.LINK:
     st.info("This model was opened from a link: it is the stored run, trained with its own settings (the sidebar "
             "shows them). Train anew on the Train page.", icon=":material/link:")
-ds = state.trained_dataset(run)
+ds = training_session.training_dataset(run)
 weights = run.result.weights
 seq_length, n_layers = run.model.seq_length, len(weights.recurrent)
 pick_window, pick_layer, pick_unit = st.columns(3)
@@ -43,7 +44,7 @@ with pick_unit:
 
 x = ds.X["test"][window:window + 1]  # (1, seq_length, 1)
 trace = trace_model(weights, x)
-forward_only = state.lesson_mode() == "gates"  # a projected class sees the forward pass alone
+forward_only = navigation.lesson_mode() == "gates"  # a projected class sees the forward pass alone
 grads = None if forward_only else gradients(weights, x, ds.y["test"][window:window + 1])
 keras_prediction = run.result.predictions["test"][window]  # (horizon,)
 difference = max_abs_difference(trace.prediction[0], keras_prediction)
@@ -63,7 +64,7 @@ if not forward_only:
                "row is the backward pass: training moves every weight against its gradient, and these charts show "
                "how far back in the window that signal reaches.")
 figure = stepper_figure(weights, trace, grads, x[0], ds.y["test"][window],
-                        trace.prediction[0], layer, unit, step, address_param=SLIDER_KEY)
+                        trace.prediction[0], layer, unit, step, address_param=STEP_PARAM)
 st.plotly_chart(figure, width="stretch", key="stepper")
 st.caption("Heatmaps: columns are time steps, rows are units. Gates (i, f, o) run from 0 (closed) to 1 (open); "
            "c, g and h are signed. The solid line is the step, the dotted one the unit in the equations. The cell "
@@ -75,7 +76,7 @@ if not forward_only:
                "the carried part neither fades nor explodes.")
 if run.run_id is not None:
     st.subheader("Share this trained model")
-    st.code(state.inside_link(run.run_id), language=None, wrap_lines=True)
+    st.code(address_bar.inside_link(run.run_id), language=None, wrap_lines=True)
     st.caption("Whoever opens this link steps through this very model, with no training.")
 st.download_button("Gates and states of this window (CSV)", gate_traces_csv(trace), on_click="ignore",
                    file_name=f"lstm_lens_gates_window_{window}.csv", mime="text/csv", key="download_gates",

@@ -10,12 +10,12 @@ from lstm_core.lessons.dropout import band, coverage_statement, forecast_with_dr
 from lstm_core.lessons.dropout_figures import band_figure
 from lstm_core.presets import QUICK_START_MODEL
 from lstm_core.training.protocol import TrainingData
-from lstm_core.ui import lesson_jobs, state
+from lstm_core.ui import datasets, lesson_jobs, navigation, settings
 from lstm_core.ui.widgets import page_slider
 
 LESSON = "dropout"
 
-state.require_app("pages/lesson_dropout.py")
+navigation.require_app("pages/lesson_dropout.py")
 st.title("Dropout at work")
 st.markdown(
     "Dropout switches off a random share of the values leaving each LSTM layer at every training step, "
@@ -31,13 +31,13 @@ with passes_col:
     passes = page_slider("Monte-Carlo passes", 10, 200, 100, "w_dropout_passes",
                          "How many forecasts with dropout on make the band.", step=10)
 cfg = replace(QUICK_START_MODEL, dropout=rate)
-source = state.current_source()
-ds = state.model_dataset(source, cfg)
+source = settings.current_source()
+ds = datasets.model_dataset(source, cfg)
 
 
 def train_with_dropout() -> None:
     """Queue the quick-start model with the chosen dropout rate."""
-    lesson_jobs.start_lesson_runs(LESSON, (source, cfg), {"dropout": (TrainingData.from_dataset(ds), cfg)})
+    lesson_jobs.start_lesson_jobs(LESSON, (source, cfg), {"dropout": (TrainingData.from_dataset(ds), cfg)})
 
 
 lesson_jobs.train_and_stop(LESSON, "Train", train_with_dropout,
@@ -45,11 +45,11 @@ lesson_jobs.train_and_stop(LESSON, "Train", train_with_dropout,
                            "Stop after the current batch.")
 
 
-def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
+def draw_outcome(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
     """Draw what dropout did while training and the Monte-Carlo band with its measured coverage."""
     result = results["dropout"]
     done_series, done_cfg = done_runs.settings
-    run_ds = state.model_dataset(done_series, done_cfg)
+    run_ds = datasets.model_dataset(done_series, done_cfg)
     X_test, y_test = run_ds.X["test"], run_ds.y["test"]  # (samples, seq_length, 1), (samples, 1)
     st.subheader(f"Dropout {done_cfg.dropout:.2f}: while training")
     _, _, effect = training_effect(result.history["loss"][-1], result.weights, run_ds.X["train"], run_ds.y["train"])
@@ -73,5 +73,5 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
                f"{mc.mean_mse:.5f}. Scaled units.")
 
 
-lesson_jobs.live_runs(LESSON, "Press **Train**: the quick-start model with dropout, a few seconds.",
+lesson_jobs.live_jobs(LESSON, "Press **Train**: the quick-start model with dropout, a few seconds.",
                       draw_outcome)

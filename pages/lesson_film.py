@@ -8,13 +8,13 @@ from lstm_core.lessons.film import bytes_per_epoch, film_frames, film_shots, mse
 from lstm_core.lessons.film_figures import film_figure
 from lstm_core.presets import QUICK_START_MODEL
 from lstm_core.training.protocol import TrainingData
-from lstm_core.ui import lesson_jobs, state
+from lstm_core.ui import datasets, lesson_jobs, navigation, settings
 from lstm_core.ui.widgets import clamped_slider, describe_model, stop_page, valid_choice
 
 LESSON = "film"
 MODEL_CHOICES = ("the quick-start model", "your model from the Model page")
 
-state.require_app("pages/lesson_film.py")
+navigation.require_app("pages/lesson_film.py")
 st.title("Training as a film")
 st.markdown(
     "A loss curve says how much the model improved, not how. Here the training keeps a copy of the weights "
@@ -25,12 +25,12 @@ st.markdown(
 valid_choice("w_film_model", MODEL_CHOICES)
 choice = st.radio("Model", MODEL_CHOICES, horizontal=True, key="w_film_model",
                   help="The quick-start model trains in a few seconds; yours may take longer.")
-cfg = (replace(QUICK_START_MODEL, seed=state.model_config().seed) if choice == MODEL_CHOICES[0]
-       else state.model_config())
+cfg = (replace(QUICK_START_MODEL, seed=settings.model_config().seed) if choice == MODEL_CHOICES[0]
+       else settings.model_config())
 st.caption(f"Model: {describe_model(cfg.to_dict())}, on your series from the Data page.")
-source = state.current_source()
+source = settings.current_source()
 try:
-    ds = state.model_dataset(source, cfg)
+    ds = datasets.model_dataset(source, cfg)
 except ValueError as problem:
     st.warning(f"Your series gives no usable windows for this model: {problem}. Lengthen it on the Data page.")
     stop_page()
@@ -39,7 +39,7 @@ except ValueError as problem:
 def train_and_film() -> None:
     """Queue the chosen model with a copy of its weights kept after every epoch."""
     data = replace(TrainingData.from_dataset(ds), keep_epoch_weights=True)
-    lesson_jobs.start_lesson_runs(LESSON, (source, cfg), {"film": (data, cfg)})
+    lesson_jobs.start_lesson_jobs(LESSON, (source, cfg), {"film": (data, cfg)})
 
 
 lesson_jobs.train_and_stop(LESSON, "Train and film", train_and_film,
@@ -47,11 +47,11 @@ lesson_jobs.train_and_stop(LESSON, "Train and film", train_and_film,
                            "Stop after the current batch; the film keeps the epochs finished so far.")
 
 
-def draw_film(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
+def draw_film(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
     """Draw the window and layer choices, then the film: every moment's forecast, loss and gates in one figure."""
     result = results["film"]
     done_series, done_cfg = done_runs.settings
-    film_ds = state.model_dataset(done_series, done_cfg)
+    film_ds = datasets.model_dataset(done_series, done_cfg)
     X_test, y_test = film_ds.X["test"], film_ds.y["test"]  # (samples, seq_length, 1), (samples, horizon)
     if done_runs.outcome is None:
         batches = done_runs.data["film"].batches_per_epoch(done_cfg.batch_size)
@@ -81,4 +81,4 @@ def draw_film(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
                "while training. Its title names the moment and the test MSE then.")
 
 
-lesson_jobs.live_runs(LESSON, "Press **Train and film**.", draw_film)
+lesson_jobs.live_jobs(LESSON, "Press **Train and film**.", draw_film)

@@ -6,12 +6,12 @@ from lstm_core.config import MODEL_BOUNDS
 from lstm_core.lessons.horizon import horizon_models, horizon_outcome, horizon_verdict
 from lstm_core.lessons.horizon_figures import error_per_step_figure, horizon_window_figure
 from lstm_core.training.protocol import TrainingData
-from lstm_core.ui import lesson_jobs, state
+from lstm_core.ui import datasets, lesson_jobs, navigation, settings
 from lstm_core.ui.widgets import clamped_slider, page_slider, stop_page
 
 LESSON = "horizon"
 
-state.require_app("pages/lesson_horizon.py")
+navigation.require_app("pages/lesson_horizon.py")
 st.title("Looking further ahead")
 st.markdown(
     "To forecast m steps ahead there are two ways. **Direct**: one model outputs all m values at once "
@@ -20,13 +20,13 @@ st.markdown(
     "errors become its inputs. Both train on your series from the Data page with the quick-start model."
 )
 horizon = page_slider("Steps ahead (m)", int(MODEL_BOUNDS["horizon"].low), int(MODEL_BOUNDS["horizon"].high),
-                      st.session_state.get(state.HORIZON_STEPS_KEY, 5), "w_horizon_steps",
+                      st.session_state.get(settings.HORIZON_STEPS_KEY, 5), "w_horizon_steps",
                       "How many future values each forecast covers.")
-st.session_state[state.HORIZON_STEPS_KEY] = horizon
+st.session_state[settings.HORIZON_STEPS_KEY] = horizon
 models = horizon_models(horizon)
-source = state.current_source()
+source = settings.current_source()
 try:
-    datasets = {name: state.model_dataset(source, cfg) for name, cfg in models.items()}
+    datasets = {name: datasets.model_dataset(source, cfg) for name, cfg in models.items()}
 except ValueError as problem:
     st.warning(f"Your series gives no usable windows for this lesson: {problem}. Lengthen it on the Data page.")
     stop_page()
@@ -35,7 +35,7 @@ except ValueError as problem:
 def train_both() -> None:
     """Queue the direct and the one-step model on the shared pool."""
     jobs = {name: (TrainingData.from_dataset(datasets[name]), cfg) for name, cfg in models.items()}
-    lesson_jobs.start_lesson_runs(LESSON, (source, horizon), jobs)
+    lesson_jobs.start_lesson_jobs(LESSON, (source, horizon), jobs)
 
 
 lesson_jobs.train_and_stop(LESSON, "Train both", train_both,
@@ -43,10 +43,10 @@ lesson_jobs.train_and_stop(LESSON, "Train both", train_both,
                            "Stop both after the current batch.")
 
 
-def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
+def draw_outcome(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
     """Draw one test window's two forecasts, the error per step ahead and the verdict."""
     done_series, done_horizon = done_runs.settings
-    ds = state.dataset_of(done_series, models["direct"].seq_length, done_horizon)
+    ds = datasets.dataset_of(done_series, models["direct"].seq_length, done_horizon)
     if done_runs.outcome is None:
         done_runs.outcome = horizon_outcome(ds, results["direct"].weights, results["recursive"].weights)
     outcome = done_runs.outcome
@@ -60,5 +60,5 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
                "NumPy glass box, feeding each forecast back in; the direct one is the m-output model's own.")
 
 
-lesson_jobs.live_runs(LESSON, "Press **Train both**: two quick-start-sized models, a few seconds each.",
+lesson_jobs.live_jobs(LESSON, "Press **Train both**: two quick-start-sized models, a few seconds each.",
                       draw_outcome)

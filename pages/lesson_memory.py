@@ -17,13 +17,13 @@ from lstm_core.lessons.memory import (
     model_outcome,
 )
 from lstm_core.lessons.memory_figures import gradient_reach_figure, memory_curves_figure, task_window_figure
-from lstm_core.ui import lesson_jobs, state
+from lstm_core.ui import lesson_jobs, navigation, settings
 from lstm_core.ui.widgets import setting_slider
 
 LESSON = "memory"
 MODELS = {"plain RNN": "rnn", "LSTM": "lstm"}
 
-state.require_app("pages/lesson_memory.py")
+navigation.require_app("pages/lesson_memory.py")
 st.title("Why an LSTM and not a plain RNN?")
 st.markdown(
     "Both read a window one step at a time and keep a memory. A plain RNN keeps one vector h and rewrites "
@@ -31,18 +31,18 @@ st.markdown(
     "gate can keep almost untouched. Here both get the same task, one that cannot be solved without "
     "remembering a value for k steps, and the same number of units."
 )
-settings = state.lesson_settings("memory", asdict(MemoryTask()))
+task_settings = settings.lesson_settings("memory", asdict(MemoryTask()))
 k_col, units_col, epochs_col = st.columns(3)
 with k_col:
-    setting_slider(settings, "memory", "k", "k: how many steps back (at least)", bounds=MEMORY_BOUNDS,
+    setting_slider(task_settings, "memory", "k", "k: how many steps back (at least)", bounds=MEMORY_BOUNDS,
                    help="The marked value lies between k and k + 9 steps before the forecast.")
 with units_col:
-    setting_slider(settings, "memory", "units", "Units (both models)", bounds=MEMORY_BOUNDS,
+    setting_slider(task_settings, "memory", "units", "Units (both models)", bounds=MEMORY_BOUNDS,
                    help="Both models get this many units in their one recurrent layer.")
 with epochs_col:
-    setting_slider(settings, "memory", "epochs", "Epochs", bounds=MEMORY_BOUNDS,
+    setting_slider(task_settings, "memory", "epochs", "Epochs", bounds=MEMORY_BOUNDS,
                    help="Passes over the 2000 training windows.")
-task = MemoryTask(**settings)
+task = MemoryTask(**task_settings)
 
 example, target, _ = memory_windows(task, 1, seed=task.seed * 10 + 2)
 st.plotly_chart(task_window_figure(example[0], float(target[0, 0])), width="stretch", key="memory_window")
@@ -56,7 +56,7 @@ def train_both() -> None:
     """Queue the plain RNN and the LSTM of the current settings on the same windows."""
     data = memory_data(task)  # both models learn from the same windows
     jobs = {name: (data, memory_model(task, cell)) for name, cell in MODELS.items()}
-    lesson_jobs.start_lesson_runs(LESSON, task, jobs)
+    lesson_jobs.start_lesson_jobs(LESSON, task, jobs)
 
 
 lesson_jobs.train_and_stop(LESSON, "Train both", train_both,
@@ -64,7 +64,7 @@ lesson_jobs.train_and_stop(LESSON, "Train both", train_both,
                            "Stop both after the current batch and keep what they learned.")
 
 
-def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
+def draw_outcome(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
     """Draw the verdict, the final learning curves and both gradient charts of finished runs."""
     done_task, data = done_runs.settings, done_runs.data["LSTM"]
     if done_runs.outcome is None:  # the gradients of 400 windows: computed once per run
@@ -101,7 +101,7 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
                "training started from; solid: the trained ones.")
 
 
-def draw_progress(current: lesson_jobs.LessonRuns) -> None:
+def draw_progress(current: lesson_jobs.LessonJobs) -> None:
     """Draw both jobs' progress and, once one runs, both learning curves as they grow."""
     lesson_jobs.job_progress(current)
     progress = {name: job.progress() for name, job in current.jobs.items()}
@@ -111,5 +111,5 @@ def draw_progress(current: lesson_jobs.LessonRuns) -> None:
                                              current.settings.epochs), width="stretch", key="memory_curves_live")
 
 
-lesson_jobs.live_runs(LESSON, "Press **Train both**. With the defaults both train together in well under "
+lesson_jobs.live_jobs(LESSON, "Press **Train both**. With the defaults both train together in well under "
                       "a minute.", draw_outcome, draw_progress)

@@ -17,12 +17,12 @@ from lstm_core.lessons.splits import (
     split_verdict,
 )
 from lstm_core.lessons.splits_figures import split_scores_figure, split_windows_figure
-from lstm_core.ui import lesson_jobs, state
+from lstm_core.ui import lesson_jobs, navigation, settings
 from lstm_core.ui.widgets import progress_fraction, setting_slider, stop_page, valid_choice
 
 LESSON = "splits"
 
-state.require_app("pages/lesson_splits.py")
+navigation.require_app("pages/lesson_splits.py")
 st.title("How far can you trust a test score?")
 st.markdown(
     "A test score is meant to say how the model will do on data it has not seen. Cutting a series into "
@@ -31,10 +31,10 @@ st.markdown(
     "future instead, which is what a forecaster faces. Does the difference matter? Train the same model "
     "both ways, over several seeds, and compare the gap with how much retraining alone moves the score."
 )
-settings = state.lesson_settings("splits", asdict(SplitLesson()))
+lesson_settings = settings.lesson_settings("splits", asdict(SplitLesson()))
 valid_choice("w_splits_series", SERIES_KINDS)
-st.session_state.setdefault("w_splits_series", settings["series"])
-settings["series"] = st.selectbox("Series", SERIES_KINDS, key="w_splits_series",
+st.session_state.setdefault("w_splits_series", lesson_settings["series"])
+lesson_settings["series"] = st.selectbox("Series", SERIES_KINDS, key="w_splits_series",
                                   help="A sine with white noise, or one whose level moves: a trend, a jump, a random "
                                        "walk.")
 columns = st.columns(5)
@@ -45,8 +45,8 @@ for column, (field, label, help_text) in zip(columns, [
         ("epochs", "Epochs", "Passes over the training windows."),
         ("seeds", "Seeds", "Each split is trained once per seed (model weights and the random deal).")]):
     with column:
-        setting_slider(settings, "splits", field, label, help=help_text, bounds=SPLIT_BOUNDS)
-lesson = SplitLesson(**settings)
+        setting_slider(lesson_settings, "splits", field, label, help=help_text, bounds=SPLIT_BOUNDS)
+lesson = SplitLesson(**lesson_settings)
 
 try:
     preview = {how: split_data(lesson, how, seed=0) for how in SPLIT_KINDS}
@@ -63,7 +63,7 @@ def train_all() -> None:
     splits = lesson_runs(lesson)
     seeds = {run_name(how, seed): seed for how in SPLIT_KINDS for seed in range(lesson.seeds)}
     jobs = {name: (split.data, lesson_model(lesson, seeds[name])) for name, split in splits.items()}
-    lesson_jobs.start_lesson_runs(LESSON, (lesson, splits), jobs)
+    lesson_jobs.start_lesson_jobs(LESSON, (lesson, splits), jobs)
 
 
 lesson_jobs.train_and_stop(
@@ -72,7 +72,7 @@ lesson_jobs.train_and_stop(
     "Stop every run after its current batch.")
 
 
-def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
+def draw_outcome(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
     """Draw both splits' scores per seed and the verdict computed from them."""
     done_lesson, splits = done_runs.settings
     if done_runs.outcome is None:
@@ -88,7 +88,7 @@ def draw_outcome(done_runs: lesson_jobs.LessonRuns, results: dict) -> None:
         st.caption(f"Stopped early: {', '.join(stopped)}; their scores are those of the weights trained so far.")
 
 
-def draw_progress(current: lesson_jobs.LessonRuns) -> None:
+def draw_progress(current: lesson_jobs.LessonJobs) -> None:
     """Draw one bar for all runs, and which of them still wait in the queue."""
     snapshots = {name: job.progress() for name, job in current.jobs.items()}
     finished = sum(p.status in ("done", "stopped", "failed") for p in snapshots.values())
@@ -100,5 +100,5 @@ def draw_progress(current: lesson_jobs.LessonRuns) -> None:
         st.caption(f"Waiting in the queue: {', '.join(waiting)}.")
 
 
-lesson_jobs.live_runs(LESSON, f"Press **Train both splits**: {2 * lesson.seeds} small trainings share the "
+lesson_jobs.live_jobs(LESSON, f"Press **Train both splits**: {2 * lesson.seeds} small trainings share the "
                       f"server's queue.", draw_outcome, draw_progress)

@@ -7,14 +7,14 @@ from lstm_core.figures.model import architecture_figure
 from lstm_core.figures.tables import gate_legend, shape_table
 from lstm_core.model.answers import StackSizes, seed_answers
 from lstm_core.model.shapes import count_params, weight_shapes
-from lstm_core.ui import state
+from lstm_core.ui import datasets, navigation, settings, training_session
 from lstm_core.ui.links import LEARNING_RATES
 from lstm_core.ui.widgets import setting_slider, setting_steps
 
-state.require_app("pages/model.py")
+navigation.require_app("pages/model.py")
 st.title("Model: choose the levers, see the shapes")
-series, model = state.series_settings(), state.model_settings()
-own = state.own_series()
+series, model = settings.series_settings(), settings.model_settings()
+own = settings.own_series()
 n_points = len(own.values) if own is not None else series["n_points"]
 
 left, right = st.columns(2)
@@ -34,14 +34,14 @@ with right:
     setting_slider(model, "model", "batch_size", "Batch size", "Windows per weight update.", step=16)
     setting_slider(model, "model", "epochs", "Epochs", "Passes over the training windows.")
 
-cfg = state.model_config()
+cfg = settings.model_config()
 layers = weight_shapes(cfg)
-ds, problem = state.current_dataset()
+ds, problem = datasets.current_dataset()
 if ds is None:
     st.warning(problem)
 else:
     n_train = len(ds.X["train"])
-    estimate = state.training_estimate(cfg, n_train)
+    estimate = training_session.training_estimate(cfg, n_train)
     jobs = estimate.measured_jobs
     basis = (f"from the epoch times of this server's last {'training' if jobs == 1 else f'{jobs} trainings'}"
              if jobs else "a rough guess: nothing has finished training on this server yet")

@@ -3,25 +3,27 @@
 import streamlit as st
 
 from lstm_core.data.own_data import UserSeries
+from lstm_core.data.spec import is_learners_own
 from lstm_core.exports import history_csv, keras_script, settings_json
 from lstm_core.figures.training import loss_figure
-from lstm_core.ui import runs, state
-from lstm_core.ui.outcomes import live_loss_figure, number_columns, reopened_summary, run_outcome
+from lstm_core.ui import address_bar, datasets, navigation, runs, settings, training_session
+from lstm_core.ui.outcomes import live_loss_figure, number_columns, reopened_summary, training_outcome
+from lstm_core.ui.training_session import OpenedFrom
 from lstm_core.ui.widgets import describe_model, live_part, needs, progress_fraction, progress_label, training_active
 
-state.require_app("pages/train.py")
+navigation.require_app("pages/train.py")
 st.title("Train: watch the model learn")
-ds, problem = state.current_dataset()
+ds, problem = datasets.current_dataset()
 if ds is None:
     needs(problem, "Fix the data settings", "data")
 
-st.caption(f"Model: {describe_model(state.model_settings())}. Training data: {len(ds.X['train'])} windows; "
+st.caption(f"Model: {describe_model(settings.model_settings())}. Training data: {len(ds.X['train'])} windows; "
            f"validation: {len(ds.X['val'])}.")
 start_col, stop_col, _ = st.columns([1, 1, 4])
 # Callbacks run before the script: the buttons and the sidebar are drawn with the job already started or stopped.
-job = state.current_job()
-running = state.job_active(job)
-start_col.button("Train", type="primary", disabled=running, on_click=state.start_training, args=(ds,),
+job = training_session.current_job()
+running = training_session.job_active(job)
+start_col.button("Train", type="primary", disabled=running, on_click=training_session.start_training, args=(ds,),
                  help="Train a fresh model with the current settings. Disabled while your training is queued or "
                       "running.")
 stop_col.button("Stop", disabled=not running, on_click=job.stop if running else None,
@@ -54,12 +56,12 @@ def draw_outcome(finished_job) -> None:
         if "NaN" in final.message or "infinite" in final.message:
             st.caption("A NaN or infinite loss means the weights overflowed: each step pushed them further "
                        "out. A smaller learning rate (or a larger batch) usually cures it.")
-    run = state.collect_result()
+    run = training_session.collect_result()
     if run is None:
         return
     stored_run_notes(run)
-    run_ds = state.trained_dataset(run)
-    outcome = run_outcome(run, run_ds)
+    run_ds = training_session.training_dataset(run)
+    outcome = training_outcome(run, run_ds)
     if finished_job is None:  # a stored run: its loss curves come from the store, not from a live job
         history = run.result.history
         st.plotly_chart(loss_figure(history["loss"], history["val_loss"], [], run_ds.noise_floor, run.model.epochs),
@@ -94,16 +96,16 @@ def draw_outcome(finished_job) -> None:
 def stored_run_notes(run) -> None:
     """Say where a run shown came from when it was not trained here just now, and what to do to train anew."""
     reopened = reopened_summary(run)
-    if run.opened_from == "link":
+    if run.opened_from is OpenedFrom.LINK:
         st.info(f"{reopened} It is the stored model, with its own settings (the sidebar shows them). Press "
                 f"**Train** to train these settings anew.", icon=":material/link:")
-    elif run.opened_from == "store":
+    elif run.opened_from is OpenedFrom.STORE:
         st.info(f"{reopened} This exact training (same data, model and seed) was run before on this server, so "
                 f"its stored result opened at once: training it again would give the same weights.",
                 icon=":material/history:")
         if st.button("Train again with a new seed",
                      help="The model's seed moves on by one: other starting weights, another training."):
-            state.train_with_new_seed(ds)
+            training_session.train_with_new_seed(ds)
             # Pressed inside the live part, which reruns alone and would not refresh: the whole page follows the job.
             st.rerun()
     failure = st.session_state.get(runs.STORE_FAILURE_KEY)
@@ -115,19 +117,19 @@ def share_trained(run) -> None:
     """Draw the link to this trained model on Inside, or what keeps it from having one."""
     st.subheader("Share this trained model")
     if run.run_id is not None:
-        st.code(state.inside_link(run.run_id), language=None, wrap_lines=True)
+        st.code(address_bar.inside_link(run.run_id), language=None, wrap_lines=True)
         st.caption("Anyone with this link opens this very model on Inside and steps through its gates, with no "
                    "training at all: train once at the front, and the whole class explores the same model.")
         return
     problem = runs.store_problem()
     if problem:
         st.caption(problem)
-    elif runs.needs_consent(run.series):
+    elif is_learners_own(run.series):
         st.caption("This model was trained on your own file. A link to it would carry your data to whoever opens "
                    "it, so it is kept on the server only if you agree.")
         if st.button("Keep this run and make a link (the link carries my data)", key="keep_own_run"):
             st.session_state[runs.OWN_DATA_CONSENT_KEY] = True
-            state.keep_trained_run()
+            training_session.store_finished_training()
             st.rerun()  # pressed inside the live part: the whole page, address bar included, shows the stored run
 
 
@@ -155,8 +157,8 @@ def take_home(run, run_ds) -> None:
 
 def live_training() -> None:
     """Draw the live progress of this session's job and, once it has ended, its outcome."""
-    current = state.current_job()
-    if current is None and state.trained() is None:
+    current = training_session.current_job()
+    if current is None and training_session.finished_training() is None:
         st.info("Press **Train** to start. The loss chart fills in while the model trains; you may visit "
                 "other pages meanwhile.")
         return

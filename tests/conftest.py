@@ -1,4 +1,4 @@
-"""Shared test settings: quiet TensorFlow, deterministic hypothesis runs, xdist groups by room."""
+"""Shared test settings: quiet TensorFlow, deterministic hypothesis runs, xdist groups by part of the suite."""
 
 import gc
 import os
@@ -14,15 +14,15 @@ settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True
 settings.load_profile("ci")
 
 TESTS = Path(__file__).resolve().parent
-SHARED_FIXTURE_ROOMS = ("training", "pages", "e2e", "store")  # they share a warm pool, recorded runs, a cluster
+SHARED_FIXTURE_PARTS = ("training", "pages", "e2e", "store")  # they share a warm pool, recorded runs, a cluster
 
 
 def pytest_collection_modifyitems(config, items):
-    """Keep the tests of a room that shares session fixtures on one xdist worker (with --dist loadgroup)."""
+    """Keep the tests of a part that shares session fixtures on one xdist worker (with --dist loadgroup)."""
     for item in items:
-        room = Path(item.fspath).resolve().relative_to(TESTS).parts[0]
-        if room in SHARED_FIXTURE_ROOMS:
-            item.add_marker(pytest.mark.xdist_group(room))
+        part = Path(item.fspath).resolve().relative_to(TESTS).parts[0]
+        if part in SHARED_FIXTURE_PARTS:
+            item.add_marker(pytest.mark.xdist_group(part))
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -81,23 +81,23 @@ def test_importing_the_training_pool_changes_nothing_until_a_pool_starts():
 
 
 def documented_arrows() -> dict[str, set[str]]:
-    """Return the rooms of lstm_core and the rooms each may import, as its package docstring lists them."""
+    """Return the parts of lstm_core and the parts each may import, as its package docstring lists them."""
     import lstm_core
 
     arrows = {}
     for line in lstm_core.__doc__.splitlines():
-        room, arrow, targets = line.strip().partition("->")
+        part, arrow, targets = line.strip().partition("->")
         if arrow:
-            arrows[room.strip()] = {name.strip() for name in targets.split(",") if name.strip()}
+            arrows[part.strip()] = {name.strip() for name in targets.split(",") if name.strip()}
     return arrows
 
 
-def room_of(module: str) -> str:
-    """Return the room of a module of lstm_core: its sub-package, or the top-level module itself."""
+def part_of(module: str) -> str:
+    """Return the part of lstm_core a module belongs to: its sub-package, or the top-level module itself."""
     return module.split(".")[1]
 
 
-def test_rooms_import_only_along_the_documented_arrows():
+def test_parts_import_only_along_the_documented_arrows():
     arrows = documented_arrows()
     assert {"config", "data", "model", "glassbox", "training", "figures", "ui"} <= set(arrows)
     found = {}
@@ -105,10 +105,10 @@ def test_rooms_import_only_along_the_documented_arrows():
         if module == "lstm_core":
             continue
         for target in imported:
-            if room_of(target) != room_of(module):
-                found.setdefault(room_of(module), set()).add(room_of(target))
-    assert set(found) <= set(arrows), "a room the docstring does not list"
-    extra = {room: sorted(targets - arrows[room]) for room, targets in found.items() if targets - arrows[room]}
+            if part_of(target) != part_of(module):
+                found.setdefault(part_of(module), set()).add(part_of(target))
+    assert set(found) <= set(arrows), "a part the docstring does not list"
+    extra = {part: sorted(targets - arrows[part]) for part, targets in found.items() if targets - arrows[part]}
     assert extra == {}, "arrows the package docstring does not allow"
     assert cycles(arrows) == [], "the documented arrows themselves go one way"
 

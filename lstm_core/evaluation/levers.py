@@ -41,8 +41,8 @@ Settings = tuple[float, ...]  # the seven lever values in LEVERS order, rounded 
 
 
 @dataclass(frozen=True)
-class BoardRun:
-    """One run posted to the class board: the settings it was trained with, its score and its training."""
+class BoardPost:
+    """One post on the class board as the levers read it: the settings it was trained with, its score, its training."""
 
     settings: Mapping[str, float]  # the lever values; other keys (the seed among them) are not levers
     score: float  # test MSE over the noise floor: lower is better; a run with a non-finite score is ignored
@@ -116,16 +116,16 @@ def _lever_settings(settings: Mapping[str, float]) -> Settings | None:
     return values if all(math.isfinite(v) for v in values) else None
 
 
-def training_identity(run: BoardRun) -> str:
+def training_identity(run: BoardPost) -> str:
     """Return what names the run's training: its own name, else its settings with the seed (it is deterministic)."""
     if run.training:
         return run.training
     return repr(sorted((str(key), repr(value)) for key, value in run.settings.items()))
 
 
-def distinct_trainings(runs: Iterable[BoardRun]) -> list[Training]:
+def distinct_trainings(runs: Iterable[BoardPost]) -> list[Training]:
     """Return one Training per distinct training among the runs with a finite score, in the order first posted."""
-    posts: dict[str, list[BoardRun]] = defaultdict(list)
+    posts: dict[str, list[BoardPost]] = defaultdict(list)
     for run in runs:
         if math.isfinite(float(run.score)):
             posts[training_identity(run)].append(run)
@@ -138,7 +138,7 @@ def distinct_trainings(runs: Iterable[BoardRun]) -> list[Training]:
     return trainings
 
 
-def _seed_scores(runs: Iterable[BoardRun]) -> dict[Settings, dict[object, list[float]]]:
+def _seed_scores(runs: Iterable[BoardPost]) -> dict[Settings, dict[object, list[float]]]:
     groups: dict[Settings, dict[object, list[float]]] = defaultdict(lambda: defaultdict(list))
     for training in distinct_trainings(runs):
         settings = _lever_settings(training.settings)
@@ -147,7 +147,7 @@ def _seed_scores(runs: Iterable[BoardRun]) -> dict[Settings, dict[object, list[f
     return groups
 
 
-def scores_by_settings(runs: Iterable[BoardRun]) -> dict[Settings, list[float]]:
+def scores_by_settings(runs: Iterable[BoardPost]) -> dict[Settings, list[float]]:
     """Return one score per distinct seed (repeats of a training count once), grouped by the seven lever values."""
     return {settings: [float(np.mean(scores)) for scores in by_seed.values()]
             for settings, by_seed in _seed_scores(runs).items()}
@@ -165,7 +165,7 @@ def _pooled_noise(groups: Mapping[Settings, list[float]]) -> SeedNoise:
     return SeedNoise(math.sqrt(sum_of_squares / dof) if dof else float("nan"), dof, repeated)
 
 
-def seed_noise(runs: Iterable[BoardRun]) -> SeedNoise:
+def seed_noise(runs: Iterable[BoardPost]) -> SeedNoise:
     """Return the pooled spread of the score between distinct seeds at equal settings of the seven levers."""
     return _pooled_noise(scores_by_settings(runs))
 
@@ -225,14 +225,14 @@ def _judge_lever(index: int, groups: Mapping[Settings, list[float]], noise: Seed
                                   f"(± {SIGNIFICANCE * largest.standard_error:.2f}).")
 
 
-def judge_levers(runs: Iterable[BoardRun]) -> list[LeverVerdict]:
+def judge_levers(runs: Iterable[BoardPost]) -> list[LeverVerdict]:
     """Return one LeverVerdict per lever, in LEVERS order, each judged against the seed's own spread."""
     groups = scores_by_settings(runs)
     noise = _pooled_noise(groups)
     return [_judge_lever(index, groups, noise) for index in range(len(LEVERS))]
 
 
-def experiments_table(runs: Iterable[BoardRun]) -> list[Experiment]:
+def experiments_table(runs: Iterable[BoardPost]) -> list[Experiment]:
     """Return one Experiment per distinct setting of the seven levers, the lowest mean score first."""
     runs = list(runs)
     learners: dict[Settings, set[str]] = defaultdict(set)

@@ -13,7 +13,7 @@ from lstm_core.store import schema, schema_v1, schema_v2
 
 
 def migrate_1_to_2(connection: sa.Connection) -> None:
-    """Rewrite a schema-1 store as schema 2: each run becomes a group of one training named "", same id."""
+    """Rewrite a schema-1 store as schema 2: each schema-1 run becomes a run of one training named "", same id."""
     # The targets are schema 2's frozen tables, so this step writes what schema 2 wrote whatever comes later.
     old_runs, old_parts = schema_v1.runs, schema_v1.run_parts
     new_tables = [schema_v2.run_groups, schema_v2.trainings, schema_v2.training_parts, schema_v2.removed_runs]
@@ -38,7 +38,7 @@ def migrate_1_to_2(connection: sa.Connection) -> None:
 
 
 def migrate_2_to_3(connection: sa.Connection) -> None:
-    """Rewrite a schema-2 store as schema 3: the classroom rooms' two tables join it, every group untouched."""
+    """Rewrite a schema-2 store as schema 3: the classroom rooms' two tables join it, every run untouched."""
     schema.metadata.create_all(connection, tables=[schema.rooms, schema.room_posts])
     connection.execute(schema.schema_info.update().values(version=3))
 

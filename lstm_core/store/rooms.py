@@ -3,8 +3,8 @@
 A room is joined by a 6-character code a class can read off a projector and type: upper-case letters and
 digits without look-alikes (no I, L, O, 0 or 1), matched whatever the case, spaces and dashes. The teacher
 gets a secret with the room; only its SHA-256 is stored, and every teacher control needs it. A room takes
-posts until the teacher closes it or it expires; the run store's eviction removes it, posts and all, once it
-has been over for the store's retention. A post's nickname is plain text, stored as typed (stripped and cut
+posts until the teacher closes it or it expires; RoomStore.evict removes it, posts and all, once it has been
+over for the run store's retention. A post's nickname is plain text, stored as typed (stripped and cut
 to NICKNAME_LENGTH): whatever shows it must show it as text, never as markup.
 """
 
@@ -19,12 +19,21 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
 
 from lstm_core.store import schema
-from lstm_core.store.runs import RUN_ID, WRITES, RunStore, StoreError, _checked_name, positive_setting
+from lstm_core.store.runs import (
+    IDS_PER_STATEMENT,
+    RUN_ID,
+    WRITES,
+    RunStore,
+    StoreError,
+    _checked_name,
+    positive_setting,
+)
 from lstm_core.store.schema import NICKNAME_LENGTH, room_posts, rooms
 
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -33,6 +42,15 @@ DEFAULT_LIFETIME_HOURS = 10.0  # a school day, with room to spare
 ROOM_HOURS_ENV = "LSTM_LENS_ROOM_HOURS"
 PROMPT_LENGTH = 300
 OPENING_ATTEMPTS = 20  # 31**6 is near 900 million codes: twenty collisions in a row means something is broken
+
+
+class RoomNotOpen(Enum):
+    """Why a code opens no room: RoomStore.room's answer, and the pages' when the store cannot be reached."""
+
+    UNKNOWN = "unknown"  # malformed, never opened, or removed after its retention
+    CLOSED = "closed"  # by its teacher
+    EXPIRED = "expired"  # past its lifetime
+    UNREACHABLE = "unreachable"  # the run store's database cannot be reached just now
 
 
 @dataclass(frozen=True)
@@ -57,7 +75,7 @@ class Room:
 
 @dataclass(frozen=True)
 class RoomPost:
-    """One post in a room: who posted it when, the group it opens, the model's settings and its scores."""
+    """One post in a room: a training's scores, who posted them when, the run it opens and the model's settings."""
 
     id: int
     room_code: str
@@ -117,6 +135,7 @@ class RoomStore:
 
     def __init__(self, run_store: RunStore) -> None:
         self.engine = run_store.engine
+        self.limits = run_store.limits  # a room is kept as long after it ended as an unopened run is kept
         # Every write here is one transaction that takes SQLite's write lock at BEGIN, as the run store's do.
         self._writer = run_store.engine.execution_options(**{WRITES: True})
 
@@ -138,19 +157,19 @@ class RoomStore:
             return OpenedRoom(code, secret)
         raise StoreError(f"no free room code was found in {OPENING_ATTEMPTS} draws")
 
-    def room(self, code: str) -> Room | str:
-        """Return the open room of a code, else "unknown" (malformed or never opened), "closed" or "expired"."""
+    def room(self, code: str) -> Room | RoomNotOpen:
+        """Return the open room of a code, else why it is not open: UNKNOWN, CLOSED or EXPIRED."""
         code = normalised_code(code)
         if code is None:
-            return "unknown"
+            return RoomNotOpen.UNKNOWN
         with self.engine.connect() as connection:
             row = connection.execute(sa.select(rooms).where(rooms.c.code == code)).first()
         if row is None:
-            return "unknown"
+            return RoomNotOpen.UNKNOWN
         if row.closed_at is not None:
-            return "closed"
+            return RoomNotOpen.CLOSED
         if time.time() >= row.expires_at:
-            return "expired"
+            return RoomNotOpen.EXPIRED
         return Room(row.code, row.created_at, row.expires_at, row.closed_at, row.prompt,
                     tuple(json.loads(row.hidden_nicknames)))
 
@@ -172,7 +191,7 @@ class RoomStore:
         if not isinstance(settings, dict) or not isinstance(scores, dict):
             raise ValueError("a post's settings and scores must be dicts")
         if run_id is not None and not (isinstance(run_id, str) and RUN_ID.fullmatch(run_id)):
-            raise ValueError(f"a post's run id must be a run group's id, not {run_id!r}")
+            raise ValueError(f"a post's run id must be a run's id, not {run_id!r}")
         for name, what in ((training, "training's name"), (lesson, "lesson")):
             if name is not None:
                 _checked_name(name, what, schema.NAME_LENGTH)
@@ -192,7 +211,7 @@ class RoomStore:
     def attach_run(self, code: str, post_id: int, run_id: str) -> bool:
         """Give a post made before its run was stored that run's id; return whether the post had none."""
         if not (isinstance(run_id, str) and RUN_ID.fullmatch(run_id)) or not isinstance(post_id, int):
-            raise ValueError(f"a post's run id must be a run group's id, not {run_id!r}")
+            raise ValueError(f"a post's run id must be a run's id, not {run_id!r}")
         code = normalised_code(code)
         if code is None:
             return False
@@ -264,6 +283,25 @@ class RoomStore:
                 return False
             connection.execute(rooms.update().where(rooms.c.code == code).values(closed_at=time.time()))
         return True
+
+    def evict(self, now: float | None = None, retention_days: float | None = None) -> list[str]:
+        """Remove rooms that ended (closed or expired) over retention_days ago, with their posts; return their codes.
+
+        An unset retention_days is the run store's retention: a room's posts link to its runs, kept that long.
+        """
+        now = time.time() if now is None else now
+        retention_days = self.limits.retention_days if retention_days is None else retention_days
+        cutoff = now - retention_days * 86400
+        with self._writer.begin() as connection:
+            # A room is closed before it expires or not at all: whichever came first is when it ended.
+            ended = list(connection.execute(
+                sa.select(rooms.c.code).where(sa.func.coalesce(rooms.c.closed_at, rooms.c.expires_at) < cutoff)
+                .order_by(rooms.c.code)).scalars())
+            for chunk in range(0, len(ended), IDS_PER_STATEMENT):
+                codes = ended[chunk:chunk + IDS_PER_STATEMENT]
+                connection.execute(room_posts.delete().where(room_posts.c.room_code.in_(codes)))
+                connection.execute(rooms.delete().where(rooms.c.code.in_(codes)))
+        return ended
 
     def _locked_room(self, connection: sa.Connection, code: str, share: bool):
         # On PostgreSQL the row stays locked until the transaction ends: a post cannot slip in after the room

@@ -1,10 +1,15 @@
 """Finished trainings as durable records in a real database: SQLite by default, PostgreSQL when named.
 
-One code path through SQLAlchemy Core. A link ``?run=<id>`` opens a group: one page's record (its lesson
+One code path through SQLAlchemy Core. A link ``?run=<id>`` opens a run: one page's record (its lesson
 and settings) with one or more named trainings, each with settings, history and provenance plus its binary
-parts (weights, predictions, the .keras file, the film's shots). A group is written in one transaction: a
-process killed while storing leaves the whole group or none. Groups are reached by id only, an unguessable
+parts (weights, predictions, the .keras file, the film's shots). A run is written in one transaction: a
+process killed while storing leaves the whole run or none. Runs are reached by id only, an unguessable
 22-character token (128 random bits). The tables are in ``schema``; an older store is migrated on opening.
+
+A run was called a group when schema 2 was written, and its tables keep that name (``run_groups``, and the
+trainings' ``group_id``): renaming a table means a migration, and a replica still running the previous
+version refuses a store whose schema is newer than its own, so a rename would stop a school's replicas
+mid-upgrade for no change in what is stored.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import secrets
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +30,8 @@ import sqlalchemy as sa
 
 from lstm_core.config import APP_VERSION, ModelConfig
 from lstm_core.store import codec, migrations, schema
-from lstm_core.store.schema import removed_runs, room_posts, rooms, run_groups, training_parts
-from lstm_core.store.schema import trainings as trainings_table  # save_group's argument is called trainings
+from lstm_core.store.schema import removed_runs, run_groups, training_parts
+from lstm_core.store.schema import trainings as trainings_table  # save_run's argument is called trainings
 from lstm_core.training.protocol import TrainingResult
 
 SCHEMA_VERSION = schema.VERSION
@@ -36,11 +42,11 @@ RETENTION_DAYS_ENV = "LSTM_LENS_RETENTION_DAYS"
 MAX_RUN_MB_ENV = "LSTM_LENS_MAX_RUN_MB"
 MAX_STORE_MB_ENV = "LSTM_LENS_MAX_STORE_MB"
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "var"
-RETENTION_DAYS = 30.0  # a group nobody opened for this long is removed
-MAX_RUN_BYTES = 50 * 2**20  # a bigger group (all its binary parts) is not stored
-MAX_TOTAL_BYTES = 2 * 2**30  # past this, the groups opened least recently go first
+RETENTION_DAYS = 30.0  # a run nobody opened for this long is removed
+MAX_RUN_BYTES = 50 * 2**20  # a bigger run (all its binary parts) is not stored
+MAX_TOTAL_BYTES = 2 * 2**30  # past this, the runs opened least recently go first
 TOMBSTONE_DAYS = 365.0  # after this, a removed id's link says "unknown" rather than "expired"
-SINGLE_TRAINING = ""  # the name save() gives the one training of its group
+SINGLE_TRAINING = ""  # the name save() gives the one training of its run
 OPENING_LOCK = 0x4C454E53  # any fixed number: the PostgreSQL advisory lock that lets one process open at a time
 IDS_PER_STATEMENT = 500  # keeps each IN (...) list well under SQLite's and psycopg's limits on parameters
 WRITES = "lstm_lens_writes"  # an execution option: this transaction writes, so SQLite takes the lock at BEGIN
@@ -49,17 +55,25 @@ WRITES = "lstm_lens_writes"  # an execution option: this transaction writes, so 
 EPOCH_SECONDS = "epoch_seconds"
 
 
+class RunNotFound(Enum):
+    """Why an id opens no run: lookup's answer when it finds none."""
+
+    MALFORMED = "malformed"  # not an id the store makes (cut short when copied, or made up)
+    UNKNOWN = "unknown"  # never stored here, or removed longer than TOMBSTONE_DAYS ago
+    EXPIRED = "expired"  # removed by retention or the size cap
+
+
 class StoreError(RuntimeError):
     """The store cannot be opened or read; the message says why, in words for the page."""
 
 
 class RunTooLarge(ValueError):
-    """A group's binary parts exceed the store's per-run cap; the message gives both sizes."""
+    """A run's binary parts exceed the store's per-run cap; the message gives both sizes."""
 
 
 @dataclass(frozen=True)
 class StoreLimits:
-    """How long unopened groups are kept, the largest group stored, and the store's total size cap."""
+    """How long unopened runs are kept, the largest run stored, and the store's total size cap."""
 
     retention_days: float = RETENTION_DAYS
     max_run_bytes: int = MAX_RUN_BYTES
@@ -68,7 +82,7 @@ class StoreLimits:
 
 @dataclass
 class NewTraining:
-    """One finished training to store in a group: its result, settings, data spec and optional training key."""
+    """One finished training to store in a run: its result, settings, data spec and optional training key."""
 
     result: TrainingResult
     cfg: ModelConfig
@@ -77,10 +91,10 @@ class NewTraining:
 
 
 @dataclass
-class StoredRun:
-    """A training read back from the store: its group's id and provenance, settings, data spec and result."""
+class StoredTraining:
+    """A training read back from the store: its run's id and provenance, settings, data spec and result."""
 
-    id: str  # the id of the group it belongs to: the id in the link
+    id: str  # the id of the run it belongs to: the id in the link
     created_at: float
     app_version: str
     lesson: str | None
@@ -91,15 +105,15 @@ class StoredRun:
 
 
 @dataclass
-class StoredGroup:
-    """A group read back from the store: its id, lesson, the page's settings, provenance and named trainings."""
+class StoredRun:
+    """A run read back from the store: its id, lesson, the page's settings, provenance and named trainings."""
 
     id: str
     lesson: str | None
     page_settings: dict[str, Any]
     created_at: float
     app_version: str
-    trainings: dict[str, StoredRun] = field(default_factory=dict)  # in the order they were saved
+    trainings: dict[str, StoredTraining] = field(default_factory=dict)  # in the order they were saved
 
 
 def database_url(environ: Mapping[str, str] | None = None) -> str:
@@ -140,12 +154,12 @@ def positive_setting(environ: Mapping[str, str], name: str, default: float, unit
 
 
 def new_run_id() -> str:
-    """Return a fresh group id: 16 random bytes, URL-safe, 22 characters."""
+    """Return a fresh run id: 16 random bytes, URL-safe, 22 characters."""
     return secrets.token_urlsafe(16)
 
 
-def _well_formed(group_id: object) -> bool:
-    return isinstance(group_id, str) and RUN_ID.fullmatch(group_id) is not None
+def _well_formed(run_id: object) -> bool:
+    return isinstance(run_id, str) and RUN_ID.fullmatch(run_id) is not None
 
 
 def _result_parts(result: TrainingResult) -> dict[str, bytes]:
@@ -199,7 +213,7 @@ def _chunks(ids: list[str]) -> Iterator[list[str]]:
 
 
 class RunStore:
-    """The groups of one database: save finished trainings, load them back by id, find one by training key."""
+    """The runs of one database: save finished trainings, load them back by id, find one by training key."""
 
     def __init__(self, url: str, limits: StoreLimits | None = None) -> None:
         self.limits = store_limits() if limits is None else limits
@@ -212,7 +226,7 @@ class RunStore:
                 sa.event.listen(self.engine, "connect", _sqlite_connect)
                 sa.event.listen(self.engine, "begin", _sqlite_begin)
             elif self.engine.dialect.name == "postgresql":
-                # A group is read in several statements: one snapshot keeps an eviction between them out.
+                # A run is read in several statements: one snapshot keeps an eviction between them out.
                 reading = {"isolation_level": "REPEATABLE READ"}
             self._reader = self.engine.execution_options(**reading)
             self._writer = self.engine.execution_options(**{WRITES: True})
@@ -227,11 +241,11 @@ class RunStore:
         with self.engine.connect() as connection:
             return int(connection.execute(sa.select(schema.schema_info.c.version)).scalar_one())
 
-    def save_group(self, trainings: dict[str, NewTraining], lesson: str | None = None,
+    def save_run(self, trainings: dict[str, NewTraining], lesson: str | None = None,
                    page_settings: dict[str, Any] | None = None) -> str:
-        """Store a group of named trainings in one transaction and return the group's new id."""
+        """Store a run of named trainings in one transaction and return the run's new id."""
         if not trainings:
-            raise ValueError("a group needs at least one training")
+            raise ValueError("a run needs at least one training")
         if lesson is not None:
             _checked_name(lesson, "lesson", schema.NAME_LENGTH)
         settings_json = json.dumps(page_settings or {})
@@ -252,84 +266,84 @@ class RunStore:
         if size > self.limits.max_run_bytes:
             raise RunTooLarge(f"this run takes {size / 2**20:.1f} MB; the store keeps runs up to "
                               f"{self.limits.max_run_bytes / 2**20:.1f} MB")
-        group_id, now = new_run_id(), time.time()
+        run_id, now = new_run_id(), time.time()
         with self._writer.begin() as connection:
             connection.execute(run_groups.insert().values(
-                id=group_id, created_at=now, opened_at=now, app_version=APP_VERSION, lesson=lesson,
+                id=run_id, created_at=now, opened_at=now, app_version=APP_VERSION, lesson=lesson,
                 page_settings=settings_json, training_count=len(training_rows), size_bytes=size))
-            connection.execute(trainings_table.insert(), [row | {"group_id": group_id} for row in training_rows])
+            connection.execute(trainings_table.insert(), [row | {"group_id": run_id} for row in training_rows])
             if part_rows:
-                connection.execute(training_parts.insert(), [row | {"group_id": group_id} for row in part_rows])
-        return group_id
+                connection.execute(training_parts.insert(), [row | {"group_id": run_id} for row in part_rows])
+        return run_id
 
     def save(self, result: TrainingResult, cfg: ModelConfig, data_spec: dict[str, Any], lesson: str | None = None,
              training_key: str | None = None, page_settings: dict[str, Any] | None = None) -> str:
-        """Store one finished training as a group of one (named "") and return the group's new id."""
-        return self.save_group({SINGLE_TRAINING: NewTraining(result, cfg, data_spec, training_key)},
+        """Store one finished training as a run of one (named "") and return the run's new id."""
+        return self.save_run({SINGLE_TRAINING: NewTraining(result, cfg, data_spec, training_key)},
                                lesson=lesson, page_settings=page_settings)
 
-    def load_group(self, group_id: str) -> StoredGroup | None:
-        """Return the stored group of an id (and mark it opened now), or None for a malformed or absent id."""
-        if not _well_formed(group_id):
+    def load_run(self, run_id: str) -> StoredRun | None:
+        """Return the stored run of an id (and mark it opened now), or None for a malformed or absent id."""
+        if not _well_formed(run_id):
             return None
         with self._reader.connect() as connection:
-            group = connection.execute(sa.select(run_groups).where(run_groups.c.id == group_id)).first()
-            if group is None:
+            run = connection.execute(sa.select(run_groups).where(run_groups.c.id == run_id)).first()
+            if run is None:
                 return None
-            rows = connection.execute(sa.select(trainings_table).where(trainings_table.c.group_id == group_id)
+            rows = connection.execute(sa.select(trainings_table).where(trainings_table.c.group_id == run_id)
                                       .order_by(trainings_table.c.position)).all()
             parts: dict[str, dict[str, bytes]] = {row.name: {} for row in rows}
             for training, name, data in connection.execute(
                     sa.select(training_parts.c.training, training_parts.c.name, training_parts.c.data)
-                    .where(training_parts.c.group_id == group_id)):
+                    .where(training_parts.c.group_id == run_id)):
                 parts[training][name] = bytes(data)
         with self._writer.begin() as connection:
-            connection.execute(run_groups.update().where(run_groups.c.id == group_id)
+            connection.execute(run_groups.update().where(run_groups.c.id == run_id)
                                .values(opened_at=time.time()))
-        return StoredGroup(group.id, group.lesson, json.loads(group.page_settings), group.created_at,
-                           group.app_version, {row.name: StoredRun(
-                               group.id, group.created_at, group.app_version, group.lesson,
-                               ModelConfig.from_dict(json.loads(row.settings)), json.loads(row.data_spec),
-                               _result_of(row, parts[row.name]), row.training_key) for row in rows})
+        return StoredRun(run.id, run.lesson, json.loads(run.page_settings), run.created_at,
+                         run.app_version, {row.name: StoredTraining(
+                             run.id, run.created_at, run.app_version, run.lesson,
+                             ModelConfig.from_dict(json.loads(row.settings)), json.loads(row.data_spec),
+                             _result_of(row, parts[row.name]), row.training_key) for row in rows})
 
-    def load(self, group_id: str) -> StoredRun | None:
-        """Return a group's first training (save()'s only one), or None for a malformed or absent id."""
-        group = self.load_group(group_id)
-        if group is None or not group.trainings:
+    def load(self, run_id: str) -> StoredTraining | None:
+        """Return a run's first training (save()'s only one), or None for a malformed or absent id."""
+        run = self.load_run(run_id)
+        if run is None or not run.trainings:
             return None
-        return next(iter(group.trainings.values()))
+        return next(iter(run.trainings.values()))
 
-    def lookup(self, group_id: str) -> StoredGroup | str:
-        """Return the stored group of an id, else "malformed", "unknown" (never stored) or "expired" (removed)."""
-        if not _well_formed(group_id):
-            return "malformed"
-        group = self.load_group(group_id)
-        if group is not None:
-            return group
+    def lookup(self, run_id: str) -> StoredRun | RunNotFound:
+        """Return the stored run of an id, else why there is none: a RunNotFound."""
+        if not _well_formed(run_id):
+            return RunNotFound.MALFORMED
+        run = self.load_run(run_id)
+        if run is not None:
+            return run
         with self.engine.connect() as connection:
             removed = connection.execute(sa.select(removed_runs.c.id)
-                                         .where(removed_runs.c.id == group_id)).first()
-        return "expired" if removed is not None else "unknown"
+                                         .where(removed_runs.c.id == run_id)).first()
+        return RunNotFound.EXPIRED if removed is not None else RunNotFound.UNKNOWN
 
-    def created_at(self, group_id: str) -> float | None:
-        """Return when a group was stored, in seconds since the epoch, or None for a malformed or absent id.
+    def created_at(self, run_id: str) -> float | None:
+        """Return when a run was stored, in seconds since the epoch, or None for a malformed or absent id.
 
         Raises
         ------
         StoreError
             If the database cannot be read.
         """
-        if not _well_formed(group_id):
+        if not _well_formed(run_id):
             return None
         try:
             with self.engine.connect() as connection:
-                query = sa.select(run_groups.c.created_at).where(run_groups.c.id == group_id)
+                query = sa.select(run_groups.c.created_at).where(run_groups.c.id == run_id)
                 return connection.execute(query).scalar()
         except sa.exc.SQLAlchemyError as problem:
             raise StoreError(f"the run store cannot be read: {type(problem).__name__}") from problem
 
     def find_finished(self, training_key: str) -> str | None:
-        """Return the id of the newest group of one "done" training with this key by this APP_VERSION, else None."""
+        """Return the id of the newest run of one "done" training with this key by this APP_VERSION, else None."""
         if not isinstance(training_key, str):
             return None
         query = (sa.select(run_groups.c.id).join(trainings_table, trainings_table.c.group_id == run_groups.c.id)
@@ -341,11 +355,11 @@ class RunStore:
 
     def evict(self, now: float | None = None, retention_days: float | None = None,
               max_total_bytes: int | None = None) -> list[str]:
-        """Remove groups unopened for retention_days, then the least recently opened past the cap; return their ids.
+        """Remove runs unopened for retention_days, then the least recently opened past the cap; return their ids.
 
         Unset arguments come from the store's limits. Each removed id leaves a tombstone, so its link can say
-        "expired"; tombstones older than TOMBSTONE_DAYS go. Classroom rooms that stopped taking posts (closed
-        or expired) more than retention_days ago go too, with their posts.
+        "expired"; tombstones older than TOMBSTONE_DAYS go. Classroom rooms have their own retention
+        (lstm_core.store.rooms.RoomStore.evict).
         """
         now = time.time() if now is None else now
         retention_days = self.limits.retention_days if retention_days is None else retention_days
@@ -358,32 +372,28 @@ class RunStore:
                                       .where(run_groups.c.opened_at >= cutoff)
                                       .order_by(run_groups.c.opened_at.desc(), run_groups.c.id)).all()
             total = 0
-            for group_id, size in kept:
+            for run_id, size in kept:
                 total += size
                 if total > max_total_bytes:
-                    removed.append(group_id)
+                    removed.append(run_id)
             for chunk in _chunks(removed):
                 connection.execute(training_parts.delete().where(training_parts.c.group_id.in_(chunk)))
                 connection.execute(trainings_table.delete().where(trainings_table.c.group_id.in_(chunk)))
                 connection.execute(run_groups.delete().where(run_groups.c.id.in_(chunk)))
-                connection.execute(removed_runs.insert(), [{"id": group_id, "removed_at": now} for group_id in chunk])
+                connection.execute(removed_runs.insert(), [{"id": run_id, "removed_at": now} for run_id in chunk])
             forgotten = now - TOMBSTONE_DAYS * 86400
             connection.execute(removed_runs.delete().where(removed_runs.c.removed_at < forgotten))
-            # A room is closed before it expires or not at all: whichever came first is when it ended.
-            ended = sa.select(rooms.c.code).where(sa.func.coalesce(rooms.c.closed_at, rooms.c.expires_at) < cutoff)
-            connection.execute(room_posts.delete().where(room_posts.c.room_code.in_(ended)))
-            connection.execute(rooms.delete().where(rooms.c.code.in_(ended)))
         return removed
 
     def sizes(self) -> dict[str, int]:
-        """Return each group's stored binary size, as its parts really take it, by group id."""
+        """Return each run's stored binary size, as its parts really take it, by run id."""
         with self._reader.connect() as connection:
             rows = connection.execute(sa.select(training_parts.c.group_id,
                                                 sa.func.sum(sa.func.length(training_parts.c.data)))
                                       .group_by(training_parts.c.group_id)).all()
             ids = connection.execute(sa.select(run_groups.c.id)).scalars().all()
-        measured = {group_id: int(size) for group_id, size in rows}
-        return {group_id: measured.get(group_id, 0) for group_id in ids}
+        measured = {run_id: int(size) for run_id, size in rows}
+        return {run_id: measured.get(run_id, 0) for run_id in ids}
 
     def close(self) -> None:
         """Release the database's connections."""
@@ -411,7 +421,7 @@ def _open_schema(connection: sa.Connection) -> None:
 def _sqlite_connect(dbapi_connection, _record) -> None:
     # The store begins its own transactions (see _sqlite_begin), so that CREATE and DROP are part of them too:
     # a migration that fails half way then leaves nothing behind. WAL lets readers go on while one writer
-    # stores a group; foreign keys make a deleted group take its trainings and parts.
+    # stores a run; foreign keys make a deleted run take its trainings and parts.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

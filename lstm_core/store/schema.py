@@ -1,11 +1,12 @@
-"""Schema 3 of the run store, the current one: groups of named trainings, their binary parts, removed ids,
+"""Schema 3 of the run store, the current one: runs of named trainings, their binary parts, removed ids,
 and classroom rooms with their posts.
 
-A group is what a link ``?run=<id>`` opens: one page's record (its lesson and settings) with one or more
-named trainings. ``removed_runs`` remembers the ids that retention or the size caps removed, so a link to
-one of them can say "expired" rather than "unknown". A room is what a class joins by a short code: the
-teacher's prompt and the scores its students post, each post naming the group it opens. Schema 3 adds the
-rooms to schema 2's tables, which it keeps unchanged.
+A run is what a link ``?run=<id>`` opens: one page's record (its lesson and settings) with one or more
+named trainings. Its table is ``run_groups`` (a run was called a group when schema 2 was written; why the
+name stays is in lstm_core.store.runs). ``removed_runs`` remembers the ids that retention or the size caps
+removed, so a link to one of them can say "expired" rather than "unknown". A room is what a class joins by a
+short code: the teacher's prompt and the scores its students post, each post naming the run it opens.
+Schema 3 adds the rooms to schema 2's tables, which it keeps unchanged.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ room_posts = sa.Table(
               nullable=False, index=True),
     sa.Column("posted_at", sa.Float, nullable=False),
     sa.Column("nickname", sa.String(NICKNAME_LENGTH), nullable=False),  # plain text, never markup
-    sa.Column("run_id", sa.String(ID_LENGTH), nullable=True),  # the group the post opens, if it was kept
+    sa.Column("run_id", sa.String(ID_LENGTH), nullable=True),  # the run the post opens, if it was kept
     sa.Column("training", sa.String(NAME_LENGTH), nullable=True),
     sa.Column("lesson", sa.String(NAME_LENGTH), nullable=True),
     sa.Column("settings", sa.Text, nullable=False),  # the model's settings, as JSON

@@ -10,7 +10,6 @@ import csv
 import io
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,16 +17,19 @@ import streamlit as st
 
 from lstm_core.evaluation.levers import (
     LEVERS,
-    BoardRun,
+    BoardPost,
     distinct_trainings,
     experiments_table,
     judge_levers,
     training_identity,
 )
+from lstm_core.evaluation.posts import board_post, judged_posts
 from lstm_core.figures.board import lever_figure
-from lstm_core.store.rooms import Room, RoomPost
+from lstm_core.store.rooms import Room, RoomNotOpen, RoomPost
 from lstm_core.store.runs import StoreError
-from lstm_core.ui import rooms, state
+from lstm_core.ui import rooms
+from lstm_core.ui.address_bar import inside_link
+from lstm_core.ui.navigation import app_root_url
 from lstm_core.ui.outcomes import number_columns
 
 BOARD_REFRESH_SECONDS = 1.0  # a run shows within 2 s of its training: the learner's page takes up to 1 s to collect it
@@ -77,12 +79,12 @@ def room_panel() -> None:
 def _joined_panel(code: str) -> None:
     room = rooms.current_room()
     if not isinstance(room, Room):
-        st.warning(rooms.why_not_open(room or "unknown"), icon=":material/meeting_room:")
+        st.warning(rooms.why_not_open(room or RoomNotOpen.UNKNOWN), icon=":material/meeting_room:")
         if st.button("Leave this room", key="leave_room_home"):
             rooms.leave_room()
             st.rerun()
         return
-    root = state.app_root_url()
+    root = app_root_url()
     left, right = st.columns([1, 2])
     left.metric("Room code", code)
     with right:
@@ -135,19 +137,13 @@ def _settings_text(settings: dict) -> str:
                      if isinstance(settings.get(field), (int, float)))
 
 
-def board_run(post: RoomPost) -> BoardRun:
-    """Return a post as the levers judge it: its settings, score, learner, and the identity of its training."""
-    return BoardRun(post.settings, float(post.scores.get("score", math.nan)),
-                    str(post.settings.get(rooms.TRAINING_KEY_SETTING) or ""), post.nickname)
-
-
-def _board_runs(posts: list[RoomPost]) -> list[BoardRun]:
-    return [board_run(post) for post in posts]
+def _board_posts(posts: list[RoomPost]) -> list[BoardPost]:
+    return [board_post(post) for post in posts]
 
 
 def _shared_by(posts: list[RoomPost]) -> dict[int, int]:
     """Return, per post id, how many learners posted the very same training."""
-    identities = {post.id: training_identity(board_run(post)) for post in posts}
+    identities = {post.id: training_identity(board_post(post)) for post in posts}
     learners: dict[str, set[str]] = {}
     for post in posts:
         learners.setdefault(identities[post.id], set()).add(post.nickname)
@@ -165,7 +161,7 @@ def _runs_table(posts: list[RoomPost]) -> pd.DataFrame:
         row["test MSE"] = post.scores.get("test_mse")
         row["skill vs last value"] = post.scores.get("skill_last_value")
         row["seconds"] = post.scores.get("seconds")
-        row["open on Inside"] = state.inside_link(post.run_id) if post.run_id else None
+        row["open on Inside"] = inside_link(post.run_id) if post.run_id else None
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -177,9 +173,9 @@ def board_csv(table: pd.DataFrame) -> str:
     return out.getvalue()
 
 
-def _experiments_frame(board_runs: list[BoardRun]) -> pd.DataFrame:
+def _experiments_frame(board_posts: list[BoardPost]) -> pd.DataFrame:
     rows = []
-    for experiment in experiments_table(board_runs):
+    for experiment in experiments_table(board_posts):
         row = {name: experiment.settings.get(field) for field, name in LEVERS}
         row.update({"seeds": experiment.count, "learners": experiment.learners, "mean score": experiment.mean_score,
                     "spread over seeds": experiment.spread})
@@ -201,31 +197,18 @@ class BoardView:
     csv: str
 
 
-def judged_posts(posts: list[RoomPost]) -> tuple[list[RoomPost], str | None]:
-    """Return the Train-page posts on the class's most common data, which the levers are judged on, and that data.
-
-    A lever can only be judged between runs on the same series: runs on other data, and lesson runs (each
-    lesson trains on its own task), are listed on the board but not judged.
-    """
-    train_posts = [post for post in posts if post.lesson is None]
-    if not train_posts:
-        return [], None
-    common = Counter(str(post.settings.get("data", "")) for post in train_posts).most_common(1)[0][0]
-    return [post for post in train_posts if str(post.settings.get("data", "")) == common], common
-
-
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _board_view(code: str, shown: tuple, root: str, _posts: list[RoomPost]) -> BoardView:
     # root is in the key because the runs' Inside links are made of it.
     posts = _posts
     learners = len({post.nickname for post in posts})
     judged, data = judged_posts(posts)
-    board_runs = _board_runs(judged)
-    verdicts = judge_levers(board_runs)
+    board_posts = _board_posts(judged)
+    verdicts = judge_levers(board_posts)
     latest = list(reversed(posts[-LATEST_SHOWN:]))
     runs, shared_by = _runs_table(posts), _shared_by(posts)
     if judged:
-        others, trainings = len(posts) - len(judged), distinct_trainings(board_runs)
+        others, trainings = len(posts) - len(judged), distinct_trainings(board_posts)
         judged_text = (f"The levers are judged on the {_count(len(judged), 'Train run')} on {data}, which are "
                        f"{_count(len(trainings), 'distinct training')}: a training shared or reopened counts once"
                        + (f"; {_count(others, 'other run')} (lessons, or other data) are listed below but not "
@@ -243,12 +226,12 @@ def _board_view(code: str, shown: tuple, root: str, _posts: list[RoomPost]) -> B
                       "seed": [str(post.settings.get("seed", "")) for post in latest],
                       "learners on this training": [shared_by[post.id] for post in latest],
                       "score": [f"{post.scores.get('score', math.nan):.3f}" for post in latest]}),
-        _experiments_frame(board_runs), runs, board_csv(runs))
+        _experiments_frame(board_posts), runs, board_csv(runs))
 
 
 def board_view(code: str, posts: list[RoomPost]) -> BoardView:
     """Return the board of these posts, computed once per room and set of posts for every screen projecting it."""
-    return _board_view(code, tuple(post.id for post in posts), state.app_root_url(), posts)
+    return _board_view(code, tuple(post.id for post in posts), app_root_url(), posts)
 
 
 def board(room: Room) -> None:
@@ -257,7 +240,7 @@ def board(room: Room) -> None:
     try:
         posts = store.posts(room.code) if store is not None else []
     except StoreError:
-        st.warning(rooms.why_not_open("unavailable"))
+        st.warning(rooms.why_not_open(RoomNotOpen.UNREACHABLE))
         return
     if room.prompt:
         st.info(markdown_escaped(room.prompt), icon=":material/campaign:")

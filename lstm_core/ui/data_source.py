@@ -13,14 +13,14 @@ from lstm_core.data.own_data import (
     column_gaps,
     read_csv,
 )
-from lstm_core.ui import runs, state
+from lstm_core.ui import runs, settings
 
 SOURCES = ("A generated wave", "A real series", "Your own CSV file")
 
 
 def source_picker() -> str:
     """Draw the choice of data source and its controls; return the chosen source's label."""
-    current = state.own_series()
+    current = settings.own_series()
     default = 0 if current is None else 1 if current.name in BUNDLED else 2
     choice = st.radio("Data", SOURCES, index=default, horizontal=True, key="w_data_source",
                       help="Every page uses the series chosen here.")
@@ -43,7 +43,7 @@ def source_picker() -> str:
 
 def _upload() -> None:
     """Draw the uploader and the column choices; switch to the file's series only when it passes every check."""
-    current = state.own_series()
+    current = settings.own_series()
     upload = st.file_uploader("A CSV file with one value per row", type=["csv", "txt"], key="w_data_upload",
                               help="Up to 2 MB. Columns separated by commas, semicolons or tabs; a header row.")
     if upload is None:
@@ -92,6 +92,6 @@ def consent_box() -> None:
 
 def _switch(series) -> None:
     """Use series from now on and rerun, so the sidebar (drawn before the page) shows it too."""
-    state.use_own_series(series)
+    settings.use_own_series(series)
     st.rerun()
 

@@ -1,8 +1,8 @@
-"""A lesson's training runs: several jobs on the shared pool, kept in the session under the lesson's name.
+"""A lesson's jobs: several trainings on the shared pool, kept in the session under the lesson's name.
 
-Once all of a lesson's jobs have finished they are stored together as one run, named in the address bar;
-a link to it opens the lesson's outcome again by replaying the page's own start with the stored results
-in place of new jobs.
+Once all of a lesson's jobs have finished, their trainings are stored together as one run, named in the
+address bar; a link to it opens the lesson's outcome again by replaying the page's own start with the stored
+results in place of new jobs.
 """
 
 from __future__ import annotations
@@ -14,31 +14,32 @@ from typing import Any
 import streamlit as st
 
 from lstm_core.config import ModelConfig
+from lstm_core.data.spec import SourceKind, data_spec, source_of
+from lstm_core.training.backend import start
 from lstm_core.training.job import TrainingJob
-from lstm_core.training.pool import start
 from lstm_core.training.protocol import TrainingData, TrainingResult
-from lstm_core.ui import rooms, state
+from lstm_core.ui import rooms, settings, training_session
 from lstm_core.ui import runs as stored_runs
 from lstm_core.ui.pages import PAGE_BY_NAME, PAGE_KEYS
 from lstm_core.ui.widgets import live_part, progress_fraction, progress_label
 
 
 @dataclass
-class LessonRuns:
+class LessonJobs:
     """The jobs a lesson started, by name, with the settings and the data each was started from."""
 
     settings: Any
     data: dict[str, TrainingData]  # job name -> its windows
     jobs: dict[str, TrainingJob]
     outcome: Any = None  # what the page computed from the results, kept so it is computed once
-    page_settings: dict[str, Any] = field(default_factory=dict)  # what a link needs to start the same runs
-    run_id: str | None = None  # the stored run of these results, once stored
+    page_settings: dict[str, Any] = field(default_factory=dict)  # what a link needs to start the same jobs
+    run_id: str | None = None  # the run that stores these jobs' trainings, once stored
     stored: bool = False  # tried to store already (or opened from the store)
 
     @property
     def active(self) -> bool:
         """Return True while any job is queued or running."""
-        return any(state.job_active(job) for job in self.jobs.values())
+        return any(training_session.job_active(job) for job in self.jobs.values())
 
     def results(self) -> dict[str, TrainingResult] | None:
         """Return every job's result once all have finished with weights, else None."""
@@ -60,54 +61,56 @@ class LessonRuns:
 
 
 def _key(lesson: str) -> str:
-    return f"{state.LESSON_RUNS_KEY_PREFIX}{lesson}"
+    return f"{training_session.LESSON_JOBS_KEY_PREFIX}{lesson}"
 
 
-def lesson_runs(lesson: str) -> LessonRuns | None:
-    """Return the runs this session started for lesson, if any."""
+def jobs_of(lesson: str) -> LessonJobs | None:
+    """Return the jobs this session started for lesson, if any."""
     return st.session_state.get(_key(lesson))
 
 
 _REPLAYING_KEY = "lesson_replaying"  # the stored run whose results a page's start callback is given instead of jobs
 
 
-def start_lesson_runs(lesson: str, settings: Any, runs: Mapping[str, tuple[TrainingData, ModelConfig]]) -> None:
+def start_lesson_jobs(lesson: str, lesson_settings: Any,
+                      trainings: Mapping[str, tuple[TrainingData, ModelConfig]]) -> None:
     """Queue one job per named (data, config) on the shared pool; stop the lesson's earlier ones first."""
-    stop_lesson_runs(lesson)
-    data = {name: data for name, (data, _) in runs.items()}
+    stop_lesson_jobs(lesson)
+    data = {name: data for name, (data, _) in trainings.items()}
     replaying = st.session_state.get(_REPLAYING_KEY)
     if replaying is not None:
         stored = replaying.trainings
-        if set(stored) != set(runs):
+        if set(stored) != set(trainings):
             st.session_state[stored_runs.RUN_NOTICE_KEY] = (
                 "The linked lesson run does not fit this lesson's settings any more; press the lesson's button "
                 "to train it again.")
             return
-        jobs = {name: stored_runs.FinishedJob(runs[name][1], stored[name].result, len(runs[name][0].X_train))
-                for name in runs}
-        st.session_state[_key(lesson)] = LessonRuns(settings, data, jobs, page_settings=replaying.page_settings,
+        jobs = {name: stored_runs.FinishedJob(trainings[name][1], stored[name].result,
+                                              len(trainings[name][0].X_train)) for name in trainings}
+        st.session_state[_key(lesson)] = LessonJobs(lesson_settings, data, jobs, page_settings=replaying.page_settings,
                                                     run_id=replaying.id, stored=True)
         return
-    pool, owner_alive, session = state.training_pool(), state.session_alive_check(), state.session_key()
+    pool = training_session.training_pool()
+    owner_alive, session = training_session.session_alive_check(), training_session.session_key()
     jobs = {name: start(data, cfg, pool=pool, owner_alive=owner_alive, session=session)
-            for name, (data, cfg) in runs.items()}
-    st.session_state[_key(lesson)] = LessonRuns(settings, data, jobs, page_settings=_page_settings(lesson))
+            for name, (data, cfg) in trainings.items()}
+    st.session_state[_key(lesson)] = LessonJobs(lesson_settings, data, jobs, page_settings=_page_settings(lesson))
 
 
 def _page_settings(lesson: str) -> dict[str, Any]:
-    """Return what a link needs to start this lesson's runs again: the series, the model, its own controls."""
+    """Return what a link needs to start this lesson's jobs again: the series, the model, its own controls."""
     prefix = PAGE_BY_NAME[lesson].key_prefix or ""
-    settings = {"series": stored_runs.data_spec(state.current_source()), "model": dict(state.model_settings()),
-                "page": {key: st.session_state[key] for key in PAGE_KEYS
-                         if prefix and key.startswith(prefix) and key in st.session_state}}
-    if lesson in state.LESSON_SETTINGS_KEYS:
-        settings["lesson"] = dict(st.session_state.get(state.LESSON_SETTINGS_KEYS[lesson], {}))
-    return settings
+    page_settings = {"series": data_spec(settings.current_source()), "model": dict(settings.model_settings()),
+                     "page": {key: st.session_state[key] for key in PAGE_KEYS
+                              if prefix and key.startswith(prefix) and key in st.session_state}}
+    if lesson in settings.LESSON_SETTINGS_KEYS:
+        page_settings["lesson"] = dict(st.session_state.get(settings.LESSON_SETTINGS_KEYS[lesson], {}))
+    return page_settings
 
 
 def _replay_linked(lesson: str, start: Callable[[], None]) -> None:
     """Show a link's stored lesson run: the page's start, given the stored results instead of new jobs."""
-    linked = st.session_state.pop(stored_runs.LINKED_GROUP_KEY_PREFIX + lesson, None)
+    linked = st.session_state.pop(stored_runs.LINKED_RUN_KEY_PREFIX + lesson, None)
     if linked is None:
         return
     st.session_state[_REPLAYING_KEY] = linked
@@ -117,68 +120,70 @@ def _replay_linked(lesson: str, start: Callable[[], None]) -> None:
         st.session_state.pop(_REPLAYING_KEY, None)
 
 
-def _store_finished(lesson: str, runs: LessonRuns, results: dict[str, TrainingResult]) -> None:
+def _store_finished(lesson: str, lesson_jobs: LessonJobs, results: dict[str, TrainingResult]) -> None:
     """Store a lesson's finished results once, as one run, unless they are the learner's own data unagreed."""
-    if runs.stored:
+    if lesson_jobs.stored:
         return
-    runs.stored = True
-    series = runs.page_settings.get("series", {})
-    if series.get("kind") == "own" and not stored_runs.consented():
+    lesson_jobs.stored = True
+    series = lesson_jobs.page_settings.get("series", {})
+    if series.get("kind") == SourceKind.OWN and not stored_runs.consented():
         return
-    runs.run_id = stored_runs.save_lesson(lesson, runs.page_settings,
-                                          {name: (results[name], runs.jobs[name].cfg) for name in results})
-    source = stored_runs.source_of(series) if series.get("kind") in ("generated", "bundled") else None
-    rooms.post_lesson_runs(lesson, source, {name: (results[name], runs.jobs[name].cfg, runs.data[name])
-                                            for name in results}, runs.run_id)
+    configs = {name: lesson_jobs.jobs[name].cfg for name in results}
+    lesson_jobs.run_id = stored_runs.save_lesson(lesson, lesson_jobs.page_settings,
+                                                 {name: (results[name], configs[name]) for name in results})
+    source = source_of(series) if series.get("kind") in (SourceKind.GENERATED, SourceKind.BUNDLED) else None
+    trainings = {name: (results[name], configs[name], lesson_jobs.data[name]) for name in results}
+    rooms.post_lesson_trainings(lesson, source, trainings, lesson_jobs.run_id)
 
 
-def stop_lesson_runs(lesson: str) -> None:
+def stop_lesson_jobs(lesson: str) -> None:
     """Stop every active job of the lesson; each keeps the weights trained so far."""
-    runs = lesson_runs(lesson)
-    if runs is not None:
-        for job in runs.jobs.values():
-            if state.job_active(job):
+    lesson_jobs = jobs_of(lesson)
+    if lesson_jobs is not None:
+        for job in lesson_jobs.jobs.values():
+            if training_session.job_active(job):
                 job.stop()
 
 
 def train_and_stop(lesson: str, label: str, start: Callable[[], None], train_help: str, stop_help: str) -> bool:
-    """Draw the lesson's train and stop buttons; return True while its runs are queued or running.
+    """Draw the lesson's train and stop buttons; return True while its jobs are queued or running.
 
-    The callbacks run before the script, so the buttons are drawn with the runs already started or stopped.
+    The callbacks run before the script, so the buttons are drawn with the jobs already started or stopped.
     """
     _replay_linked(lesson, start)
-    runs = lesson_runs(lesson)
-    running = runs is not None and runs.active
+    lesson_jobs = jobs_of(lesson)
+    running = lesson_jobs is not None and lesson_jobs.active
     train_col, stop_col, _ = st.columns([1, 1, 4])
     train_col.button(label, type="primary", disabled=running, on_click=start, help=train_help)
-    stop_col.button("Stop", disabled=not running, on_click=stop_lesson_runs, args=(lesson,), help=stop_help)
+    stop_col.button("Stop", disabled=not running, on_click=stop_lesson_jobs, args=(lesson,), help=stop_help)
     return running
 
 
-def job_progress(runs: LessonRuns) -> None:
+def job_progress(lesson_jobs: LessonJobs) -> None:
     """Draw one progress bar per job, named by the job when there are several."""
-    for name, job in runs.jobs.items():
+    for name, job in lesson_jobs.jobs.items():
         snapshot = job.progress()
-        text = progress_label(snapshot) if len(runs.jobs) == 1 else f"{name}: {progress_label(snapshot)}"
+        text = progress_label(snapshot) if len(lesson_jobs.jobs) == 1 else f"{name}: {progress_label(snapshot)}"
         st.progress(progress_fraction(snapshot), text=text)
 
 
-def live_runs(lesson: str, idle_text: str,
-              draw_outcome: Callable[[LessonRuns, dict[str, TrainingResult]], None],
-              draw_progress: Callable[[LessonRuns], None] = job_progress) -> None:
+def live_jobs(lesson: str, idle_text: str,
+              draw_outcome: Callable[[LessonJobs, dict[str, TrainingResult]], None],
+              draw_progress: Callable[[LessonJobs], None] = job_progress) -> None:
     """Draw the lesson's progress, refreshed every second while it trains; once every job has ended, the outcome.
 
     The refresh watches the session's Train job too, since it also keeps the sidebar's status current.
     """
     def watched() -> tuple[bool, ...]:
-        runs = lesson_runs(lesson)
-        return runs is not None and runs.active, state.job_active(state.current_job())
+        lesson_jobs = jobs_of(lesson)
+        return (lesson_jobs is not None and lesson_jobs.active,
+                training_session.job_active(training_session.current_job()))
 
-    live_part(lambda: _draw_runs(lesson, idle_text, draw_outcome, draw_progress), watched)
+    live_part(lambda: _draw_jobs(lesson, idle_text, draw_outcome, draw_progress), watched)
 
 
-def _draw_runs(lesson: str, idle_text: str, draw_outcome, draw_progress) -> None:
-    current = lesson_runs(lesson)
+def _draw_jobs(lesson: str, idle_text: str, draw_outcome, draw_progress) -> None:
+    current = jobs_of(lesson)
     if current is None:
         st.info(idle_text)
         return

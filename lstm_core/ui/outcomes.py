@@ -20,6 +20,7 @@ from lstm_core.figures.tables import evaluation_table
 from lstm_core.figures.training import loss_figure, prediction_figure
 from lstm_core.store.runs import StoreError
 from lstm_core.ui import runs as stored_runs
+from lstm_core.ui.training_session import FinishedTraining, OpenedFrom
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -35,7 +36,7 @@ def live_loss_figure(job_id: str, progress, noise_floor: float | None) -> go.Fig
 
 @dataclass
 class Outcome:
-    """What the Train page shows of a finished run: the forecast chart, the error and skill tables, the verdict."""
+    """What the Train page shows of a finished training: the forecast chart, the error and skill tables, the verdict."""
 
     forecast: go.Figure
     errors: pd.DataFrame
@@ -47,25 +48,25 @@ class Outcome:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _outcome(run_key: str, _run, _run_ds) -> Outcome:
-    predicted = _run.result.predictions["test"]  # (samples, horizon)
-    start = _run_ds.target_start["test"]
-    forecast = prediction_figure(_run_ds.time[start], _run_ds.to_original(_run_ds.y["test"][:, 0]),
-                                 _run_ds.to_original(predicted[:, 0]))
-    comparisons = compare(_run_ds.y["test"], predicted, baseline_forecasts(_run_ds))
-    errors = evaluation_table(_run_ds, predicted)
+def _outcome(training_name: str, _training: FinishedTraining, _ds) -> Outcome:
+    predicted = _training.result.predictions["test"]  # (samples, horizon)
+    start = _ds.target_start["test"]
+    forecast = prediction_figure(_ds.time[start], _ds.to_original(_ds.y["test"][:, 0]),
+                                 _ds.to_original(predicted[:, 0]))
+    comparisons = compare(_ds.y["test"], predicted, baseline_forecasts(_ds))
+    errors = evaluation_table(_ds, predicted)
     test_mses = errors["MSE"].drop("noise floor", errors="ignore").to_dict()
-    history = _run.result.history
-    return Outcome(forecast, errors, skill_table(comparisons), skill_verdict(comparisons, _run_ds.shape),
-                   floor_note(test_mses, _run_ds.noise_floor, len(_run_ds.y["test"]), drawn_noise(_run_ds, "test")),
-                   loss_gap_note(history["loss"], history["val_loss"], _run.model.dropout, split_difficulty(_run_ds)),
-                   _run.result)
+    history = _training.result.history
+    return Outcome(forecast, errors, skill_table(comparisons), skill_verdict(comparisons, _ds.shape),
+                   floor_note(test_mses, _ds.noise_floor, len(_ds.y["test"]), drawn_noise(_ds, "test")),
+                   loss_gap_note(history["loss"], history["val_loss"], _training.model.dropout, split_difficulty(_ds)),
+                   _training.result)
 
 
-def run_outcome(run, run_ds) -> Outcome:
-    """Return the outcome of a finished run, computed once for every learner who looks at the same run."""
-    # A class watching one shared training all hold the same result; a stored run is named by its id.
-    return _outcome(run.run_id or f"result-{id(run.result)}", run, run_ds)
+def training_outcome(training: FinishedTraining, ds) -> Outcome:
+    """Return the outcome of a finished training on its dataset ds, computed once for every learner who looks at it."""
+    # A class watching one shared training all hold the same result; a stored training is named by its run's id.
+    return _outcome(training.run_id or f"result-{id(training.result)}", training, ds)
 
 
 def number_columns(table: pd.DataFrame, number_format: str) -> dict:
@@ -73,12 +74,12 @@ def number_columns(table: pd.DataFrame, number_format: str) -> dict:
     return {column: st.column_config.NumberColumn(format=number_format) for column in table.columns}
 
 
-def reopened_words(opened_from: str | None, stored_at: float | None, epoch_seconds: list[float], epochs_run: int,
-                   epochs: int) -> str | None:
-    """Return when and how long a run opened from the store or a link originally trained, or None for a fresh run."""
-    if opened_from not in ("store", "link"):
+def reopened_words(opened_from: OpenedFrom | None, stored_at: float | None, epoch_seconds: list[float],
+                   epochs_run: int, epochs: int) -> str | None:
+    """Return when and how long a training opened from the store or a link trained, or None for a fresh one."""
+    if opened_from is None:
         return None
-    where = "the store" if opened_from == "store" else "a link"
+    where = "the store" if opened_from is OpenedFrom.STORE else "a link"
     when = (f"on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(stored_at))}" if stored_at is not None
             else "at a time the store cannot tell just now")
     seconds = sum(epoch_seconds)
@@ -99,13 +100,13 @@ def _stored_at(run_id: str) -> float | None:
     return store.created_at(run_id)
 
 
-def reopened_summary(run) -> str | None:
-    """Return when and how long a reopened run (run.opened_from "store" or "link") originally trained, else None."""
-    if run.opened_from not in ("store", "link"):
+def reopened_summary(training: FinishedTraining) -> str | None:
+    """Return when and how long a training opened from the store or a link originally trained, else None."""
+    if training.opened_from is None:
         return None
     try:
-        stored_at = _stored_at(run.run_id) if run.run_id else None
+        stored_at = _stored_at(training.run_id) if training.run_id else None
     except StoreError:
         stored_at = None
-    return reopened_words(run.opened_from, stored_at, run.result.epoch_seconds, run.result.epochs_run,
-                          run.model.epochs)
+    return reopened_words(training.opened_from, stored_at, training.result.epoch_seconds, training.result.epochs_run,
+                          training.model.epochs)

@@ -29,13 +29,18 @@ class Page:
     card_title: str = ""  # on Home; empty: no card
     card_text: str = ""
     key_prefix: str | None = None  # the page's own widgets that a link carries are named key_prefix + field
-    link_fields: tuple[str, ...] = ()
+    link_fields: tuple[tuple[str, str], ...] = ()  # (the link's parameter, the widget's field) of each one
     lesson: LessonMode | None = None
 
     @property
     def link_keys(self) -> frozenset[str]:
         """Return the widget keys of this page that a shared link carries."""
-        return frozenset(f"{self.key_prefix}{field}" for field in self.link_fields)
+        return frozenset(self.link_params.values())
+
+    @property
+    def link_params(self) -> dict[str, str]:
+        """Return the widget key of each parameter a shared link of this page carries, by the parameter's name."""
+        return {param: f"{self.key_prefix}{field}" for param, field in self.link_fields}
 
 
 PAGES: tuple[Page, ...] = (
@@ -48,23 +53,27 @@ PAGES: tuple[Page, ...] = (
     Page("train", "pages/train.py", "train", "Train", ":material/model_training:", "Explainer", "3 · Train",
          "Watch the loss fall live, then the forecast."),
     Page("inside", "pages/inside.py", "inside", "Inside the LSTM", ":material/biotech:", "Explainer", "4 · Inside",
-         "Step through the gates with the real numbers.", "w_inside_", ("window", "layer", "unit", "step"),
+         "Step through the gates with the real numbers.", "w_inside_",
+         (("insideWindow", "window"), ("insideLayer", "layer"), ("insideUnit", "unit"), ("insideStep", "step")),
          LessonMode("gates", "One step at a time through a trained LSTM's gates", shows_trained_model=True)),
     Page("memory", "pages/lesson_memory.py", "lstm-vs-rnn", "LSTM vs plain RNN", ":material/memory:", "Lessons",
          "LSTM vs plain RNN", "Who remembers 20 steps back, and why: the gradients.", "w_memory_",
-         ("k", "units", "epochs"), LessonMode("memory", "Why an LSTM and not a plain RNN")),
+         (("memoryStepsBack", "k"), ("memoryUnits", "units"), ("memoryEpochs", "epochs")),
+         LessonMode("memory", "Why an LSTM and not a plain RNN")),
     Page("splits", "pages/lesson_splits.py", "splits", "Trusting a test score", ":material/call_split:", "Lessons",
          "Trusting a test score", "When a random split flatters, measured over seeds.", "w_splits_",
-         ("series", "n_points", "seq_length", "units", "epochs", "seeds"),
+         (("splitsSeries", "series"), ("splitsPoints", "n_points"), ("splitsWindow", "seq_length"),
+          ("splitsUnits", "units"), ("splitsEpochs", "epochs"), ("splitsSeeds", "seeds")),
          LessonMode("splits", "How far can you trust a test score?")),
     Page("horizon", "pages/lesson_horizon.py", "horizon", "Looking further ahead", ":material/trending_up:",
          "Lessons", "Looking further ahead", "Direct or recursive, step by step ahead.", "w_horizon_",
-         ("steps", "window")),
+         (("horizonSteps", "steps"), ("horizonWindow", "window"))),
     Page("film", "pages/lesson_film.py", "film", "Training as a film", ":material/movie:", "Lessons",
          "Training as a film", "Scrub through the epochs: forecast and gates.", "w_film_",
-         ("model", "window", "layer")),
+         (("filmModel", "model"), ("filmWindow", "window"), ("filmLayer", "layer"))),
     Page("dropout", "pages/lesson_dropout.py", "dropout", "Dropout at work", ":material/blur_on:", "Lessons",
-         "Dropout at work", "Training vs predicting, and uncertainty bands.", "w_dropout_", ("rate", "passes")),
+         "Dropout at work", "Training vs predicting, and uncertainty bands.", "w_dropout_",
+         (("dropoutRate", "rate"), ("dropoutPasses", "passes"))),
     Page("board", "pages/board.py", "board", "Class board", ":material/leaderboard:", "Class"),
 )
 PAGE_BY_NAME = {page.name: page for page in PAGES}
@@ -75,6 +84,7 @@ PAGE_PREFIXES = {page.url_path: page.key_prefix for page in PAGES if page.key_pr
 LESSON_OF_PATH = {page.url_path: page.name for page in PAGES if page.section == "Lessons"}  # url path -> lesson
 LESSON_PARAM = "lesson"
 PAGE_KEYS = frozenset().union(*(page.link_keys for page in PAGES)) | {LESSON_PARAM}
+PAGE_PARAMS = {LESSON_PARAM: LESSON_PARAM} | {param: key for page in PAGES for param, key in page.link_params.items()}
 
 
 def page_file(name: str) -> str:

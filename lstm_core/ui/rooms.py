@@ -1,4 +1,4 @@
-"""A room for a class: joining by code or link, a nickname, the teacher's secret, and every finished run posted.
+"""A room for a class: joining by code or link, a nickname, the teacher's secret, and every finished training posted.
 
 A room is held in the run store's database (lstm_core.store.rooms), so every replica and every reload
 sees it. The session keeps which room it is in, its nickname and, for the teacher, the room's secret;
@@ -10,16 +10,17 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import Dataset
-from lstm_core.data.own_data import BUNDLED, UserSeries
+from lstm_core.data.own_data import UserSeries
 from lstm_core.evaluation.board import run_scores, window_scores
-from lstm_core.store.rooms import NICKNAME_LENGTH, Room, RoomStore, room_lifetime_hours
+from lstm_core.evaluation.posts import TRAINING_KEY_SETTING, data_label, post_settings
+from lstm_core.store.rooms import NICKNAME_LENGTH, Room, RoomNotOpen, RoomStore, room_lifetime_hours
 from lstm_core.store.runs import StoreError
 from lstm_core.ui import runs
 from lstm_core.ui.pages import page_file, url_path_of
@@ -33,7 +34,6 @@ TEACHER_SECRET_KEY = "room_teacher_secret"  # only in the teacher's session
 ROOM_NOTICE_KEY = "room_notice"  # why a room link did not open, said once
 JOIN_ATTEMPTS_KEY = "room_join_attempts"  # times of this session's wrong codes, against guessing
 ROOM_LINK_READ_KEY = "room_link_read"
-TRAINING_KEY_SETTING = "training_key"  # a post's setting naming its training: repeats of one count once on the board
 MAX_WRONG_CODES = 5  # per JOIN_WINDOW_SECONDS and session
 JOIN_WINDOW_SECONDS = 60.0
 _ADJECTIVES = ("Brave", "Calm", "Clever", "Eager", "Gentle", "Happy", "Keen", "Lively", "Merry", "Quick",
@@ -80,26 +80,31 @@ def teacher_secret() -> str | None:
     return st.session_state.get(TEACHER_SECRET_KEY) if room_code() else None
 
 
-def current_room() -> Room | str | None:
-    """Return this session's open Room, a word saying why it is not open ("closed", ...), or None outside a room."""
+def current_room() -> Room | RoomNotOpen | None:
+    """Return this session's open Room, why it is not open, or None outside a room."""
     code, store = room_code(), room_store()
     if code is None:
         return None
     if store is None:
-        return "unavailable"
+        return RoomNotOpen.UNREACHABLE
     try:
         return store.room(code)
     except StoreError:
-        return "unavailable"
+        return RoomNotOpen.UNREACHABLE
 
 
-def why_not_open(state: str) -> str:
-    """Return, in words, why a room cannot be used: state is what RoomStore.room answered."""
-    return {"unknown": "There is no room with this code. Check the code with your teacher.",
-            "closed": "This room was closed by its teacher. Its board is no longer shown.",
-            "expired": "This room has expired: rooms last one teaching day. Ask your teacher for a new code.",
-            "unavailable": "Rooms cannot be reached on this server just now (the run store is down); "
-                           "everything else works."}.get(state, f"This room cannot be used ({state}).")
+WHY_NOT_OPEN = {
+    RoomNotOpen.UNKNOWN: "There is no room with this code. Check the code with your teacher.",
+    RoomNotOpen.CLOSED: "This room was closed by its teacher. Its board is no longer shown.",
+    RoomNotOpen.EXPIRED: "This room has expired: rooms last one teaching day. Ask your teacher for a new code.",
+    RoomNotOpen.UNREACHABLE: "Rooms cannot be reached on this server just now (the run store is down); "
+                             "everything else works.",
+}
+
+
+def why_not_open(state: RoomNotOpen) -> str:
+    """Return, in words, why a room cannot be used."""
+    return WHY_NOT_OPEN[state]
 
 
 def _wrong_codes_recently() -> list[float]:
@@ -117,14 +122,14 @@ def join(code: str, name: str | None = None, secret: str | None = None) -> str |
         return f"Too many wrong codes: wait {max(1, round(wait))} s before you try again."
     store = room_store()
     if store is None:
-        return why_not_open("unavailable")
+        return why_not_open(RoomNotOpen.UNREACHABLE)
     try:
         found = store.room(code)
         is_teacher = bool(secret) and isinstance(found, Room) and store.is_teacher(found.code, secret)
     except StoreError:
-        return why_not_open("unavailable")
+        return why_not_open(RoomNotOpen.UNREACHABLE)
     if not isinstance(found, Room):
-        if found == "unknown":
+        if found is RoomNotOpen.UNKNOWN:
             st.session_state[JOIN_ATTEMPTS_KEY] = [*attempts, time.monotonic()]
         return why_not_open(found)
     st.session_state[ROOM_KEY] = found.code
@@ -142,11 +147,11 @@ def open_room() -> str | None:
     """Open a new room with this session as its teacher; return None, or why not, in words."""
     store = room_store()
     if store is None:
-        return why_not_open("unavailable")
+        return why_not_open(RoomNotOpen.UNREACHABLE)
     try:
         opened = store.open_room(room_lifetime_hours())
     except StoreError as problem:
-        return f"{why_not_open('unavailable')} ({problem})"
+        return f"{why_not_open(RoomNotOpen.UNREACHABLE)} ({problem})"
     st.session_state[ROOM_KEY] = opened.code
     st.session_state[TEACHER_SECRET_KEY] = opened.teacher_secret
     st.session_state.setdefault(NICKNAME_KEY, "Teacher")
@@ -187,58 +192,48 @@ def teacher_link(root: str, code: str, secret: str) -> str:
     return f"{root}/{url_path_of(page_file('board'))}?{ROOM_PARAM}={code}&{TEACHER_PARAM}={secret}"
 
 
-def data_label(source: SeriesConfig | UserSeries) -> str:
-    """Return what a run's windows were cut from, in a few words: the board compares runs on the same data only."""
-    if isinstance(source, SeriesConfig):
-        return (f"{source.shape.replace('_', ' ')}, {source.n_points} points, period {source.period:.2f}, "
-                f"noise {source.noise_std:.2f}, seed {source.seed}")
-    return f"the file {source.name}" if source.name in BUNDLED else "a learner's own file"
-
-
 def _post(code: str | None, name: str, cfg: ModelConfig, data: str, scores: dict[str, Any], run_id: str | None,
           lesson: str | None, training: str | None, training_key: str | None = None) -> int | None:
     store = room_store()
     if code is None or store is None:
         return None
-    settings: dict[str, Any] = {key: value for key, value in asdict(cfg).items()
-                                if isinstance(value, (int, float, str, bool))}
-    settings["data"] = data
     try:
         if training_key is not None:
-            settings[TRAINING_KEY_SETTING] = training_key
             # A learner reopening a training they posted already (Train again, a link) adds no second row.
             for post in store.posts(code, include_hidden=True):
                 if post.nickname == name and post.settings.get(TRAINING_KEY_SETTING) == training_key:
                     return post.id
-        return store.post(code, name, settings, scores, run_id=run_id, training=training, lesson=lesson)
+        return store.post(code, name, post_settings(cfg, data, training_key), scores, run_id=run_id,
+                          training=training, lesson=lesson)
     except (StoreError, ValueError):
         return None
 
 
-def post_run(ds: Dataset, cfg: ModelConfig, source: SeriesConfig | UserSeries, predicted, run_id: str | None,
-             seconds: float | None, finished_at: float | None = None, training_key: str | None = None) -> int | None:
-    """Post a finished Train-page run to the session's room with its settings and scores; return the post id.
+def post_training(ds: Dataset, cfg: ModelConfig, source: SeriesConfig | UserSeries, predicted, run_id: str | None,
+                  seconds: float | None, finished_at: float | None = None,
+                  training_key: str | None = None) -> int | None:
+    """Post a finished Train-page training to the session's room with its settings and scores; return the post id.
 
-    finished_at (seconds since the epoch) is when its training ended, kept so the board's delay can be told;
+    finished_at (seconds since the epoch) is when the training ended, kept so the board's delay can be told;
     training_key names the training, so that the board counts its repeats once.
     Returns None outside a room or when the post could not be made.
     """
     if room_code() is None:
         return None
-    return _post_train_run(room_code(), nickname(), ds, cfg, data_label(source), predicted, run_id, seconds,
-                           finished_at, training_key)
+    return _post_training(room_code(), nickname(), ds, cfg, data_label(source), predicted, run_id, seconds,
+                          finished_at, training_key)
 
 
-def _post_train_run(code: str, name: str, ds: Dataset, cfg: ModelConfig, data: str, predicted,
-                    run_id: str | None, seconds: float | None, finished_at: float | None,
-                    training_key: str | None) -> int | None:
+def _post_training(code: str, name: str, ds: Dataset, cfg: ModelConfig, data: str, predicted,
+                   run_id: str | None, seconds: float | None, finished_at: float | None,
+                   training_key: str | None) -> int | None:
     scores = {**run_scores(ds, predicted, seconds), "finished_at": finished_at}
     return _post(code, name, cfg, data, scores, run_id, None, None, training_key)
 
 
 @dataclass
 class PendingPost:
-    """A Train-page run of a learner in a room: posted the moment its training ends, given its stored id later."""
+    """A Train-page training of a learner in a room: posted the moment it ends, given its run's id once stored."""
 
     code: str
     nickname: str
@@ -248,7 +243,7 @@ class PendingPost:
 
 
 def post_when_finished(job, ds: Dataset, cfg: ModelConfig, source: SeriesConfig | UserSeries) -> PendingPost | None:
-    """Have the run of job posted to the session's room as soon as it ends, by the pool; return its PendingPost.
+    """Have the training of job posted to the session's room as soon as it ends, by the pool; return its PendingPost.
 
     The learner's page sees the end up to a second later; the board should not wait for it. Returns None
     outside a room.
@@ -264,9 +259,9 @@ def post_when_finished(job, ds: Dataset, cfg: ModelConfig, source: SeriesConfig 
         seconds = float(sum(job.progress().epoch_seconds)) or None
         with pending.lock:
             if not pending.claimed:
-                pending.post_id = _post_train_run(pending.code, pending.nickname, ds, cfg, label,
-                                                  result.predictions["test"], None, seconds, job.finished_at,
-                                                  getattr(job, "key", None))
+                pending.post_id = _post_training(pending.code, pending.nickname, ds, cfg, label,
+                                                 result.predictions["test"], None, seconds, job.finished_at,
+                                                 getattr(job, "key", None))
 
     job.when_finished(on_finished)
     return pending
@@ -275,15 +270,15 @@ def post_when_finished(job, ds: Dataset, cfg: ModelConfig, source: SeriesConfig 
 def settle_post(pending: PendingPost | None, ds: Dataset, cfg: ModelConfig, source: SeriesConfig | UserSeries,
                 predicted, run_id: str | None, seconds: float | None, finished_at: float | None,
                 training_key: str | None = None) -> None:
-    """Give a run posted at its end its stored id, or post it now if it was not; return None."""
+    """Give a training posted at its end its run's id, or post it now if it was not; return None."""
     if pending is None:
-        post_run(ds, cfg, source, predicted, run_id, seconds, finished_at, training_key)
+        post_training(ds, cfg, source, predicted, run_id, seconds, finished_at, training_key)
         return
     with pending.lock:
         if pending.post_id is None:
             pending.claimed = True
-            pending.post_id = _post_train_run(pending.code, pending.nickname, ds, cfg, data_label(source),
-                                              predicted, run_id, seconds, finished_at, training_key)
+            pending.post_id = _post_training(pending.code, pending.nickname, ds, cfg, data_label(source),
+                                             predicted, run_id, seconds, finished_at, training_key)
             return
     store = room_store()
     if run_id is not None and store is not None:
@@ -293,14 +288,17 @@ def settle_post(pending: PendingPost | None, ds: Dataset, cfg: ModelConfig, sour
             pass  # the post stays on the board without its link to Inside
 
 
-def post_lesson_runs(lesson: str, source: SeriesConfig | UserSeries | None, runs: dict[str, tuple],
-                     run_id: str | None) -> list[int]:
-    """Post each finished training of a lesson, tagged with it; runs maps name -> (result, cfg, data); return ids."""
+def post_lesson_trainings(lesson: str, source: SeriesConfig | UserSeries | None, trainings: dict[str, tuple],
+                          run_id: str | None) -> list[int]:
+    """Post each finished training of a lesson, tagged with it; trainings maps name -> (result, cfg, data).
+
+    Returns the ids of the posts made.
+    """
     if room_code() is None:
         return []
     posted = []
     label = f"{lesson} lesson" if source is None else f"{lesson} lesson on {data_label(source)}"
-    for name, (result, cfg, data) in runs.items():
+    for name, (result, cfg, data) in trainings.items():
         scores = window_scores(data.X_test, data.y_test, result.predictions["test"], None)
         post_id = _post(room_code(), nickname(), cfg, label, scores, run_id, lesson, name[:40])
         if post_id is not None:

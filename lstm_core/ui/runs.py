@@ -1,9 +1,10 @@
 """Stored runs as the pages see them: this server's run store, saving finished trainings, opening a link's run.
 
-A run is stored when it finishes (the Train page's, or all jobs of a lesson together) and named in the
-address bar as ``?run=<id>``; a fresh session with that address opens it without training. Runs on the
-learner's own file are kept only once the learner has agreed, since a link to them carries their data.
-When the store cannot be opened, everything else keeps working and the pages say what is missing.
+A run is stored when its trainings finish (the Train page's one, or all jobs of a lesson together) and
+named in the address bar as ``?run=<id>``; a fresh session with that address opens it without training.
+Runs on the learner's own file are kept only once the learner has agreed, since a link to them carries their
+data. When the store cannot be opened, everything else keeps working and the pages say what is missing.
+The store keeps runs and classroom rooms, and this server tidies both now and then.
 """
 
 from __future__ import annotations
@@ -14,19 +15,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import streamlit as st
 
 from lstm_core.config import ModelConfig, SeriesConfig
-from lstm_core.data.own_data import BUNDLED, UserSeries, bundled_series
-from lstm_core.store.runs import NewTraining, RunStore, StoreError, database_url, store_limits
+from lstm_core.data.own_data import UserSeries
+from lstm_core.data.spec import SourceKind, data_spec
+from lstm_core.store.rooms import RoomStore
+from lstm_core.store.runs import NewTraining, RunNotFound, RunStore, StoredRun, StoreError, database_url, store_limits
 from lstm_core.training.protocol import Progress, TrainingResult
 
 RUN_PARAM = "run"
 OWN_DATA_CONSENT_KEY = "own_data_consent"  # the learner agreed that runs on their own file may be stored
 RUN_NOTICE_KEY = "run_link_notice"  # why a linked run did not open, said once
 OPENED_RUN_KEY = "opened_run"  # the id of the run a link opened in this session, for the page's banner
-LINKED_GROUP_KEY_PREFIX = "linked_group_"  # + lesson name: a stored lesson run waiting for its page
+LINKED_RUN_KEY_PREFIX = "linked_run_"  # + lesson name: a stored lesson run waiting for its page
 STORE_FAILURE_KEY = "store_failure"  # why the last save did not happen, in words
 
 
@@ -34,7 +36,7 @@ STORE_FAILURE_KEY = "store_failure"  # why the last save did not happen, in word
 def _open_store(url: str) -> RunStore | StoreError:
     try:
         store = RunStore(url, limits=store_limits())
-        store.evict()
+        _evict(store)
         return store
     except StoreError as problem:
         return problem
@@ -55,39 +57,18 @@ def store_problem() -> str | None:
     return None
 
 
-def data_spec(source: SeriesConfig | UserSeries) -> dict[str, Any]:
-    """Return a JSON-able description of what a run's windows were cut from."""
-    if isinstance(source, SeriesConfig):
-        return {"kind": "generated", "series": source.to_dict()}
-    if source.name in BUNDLED:
-        return {"kind": "bundled", "name": source.name}
-    return {"kind": "own", "name": source.name, "values": [float(v) for v in source.values],
-            "time_labels": list(source.time_labels) if source.time_labels is not None else None,
-            "digest": source.digest, "notes": list(source.notes)}
-
-
-def source_of(spec: dict[str, Any]) -> SeriesConfig | UserSeries:
-    """Return the series a data spec describes (the inverse of data_spec)."""
-    if spec["kind"] == "generated":
-        return SeriesConfig.from_dict(spec["series"])
-    if spec["kind"] == "bundled":
-        return bundled_series(spec["name"])
-    labels = spec["time_labels"]
-    return UserSeries(spec["name"], np.asarray(spec["values"], dtype=np.float64),  # (n,)
-                      tuple(labels) if labels is not None else None, spec["digest"], tuple(spec.get("notes", ())))
-
-
-def needs_consent(source: SeriesConfig | UserSeries) -> bool:
-    """Return True when a run on source may be stored only with the learner's agreement (their own file)."""
-    return isinstance(source, UserSeries) and source.name not in BUNDLED
-
-
 def consented() -> bool:
     """Return whether the learner agreed that runs on their own file may be kept on this server."""
     return bool(st.session_state.get(OWN_DATA_CONSENT_KEY, False))
 
 
 EVICT_EVERY_SECONDS = 600.0  # retention and the total cap are enforced this often while runs are being stored
+
+
+def _evict(store: RunStore) -> None:
+    """Remove the runs past retention or the total cap, then the rooms ended longer ago than the retention."""
+    store.evict()
+    RoomStore(store).evict()
 
 
 class _Upkeep:
@@ -111,7 +92,7 @@ def _tidy_now_and_then(store: RunStore) -> None:
             return
         upkeep.last = time.monotonic()
     try:
-        store.evict()
+        _evict(store)
     except StoreError:
         pass  # the next store's turn; a failed tidy loses no run
 
@@ -178,30 +159,32 @@ def save_lesson(lesson: str, page_settings: dict[str, Any], trainings: dict[str,
     store = run_store()
     if store is None:
         return None
-    spec = {"kind": "lesson", "lesson": lesson, "series": page_settings.get("series")}
-    return _keep(store, lambda: store.save_group(
+    spec = {"kind": SourceKind.LESSON.value, "lesson": lesson, "series": page_settings.get("series")}
+    return _keep(store, lambda: store.save_run(
         {name: NewTraining(result, cfg, spec) for name, (result, cfg) in trainings.items()},
         lesson=lesson, page_settings=page_settings), "This lesson's runs were")
 
 
-def lookup(run_id: str):
-    """Return the stored group of run_id, or a sentence saying why it cannot be opened."""
+def lookup(run_id: str) -> tuple[StoredRun | None, str | None]:
+    """Return (the stored run of run_id, None), or (None, why it cannot be opened, in words for the page)."""
     store = run_store()
     if store is None:
-        return store_problem() or "Runs cannot be opened on this server just now."
+        return None, store_problem() or "Runs cannot be opened on this server just now."
     try:
         found = store.lookup(run_id)
     except StoreError as problem:
-        return f"The linked run cannot be read just now ({problem})."
-    if found == "malformed":
-        return ("This link's run id is not one LSTM Lens makes (it may have been cut short when copied). "
-                "The page opened with the link's settings instead.")
-    if found == "unknown":
-        return "No run with this link's id is kept on this server. The page opened with the link's settings instead."
-    if found == "expired":
-        return (f"The run this link names has expired: runs nobody opens for {store.limits.retention_days:g} days "
-                f"are removed. The page opened with the link's settings; press Train to train it again.")
-    return found
+        return None, f"The linked run cannot be read just now ({problem})."
+    if found is RunNotFound.MALFORMED:
+        return None, ("This link's run id is not one LSTM Lens makes (it may have been cut short when copied). "
+                      "The page opened with the link's settings instead.")
+    if found is RunNotFound.UNKNOWN:
+        return None, ("No run with this link's id is kept on this server. The page opened with the link's "
+                      "settings instead.")
+    if found is RunNotFound.EXPIRED:
+        return None, (f"The run this link names has expired: runs nobody opens for "
+                      f"{store.limits.retention_days:g} days are removed. The page opened with the link's "
+                      f"settings; press Train to train it again.")
+    return found, None
 
 
 @dataclass

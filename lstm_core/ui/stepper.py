@@ -3,15 +3,17 @@
 Stepping, scrubbing and playing happen in the browser, in the figure's own slider and buttons
 (lstm_core.figures.stepper); those are drawn in SVG and take a mouse or a touch. This Streamlit
 slider reaches every step from the keyboard too, at the cost of a rerun that draws the figure anew at
-the chosen step. Its key is the address's field of the step: a link carries it, and the figure keeps
-the step it shows there as it moves, so a reload opens at that step.
+the chosen step. A link carries it (as STEP_PARAM), and the figure keeps the step it shows in that
+parameter of the address as it moves, so a reload opens at that step.
 """
 
 from __future__ import annotations
 
+from lstm_core.ui.links import link_param
 from lstm_core.ui.widgets import clamped_slider
 
 SLIDER_KEY = "w_inside_step"
+STEP_PARAM = link_param(SLIDER_KEY)  # the address's parameter of the step
 
 
 def opening_step(seq_length: int) -> int:

@@ -10,10 +10,14 @@ import streamlit as st
 
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS
 from lstm_core.presets import PRESETS
-from lstm_core.ui import state
+from lstm_core.ui.address_bar import share_link, shown_run_id, write_address_bar
+from lstm_core.ui.navigation import lesson_mode
 from lstm_core.ui.pages import HOME_FILE, PAGES, page_file
+from lstm_core.ui.settings import apply_preset, model_settings, own_series, series_settings
+from lstm_core.ui.training_session import current_job, finished_training, job_active
 
 LIVE_REFRESH_SECONDS = 1.0  # each refresh is a script run on the server: once a second per learner is plenty
+STATUS_SLOT_KEY = "sidebar_status_slot"  # this run's place for the training status in the sidebar
 
 
 def _bind(settings: dict[str, Any], field: str, key: str, initial: Any) -> Any:
@@ -131,13 +135,13 @@ def sidebar(visible: bool = True) -> None:
     The status is written later in the run (see ``live_part`` and ``finish_sidebar``), by the one part of
     the page that refreshes itself, so a page never has two refreshes interrupting each other.
     """
-    st.session_state.pop(state.STATUS_SLOT_KEY, None)  # a place kept from an earlier run is not on this screen
+    st.session_state.pop(STATUS_SLOT_KEY, None)  # a place kept from an earlier run is not on this screen
     if not visible:
         return
-    series, model = state.series_settings(), state.model_settings()
+    series, model = series_settings(), model_settings()
     with st.sidebar:
         st.markdown("#### Current settings")
-        own = state.own_series()
+        own = own_series()
         if own is not None:
             st.caption(f"**Data**: {own.name}, {len(own.values)} values")
         else:
@@ -145,13 +149,13 @@ def sidebar(visible: bool = True) -> None:
                        f"period {series['period']:.2f}, noise σ {series['noise_std']:.2f}, seed {series['seed']}")
         st.caption(f"**Model**: {describe_model(model)}; dropout {model['dropout']:.2f}, "
                    f"lr {model['learning_rate']:g}, batch {model['batch_size']}, {model['epochs']} epochs")
-        st.session_state[state.STATUS_SLOT_KEY] = {"slot": st.container(), "drawn": False, "by_sidebar": False}
+        st.session_state[STATUS_SLOT_KEY] = {"slot": st.container(), "drawn": False, "by_sidebar": False}
         preset_menu()
 
 
 def finish_sidebar() -> None:
     """Draw the sidebar's training status, refreshed on its own, unless a live part of the page has drawn it."""
-    reserved = st.session_state.get(state.STATUS_SLOT_KEY)
+    reserved = st.session_state.get(STATUS_SLOT_KEY)
     if reserved is None or reserved["drawn"]:
         return
     reserved["by_sidebar"] = True
@@ -161,7 +165,7 @@ def finish_sidebar() -> None:
 
 def training_active() -> tuple[bool]:
     """Return (whether this session's Train job is queued or running,): what the Train page's refresh watches."""
-    return (state.job_active(state.current_job()),)
+    return (job_active(current_job()),)
 
 
 def live_part(draw: Callable[[], None], watched: Callable[[], tuple[bool, ...]]) -> None:
@@ -179,7 +183,7 @@ def _live_part(draw: Callable[[], None], watched: Callable[[], tuple[bool, ...]]
                active_then: tuple[bool, ...]) -> None:
     if any(active_then) and watched() != active_then:
         st.rerun()
-    reserved = st.session_state.get(state.STATUS_SLOT_KEY)
+    reserved = st.session_state.get(STATUS_SLOT_KEY)
     if reserved is not None and not reserved["by_sidebar"]:
         reserved["drawn"] = True
         with reserved["slot"]:
@@ -192,11 +196,11 @@ def share_footer(url_path: str) -> None:
     st.divider()
     st.caption("Copy link: this screen, for another browser or a class (the copy button is at the right). "
                "It is the address in your browser's address bar.")
-    own = state.own_series()
-    if own is not None and not state.shown_run_id(url_path):
+    own = own_series()
+    if own is not None and not shown_run_id(url_path):
         st.caption("Your own data travels in a link only inside a stored run: without one the link carries the "
                    "model's settings and those of the generated wave, which opens in its place.")
-    st.code(state.share_link(st.context.url, url_path), language=None, wrap_lines=True)
+    st.code(share_link(st.context.url, url_path), language=None, wrap_lines=True)
 
 
 def preset_menu() -> None:
@@ -204,8 +208,8 @@ def preset_menu() -> None:
     with st.popover("Load a preset", width="stretch"):
         for preset in PRESETS.values():
             if st.button(preset.name, help=preset.description, key=f"preset_{preset.name}", width="stretch"):
-                state.apply_preset(preset.series, preset.model, preset.lessons)
-                state.switch_page(page_file(preset.page))
+                apply_preset(preset.series, preset.model, preset.lessons)
+                st.switch_page(page_file(preset.page))
 
 
 def draw_training_status() -> None:
@@ -215,9 +219,9 @@ def draw_training_status() -> None:
 
 def training_status() -> str:
     """Return a short learner-facing status of this session's training."""
-    job = state.current_job()
+    job = current_job()
     if job is None:
-        return "a trained model is ready" if state.trained() else "not started yet"
+        return "a trained model is ready" if finished_training() else "not started yet"
     progress = job.progress()
     if progress.status == "queued":
         return f"queued, position {progress.queue_position}"
@@ -253,19 +257,19 @@ def progress_label(progress) -> str:
 def needs(what: str, action: str, page: str) -> None:
     """Show what is missing and a button to the page that provides it, then stop the page."""
     st.info(what)
-    if state.lesson_mode() is not None:
+    if lesson_mode() is not None:
         # A lesson screen has no sidebar or navigation to come back by: the button must say that it leaves it.
         action = f"Leave the lesson screen: {action}"
         st.caption("The button opens the full app, with its sidebar and every page.")
     if st.button(action, type="primary"):
-        state.switch_page(page_file(page))
+        st.switch_page(page_file(page))
     stop_page()
 
 
 def stop_page() -> None:
     """End this run of the page here, with the sidebar finished and the address bar written."""
     finish_sidebar()
-    state.write_address_bar()
+    write_address_bar()
     st.stop()
 
 

@@ -12,9 +12,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from lstm_core.evaluation.levers import judge_levers
+from lstm_core.evaluation.posts import board_post
 from lstm_core.store.rooms import RoomStore
 from lstm_core.store.runs import RunStore
-from lstm_core.ui.board import board_run
 from tests.e2e.conftest import ARTIFACTS, served_app
 from tests.e2e.test_walk import IDLE, TIMEOUT_MS
 
@@ -105,7 +105,7 @@ def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(browser: Browser
     assert {row[0] for row in latest} == {XSS_NICKNAME, MARKDOWN_NICKNAME}, "nicknames shown as their characters"
     assert board.locator("img[src='x']").count() == 0 and board.locator("strong", has_text="bold").count() == 0
     posts = RoomStore(RunStore(f"sqlite:///{Path(data_dir) / 'lstm_lens.sqlite3'}")).posts(code)
-    expected = judge_levers([board_run(post) for post in posts])
+    expected = judge_levers([board_post(post) for post in posts])
     verdicts = _table_rows(board, 0)
     assert [row[1] for row in verdicts] == [verdict.verdict for verdict in expected], "the runs' own verdicts"
     board.screenshot(path=str(ARTIFACTS / "class-board.png"), full_page=True)

@@ -143,7 +143,7 @@ def test_the_stepper_steps_and_plays_in_the_browser_with_no_script_run(browser, 
     _press(page, "Step ▶")
     _press(page, "Step ▶")
     shown = _wait_for_label(page, "Step 4 of 20")
-    page.wait_for_function("() => new URL(location.href).searchParams.get('w_inside_step') === '4'", timeout=TIMEOUT_MS)
+    page.wait_for_function("() => new URL(location.href).searchParams.get('insideStep') === '4'", timeout=TIMEOUT_MS)
     page.reload()
     assert _wait_for_label(page, "Step 4 of 20")["numbers"] == shown["numbers"], "the reload opened at step 4"
     context.close()

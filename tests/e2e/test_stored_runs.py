@@ -173,7 +173,7 @@ def test_a_setting_moved_on_data_stays_in_the_address_on_train(page: Page, store
     move_slider(page, "Noise (std)", "ArrowRight", 5)
     noise = slider_input(page, "Noise (std)").input_value()
     assert float(noise) != DEFAULT_NOISE
-    expect(page).to_have_url(re.compile(rf"w_series_noise_std={re.escape(noise)}"), timeout=TIMEOUT_MS)
+    expect(page).to_have_url(re.compile(rf"[?&]noise={re.escape(noise)}"), timeout=TIMEOUT_MS)
 
     go_to(page, "Train", "Train")
     expect(page).to_have_url(re.compile(r"/train\?"), timeout=TIMEOUT_MS)
@@ -273,7 +273,7 @@ def expect_link_fell_back(page: Page, message: str, setting: str) -> None:
     go_to(page, "Data", "Data")
     move_slider(page, "Noise (std)", "ArrowRight", 2)
     moved = slider_input(page, "Noise (std)").input_value()
-    expect(page).to_have_url(re.compile(rf"w_series_noise_std={re.escape(moved)}"), timeout=TIMEOUT_MS)
+    expect(page).to_have_url(re.compile(rf"[?&]noise={re.escape(moved)}"), timeout=TIMEOUT_MS)
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
 
 

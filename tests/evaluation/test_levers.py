@@ -13,7 +13,7 @@ from lstm_core.evaluation.levers import (
     NO_DIFFERENCE,
     ONE_SEED_EACH,
     TOO_FEW,
-    BoardRun,
+    BoardPost,
     distinct_trainings,
     experiments_table,
     judge_levers,
@@ -27,18 +27,18 @@ NOISE_STD = 0.02
 SEEDS = range(4)
 
 
-def board_run(score: float, seed: int = 0, **changes: float) -> BoardRun:
-    return BoardRun({**BASE, "seed": seed, **changes}, score)
+def board_post(score: float, seed: int = 0, **changes: float) -> BoardPost:
+    return BoardPost({**BASE, "seed": seed, **changes}, score)
 
 
-def verdict_for(runs: list[BoardRun], lever: str):
+def verdict_for(runs: list[BoardPost], lever: str):
     return next(v for v in judge_levers(runs) if v.lever == lever)
 
 
-def window_board(effect: float = 0.5, rng_seed: int = 0) -> list[BoardRun]:
+def window_board(effect: float = 0.5, rng_seed: int = 0) -> list[BoardPost]:
     """Window length 40 shifts the score by `effect`, units do nothing; four seeds per setting."""
     rng = np.random.default_rng(rng_seed)
-    return [board_run(1.0 + effect * (seq_length == 40) + rng.normal(scale=NOISE_STD), seed,
+    return [board_post(1.0 + effect * (seq_length == 40) + rng.normal(scale=NOISE_STD), seed,
                       seq_length=seq_length, units=units)
             for seq_length in (10, 40) for units in (16, 32) for seed in SEEDS]
 
@@ -50,17 +50,17 @@ def test_the_levers_are_the_model_config_fields_other_than_the_seed():
 
 
 def test_seed_noise_pools_the_spread_within_equal_settings():
-    runs = [board_run(1.0, 0), board_run(3.0, 1), board_run(10.0, 0, units=16), board_run(12.0, 1, units=16),
-            board_run(5.0, 0, layers=3)]  # trained once: says nothing about the seed
+    runs = [board_post(1.0, 0), board_post(3.0, 1), board_post(10.0, 0, units=16), board_post(12.0, 1, units=16),
+            board_post(5.0, 0, layers=3)]  # trained once: says nothing about the seed
     noise = seed_noise(runs)
     assert noise.std == pytest.approx(math.sqrt(2.0)) and noise.dof == 2 and noise.groups == 2
-    unequal = seed_noise([board_run(s, i) for i, s in enumerate([1.0, 2.0, 3.0])]
-                         + [board_run(10.0, 0, units=16), board_run(12.0, 1, units=16)])
+    unequal = seed_noise([board_post(s, i) for i, s in enumerate([1.0, 2.0, 3.0])]
+                         + [board_post(10.0, 0, units=16), board_post(12.0, 1, units=16)])
     assert unequal.std == pytest.approx(math.sqrt(4.0 / 3.0)) and unequal.dof == 3  # squares 2 + 2 over 2 + 1
 
 
 def test_seed_noise_without_repeated_settings_is_unknown():
-    noise = seed_noise([board_run(1.0), board_run(2.0, units=16)])
+    noise = seed_noise([board_post(1.0), board_post(2.0, units=16)])
     assert math.isnan(noise.std) and noise.dof == 0 and noise.groups == 0
 
 
@@ -91,7 +91,7 @@ def test_a_lever_with_no_effect_is_no_difference_here_and_the_words_carry_the_nu
 
 
 def test_a_lever_never_varied_alone_is_too_few_runs():
-    runs = window_board() + [board_run(1.0 + 0.01 * seed, seed, epochs=40, batch_size=64) for seed in SEEDS]
+    runs = window_board() + [board_post(1.0 + 0.01 * seed, seed, epochs=40, batch_size=64) for seed in SEEDS]
     verdicts = {v.lever: v for v in judge_levers(runs)}
     for lever, name in [("layers", "stacked layers"), ("epochs", "epochs"), ("batch_size", "batch size")]:
         v = verdicts[lever]
@@ -104,20 +104,20 @@ def test_a_lever_never_varied_alone_is_too_few_runs():
 def test_without_repeated_settings_every_lever_is_too_few_runs_for_want_of_the_seed_spread():
     changes = {"seq_length": 40, "units": 16, "layers": 3, "dropout": 0.0, "learning_rate": 0.01, "epochs": 40,
                "batch_size": 64}
-    runs = [board_run(1.0)] + [board_run(1.0 + 0.1 * i, **{lever: value}) for i, (lever, value)
+    runs = [board_post(1.0)] + [board_post(1.0 + 0.1 * i, **{lever: value}) for i, (lever, value)
                                in enumerate(changes.items(), start=1)]
     for v in judge_levers(runs):
         assert v.verdict == TOO_FEW and v.contrasts == 1 and math.isnan(v.standard_error)
         assert v.words == f"Too few runs: {ONE_SEED_EACH}.", "each lever was varied alone once"
-    lonely = judge_levers([board_run(1.0)])[0]
+    lonely = judge_levers([board_post(1.0)])[0]
     assert lonely.words == ("Too few runs: no two trainings differ in the window length (SEQ_LENGTH) alone, and "
                             f"{ONE_SEED_EACH}.")
 
 
 def test_runs_with_non_finite_scores_are_ignored():
     runs = window_board()
-    spoiled = runs + [board_run(math.nan, 9, seq_length=10, units=16), board_run(math.inf, 9, seq_length=40),
-                      board_run(-math.inf, 9, layers=3), board_run(math.nan, 8, layers=3)]
+    spoiled = runs + [board_post(math.nan, 9, seq_length=10, units=16), board_post(math.inf, 9, seq_length=40),
+                      board_post(-math.inf, 9, layers=3), board_post(math.nan, 8, layers=3)]
     # repr, because nan != nan would make equal verdicts with no effect compare unequal
     assert repr(judge_levers(spoiled)) == repr(judge_levers(runs))
     assert seed_noise(spoiled) == seed_noise(runs)
@@ -126,20 +126,20 @@ def test_runs_with_non_finite_scores_are_ignored():
 
 
 def test_float_settings_that_differ_only_by_printing_noise_match_and_different_ones_do_not():
-    runs = [board_run(1.0, 0, learning_rate=0.001, dropout=0.3),
-            board_run(3.0, 1, learning_rate=0.001 * (1 + 1e-12), dropout=0.1 + 0.2)]  # 0.30000000000000004
+    runs = [board_post(1.0, 0, learning_rate=0.001, dropout=0.3),
+            board_post(3.0, 1, learning_rate=0.001 * (1 + 1e-12), dropout=0.1 + 0.2)]  # 0.30000000000000004
     noise = seed_noise(runs)
     assert noise.dof == 1 and noise.std == pytest.approx(math.sqrt(2.0))
     (experiment,) = experiments_table(runs)
     assert experiment.count == 2 and experiment.settings["learning_rate"] == 0.001
-    apart = seed_noise([board_run(1.0, 0, learning_rate=0.001), board_run(3.0, 1, learning_rate=0.0011)])
+    apart = seed_noise([board_post(1.0, 0, learning_rate=0.001), board_post(3.0, 1, learning_rate=0.0011)])
     assert apart.dof == 0, "0.001 and 0.0011 are two learning rates"
 
 
 def test_experiments_table_puts_the_best_mean_first_with_counts_and_spreads():
-    runs = ([board_run(s, i) for i, s in enumerate([2.0, 4.0])]
-            + [board_run(1.0, 0, units=16)]
-            + [board_run(s, i, layers=3) for i, s in enumerate([1.5, 2.5, 2.0])])
+    runs = ([board_post(s, i) for i, s in enumerate([2.0, 4.0])]
+            + [board_post(1.0, 0, units=16)]
+            + [board_post(s, i, layers=3) for i, s in enumerate([1.5, 2.5, 2.0])])
     best, middle, worst = experiments_table(runs)
     assert (best.settings["units"], best.count, best.mean_score) == (16.0, 1, 1.0) and math.isnan(best.spread)
     assert (middle.settings["layers"], middle.count, middle.mean_score) == (3.0, 3, pytest.approx(2.0))
@@ -151,7 +151,7 @@ def test_experiments_table_puts_the_best_mean_first_with_counts_and_spreads():
 
 def test_with_three_values_the_strongest_pair_is_reported_from_the_lower_value_to_the_higher():
     rng = np.random.default_rng(3)
-    runs = [board_run(2.0 - 0.02 * seq_length + rng.normal(scale=NOISE_STD), seed, seq_length=seq_length)
+    runs = [board_post(2.0 - 0.02 * seq_length + rng.normal(scale=NOISE_STD), seed, seq_length=seq_length)
             for seq_length in (10, 20, 40) for seed in SEEDS]
     v = verdict_for(runs, "seq_length")
     assert v.verdict == MATTERS and v.values == (10.0, 20.0, 40.0) and v.contrasts == 3
@@ -159,10 +159,10 @@ def test_with_three_values_the_strongest_pair_is_reported_from_the_lower_value_t
     assert "going from 10 to 40" in v.words and f"{v.effect:+.2f}" in v.words
 
 
-def shared_training(score: float, seed: int, learners: int, **changes: float) -> list[BoardRun]:
+def shared_training(score: float, seed: int, learners: int, **changes: float) -> list[BoardPost]:
     """Return the posts of one training that `learners` learners shared: one identity, one score."""
     settings = {**BASE, "seed": seed, **changes}
-    return [BoardRun(settings, score, training=repr(sorted(settings.items())), learner=f"learner {k}")
+    return [BoardPost(settings, score, training=repr(sorted(settings.items())), learner=f"learner {k}")
             for k in range(learners)]
 
 
@@ -189,8 +189,8 @@ def test_a_reopened_run_adds_no_sample():
     assert repr(judge_levers(reopened)) == repr(judge_levers(once))
     assert len(distinct_trainings(reopened)) == 3 and distinct_trainings(reopened)[0].posts == 4
     # Without a name of its training, a post is named by its settings with the seed: the same holds.
-    plain = [board_run(1.0, 0), board_run(1.3, 1)]
-    assert seed_noise(plain + [board_run(1.0, 0)] * 2) == seed_noise(plain)
+    plain = [board_post(1.0, 0), board_post(1.3, 1)]
+    assert seed_noise(plain + [board_post(1.0, 0)] * 2) == seed_noise(plain)
 
 
 def test_a_real_lever_effect_with_two_seeds_per_setting_is_still_found_however_many_share_it():
@@ -218,6 +218,6 @@ def test_the_pooled_noise_is_the_sample_spread_of_the_distinct_seeds_scores():
 
 
 def test_seeds_that_score_exactly_alike_give_no_yardstick_and_no_verdict_of_matters():
-    runs = [board_run(1.0, 0), board_run(1.0, 1), board_run(2.0, 0, units=16), board_run(2.0, 1, units=16)]
+    runs = [board_post(1.0, 0), board_post(1.0, 1), board_post(2.0, 0, units=16), board_post(2.0, 1, units=16)]
     v = verdict_for(runs, "units")
     assert v.verdict == TOO_FEW and "scored exactly alike" in v.words

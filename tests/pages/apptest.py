@@ -78,7 +78,7 @@ def wait_for_training(at: AppTest, limit: float = 120) -> None:
 
 def wait_for_lesson(at: AppTest, lesson: str, limit: float = 180) -> None:
     """Rerun the page until every job of the lesson has finished."""
-    rerun_until(at, lambda at: not at.session_state[f"lesson_runs_{lesson}"].active, "the lesson trains", limit)
+    rerun_until(at, lambda at: not at.session_state[f"lesson_jobs_{lesson}"].active, "the lesson trains", limit)
 
 
 def open_link(query: dict[str, str], page: str | None = None) -> AppTest:

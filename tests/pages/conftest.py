@@ -5,7 +5,7 @@ import pytest
 from lstm_core.store.runs import DATA_DIR_ENV, DATABASE_URL_ENV
 from lstm_core.training.pool import TrainingPool
 from lstm_core.training.worker import WorkerSettings
-from lstm_core.ui import state
+from lstm_core.ui import training_session
 from tests.pages.recorded_pool import RecordedPool
 
 
@@ -42,14 +42,14 @@ def pages_train_on_the_recorded_pool(request, recorded_pool, monkeypatch):
     The app's pool is a process-wide st.cache_resource that AppTest keeps from one test to the next: it is
     emptied before and after each test, so every test's app asks for the pool this fixture chose.
     """
-    state.training_pool.clear()
+    training_session.training_pool.clear()
     if request.node.get_closest_marker("real_pool"):
         pool = request.getfixturevalue("real_pool")
-        monkeypatch.setattr(state, "get_pool", lambda: pool)
+        monkeypatch.setattr(training_session, "get_pool", lambda: pool)
         yield pool
     else:
         recorded_pool.hold = False
-        monkeypatch.setattr(state, "get_pool", lambda: recorded_pool)
+        monkeypatch.setattr(training_session, "get_pool", lambda: recorded_pool)
         yield recorded_pool
         recorded_pool.release()
-    state.training_pool.clear()
+    training_session.training_pool.clear()

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from lstm_core.evaluation.levers import MATTERS, NO_DIFFERENCE, TOO_FEW, judge_levers
-from lstm_core.store.rooms import JOIN_ALPHABET, RoomPost, RoomStore
+from lstm_core.evaluation.posts import TRAINING_KEY_SETTING, board_post, judged_posts
+from lstm_core.store.rooms import JOIN_ALPHABET, RoomStore
 from lstm_core.store.runs import RunStore, database_url
 from lstm_core.ui import rooms
-from lstm_core.ui.board import board_run, judged_posts
+from lstm_core.ui.training_session import OpenedFrom
 from tests.pages.apptest import (
     SMALL_MODEL,
     SMALL_SERIES,
@@ -73,7 +74,7 @@ def test_learners_join_by_code_and_by_link_and_their_runs_reach_the_board():
     posts = _room_store().posts(code)
     assert [p.nickname for p in posts][0] == XSS_NICKNAME, "a nickname is kept as typed"
     assert len(posts) == 2 and all(p.run_id for p in posts)
-    assert posts[0].run_id == by_code.session_state["trained"].run_id
+    assert posts[0].run_id == by_code.session_state["finished_training"].run_id
     assert posts[0].scores["score"] > 0 and posts[0].settings["seq_length"] == SMALL_MODEL.seq_length
 
     board = open_link({"room": code, "teacher": secret})
@@ -81,7 +82,7 @@ def test_learners_join_by_code_and_by_link_and_their_runs_reach_the_board():
     assert_clean(board, "the board")
     tables = [t.value for t in board.table]
     verdicts = tables[0]
-    expected = judge_levers([board_run(p) for p in posts])
+    expected = judge_levers([board_post(p) for p in posts])
     assert list(verdicts["verdict"]) == [v.verdict for v in expected], "the board's verdicts are the runs' own"
     latest = tables[1]
     assert re.sub(r"\\(.)", r"\1", latest["nickname"].iloc[-1]) == XSS_NICKNAME, "shown as its characters"
@@ -93,10 +94,10 @@ def test_a_training_counts_once_however_often_it_is_reopened_or_shared():
     ada = _train(_join_by_code(code, "Ada"))
     first = _room_store().posts(code)
     assert len(first) == 1
-    assert first[0].settings[rooms.TRAINING_KEY_SETTING] == ada.session_state["trained"].training_key
+    assert first[0].settings[TRAINING_KEY_SETTING] == ada.session_state["finished_training"].training_key
     next(b for b in ada.button if b.label == "Train").click().run()  # the same settings: opened from the store
     assert_clean(ada, "train again on the same settings")
-    assert ada.session_state["trained"].opened_from == "store"
+    assert ada.session_state["finished_training"].opened_from is OpenedFrom.STORE
     assert [p.id for p in _room_store().posts(code)] == [first[0].id], "a reopened run posts no second row"
     grace = _join_by_code(code, "Grace")
     grace.session_state["series_settings"] = SMALL_SERIES.to_dict()
@@ -105,7 +106,7 @@ def test_a_training_counts_once_however_often_it_is_reopened_or_shared():
     next(b for b in grace.button if b.label == "Train").click().run()  # the same preset: Ada's training, shared
     assert_clean(grace, "train on a shared preset")
     posts = _room_store().posts(code)
-    assert len(posts) == 2 and len({p.settings[rooms.TRAINING_KEY_SETTING] for p in posts}) == 1
+    assert len(posts) == 2 and len({p.settings[TRAINING_KEY_SETTING] for p in posts}) == 1
 
     board = open_link({"room": code, "teacher": secret})
     board.switch_page("pages/board.py").run()
@@ -133,13 +134,13 @@ def test_a_board_with_two_seeds_at_each_setting_says_which_lever_matters_and_whi
         for seed, (learner, score) in enumerate(zip(("Ada", "Grace"), by_seed)):
             cfg = replace(SMALL_MODEL, seq_length=window, units=units, seed=seed)
             training = f"window {window}, units {units}, seed {seed}"
-            settings = {**asdict(cfg), "data": "sine, 300 points", rooms.TRAINING_KEY_SETTING: training}
+            settings = {**asdict(cfg), "data": "sine, 300 points", TRAINING_KEY_SETTING: training}
             assert store.post(code, learner, settings, {"score": score, "score_basis": "noise floor"}) is not None
     board = open_link({"room": code, "teacher": secret})
     board.switch_page("pages/board.py").run()
     assert_clean(board, "a board with a verdict")
     verdicts = board.table[0].value
-    expected = judge_levers([board_run(p) for p in _room_store().posts(code)])
+    expected = judge_levers([board_post(p) for p in _room_store().posts(code)])
     assert list(verdicts["verdict"]) == [MATTERS, NO_DIFFERENCE] + [TOO_FEW] * 5
     assert list(verdicts["verdict"]) == [v.verdict for v in expected], "the board's verdicts are the runs' own"
     words = [re.sub(r"\\(.)", r"\1", why) for why in verdicts["why"]]
@@ -194,19 +195,6 @@ def test_a_lesson_run_posts_itself_tagged_with_its_lesson_and_is_not_judged_with
     assert_clean(learner, "the dropout lesson in a room")
     posts = _room_store().posts(code)
     assert posts and all(post.lesson == "dropout" for post in posts)
-    assert {post.training for post in posts} == set(learner.session_state["lesson_runs_dropout"].jobs)
+    assert {post.training for post in posts} == set(learner.session_state["lesson_jobs_dropout"].jobs)
     assert all(post.scores["score_basis"] == "last value" and post.scores["score"] > 0 for post in posts)
     assert judged_posts(posts) == ([], None), "a lesson's own task is not the class's Train experiment"
-
-
-def test_the_levers_are_judged_on_the_train_runs_of_the_most_common_data():
-    def post(post_id, data, lesson=None):
-        return RoomPost(post_id, "ROOM22", float(post_id), f"n{post_id}", None, None, lesson,
-                        {"data": data, "seq_length": 10}, {"score": 1.0}, False)
-
-    posts = [post(1, "sine A"), post(2, "sine B"), post(3, "sine B"), post(4, "sine A", lesson="film"),
-             post(5, "sine A")]
-    judged, data = judged_posts(posts)
-    assert data in ("sine A", "sine B") and [p.id for p in judged] in ([1, 5], [2, 3])
-    judged, data = judged_posts([*posts, post(6, "sine B")])
-    assert data == "sine B" and [p.id for p in judged] == [2, 3, 6]

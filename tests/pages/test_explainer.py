@@ -120,7 +120,7 @@ def test_learner_path_data_model_train_inside():
     assert at.dataframe, "the evaluation table appears when training ends"
     table = at.dataframe[0].value
     assert {"LSTM (yours)", "last value", "noise floor"} <= set(table.index)
-    run = at.session_state["trained"]
+    run = at.session_state["finished_training"]
     run_ds = build_dataset(run.series, run.model.seq_length, run.model.horizon)
     comparisons = compare(run_ds.y["test"], run.result.predictions["test"], baseline_forecasts(run_ds))
     skill = at.dataframe[1].value
@@ -180,7 +180,7 @@ def test_while_a_training_runs_train_is_disabled_and_stop_keeps_what_it_learned(
     assert at.get("progress")[0].proto.text.endswith("(running)")
     next(b for b in at.button if b.label == "Stop").click().run()
     wait_for_training(at)
-    result = at.session_state["trained"].result
+    result = at.session_state["finished_training"].result
     assert result.status == "stopped" and result.epochs_run < STOPPED_MODEL.epochs, result.message
     # The worker's own words: the whole epochs and, when it stopped inside one, the batches of the next.
     assert re.fullmatch(rf"Stopped after {result.epochs_run} of {STOPPED_MODEL.epochs} epochs( and \d+ of \d+ "

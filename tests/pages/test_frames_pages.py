@@ -62,7 +62,7 @@ def test_the_film_is_one_animated_figure_with_a_frame_per_moment():
     charts = at.get("plotly_chart")
     assert len(charts) == 1
     spec = json.loads(charts[0].proto.spec)
-    runs = at.session_state["lesson_runs_film"]
+    runs = at.session_state["lesson_jobs_film"]
     result = runs.jobs["film"].result()
     shots = 1 + len(result.first_epoch_weights) + QUICK_START_MODEL.epochs
     assert frame_names(spec) == [str(k) for k in range(shots)]

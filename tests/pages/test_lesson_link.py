@@ -69,7 +69,7 @@ def test_without_a_trained_model_the_gates_link_is_not_built_and_training_is_off
 
 def test_the_gates_link_carries_the_stored_run_and_opens_it_in_lesson_mode():
     at = train_from_the_teacher_form()
-    run_id = at.session_state["trained"].run_id
+    run_id = at.session_state["finished_training"].run_id
     assert run_id
     link = lesson_link_box(at, "gates")
     assert link is not None and urlsplit(link).path.endswith("/inside")
@@ -78,7 +78,7 @@ def test_the_gates_link_carries_the_stored_run_and_opens_it_in_lesson_mode():
 
     projector = open_link(query, "pages/inside.py")
     assert projector.title[0].value.startswith("Inside the LSTM")
-    assert projector.session_state["trained"].run_id == run_id
+    assert projector.session_state["finished_training"].run_id == run_id
     assert NO_MODEL not in texts(projector)
     assert any("Replay matches Keras" in m.value for m in projector.markdown), "the stepper draws the linked model"
     assert not projector.sidebar.children, "a lesson screen has no sidebar"
@@ -89,7 +89,7 @@ def test_the_gates_link_carries_the_stored_run_and_opens_it_in_lesson_mode():
 def test_the_lesson_link_of_a_page_without_a_model_carries_a_stored_run_too():
     at = train_from_the_teacher_form()
     link = lesson_link_box(at, "windows")
-    assert link is not None and f"run={at.session_state['trained'].run_id}" in link
+    assert link is not None and f"run={at.session_state['finished_training'].run_id}" in link
 
 
 def test_a_gates_link_without_a_run_says_in_lesson_words_that_the_button_leaves_the_lesson():
@@ -108,7 +108,7 @@ def test_the_full_app_keeps_its_own_words_for_a_linked_run_and_a_missing_model()
     empty = open_link({}, "pages/inside.py")
     assert NO_MODEL in texts(empty)
     assert any(b.label == "Go to Train" for b in empty.button)
-    run_id = train_from_the_teacher_form().session_state["trained"].run_id
+    run_id = train_from_the_teacher_form().session_state["finished_training"].run_id
     linked = open_link({"run": run_id}, "pages/inside.py")
     assert "the sidebar shows them" in " ".join(str(i.value) for i in linked.info)
     assert linked.sidebar.children, "the full app has its sidebar"
@@ -135,6 +135,6 @@ def test_quick_start_applies_its_preset_opens_train_and_starts_training(submitte
     assert at.title[0].value.startswith("Train")
     assert submitted_models == [QUICK_START_MODEL], "the quick start trained its own small model, once"
     wait_for_training(at)
-    run = at.session_state["trained"]
+    run = at.session_state["finished_training"]
     assert run.model == QUICK_START_MODEL and run.run_id
     assert any(d for d in at.dataframe), "Train shows the forecast of the model the quick start trained"

@@ -28,7 +28,7 @@ def test_memory_lesson_trains_both_models_and_its_words_follow_its_numbers(pages
     at = open_page(LESSON_PAGE)
     next(b for b in at.button if b.label == "Train both").click().run()
     assert_clean(at, "after Train both")
-    runs = at.session_state["lesson_runs_memory"]
+    runs = at.session_state["lesson_jobs_memory"]
     assert {job.cfg.cell for job in runs.jobs.values()} == {"rnn", "lstm"}
     assert runs.active and pool.held() == 2
     assert next(b for b in at.button if b.label == "Train both").disabled, "no second Train both while they run"
@@ -75,7 +75,7 @@ def test_split_lesson_at_its_defaults_says_what_its_numbers_say():
     at = open_page(SPLITS_PAGE)
     next(b for b in at.button if b.label == "Train both splits").click().run()
     assert_clean(at, "after Train both splits")
-    runs = at.session_state["lesson_runs_splits"]
+    runs = at.session_state["lesson_jobs_splits"]
     assert len(runs.jobs) == 2 * SplitLesson().seeds
     wait_for_lesson(at, "splits")
     lesson, splits = runs.settings
@@ -96,7 +96,7 @@ def test_horizon_lesson_trains_at_both_ends_of_the_horizon_and_says_what_its_num
         at.slider(key="w_horizon_steps").set_value(steps).run()
         assert_clean(at, f"horizon {steps}")
         next(b for b in at.button if b.label == "Train both").click().run()
-        runs = at.session_state["lesson_runs_horizon"]
+        runs = at.session_state["lesson_jobs_horizon"]
         assert {name: job.cfg.horizon for name, job in runs.jobs.items()} == {"direct": steps, "recursive": 1}
         wait_for_lesson(at, "horizon")
         assert_clean(at, f"horizon {steps} trained")
@@ -126,7 +126,7 @@ def test_film_lesson_trains_and_draws_every_window_and_layer():
     next(b for b in at.button if b.label == "Train and film").click().run()
     wait_for_lesson(at, "film")
     assert_clean(at, "film trained")
-    result = at.session_state["lesson_runs_film"].jobs["film"].result()
+    result = at.session_state["lesson_jobs_film"].jobs["film"].result()
     assert len(result.epoch_weights) == SMALL_MODEL.epochs
     shots = 1 + len(result.first_epoch_weights) + SMALL_MODEL.epochs
     assert len(json.loads(at.get("plotly_chart")[0].proto.spec)["frames"]) == shots
@@ -137,7 +137,7 @@ def test_film_lesson_trains_and_draws_every_window_and_layer():
     for layer in at.selectbox(key="w_film_layer").options:
         at.selectbox(key="w_film_layer").set_value(int(layer.split()[-1]) - 1).run()
         assert_clean(at, f"layer {layer}")
-    last = at.session_state["lesson_runs_film"].outcome[2][-1]
+    last = at.session_state["lesson_jobs_film"].outcome[2][-1]
     assert f"after the last epoch {last:.5f}" in " ".join(m.value for m in at.markdown)
     assert len(at.get("plotly_chart")) == 1, "forecast, loss and gates move together in one figure"
 
@@ -149,7 +149,7 @@ def test_film_lesson_with_the_quick_start_model_at_defaults():
     assert_clean(at, "quick-start film")
     titles = [frame["layout"]["title"]["text"] for frame in json.loads(at.get("plotly_chart")[0].proto.spec)["frames"]]
     assert titles[0].startswith("Before training (the initial random weights): ")
-    runs = at.session_state["lesson_runs_film"]
+    runs = at.session_state["lesson_jobs_film"]
     batches = runs.data["film"].batches_per_epoch(QUICK_START_MODEL.batch_size)
     first_done = runs.jobs["film"].result().first_epoch_weights[0][0]
     assert 1 <= first_done < batches
@@ -165,7 +165,7 @@ def test_dropout_lesson_at_defaults_and_at_its_bounds():
     next(b for b in at.button if b.label == "Train").click().run()
     wait_for_lesson(at, "dropout")
     assert_clean(at, "dropout trained")
-    runs = at.session_state["lesson_runs_dropout"]
+    runs = at.session_state["lesson_jobs_dropout"]
     mc = runs.outcome[1]
     assert runs.jobs["dropout"].cfg.dropout == 0.2
     run_ds = build_dataset(SeriesConfig(), 30, 1)

@@ -6,8 +6,8 @@ import pytest
 from lstm_core.config import ModelConfig
 from lstm_core.model.shapes import count_params
 from lstm_core.store.runs import DATA_DIR_ENV
-from lstm_core.ui import state
-from lstm_core.ui.state import LESSON_SETTINGS_KEYS
+from lstm_core.ui import training_session
+from lstm_core.ui.settings import LESSON_SETTINGS_KEYS
 from tests.pages.apptest import assert_clean, open_link, open_page, wait_for_training
 
 
@@ -32,15 +32,23 @@ def test_a_preset_loads_everywhere_with_one_click(name):
         assert at.slider(key="w_memory_k").value == preset.lessons["memory"]["k"]
 
 
-def test_a_link_sets_the_series_and_model_everywhere_and_lists_what_it_ignored():
-    at = open_link({"w_series_noise_std": "0.3", "w_model_units": "12", "w_model_layers": "1",
-                    "w_model_epochs": "999", "utm_source": "mail"})
+# The same link in both forms: today's short names, and the widget keys the first links carried.
+LINK_FORMS = {"short names": ({"noise": "0.3", "units": "12", "layers": "1", "epochs": "999", "utm_source": "mail"},
+                              "epochs='999'"),
+              "first form": ({"w_series_noise_std": "0.3", "w_model_units": "12", "w_model_layers": "1",
+                              "w_model_epochs": "999", "utm_source": "mail"}, "w_model_epochs='999'")}
+
+
+@pytest.mark.parametrize("form", LINK_FORMS)
+def test_a_link_sets_the_series_and_model_everywhere_and_lists_what_it_ignored(form):
+    query, ignored_epochs = LINK_FORMS[form]
+    at = open_link(query)
     assert at.session_state["series_settings"]["noise_std"] == 0.3
     assert at.session_state["model_settings"]["units"] == 12 and at.session_state["model_settings"]["layers"] == 1
     notice = at.warning[0].value
-    assert "w_model_epochs='999'" in notice and "utm_source" in notice
-    link = at.code[-1].value  # the copy-link box at the foot of the page
-    assert "w_model_units=12" in link and "w_series_noise_std=0.3" in link and "w_model_epochs" not in link
+    assert ignored_epochs in notice and "utm_source" in notice
+    link = at.code[-1].value  # the copy-link box at the foot of the page: always the short names
+    assert "units=12" in link and "noise=0.3" in link and "epochs=" not in link and "w_" not in link, link
     at.switch_page("pages/model.py").run()
     assert at.slider(key="w_model_units").value == 12
     assert at.metric[0].value == f"{count_params(ModelConfig(units=12, layers=1)):,}"
@@ -69,9 +77,9 @@ def test_two_browsers_opening_the_same_link_train_the_same_model(real_pool, monk
         at = open_link(query, "pages/train.py")
         next(b for b in at.button if b.label == "Train").click().run()
         wait_for_training(at)
-        assert state.training_pool() is real_pool, "the app trained on the worker processes"
-        assert at.session_state["trained"].opened_from is None, "trained anew, not opened from a store"
-        weights.append(at.session_state["trained"].result.weights.to_list())
+        assert training_session.training_pool() is real_pool, "the app trained on the worker processes"
+        assert at.session_state["finished_training"].opened_from is None, "trained anew, not opened from a store"
+        weights.append(at.session_state["finished_training"].result.weights.to_list())
     assert real_pool.jobs_run() == jobs_before + 2, "each server's training ran in a worker"
     for first, second in zip(*weights):
         np.testing.assert_allclose(first, second, atol=1e-6)

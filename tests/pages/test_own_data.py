@@ -51,7 +51,7 @@ def test_a_good_file_becomes_the_series_of_every_page_and_training_uses_it():
     assert_clean(at, "trained on own data")
     table = at.dataframe[0].value
     assert "noise floor" not in table.index and "seasonal naive" not in at.dataframe[1].value.index
-    run = at.session_state["trained"]
+    run = at.session_state["finished_training"]
     assert run.series == own
 
 

@@ -9,9 +9,9 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.presets import PRESETS, QUICK_START_MODEL, QUICK_START_SERIES, Preset
-from lstm_core.ui.links import LEARNING_RATES, MODEL_KEYS, SERIES_KEYS
+from lstm_core.ui.links import LEARNING_RATES, MODEL_PARAMS, SERIES_PARAMS
 from lstm_core.ui.pages import PAGE_FILES
-from lstm_core.ui.state import LESSON_SETTINGS_KEYS, MODEL_KEY, SERIES_KEY
+from lstm_core.ui.settings import LESSON_SETTINGS_KEYS, MODEL_KEY, SERIES_KEY
 from tests.pages.apptest import APP, TIMEOUT, assert_clean, sidebar_text
 
 QUICK_START = Preset("Home quick start", "The Home page's quick start button.", QUICK_START_SERIES, QUICK_START_MODEL)
@@ -49,7 +49,7 @@ def copy_link(at: AppTest) -> str | None:
 def link_settings(link: str) -> dict[str, list[str]]:
     """Return a link's series and model parameters."""
     return {name: values for name, values in parse_qs(link.lstrip("?")).items()
-            if name in SERIES_KEYS or name in MODEL_KEYS}
+            if name in SERIES_PARAMS or name in MODEL_PARAMS}
 
 
 def session_settings(at: AppTest, preset: Preset) -> dict:
@@ -142,7 +142,7 @@ def test_no_page_rewrites_a_preset_and_its_copy_link_trains_the_same_model(prese
         assert_controls_show_the_settings(at, f"{preset.name} on {page}")
         now = at.session_state["training_job"]["job"] if "training_job" in at.session_state else None
         assert now is started, f"opening {page} started a training"
-        assert not [key for key in at.session_state if str(key).startswith("lesson_runs_")], \
+        assert not [key for key in at.session_state if str(key).startswith("lesson_jobs_")], \
             f"opening {page} started a lesson's training"
         if link is not None:
             links.add(link)

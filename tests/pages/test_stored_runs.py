@@ -13,6 +13,7 @@ from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.presets import PRESETS
 from lstm_core.store.runs import DATABASE_URL_ENV, RunStore, database_url
 from lstm_core.ui.pages import HOME_FILE, PAGES
+from lstm_core.ui.training_session import OpenedFrom
 from tests.pages.apptest import (
     SMALL_MODEL,
     SMALL_SERIES,
@@ -54,7 +55,7 @@ def submitted_kwargs(pages_train_on_the_recorded_pool, monkeypatch):
 
 
 def test_the_train_page_hands_the_pool_its_session_and_its_data_described_for_the_store(submitted_kwargs):
-    from lstm_core.ui.runs import data_spec
+    from lstm_core.data.spec import data_spec
 
     for seed in (5, 6):  # two seeds: the second is no stored run of the first
         at = open_page("pages/train.py", series=SMALL_SERIES, model=replace(SMALL_MODEL, seed=seed))
@@ -71,7 +72,7 @@ def train_small():
     at = open_page("pages/train.py", series=SMALL_SERIES, model=SMALL_MODEL)
     next(b for b in at.button if b.label == "Train").click().run()
     wait_for_training(at)
-    assert_clean(at, "trained")
+    assert_clean(at, "finished training")
     return at
 
 
@@ -82,13 +83,13 @@ def texts(at, kind: str) -> str:
 
 def test_a_finished_training_is_stored_and_a_reload_shows_the_same_run(submissions):
     at = train_small()
-    run = at.session_state["trained"]
+    run = at.session_state["finished_training"]
     assert run.run_id
     before = len(submissions)
     reloaded = open_link({"run": run.run_id}, "pages/train.py")
-    again = reloaded.session_state["trained"]
+    again = reloaded.session_state["finished_training"]
     assert len(submissions) == before, "a reload trains nothing"
-    assert again.run_id == run.run_id and again.opened_from == "link"
+    assert again.run_id == run.run_id and again.opened_from is OpenedFrom.LINK
     for stored, trained in zip(again.result.weights.to_list(), run.result.weights.to_list()):
         np.testing.assert_array_equal(stored, trained)
     assert reloaded.session_state["model_settings"] == at.session_state["model_settings"]
@@ -98,7 +99,7 @@ def test_a_finished_training_is_stored_and_a_reload_shows_the_same_run(submissio
 
 def test_the_share_link_opens_the_trained_model_on_inside_for_anyone(submissions):
     at = train_small()
-    run_id = at.session_state["trained"].run_id
+    run_id = at.session_state["finished_training"].run_id
     share = next(c.value for c in at.code if "/inside?run=" in c.value)
     assert share.endswith(f"/inside?run={run_id}")
     before = len(submissions)
@@ -106,7 +107,7 @@ def test_the_share_link_opens_the_trained_model_on_inside_for_anyone(submissions
     assert len(submissions) == before
     badge = next(m.value for m in learner.markdown if "Replay matches Keras" in m.value)
     assert float(re.search(r"max \|Δ\| = ([0-9.e+-]+)", badge).group(1)) <= 1e-5, "the stored weights replay exactly"
-    assert learner.session_state["trained"].run_id == run_id
+    assert learner.session_state["finished_training"].run_id == run_id
 
 
 def test_an_identical_training_opens_the_stored_run_at_once_and_a_new_seed_trains_anew(submissions):
@@ -116,12 +117,12 @@ def test_an_identical_training_opens_the_stored_run_at_once_and_a_new_seed_train
     next(b for b in second.button if b.label == "Train").click().run()
     assert_clean(second, "second learner")
     assert len(submissions) == before, "an identical finished training is not trained again"
-    assert second.session_state["trained"].opened_from == "store"
+    assert second.session_state["finished_training"].opened_from is OpenedFrom.STORE
     assert "was run before" in texts(second, "info")
     next(b for b in second.button if b.label == "Train again with a new seed").click().run()
     wait_for_training(second)
     assert submissions[-1].seed == SMALL_MODEL.seed + 1 and len(submissions) == before + 1
-    assert second.session_state["trained"].opened_from is None
+    assert second.session_state["finished_training"].opened_from is None
 
 
 @pytest.mark.parametrize("run_id, words", [
@@ -132,12 +133,12 @@ def test_a_forged_or_malformed_run_id_says_so_and_keeps_the_link_settings(run_id
     at = open_link({"run": run_id, "w_model_units": "9"})
     assert words in texts(at, "warning")
     at.switch_page("pages/train.py").run()
-    assert at.session_state["model_settings"]["units"] == 9 and "trained" not in at.session_state
+    assert at.session_state["model_settings"]["units"] == 9 and "finished_training" not in at.session_state
 
 
 def test_an_expired_run_says_it_has_expired():
     at = train_small()
-    run_id = at.session_state["trained"].run_id
+    run_id = at.session_state["finished_training"].run_id
     store = RunStore(database_url())
     assert run_id in store.evict(now=time.time() + 31 * 86400)
     store.close()
@@ -152,13 +153,13 @@ def test_a_lesson_run_link_reopens_its_outcome_without_training(submissions):
     next(b for b in at.button if b.label == "Train").click().run()
     wait_for_lesson(at, "dropout")
     assert_clean(at, "dropout trained")
-    run_id = at.session_state["lesson_runs_dropout"].run_id
+    run_id = at.session_state["lesson_jobs_dropout"].run_id
     assert run_id and at.query_params["run"] == run_id, "the lesson page's address names its stored run"
     charts = len(at.get("plotly_chart"))
     before = len(submissions)
     reopened = open_link(dict(at.query_params), "pages/lesson_dropout.py")
     assert len(submissions) == before
-    assert reopened.session_state["lesson_runs_dropout"].run_id == run_id
+    assert reopened.session_state["lesson_jobs_dropout"].run_id == run_id
     assert len(reopened.get("plotly_chart")) == charts
     assert "opened from a link" in texts(reopened, "caption")
 
@@ -171,10 +172,10 @@ def test_a_run_on_the_learners_own_file_is_stored_only_once_they_agree():
     at.switch_page("pages/train.py").run()
     next(b for b in at.button if b.label == "Train").click().run()
     wait_for_training(at)
-    assert at.session_state["trained"].run_id is None
+    assert at.session_state["finished_training"].run_id is None
     assert "carry your data" in texts(at, "caption")
     next(b for b in at.button if b.label.startswith("Keep this run")).click().run()
-    run_id = at.session_state["trained"].run_id
+    run_id = at.session_state["finished_training"].run_id
     assert run_id
     reopened = open_link({"run": run_id}, "pages/train.py")
     np.testing.assert_array_equal(reopened.session_state["own_series"].values, at.session_state["own_series"].values)
@@ -188,7 +189,7 @@ def test_without_a_store_the_app_trains_and_says_runs_are_not_kept(broken, monke
         a_run_store_of_its_own.mkdir(parents=True)
         (a_run_store_of_its_own / "lstm_lens.sqlite3").write_bytes(b"this is no database " * 400)
     at = train_small()
-    assert at.session_state["trained"].run_id is None
+    assert at.session_state["finished_training"].run_id is None
     assert "cannot be kept on this server" in texts(at, "caption")
     assert at.dataframe, "the results are shown all the same"
 
@@ -205,7 +206,7 @@ def test_a_lesson_pages_address_reproduces_every_presets_settings(preset):
 
 def test_a_link_to_inside_reopens_the_same_window_layer_unit_and_step():
     at = train_small()
-    run_id = at.session_state["trained"].run_id
+    run_id = at.session_state["finished_training"].run_id
     query = {"run": run_id, "w_inside_window": "3", "w_inside_layer": "LSTM layer 2", "w_inside_unit": "4",
              "w_inside_step": "5"}
     inside = open_link(query, "pages/inside.py")
@@ -223,10 +224,10 @@ def test_a_link_to_inside_reopens_the_same_window_layer_unit_and_step():
 def _addresses_script(series: dict, model: dict, url_paths: list) -> None:
     import streamlit as st
 
-    from lstm_core.ui import state
+    from lstm_core.ui import address_bar
 
     st.session_state["series_settings"], st.session_state["model_settings"] = dict(series), dict(model)
-    st.session_state["addresses"] = {path: state.address_params(path) for path in url_paths}
+    st.session_state["addresses"] = {path: address_bar.address_params(path) for path in url_paths}
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))

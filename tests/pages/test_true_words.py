@@ -9,6 +9,7 @@ from lstm_core.config import ModelConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.evaluation.baselines import compare_baselines
 from lstm_core.store.runs import RunStore, database_url
+from lstm_core.ui.training_session import OpenedFrom
 from tests.pages.apptest import SMALL_MODEL, SMALL_SERIES, assert_clean, open_link, open_page, wait_for_training
 
 REOPENED = "This run was opened from"
@@ -18,7 +19,7 @@ def press_train(model: ModelConfig):
     """Return an AppTest of the Train page after pressing Train on SMALL_SERIES and model (and any training ends)."""
     at = open_page("pages/train.py", series=SMALL_SERIES, model=model)
     next(b for b in at.button if b.label == "Train").click().run()
-    if at.session_state["trained"] is None or at.session_state["trained"].opened_from is None:
+    if at.session_state["finished_training"] is None or at.session_state["finished_training"].opened_from is None:
         wait_for_training(at)
     assert_clean(at, "Train pressed")
     return at
@@ -42,7 +43,7 @@ def stored_facts(run_id: str, result) -> tuple[str, str]:
 
 def test_a_reopened_run_says_when_and_how_long_it_originally_trained_and_a_fresh_one_does_not():
     fresh = press_train(SMALL_MODEL)
-    run = fresh.session_state["trained"]
+    run = fresh.session_state["finished_training"]
     assert run.opened_from is None
     assert REOPENED not in page_text(fresh) and "nothing was retrained" not in page_text(fresh)
     bar = fresh.get("progress")[0].proto.text
@@ -51,8 +52,8 @@ def test_a_reopened_run_says_when_and_how_long_it_originally_trained_and_a_fresh
     assert len(run.result.epoch_seconds) == 2 and all(seconds > 0 for seconds in run.result.epoch_seconds)
 
     again = press_train(SMALL_MODEL)  # the same settings: the stored run opens, nothing trains
-    reopened = again.session_state["trained"]
-    assert reopened.opened_from == "store" and reopened.run_id == run.run_id
+    reopened = again.session_state["finished_training"]
+    assert reopened.opened_from is OpenedFrom.STORE and reopened.run_id == run.run_id
     date, seconds = stored_facts(run.run_id, reopened.result)
     assert float(seconds) > 0
     text = page_text(again)
@@ -73,7 +74,7 @@ def captions(at) -> list[str]:
 
 def test_the_noise_floor_note_and_the_loss_gap_note_appear_on_runs_where_they_hold():
     at = press_train(SMALL_MODEL)  # dropout 0.2, two epochs: the training loss is still above the validation loss
-    history = at.session_state["trained"].result.history
+    history = at.session_state["finished_training"].result.history
     assert history["loss"][-1] > history["val_loss"][-1]
     gap = [c for c in captions(at) if c.startswith("The training loss stays above the validation loss")]
     assert len(gap) == 1 and "Dropout: during training it switches off a random 20%" in gap[0]
@@ -87,7 +88,7 @@ def test_the_notes_are_absent_where_they_do_not_hold_and_a_linear_model_under_th
     linear = compare_baselines(ds)["linear on the window"]["mse"]
     assert linear < ds.noise_floor, "on these windows the linear model scores under the floor by chance"
     at = press_train(model)
-    history = at.session_state["trained"].result.history
+    history = at.session_state["finished_training"].result.history
     assert history["loss"][-1] < history["val_loss"][-1], "trained longer, the training loss ends below"
     assert not any(c.startswith("The training loss stays above") for c in captions(at))
     floor = [c for c in captions(at) if "below the noise floor" in c]

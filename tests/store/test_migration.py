@@ -11,7 +11,7 @@ from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.store import migrations, schema, schema_v1
 from lstm_core.store import runs as store_runs
-from lstm_core.store.runs import RunStore, StoreLimits, new_run_id
+from lstm_core.store.runs import RunNotFound, RunStore, StoreLimits, new_run_id
 from lstm_core.training.protocol import TrainingData, TrainingResult
 from lstm_core.training.worker import train_job
 from tests.store.results import assert_same_result
@@ -81,9 +81,9 @@ def test_a_schema_1_store_migrates_and_every_old_run_opens_by_its_old_id(schema_
         ids["done"], "film", CFG, SPEC, "0.0.9", None)
     assert run.created_at == 2_000_000.0 - 5
     assert_same_result(run.result, result)
-    group = store.load_group(ids["failed"])
-    assert (group.lesson, group.page_settings, list(group.trainings)) == (None, {}, [""])
-    assert_same_result(group.trainings[""].result, FAILED)
+    run = store.load_run(ids["failed"])
+    assert (run.lesson, run.page_settings, list(run.trainings)) == (None, {}, [""])
+    assert_same_result(run.trainings[""].result, FAILED)
     sizes = store.sizes()
     assert sizes[ids["failed"]] == 0 and sizes[ids["done"]] == len(b"".join(
         store_runs._result_parts(result).values()))
@@ -99,9 +99,9 @@ def test_a_schema_1_store_migrates_and_every_old_run_opens_by_its_old_id(schema_
 def test_a_migrated_run_keeps_its_age_for_eviction(schema_1_store):
     url, ids = schema_1_store
     store = RunStore(url, limits=StoreLimits())
-    store.load_group(ids["done"])  # opened now; the failed run was last opened at 1,000,000 s
+    store.load_run(ids["done"])  # opened now; the failed run was last opened at 1,000,000 s
     assert store.evict(retention_days=1000) == [ids["failed"]]
-    assert store.lookup(ids["failed"]) == "expired" and store.lookup(ids["done"]).id == ids["done"]
+    assert store.lookup(ids["failed"]) is RunNotFound.EXPIRED and store.lookup(ids["done"]).id == ids["done"]
     store.close()
 
 

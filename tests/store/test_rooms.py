@@ -10,7 +10,7 @@ from lstm_core.config import ModelConfig
 from lstm_core.store import migrations, schema, schema_v2
 from lstm_core.store import rooms as store_rooms
 from lstm_core.store import runs as store_runs
-from lstm_core.store.rooms import CODE_LENGTH, JOIN_ALPHABET, OpenedRoom, Room, RoomPost, RoomStore
+from lstm_core.store.rooms import CODE_LENGTH, JOIN_ALPHABET, OpenedRoom, Room, RoomNotOpen, RoomPost, RoomStore
 from lstm_core.store.runs import RunStore, StoreLimits
 from lstm_core.training.protocol import TrainingResult
 
@@ -100,7 +100,7 @@ def test_malformed_and_never_opened_codes_are_unknown(room_store):
     long_s = code.replace("S", "\u017f") if "S" in code else "\u017f" + code[1:]  # upper-cases to S
     for forged in ["", "A", code[:-1], code + "A", code[:-1] + "0", code[:-1] + "I", "OOOOOO", "111111", long_s,
                    "' OR 1=1 --", "%%%%%%", "______", None, 42, never]:
-        assert room_store.room(forged) == "unknown", forged
+        assert room_store.room(forged) is RoomNotOpen.UNKNOWN, forged
         assert room_store.posts(forged) == [] and room_store.post(forged, "ann", SETTINGS, SCORES) is None, forged
         assert not room_store.is_teacher(forged, opened.teacher_secret), forged
         assert not room_store.close_room(forged, opened.teacher_secret), forged
@@ -114,7 +114,7 @@ def test_an_expired_room_says_so_and_refuses_posts_and_controls(room_store, cloc
     clock[0] += HOUR - 1
     assert isinstance(room_store.room(code), Room)
     clock[0] += 1
-    assert room_store.room(code) == "expired"
+    assert room_store.room(code) is RoomNotOpen.EXPIRED
     assert room_store.post(code, "bob", SETTINGS, SCORES) is None
     assert not room_store.set_prompt(code, secret, "too late")
     assert not room_store.hide_post(code, secret, post_id)
@@ -129,7 +129,7 @@ def test_a_room_with_a_tiny_lifetime_expires_by_the_real_clock(room_store):
 
     code = room_store.open_room(lifetime_hours=0.05 / 3600).code  # 50 ms
     time.sleep(0.1)
-    assert room_store.room(code) == "expired" and room_store.post(code, "ann", SETTINGS, SCORES) is None
+    assert room_store.room(code) is RoomNotOpen.EXPIRED and room_store.post(code, "ann", SETTINGS, SCORES) is None
 
 
 def test_a_closed_room_says_so_and_refuses_posts_and_controls(room_store):
@@ -137,7 +137,7 @@ def test_a_closed_room_says_so_and_refuses_posts_and_controls(room_store):
     code, secret = opened.code, opened.teacher_secret
     post_id = room_store.post(code, "ann", SETTINGS, SCORES)
     assert room_store.close_room(code, secret)
-    assert room_store.room(code) == "closed"
+    assert room_store.room(code) is RoomNotOpen.CLOSED
     assert room_store.post(code, "bob", SETTINGS, SCORES) is None
     assert not room_store.close_room(code, secret)
     assert not room_store.set_prompt(code, secret, "after the bell")
@@ -286,12 +286,13 @@ def test_rooms_over_for_longer_than_the_retention_go_with_their_posts(store, roo
     recent = room_store.open_room(lifetime_hours=1)
     room_store.post(recent.code, "cat", SETTINGS, SCORES)
     clock[0] += 10 * DAY
-    assert store.evict(retention_days=31) == []
+    assert room_store.evict(retention_days=31) == [] and store.evict(retention_days=31) == []
     assert count(store, schema.rooms) == 3, "not yet: each ended under 31 days before"
-    store.evict(retention_days=10)  # the first two ended 30 days before, the last one 10 days less an hour
-    assert room_store.room(old.code) == room_store.room(closed.code) == "unknown"
+    # The first two ended 30 days before, the last one 10 days less an hour.
+    assert sorted(room_store.evict(retention_days=10)) == sorted([old.code, closed.code])
+    assert room_store.room(old.code) is room_store.room(closed.code) is RoomNotOpen.UNKNOWN
     assert room_store.posts(old.code) == room_store.posts(closed.code) == []
-    assert room_store.room(recent.code) == "expired" and nicknames(room_store.posts(recent.code)) == ["cat"]
+    assert room_store.room(recent.code) is RoomNotOpen.EXPIRED and nicknames(room_store.posts(recent.code)) == ["cat"]
     assert count(store, schema.rooms) == count(store, schema.room_posts) == 1
 
 
@@ -306,7 +307,7 @@ def table_names(url: str) -> set[str]:
 
 @pytest.fixture
 def schema_2_store(store_url):
-    """Return the URL of a schema-2 store and the id of its one group: today's store without the room tables."""
+    """Return the URL of a schema-2 store and the id of its one run: today's store without the room tables."""
     store = RunStore(store_url, limits=StoreLimits())
     run_id = store.save(FAILED, CFG, SPEC, lesson="film", training_key="k")
     store.close()
@@ -319,7 +320,7 @@ def schema_2_store(store_url):
     return store_url, run_id
 
 
-def test_schema_2_is_frozen_as_todays_tables_of_groups():
+def test_schema_2_is_frozen_as_todays_tables_of_runs():
     for frozen in schema_v2.metadata.sorted_tables:
         today = schema.metadata.tables[frozen.name]
         described = [[(c.name, str(c.type), c.nullable, c.primary_key, c.index) for c in table.columns]

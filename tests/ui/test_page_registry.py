@@ -18,7 +18,7 @@ from lstm_core.ui.pages import (
     PAGE_PREFIXES,
     PAGES,
 )
-from lstm_core.ui.state import LESSON_SETTINGS_KEYS
+from lstm_core.ui.settings import LESSON_SETTINGS_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "lstm_core" / "ui"
@@ -68,12 +68,12 @@ def test_every_key_a_link_carries_is_a_widget_of_its_page():
 def _addresses_of_every_page(values: dict, series: dict, model: dict, url_paths: list) -> None:
     import streamlit as st
 
-    from lstm_core.ui import state
+    from lstm_core.ui import address_bar
 
     for key, value in values.items():
         st.session_state[key] = value
     st.session_state["series_settings"], st.session_state["model_settings"] = dict(series), dict(model)
-    st.session_state["addresses"] = {path: state.address_params(path) for path in url_paths}
+    st.session_state["addresses"] = {path: address_bar.address_params(path) for path in url_paths}
 
 
 def test_every_control_a_pages_address_carries_is_its_own_and_a_link_opens_it_again():
@@ -85,13 +85,14 @@ def test_every_control_a_pages_address_carries_is_its_own_and_a_link_opens_it_ag
     values = {key: 1 if key in LAYER_KEYS else 3 for key in drawn}  # off every default; layer 1 is the second
     series = {**SeriesConfig().to_dict(), "noise_std": 0.3}
     model = {**ModelConfig().to_dict(), "units": 12}
-    settings = {"w_series_noise_std", "w_model_units"}  # the link names of the two settings off their defaults
+    settings = {"noise", "units"}  # the link names of the two settings off their defaults
     url_paths = [page.url_path for page in PAGES]
     script = AppTest.from_function(_addresses_of_every_page, args=(values, series, model, url_paths))
     addresses = script.run(timeout=60).session_state["addresses"]
     for page in PAGES:
         address = addresses[page.url_path]
-        assert set(address) == settings | page.link_keys, (page.name, set(address) ^ (settings | page.link_keys))
+        wanted = settings | set(page.link_params)
+        assert set(address) == wanted, (page.name, set(address) ^ wanted)
         read_series, read_model, page_values = SeriesConfig().to_dict(), ModelConfig().to_dict(), {}
         ignored = read_link({name: [value] for name, value in address.items()}, read_series, read_model, page_values)
         assert ignored == [], (page.name, ignored)

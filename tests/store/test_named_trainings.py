@@ -1,4 +1,4 @@
-"""Groups of named trainings, training keys, expired links, eviction by group and the limits from the environment."""
+"""Runs of named trainings, training keys, expired links, eviction by run and the limits from the environment."""
 
 from dataclasses import replace
 
@@ -11,9 +11,10 @@ from lstm_core.store import runs as store_runs
 from lstm_core.store import schema
 from lstm_core.store.runs import (
     NewTraining,
+    RunNotFound,
     RunStore,
     RunTooLarge,
-    StoredGroup,
+    StoredRun,
     StoreError,
     StoreLimits,
     new_run_id,
@@ -58,49 +59,49 @@ def count(store: RunStore, table: sa.Table) -> int:
         return connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
 
 
-def test_a_group_of_several_trainings_comes_back_whole_and_bit_equal(store, results, clock):
+def test_a_run_of_several_trainings_comes_back_whole_and_bit_equal(store, results, clock):
     lstm, rnn = results
     rnn_spec = SPEC | {"note": "same series"}
     page = {"lesson": {"steps": 30, "cells": ["lstm", "rnn"]}, "series": SERIES.to_dict(),
             "model": LSTM_CFG.to_dict(), "ratio": 0.25, "flag": None}
-    # Names not in alphabetical order: the group keeps the page's order.
-    group_id = store.save_group({"zeta_lstm": NewTraining(lstm, LSTM_CFG, SPEC, training_key="k-lstm"),
-                                 "alpha_rnn": NewTraining(rnn, RNN_CFG, rnn_spec)},
-                                lesson="lstm_vs_rnn", page_settings=page)
-    assert store_runs.RUN_ID.fullmatch(group_id)
+    # Names not in alphabetical order: the run keeps the page's order.
+    run_id = store.save_run({"zeta_lstm": NewTraining(lstm, LSTM_CFG, SPEC, training_key="k-lstm"),
+                             "alpha_rnn": NewTraining(rnn, RNN_CFG, rnn_spec)},
+                            lesson="lstm_vs_rnn", page_settings=page)
+    assert store_runs.RUN_ID.fullmatch(run_id)
     clock[0] += 60
-    back = store.load_group(group_id)
-    assert isinstance(back, StoredGroup)
+    back = store.load_run(run_id)
+    assert isinstance(back, StoredRun)
     assert (back.id, back.lesson, back.page_settings, back.created_at, back.app_version) == (
-        group_id, "lstm_vs_rnn", page, 1_000_000.0, APP_VERSION)
+        run_id, "lstm_vs_rnn", page, 1_000_000.0, APP_VERSION)
     assert list(back.trainings) == ["zeta_lstm", "alpha_rnn"]
     for name, cfg, spec, key, want in [("zeta_lstm", LSTM_CFG, SPEC, "k-lstm", lstm),
                                        ("alpha_rnn", RNN_CFG, rnn_spec, None, rnn)]:
-        run = back.trainings[name]
-        assert (run.id, run.lesson, run.cfg, run.data_spec, run.training_key) == (group_id, "lstm_vs_rnn", cfg,
-                                                                                    spec, key)
-        assert (run.created_at, run.app_version) == (1_000_000.0, APP_VERSION)
-        assert_same_result(run.result, want)
+        training = back.trainings[name]
+        assert (training.id, training.lesson, training.cfg, training.data_spec, training.training_key) == (
+            run_id, "lstm_vs_rnn", cfg, spec, key)
+        assert (training.created_at, training.app_version) == (1_000_000.0, APP_VERSION)
+        assert_same_result(training.result, want)
     assert lstm.epoch_weights and lstm.first_epoch_weights and lstm.keras_bytes and rnn.weights.cell == "rnn"
     with store.engine.connect() as connection:
         opened = connection.execute(sa.select(schema.run_groups.c.opened_at)).scalar_one()
-    assert opened == 1_000_060.0, "opening a group marks it opened"
-    first = store.load(group_id)
+    assert opened == 1_000_060.0, "opening a run marks it opened"
+    first = store.load(run_id)
     assert first.cfg == LSTM_CFG and first.training_key == "k-lstm"
 
 
-def test_save_stores_a_group_of_one_training_named_empty(store, results):
+def test_save_stores_a_run_of_one_training_named_empty(store, results):
     lstm, _ = results
-    group_id = store.save(lstm, LSTM_CFG, SPEC, lesson="film", training_key="key", page_settings={"frame": 3})
-    group = store.load_group(group_id)
-    assert list(group.trainings) == [""] and group.page_settings == {"frame": 3} and group.lesson == "film"
-    assert group.trainings[""].training_key == "key"
-    assert_same_result(store.load(group_id).result, lstm)
-    plain = store.load_group(store.save(lstm, LSTM_CFG, SPEC))
+    run_id = store.save(lstm, LSTM_CFG, SPEC, lesson="film", training_key="key", page_settings={"frame": 3})
+    run = store.load_run(run_id)
+    assert list(run.trainings) == [""] and run.page_settings == {"frame": 3} and run.lesson == "film"
+    assert run.trainings[""].training_key == "key"
+    assert_same_result(store.load(run_id).result, lstm)
+    plain = store.load_run(store.save(lstm, LSTM_CFG, SPEC))
     assert plain.page_settings == {} and plain.lesson is None and plain.trainings[""].training_key is None
 
 
-def test_a_group_write_that_fails_half_way_leaves_nothing(store, results, monkeypatch):
+def test_a_run_write_that_fails_half_way_leaves_nothing(store, results, monkeypatch):
     lstm, rnn = results
 
     class Broken(RuntimeError):
@@ -110,18 +111,18 @@ def test_a_group_write_that_fails_half_way_leaves_nothing(store, results, monkey
         raise Broken("the disk is full")
     monkeypatch.setattr(schema.training_parts, "insert", failing_insert)
     with pytest.raises(Broken):
-        store.save_group({"a": NewTraining(lstm, LSTM_CFG, SPEC), "b": NewTraining(rnn, RNN_CFG, SPEC)})
+        store.save_run({"a": NewTraining(lstm, LSTM_CFG, SPEC), "b": NewTraining(rnn, RNN_CFG, SPEC)})
     monkeypatch.undo()
     assert [count(store, table) for table in (schema.run_groups, schema.trainings, schema.training_parts)] == [0, 0, 0]
     assert store.sizes() == {}
 
 
-def test_an_empty_group_a_long_name_or_a_group_over_the_cap_is_refused(store, store_url, results):
+def test_an_empty_run_a_long_name_or_a_run_over_the_cap_is_refused(store, store_url, results):
     lstm, rnn = results
     with pytest.raises(ValueError, match="at least one training"):
-        store.save_group({})
+        store.save_run({})
     with pytest.raises(ValueError, match="at most 40 characters"):
-        store.save_group({"x" * 41: NewTraining(lstm, LSTM_CFG, SPEC)})
+        store.save_run({"x" * 41: NewTraining(lstm, LSTM_CFG, SPEC)})
     with pytest.raises(ValueError, match="at most 128 characters"):
         store.save(lstm, LSTM_CFG, SPEC, training_key="k" * 129)
     single = store.save(lstm, LSTM_CFG, SPEC)
@@ -129,8 +130,8 @@ def test_an_empty_group_a_long_name_or_a_group_over_the_cap_is_refused(store, st
     small = RunStore(store_url, limits=StoreLimits(max_run_bytes=one + 1))
     small.save(lstm, LSTM_CFG, SPEC)
     with pytest.raises(RunTooLarge, match="the store keeps runs up to"):
-        small.save_group({"a": NewTraining(lstm, LSTM_CFG, SPEC), "b": NewTraining(rnn, RNN_CFG, SPEC)})
-    assert len(small.sizes()) == 2, "the refused group of two left nothing"
+        small.save_run({"a": NewTraining(lstm, LSTM_CFG, SPEC), "b": NewTraining(rnn, RNN_CFG, SPEC)})
+    assert len(small.sizes()) == 2, "the refused run of two left nothing"
     small.close()
 
 
@@ -145,9 +146,9 @@ def test_find_finished_names_the_newest_single_done_training_of_this_app_version
     clock[0] += 1
     store.save(finished("stopped"), LSTM_CFG, SPEC, training_key="quick")
     store.save(finished("failed"), LSTM_CFG, SPEC, training_key="quick")
-    store.save_group({"a": NewTraining(finished(), LSTM_CFG, SPEC, "quick"),
-                      "b": NewTraining(finished(), LSTM_CFG, SPEC, "quick")})
-    assert store.find_finished("quick") == newer, "stopped, failed and groups of two are not reused"
+    store.save_run({"a": NewTraining(finished(), LSTM_CFG, SPEC, "quick"),
+                    "b": NewTraining(finished(), LSTM_CFG, SPEC, "quick")})
+    assert store.find_finished("quick") == newer, "stopped, failed and runs of two are not reused"
     monkeypatch.setattr(store_runs, "APP_VERSION", "0.0.1-old")
     clock[0] += 1
     store.save(finished(), LSTM_CFG, SPEC, training_key="by-an-older-app")
@@ -160,29 +161,29 @@ def test_find_finished_names_the_newest_single_done_training_of_this_app_version
 
 def test_lookup_tells_malformed_unknown_expired_and_stored_apart(store, clock):
     for malformed in ["", "x", "../../etc/passwd", "' OR 1=1 --", "A" * 23, None, 42]:
-        assert store.lookup(malformed) == "malformed", malformed
-    assert store.lookup(new_run_id()) == "unknown"
+        assert store.lookup(malformed) is RunNotFound.MALFORMED, malformed
+    assert store.lookup(new_run_id()) is RunNotFound.UNKNOWN
     kept, dropped = store.save(finished(), LSTM_CFG, SPEC), store.save(finished(), LSTM_CFG, SPEC)
     clock[0] += 10 * DAY
     store.load(kept)
     assert store.evict(now=clock[0], retention_days=5) == [dropped]
-    group = store.lookup(kept)
-    assert isinstance(group, StoredGroup) and group.id == kept
-    assert store.lookup(dropped) == "expired"
-    assert store.load(dropped) is None and store.load_group(dropped) is None
+    run = store.lookup(kept)
+    assert isinstance(run, StoredRun) and run.id == kept
+    assert store.lookup(dropped) is RunNotFound.EXPIRED
+    assert store.load(dropped) is None and store.load_run(dropped) is None
     store.evict(now=clock[0] + 366 * DAY, retention_days=1000)
-    assert store.lookup(dropped) == "unknown", "a tombstone older than a year goes"
-    assert store.lookup(kept) != "expired"
+    assert store.lookup(dropped) is RunNotFound.UNKNOWN, "a tombstone older than a year goes"
+    assert isinstance(store.lookup(kept), StoredRun)
 
 
-def test_eviction_removes_whole_groups_by_their_opening_and_total_size(store, results, clock):
+def test_eviction_removes_whole_runs_by_their_opening_and_total_size(store, results, clock):
     lstm, rnn = results
     both = {"lstm": NewTraining(lstm, LSTM_CFG, SPEC), "rnn": NewTraining(rnn, RNN_CFG, SPEC)}
-    old = store.save_group(both)
+    old = store.save_run(both)
     clock[0] += 10 * DAY
-    middle, recent = store.save_group(both), store.save_group(both)
+    middle, recent = store.save_run(both), store.save_run(both)
     clock[0] += 1
-    store.load_group(middle)
+    store.load_run(middle)
     sizes = store.sizes()
     with store.engine.connect() as connection:
         recorded = dict(connection.execute(sa.select(schema.run_groups.c.id, schema.run_groups.c.size_bytes)).all())
@@ -200,8 +201,8 @@ def test_eviction_removes_whole_groups_by_their_opening_and_total_size(store, re
     assert tombstones == {old: clock[0], recent: clock[0]}
 
 
-def test_an_eviction_that_fails_keeps_every_group_and_writes_no_tombstone(store, clock, monkeypatch):
-    group_id = store.save(finished(), LSTM_CFG, SPEC)
+def test_an_eviction_that_fails_keeps_every_run_and_writes_no_tombstone(store, clock, monkeypatch):
+    run_id = store.save(finished(), LSTM_CFG, SPEC)
 
     class Broken(RuntimeError):
         pass
@@ -212,7 +213,7 @@ def test_an_eviction_that_fails_keeps_every_group_and_writes_no_tombstone(store,
     with pytest.raises(Broken):
         store.evict(now=clock[0] + 100 * DAY)
     monkeypatch.undo()
-    assert store.lookup(group_id).id == group_id and count(store, schema.removed_runs) == 0
+    assert store.lookup(run_id).id == run_id and count(store, schema.removed_runs) == 0
 
 
 def test_limits_come_from_the_environment_in_days_and_megabytes():
@@ -234,7 +235,7 @@ def test_a_store_uses_the_environments_limits_unless_given_its_own(store_url, cl
     old = store.save(finished(), LSTM_CFG, SPEC)
     clock[0] += 3 * DAY
     fresh = store.save(finished(), LSTM_CFG, SPEC)
-    assert store.evict() == [old] and store.lookup(fresh) != "expired"
+    assert store.evict() == [old] and isinstance(store.lookup(fresh), StoredRun)
     with pytest.raises(RunTooLarge):
         store.save(TrainingResult("done", keras_bytes=b"k" * (2**20 + 1)), LSTM_CFG, SPEC)
     store.close()

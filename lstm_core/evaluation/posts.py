@@ -1,0 +1,70 @@
+"""What a room's posts say and which of them the class board judges: the settings a post carries, its data's label.
+
+A post is a training's scores in a classroom room. Its settings are the model's, plus the label of the data it
+was trained on and, for a Train-page training, its training key. Levers are judged only between trainings on
+the same data, so the board judges the Train page's posts on the class's most common data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any, Protocol, TypeVar
+
+from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.data.own_data import BUNDLED, UserSeries
+from lstm_core.evaluation.levers import BoardPost
+
+DATA_SETTING = "data"  # a post's setting naming its data in words: the board compares trainings on one data only
+TRAINING_KEY_SETTING = "training_key"  # a post's setting naming its training: repeats of one count once
+
+
+class Post(Protocol):
+    """A post as the board reads it (lstm_core.store.rooms.RoomPost is one)."""
+
+    nickname: str
+    lesson: str | None  # None: a Train-page training
+    settings: Mapping[str, Any]
+    scores: Mapping[str, Any]
+
+
+P = TypeVar("P", bound=Post)
+
+
+def data_label(source: SeriesConfig | UserSeries) -> str:
+    """Return what a training's windows were cut from, in a few words: the board compares trainings on one data only."""
+    if isinstance(source, UserSeries):
+        return f"the file {source.name}" if source.name in BUNDLED else "a learner's own file"
+    return (f"{source.shape.replace('_', ' ')}, {source.n_points} points, period {source.period:.2f}, "
+            f"noise {source.noise_std:.2f}, seed {source.seed}")
+
+
+def post_settings(cfg: ModelConfig, data: str, training_key: str | None = None) -> dict[str, Any]:
+    """Return the settings a post carries: the model's plain values, the data's label and the training key if any."""
+    settings: dict[str, Any] = {key: value for key, value in asdict(cfg).items()
+                                if isinstance(value, (int, float, str, bool))}
+    settings[DATA_SETTING] = data
+    if training_key is not None:
+        settings[TRAINING_KEY_SETTING] = training_key
+    return settings
+
+
+def board_post(post: Post) -> BoardPost:
+    """Return a post as the levers judge it: its settings, score, learner, and the identity of its training."""
+    return BoardPost(post.settings, float(post.scores.get("score", math.nan)),
+                     str(post.settings.get(TRAINING_KEY_SETTING) or ""), post.nickname)
+
+
+def judged_posts(posts: list[P]) -> tuple[list[P], str | None]:
+    """Return the Train-page posts on the class's most common data, which the levers are judged on, and that data.
+
+    A lever can only be judged between trainings on the same series: posts on other data, and lesson posts
+    (each lesson trains on its own task), are listed on the board but not judged.
+    """
+    train_posts = [post for post in posts if post.lesson is None]
+    if not train_posts:
+        return [], None
+    common = Counter(str(post.settings.get(DATA_SETTING, "")) for post in train_posts).most_common(1)[0][0]
+    return [post for post in train_posts if str(post.settings.get(DATA_SETTING, "")) == common], common
