@@ -153,7 +153,8 @@ def scores_by_settings(runs: Iterable[BoardPost]) -> dict[Settings, list[float]]
             for settings, by_seed in _seed_scores(runs).items()}
 
 
-def _pooled_noise(groups: Mapping[Settings, list[float]]) -> SeedNoise:
+def seed_noise(groups: Mapping[Settings, list[float]]) -> SeedNoise:
+    """Return the pooled spread of the score between distinct seeds at equal settings, from scores_by_settings."""
     sum_of_squares, dof, repeated = 0.0, 0, 0
     for scores in groups.values():
         if len(scores) < 2:
@@ -163,11 +164,6 @@ def _pooled_noise(groups: Mapping[Settings, list[float]]) -> SeedNoise:
         dof += len(group) - 1
         repeated += 1
     return SeedNoise(math.sqrt(sum_of_squares / dof) if dof else float("nan"), dof, repeated)
-
-
-def seed_noise(runs: Iterable[BoardPost]) -> SeedNoise:
-    """Return the pooled spread of the score between distinct seeds at equal settings of the seven levers."""
-    return _pooled_noise(scores_by_settings(runs))
 
 
 def _contrasts(index: int, groups: Mapping[Settings, list[float]], noise: SeedNoise) -> list[_Contrast]:
@@ -228,7 +224,7 @@ def _judge_lever(index: int, groups: Mapping[Settings, list[float]], noise: Seed
 def judge_levers(runs: Iterable[BoardPost]) -> list[LeverVerdict]:
     """Return one LeverVerdict per lever, in LEVERS order, each judged against the seed's own spread."""
     groups = scores_by_settings(runs)
-    noise = _pooled_noise(groups)
+    noise = seed_noise(groups)
     return [_judge_lever(index, groups, noise) for index in range(len(LEVERS))]
 
 

@@ -14,9 +14,11 @@ from lstm_core.evaluation.levers import (
     ONE_SEED_EACH,
     TOO_FEW,
     BoardPost,
+    SeedNoise,
     distinct_trainings,
     experiments_table,
     judge_levers,
+    scores_by_settings,
     seed_noise,
 )
 from lstm_core.evaluation.skill import SIGNIFICANCE
@@ -29,6 +31,11 @@ SEEDS = range(4)
 
 def board_post(score: float, seed: int = 0, **changes: float) -> BoardPost:
     return BoardPost({**BASE, "seed": seed, **changes}, score)
+
+
+def noise_of(posts: list[BoardPost]) -> SeedNoise:
+    """Return the seed's pooled noise of a board, computed as judge_levers computes its yardstick."""
+    return seed_noise(scores_by_settings(posts))
 
 
 def verdict_for(runs: list[BoardPost], lever: str):
@@ -52,15 +59,15 @@ def test_the_levers_are_the_model_config_fields_other_than_the_seed():
 def test_seed_noise_pools_the_spread_within_equal_settings():
     runs = [board_post(1.0, 0), board_post(3.0, 1), board_post(10.0, 0, units=16), board_post(12.0, 1, units=16),
             board_post(5.0, 0, layers=3)]  # trained once: says nothing about the seed
-    noise = seed_noise(runs)
+    noise = noise_of(runs)
     assert noise.std == pytest.approx(math.sqrt(2.0)) and noise.dof == 2 and noise.groups == 2
-    unequal = seed_noise([board_post(s, i) for i, s in enumerate([1.0, 2.0, 3.0])]
+    unequal = noise_of([board_post(s, i) for i, s in enumerate([1.0, 2.0, 3.0])]
                          + [board_post(10.0, 0, units=16), board_post(12.0, 1, units=16)])
     assert unequal.std == pytest.approx(math.sqrt(4.0 / 3.0)) and unequal.dof == 3  # squares 2 + 2 over 2 + 1
 
 
 def test_seed_noise_without_repeated_settings_is_unknown():
-    noise = seed_noise([board_post(1.0), board_post(2.0, units=16)])
+    noise = noise_of([board_post(1.0), board_post(2.0, units=16)])
     assert math.isnan(noise.std) and noise.dof == 0 and noise.groups == 0
 
 
@@ -70,7 +77,7 @@ def test_a_lever_with_a_real_effect_matters_with_its_sign_and_the_words_carry_th
     assert v.verdict == MATTERS
     assert v.values == (10.0, 40.0) and v.contrasts == 2  # one contrast per value of units
     assert v.effect == pytest.approx(effect, abs=5 * NOISE_STD) and np.sign(v.effect) == np.sign(effect)
-    assert v.standard_error == pytest.approx(seed_noise(window_board(effect)).std * math.sqrt(1 / 4 + 1 / 4))
+    assert v.standard_error == pytest.approx(noise_of(window_board(effect)).std * math.sqrt(1 / 4 + 1 / 4))
     assert v.words.startswith("Window length (SEQ_LENGTH) matters here: going from 10 to 40")
     assert f"{v.effect:+.2f}" in v.words
     assert f"{abs(v.effect) / v.standard_error:.1f} × the seed spread's standard error" in v.words
@@ -120,7 +127,7 @@ def test_runs_with_non_finite_scores_are_ignored():
                       board_post(-math.inf, 9, layers=3), board_post(math.nan, 8, layers=3)]
     # repr, because nan != nan would make equal verdicts with no effect compare unequal
     assert repr(judge_levers(spoiled)) == repr(judge_levers(runs))
-    assert seed_noise(spoiled) == seed_noise(runs)
+    assert noise_of(spoiled) == noise_of(runs)
     assert experiments_table(spoiled) == experiments_table(runs)
     assert verdict_for(spoiled, "layers").values == (2.0,), "a value tried only by failed runs was not tried"
 
@@ -128,11 +135,11 @@ def test_runs_with_non_finite_scores_are_ignored():
 def test_float_settings_that_differ_only_by_printing_noise_match_and_different_ones_do_not():
     runs = [board_post(1.0, 0, learning_rate=0.001, dropout=0.3),
             board_post(3.0, 1, learning_rate=0.001 * (1 + 1e-12), dropout=0.1 + 0.2)]  # 0.30000000000000004
-    noise = seed_noise(runs)
+    noise = noise_of(runs)
     assert noise.dof == 1 and noise.std == pytest.approx(math.sqrt(2.0))
     (experiment,) = experiments_table(runs)
     assert experiment.count == 2 and experiment.settings["learning_rate"] == 0.001
-    apart = seed_noise([board_post(1.0, 0, learning_rate=0.001), board_post(3.0, 1, learning_rate=0.0011)])
+    apart = noise_of([board_post(1.0, 0, learning_rate=0.001), board_post(3.0, 1, learning_rate=0.0011)])
     assert apart.dof == 0, "0.001 and 0.0011 are two learning rates"
 
 
@@ -169,7 +176,7 @@ def shared_training(score: float, seed: int, learners: int, **changes: float) ->
 def test_a_class_sharing_one_training_per_setting_gets_too_few_runs_not_matters():
     # "Everyone: window 10, then window 40" on one seed: 30 posts of each of two trainings.
     runs = shared_training(1.0, 0, 30, seq_length=10) + shared_training(1.6, 0, 30, seq_length=40)
-    noise = seed_noise(runs)
+    noise = noise_of(runs)
     assert noise.dof == 0 and math.isnan(noise.std), "thirty copies of one training say nothing about the seed"
     v = verdict_for(runs, "seq_length")
     assert v.verdict == TOO_FEW and v.words == f"Too few runs: {ONE_SEED_EACH}."
@@ -184,13 +191,13 @@ def test_a_class_sharing_one_training_per_setting_gets_too_few_runs_not_matters(
 def test_a_reopened_run_adds_no_sample():
     once = shared_training(1.0, 0, 1) + shared_training(1.3, 1, 1) + shared_training(2.0, 0, 1, units=16)
     reopened = once + shared_training(1.0, 0, 1) * 3  # the first learner reopens their run three times
-    assert seed_noise(reopened) == seed_noise(once)
+    assert noise_of(reopened) == noise_of(once)
     assert repr(experiments_table(reopened)) == repr(experiments_table(once))  # repr: nan spreads
     assert repr(judge_levers(reopened)) == repr(judge_levers(once))
     assert len(distinct_trainings(reopened)) == 3 and distinct_trainings(reopened)[0].posts == 4
     # Without a name of its training, a post is named by its settings with the seed: the same holds.
     plain = [board_post(1.0, 0), board_post(1.3, 1)]
-    assert seed_noise(plain + [board_post(1.0, 0)] * 2) == seed_noise(plain)
+    assert noise_of(plain + [board_post(1.0, 0)] * 2) == noise_of(plain)
 
 
 def test_a_real_lever_effect_with_two_seeds_per_setting_is_still_found_however_many_share_it():
@@ -198,7 +205,7 @@ def test_a_real_lever_effect_with_two_seeds_per_setting_is_still_found_however_m
     runs = [run for window in (10, 40) for seed in (0, 1)
             for run in shared_training(1.0 + 0.5 * (window == 40) + rng.normal(scale=NOISE_STD), seed, 15,
                                        seq_length=window)]
-    noise = seed_noise(runs)
+    noise = noise_of(runs)
     assert noise.dof == 2 and noise.groups == 2
     v = verdict_for(runs, "seq_length")
     assert v.verdict == MATTERS and v.effect == pytest.approx(0.5, abs=5 * NOISE_STD)
@@ -210,10 +217,10 @@ def test_the_pooled_noise_is_the_sample_spread_of_the_distinct_seeds_scores():
             + shared_training(2.0, 0, 1, units=16) + shared_training(2.6, 1, 3, units=16))
     # By hand: window A's seeds 1.0, 1.4, 0.9 (mean 1.1) leave squares 0.01 + 0.09 + 0.04 = 0.14 over 2 degrees
     # of freedom; units 16's seeds 2.0, 2.6 (mean 2.3) leave 0.09 + 0.09 = 0.18 over 1. Pooled: 0.32 over 3.
-    noise = seed_noise(runs)
+    noise = noise_of(runs)
     assert (noise.dof, noise.groups) == (3, 2)
     assert noise.std == pytest.approx(math.sqrt(0.32 / 3))
-    alone = seed_noise(shared_training(1.0, 0, 1) + shared_training(1.4, 1, 1) + shared_training(0.9, 2, 1))
+    alone = noise_of(shared_training(1.0, 0, 1) + shared_training(1.4, 1, 1) + shared_training(0.9, 2, 1))
     assert alone.std == pytest.approx(float(np.std([1.0, 1.4, 0.9], ddof=1))), "one setting: the sample spread"
 
 
