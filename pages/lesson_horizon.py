@@ -26,7 +26,7 @@ st.session_state[settings.HORIZON_STEPS_KEY] = horizon
 models = horizon_models(horizon)
 source = settings.current_source()
 try:
-    datasets = {name: datasets.model_dataset(source, cfg) for name, cfg in models.items()}
+    horizon_datasets = {name: datasets.model_dataset(source, cfg) for name, cfg in models.items()}
 except ValueError as problem:
     st.warning(f"Your series gives no usable windows for this lesson: {problem}. Lengthen it on the Data page.")
     stop_page()
@@ -34,7 +34,7 @@ except ValueError as problem:
 
 def train_both() -> None:
     """Queue the direct and the one-step model on the shared pool."""
-    jobs = {name: (TrainingData.from_dataset(datasets[name]), cfg) for name, cfg in models.items()}
+    jobs = {name: (TrainingData.from_dataset(horizon_datasets[name]), cfg) for name, cfg in models.items()}
     lesson_jobs.start_lesson_jobs(LESSON, (source, horizon), jobs)
 
 
