@@ -46,11 +46,12 @@ from deploy.launch import ROOT, AppServer, app_server
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 JOB_LINE = re.compile(r"training job (\w+) finished: (\w+) in ([\d.]+) s, watched by (\d+)")
-# `python -m lstm_core.ui.serve` with the pool's INFO lines on, so the log says which jobs ran.
+# `python -m lstm_core.ui.serve` with the training backend's INFO lines on, so the log says which jobs ran
+# (lstm_core.training.backend logs them; an older checkout served with --app-root, lstm_core.training.pool).
 SERVE_WITH_JOB_LOG = ("import logging, runpy\n"
                       "handler = logging.StreamHandler()\n"
                       "handler.setFormatter(logging.Formatter('%(asctime)s %(name)s: %(message)s'))\n"
-                      "pool_log = logging.getLogger('lstm_core.training.pool')\n"
+                      "pool_log = logging.getLogger('lstm_core.training')\n"
                       "pool_log.addHandler(handler)\n"
                       "pool_log.setLevel(logging.INFO)\n"
                       "runpy.run_module('lstm_core.ui.serve', run_name='__main__', alter_sys=True)\n")

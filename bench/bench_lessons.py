@@ -17,7 +17,8 @@ from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.lessons import dropout, film, horizon, memory, splits
 from lstm_core.presets import QUICK_START_MODEL
-from lstm_core.training.pool import TrainingPool, default_settings, start
+from lstm_core.training.backend import start
+from lstm_core.training.pool import TrainingPool, default_settings
 from lstm_core.training.protocol import TrainingData
 from tests.helpers import random_weights
 

@@ -20,7 +20,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from lstm_core.config import ModelConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
-from lstm_core.training.pool import TrainingPool, start
+from lstm_core.training.backend import start
+from lstm_core.training.pool import TrainingPool
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import WorkerSettings
 

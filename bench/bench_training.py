@@ -17,7 +17,8 @@ import numpy as np
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
-from lstm_core.training.pool import TrainingPool, start
+from lstm_core.training.backend import start
+from lstm_core.training.pool import TrainingPool
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import train_job
 

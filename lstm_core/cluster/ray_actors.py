@@ -23,8 +23,10 @@ import ray
 from ray.exceptions import GetTimeoutError, RayError
 
 from lstm_core.config import ModelConfig
+from lstm_core.training.backend import serve_until_closed
 from lstm_core.training.fair_queue import FairQueue, QueueFull
-from lstm_core.training.protocol import TrainingData, TrainingResult
+from lstm_core.training.messages import CLUSTER_LOST_MESSAGE, WITHDRAWN_MESSAGE, worker_lost_message
+from lstm_core.training.protocol import JobStatus, TrainingData, TrainingResult
 from lstm_core.training.worker import WorkerSettings
 
 NAMESPACE = "lstm-lens"
@@ -42,8 +44,7 @@ log = logging.getLogger(__name__)
 def trainer_lost_message(problem: str) -> str:
     """Return what a learner reads when the Ray actor training their job died."""
     first_line = problem.strip().splitlines()[0] if problem.strip() else "no reason given"
-    return (f"The training process ended unexpectedly (its Ray actor died: {first_line[:160]}), perhaps out of "
-            f"memory. Your settings are kept: press Train to try again.")
+    return worker_lost_message(f"its Ray actor died: {first_line[:160]}")
 
 
 class _EventList:
@@ -107,7 +108,7 @@ class _ClusterJob:
     data: TrainingData | None
     data_spec: dict | None
     holders: dict[str, float]  # replica -> when it last asked about this job (monotonic)
-    status: str = "queued"
+    status: JobStatus = JobStatus.QUEUED
     events: list[tuple] = field(default_factory=list)
     result: TrainingResult | None = None
     finished_at: float = 0.0
@@ -145,6 +146,7 @@ class ClusterQueue:
         self._ready_pids: list[int] = []
         self._job_seconds: deque[float] = deque(maxlen=JOB_SECONDS_KEPT)  # dispatch -> result of done jobs
         self._closed = False
+        self._next_cluster_check = self._next_events = 0.0  # monotonic
         self._thread = threading.Thread(target=self._loop, name="lstm-lens-cluster-queue", daemon=True)
         self._thread.start()
 
@@ -177,9 +179,7 @@ class ClusterQueue:
             for job_id, count in seen.items():
                 job = self._jobs.get(job_id)
                 if job is None:
-                    reports[job_id] = ("failed", 0, [], TrainingResult(
-                        "failed", "The training cluster lost this training (it was restarted). "
-                                  "Your settings are kept: press Train to try again."))
+                    reports[job_id] = (JobStatus.FAILED, 0, [], TrainingResult(JobStatus.FAILED, CLUSTER_LOST_MESSAGE))
                     continue
                 job.holders[replica] = now
                 if job.result is not None:
@@ -200,7 +200,7 @@ class ClusterQueue:
             self._by_key.pop(job.key, None)
             if job in self._queue:
                 self._queue.remove(job)
-                self._finish_locked(job, TrainingResult("stopped", "Stopped while waiting in the queue."))
+                self._finish_locked(job, TrainingResult(JobStatus.STOPPED, WITHDRAWN_MESSAGE))
             else:
                 job.stop_requested = True
             return 0
@@ -221,26 +221,27 @@ class ClusterQueue:
     # The loop's thread.
 
     def _loop(self) -> None:
-        next_cluster_check = next_events = 0.0
-        while True:
-            with self._lock:
-                closed = self._closed
-            if closed:
-                break
-            now = time.monotonic()
-            if now >= next_cluster_check:
-                self._keep_trainers()
-                next_cluster_check = now + CLUSTER_CHECK_SECONDS
-            self._check_ready()
-            self._collect_finished()
-            self._forward_stops()
-            self._dispatch()
-            if now >= next_events:
-                self._fetch_events()
-                self._tend_orphans()
-                next_events = now + POLL_SECONDS / 2
-            time.sleep(0.02)
+        serve_until_closed(self._is_closed, self._turn, "the cluster's queue")
         self._end_trainers()
+
+    def _is_closed(self) -> bool:
+        with self._lock:
+            return self._closed
+
+    def _turn(self) -> None:
+        now = time.monotonic()
+        if now >= self._next_cluster_check:
+            self._keep_trainers()
+            self._next_cluster_check = now + CLUSTER_CHECK_SECONDS
+        self._check_ready()
+        self._collect_finished()
+        self._forward_stops()
+        self._dispatch()
+        if now >= self._next_events:
+            self._fetch_events()
+            self._tend_orphans()
+            self._next_events = now + POLL_SECONDS / 2
+        time.sleep(0.02)
 
     def _keep_trainers(self) -> None:
         try:
@@ -285,13 +286,11 @@ class ClusterQueue:
 
     def _dispatch(self) -> None:
         idle = [slot for slot in self._slots if slot.pid is not None and slot.job is None]
-        handed = []
         with self._lock:
-            while idle and self._queue:
-                job = self._queue.popleft()
-                job.status = "running"
-                handed.append((idle.pop(), job))
-        for slot, job in handed:
+            jobs = self._queue.take(len(idle))
+            for job in jobs:
+                job.status = JobStatus.RUNNING
+        for slot, job in zip(idle, jobs):
             data, job.data = job.data, None  # the trainer's copy is the only one kept
             slot.job, slot.began = job, time.monotonic()
             slot.train_ref = slot.actor.train.remote(job.id, data, job.cfg)
@@ -308,7 +307,7 @@ class ClusterQueue:
             try:
                 result = ray.get(slot.train_ref)
             except RayError as error:
-                result = TrainingResult("failed", trainer_lost_message(str(error)))
+                result = TrainingResult(JobStatus.FAILED, trainer_lost_message(str(error)))
                 self._fetch_events_of([slot])
                 slot.job = None
                 self._replace(slot)
@@ -317,7 +316,7 @@ class ClusterQueue:
                 slot.job = None
             with self._lock:
                 self._jobs_run += 1
-                if result.status == "done":
+                if result.status == JobStatus.DONE:
                     self._job_seconds.append(time.monotonic() - slot.began)
                 self._finish_locked(job, result)
 
@@ -356,7 +355,7 @@ class ClusterQueue:
             live = {replica for replica, asked in job.holders.items() if now - asked <= ORPHAN_SECONDS}
             if live - job.delivered and now - job.finished_at <= FINISHED_KEEP_SECONDS:
                 continue
-            if not job.delivered and not job.released and job.result.status == "done" \
+            if not job.delivered and not job.released and job.result.status == JobStatus.DONE \
                     and job.data_spec is not None and not self._store(job) \
                     and now - job.finished_at <= FINISHED_KEEP_SECONDS:
                 continue  # the store failed: try again at the next turn

@@ -1,9 +1,10 @@
-"""The training pool of an app replica whose trainings run on a Ray cluster (LSTM_LENS_RAY_ADDRESS).
+"""The training backend of an app replica whose trainings run on a Ray cluster (LSTM_LENS_RAY_ADDRESS).
 
-It offers the pages what the local pool offers (submit, a JobWatch, positions, stops, the owner check) and
-keeps every job's state in memory as the local pool does; only its thread talks to Ray. That thread hands
-new jobs to the cluster's queue (``ray_actors.ClusterQueue``), forwards stops, and five times a second asks
-in one call for the progress events, queue positions and results of all of this replica's jobs.
+What every backend does with a job (the fair line, joining identical trainings, stops, closed pages, the
+loop of its thread) is ``training.backend.BackendBase``'s; this module adds only how a job reaches the
+cluster and how its news comes back. The backend's thread hands each waiting job to the cluster's queue
+(``ray_actors.ClusterQueue``) at once, forwards stops as releases, and five times a second asks in one call
+for the progress events, queue positions and results of all of this replica's jobs.
 """
 
 from __future__ import annotations
@@ -12,27 +13,24 @@ import logging
 import os
 import select
 import socket
+import sys
 import threading
 import time
 import uuid
-from collections import deque
 from pathlib import Path
+from typing import Any
 
 import ray
 from ray.exceptions import GetTimeoutError, RayActorError, RayError
 
 from lstm_core.cluster.ray_actors import CALL_TIMEOUT_SECONDS, NAMESPACE, POLL_SECONDS, QUEUE_NAME, ClusterQueue
 from lstm_core.store.runs import database_url
-from lstm_core.training import pool as training_pool
+from lstm_core.training.backend import BackendBase
 from lstm_core.training.job import TrainingJob
-from lstm_core.training.pool import TrainingPool, log_finished
-from lstm_core.training.protocol import TrainingResult
+from lstm_core.training.messages import GOES_ON_ELSEWHERE_MESSAGE, SHUTDOWN_MESSAGE, cluster_unreachable_message
+from lstm_core.training.protocol import JobStatus, TrainingData, TrainingResult
 from lstm_core.training.worker import WorkerSettings
 
-SHUTDOWN_MESSAGE = "Stopped: the training server shut down."
-UNREACHABLE_MESSAGE = ("The training cluster cannot be reached just now ({problem}). Your settings are kept: "
-                       "press Train again in a minute.")
-GOES_ON_ELSEWHERE_MESSAGE = "You stopped watching; this training goes on for learners on another server."
 UNREACHABLE_AFTER_SECONDS = 30.0
 RECONNECT_SECONDS = 10.0
 SUBMIT_ATTEMPTS = 5
@@ -66,51 +64,27 @@ def unreachable(address: str) -> str | None:
         return f"nothing answers at {host}:{port}: {error.strerror or error}"
 
 
-class RayPool(TrainingPool):
+class RayPool(BackendBase):
     """An app replica's view of the cluster's training queue: jobs in memory, trained by Ray actors."""
 
     def __init__(self, address: str, max_workers: int | None = None, settings: WorkerSettings | None = None,
                  queue_name: str = QUEUE_NAME, keep_queue: bool = True) -> None:
-        # Set before the base class starts the pool's thread, which reads them.
+        super().__init__(settings)
         self.address, self.queue_name, self.keep_queue = address, queue_name, keep_queue
         self.replica = uuid.uuid4().hex[:12]
         self._wanted_trainers = max_workers
-        self._queue = None
+        self._queue: Any = None  # the ClusterQueue actor's handle, while the cluster can be reached
         self._remote: dict[TrainingJob, str] = {}  # a job handed to the cluster -> its id there
         self._seen: dict[TrainingJob, int] = {}  # how many of its events the job has applied
         self._marked_running: set[TrainingJob] = set()
         self._positions: dict[str, int] = {}  # cluster job id -> place in the cluster's queue
-        self._releases: deque[TrainingJob] = deque()
-        self._stats: dict = {}
+        self._stats: dict[str, Any] = {}
         self._stats_at = 0.0  # when the stats were last fetched (monotonic)
         self._unanswered_since: float | None = None
         self._problem: str | None = None  # why the cluster cannot be reached, while it cannot
         self._next_connect = 0.0  # when to try reaching the cluster again (monotonic), while it cannot be
-        self._next_owner_check = self._next_stats = 0.0
-        super().__init__(max_workers=max_workers or 1, settings=settings)
-
-    # What script threads call: in-memory only, as on the local pool.
-
-    def position(self, job: TrainingJob) -> int:
-        """Return job's place in the cluster's queue, 1 = next; 0 once it runs or has left the queue."""
-        with self._lock:
-            if job in self._waiting:
-                return self._waiting.index(job) + 1
-            job_id = self._remote.get(job)
-            return self._positions.get(job_id, 0) if job_id else 0
-
-    def withdraw(self, job: TrainingJob) -> bool:
-        """Return True when job was still waiting and has now left the queue (the cluster's, soon after)."""
-        with self._lock:
-            if job in self._waiting:
-                self._waiting.remove(job)
-                return True
-            job_id = self._remote.get(job)
-            if job_id is None or self._positions.get(job_id, 0) == 0:
-                return False
-            self._releases.append(job)
-        self._wake()
-        return True
+        self._next_stats = 0.0
+        self._start()
 
     def wait_ready(self, timeout: float = 60.0) -> bool:
         """Return True once the cluster's queue has all the trainers it wants warm, False after timeout seconds."""
@@ -131,38 +105,30 @@ class RayPool(TrainingPool):
         """Return how many trainings the cluster's queue has run for all replicas, as last reported."""
         return int(self._stats.get("jobs_run", 0))
 
-    # The pool's thread.
+    def _handed_position(self, job: TrainingJob) -> int:
+        job_id = self._remote.get(job)
+        return self._positions.get(job_id, 0) if job_id else 0
 
-    def _run(self) -> None:
-        while True:
-            with self._lock:
-                closed = self._closed
-            if closed:
-                break
-            ready, _, _ = select.select([self._wake_read], [], [], POLL_SECONDS)
-            if ready:
-                os.read(self._wake_read, 4096)
-            try:
-                self._turn()
-            except Exception:  # noqa: BLE001 - the thread must outlive any one turn, or every training hangs
-                log.exception("the Ray pool's turn failed; the next one tries again")
-        self._end_workers(getattr(self, "_shutdown_timeout", 10.0))
+    def _withdraw_handed(self, job: TrainingJob) -> bool:
+        # Still waiting in the cluster's queue: the release, sent from the backend's thread, withdraws it there.
+        if self._handed_position(job) == 0:
+            return False
+        self._stops.append(job)
+        return True
 
-    def _turn(self) -> None:
+    # The backend's thread.
+
+    def _exchange(self, timeout: float) -> None:
+        ready, _, _ = select.select([self._wake_read], [], [], min(timeout, POLL_SECONDS))
+        if ready:
+            self._drain_wake()
         now = time.monotonic()
+        if self._queue is None and now >= self._next_connect:
+            self._connect()
+            self._next_connect = now + RECONNECT_SECONDS
         if self._queue is None:
-            if now >= self._next_connect:
-                self._connect()
-                self._next_connect = now + RECONNECT_SECONDS
-            if self._queue is None:
-                self._fail_waiting()
-                return
-        self._hand_over()
-        self._forward_stops()
+            return
         self._poll()
-        if now >= self._next_owner_check:
-            self._close_abandoned_jobs()
-            self._next_owner_check = now + training_pool.OWNER_CHECK_SECONDS
         if now >= self._next_stats:
             self._refresh_stats()
             self._next_stats = now + STATS_SECONDS
@@ -189,40 +155,33 @@ class RayPool(TrainingPool):
         log.error("cannot reach the Ray cluster at %s: %s", self.address, problem)
         self._problem = problem
 
-    def _take_waiting(self) -> list[TrainingJob]:
-        """Return every job waiting here, in the order of their turns, and empty the local line."""
+    def _handed_jobs(self) -> list[TrainingJob]:
         with self._lock:
-            jobs = []
-            while self._waiting:
-                jobs.append(self._waiting.popleft())
-        return jobs
+            return list(self._remote)
 
-    def _fail_waiting(self) -> None:
-        for job in self._take_waiting():
-            job.finish(TrainingResult("failed", UNREACHABLE_MESSAGE.format(problem=self._problem)))
+    def _capacity(self) -> int:
+        return sys.maxsize  # the cluster's queue takes every job at once: its own fair line serves all replicas
 
-    def _live_jobs(self) -> list[TrainingJob]:
+    def _hand_over(self, job: TrainingJob) -> None:
+        if self._queue is None:
+            job.finish(TrainingResult(JobStatus.FAILED, cluster_unreachable_message(self._problem)))
+            return
+        data = job.hand_over_data()
+        if data is None or job.done:
+            return
+        try:
+            job_id, refused = self._submit(job, data)
+        except (RayError, GetTimeoutError) as problem:
+            job.finish(TrainingResult(JobStatus.FAILED, cluster_unreachable_message(type(problem).__name__)))
+            return
+        if refused:
+            job.finish(TrainingResult(JobStatus.FAILED, refused))
+            return
         with self._lock:
-            return list(self._waiting) + list(self._remote)
+            self._remote[job], self._seen[job] = job_id, 0
+            self._positions.setdefault(job_id, 1)
 
-    def _hand_over(self) -> None:
-        for job in self._take_waiting():
-            data = job.hand_over_data()
-            if data is None or job.done:
-                continue
-            try:
-                job_id, refused = self._submit(job, data)
-            except (RayError, GetTimeoutError) as problem:
-                job.finish(TrainingResult("failed", UNREACHABLE_MESSAGE.format(problem=type(problem).__name__)))
-                continue
-            if refused:
-                job.finish(TrainingResult("failed", refused))
-                continue
-            with self._lock:
-                self._remote[job], self._seen[job] = job_id, 0
-                self._positions.setdefault(job_id, 1)
-
-    def _submit(self, job: TrainingJob, data) -> tuple[str, str | None]:
+    def _submit(self, job: TrainingJob, data: TrainingData) -> tuple[str, str | None]:
         """Return the cluster's (job id, refusal) for job, making a new queue actor when the old one has died."""
         session = job.session if job.session is not None else job.id
         attempts = 1
@@ -239,23 +198,23 @@ class RayPool(TrainingPool):
                 if self._queue is None:
                     raise
 
-    def _forward_stops(self) -> None:
-        with self._lock:
-            leaving = list(self._stops) + list(self._releases)
-            self._stops.clear()
-            self._releases.clear()
-        for job in leaving:
-            job_id = self._remote.get(job)
-            if job_id is None:
-                continue
-            try:
-                others = ray.get(self._queue.release.remote(self.replica, job_id), timeout=CALL_TIMEOUT_SECONDS)
-            except (RayError, GetTimeoutError):
-                others = 0
-            if others:
-                job.finish(TrainingResult("stopped", GOES_ON_ELSEWHERE_MESSAGE))
-            if job.done:
-                self._forget(job)  # withdrawn, stopped before it began, or left to the other replicas
+    def _send_stop(self, job: TrainingJob) -> None:
+        # A stop and a withdrawal both let this replica's hold go; the job stops when no replica holds it.
+        job_id = self._remote.get(job)
+        if job_id is None:
+            return
+        if self._queue is None:
+            with self._lock:
+                self._stops.append(job)  # sent once the cluster can be reached again
+            return
+        try:
+            others = ray.get(self._queue.release.remote(self.replica, job_id), timeout=CALL_TIMEOUT_SECONDS)
+        except (RayError, GetTimeoutError):
+            others = 0
+        if others:
+            job.finish(TrainingResult(JobStatus.STOPPED, GOES_ON_ELSEWHERE_MESSAGE))
+        if job.done:
+            self._forget(job)  # withdrawn, stopped before it began, or left to the other replicas
 
     def _forget(self, job: TrainingJob) -> None:
         with self._lock:
@@ -282,7 +241,7 @@ class RayPool(TrainingPool):
             if self._queue is None or time.monotonic() - self._unanswered_since > UNREACHABLE_AFTER_SECONDS:
                 why = self._problem if self._queue is None else type(problem).__name__
                 for job in jobs:
-                    job.finish(TrainingResult("failed", UNREACHABLE_MESSAGE.format(problem=why)))
+                    job.finish(TrainingResult(JobStatus.FAILED, cluster_unreachable_message(why)))
                     self._forget(job)
             return
         self._unanswered_since = None
@@ -290,19 +249,14 @@ class RayPool(TrainingPool):
         for job, job_id in jobs.items():
             status, position, events, result = reports[job_id]
             positions[job_id] = position
-            if (status != "queued" or events) and job not in self._marked_running:
+            if (status != JobStatus.QUEUED or events) and job not in self._marked_running:
                 self._marked_running.add(job)
                 job.mark_running()
             for event in events[self._seen[job] - seen[job_id]:]:
                 job.apply_event(event)
             self._seen[job] = seen[job_id] + len(events)
             if result is not None:
-                self._jobs_run += 1
-                job.finish(result)
-                log_finished(job, result.status, job.progress().elapsed)
-                if result.status == "done":
-                    final = job.progress()
-                    self.times.record(job.cfg, job.n_train, final.epoch_seconds, final.elapsed)
+                self._job_ended(job, result)
                 self._forget(job)
         with self._lock:
             self._positions = positions
@@ -316,7 +270,6 @@ class RayPool(TrainingPool):
             return
         with self._ready:
             self._stats, self._stats_at = stats, time.monotonic()
-            self.max_workers = max(int(stats.get("target", 1)), 1)
             self._ready.notify_all()
 
     def _end_workers(self, timeout: float) -> None:
@@ -339,6 +292,4 @@ class RayPool(TrainingPool):
                 except (RayError, GetTimeoutError):
                     pass
         for job in list(self._remote):
-            job.finish(TrainingResult("stopped", SHUTDOWN_MESSAGE))
-        os.close(self._wake_read)
-        os.close(self._wake_write)
+            job.finish(TrainingResult(JobStatus.STOPPED, SHUTDOWN_MESSAGE))

@@ -12,6 +12,8 @@ from collections import deque
 from collections.abc import Hashable, Iterator
 from typing import Generic, TypeVar
 
+from lstm_core.training.messages import queue_full_message
+
 Item = TypeVar("Item")
 
 MAX_QUEUED_PER_SESSION = 12  # the largest lesson queues ten trainings at once
@@ -20,12 +22,6 @@ MAX_REMEMBERED_SESSIONS = 5000  # when each session was last served, for session
 
 class QueueFull(RuntimeError):
     """A session asked to queue more trainings than a session may hold waiting."""
-
-
-def queue_full_message(cap: int) -> str:
-    """Return what a learner reads when their session already has cap trainings waiting."""
-    return (f"You already have {cap} trainings waiting. The queue takes everyone's trainings in turn, one "
-            f"session at a time: wait until one of yours starts, or stop one.")
 
 
 class FairQueue(Generic[Item]):
@@ -66,6 +62,10 @@ class FairQueue(Generic[Item]):
         self._last_served[session] = next(self._ticks)
         self._prune_memory()
         return item
+
+    def take(self, count: int) -> list[Item]:
+        """Return and remove up to count jobs, the next to start first: what count free workers take."""
+        return [self.popleft() for _ in range(min(count, len(self)))]
 
     def remove(self, item: Item) -> None:
         """Remove a waiting job (withdrawn); raise ValueError when it is not waiting."""

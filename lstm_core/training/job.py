@@ -20,28 +20,19 @@ from dataclasses import replace
 from typing import Protocol
 
 from lstm_core.config import ModelConfig
-from lstm_core.training.protocol import Progress, TrainingData, TrainingResult, training_key
+from lstm_core.training.messages import (
+    NOT_BEGUN_MESSAGE,
+    QUEUED_MESSAGE,
+    STOPPING_MESSAGE,
+    WITHDRAWN_MESSAGE,
+    page_closed_message,
+    stopped_watching_message,
+)
+from lstm_core.training.protocol import JobStatus, Progress, TrainingData, TrainingResult, training_key
 
 log = logging.getLogger(__name__)
 
-STOPPING_MESSAGE = "Stopping: the current batch finishes, then the weights trained so far are kept."
-QUEUED_MESSAGE = "Waiting for a free training slot."
 MAX_BATCH_POINTS = 300  # longer runs keep every 2nd, 4th, ... point so the chart stays light
-
-
-def other_watchers(others: int) -> str:
-    """Return "the other learner who watches it" or "the N other learners who watch it"."""
-    return "the other learner who watches it" if others == 1 else f"the {others} other learners who watch it"
-
-
-def stopped_watching_message(others: int) -> str:
-    """Return what a learner who stopped a shared training reads: it goes on for the others."""
-    return f"You stopped watching; this training goes on for {other_watchers(others)}."
-
-
-def page_closed_message(others: int) -> str:
-    """Return what a watcher whose page was closed reads: the shared training goes on for the others."""
-    return f"Stopped watching: the page was closed; this training goes on for {other_watchers(others)}."
 
 
 def estimate_remaining(epoch: int, batch: int, epochs: int, batches_per_epoch: int,
@@ -56,6 +47,42 @@ def estimate_remaining(epoch: int, batch: int, epochs: int, batches_per_epoch: i
     else:
         return None
     return max(0.0, (epochs - done) * per_epoch)
+
+
+class Job(Protocol):
+    """What a page holds of a training: a JobWatch of a shared job, or a stored training shown as finished.
+
+    The pages read only this; the pool's side of a job (events, hand-over, watchers) stays on TrainingJob.
+    """
+
+    @property
+    def id(self) -> str:
+        """Return the job's id."""
+
+    @property
+    def cfg(self) -> ModelConfig:
+        """Return the settings the job trains."""
+
+    @property
+    def key(self) -> str | None:
+        """Return the training key, or None when it is not known (a stored run of an older app)."""
+
+    @property
+    def n_train(self) -> int:
+        """Return how many training windows the job fits."""
+
+    @property
+    def done(self) -> bool:
+        """Return True once the job has finished for whoever holds it."""
+
+    def progress(self) -> Progress:
+        """Return a snapshot of the job now."""
+
+    def result(self) -> TrainingResult | None:
+        """Return the TrainingResult, or None while the job is queued or running."""
+
+    def stop(self, message: str = STOPPING_MESSAGE) -> None:
+        """Stop the job, or stop watching it while others watch; return None."""
 
 
 class JobQueue(Protocol):
@@ -88,7 +115,7 @@ class TrainingJob:
         self._bpe = data.batches_per_epoch(cfg.batch_size)
         self._lock = threading.Lock()
         self._result: TrainingResult | None = None
-        self._status, self._message = "queued", QUEUED_MESSAGE
+        self._status, self._message = JobStatus.QUEUED, QUEUED_MESSAGE
         self._stop_requested = False
         self._closing = False  # the last watcher is stopping the job: nobody may join it any more
         self._watches: list[JobWatch] = []  # the watchers still attached
@@ -136,9 +163,9 @@ class TrainingJob:
                 self._watches.remove(watch)
                 text = detached_message(others)
                 now = self._snapshot_locked(0)
-                watch._detach(replace(now, status="stopped", message=text, eta=None, queue_position=0,
+                watch._detach(replace(now, status=JobStatus.STOPPED, message=text, eta=None, queue_position=0,
                                       version=now.version + 1, watchers=others),
-                              TrainingResult("stopped", text))
+                              TrainingResult(JobStatus.STOPPED, text))
                 self._version += 1
                 return
         self.stop(message)
@@ -155,7 +182,7 @@ class TrainingJob:
         return Progress(
             self._status, self._epoch, self.cfg.epochs, self._batch, self._bpe,
             list(self._train_loss), list(self._val_loss), list(self._batch_loss), elapsed,
-            self._eta(elapsed), position if self._status == "queued" else 0, self._message,
+            self._eta(elapsed), position if self._status == JobStatus.QUEUED else 0, self._message,
             list(self._epoch_seconds), self._version, max(1, len(self._watches)))
 
     def stop(self, message: str = STOPPING_MESSAGE) -> None:
@@ -167,8 +194,8 @@ class TrainingJob:
         has arrived.
         """
         if self._pool.withdraw(self):
-            queued = "Stopped while waiting in the queue." if message == STOPPING_MESSAGE else message
-            self.finish(TrainingResult("stopped", queued))
+            queued = WITHDRAWN_MESSAGE if message == STOPPING_MESSAGE else message
+            self.finish(TrainingResult(JobStatus.STOPPED, queued))
             return
         with self._lock:
             if self._result is not None or self._stop_requested:
@@ -176,9 +203,9 @@ class TrainingJob:
             self._stop_requested = True
             if self._started is None:
                 # Not begun: the worker sees the stop first thing and sends back no weights.
-                self._finish_locked(TrainingResult("stopped", "Stopped before training began."))
+                self._finish_locked(TrainingResult(JobStatus.STOPPED, NOT_BEGUN_MESSAGE))
             else:
-                self._status, self._message = "stopped", message
+                self._status, self._message = JobStatus.STOPPED, message
                 self._version += 1
         self._pool.request_stop(self)
 
@@ -211,7 +238,7 @@ class TrainingJob:
         """Record that a worker has taken the job; return None."""
         with self._lock:
             if self._result is None:
-                self._status, self._message = "running", "Starting."
+                self._status, self._message = JobStatus.RUNNING, "Starting."
                 self._version += 1
 
     def apply_event(self, event: tuple) -> None:
@@ -223,7 +250,7 @@ class TrainingJob:
             kind = event[0]
             if kind == "started":
                 self._started = event[1]
-                if self._status == "running":
+                if self._status == JobStatus.RUNNING:
                     self._message = "Training."
             elif kind == "batch":
                 _, self._epoch, self._batch, loss = event
@@ -252,11 +279,11 @@ class TrainingJob:
         if self._result is not None:
             return  # a job reported stopped before it began: the worker's later answer changes nothing
         self._result, self._status, self._message = result, result.status, result.message
-        if result.history["loss"] or result.status == "done":
+        if result.history["loss"] or result.status == JobStatus.DONE:
             self._train_loss, self._val_loss = list(result.history["loss"]), list(result.history["val_loss"])
             self._epoch = result.epochs_run
         self._finished, self._data = time.time(), None
-        self._batch = 0 if result.status == "done" else self._batch
+        self._batch = 0 if result.status == JobStatus.DONE else self._batch
         self._version += 1
         callbacks, self._when_finished = self._when_finished, []
         if callbacks:  # on a thread of their own: the job's lock is held here, and a callback may be slow
@@ -273,8 +300,8 @@ class TrainingJob:
         threading.Thread(target=_call_each, args=([callback], result), daemon=True).start()
 
     def _eta(self, elapsed: float) -> float | None:
-        if self._status != "running":
-            return 0.0 if self._status == "done" else None
+        if self._status != JobStatus.RUNNING:
+            return 0.0 if self._status == JobStatus.DONE else None
         return estimate_remaining(self._epoch, self._batch, self.cfg.epochs, self._bpe, self._epoch_seconds,
                                   elapsed)
 

@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 
@@ -18,6 +19,24 @@ from lstm_core.data.dataset import SPLITS, Dataset
 from lstm_core.model.weights import ModelWeights
 
 WINDOW_ARRAYS = ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test")  # the windows of TrainingData, in order
+
+
+class JobStatus(StrEnum):
+    """Where a job is: waiting for a worker, training, or finished in one of three ways.
+
+    A str, so a status compares equal to its stored or serialised text ("done") and prints as it.
+    """
+
+    QUEUED = "queued"  # waiting for a worker
+    RUNNING = "running"  # a worker has it
+    DONE = "done"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        """Return True for the three ends of a job: done, stopped or failed."""
+        return self in (JobStatus.DONE, JobStatus.STOPPED, JobStatus.FAILED)
 
 
 @dataclass
@@ -91,7 +110,7 @@ class TrainingResult:
     and keras_bytes is b"": a model that went NaN holds nothing worth keeping.
     """
 
-    status: str  # "done", "stopped" or "failed"
+    status: JobStatus  # DONE, STOPPED or FAILED
     message: str = ""
     history: dict[str, list[float]] = field(default_factory=lambda: {"loss": [], "val_loss": []})
     weights: ModelWeights | None = None
@@ -104,12 +123,15 @@ class TrainingResult:
     first_epoch_weights: list[tuple[int, ModelWeights]] = field(default_factory=list)
     epoch_seconds: list[float] = field(default_factory=list)  # wall time of each whole epoch, one per history entry
 
+    def __post_init__(self) -> None:
+        self.status = JobStatus(self.status)  # a result read back from the store carries plain text
+
 
 @dataclass
 class Progress:
     """A snapshot of a job: status, position in the epochs and batches, losses so far, time."""
 
-    status: str  # "queued" (waiting for a slot), "running" (a worker has it), "done", "stopped", "failed"
+    status: JobStatus
     epoch: int  # epochs completed
     epochs: int
     batch: int  # batches completed in the current epoch
@@ -124,3 +146,6 @@ class Progress:
     epoch_seconds: list[float] = field(default_factory=list)  # wall time of each completed epoch
     version: int = 0  # grows with every event, so a page can tell whether anything is new
     watchers: int = 1  # learners who watch this training now: identical trainings run once, for all of them
+
+    def __post_init__(self) -> None:
+        self.status = JobStatus(self.status)

@@ -23,8 +23,9 @@ from lstm_core.config import ModelConfig
 from lstm_core.data.dataset import SPLITS
 from lstm_core.model.keras_model import extract_weights
 from lstm_core.model.weights import ModelWeights
+from lstm_core.training.messages import NOT_BEGUN_MESSAGE
 from lstm_core.training.model_cache import MODEL_CACHE, warm_up
-from lstm_core.training.protocol import TrainingData, TrainingResult
+from lstm_core.training.protocol import JobStatus, TrainingData, TrainingResult
 
 EVENT_INTERVAL = 0.1  # seconds between batch events: ~10 a second is plenty for a live chart
 FIRST_EPOCH_FILM_SHOTS = 5  # copies of the weights inside the first epoch, where a small model learns most
@@ -144,13 +145,13 @@ def train_job(data: TrainingData, cfg: ModelConfig, events=None, stop=None) -> T
     """Return the TrainingResult of fitting build_model(cfg) on data (runs inside a worker process).
 
     ``events`` (anything with ``.put``) receives progress tuples; ``stop`` (anything with
-    ``.is_set``) ends training after the current batch. Never raises: errors become "failed".
+    ``.is_set``) ends training after the current batch. Never raises: errors become FAILED.
     """
     reporter = _Reporter(events, stop, data, cfg)
     try:
         return _fit(data, cfg, reporter)
     except Exception as exc:  # a job must come back with a reason, never take the worker down
-        return TrainingResult("failed", f"Training failed: {type(exc).__name__}: {exc}",
+        return TrainingResult(JobStatus.FAILED, f"Training failed: {type(exc).__name__}: {exc}",
                               reporter.history, epochs_run=len(reporter.history["loss"]),
                               epoch_seconds=reporter.epoch_seconds)
 
@@ -160,7 +161,7 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
     import keras
 
     if reporter.stop_requested():
-        return TrainingResult("stopped", "Stopped before training began.")
+        return TrainingResult(JobStatus.STOPPED, NOT_BEGUN_MESSAGE)
     reporter.send("started", time.time())
     # A model of the same architecture trained earlier in this worker is reset to exactly the
     # weights, dropout seeds and optimizer state of a fresh build, and keeps its traced graphs.
@@ -193,12 +194,12 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
 
     model.fit(data.X_train, data.y_train, epochs=cfg.epochs, batch_size=cfg.batch_size, shuffle=True, verbose=0,
               callbacks=[Callback()])
-    status = "failed" if reporter.failure else "stopped" if reporter.stopped else "done"
+    status = JobStatus.FAILED if reporter.failure else JobStatus.STOPPED if reporter.stopped else JobStatus.DONE
     result = TrainingResult(status, reporter.summary(), reporter.history,
                             epochs_run=len(reporter.history["loss"]), epoch_seconds=reporter.epoch_seconds,
                             initial_weights=initial_weights,
                             epoch_weights=epoch_weights, first_epoch_weights=first_epoch_weights)
-    if status != "failed":
+    if status != JobStatus.FAILED:
         result.weights = extract_weights(model)
         # All splits in one batch: one trace and one step, so a stop is reported within a second
         # (model.predict in batches of 32 took ~1 s for the largest models). At most ~2000 windows.
@@ -249,7 +250,7 @@ def worker_main(conn, settings: WorkerSettings) -> None:
     Messages in: ("job", job_id, TrainingData, ModelConfig), ("stop", job_id), ("exit",).
     Messages out: ("ready", pid), ("event", job_id, event), ("result", job_id, TrainingResult).
     """
-    # The server ends its workers itself, after their jobs have stopped (see TrainingPool._run): a Ctrl-C or
+    # The server ends its workers itself, after their jobs have stopped (see TrainingPool._prepare_thread): a Ctrl-C or
     # SIGTERM sent to the whole process group is not for them.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)

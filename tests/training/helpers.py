@@ -8,6 +8,7 @@ import numpy as np
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.model.shapes import weight_shapes
+from lstm_core.training.backend import BackendBase
 from lstm_core.training.pool import TrainingPool
 from lstm_core.training.protocol import TrainingData
 
@@ -59,7 +60,7 @@ def assert_weights_fit(weights, cfg):
 BACKENDS = ("local", "ray")
 
 
-def make_pool(backend: str, max_workers: int, ray_address: str | None = None, **settings) -> TrainingPool:
+def make_pool(backend: str, max_workers: int, ray_address: str | None = None, **settings) -> BackendBase:
     """Return a new pool of max_workers on backend: worker processes ("local") or actors of a Ray cluster ("ray")."""
     if backend == "local":
         return TrainingPool(max_workers=max_workers, **settings)

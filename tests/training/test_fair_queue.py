@@ -4,8 +4,9 @@ import time
 
 import pytest
 
-from lstm_core.training.fair_queue import MAX_QUEUED_PER_SESSION, FairQueue, QueueFull, queue_full_message
-from lstm_core.training.pool import start
+from lstm_core.training.backend import start
+from lstm_core.training.fair_queue import MAX_QUEUED_PER_SESSION, FairQueue, QueueFull
+from lstm_core.training.messages import queue_full_message
 from tests.training.helpers import DATA, LONG_DATA, finished, long_cfg, small_cfg, wait_for
 
 

@@ -15,7 +15,7 @@ import pytest
 from lstm_core.cluster.ray_pool import RayPool
 from lstm_core.config import SeriesConfig
 from lstm_core.store.runs import DATABASE_URL_ENV, RunStore
-from lstm_core.training.pool import start
+from lstm_core.training.backend import start
 from lstm_core.training.protocol import training_key
 from tests.training.helpers import DATA, LONG_DATA, finished, long_cfg, small_cfg, wait_for
 
@@ -76,7 +76,7 @@ def test_a_stop_on_one_replica_leaves_the_training_to_the_other(ray_address):
 CHILD_REPLICA = textwrap.dedent("""
     import time
     from dataclasses import replace
-    from lstm_core.training.pool import start
+    from lstm_core.training.backend import start
     from lstm_core.cluster.ray_pool import RayPool
     from tests.training.helpers import LONG_DATA, long_cfg
     pool = RayPool({address!r}, max_workers=1, queue_name={queue!r})
@@ -120,7 +120,7 @@ def test_a_training_whose_replica_died_goes_on_and_is_stored(ray_address, tmp_pa
 @pytest.mark.parametrize("address", ["127.0.0.1:1"])
 def test_a_cluster_that_cannot_be_reached_fails_the_training_in_words(address):
     code = textwrap.dedent(f"""
-        from lstm_core.training.pool import start
+        from lstm_core.training.backend import start
         from lstm_core.cluster.ray_pool import RayPool
         from tests.training.helpers import DATA, finished, small_cfg, wait_for
         pool = RayPool({address!r}, max_workers=1)

@@ -8,7 +8,7 @@ import numpy as np
 
 from lstm_core.data.dataset import build_dataset
 from lstm_core.evaluation.metrics import mse
-from lstm_core.training.pool import start
+from lstm_core.training.backend import start
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import _Reporter, train_job
 from tests.training.helpers import DATA, assert_weights_fit, finished, small_cfg, wait_for
