@@ -54,6 +54,7 @@ run: $(RUNTIME_STAMP)
 # browser tests run after them, alone, so a class of Chromium pages has both cores.
 test: $(DEV_STAMP) | $(CHROMIUM) $(POSTGRES)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -n 2 --dist loadgroup -m "not e2e"
 	$(PY) -m pytest -m e2e tests/e2e
 

@@ -10,7 +10,7 @@ import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -63,8 +63,9 @@ def check_fields(name: str, values: Mapping[str, Any], bounds: Mapping[str, Boun
         allowed = f"allowed range is [{bound.low}, {bound.high}]"
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
             raise ConfigError(f"{name}.{field_name} = {value!r} is not a number; {allowed}")
-        # Range first: a huge int would overflow float() in the checks below.
-        if not bound.low <= value <= bound.high:
+        # Range first: a huge int would overflow float() in the checks below. (numbers.Real declares no
+        # comparison with float, though every real number has one.)
+        if not bound.low <= cast(float, value) <= bound.high:
             raise ConfigError(f"{name}.{field_name} = {value!r} is outside the {allowed}")
         if not math.isfinite(float(value)):
             raise ConfigError(f"{name}.{field_name} = {value!r} is not finite; {allowed}")

@@ -208,8 +208,8 @@ def _numbers(cells: pd.Series, decimal: str) -> pd.Series:
 def _looks_like_time(cells: pd.Series) -> bool:
     """Return True for a column of dates written as text (numbers alone are left to be values)."""
     text = cells.dropna().astype(str)
-    return bool(len(text)) and text.str.contains(r"[-/:]\d", regex=True).mean() > 0.9 and \
-        pd.to_numeric(text, errors="coerce").isna().all()
+    return bool(len(text) and text.str.contains(r"[-/:]\d", regex=True).mean() > 0.9 and
+                pd.to_numeric(text, errors="coerce").isna().all())
 
 
 def _delimiter_name(delimiter: str) -> str:

@@ -47,7 +47,7 @@ def floor_note(test_mses: Mapping[str, float], floor: float | None, windows: int
     noise_here is the mean square of the noise the test part drew (drawn_noise), None when unknown.
     """
     beaten = below_floor(test_mses, floor)
-    if not beaten:
+    if not beaten or floor is None:
         return None
     scores = [f"{SPOKEN_NAMES.get(name, name)} ({mse:.5f}, {1 - mse / floor:.1%} under it)"
               for name, mse in beaten.items()]

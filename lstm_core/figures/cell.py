@@ -50,7 +50,7 @@ class CellValues:
 
 def cell_values(model_trace: ModelTrace, layer: int, sample: int, step: int, unit: int) -> CellValues:
     """Return the CellValues of one unit of one layer at one step, read from the replay's trace."""
-    trace = model_trace.layers[layer]
+    trace = model_trace.lstm_layer(layer)
     x_t = model_trace.layer_inputs[layer][sample, step]  # (input_dim,)
     x_is_norm = x_t.shape[0] > 1
     c_tm1 = float(trace.c[sample, step - 1, unit]) if step > 0 else 0.0
@@ -171,7 +171,7 @@ def add_unrolled_strip(fig: go.Figure, model_trace: ModelTrace, layer: int, samp
     The highlight, a frame around the current step, is drawn empty: unrolled_frame places it.
     """
     where = dict(row=row, col=col)
-    trace = model_trace.layers[layer]
+    trace = model_trace.lstm_layer(layer)
     c, h = trace.c[sample, :, unit], trace.h[sample, :, unit]  # (timesteps,) each
     steps = np.arange(1, len(c) + 1)  # (timesteps,)
     fig.add_scatter(x=steps, y=c, mode="lines+markers", line=dict(color=GATE_COLORS["c"], width=3),
@@ -193,7 +193,7 @@ def _strip_bounds(c: np.ndarray, h: np.ndarray) -> tuple[float, float]:
 
 def unrolled_frame(model_trace: ModelTrace, layer: int, sample: int, unit: int, step: int) -> dict:
     """Return the update of the strip's highlight that frames step (0-based)."""
-    trace = model_trace.layers[layer]
+    trace = model_trace.lstm_layer(layer)
     low, high = _strip_bounds(trace.c[sample, :, unit], trace.h[sample, :, unit])
     left, right = step + 1 - 0.45, step + 1 + 0.45
     return dict(type="scatter", x=[left, right, right, left, left], y=[low - 0.05, low - 0.05, high, high, low - 0.05])

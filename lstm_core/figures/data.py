@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import math
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -64,7 +65,7 @@ def packed_array(values: np.ndarray, dtype: type | None = None) -> dict:
     array = np.ascontiguousarray(values, dtype=dtype)
     if array.dtype.name not in PACKED_DTYPES:  # an uploaded series may be timed by integers
         array = array.astype(np.float64)
-    spec = {"dtype": PACKED_DTYPES[array.dtype.name], "bdata": base64.b64encode(array).decode("ascii")}
+    spec = {"dtype": PACKED_DTYPES[array.dtype.name], "bdata": base64.b64encode(array.data).decode("ascii")}
     if array.ndim > 1:
         spec["shape"] = ", ".join(map(str, array.shape))
     return spec
@@ -108,8 +109,8 @@ def framed(fig: go.Figure, frames: list[dict], labels: list[str], prefix: str, b
 PLAY_SPEEDS_MS = {"▶ slow": 600, "▶ fast": 120}  # time per frame of each play button
 
 
-def _animate(frame_names: list[str] | None, duration_ms: int) -> list:
-    """Return the args of an "animate" call: which frames, shown duration_ms each, redrawn since heatmaps need it."""
+def _animate(frame_names: list[str | None] | None, duration_ms: int) -> list:
+    """Return the args of an "animate" call: which frames ([None] pauses), duration_ms each, redrawn for heatmaps."""
     return [frame_names, dict(mode="immediate", fromcurrent=True, frame=dict(duration=duration_ms, redraw=True),
                               transition=dict(duration=0))]
 
@@ -143,7 +144,7 @@ def window_frames_figure(ds: Dataset, split: str = "train") -> FramedFigure:
     fig = series_figure(ds, window=0, split=split)
     x_trace, y_trace = len(fig.data) - 2, len(fig.data) - 1
     windows = range(0, len(ds.X[split]), window_frame_stride(ds, split))
-    frames = []
+    frames: list[dict[str, Any]] = []
     for window in windows:
         x_idx, y_idx, time_range, title = _window_marks(ds, window, split)
         # float32 halves the frames' JSON; the drawn points move by less than a millionth of their value.

@@ -10,6 +10,8 @@ the heatmaps and curves are drawn once.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -67,7 +69,7 @@ def _backward_number(value: float) -> str:
 def forward_equation_texts(weights: ModelWeights, model_trace: ModelTrace, layer: int, step: int,
                            unit: int) -> list[str]:
     """Return the six equations (i, f, g, o, c, h) of one unit at one step as plain text with the replay's numbers."""
-    terms = gate_terms(weights.recurrent[layer], model_trace, layer, 0, step, unit)
+    terms = gate_terms(weights.lstm_layer(layer), model_trace, layer, 0, step, unit)
     t, before = subscript(step + 1), subscript(step)
     source = f"x{t}" if layer == 0 else f"h{str(f'({layer})').translate(_SUPERSCRIPTS)}{t}"
     lines = []
@@ -76,7 +78,7 @@ def forward_equation_texts(weights: ModelWeights, model_trace: ModelTrace, layer
         lines.append(f"{gate}{t}[{unit}] = {activation}(W·{source} + U·h{before} + b) = {activation}("
                      f"{_forward_number(term.input_part)} + {_forward_number(term.recurrent_part)} + "
                      f"{_forward_number(term.bias)}) = {activation}({term.preactivation:.3f}) = {term.value:.3f}")
-    trace = model_trace.layers[layer]
+    trace = model_trace.lstm_layer(layer)
     c_before = float(trace.c[0, step - 1, unit]) if step > 0 else 0.0
     c_now, h_now = float(trace.c[0, step, unit]), float(trace.h[0, step, unit])
     i, f, g, o = (terms[gate].value for gate in GATES)
@@ -89,8 +91,8 @@ def forward_equation_texts(weights: ModelWeights, model_trace: ModelTrace, layer
 
 def backward_equation_text(grads: ModelGradients, model_trace: ModelTrace, layer: int, step: int, unit: int) -> str:
     """Return dL/dc_t of one unit at one step, split into its carried part and its part through h, as plain text."""
-    trace = model_trace.layers[layer]
-    dc, dh = grads.layers[layer].dc[0, :, unit], grads.layers[layer].dh[0, :, unit]  # (timesteps,)
+    trace = model_trace.lstm_layer(layer)
+    dc, dh = grads.cell_gradient(layer)[0, :, unit], grads.layers[layer].dh[0, :, unit]  # (timesteps,)
     last = step == len(dc) - 1
     t, after = subscript(step + 1), subscript(step + 2)
     o, c = float(trace.o[0, step, unit]), float(trace.c[0, step, unit])
@@ -166,7 +168,7 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
     shows the forward pass alone. start_step (0-based) is the step the figure opens at; address_param
     names the page address's field that follows the step shown.
     """
-    trace = model_trace.layers[layer]
+    trace = model_trace.lstm_layer(layer)
     seq_length, units = trace.h.shape[1], trace.h.shape[2]
     steps = np.arange(1, seq_length + 1)  # (seq_length,)
     inputs = np.asarray(x_window, dtype=np.float64)[:, 0]  # (seq_length,)
@@ -252,9 +254,9 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
                    textfont=dict(color=equation_colors, size=14)), 6, 1, moves=True)
 
     # Row 7: the backward pass, the size of the gradient per step and dL/dc of every unit.
-    if backward:
+    if grads is not None:
         dx = np.maximum(np.linalg.norm(grads.dx[0], axis=1), FLOOR)  # (seq_length,)
-        dc_all = grads.layers[layer].dc[0]  # (seq_length, units)
+        dc_all = grads.cell_gradient(layer)[0]  # (seq_length, units)
         dc_norm = np.maximum(np.linalg.norm(dc_all, axis=1), FLOOR)  # (seq_length,)
         add(go.Scatter(x=steps, y=dx, mode="lines+markers", name="|∂L/∂x_t| (input)",
                        line=dict(color=WINDOW_X_COLOR)), 7, 1)
@@ -282,13 +284,13 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
         last = step == seq_length - 1
         values = [float(unit_values[p][step]) for p in CELL_PART_KEYS]
         texts = forward_equation_texts(weights, model_trace, layer, step, unit)
-        if backward:
+        if grads is not None:
             texts.append(backward_equation_text(grads, model_trace, layer, step, unit))
         # Each update names its trace type: Plotly reads an untyped frame trace as a scatter.
-        data = [dict(type="scatter", x=steps[:t], y=inputs[:t]),
-                dict(type="scatter", x=[t], y=[float(inputs[step])]),
-                dict(type="scatter", x=after if last else [],
-                     y=np.asarray(prediction, dtype=np.float64) if last else [])]
+        data: list[dict[str, Any]] = [dict(type="scatter", x=steps[:t], y=inputs[:t]),
+                                      dict(type="scatter", x=[t], y=[float(inputs[step])]),
+                                      dict(type="scatter", x=after if last else [],
+                                           y=np.asarray(prediction, dtype=np.float64) if last else [])]
         data += [dict(type="scatter", x=[t, t]) for _ in HEATMAP_PARTS]
         data.append(dict(type="bar", y=values, text=[f"{v:.3f}" for v in values]))
         data += cell_diagram_frame(cell_values(model_trace, layer, 0, step, unit))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 import numpy as np
 import plotly.graph_objects as go
@@ -104,7 +104,7 @@ def titled_figure(fig: go.Figure, title: str, x_title: str, y_title: str, **layo
     return fig
 
 
-def log_axis_ticks(values: Sequence[float]) -> tuple[list[float], list[str]]:
+def log_axis_ticks(values: Iterable[float | None]) -> tuple[list[float], list[str]]:
     """Return (tick values, tick labels) at 1, 2 and 5 times the powers of ten spanning the positive values.
 
     Plotly labels the minor ticks of a log axis with bare digits ("2" above "0.1"); these labels

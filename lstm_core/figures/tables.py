@@ -18,7 +18,7 @@ SHOWN_STEPS = 4  # a window longer than this shows its first and last steps arou
 def window_table(ds: Dataset, first: int = 0, rows: int = 6, split: str = "train") -> pd.DataFrame:
     """Return rows of the (X, Y) table of one split, scaled values, one row per window."""
     X, y = ds.X[split][first:first + rows, :, 0], ds.y[split][first:first + rows]  # (rows, T), (rows, horizon)
-    steps = list(range(ds.seq_length))
+    steps: list[int | None] = list(range(ds.seq_length))  # None: the ellipsis between first and last steps
     if ds.seq_length > 2 * SHOWN_STEPS:
         steps = steps[:SHOWN_STEPS] + [None] + steps[-SHOWN_STEPS:]
     table = {}

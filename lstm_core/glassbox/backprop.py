@@ -28,9 +28,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from lstm_core.glassbox.replay import LSTMTrace, RNNTrace, _as_weights, trace_model
-from lstm_core.model.weights import RNNWeights
+from lstm_core.model.keras_model import KerasModel
+from lstm_core.model.weights import LSTMWeights, ModelWeights, RNNWeights
 
 
 @dataclass
@@ -53,8 +55,15 @@ class ModelGradients:
     layers: list[LayerGradients]  # one per recurrent layer, input to output
     weights: list[dict[str, np.ndarray]]  # per recurrent layer then per dense layer, shaped like Keras's variables
 
+    def cell_gradient(self, layer: int) -> np.ndarray:
+        """Return dL/dc of recurrent layer `layer`, (batch, timesteps, units); raise TypeError for a plain RNN layer."""
+        dc = self.layers[layer].dc
+        if dc is None:
+            raise TypeError(f"layer {layer + 1} is a plain RNN layer: it has no cell state")
+        return dc
 
-def lstm_backward(kernel, recurrent_kernel, trace: LSTMTrace, x: np.ndarray,
+
+def lstm_backward(kernel: npt.ArrayLike, recurrent_kernel: npt.ArrayLike, trace: LSTMTrace, x: np.ndarray,
                   dh_from_above: np.ndarray) -> tuple[np.ndarray, LayerGradients, dict[str, np.ndarray]]:
     """Return (dL/dx, the layer's LayerGradients, its weight gradients) by backpropagation through time.
 
@@ -97,7 +106,7 @@ def lstm_backward(kernel, recurrent_kernel, trace: LSTMTrace, x: np.ndarray,
     return dx, LayerGradients(dh_all, dc_all), weights
 
 
-def rnn_backward(kernel, recurrent_kernel, trace: RNNTrace, x: np.ndarray,
+def rnn_backward(kernel: npt.ArrayLike, recurrent_kernel: npt.ArrayLike, trace: RNNTrace, x: np.ndarray,
                  dh_from_above: np.ndarray) -> tuple[np.ndarray, LayerGradients, dict[str, np.ndarray]]:
     """Return (dL/dx, the layer's LayerGradients with dc None, its weight gradients) for a plain RNN layer."""
     kernel = np.asarray(kernel, dtype=np.float64)  # (input_dim, units)
@@ -125,7 +134,7 @@ def rnn_backward(kernel, recurrent_kernel, trace: RNNTrace, x: np.ndarray,
     return dx, LayerGradients(dh_all, None), weights
 
 
-def gradients(model_or_weights, x, y) -> ModelGradients:
+def gradients(model_or_weights: KerasModel | ModelWeights, x: npt.ArrayLike, y: npt.ArrayLike) -> ModelGradients:
     """Return the ModelGradients of the mean squared error of a model built by lstm_core.model.keras_model on (x, y).
 
     x is (batch, timesteps, features) and y (batch, horizon); the model is taken at inference (dropout off).
@@ -143,7 +152,7 @@ def gradients(model_or_weights, x, y) -> ModelGradients:
     for dense in weights.dense[:-1]:
         head_inputs.append(head_inputs[-1] @ np.asarray(dense.kernel, dtype=np.float64) + dense.bias)
     d_out = 2.0 * error / error.size  # (batch, horizon)
-    dense_grads = []
+    dense_grads: list[dict[str, np.ndarray]] = []
     for dense, inputs in zip(reversed(weights.dense), reversed(head_inputs)):
         dense_grads.append({"kernel": inputs.T @ d_out, "bias": d_out.sum(axis=0)})
         d_out = d_out @ np.asarray(dense.kernel, dtype=np.float64).T  # (batch, input_dim)
@@ -152,12 +161,18 @@ def gradients(model_or_weights, x, y) -> ModelGradients:
     last = trace.layers[-1]
     dh_from_above = np.zeros_like(last.h)  # (batch, timesteps, units)
     dh_from_above[:, -1] = d_out
-    layer_grads, lstm_grads = [], []
+    layer_grads: list[LayerGradients] = []
+    lstm_grads: list[dict[str, np.ndarray]] = []
     for layer, layer_trace, layer_input in zip(reversed(weights.recurrent), reversed(trace.layers),
                                                reversed(trace.layer_inputs)):
-        backward = rnn_backward if isinstance(layer, RNNWeights) else lstm_backward
-        d_input, states, grads = backward(layer.kernel, layer.recurrent_kernel, layer_trace, layer_input,
-                                          dh_from_above)
+        if isinstance(layer, RNNWeights) and isinstance(layer_trace, RNNTrace):
+            d_input, states, grads = rnn_backward(layer.kernel, layer.recurrent_kernel, layer_trace, layer_input,
+                                                  dh_from_above)
+        elif isinstance(layer, LSTMWeights) and isinstance(layer_trace, LSTMTrace):
+            d_input, states, grads = lstm_backward(layer.kernel, layer.recurrent_kernel, layer_trace, layer_input,
+                                                   dh_from_above)
+        else:  # trace_model traces each layer with its own kind of cell
+            raise TypeError(f"a {type(layer).__name__} layer traced as {type(layer_trace).__name__}")
         layer_grads.append(states)
         lstm_grads.append(grads)
         dh_from_above = d_input  # (batch, timesteps, units of the layer below)

@@ -18,13 +18,14 @@ The replay runs in float64, so its only difference from Keras is Keras's own flo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from lstm_core.model.gates import CELL_PART_KEYS, GATES
-from lstm_core.model.keras_model import extract_weights
+from lstm_core.model.keras_model import KerasModel, extract_weights
 from lstm_core.model.weights import LSTMWeights, ModelWeights, RNNWeights
 
 
@@ -51,9 +52,16 @@ class RNNTrace:
 class ModelTrace:
     """The traces of every recurrent layer of a model, the inputs each saw, and the model's prediction."""
 
-    layers: list[LSTMTrace] | list[RNNTrace]
+    layers: list[LSTMTrace | RNNTrace]  # one kind of cell per model
     layer_inputs: list[np.ndarray]  # per layer: (batch, timesteps, input_dim)
     prediction: np.ndarray  # (batch, horizon)
+
+    def lstm_layer(self, index: int) -> LSTMTrace:
+        """Return layer index's LSTMTrace; raise TypeError if it is a plain RNN layer (it has no gates)."""
+        layer = self.layers[index]
+        if not isinstance(layer, LSTMTrace):
+            raise TypeError(f"layer {index + 1} is a plain RNN layer: it has no gates or cell state")
+        return layer
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -66,7 +74,8 @@ def _check_shape(layer_name: str, what: str, array: np.ndarray, expected: tuple[
         raise ValueError(f"{layer_name}: {what} has shape {array.shape}, expected {expected}")
 
 
-def trace_lstm(kernel, recurrent_kernel, bias, x, initial_state=None, layer_name: str = "LSTM") -> LSTMTrace:
+def trace_lstm(kernel: npt.ArrayLike, recurrent_kernel: npt.ArrayLike, bias: npt.ArrayLike, x: npt.ArrayLike,
+               initial_state: Sequence[npt.ArrayLike] | None = None, layer_name: str = "LSTM") -> LSTMTrace:
     """Return the LSTMTrace of one Keras LSTM layer run over x (batch, timesteps, features).
 
     Raises
@@ -108,7 +117,8 @@ def trace_lstm(kernel, recurrent_kernel, bias, x, initial_state=None, layer_name
     return LSTMTrace(**states)
 
 
-def trace_rnn(kernel, recurrent_kernel, bias, x, layer_name: str = "SimpleRNN") -> RNNTrace:
+def trace_rnn(kernel: npt.ArrayLike, recurrent_kernel: npt.ArrayLike, bias: npt.ArrayLike, x: npt.ArrayLike,
+              layer_name: str = "SimpleRNN") -> RNNTrace:
     """Return the RNNTrace of one Keras SimpleRNN layer run over x (batch, timesteps, features) from h = 0.
 
     Raises ValueError, naming the layer and both shapes, when a weight does not fit the input.
@@ -133,14 +143,14 @@ def trace_rnn(kernel, recurrent_kernel, bias, x, layer_name: str = "SimpleRNN") 
     return RNNTrace(h)
 
 
-def _as_weights(model_or_weights) -> ModelWeights:
+def _as_weights(model_or_weights: KerasModel | ModelWeights) -> ModelWeights:
     if isinstance(model_or_weights, ModelWeights):
         return model_or_weights
     return extract_weights(model_or_weights)
 
 
-def trace_model(model_or_weights, x, dropout_mask: Callable[[tuple[int, ...]], np.ndarray] | None = None
-                ) -> ModelTrace:
+def trace_model(model_or_weights: KerasModel | ModelWeights, x: npt.ArrayLike,
+                dropout_mask: Callable[[tuple[int, ...]], np.ndarray] | None = None) -> ModelTrace:
     """Return the ModelTrace of a model built by lstm_core.model.keras_model (or its ModelWeights) on x.
 
     x is (batch, timesteps, features). Dropout is inactive at inference, so by default the replay skips
@@ -152,7 +162,8 @@ def trace_model(model_or_weights, x, dropout_mask: Callable[[tuple[int, ...]], n
     if not weights.recurrent:
         raise ValueError("the model has no recurrent layer to trace")
     layer_input = np.asarray(x, dtype=np.float64)  # (batch, timesteps, features)
-    traces, inputs = [], []
+    traces: list[LSTMTrace | RNNTrace] = []
+    inputs: list[np.ndarray] = []
     for index, layer in enumerate(weights.recurrent):
         trace_layer = trace_rnn if isinstance(layer, RNNWeights) else trace_lstm
         trace = trace_layer(layer.kernel, layer.recurrent_kernel, layer.bias, layer_input,
@@ -199,7 +210,7 @@ def gate_terms(layer: LSTMWeights, model_trace: ModelTrace, layer_index: int, sa
     units = layer.units
     x_t = model_trace.layer_inputs[layer_index][sample, step]  # (input_dim,)
     h_tm1 = trace.h[sample, step - 1] if step > 0 else np.zeros(units)  # (units,)
-    terms = {}
+    terms: dict[str, GateTerms] = {}
     for slot, gate in enumerate(GATES):
         column = slot * units + unit
         input_part = float(x_t @ np.asarray(layer.kernel, dtype=np.float64)[:, column])

@@ -65,11 +65,11 @@ def memory_windows(task: MemoryTask, n_windows: int, seed: int) -> tuple[np.ndar
 
 def memory_data(task: MemoryTask) -> TrainingData:
     """Return the task's train, validation and test windows, each split drawn from its own seed."""
-    arrays = {}
+    X: dict[str, np.ndarray] = {}  # split -> (windows, window, 2)
+    y: dict[str, np.ndarray] = {}  # split -> (windows, 1)
     for offset, (split, n_windows) in enumerate(WINDOWS.items()):
-        X, y, _ = memory_windows(task, n_windows, seed=task.seed * 10 + offset)
-        arrays[f"X_{split}"], arrays[f"y_{split}"] = X, y
-    return TrainingData(**arrays)
+        X[split], y[split], _ = memory_windows(task, n_windows, seed=task.seed * 10 + offset)
+    return TrainingData(X["train"], y["train"], X["val"], y["val"], X["test"], y["test"])
 
 
 def memory_model(task: MemoryTask, cell: str) -> ModelConfig:

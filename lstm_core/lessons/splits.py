@@ -104,10 +104,9 @@ def split_data(lesson: SplitLesson, how: str, seed: int) -> SplitData:
             parts[name] = (X[chosen], y[chosen], target[chosen])
     else:
         raise ValueError(f"split {how!r} is not one of {SPLIT_KINDS}")
-    arrays = {}
-    for name, (X_part, y_part, _) in parts.items():
-        arrays[f"X_{name}"], arrays[f"y_{name}"] = X_part, y_part
-    return SplitData(ds.scaled, float(ds.scaler.scale_[0]), TrainingData(**arrays),
+    (X_train, y_train, _), (X_val, y_val, _), (X_test, y_test, _) = (parts[name] for name in SPLITS)
+    data = TrainingData(X_train, y_train, X_val, y_val, X_test, y_test)
+    return SplitData(ds.scaled, float(ds.scaler.scale_[0]), data,
                      {name: target_part for name, (_, _, target_part) in parts.items()})
 
 

@@ -6,13 +6,17 @@ does not load TensorFlow by importing this.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from lstm_core.config import ModelConfig
 from lstm_core.model.weights import DenseWeights, LSTMWeights, ModelWeights, RNNWeights
 
+KerasModel = Any  # a keras.Model: Keras ships no type information
 
-def build_model(cfg: ModelConfig, n_features: int = 1):
+
+def build_model(cfg: ModelConfig, n_features: int = 1) -> KerasModel:
     """Return a compiled keras.Model: an LSTM (or SimpleRNN) stack, Dropout after each, a Dense head, Dense(horizon)."""
     import keras
 
@@ -33,9 +37,10 @@ def build_model(cfg: ModelConfig, n_features: int = 1):
     return model
 
 
-def extract_weights(model) -> ModelWeights:
+def extract_weights(model: KerasModel) -> ModelWeights:
     """Return the weights of a keras.Model built by build_model as a ModelWeights."""
-    recurrent, dense = [], []
+    recurrent: list[LSTMWeights | RNNWeights] = []
+    dense: list[DenseWeights] = []
     for layer in model.layers:
         kind = type(layer).__name__
         arrays = [np.asarray(w) for w in layer.get_weights()]

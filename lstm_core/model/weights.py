@@ -47,7 +47,7 @@ class DenseWeights:
 class ModelWeights:
     """All weights of a model built by build_model, as plain NumPy arrays."""
 
-    recurrent: list[LSTMWeights] | list[RNNWeights]  # input to output; one kind of cell per model
+    recurrent: list[LSTMWeights | RNNWeights]  # input to output; one kind of cell per model
     dense: list[DenseWeights] = field(default_factory=list)
 
     @property
@@ -60,7 +60,14 @@ class ModelWeights:
         arrays: list[np.ndarray] = []
         for layer in self.recurrent:
             arrays += [layer.kernel, layer.recurrent_kernel, layer.bias]
-        for layer in self.dense:
-            arrays += [layer.kernel, layer.bias]
+        for dense in self.dense:
+            arrays += [dense.kernel, dense.bias]
         return arrays
+
+    def lstm_layer(self, index: int) -> LSTMWeights:
+        """Return recurrent layer index's LSTMWeights; raise TypeError if it is a plain RNN layer (it has no gates)."""
+        layer = self.recurrent[index]
+        if not isinstance(layer, LSTMWeights):
+            raise TypeError(f"recurrent layer {index + 1} is a plain RNN layer: it has no gates")
+        return layer
 
