@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from playwright.sync_api import sync_playwright
 
+from bench.weights import random_weights
 from deploy.launch import CHROMIUM, CHROMIUM_ARGS, ROOT, app_server
 from lstm_core.config import ModelConfig
 from lstm_core.data.dataset import build_dataset
@@ -28,7 +29,6 @@ from lstm_core.glassbox.replay import trace_model
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.store.runs import RunStore
 from lstm_core.training.protocol import TrainingResult
-from tests.helpers import random_weights
 
 LARGEST = replace(QUICK_START_MODEL, seq_length=100, units=64, layers=3)
 STEP_LABEL_JS = """() => {

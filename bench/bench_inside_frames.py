@@ -13,12 +13,12 @@ import time
 import numpy as np
 
 from bench.old_figures import step_figures
+from bench.weights import random_weights
 from lstm_core.config import MODEL_BOUNDS, ModelConfig
 from lstm_core.figures.stepper import stepper_figure
 from lstm_core.glassbox.backprop import gradients
 from lstm_core.glassbox.replay import trace_model
 from lstm_core.presets import QUICK_START_MODEL
-from tests.helpers import random_weights
 
 TARGET_BYTES = 2_000_000
 REPEATS = 3

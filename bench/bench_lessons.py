@@ -13,6 +13,7 @@ from dataclasses import replace
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from bench.weights import random_weights
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.lessons import dropout, film, horizon, memory, splits
@@ -20,7 +21,6 @@ from lstm_core.presets import QUICK_START_MODEL
 from lstm_core.training.backend import start
 from lstm_core.training.pool import TrainingPool, default_settings
 from lstm_core.training.protocol import TrainingData
-from tests.helpers import random_weights
 
 LIMIT_SECONDS = 60
 

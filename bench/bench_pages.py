@@ -22,12 +22,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 streamlit.logger.set_log_level("error")  # importing lstm_core.ui warns "No runtime found" in bare mode
 
+from bench.weights import random_weights  # noqa: E402
 from lstm_core.config import ModelConfig, SeriesConfig  # noqa: E402
 from lstm_core.data.dataset import build_dataset  # noqa: E402
 from lstm_core.glassbox.replay import trace_model  # noqa: E402
 from lstm_core.training.protocol import TrainingResult  # noqa: E402
 from lstm_core.ui.training_session import FinishedTraining  # noqa: E402
-from tests.helpers import random_weights  # noqa: E402
 
 APP = ROOT / "app.py"
 ROUNDS, WARMUP = 10, 2

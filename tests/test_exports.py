@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bench.weights import random_weights
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset, build_dataset_from_values
 from lstm_core.evaluation.metrics import mse
@@ -18,7 +19,6 @@ from lstm_core.exports import gate_traces_csv, history_csv, keras_script, settin
 from lstm_core.glassbox.replay import trace_model
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import train_job
-from tests.helpers import random_weights
 
 SERIES = SeriesConfig(n_points=400, noise_std=0.1)
 MODEL = ModelConfig(seq_length=12, units=8, layers=2, dense_units=4, dropout=0.1, epochs=4, batch_size=32,

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
+from bench.weights import random_weights
 from lstm_core.config import ModelConfig
 from lstm_core.figures.cell import cell_values, wire_width
 from lstm_core.glassbox.replay import trace_model
-from tests.helpers import random_weights
 
 CFG = ModelConfig(seq_length=9, units=5, layers=2, dense_units=3, dropout=0.0)
 WEIGHTS = random_weights(CFG, seed=2)

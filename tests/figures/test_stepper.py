@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from plotly.colors import get_colorscale
 
+from bench.weights import random_weights
 from lstm_core.config import ModelConfig
 from lstm_core.figures.cell import CELL_WIRES, cell_values
 from lstm_core.figures.stepper import HEATMAP_PARTS, backward_equation_text, forward_equation_texts, stepper_figure
@@ -13,7 +14,6 @@ from lstm_core.figures.style import GATE_COLORS, TRANSPARENT, WINDOW_Y_COLOR
 from lstm_core.glassbox.backprop import gradients
 from lstm_core.glassbox.replay import trace_model
 from lstm_core.model.gates import CELL_PART_KEYS, CELL_PARTS
-from tests.helpers import random_weights
 
 
 def _case(layers: int, seed: int):

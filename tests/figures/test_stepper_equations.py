@@ -7,13 +7,13 @@ from functools import cache
 import numpy as np
 import pytest
 
+from bench.weights import random_weights
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.figures.stepper import backward_equation_text, forward_equation_texts, subscript
 from lstm_core.glassbox.backprop import gradients
 from lstm_core.glassbox.replay import sigmoid, trace_model
 from lstm_core.model.gates import GATES
-from tests.helpers import random_weights
 
 SEQ_LENGTH, UNITS = 6, 3
 SYMBOLS = ("i", "f", "g", "o", "c", "h")

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
+from bench.weights import random_weights
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.glassbox.backprop import gradients
 from lstm_core.model.keras_model import build_model
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import train_job
-from tests.helpers import random_weights
 
 TOLERANCE = 1e-5
 

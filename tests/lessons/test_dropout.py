@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from bench.weights import random_weights
 from lstm_core.config import ModelConfig
 from lstm_core.glassbox.replay import trace_model
 from lstm_core.lessons.dropout import (
@@ -15,7 +16,6 @@ from lstm_core.lessons.dropout import (
     training_effect,
 )
 from lstm_core.model.keras_model import build_model
-from tests.helpers import random_weights
 
 CFG = ModelConfig(seq_length=8, units=12, layers=2, dense_units=4, dropout=0.3)
 

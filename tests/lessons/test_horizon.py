@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from bench.weights import random_weights
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.evaluation.metrics import mse_per_step
@@ -14,7 +15,6 @@ from lstm_core.lessons.horizon import (
     horizon_verdict,
     recursive_forecast,
 )
-from tests.helpers import random_weights
 
 
 def test_the_recursive_forecast_equals_feeding_predictions_back_by_hand():

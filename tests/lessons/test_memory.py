@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from bench.weights import random_weights
 from lstm_core.config import ConfigError
 from lstm_core.glassbox.backprop import gradients
 from lstm_core.lessons.memory import (
@@ -22,7 +23,6 @@ from lstm_core.lessons.memory import (
     reach,
 )
 from lstm_core.training.worker import train_job
-from tests.helpers import random_weights
 
 
 @pytest.mark.parametrize("k", [1, 7, 60])

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
+from bench.weights import random_weights
 from lstm_core.config import ModelConfig
 from lstm_core.model.answers import QUESTIONS, StackSizes, gate_answer, seed_answers, stack_answer, steps_answer
 from lstm_core.model.weights import LSTMWeights, ModelWeights
-from tests.helpers import random_weights
 
 
 def sizes_of(layers: int, units: int, seq_length: int, n_features: int = 1) -> StackSizes:

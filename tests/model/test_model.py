@@ -10,12 +10,12 @@ import keras
 import numpy as np
 import pytest
 
+from bench.weights import random_weights
 from lstm_core.config import ModelConfig
 from lstm_core.model.gates import GATES
 from lstm_core.model.keras_model import build_model, extract_weights
 from lstm_core.model.shapes import count_params, dense_layer_shapes, lstm_layer_shapes, weight_shapes
 from lstm_core.model.weights import ModelWeights
-from tests.helpers import random_weights
 
 ROOT = Path(__file__).resolve().parents[2]
 SEQ_LENGTH = 4  # the window length changes no weight shape; keep the models tiny

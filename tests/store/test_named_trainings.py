@@ -5,6 +5,7 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 
+from bench.weights import random_weights
 from lstm_core.config import APP_VERSION, ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.store import runs as store_runs
@@ -22,7 +23,6 @@ from lstm_core.store.runs import (
 )
 from lstm_core.training.protocol import TrainingData, TrainingResult
 from lstm_core.training.worker import train_job
-from tests.helpers import random_weights
 from tests.store.results import assert_same_result
 
 LSTM_CFG = ModelConfig(seq_length=8, units=4, layers=2, dense_units=3, dropout=0.0, epochs=2, batch_size=32)

@@ -189,7 +189,7 @@ def test_the_recorded_size_is_what_the_parts_take(store, result):
 WRITER = """
 import os
 from lstm_core.config import ModelConfig
-from tests.helpers import random_weights
+from bench.weights import random_weights
 from lstm_core.store.runs import RunStore, StoreLimits
 from lstm_core.training.protocol import TrainingResult
 cfg = ModelConfig(seq_length=8, units=64, layers=3, epochs=2)
@@ -207,11 +207,13 @@ def test_a_writer_killed_in_the_middle_of_a_run_leaves_whole_runs_only(store_url
     import subprocess
     import sys
     import time
+    from pathlib import Path
 
+    root = Path(__file__).resolve().parents[2]  # the writer imports bench.weights, as the tests do
     rng = random.Random(0)
     for _ in range(3):
         writer = subprocess.Popen([sys.executable, "-c", WRITER.format(url=store_url)],
-                                  stdout=subprocess.PIPE, text=True)
+                                  stdout=subprocess.PIPE, text=True, cwd=root)
         assert writer.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.3, 1.2))  # somewhere inside a write: each run is 8 MB and more
         writer.send_signal(signal.SIGKILL)

@@ -1,4 +1,4 @@
-"""Shared by the tests of several packages: a model's weights drawn at random, so the glass box runs without Keras."""
+"""A model's weights drawn at random, so the glass box runs without Keras: for the benchmarks and the tests."""
 
 from __future__ import annotations
 
