@@ -17,6 +17,7 @@ from lstm_core.lessons.memory import (
     model_outcome,
 )
 from lstm_core.lessons.memory_figures import gradient_reach_figure, memory_curves_figure, task_window_figure
+from lstm_core.training.protocol import JobStatus
 from lstm_core.ui import lesson_jobs, navigation, settings
 from lstm_core.ui.widgets import setting_slider
 
@@ -105,7 +106,7 @@ def draw_progress(current: lesson_jobs.LessonJobs) -> None:
     """Draw both jobs' progress and, once one runs, both learning curves as they grow."""
     lesson_jobs.job_progress(current)
     progress = {name: job.progress() for name, job in current.jobs.items()}
-    if current.active and any(snapshot.status != "queued" for snapshot in progress.values()):
+    if current.active and any(snapshot.status != JobStatus.QUEUED for snapshot in progress.values()):
         histories = {name: {"loss": p.train_loss, "val_loss": p.val_loss} for name, p in progress.items()}
         st.plotly_chart(memory_curves_figure(histories, float(np.var(current.data["LSTM"].y_test)),
                                              current.settings.epochs), width="stretch", key="memory_curves_live")

@@ -17,6 +17,7 @@ from lstm_core.lessons.splits import (
     split_verdict,
 )
 from lstm_core.lessons.splits_figures import split_scores_figure, split_windows_figure
+from lstm_core.training.protocol import JobStatus
 from lstm_core.ui import lesson_jobs, navigation, settings
 from lstm_core.ui.widgets import progress_fraction, setting_slider, stop_page, valid_choice
 
@@ -83,7 +84,7 @@ def draw_outcome(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
                  f"{done_lesson.epochs} epochs")
     (st.warning if scores.clear else st.info)(split_verdict(scores))
     st.plotly_chart(split_scores_figure(scores), width="stretch", key="splits_scores")
-    stopped = [name for name, result in results.items() if result.status == "stopped"]
+    stopped = [name for name, result in results.items() if result.status == JobStatus.STOPPED]
     if stopped:
         st.caption(f"Stopped early: {', '.join(stopped)}; their scores are those of the weights trained so far.")
 
@@ -91,11 +92,11 @@ def draw_outcome(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
 def draw_progress(current: lesson_jobs.LessonJobs) -> None:
     """Draw one bar for all runs, and which of them still wait in the queue."""
     snapshots = {name: job.progress() for name, job in current.jobs.items()}
-    finished = sum(p.status in ("done", "stopped", "failed") for p in snapshots.values())
+    finished = sum(p.status.finished for p in snapshots.values())
     overall = (1.0 if finished == len(snapshots)
                else sum(progress_fraction(p) for p in snapshots.values()) / len(snapshots))
     st.progress(overall, text=f"{finished} of {len(snapshots)} trainings finished")
-    waiting = [name for name, p in snapshots.items() if p.status == "queued"]
+    waiting = [name for name, p in snapshots.items() if p.status == JobStatus.QUEUED]
     if current.active and waiting:
         st.caption(f"Waiting in the queue: {', '.join(waiting)}.")
 

@@ -6,6 +6,7 @@ from lstm_core.data.own_data import UserSeries
 from lstm_core.data.spec import is_learners_own
 from lstm_core.exports import history_csv, keras_script, settings_json
 from lstm_core.figures.training import loss_figure
+from lstm_core.training.protocol import JobStatus
 from lstm_core.ui import address_bar, datasets, navigation, runs, settings, training_session
 from lstm_core.ui.outcomes import live_loss_figure, number_columns, reopened_summary, training_outcome
 from lstm_core.ui.training_session import OpenedFrom
@@ -33,12 +34,12 @@ stop_col.button("Stop", disabled=not running, on_click=job.stop if running else 
 def draw_progress(job_id: str, progress, noise_floor) -> None:
     """Draw the progress bar, queue position and loss chart of one progress snapshot of the job job_id."""
     st.progress(progress_fraction(progress), text=progress_label(progress))
-    if progress.status == "queued":
+    if progress.status == JobStatus.QUEUED:
         # Nothing to plot yet; skipping the chart keeps a queue of learners cheap for the server.
         st.info(f"The server is busy: your training is number {progress.queue_position} in the queue.")
         return
     watchers = getattr(progress, "watchers", 1)
-    if watchers > 1 and progress.status == "running":
+    if watchers > 1 and progress.status == JobStatus.RUNNING:
         st.caption(f"{watchers} learners watch this training: they pressed Train with the same data, model and "
                    f"seed, and identical settings train identically, so it runs once for all of them.")
     st.plotly_chart(live_loss_figure(job_id, progress, noise_floor), width="stretch", key=f"loss_{progress.status}")
@@ -49,9 +50,9 @@ def draw_progress(job_id: str, progress, noise_floor) -> None:
 def draw_outcome(finished_job) -> None:
     """Draw why a finished job failed, if it did, and the forecast of the session's trained model."""
     final = finished_job.progress() if finished_job is not None and finished_job.done else None
-    if final is not None and final.status == "stopped" and finished_job.result().weights is None:
+    if final is not None and final.status == JobStatus.STOPPED and finished_job.result().weights is None:
         st.info(final.message)
-    if final is not None and final.status == "failed":
+    if final is not None and final.status == JobStatus.FAILED:
         st.error(f"Training failed. {final.message}")
         if "NaN" in final.message or "infinite" in final.message:
             st.caption("A NaN or infinite loss means the weights overflowed: each step pushed them further "
@@ -86,7 +87,7 @@ def draw_outcome(finished_job) -> None:
     st.info(outcome.verdict)
     st.caption("Skill = 1 − MSE of your LSTM / MSE of the other forecast: 1 is perfect, 0 no better, below 0 worse. "
                "A gap smaller than two standard errors of the per-window difference counts as no difference.")
-    if run.result.status == "stopped":
+    if run.result.status == JobStatus.STOPPED:
         st.caption(f"You stopped this run after {run.result.epochs_run} epoch(s); these are its weights then.")
     st.page_link("pages/inside.py", label="Look inside this model →")
     share_trained(run)

@@ -16,7 +16,7 @@ import streamlit as st
 from lstm_core.config import ModelConfig
 from lstm_core.data.spec import SourceKind, data_spec, source_of
 from lstm_core.training.backend import start
-from lstm_core.training.job import TrainingJob
+from lstm_core.training.job import Job
 from lstm_core.training.protocol import TrainingData, TrainingResult
 from lstm_core.ui import rooms, settings, training_session
 from lstm_core.ui import runs as stored_runs
@@ -30,7 +30,7 @@ class LessonJobs:
 
     settings: Any
     data: dict[str, TrainingData]  # job name -> its windows
-    jobs: dict[str, TrainingJob]
+    jobs: dict[str, Job]  # watches of shared jobs, or stored trainings shown as finished ones
     outcome: Any = None  # what the page computed from the results, kept so it is computed once
     page_settings: dict[str, Any] = field(default_factory=dict)  # what a link needs to start the same jobs
     run_id: str | None = None  # the run that stores these jobs' trainings, once stored

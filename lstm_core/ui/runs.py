@@ -22,7 +22,7 @@ from lstm_core.data.own_data import UserSeries
 from lstm_core.data.spec import SourceKind, data_spec
 from lstm_core.store.rooms import RoomStore
 from lstm_core.store.runs import NewTraining, RunNotFound, RunStore, StoredRun, StoreError, database_url, store_limits
-from lstm_core.training.protocol import Progress, TrainingResult
+from lstm_core.training.protocol import JobStatus, Progress, TrainingResult
 
 RUN_PARAM = "run"
 OWN_DATA_CONSENT_KEY = "own_data_consent"  # the learner agreed that runs on their own file may be stored
@@ -117,7 +117,7 @@ def save_training(result: TrainingResult, cfg: ModelConfig, source: SeriesConfig
     if store is None:
         return None
     saved = _saved_trainings(database_url())
-    shareable = training_key is not None and result.status == "done"
+    shareable = training_key is not None and result.status == JobStatus.DONE
 
     def write() -> str:
         with saved.lock:  # the first of a shared training's watchers stores it; the others reuse its id

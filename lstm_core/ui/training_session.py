@@ -24,7 +24,7 @@ from lstm_core.data.own_data import UserSeries
 from lstm_core.data.spec import data_spec, is_learners_own
 from lstm_core.training.backend import TrainingBackend, start
 from lstm_core.training.estimates import Estimate
-from lstm_core.training.job import TrainingJob
+from lstm_core.training.job import Job, JobWatch
 from lstm_core.training.protocol import TrainingData, TrainingResult, training_key
 from lstm_core.ui import rooms, runs, settings
 from lstm_core.ui.datasets import dataset_of
@@ -64,7 +64,7 @@ def training_estimate(cfg: ModelConfig, n_train_samples: int) -> Estimate:
     return training_pool().times.estimate(cfg, n_train_samples)
 
 
-def current_job() -> TrainingJob | None:
+def current_job() -> JobWatch | None:
     """Return this session's latest training job, if any."""
     run = st.session_state.get(JOB_KEY)
     return run["job"] if run else None
@@ -85,12 +85,12 @@ def session_key() -> str | None:
     return ctx.session_id if ctx is not None else None
 
 
-def job_active(job: TrainingJob | None) -> bool:
+def job_active(job: Job | None) -> bool:
     """Return True while job is queued or running, including a stop that waits for its last batch."""
     return job is not None and not job.done
 
 
-def start_training(ds: Dataset) -> TrainingJob | None:
+def start_training(ds: Dataset) -> JobWatch | None:
     """Start training the session's model on ds and return the job (stopping any earlier one).
 
     When this very training (same data, model, seed and app) is stored already, it opens at once instead
@@ -121,7 +121,7 @@ def start_training(ds: Dataset) -> TrainingJob | None:
     return job
 
 
-def train_with_new_seed(ds: Dataset) -> TrainingJob | None:
+def train_with_new_seed(ds: Dataset) -> JobWatch | None:
     """Move the model's seed on by one and train: the same settings, another draw of starting weights."""
     model = settings.model_settings()
     model["seed"] = (int(model["seed"]) + 1) % (2**31)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS
 from lstm_core.presets import PRESETS
+from lstm_core.training.protocol import JobStatus
 from lstm_core.ui.address_bar import share_link, shown_run_id, write_address_bar
 from lstm_core.ui.navigation import lesson_mode
 from lstm_core.ui.pages import HOME_FILE, PAGES, page_file
@@ -223,28 +224,28 @@ def training_status() -> str:
     if job is None:
         return "a trained model is ready" if finished_training() else "not started yet"
     progress = job.progress()
-    if progress.status == "queued":
+    if progress.status == JobStatus.QUEUED:
         return f"queued, position {progress.queue_position}"
-    if progress.status == "running":
+    if progress.status == JobStatus.RUNNING:
         return f"running, epoch {min(progress.epoch + 1, progress.epochs)} of {progress.epochs}"
-    if progress.status == "stopped" and not job.done:
+    if progress.status == JobStatus.STOPPED and not job.done:
         return "stopping after the current batch"
-    return {"done": "finished", "stopped": "stopped", "failed": "failed"}.get(progress.status, progress.status)
+    return "finished" if progress.status == JobStatus.DONE else progress.status
 
 
 def progress_fraction(progress) -> float:
     """Return how much of the training is done, from 0 to 1."""
     batches = max(progress.batches_per_epoch, 1)
-    if progress.status == "done":
+    if progress.status == JobStatus.DONE:
         return 1.0
     return min((progress.epoch * batches + progress.batch) / max(progress.epochs * batches, 1), 1.0)
 
 
 def progress_label(progress) -> str:
     """Return the progress bar's text: epoch, batch and time left while running, the outcome after."""
-    if progress.status == "queued":
+    if progress.status == JobStatus.QUEUED:
         return f"Waiting in the queue (position {progress.queue_position}) (queued)"
-    if progress.status == "running":
+    if progress.status == JobStatus.RUNNING:
         eta = f", about {progress.eta:.0f} s left" if progress.eta is not None else ""
         return (f"Epoch {min(progress.epoch + 1, progress.epochs)} of {progress.epochs}, batch {progress.batch} "
                 f"of {progress.batches_per_epoch}{eta} (running)")
