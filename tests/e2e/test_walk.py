@@ -1,4 +1,4 @@
-"""A learner's walk through the running app in a real Chromium: Home, Data, Model, Train, Inside, the lessons.
+"""A learner's walk through the running app in a real Chromium: every page, from Home through the lessons to the board.
 
 Every page the walk checks is also audited against WCAG 2.1 A and AA (tests/e2e/accessibility.py).
 """
@@ -23,6 +23,7 @@ pytestmark = pytest.mark.e2e
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 TIMEOUT_MS = 60_000
+STOP_SECONDS = 15  # no healthy machine takes this long to end a batch of the walk's model
 
 
 def settle(page: Page) -> None:
@@ -143,11 +144,17 @@ def check_downloads(page: Page) -> None:
 
 
 def test_a_learner_walks_through_every_page(page: Page, app_url: str):
+    visited = {"Home"}
+
+    def visit(label: str, title: str) -> None:
+        go_to(page, label, title)
+        visited.add(label)
+
     page.goto(app_url)
     expect(page.locator("h1").first).to_have_text("LSTM Lens", timeout=TIMEOUT_MS)
     check_page(page, "1-home")
 
-    go_to(page, "Data", "Data")
+    visit("Data", "Data")
     series_before = chart_data(page, 0)
     assert series_before and len(series_before[0]) > 100
     first_trace_js = f"() => JSON.stringify(({Y_VALUES_JS})(document.querySelector('.js-plotly-plot'))[0])"
@@ -159,7 +166,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     expect(page.locator('[data-testid="stSidebar"]')).to_contain_text(f"noise σ {noise:.2f}")
     check_page(page, "2-data")
 
-    go_to(page, "Model", "Model")
+    visit("Model", "Model")
     parameters = page.locator('[data-testid="stMetricValue"]').first
     table = page.locator('[data-testid="stTable"]').first
     table_before = table.inner_text()
@@ -173,7 +180,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     assert table.inner_text() != table_before
     check_page(page, "3-model")
 
-    go_to(page, "Train", "Train")
+    visit("Train", "Train")
     page.get_by_role("button", name="Train", exact=True).click()
     page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length > 0", timeout=TIMEOUT_MS)
     seen = set()
@@ -191,21 +198,22 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     check_page(page, "4-train")
 
     # A longer second run: the learner leaves the Train page and comes back while it trains, then stops it.
-    go_to(page, "Model", "Model")
+    visit("Model", "Model")
     move_slider(page, "Epochs", "ArrowRight", 30)
-    go_to(page, "Train", "Train")
+    visit("Train", "Train")
     page.get_by_role("button", name="Train", exact=True).click()
     expect(page.locator('[data-testid="stProgress"]').first).to_contain_text("(running)", timeout=TIMEOUT_MS)
-    go_to(page, "Data", "Data")
-    go_to(page, "Train", "Train")
+    visit("Data", "Data")
+    visit("Train", "Train")
     expect(page.locator('[data-testid="stProgress"]').first).to_contain_text("(running)", timeout=TIMEOUT_MS)
     page.get_by_role("button", name="Stop").click()
-    stopped_at = time.monotonic()
-    expect(page.locator('[data-testid="stProgress"]').first).to_contain_text("(stopped)", timeout=2_000)
-    assert time.monotonic() - stopped_at <= 2.0
+    # A liveness bound, not a speed measurement: Stop acts after the current batch, well within a second here.
+    expect(page.locator('[data-testid="stProgress"]').first).to_contain_text("(stopped)", timeout=STOP_SECONDS * 1000)
+    epochs_run, epochs = map(int, re.search(r"(\d+) of (\d+) epochs", progress_text(page)).groups())
+    assert epochs_run < epochs, progress_text(page)
     settle(page)
 
-    go_to(page, "Inside the LSTM", "Inside")
+    visit("Inside the LSTM", "Inside")
     page.wait_for_selector(".js-plotly-plot .updatemenu-button", timeout=TIMEOUT_MS)
     shown_before = stepper_shown(page)
     assert '"label":"Step 1 of' in shown_before and '"line":[1,1]' in shown_before, shown_before
@@ -217,13 +225,13 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     expect(page.get_by_text("Replay matches Keras", exact=False)).to_be_visible()
     check_page(page, "5-inside")
 
-    go_to(page, "Data", "Data")
-    go_to(page, "Inside the LSTM", "Inside")
+    visit("Data", "Data")
+    visit("Inside the LSTM", "Inside")
     expect(page.get_by_text("Replay matches Keras", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
     check_page(page, "6-inside-after-return")
 
     # The lesson: both models train with the defaults, and the page shows who remembered and why.
-    go_to(page, "LSTM vs plain RNN", "Why an LSTM")
+    visit("LSTM vs plain RNN", "Why an LSTM")
     check_page(page, "7-lesson-memory-before")
     page.get_by_role("button", name="Train both").click()
     expect(page.get_by_role("button", name="Train both")).to_be_disabled(timeout=TIMEOUT_MS)
@@ -237,6 +245,41 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     page.get_by_role("tab", name="Through the memory", exact=False).click()
     expect(page.get_by_text("the gradient carried by the memory", exact=False)).to_be_visible()
     check_page(page, "8-lesson-memory-trained")
+
+    # The evaluation lessons, each trained with its defaults; their verdicts come from their runs.
+    visit("Trusting a test score", "How far can you trust")
+    page.get_by_role("button", name="Train both splits").click()
+    verdict = alert(page, "noise floor")
+    expect(verdict).to_be_visible(timeout=120_000)
+    expect(verdict).to_contain_text("The random split flatters")  # the default is a series where it does
+    assert len(page.locator(".js-plotly-plot").all()) == 2
+    check_page(page, "9-lesson-splits")
+
+    visit("Looking further ahead", "Looking further ahead")
+    page.get_by_role("button", name="Train both").click()
+    expect(alert(page, "steps ahead")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("Error per step ahead", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
+    check_page(page, "10-lesson-horizon")
+
+    visit("Training as a film", "Training as a film")
+    page.get_by_role("button", name="Train and film").click()
+    # The film opens on the untrained model; its last moment is the last epoch.
+    expect(page.get_by_text("Before training (the initial random weights)")).to_be_visible(timeout=120_000)
+    drag_slider_to(page, page.locator(".st-key-film .js-plotly-plot"), 1.0)  # the film's own slider, in the browser
+    expect(page.get_by_text(re.compile(r"After epoch (\d+) of \1"))).to_be_visible(timeout=TIMEOUT_MS)
+    check_page(page, "11-lesson-film")
+
+    visit("Dropout at work", "Dropout at work")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(alert(page, "of the actual test values")).to_be_visible(timeout=120_000)
+    expect(alert(page, "training loss")).to_be_visible()
+    check_page(page, "12-lesson-dropout")
+
+    # Outside a room, the class board says what it is for and offers to open or join one.
+    visit("Class board", "Class board")
+    expect(page.get_by_role("button", name="Teach a class: open a room")).to_be_visible()
+    check_page(page, "14-board-outside-a-room")
+    assert visited == {registered.title for registered in REGISTERED_PAGES}, "the walk opens every page"
 
 
 # What each page's title starts with; its sidebar label comes from the page registry.
@@ -265,39 +308,6 @@ def alert(page: Page, text: str):
     """Return the info, success or warning box that contains text."""
     boxes = ", ".join(f'[data-testid="stAlertContent{kind}"]' for kind in ("Info", "Success", "Warning"))
     return page.locator(boxes).filter(has_text=text).first
-
-
-def test_a_learner_runs_every_evaluation_lesson_with_its_defaults(page: Page, app_url: str):
-    page.goto(app_url)
-    expect(page.locator("h1").first).to_have_text("LSTM Lens", timeout=TIMEOUT_MS)
-
-    go_to(page, "Trusting a test score", "How far can you trust")
-    page.get_by_role("button", name="Train both splits").click()
-    verdict = alert(page, "noise floor")
-    expect(verdict).to_be_visible(timeout=120_000)
-    expect(verdict).to_contain_text("The random split flatters")  # the default is a series where it does
-    assert len(page.locator(".js-plotly-plot").all()) == 2
-    check_page(page, "9-lesson-splits")
-
-    go_to(page, "Looking further ahead", "Looking further ahead")
-    page.get_by_role("button", name="Train both").click()
-    expect(alert(page, "steps ahead")).to_be_visible(timeout=120_000)
-    expect(page.get_by_text("Error per step ahead", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
-    check_page(page, "10-lesson-horizon")
-
-    go_to(page, "Training as a film", "Training as a film")
-    page.get_by_role("button", name="Train and film").click()
-    # The film opens on the untrained model; its last moment is the last epoch.
-    expect(page.get_by_text("Before training (the initial random weights)")).to_be_visible(timeout=120_000)
-    drag_slider_to(page, page.locator(".st-key-film .js-plotly-plot"), 1.0)  # the film's own slider, in the browser
-    expect(page.get_by_text(re.compile(r"After epoch (\d+) of \1"))).to_be_visible(timeout=TIMEOUT_MS)
-    check_page(page, "11-lesson-film")
-
-    go_to(page, "Dropout at work", "Dropout at work")
-    page.get_by_role("button", name="Train", exact=True).click()
-    expect(alert(page, "of the actual test values")).to_be_visible(timeout=120_000)
-    expect(alert(page, "training loss")).to_be_visible()
-    check_page(page, "12-lesson-dropout")
 
 
 def test_a_learner_uploads_a_bad_file_then_a_good_one(page: Page, app_url: str, tmp_path):
@@ -329,13 +339,13 @@ def test_a_link_copied_in_one_browser_opens_the_same_settings_in_a_fresh_one(pag
     move_slider(page, "Noise (std)", "ArrowRight", 7)
     go_to(page, "Model", "Model")
     move_slider(page, "Units", "ArrowLeft", 9)
-    expect(page).to_have_url(re.compile(r"[?&]units=41"), timeout=TIMEOUT_MS)  # the URL follows the control
+    expect(page).to_have_url(re.compile(r"w_model_units=41"), timeout=TIMEOUT_MS)  # the URL follows the control
     settle(page)
     sidebar_before = page.locator('[data-testid="stSidebar"]').inner_text()
     link_box = page.locator('[data-testid="stCode"]').last
-    expect(link_box).to_contain_text("units=41", timeout=TIMEOUT_MS)
+    expect(link_box).to_contain_text("w_model_units=41", timeout=TIMEOUT_MS)
     link = link_box.inner_text().strip()
-    assert "noise=0.17" in link and "w_" not in link, link
+    assert "w_series_noise_std=0.17" in link and "w_data_window" not in link, link
 
     fresh = page.context.browser.new_context()
     other = fresh.new_page()
