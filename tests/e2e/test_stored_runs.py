@@ -155,7 +155,7 @@ def test_a_reload_and_a_fresh_browser_show_the_trained_run_without_training(quic
     page, screen = quick_start_run
     path, query = query_of(screen.address)
     assert path == "/train" and query["run"] == [screen.run_id]
-    assert query["w_model_units"] == ["32"], "the quick start's model is in the address"
+    assert query["units"] == ["32"], "the quick start's model is in the address"
     assert any("LSTM(32)" in line for line in screen.settings), screen.settings
 
     page.reload()
@@ -179,7 +179,7 @@ def test_a_setting_moved_on_data_stays_in_the_address_on_train(page: Page, store
     expect(page).to_have_url(re.compile(r"/train\?"), timeout=TIMEOUT_MS)
     settle(page)
     path, query = query_of(page.url)
-    assert query.get("w_series_noise_std") == [noise], page.url
+    assert query.get("noise") == [noise], page.url
     expect(page.locator('[data-testid="stSidebar"]')).to_contain_text(f"noise σ {float(noise):.2f}")
     assert query_of(copy_link(page)) == (path, query), "the copy-link box holds the address bar's address"
     assert urlsplit(copy_link(page)).netloc == urlsplit(page.url).netloc
@@ -218,7 +218,7 @@ def test_a_second_learner_with_the_same_settings_gets_the_stored_run_at_once(qui
     expect(second.locator('[data-testid="stProgress"]').first).to_contain_text("(done)", timeout=TRAINING_TIMEOUT_MS)
     expect(second).not_to_have_url(re.compile(rf"run={screen.run_id}"), timeout=TIMEOUT_MS)
     settle(second)
-    assert query_of(second.url)[1]["w_model_seed"] == ["43"], second.url
+    assert query_of(second.url)[1]["seed"] == ["43"], second.url
     assert run_id_of(second) != screen.run_id
     expect(alert(second, STORED_BEFORE)).to_have_count(0)
 
