@@ -18,14 +18,14 @@ from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.lessons import dropout, film, horizon, memory, splits
 from lstm_core.presets import QUICK_START_MODEL
-from lstm_core.training.backend import start
+from lstm_core.training.backend import TrainingBackend, start
 from lstm_core.training.pool import TrainingPool, default_settings
 from lstm_core.training.protocol import TrainingData
 
 LIMIT_SECONDS = 60
 
 
-def through_pool(pool: TrainingPool, runs: dict) -> tuple[float, dict]:
+def through_pool(pool: TrainingBackend, runs: dict) -> tuple[float, dict]:
     """Return (seconds until every (data, cfg) job finished, results by name)."""
     began = time.perf_counter()
     jobs = {name: start(data, cfg, pool) for name, (data, cfg) in runs.items()}

@@ -6,6 +6,9 @@ Run: .venv/bin/python -m bench.bench_pool
 2. Fixed cost: the first epoch of a job on a fresh model against one on a kept (reset) model.
 3. ETA: for a longer job, the ETA shown after the second epoch against the time the job then took.
 4. Memory: resident memory of each worker and of this (server-side) process.
+5. Stops: how soon a stop reads "stopped" on the page and how soon the weights trained so far arrive, for a
+   queued job, a job in its first batch (graph tracing) and one mid-training; each against the one second the
+   architecture promises (the tests only require that the stop reads at once and that the job then ends).
 Never fails.
 """
 
@@ -20,9 +23,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from lstm_core.config import ModelConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
-from lstm_core.training.backend import start
+from lstm_core.training.backend import TrainingBackend, start
 from lstm_core.training.pool import TrainingPool
-from lstm_core.training.protocol import TrainingData
+from lstm_core.training.protocol import JobStatus, TrainingData
 from lstm_core.training.worker import WorkerSettings
 
 JOBS = 12
@@ -33,7 +36,7 @@ def quick_data(cfg: ModelConfig) -> TrainingData:
     return TrainingData.from_dataset(build_dataset(QUICK_START_SERIES, cfg.seq_length, cfg.horizon))
 
 
-def run_all(pool: TrainingPool, data: TrainingData, cfgs: list[ModelConfig]) -> float:
+def run_all(pool: TrainingBackend, data: TrainingData, cfgs: list[ModelConfig]) -> float:
     """Return the seconds the pool takes to finish every cfg, all submitted at once."""
     began = time.perf_counter()
     jobs = [start(data, cfg, pool) for cfg in cfgs]
@@ -97,6 +100,47 @@ def fixed_cost_and_eta() -> None:
     pool.shutdown()
 
 
+STOP_PROMISE_SECONDS = 1.0  # ARCHITECTURE.md: Stop takes effect within a second
+
+
+def timed_stop(job) -> tuple[float, float]:
+    """Return (seconds until job's progress reads stopped, seconds until its result has arrived) after stop()."""
+    began = time.perf_counter()
+    job.stop()
+    while job.progress().status != JobStatus.STOPPED:
+        time.sleep(0.001)
+    reads = time.perf_counter() - began
+    while not job.done:
+        time.sleep(0.005)
+    return reads, time.perf_counter() - began
+
+
+def stop_latency() -> None:
+    """Print how soon a queued job, a job in its first batch and one mid-training read stopped and end."""
+    cfg = replace(QUICK_START_MODEL, epochs=40)
+    data = quick_data(cfg)
+    pool = TrainingPool(max_workers=1, settings=WorkerSettings(1, 1, ()))  # nothing traced: a first batch traces
+    pool.wait_ready(180)
+    blocker = start(data, replace(cfg, seed=100), pool)
+    while blocker.progress().epoch < 1:
+        time.sleep(0.01)
+    cases = {"queued": timed_stop(start(data, replace(cfg, seed=101), pool))}
+    blocker.stop()
+    while not blocker.done:
+        time.sleep(0.01)
+    for label, begun in (("in its first batch", lambda p: p.elapsed > 0), ("mid-training", lambda p: p.epoch >= 2)):
+        job = start(data, replace(cfg, units=24 + len(cases), seed=102), pool)  # a new architecture each time
+        while not begun(job.progress()):
+            time.sleep(0.002)
+        cases[label] = timed_stop(job)
+    pool.shutdown()
+    for label, (reads, ends) in cases.items():
+        print(f"stop of a job {label}: reads stopped after {reads * 1e3:.2f} ms, result after {ends:.2f} s; "
+              f"ratio to the {STOP_PROMISE_SECONDS:g} s promise {reads / STOP_PROMISE_SECONDS:.4f} (reads), "
+              f"{ends / STOP_PROMISE_SECONDS:.2f} (result)")
+
+
 if __name__ == "__main__":
     threads_benchmark()
     fixed_cost_and_eta()
+    stop_latency()

@@ -17,7 +17,7 @@ import numpy as np
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
-from lstm_core.training.backend import start
+from lstm_core.training.backend import TrainingBackend, start
 from lstm_core.training.pool import TrainingPool
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import train_job
@@ -64,7 +64,7 @@ def inline_fit(data: TrainingData, cfg: ModelConfig) -> tuple[list[float], float
     return [event[4] for event in events if event[0] == "epoch"], time.perf_counter() - began
 
 
-def job_fit(data: TrainingData, cfg: ModelConfig, pool: TrainingPool) -> tuple[list[float], float]:
+def job_fit(data: TrainingData, cfg: ModelConfig, pool: TrainingBackend) -> tuple[list[float], float]:
     """Return (seconds per epoch as the worker reports them, start()-to-done seconds)."""
     began = time.perf_counter()
     job = start(data, cfg, pool)

@@ -1,11 +1,13 @@
-"""A job as the pages see it: refused data, the time left, a stop reported within a second."""
+"""A job as the pages see it: refused data, the time left, a stop that reads at once and then ends the job."""
 
 import time
 
 import pytest
 
-from lstm_core.training.pool import start
-from tests.training.helpers import DATA, LONG_DATA, SEQ, assert_weights_fit, finished, long_cfg, small_cfg, wait_for
+from lstm_core.training.backend import start
+from tests.training.helpers import DATA, LONG_DATA, SEQ, assert_weights_fit, long_cfg, small_cfg, wait_for
+
+LIVENESS_SECONDS = 60  # a bound no healthy machine misses; how fast a stop really is, bench_pool measures
 
 
 def test_data_that_does_not_fit_the_config_is_refused(pool):
@@ -13,16 +15,14 @@ def test_data_that_does_not_fit_the_config_is_refused(pool):
         start(DATA, small_cfg(seq_length=SEQ + 1), pool)
 
 
-def test_stop_ends_a_running_job_within_a_second(pool):
+def test_stop_ends_a_running_job_and_reads_stopped_at_once(pool):
     cfg = long_cfg()
     job = start(LONG_DATA, cfg, pool)
     wait_for(job, lambda p: p.epoch >= 1 and p.batch >= 1)
-    stopped_at = time.monotonic()
     job.stop()
-    progress = wait_for(job, finished, timeout=5.0, interval=0.01)
-    latency = time.monotonic() - stopped_at
-    assert progress.status == "stopped" and latency < 1.0, (progress, latency)
-    wait_for(job, lambda p: job.done, timeout=5.0, interval=0.01)
+    progress = job.progress()  # no wait: the page's next poll already says so (bench_pool times the weights)
+    assert progress.status == "stopped", progress
+    wait_for(job, lambda p: job.done, timeout=LIVENESS_SECONDS)
     result = job.result()
     assert result.status == "stopped" and "Stopped after" in result.message
     assert 1 <= result.epochs_run < 50 and len(result.history["loss"]) == result.epochs_run
@@ -30,17 +30,15 @@ def test_stop_ends_a_running_job_within_a_second(pool):
     assert result.predictions["test"].shape == (len(LONG_DATA.y_test), 1) and result.keras_bytes
 
 
-def test_stop_during_the_first_batch_is_reported_within_a_second(pool):
+def test_stop_during_the_first_batch_reads_stopped_at_once(pool):
     # The first batch includes TensorFlow's graph tracing, the longest stretch without a batch end.
     cfg = long_cfg()
     job = start(LONG_DATA, cfg, pool)
     wait_for(job, lambda p: p.elapsed > 0, interval=0.01)
-    stopped_at = time.monotonic()
     job.stop()
-    progress = wait_for(job, finished, timeout=5.0, interval=0.01)
-    assert time.monotonic() - stopped_at < 1.0
-    assert progress.status == "stopped" and not progress.train_loss
-    wait_for(job, lambda p: job.done, timeout=30.0)
+    progress = job.progress()
+    assert progress.status == "stopped" and not progress.train_loss, progress
+    wait_for(job, lambda p: job.done, timeout=LIVENESS_SECONDS)
     result = job.result()
     assert result.status == "stopped" and result.epochs_run == 0
     assert job.progress().status == "stopped"

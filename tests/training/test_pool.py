@@ -13,7 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_core.training.pool import TrainingPool, start
+import lstm_core.training.backend as backend
+from lstm_core.training.backend import start
+from lstm_core.training.messages import ABANDONED_MESSAGE
+from lstm_core.training.pool import TrainingPool
 from tests.training.helpers import DATA, LONG_DATA, assert_weights_fit, finished, long_cfg, small_cfg, wait_for
 
 
@@ -64,22 +67,45 @@ def test_progress_advances_and_result_is_complete(pool):
                                atol=1e-5)
 
 
-def test_cap_queue_positions_and_cancelling_a_queued_job(single_pool):
+class CountedOwner:
+    """An owner check that answers from a list (then True) and counts how often the backend's thread asked."""
+
+    def __init__(self, answers=()) -> None:
+        self.answers, self.calls = list(answers), 0
+
+    def __call__(self) -> bool:
+        self.calls += 1
+        return self.answers.pop(0) if self.answers else True
+
+
+def wait_for_calls(owner: CountedOwner, count: int, queued=None, timeout: float = 60.0) -> None:
+    """Wait until the backend's thread has asked owner count times, or until the job queued has left the queue."""
+    deadline = time.monotonic() + timeout
+    while owner.calls < count and (queued is None or queued.progress().status == "queued"):
+        assert time.monotonic() < deadline, f"the owner was asked {owner.calls} times, not {count}"
+        time.sleep(0.01)
+
+
+def test_cap_queue_positions_and_cancelling_a_queued_job(single_pool, monkeypatch):
+    monkeypatch.setattr(backend, "OWNER_CHECK_SECONDS", 0.1)
     long_job = start(LONG_DATA, long_cfg(), single_pool)
     wait_for(long_job, lambda p: p.status == "running" and p.batch + p.epoch > 0)
-    second = start(DATA, small_cfg(epochs=2), single_pool)
+    owner = CountedOwner()
+    second = start(DATA, small_cfg(epochs=2), single_pool, owner_alive=owner)
     third = start(DATA, small_cfg(epochs=2, seed=7), single_pool)  # another seed: its own job, not a watch of second
-    time.sleep(0.3)  # time enough for a cap that leaks to hand the second job to a worker
+    # Each turn of the backend's thread asks the owners, then hands waiting jobs to free workers: after the
+    # third question, two turns have dispatched (a Ray pool's second one read the cluster's answer back).
+    # A cap that leaked would have handed the second job on by now.
+    wait_for_calls(owner, 3, queued=second)
     assert long_job.progress().queue_position == 0
     assert (second.progress().status, second.progress().queue_position) == ("queued", 1)
     assert (third.progress().status, third.progress().queue_position) == ("queued", 2)
     assert second.result() is None and not second.done
 
-    stopped_at = time.monotonic()
     third.stop()
-    progress = third.progress()
-    assert progress.status == "stopped" and time.monotonic() - stopped_at < 0.2
-    assert third.done and third.result().weights is None and progress.queue_position == 0
+    progress = third.progress()  # no wait: a queued job leaves the line in memory
+    assert progress.status == "stopped" and third.done
+    assert third.result().weights is None and progress.queue_position == 0
 
     long_job.stop()
     assert wait_for(second, finished).status == "done"
@@ -125,16 +151,14 @@ def test_a_killed_worker_fails_only_its_job_and_the_next_training_works(pool, ba
 
 
 def test_jobs_of_a_page_that_was_closed_are_withdrawn_and_stopped(single_pool, monkeypatch):
-    import lstm_core.training.pool as training
-
-    monkeypatch.setattr(training, "OWNER_GRACE_SECONDS", 1.0)
+    monkeypatch.setattr(backend, "OWNER_GRACE_SECONDS", 1.0)
     owners = {"a": True, "b": False}
     running = start(LONG_DATA, long_cfg(), single_pool, owner_alive=lambda: owners["a"])
     wait_for(running, lambda p: p.epoch >= 1)
     queued = start(DATA, small_cfg(), single_pool, owner_alive=lambda: owners["b"])
     assert queued.progress().status == "queued"
     progress = wait_for(queued, finished, timeout=10)
-    assert progress.status == "stopped" and progress.message == training.ABANDONED_MESSAGE
+    assert progress.status == "stopped" and progress.message == ABANDONED_MESSAGE
     assert running.progress().status == "running", "a connected page keeps its job"
 
     owners["a"] = False
@@ -146,12 +170,16 @@ def test_jobs_of_a_page_that_was_closed_are_withdrawn_and_stopped(single_pool, m
 
 
 def test_an_owner_back_within_the_grace_keeps_the_job(single_pool, monkeypatch):
-    import lstm_core.training.pool as training
-
-    monkeypatch.setattr(training, "OWNER_GRACE_SECONDS", 3.0)
-    answers = iter([False, False, True])  # a reload: gone for two checks, then connected again
-    job = start(DATA, small_cfg(epochs=6), single_pool, owner_alive=lambda: next(answers, True))
-    assert wait_for(job, finished, timeout=60).status == "done"
+    monkeypatch.setattr(backend, "OWNER_GRACE_SECONDS", 3.0)
+    monkeypatch.setattr(backend, "OWNER_CHECK_SECONDS", 0.1)
+    owner = CountedOwner([False, False])  # a reload: gone for two checks, then connected again
+    job = start(LONG_DATA, replace(long_cfg(), seed=11), single_pool, owner_alive=owner)
+    wait_for_calls(owner, 10)  # asked while the job lived: twice gone, then eight times back
+    progress = job.progress()
+    assert progress.status in ("queued", "running") and not job.done, progress
+    job.stop()
+    assert wait_for(job, lambda p: job.done, timeout=60).status == "stopped"
+    assert job.result().message != ABANDONED_MESSAGE
 
 
 def test_workers_never_run_the_main_script(tmp_path):
@@ -164,7 +192,8 @@ with open({str(marker)!r}, "a") as log:
 if __name__ == "__main__":
     from lstm_core.config import SeriesConfig, ModelConfig
     from lstm_core.data.dataset import build_dataset
-    from lstm_core.training.pool import TrainingPool, start
+    from lstm_core.training.backend import start
+    from lstm_core.training.pool import TrainingPool
     from lstm_core.training.protocol import TrainingData
     import time
     pool = TrainingPool(max_workers=1)
