@@ -22,8 +22,9 @@ data        the series (generated, bundled or the learner's own), scaled and cut
 model       weight shapes and parameter counts, the cell's gate table, NumPy weights, the Keras build.
 glassbox    the NumPy forward replay and backward pass proven equal to Keras.
 evaluation  the one MSE and its metrics, the baselines, skill scores, paired-gap judgements and the class board's.
-training    the plain data both sides share (protocol), the job a page reads, the pool of worker processes
-            and its fair queue, the backend interface, the Keras worker and its model cache, the time estimate.
+training    the plain data both sides share (protocol), the job a page reads and its messages, the backend
+            interface and the one base both backends share (fair queue included), the pool of worker
+            processes, the Keras worker and its model cache, the time estimate.
 figures     the house style (palette, layout, log axes) and every Plotly figure and table of the explainer,
             the Inside stepper among them: every step of a window, its equations filled in with the replay's numbers.
 lessons     one module per lesson's computation and its figures.
