@@ -30,7 +30,7 @@ class LessonJobs:
 
     settings: Any
     data: dict[str, TrainingData]  # job name -> its windows
-    jobs: dict[str, Job]  # watches of shared jobs, or stored trainings shown as finished ones
+    jobs: Mapping[str, Job]  # watches of shared jobs, or stored trainings shown as finished ones
     outcome: Any = None  # what the page computed from the results, kept so it is computed once
     page_settings: dict[str, Any] = field(default_factory=dict)  # what a link needs to start the same jobs
     run_id: str | None = None  # the run that stores these jobs' trainings, once stored
