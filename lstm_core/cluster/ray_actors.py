@@ -57,7 +57,8 @@ class _EventList:
         self.items.append(event)
 
 
-@ray.remote(num_cpus=1, max_restarts=0, concurrency_groups={"control": 1})
+# Ray's typed overloads of ray.remote lack the actor options (max_restarts, max_concurrency, concurrency_groups).
+@ray.remote(num_cpus=1, max_restarts=0, concurrency_groups={"control": 1})  # type: ignore[call-overload]
 class Trainer:
     """One Ray actor that trains one job at a time: TensorFlow loaded and the warm-up models traced once."""
 
@@ -130,7 +131,7 @@ class _Slot:
     began: float = 0.0  # when its job was handed over (monotonic)
 
 
-@ray.remote(num_cpus=0, max_concurrency=32)
+@ray.remote(num_cpus=0, max_concurrency=32)  # type: ignore[call-overload]  # as for Trainer
 class ClusterQueue:
     """The cluster's training queue: fair by session, one Trainer actor per CPU, identical jobs joined."""
 
@@ -252,7 +253,7 @@ class ClusterQueue:
         with self._lock:
             self._target = max(target, 1)
         while len(self._slots) < self._target:
-            actor = Trainer.options(scheduling_strategy="SPREAD").remote(self._settings)
+            actor = Trainer.options(scheduling_strategy="SPREAD").remote(self._settings)  # type: ignore[attr-defined]
             self._slots.append(_Slot(actor, actor.pid.remote()))
             with self._lock:
                 self._trainers_started += 1
@@ -301,9 +302,9 @@ class ClusterQueue:
             return
         done, _ = ray.wait([slot.train_ref for slot in busy], num_returns=len(busy), timeout=0)
         for slot in busy:
-            if slot.train_ref not in done:
-                continue
             job = slot.job
+            if job is None or slot.train_ref not in done:
+                continue
             try:
                 result = ray.get(slot.train_ref)
             except RayError as error:
@@ -336,7 +337,8 @@ class ClusterQueue:
         self._fetch_events_of([slot for slot in self._slots if slot.job is not None])
 
     def _fetch_events_of(self, slots: list[_Slot]) -> None:
-        calls = [(slot.job, slot.actor.events.remote(slot.job.id, len(slot.job.events))) for slot in slots]
+        calls = [(slot.job, slot.actor.events.remote(slot.job.id, len(slot.job.events))) for slot in slots
+                 if slot.job is not None]
         for job, ref in calls:
             try:
                 events = ray.get(ref, timeout=CALL_TIMEOUT_SECONDS)
@@ -355,8 +357,8 @@ class ClusterQueue:
             live = {replica for replica, asked in job.holders.items() if now - asked <= ORPHAN_SECONDS}
             if live - job.delivered and now - job.finished_at <= FINISHED_KEEP_SECONDS:
                 continue
-            if not job.delivered and not job.released and job.result.status == JobStatus.DONE \
-                    and job.data_spec is not None and not self._store(job) \
+            if not job.delivered and not job.released and job.result is not None \
+                    and job.result.status == JobStatus.DONE and job.data_spec is not None and not self._store(job) \
                     and now - job.finished_at <= FINISHED_KEEP_SECONDS:
                 continue  # the store failed: try again at the next turn
             with self._lock:
@@ -364,7 +366,7 @@ class ClusterQueue:
 
     def _store(self, job: _ClusterJob) -> bool:
         """Return True once a job nobody is left to collect is in the run store, under its training key."""
-        if self._database_url is None:
+        if self._database_url is None or job.result is None or job.data_spec is None:
             return False
         from lstm_core.store.runs import RunStore, StoreError
 

@@ -144,8 +144,8 @@ class RayPool(BackendBase):
                         ray.init(address=self.address, namespace=NAMESPACE, log_to_driver=False,
                                  logging_level=logging.WARNING,
                                  runtime_env={"py_modules": [str(PACKAGE_DIR)]})
-                self._queue = ClusterQueue.options(name=self.queue_name, namespace=NAMESPACE, lifetime="detached",
-                                                   get_if_exists=True).remote(
+                self._queue = ClusterQueue.options(  # type: ignore[attr-defined]  # see ray_actors.Trainer
+                    name=self.queue_name, namespace=NAMESPACE, lifetime="detached", get_if_exists=True).remote(
                     self.settings, self._wanted_trainers, absolute_database_url(database_url()))
                 self._refresh_stats()
                 self._problem = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any, cast
 
 import numpy as np
 
@@ -15,7 +16,7 @@ DENSE_PARTS = ("kernel", "bias")
 def arrays_to_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     """Return the named arrays as the bytes of one uncompressed .npz archive."""
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez(buffer, **cast(dict[str, Any], arrays))  # typed as savez's keywords, allow_pickle among them
     return buffer.getvalue()
 
 
@@ -30,15 +31,16 @@ def weights_to_arrays(weights: ModelWeights, prefix: str = "") -> dict[str, np.n
     arrays = {f"{prefix}cell": np.array(weights.cell)}
     for index, layer in enumerate(weights.recurrent):
         arrays |= {f"{prefix}r{index}_{part}": getattr(layer, part) for part in RECURRENT_PARTS}
-    for index, layer in enumerate(weights.dense):
-        arrays |= {f"{prefix}d{index}_{part}": getattr(layer, part) for part in DENSE_PARTS}
+    for index, dense in enumerate(weights.dense):
+        arrays |= {f"{prefix}d{index}_{part}": getattr(dense, part) for part in DENSE_PARTS}
     return arrays
 
 
 def weights_from_arrays(arrays: dict[str, np.ndarray], prefix: str = "") -> ModelWeights:
     """Return the ModelWeights that weights_to_arrays wrote under prefix."""
     layer_class = RNNWeights if str(arrays[f"{prefix}cell"]) == "rnn" else LSTMWeights
-    recurrent, dense = [], []
+    recurrent: list[LSTMWeights | RNNWeights] = []
+    dense: list[DenseWeights] = []
     while f"{prefix}r{len(recurrent)}_kernel" in arrays:
         index = len(recurrent)
         recurrent.append(layer_class(*(arrays[f"{prefix}r{index}_{part}"] for part in RECURRENT_PARTS)))

@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, TypeGuard
 
 import sqlalchemy as sa
 
@@ -126,7 +126,7 @@ def _nickname(nickname: object) -> str:
     return _checked_text(nickname, "nickname").strip()[:NICKNAME_LENGTH].rstrip()
 
 
-def _is_open(row, now: float) -> bool:
+def _is_open(row: sa.Row[Any] | None, now: float) -> TypeGuard[sa.Row[Any]]:
     return row is not None and row.closed_at is None and now < row.expires_at
 
 
@@ -206,6 +206,7 @@ class RoomStore:
             inserted = connection.execute(room_posts.insert().values(
                 room_code=code, posted_at=now, nickname=nickname, run_id=run_id, training=training, lesson=lesson,
                 settings=json.dumps(settings), scores=json.dumps(scores), hidden=False))
+            assert inserted.inserted_primary_key is not None  # a one-row INSERT has its key
             return int(inserted.inserted_primary_key[0])
 
     def attach_run(self, code: str, post_id: int, run_id: str) -> bool:
@@ -303,7 +304,7 @@ class RoomStore:
                 connection.execute(rooms.delete().where(rooms.c.code.in_(codes)))
         return ended
 
-    def _locked_room(self, connection: sa.Connection, code: str, share: bool):
+    def _locked_room(self, connection: sa.Connection, code: str, share: bool) -> sa.Row[Any] | None:
         # On PostgreSQL the row stays locked until the transaction ends: a post cannot slip in after the room
         # closes, and two teacher controls cannot overwrite each other's hidden nicknames. SQLite's BEGIN
         # IMMEDIATE already makes each write transaction the only one.

@@ -29,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from lstm_core.config import APP_VERSION, ModelConfig
+from lstm_core.model.weights import ModelWeights
 from lstm_core.store import codec, migrations, schema
 from lstm_core.store.schema import removed_runs, run_groups, training_parts
 from lstm_core.store.schema import trainings as trainings_table  # save_run's argument is called trainings
@@ -184,10 +185,10 @@ def _history_json(result: TrainingResult) -> str:
     return json.dumps({**result.history, EPOCH_SECONDS: list(result.epoch_seconds)})
 
 
-def _result_of(row, parts: dict[str, bytes]) -> TrainingResult:
+def _result_of(row: sa.Row[Any], parts: dict[str, bytes]) -> TrainingResult:
     history = json.loads(row.history)
     epoch_seconds = [float(seconds) for seconds in history.pop(EPOCH_SECONDS, [])]
-    first_epoch: list = []
+    first_epoch: list[tuple[int, ModelWeights]] = []
     if "first_epoch_weights" in parts:
         shots, batches = codec.weight_series_from_bytes(parts["first_epoch_weights"])
         first_epoch = list(zip(batches or [], shots))
@@ -249,7 +250,8 @@ class RunStore:
         if lesson is not None:
             _checked_name(lesson, "lesson", schema.NAME_LENGTH)
         settings_json = json.dumps(page_settings or {})
-        training_rows, part_rows = [], []
+        training_rows: list[dict[str, Any]] = []
+        part_rows: list[dict[str, Any]] = []
         for position, (name, training) in enumerate(trainings.items()):
             _checked_name(name, "training's name", schema.NAME_LENGTH)
             if training.training_key is not None:
@@ -418,7 +420,7 @@ def _open_schema(connection: sa.Connection) -> None:
         migrations.migrate(connection, version)
 
 
-def _sqlite_connect(dbapi_connection, _record) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # The store begins its own transactions (see _sqlite_begin), so that CREATE and DROP are part of them too:
     # a migration that fails half way then leaves nothing behind. WAL lets readers go on while one writer
     # stores a run; foreign keys make a deleted run take its trainings and parts.

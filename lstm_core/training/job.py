@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from lstm_core.config import ModelConfig
 from lstm_core.training.messages import (
@@ -110,8 +110,9 @@ class TrainingJob:
         self.key = key or training_key(data, cfg)
         self.n_train = len(data.X_train)
         self.session: object = None  # whose turn in the pool's queue this job waits for
-        self.data_spec: dict | None = None  # the data in the run store's words, when the pool may store the run
-        self._data, self._pool = data, pool
+        self.data_spec: dict[str, Any] | None = None  # the data in the run store's words, when it may store the run
+        self._data: TrainingData | None = data  # until a worker takes it
+        self._pool = pool
         self._bpe = data.batches_per_epoch(cfg.batch_size)
         self._lock = threading.Lock()
         self._result: TrainingResult | None = None
@@ -121,7 +122,9 @@ class TrainingJob:
         self._watches: list[JobWatch] = []  # the watchers still attached
         self._epoch = self._batch = self._n_points = self._version = 0
         self._stride = 1  # keep every _stride-th batch point (see MAX_BATCH_POINTS)
-        self._train_loss, self._val_loss, self._epoch_seconds = [], [], []  # one per completed epoch
+        self._train_loss: list[float] = []  # one per completed epoch, as are the next two
+        self._val_loss: list[float] = []
+        self._epoch_seconds: list[float] = []
         self._batch_loss: list[tuple[float, float]] = []
         self._started: float | None = None  # wall clock, sent by the worker
         self._finished: float | None = None
@@ -177,7 +180,7 @@ class TrainingJob:
             return self._snapshot_locked(position)
 
     def _snapshot_locked(self, position: int) -> Progress:
-        end = self._finished if self._result is not None else time.time()
+        end = self._finished if self._result is not None and self._finished is not None else time.time()
         elapsed = max(0.0, end - self._started) if self._started else 0.0
         return Progress(
             self._status, self._epoch, self.cfg.epochs, self._batch, self._bpe,
@@ -241,7 +244,7 @@ class TrainingJob:
                 self._status, self._message = JobStatus.RUNNING, "Starting."
                 self._version += 1
 
-    def apply_event(self, event: tuple) -> None:
+    def apply_event(self, event: tuple[Any, ...]) -> None:
         """Record one progress event from the worker ("started", "batch" or "epoch"); return None."""
         with self._lock:
             if self._result is not None:

@@ -16,17 +16,19 @@ from collections import OrderedDict
 import numpy as np
 
 from lstm_core.config import ModelConfig
-from lstm_core.model.keras_model import build_model
+from lstm_core.model.keras_model import KerasModel, build_model
 
 MAX_CACHED_MODELS = 4  # per worker: a handful of architectures in use at once in a class
+# cell, seq_length, n_features, units, layers, dropout, dense_units, horizon
+ArchitectureKey = tuple[str, int, int, int, int, float, int, int]
 
 
-def architecture_key(cfg: ModelConfig, n_features: int) -> tuple:
+def architecture_key(cfg: ModelConfig, n_features: int) -> ArchitectureKey:
     """Return what fixes a model's traced graph: shapes, layer counts and the dropout rate."""
     return (cfg.cell, cfg.seq_length, n_features, cfg.units, cfg.layers, cfg.dropout, cfg.dense_units, cfg.horizon)
 
 
-def reset_to_fresh(model, fresh, learning_rate: float) -> None:
+def reset_to_fresh(model: KerasModel, fresh: KerasModel, learning_rate: float) -> None:
     """Give model the variables of fresh (same architecture) and an optimizer with no state; return None."""
     for target, source in zip(model.variables, fresh.variables, strict=True):  # weights and seed states
         target.assign(source.numpy())
@@ -40,10 +42,10 @@ class ModelCache:
 
     def __init__(self, capacity: int = MAX_CACHED_MODELS) -> None:
         self.capacity = capacity
-        self._models: OrderedDict[tuple, object] = OrderedDict()
+        self._models: OrderedDict[ArchitectureKey, KerasModel] = OrderedDict()
         self.hits = self.misses = 0
 
-    def model_for(self, cfg: ModelConfig, n_features: int = 1):
+    def model_for(self, cfg: ModelConfig, n_features: int = 1) -> KerasModel:
         """Return a compiled keras.Model for cfg in the state of a fresh build_model(cfg, n_features)."""
         key = architecture_key(cfg, n_features)
         fresh = build_model(cfg, n_features)  # seeds the global RNGs exactly as a fresh run does

@@ -20,6 +20,8 @@ import threading
 import time
 import weakref
 from multiprocessing import connection, spawn
+from multiprocessing.process import BaseProcess
+from typing import Any
 
 from lstm_core.training.backend import BackendBase
 from lstm_core.training.job import TrainingJob
@@ -33,7 +35,7 @@ WORKER_NAME_PREFIX = "lstm-lens-worker"
 _original_preparation_data = spawn.get_preparation_data
 
 
-def _preparation_data_without_main(name: str) -> dict:
+def _preparation_data_without_main(name: str) -> dict[str, Any]:
     """Return spawn's preparation data, without the main module for this pool's workers."""
     # Under `streamlit run` the main module is the app script: a spawned child would execute it in
     # Streamlit's bare mode. A worker needs nothing from __main__; its entry point lives in lstm_core.
@@ -47,7 +49,7 @@ def _preparation_data_without_main(name: str) -> dict:
 class _Worker:
     """The pool thread's view of one worker process: its pipe, its job and how many it has run."""
 
-    def __init__(self, process, conn) -> None:
+    def __init__(self, process: BaseProcess, conn: connection.Connection) -> None:
         self.process, self.conn = process, conn
         self.ready = False
         self.job: TrainingJob | None = None
@@ -126,7 +128,7 @@ class TrainingPool(BackendBase):
         except (EOFError, OSError):
             pass  # the worker is gone; its sentinel tells the rest
 
-    def _handle(self, worker: _Worker, message: tuple) -> None:
+    def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
         kind = message[0]
         if kind == "ready":
             worker.ready = True
@@ -238,7 +240,7 @@ def _install_process_hooks() -> None:
         _hooks_installed = True
         spawn.get_preparation_data = _preparation_data_without_main
         # Runs before the interpreter's exit handlers end the daemonic workers, so running jobs stop cleanly.
-        threading._register_atexit(_shutdown_live_pools)
+        threading._register_atexit(_shutdown_live_pools)  # type: ignore[attr-defined]  # private, so untyped
 
 
 def default_settings() -> WorkerSettings:

@@ -67,11 +67,11 @@ class TrainingData:
     @property
     def n_features(self) -> int:
         """Return the number of input features per timestep."""
-        return self.X_train.shape[2]
+        return int(self.X_train.shape[2])
 
     def batches_per_epoch(self, batch_size: int) -> int:
         """Return how many batches one epoch of X_train takes."""
-        return math.ceil(self.X_train.shape[0] / batch_size)
+        return math.ceil(int(self.X_train.shape[0]) / batch_size)
 
     def check(self, cfg: ModelConfig) -> None:
         """Raise ValueError, naming the array and both shapes, if the arrays do not fit cfg."""

@@ -14,14 +14,17 @@ import os
 import signal
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
 from lstm_core.config import ModelConfig
 from lstm_core.data.dataset import SPLITS
-from lstm_core.model.keras_model import extract_weights
+from lstm_core.model.keras_model import KerasModel, extract_weights
 from lstm_core.model.weights import ModelWeights
 from lstm_core.training.messages import NOT_BEGUN_MESSAGE
 from lstm_core.training.model_cache import MODEL_CACHE, warm_up
@@ -29,6 +32,20 @@ from lstm_core.training.protocol import JobStatus, TrainingData, TrainingResult
 
 EVENT_INTERVAL = 0.1  # seconds between batch events: ~10 a second is plenty for a live chart
 FIRST_EPOCH_FILM_SHOTS = 5  # copies of the weights inside the first epoch, where a small model learns most
+
+
+class EventSink(Protocol):
+    """Where a training's progress tuples go: a queue, the worker's pipe, a Ray actor's list."""
+
+    def put(self, event: tuple[Any, ...], /) -> None:
+        """Take one progress tuple; return None."""
+
+
+class StopFlag(Protocol):
+    """What a training asks after each batch: has a stop been requested?"""
+
+    def is_set(self) -> bool:
+        """Return True once the training must stop."""
 
 
 def load_keras(intra_op_threads: int = 0, inter_op_threads: int = 0) -> int:
@@ -57,7 +74,7 @@ def load_keras(intra_op_threads: int = 0, inter_op_threads: int = 0) -> int:
 class _Reporter:
     """Worker-side bookkeeping of one fit: throttled events, the stop flag and the NaN check."""
 
-    def __init__(self, events, stop, data: TrainingData, cfg: ModelConfig) -> None:
+    def __init__(self, events: EventSink | None, stop: StopFlag | None, data: TrainingData, cfg: ModelConfig) -> None:
         self.events, self.stop, self.data, self.cfg = events, stop, data, cfg
         self.steps = data.batches_per_epoch(cfg.batch_size)
         self.history: dict[str, list[float]] = {"loss": [], "val_loss": []}
@@ -66,7 +83,7 @@ class _Reporter:
         self.epoch = self.batch = 0
         self._last_event = self._epoch_start = 0.0
 
-    def send(self, *event) -> None:
+    def send(self, *event: Any) -> None:
         if self.events is None:
             return
         try:
@@ -136,12 +153,13 @@ class _Reporter:
                 f"weights trained so far.")
 
 
-def validation_loss(model, data: TrainingData) -> float:
+def validation_loss(model: KerasModel, data: TrainingData) -> float:
     """Return the model's mean squared error over all validation windows, computed in one step."""
     return float(model.test_on_batch(data.X_val, data.y_val))
 
 
-def train_job(data: TrainingData, cfg: ModelConfig, events=None, stop=None) -> TrainingResult:
+def train_job(data: TrainingData, cfg: ModelConfig, events: EventSink | None = None,
+              stop: StopFlag | None = None) -> TrainingResult:
     """Return the TrainingResult of fitting build_model(cfg) on data (runs inside a worker process).
 
     ``events`` (anything with ``.put``) receives progress tuples; ``stop`` (anything with
@@ -171,11 +189,11 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
     first_epoch_weights: list[tuple[int, ModelWeights]] = []
     film_stride = max(1, math.ceil(reporter.steps / (FIRST_EPOCH_FILM_SHOTS + 1)))  # spread over the epoch
 
-    class Callback(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
+    class Callback(keras.callbacks.Callback):  # type: ignore[misc]  # Keras ships no types
+        def on_epoch_begin(self, epoch: int, logs: Mapping[str, float] | None = None) -> None:
             reporter.epoch_begin(epoch)
 
-        def on_train_batch_end(self, batch, logs=None):
+        def on_train_batch_end(self, batch: int, logs: Mapping[str, float]) -> None:
             if reporter.batch_end(batch, float(logs["loss"])):
                 self.model.stop_training = True
             done = batch + 1
@@ -183,7 +201,7 @@ def _fit(data: TrainingData, cfg: ModelConfig, reporter: _Reporter) -> TrainingR
                     and len(first_epoch_weights) < FIRST_EPOCH_FILM_SHOTS and not reporter.failure):
                 first_epoch_weights.append((done, extract_weights(model)))
 
-        def on_epoch_end(self, epoch, logs=None):
+        def on_epoch_end(self, epoch: int, logs: Mapping[str, float]) -> None:
             # The validation loss of the whole split in one step, and only for a whole epoch: Keras's own
             # validation pass builds a tf.data iterator every epoch, a third of a small job's CPU.
             val_loss = validation_loss(model, data) if reporter.epoch_is_whole() else math.nan
@@ -226,11 +244,11 @@ class WorkerSettings:
 class _JobChannel:
     """The worker's end of one job: events go to the server, stop requests come from it."""
 
-    def __init__(self, conn, job_id: str) -> None:
+    def __init__(self, conn: Connection, job_id: str) -> None:
         self.conn, self.job_id = conn, job_id
         self.stopped = self.exit_requested = False
 
-    def put(self, event: tuple) -> None:
+    def put(self, event: tuple[Any, ...], /) -> None:
         self.conn.send(("event", self.job_id, event))
 
     def is_set(self) -> bool:
@@ -244,7 +262,7 @@ class _JobChannel:
         return self.stopped
 
 
-def worker_main(conn, settings: WorkerSettings) -> None:
+def worker_main(conn: Connection, settings: WorkerSettings) -> None:
     """Serve training jobs from conn until the server says exit or goes away; return nothing.
 
     Messages in: ("job", job_id, TrainingData, ModelConfig), ("stop", job_id), ("exit",).
