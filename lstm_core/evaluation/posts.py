@@ -22,12 +22,23 @@ TRAINING_KEY_SETTING = "training_key"  # a post's setting naming its training: r
 
 
 class Post(Protocol):
-    """A post as the board reads it (lstm_core.store.rooms.RoomPost is one)."""
+    """A post as the board reads it, read-only (lstm_core.store.rooms.RoomPost, a frozen dataclass, is one)."""
 
-    nickname: str
-    lesson: str | None  # None: a Train-page training
-    settings: Mapping[str, Any]
-    scores: Mapping[str, Any]
+    @property
+    def nickname(self) -> str:
+        """Return who posted it."""
+
+    @property
+    def lesson(self) -> str | None:
+        """Return the lesson it was trained in; None for a Train-page training."""
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        """Return the model's settings, the data's label and, from the Train page, the training key."""
+
+    @property
+    def scores(self) -> Mapping[str, Any]:
+        """Return the training's scores."""
 
 
 P = TypeVar("P", bound=Post)

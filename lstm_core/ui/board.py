@@ -120,7 +120,7 @@ def room_sidebar() -> None:
         if isinstance(room, Room):
             if room.prompt:
                 st.info(markdown_escaped(room.prompt), icon=":material/campaign:")
-        else:
+        elif room is not None:
             st.caption(markdown_escaped(rooms.why_not_open(room)))
 
 
@@ -287,9 +287,10 @@ def teacher_controls(room: Room, secret: str) -> None:
         if everything:
             labels = {post.id: f"#{post.id} · {post.nickname} · score {post.scores.get('score', math.nan):.3f}"
                       + (" (hidden)" if post.hidden else "") for post in everything}
-            chosen = st.selectbox("A run", list(labels), format_func=labels.get, key="teacher_run")
+            chosen = st.selectbox("A run", list(labels), format_func=labels.__getitem__, key="teacher_run")
             hidden = next(post.hidden for post in everything if post.id == chosen)
-            if st.button("Show this run again" if hidden else "Hide this run", key="teacher_hide_run"):
+            if st.button("Show this run again" if hidden else "Hide this run", key="teacher_hide_run") \
+                    and chosen is not None:
                 store.hide_post(room.code, secret, chosen, hidden=not hidden)
                 st.rerun()
             names = sorted({post.nickname for post in everything})

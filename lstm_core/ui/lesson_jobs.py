@@ -46,9 +46,9 @@ class LessonJobs:
         if self.active:
             return None
         results = {name: job.result() for name, job in self.jobs.items()}
-        if any(result is None or result.weights is None for result in results.values()):
-            return None
-        return results
+        trained = {name: result for name, result in results.items()
+                   if result is not None and result.weights is not None}
+        return trained if len(trained) == len(results) else None
 
     def problems(self) -> list[str]:
         """Return the message of every finished job that failed or was stopped before it trained."""

@@ -55,7 +55,7 @@ def _outcome(training_name: str, _training: FinishedTraining, _ds) -> Outcome:
                                  _ds.to_original(predicted[:, 0]))
     comparisons = compare(_ds.y["test"], predicted, baseline_forecasts(_ds))
     errors = evaluation_table(_ds, predicted)
-    test_mses = errors["MSE"].drop("noise floor", errors="ignore").to_dict()
+    test_mses = {str(name): float(mse) for name, mse in errors["MSE"].drop("noise floor", errors="ignore").items()}
     history = _training.result.history
     return Outcome(forecast, errors, skill_table(comparisons), skill_verdict(comparisons, _ds.shape),
                    floor_note(test_mses, _ds.noise_floor, len(_ds.y["test"]), drawn_noise(_ds, "test")),

@@ -20,8 +20,9 @@ from lstm_core.data.dataset import Dataset
 from lstm_core.data.own_data import UserSeries
 from lstm_core.evaluation.board import run_scores, window_scores
 from lstm_core.evaluation.posts import TRAINING_KEY_SETTING, data_label, post_settings
-from lstm_core.store.rooms import NICKNAME_LENGTH, Room, RoomNotOpen, RoomStore, room_lifetime_hours
+from lstm_core.store.rooms import Room, RoomNotOpen, RoomStore, room_lifetime_hours
 from lstm_core.store.runs import StoreError
+from lstm_core.store.schema import NICKNAME_LENGTH
 from lstm_core.ui import runs
 from lstm_core.ui.pages import page_file, url_path_of
 
@@ -125,7 +126,8 @@ def join(code: str, name: str | None = None, secret: str | None = None) -> str |
         return why_not_open(RoomNotOpen.UNREACHABLE)
     try:
         found = store.room(code)
-        is_teacher = bool(secret) and isinstance(found, Room) and store.is_teacher(found.code, secret)
+        is_teacher = secret is not None and bool(secret) and isinstance(found, Room) \
+            and store.is_teacher(found.code, secret)
     except StoreError:
         return why_not_open(RoomNotOpen.UNREACHABLE)
     if not isinstance(found, Room):
@@ -218,9 +220,10 @@ def post_training(ds: Dataset, cfg: ModelConfig, source: SeriesConfig | UserSeri
     training_key names the training, so that the board counts its repeats once.
     Returns None outside a room or when the post could not be made.
     """
-    if room_code() is None:
+    code = room_code()
+    if code is None:
         return None
-    return _post_training(room_code(), nickname(), ds, cfg, data_label(source), predicted, run_id, seconds,
+    return _post_training(code, nickname(), ds, cfg, data_label(source), predicted, run_id, seconds,
                           finished_at, training_key)
 
 

@@ -117,16 +117,16 @@ def save_training(result: TrainingResult, cfg: ModelConfig, source: SeriesConfig
     if store is None:
         return None
     saved = _saved_trainings(database_url())
-    shareable = training_key is not None and result.status == JobStatus.DONE
+    shared_key = training_key if result.status == JobStatus.DONE else None  # None: a run nobody else reuses
 
     def write() -> str:
         with saved.lock:  # the first of a shared training's watchers stores it; the others reuse its id
-            known = saved.ids.get(training_key) if shareable else None
-            if known is not None and store.find_finished(training_key) == known:
+            known = saved.ids.get(shared_key) if shared_key is not None else None
+            if shared_key is not None and known is not None and store.find_finished(shared_key) == known:
                 return known  # not removed since: the tidy-up may have taken it
-            run_id = store.save(result, cfg, data_spec(source), training_key=training_key if shareable else None)
-            if shareable:
-                saved.ids[training_key] = run_id
+            run_id = store.save(result, cfg, data_spec(source), training_key=shared_key)
+            if shared_key is not None:
+                saved.ids[shared_key] = run_id
             return run_id
     return _keep(store, write, "This run was")
 

@@ -99,7 +99,7 @@ def start_training(ds: Dataset) -> JobWatch | None:
     old = current_job()
     data, cfg, source = TrainingData.from_dataset(ds), settings.model_config(), settings.current_source()
     key = training_key(data, cfg)
-    if job_active(old):
+    if old is not None and job_active(old):
         if getattr(old, "key", None) == key:
             return old  # this very training runs already (Quick start started it): a press keeps it going
         old.stop()
@@ -142,10 +142,11 @@ def collect_result() -> FinishedTraining | None:
             agreed = not is_learners_own(run["series"]) or runs.consented()
             if agreed:
                 run_id = runs.save_training(result, job.cfg, run["series"], key)
-            st.session_state[FINISHED_KEY] = FinishedTraining(run["series"], job.cfg, result, run_id, key)
+            finished = FinishedTraining(run["series"], job.cfg, result, run_id, key)
+            st.session_state[FINISHED_KEY] = finished
             if agreed:  # a training on the learner's own file reaches the board only with their agreement
                 progress = job.progress()
-                rooms.settle_post(run.get("room_post"), training_dataset(finished_training()), job.cfg,
+                rooms.settle_post(run.get("room_post"), training_dataset(finished), job.cfg,
                                   run["series"], result.predictions["test"], run_id,
                                   float(sum(progress.epoch_seconds)) or progress.elapsed, job.finished_at, key)
     return finished_training()
