@@ -30,9 +30,18 @@ def served_app(log_name: str, data_dir: Path | None = None) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def app_url():
-    """Yield the URL of the app for the learner's walk."""
-    with served_app("server.log") as url:
+def app_data_dir(tmp_path_factory) -> Path:
+    """Return the directory of the run store of the session's app."""
+    return tmp_path_factory.mktemp("app-store")
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data_dir: Path):
+    """Yield the URL of the session's app, which every module without a server of its own shares.
+
+    One store serves them all: a training one module ran (the quick start, say) opens from the store in the next.
+    """
+    with served_app("server.log", data_dir=app_data_dir) as url:
         yield url
 
 

@@ -15,7 +15,7 @@ from lstm_core.evaluation.levers import judge_levers
 from lstm_core.evaluation.posts import board_post
 from lstm_core.store.rooms import RoomStore
 from lstm_core.store.runs import RunStore
-from tests.e2e.conftest import ARTIFACTS, served_app
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_walk import IDLE, TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
@@ -25,14 +25,6 @@ BOARD_TIMEOUT_MS = 20_000
 VIEWPORT = {"width": 1400, "height": 1000}
 XSS_NICKNAME = "<img src=x onerror=alert(1)>"
 MARKDOWN_NICKNAME = "**bold**"
-
-
-@pytest.fixture(scope="module")
-def room_server(tmp_path_factory):
-    """Yield the URL of a server of this module's own and the data directory of its run store."""
-    data_dir = tmp_path_factory.mktemp("room-store")
-    with served_app("server-class-board.log", data_dir=data_dir) as url:
-        yield url, data_dir
 
 
 def _person(browser: Browser, address: str) -> Page:
@@ -78,8 +70,8 @@ def _table_rows(page: Page, index: int) -> list[list[str]]:
     return [row.locator("td").all_inner_texts() for row in table.locator("tbody tr").all()]
 
 
-def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(browser: Browser, room_server):
-    url, data_dir = room_server
+def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(browser: Browser, app_url: str, app_data_dir: Path):
+    url = app_url
     teacher, code, teacher_link = _open_room(browser, url)
     assert len(code) == 6 and f"room={code}" in teacher.url, "the address bar keeps the room, not the secret"
     assert "teacher=" not in teacher.url
@@ -104,7 +96,7 @@ def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(browser: Browser
     latest = _table_rows(board, 1)
     assert {row[0] for row in latest} == {XSS_NICKNAME, MARKDOWN_NICKNAME}, "nicknames shown as their characters"
     assert board.locator("img[src='x']").count() == 0 and board.locator("strong", has_text="bold").count() == 0
-    posts = RoomStore(RunStore(f"sqlite:///{Path(data_dir) / 'lstm_lens.sqlite3'}")).posts(code)
+    posts = RoomStore(RunStore(f"sqlite:///{app_data_dir / 'lstm_lens.sqlite3'}")).posts(code)
     expected = judge_levers([board_post(post) for post in posts])
     verdicts = _table_rows(board, 0)
     assert [row[1] for row in verdicts] == [verdict.verdict for verdict in expected], "the runs' own verdicts"

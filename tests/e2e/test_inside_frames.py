@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import served_app
 from tests.e2e.figure_slider import IDLE, WATCH_SCRIPT_STATE_JS
 
 pytestmark = pytest.mark.e2e
@@ -29,13 +28,6 @@ SHOWN_JS = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def app_of_its_own():
-    """Yield the URL of an app served for this module alone."""
-    with served_app("server-inside-frames.log") as url:
-        yield url
-
-
 def _press(page: Page, label: str) -> None:
     page.locator(".js-plotly-plot .updatemenu-button").filter(has_text=label).click()
 
@@ -48,12 +40,12 @@ def _wait_for_label(page: Page, label: str) -> dict:
     return page.evaluate(SHOWN_JS)
 
 
-def test_the_stepper_steps_and_plays_in_the_browser_with_no_script_run(browser, app_of_its_own):
+def test_the_stepper_steps_and_plays_in_the_browser_with_no_script_run(browser, app_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     sent_frames: list = []
     page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent_frames.append(payload)))
-    page.goto(app_of_its_own)
+    page.goto(app_url)
     page.get_by_role("button", name="Quick start", exact=False).click()
     expect(page.locator("h1").first).to_contain_text("Train", timeout=TIMEOUT_MS)
     expect(page.get_by_text("How good is the forecast?")).to_be_visible(timeout=120_000)

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ARTIFACTS, served_app
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.figure_slider import IDLE
 from tests.e2e.test_inside_frames import SHOWN_JS
 
@@ -23,13 +23,6 @@ TRAINING_TIMEOUT_MS = 120_000
 VIEWPORT = {"width": 1400, "height": 1000}
 GATES_LESSON = "One step at a time through a trained LSTM's gates"
 RUN_IN_URL = re.compile(r"[?&]run=([A-Za-z0-9_-]{22})(&|$)")
-
-
-@pytest.fixture(scope="module")
-def lesson_app():
-    """Yield the URL of a server of this module's own, whose run store starts empty."""
-    with served_app("server-lesson-link.log") as url:
-        yield url
 
 
 def settle(page: Page) -> None:
@@ -61,14 +54,14 @@ def choose(page: Page, key: str, option: str) -> None:
 
 
 def test_the_gates_lesson_link_built_on_home_opens_with_its_model_in_a_fresh_browser(browser: Browser,
-                                                                                     lesson_app: str):
+                                                                                     app_url: str):
     teacher = browser.new_context(viewport=VIEWPORT).new_page()
-    teacher.goto(lesson_app)
+    teacher.goto(app_url)
     expect(teacher.locator("h1").first).to_have_text("LSTM Lens", timeout=TIMEOUT_MS)
     settle(teacher)
     teacher.get_by_role("button", name="Quick start: small preset, then train").click()
     expect(teacher.locator("h1").first).to_contain_text("Train", timeout=TIMEOUT_MS)
-    # The quick start trains by itself: nobody presses Train.
+    # The quick start trains by itself (or opens its run, stored by an earlier module): nobody presses Train.
     expect(teacher.get_by_text("How good is the forecast?")).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
     expect(teacher).to_have_url(RUN_IN_URL, timeout=TIMEOUT_MS)
     run_id = RUN_IN_URL.search(teacher.url).group(1)
