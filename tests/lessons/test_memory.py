@@ -19,10 +19,8 @@ from lstm_core.lessons.memory import (
     memory_model,
     memory_verdict,
     memory_windows,
-    model_outcome,
     reach,
 )
-from lstm_core.training.worker import train_job
 
 
 @pytest.mark.parametrize("k", [1, 7, 60])
@@ -111,21 +109,6 @@ def test_reach_and_the_gradient_statement_are_computed_from_the_profiles():
     assert f"plain RNN's {format_ratio(reach(fading, 4))} before training" in text and "LSTM's ×1 before" in text
     assert format_ratio(3.1e-5) == "×3.1e-05" and format_ratio(0.52) == "×0.52"
     assert format_ratio(float("nan")) == "undefined"
-
-
-def test_at_the_lessons_defaults_the_plain_rnn_fails_and_the_lstm_learns():
-    task = MemoryTask()
-    data = memory_data(task)
-    outcomes = {}
-    for name, cell in (("plain RNN", "rnn"), ("LSTM", "lstm")):
-        result = train_job(data, memory_model(task, cell))
-        assert result.status == "done" and result.initial_weights is not None
-        outcomes[name] = model_outcome(name, result.weights, result.initial_weights, data)
-    rnn, lstm = outcomes["plain RNN"], outcomes["LSTM"]
-    assert rnn.grade == "failed" and lstm.grade == "learned", (rnn.explained, lstm.explained)
-    assert memory_verdict(task, rnn, lstm).startswith("The LSTM remembers 20 steps back and the plain RNN fails")
-    # After training the LSTM's memory carries the error signal back to the marked steps undiminished.
-    assert reach(lstm.memory_trained, task.k) > 0.5
 
 
 def test_the_gradient_chart_draws_each_profile_relative_to_one_step_back_and_marks_the_zone():
