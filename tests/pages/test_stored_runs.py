@@ -7,12 +7,10 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.presets import PRESETS
 from lstm_core.store.runs import DATABASE_URL_ENV, RunStore, database_url
-from lstm_core.ui.pages import HOME_FILE, PAGES
 from lstm_core.ui.training_session import OpenedFrom
 from tests.pages.apptest import (
     SMALL_MODEL,
@@ -219,25 +217,3 @@ def test_a_link_to_inside_reopens_the_same_window_layer_unit_and_step():
     out_of_range = open_link({**query, "w_inside_unit": "99", "w_inside_layer": "LSTM layer 9"}, "pages/inside.py")
     assert out_of_range.slider(key="w_inside_unit").value == SMALL_MODEL.units - 1, "pulled into range"
     assert out_of_range.selectbox(key="w_inside_layer").value == 0, "a layer the model lacks falls back to the first"
-
-
-def _addresses_script(series: dict, model: dict, url_paths: list) -> None:
-    import streamlit as st
-
-    from lstm_core.ui import address_bar
-
-    st.session_state["series_settings"], st.session_state["model_settings"] = dict(series), dict(model)
-    st.session_state["addresses"] = {path: address_bar.address_params(path) for path in url_paths}
-
-
-@pytest.mark.parametrize("preset", list(PRESETS))
-def test_every_pages_address_reproduces_every_presets_settings(preset):
-    chosen = PRESETS[preset]
-    pages = {page.url_path: page.file for page in PAGES}
-    script = AppTest.from_function(_addresses_script, args=(chosen.series.to_dict(), chosen.model.to_dict(),
-                                                            list(pages)))
-    addresses = script.run(timeout=60).session_state["addresses"]
-    for url_path, file in pages.items():
-        reopened = open_link(addresses[url_path], None if file == HOME_FILE else file)
-        assert SeriesConfig.from_dict(reopened.session_state["series_settings"]) == chosen.series, url_path
-        assert ModelConfig.from_dict(reopened.session_state["model_settings"]) == chosen.model, url_path
