@@ -102,7 +102,7 @@ def test_a_session_past_the_cap_is_told_and_others_still_queue(single_pool):
               for n in range(MAX_QUEUED_PER_SESSION)]
     refused = start(DATA, small_cfg(epochs=1, seed=3999), single_pool, session="eager")
     other = start(DATA, small_cfg(epochs=1, seed=4000), single_pool, session="someone-else")
-    progress = wait_for(refused, finished, timeout=10)
+    progress = wait_for(refused, finished, timeout=60)
     assert progress.status == "failed" and progress.message == queue_full_message(MAX_QUEUED_PER_SESSION)
     assert refused.result().weights is None
     assert other.progress().status == "queued" and all(job.progress().status == "queued" for job in queued)

@@ -157,7 +157,7 @@ def test_jobs_of_a_page_that_was_closed_are_withdrawn_and_stopped(single_pool, m
     wait_for(running, lambda p: p.epoch >= 1)
     queued = start(DATA, small_cfg(), single_pool, owner_alive=lambda: owners["b"])
     assert queued.progress().status == "queued"
-    progress = wait_for(queued, finished, timeout=10)
+    progress = wait_for(queued, finished, timeout=60)
     assert progress.status == "stopped" and progress.message == ABANDONED_MESSAGE
     assert running.progress().status == "running", "a connected page keeps its job"
 

@@ -63,7 +63,7 @@ def test_a_stop_on_one_replica_leaves_the_training_to_the_other(ray_address):
         second = start(LONG_DATA, cfg, other, session="b")
         wait_for(second, lambda p: p.status == "running" and p.batch > 0, timeout=30)
         first.stop()
-        wait_for(first, lambda p: first.done, timeout=10)
+        wait_for(first, lambda p: first.done, timeout=60)
         assert first.progress().status == "stopped"
         assert first.result().weights is None and "another server" in first.result().message
         progress = wait_for(second, finished, timeout=120)

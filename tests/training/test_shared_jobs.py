@@ -33,7 +33,7 @@ def same_weights(a, b) -> bool:
     return all(np.array_equal(x, y) for x, y in zip(a.to_list(), b.to_list(), strict=True))
 
 
-def wait_for_jobs_run(pool, count, timeout=10.0):
+def wait_for_jobs_run(pool, count, timeout=60.0):
     """Wait until pool.jobs_run() reaches count; return it."""
     deadline = time.monotonic() + timeout
     while pool.jobs_run() < count and time.monotonic() < deadline:
@@ -186,7 +186,7 @@ def test_a_stop_by_the_last_watcher_stops_the_job_with_the_weights_so_far(pool):
     newcomer = start(LONG_DATA, cfg, pool)
     assert newcomer.id != last.id, "a stopping job is not joined"
     newcomer.stop()
-    wait_for(last, lambda p: last.done, timeout=10)
+    wait_for(last, lambda p: last.done, timeout=60)
     result = last.result()
     assert result.status == "stopped" and "Stopped after" in result.message and result.weights is not None
     assert 1 <= result.epochs_run < cfg.epochs
@@ -202,7 +202,7 @@ def test_a_watcher_whose_page_closed_is_detached_and_the_others_go_on(pool, monk
     here = start(LONG_DATA, cfg, pool, owner_alive=lambda: True)
     unknown = start(LONG_DATA, cfg, pool)  # no check at all: nobody can close this one
     assert gone.id == here.id == unknown.id
-    wait_for(gone, lambda p: gone.done, timeout=10)
+    wait_for(gone, lambda p: gone.done, timeout=60)
     progress = gone.progress()  # read after: the one the wait returns may predate the detaching
     assert progress.status == "stopped" and progress.message == page_closed_message(2)
     assert gone.result().weights is None
@@ -222,7 +222,7 @@ def test_when_every_owner_is_gone_a_queued_job_is_withdrawn_and_a_running_one_st
     queued = [start(DATA, small_cfg(seed=110), single_pool, owner_alive=lambda: owners["queued"]) for _ in range(2)]
     assert queued[0].progress().status == "queued" and queued[0].progress().watchers == 2
     for watch in queued:
-        wait_for(watch, lambda p, watch=watch: watch.done, timeout=10)
+        wait_for(watch, lambda p, watch=watch: watch.done, timeout=60)
     messages = sorted(watch.progress().message for watch in queued)
     assert messages == sorted([ABANDONED_MESSAGE, page_closed_message(1)])
     assert single_pool.queue_length() == 0 and all(watch.result().weights is None for watch in queued)
@@ -230,7 +230,7 @@ def test_when_every_owner_is_gone_a_queued_job_is_withdrawn_and_a_running_one_st
 
     owners["running"] = False
     for watch in running:
-        wait_for(watch, lambda p, watch=watch: watch.done, timeout=15)
+        wait_for(watch, lambda p, watch=watch: watch.done, timeout=60)
     last = next(watch for watch in running if not watch.detached)
     assert last.result().status == "stopped" and last.result().weights is not None
     other = next(watch for watch in running if watch.detached)
