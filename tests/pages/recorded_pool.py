@@ -3,9 +3,9 @@
 The first job of some (data, settings) is trained in this process by the worker's own job function;
 its progress events and its result are recorded. Every job of the same run afterwards gets that
 recording played back, so a page test draws a real result without waiting for a worker. Held
-(``hold = True``), a job stays running until ``release()``, or until the page stops it: then it really
-trains until its first batch ends and comes back stopped with the weights of that batch, as a worker's.
-As on the real pool, a submission identical to a held job joins it: both pages watch one job.
+(``hold = True``), a job stays running until ``release()``. As on the real pool, a submission identical to a
+held job joins it: both pages watch one job. Stopping is the workers' own business: a page test that presses
+Stop trains on the real pool (marker real_pool), so this pool refuses a stop rather than act one out.
 """
 
 from __future__ import annotations
@@ -25,17 +25,6 @@ class _Events(list):
 
     def put(self, event: tuple) -> None:
         self.append(event)
-
-
-class _StopAfterFirstBatch:
-    """A stop switch the job function finds off when it starts and on when its first batch ends."""
-
-    def __init__(self) -> None:
-        self.checks = 0
-
-    def is_set(self) -> bool:
-        self.checks += 1
-        return self.checks > 1
 
 
 class RecordedPool:
@@ -88,13 +77,8 @@ class RecordedPool:
         return False
 
     def request_stop(self, job: TrainingJob) -> None:
-        """Stop a held job as a worker would: after its first batch, with the weights of that batch."""
-        for index, (held_job, data) in enumerate(self._held):
-            if held_job is job:
-                del self._held[index]
-                events = _Events()
-                self._play(job, events, train_job(data, job.cfg, events, _StopAfterFirstBatch()))
-                return
+        """Raise NotImplementedError: how a training stops is tested on the real pool, not acted out here."""
+        raise NotImplementedError("a page test that stops a training runs on the real pool: mark it real_pool")
 
     def _recording(self, data: TrainingData, cfg: ModelConfig) -> tuple[list[tuple], TrainingResult]:
         key = training_key(data, cfg)
