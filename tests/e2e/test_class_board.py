@@ -6,10 +6,11 @@ here from the runs the room holds in the server's own database.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from lstm_core.evaluation.levers import judge_levers
 from lstm_core.evaluation.posts import board_post
@@ -27,17 +28,30 @@ XSS_NICKNAME = "<img src=x onerror=alert(1)>"
 MARKDOWN_NICKNAME = "**bold**"
 
 
-def _person(browser: Browser, address: str) -> Page:
-    page = browser.new_context(viewport=VIEWPORT).new_page()
-    page.on("dialog", lambda dialog: pytest.fail(f"a script ran from a nickname: {dialog.message}"))
-    page.goto(address)
-    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
-    return page
+@pytest.fixture
+def person(browser: Browser) -> Iterator[Callable[[str], Page]]:
+    """Yield a function that opens an address as a person of their own (a browser context); close them all after.
+
+    Closed, their sessions end: a board left open would go on refreshing itself on the server the next modules use.
+    """
+    contexts: list[BrowserContext] = []
+
+    def open_address(address: str) -> Page:
+        contexts.append(browser.new_context(viewport=VIEWPORT))
+        page = contexts[-1].new_page()
+        page.on("dialog", lambda dialog: pytest.fail(f"a script ran from a nickname: {dialog.message}"))
+        page.goto(address)
+        page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+        return page
+
+    yield open_address
+    for context in contexts:
+        context.close()
 
 
-def _open_room(browser: Browser, url: str) -> tuple[Page, str, str]:
+def _open_room(person: Callable[[str], Page], url: str) -> tuple[Page, str, str]:
     """Return the teacher's page after opening a room, the room's code and the teacher link."""
-    teacher = _person(browser, url)
+    teacher = person(url)
     teacher.get_by_role("button", name="Teach a class: open a room").click()
     code_shown = teacher.locator('[data-testid="stMetricValue"]').first
     expect(code_shown).to_be_visible(timeout=TIMEOUT_MS)
@@ -70,27 +84,27 @@ def _table_rows(page: Page, index: int) -> list[list[str]]:
     return [row.locator("td").all_inner_texts() for row in table.locator("tbody tr").all()]
 
 
-def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(browser: Browser, app_url: str, app_data_dir: Path):
+def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(person, app_url: str, app_data_dir: Path):
     url = app_url
-    teacher, code, teacher_link = _open_room(browser, url)
+    teacher, code, teacher_link = _open_room(person, url)
     assert len(code) == 6 and f"room={code}" in teacher.url, "the address bar keeps the room, not the secret"
     assert "teacher=" not in teacher.url
 
-    wrong = _person(browser, url)
+    wrong = person(url)
     wrong.get_by_label("Room code").fill("ZZZZZZ")
     wrong.get_by_role("button", name="Join").click()
     expect(wrong.get_by_text("There is no room with this code")).to_be_visible(timeout=TIMEOUT_MS)
 
-    first = _person(browser, url)
+    first = person(url)
     _join_by_code(first, code, XSS_NICKNAME)
     _quick_start_and_train(first)
-    second = _person(browser, f"{url}/?room={code}")
+    second = person(f"{url}/?room={code}")
     second.get_by_label("Your nickname on the board").fill(MARKDOWN_NICKNAME)
     second.get_by_role("button", name="Change my nickname").click()
     expect(second.get_by_text(f"You are in room {code} as {MARKDOWN_NICKNAME}.")).to_be_visible(timeout=TIMEOUT_MS)
     _quick_start_and_train(second)
 
-    board = _person(browser, teacher_link)
+    board = person(teacher_link)
     expect(board.locator("h1").first).to_have_text("Class board", timeout=TIMEOUT_MS)
     expect(board.get_by_text("2 runs by 2 learners", exact=False)).to_be_visible(timeout=BOARD_TIMEOUT_MS)
     latest = _table_rows(board, 1)
@@ -102,8 +116,8 @@ def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(browser: Browser
     assert [row[1] for row in verdicts] == [verdict.verdict for verdict in expected], "the runs' own verdicts"
     board.screenshot(path=str(ARTIFACTS / "class-board.png"), full_page=True)
 
-    _, other_code, other_link = _open_room(browser, url)
-    outsider = _person(browser, other_link)
+    _, other_code, other_link = _open_room(person, url)
+    outsider = person(other_link)
     expect(outsider.get_by_text("No run on the board yet", exact=False)).to_be_visible(timeout=BOARD_TIMEOUT_MS)
     assert outsider.get_by_text(MARKDOWN_NICKNAME).count() == 0 and other_code != code
 
@@ -112,5 +126,5 @@ def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(browser: Browser
     expect(board.get_by_text("1 run by 1 learner", exact=False)).to_be_visible(timeout=BOARD_TIMEOUT_MS)
     board.get_by_role("button", name="Close the room").click()
     expect(_warning(board, "This room was closed by its teacher")).to_be_visible(timeout=BOARD_TIMEOUT_MS)
-    late = _person(browser, f"{url}/?room={code}")
+    late = person(f"{url}/?room={code}")
     expect(_warning(late, "This room was closed by its teacher")).to_be_visible(timeout=TIMEOUT_MS)
