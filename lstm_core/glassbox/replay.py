@@ -14,16 +14,21 @@ A plain RNN (Keras's SimpleRNN, for the RNN-versus-LSTM lesson) has no gates and
     h_t = tanh(x_t @ kernel + h_tm1 @ recurrent_kernel + bias)
 
 The replay runs in float64, so its only difference from Keras is Keras's own float32 rounding.
+
+Given interventions (``lstm_core.glassbox.interventions``: knock-outs, clamps, resets), a layer they touch
+is replayed by a loop that applies them step by step; every other layer, and every layer of a replay
+without interventions, runs the plain loop, so the untouched model is replayed bit for bit as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from lstm_core.glassbox.interventions import Intervention, LayerEdits, layer_edits
 from lstm_core.model.gates import CELL_PART_KEYS, GATES
 from lstm_core.model.keras_model import KerasModel, extract_weights
 from lstm_core.model.weights import LSTMWeights, ModelWeights, RNNWeights
@@ -75,8 +80,11 @@ def _check_shape(layer_name: str, what: str, array: np.ndarray, expected: tuple[
 
 
 def trace_lstm(kernel: npt.ArrayLike, recurrent_kernel: npt.ArrayLike, bias: npt.ArrayLike, x: npt.ArrayLike,
-               initial_state: Sequence[npt.ArrayLike] | None = None, layer_name: str = "LSTM") -> LSTMTrace:
+               initial_state: Sequence[npt.ArrayLike] | None = None, layer_name: str = "LSTM",
+               edits: LayerEdits | None = None) -> LSTMTrace:
     """Return the LSTMTrace of one Keras LSTM layer run over x (batch, timesteps, features).
+
+    Given edits, the trace records what the altered cell computed (see lstm_core.glassbox.interventions).
 
     Raises
     ------
@@ -105,6 +113,8 @@ def trace_lstm(kernel: npt.ArrayLike, recurrent_kernel: npt.ArrayLike, bias: npt
 
     # The input part does not depend on the recurrence, so it is one matrix product for all steps.
     x_part = x @ kernel + bias  # (batch, timesteps, 4*units)
+    if edits is not None:
+        return _trace_lstm_altered(x_part, recurrent_kernel, h_tm1, c_tm1, edits)
     states = {name: np.empty((batch, timesteps, units)) for name in CELL_PART_KEYS}
     for t in range(timesteps):
         z = x_part[:, t] + h_tm1 @ recurrent_kernel  # (batch, 4*units)
@@ -117,9 +127,38 @@ def trace_lstm(kernel: npt.ArrayLike, recurrent_kernel: npt.ArrayLike, bias: npt
     return LSTMTrace(**states)
 
 
+def _trace_lstm_altered(x_part: np.ndarray, recurrent_kernel: np.ndarray, h_tm1: np.ndarray, c_tm1: np.ndarray,
+                        edits: LayerEdits) -> LSTMTrace:
+    """Return the LSTMTrace of the plain loop with edits applied: reset, clamps, c and h, knock-outs."""
+    batch, timesteps, _ = x_part.shape
+    units = recurrent_kernel.shape[0]
+    states = {name: np.empty((batch, timesteps, units)) for name in CELL_PART_KEYS}
+    for t in range(timesteps):
+        reset = edits.reset_at(t)  # (batch|1, units) or None
+        if reset is not None:
+            h_tm1 = np.where(reset, 0.0, h_tm1)  # (batch, units)
+            c_tm1 = np.where(reset, 0.0, c_tm1)  # (batch, units)
+        z = x_part[:, t] + h_tm1 @ recurrent_kernel  # (batch, 4*units)
+        z_i, z_f, z_g, z_o = np.split(z, 4, axis=1)  # each (batch, units)
+        gates = {"i": sigmoid(z_i), "f": sigmoid(z_f), "g": np.tanh(z_g), "o": sigmoid(z_o)}  # each (batch, units)
+        for gate, mask, value in edits.clamps_at(t):
+            gates[gate] = np.where(mask, value, gates[gate])  # (batch, units)
+        i, f, g, o = (gates[gate] for gate in GATES)
+        c_tm1 = f * c_tm1 + i * g  # (batch, units)
+        h_tm1 = o * np.tanh(c_tm1)  # (batch, units)
+        knock_out = edits.knock_out_at(t)  # (batch|1, units) or None
+        if knock_out is not None:
+            h_tm1 = np.where(knock_out, 0.0, h_tm1)  # (batch, units): what the next step and layer see
+        for name, value in zip(CELL_PART_KEYS, (i, f, g, o, c_tm1, h_tm1)):
+            states[name][:, t] = value
+    return LSTMTrace(**states)
+
+
 def trace_rnn(kernel: npt.ArrayLike, recurrent_kernel: npt.ArrayLike, bias: npt.ArrayLike, x: npt.ArrayLike,
-              layer_name: str = "SimpleRNN") -> RNNTrace:
+              layer_name: str = "SimpleRNN", edits: LayerEdits | None = None) -> RNNTrace:
     """Return the RNNTrace of one Keras SimpleRNN layer run over x (batch, timesteps, features) from h = 0.
+
+    Given edits (knock-outs and resets; a plain RNN has no gates to clamp), the trace records the altered h.
 
     Raises ValueError, naming the layer and both shapes, when a weight does not fit the input.
     """
@@ -137,6 +176,19 @@ def trace_rnn(kernel: npt.ArrayLike, recurrent_kernel: npt.ArrayLike, bias: npt.
     x_part = x @ kernel + bias  # (batch, timesteps, units)
     h = np.empty((batch, timesteps, units))  # (batch, timesteps, units)
     h_tm1 = np.zeros((batch, units))  # (batch, units)
+    if edits is not None:
+        if edits.clamp_mask:
+            raise ValueError(f"{layer_name} is a plain RNN layer: it has no gates to clamp")
+        for t in range(timesteps):
+            reset = edits.reset_at(t)  # (batch|1, units) or None
+            if reset is not None:
+                h_tm1 = np.where(reset, 0.0, h_tm1)  # (batch, units)
+            h_tm1 = np.tanh(x_part[:, t] + h_tm1 @ recurrent_kernel)  # (batch, units)
+            knock_out = edits.knock_out_at(t)  # (batch|1, units) or None
+            if knock_out is not None:
+                h_tm1 = np.where(knock_out, 0.0, h_tm1)  # (batch, units)
+            h[:, t] = h_tm1
+        return RNNTrace(h)
     for t in range(timesteps):
         h_tm1 = np.tanh(x_part[:, t] + h_tm1 @ recurrent_kernel)  # (batch, units)
         h[:, t] = h_tm1
@@ -150,28 +202,66 @@ def _as_weights(model_or_weights: KerasModel | ModelWeights) -> ModelWeights:
 
 
 def trace_model(model_or_weights: KerasModel | ModelWeights, x: npt.ArrayLike,
-                dropout_mask: Callable[[tuple[int, ...]], np.ndarray] | None = None) -> ModelTrace:
+                dropout_mask: Callable[[tuple[int, ...]], np.ndarray] | None = None,
+                interventions: Iterable[Intervention] = ()) -> ModelTrace:
     """Return the ModelTrace of a model built by lstm_core.model.keras_model (or its ModelWeights) on x.
 
     x is (batch, timesteps, features). Dropout is inactive at inference, so by default the replay skips
     it. Given dropout_mask (shape -> multipliers), the replay applies it where the model's Dropout layers
     sit, as Keras does while training: on the whole hidden sequence between recurrent layers and on the
     last hidden state before the head.
+
+    Given interventions (knock-outs, clamps, resets; see lstm_core.glassbox.interventions), the trace and
+    the prediction are those of the altered model; with none, the plain replay, bit for bit.
+
+    Raises
+    ------
+    ValueError
+        If the model has no recurrent layer, a shape does not fit, or an intervention names a layer, unit or
+        step out of range (the message names the bounds) or clamps a plain RNN layer.
     """
     weights = _as_weights(model_or_weights)
     if not weights.recurrent:
         raise ValueError("the model has no recurrent layer to trace")
     layer_input = np.asarray(x, dtype=np.float64)  # (batch, timesteps, features)
+    interventions = tuple(interventions)
+    edits: dict[int, LayerEdits] = {}
+    if interventions:
+        if layer_input.ndim != 3:
+            raise ValueError(f"input has shape {layer_input.shape}, expected (batch, timesteps, features)")
+        edits = layer_edits(interventions, weights, layer_input.shape[1])
+    return trace_layers_from(weights, layer_input, 0, edits, dropout_mask)
+
+
+def trace_layers_from(weights: ModelWeights, layer_input: np.ndarray, first_layer: int = 0,
+                      edits: Mapping[int, LayerEdits] | None = None,
+                      dropout_mask: Callable[[tuple[int, ...]], np.ndarray] | None = None) -> ModelTrace:
+    """Return the ModelTrace of the recurrent layers first_layer, first_layer + 1, ... and the head.
+
+    layer_input (batch, timesteps, input_dim) is what layer first_layer sees: the windows for layer 0, the
+    hidden sequence of the layer below otherwise. The trace's layers list starts at first_layer, so a
+    batch of what-ifs in one layer replays nothing below it twice. edits maps a layer index to its
+    LayerEdits (lstm_core.glassbox.interventions.layer_edits builds them).
+    """
+    edits = edits or {}
+    layer_input = np.asarray(layer_input, dtype=np.float64)  # (batch, timesteps, input_dim)
     traces: list[LSTMTrace | RNNTrace] = []
     inputs: list[np.ndarray] = []
-    for index, layer in enumerate(weights.recurrent):
-        trace_layer = trace_rnn if isinstance(layer, RNNWeights) else trace_lstm
-        trace = trace_layer(layer.kernel, layer.recurrent_kernel, layer.bias, layer_input,
-                            layer_name=f"{weights.cell}_{index + 1}")
+    last = len(weights.recurrent) - 1
+    for index in range(first_layer, last + 1):
+        layer = weights.recurrent[index]
+        name = f"{weights.cell}_{index + 1}"
+        trace: LSTMTrace | RNNTrace
+        if isinstance(layer, RNNWeights):
+            trace = trace_rnn(layer.kernel, layer.recurrent_kernel, layer.bias, layer_input, layer_name=name,
+                              edits=edits.get(index))
+        else:
+            trace = trace_lstm(layer.kernel, layer.recurrent_kernel, layer.bias, layer_input, layer_name=name,
+                               edits=edits.get(index))
         traces.append(trace)
         inputs.append(layer_input)
         layer_input = trace.h  # (batch, timesteps, units): the whole sequence feeds the next layer
-        if dropout_mask is not None and index < len(weights.recurrent) - 1:
+        if dropout_mask is not None and index < last:
             layer_input = layer_input * dropout_mask(layer_input.shape)  # (batch, timesteps, units)
     last_hidden = layer_input[:, -1]  # (batch, units): only the last hidden state reaches the head
     if dropout_mask is not None:
