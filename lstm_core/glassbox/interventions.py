@@ -112,17 +112,23 @@ class LayerEdits:
     clamp_mask: dict[str, np.ndarray] = field(default_factory=dict)  # gate -> (timesteps, batch|1, units) bool
     clamp_value: dict[str, np.ndarray] = field(default_factory=dict)  # gate -> (timesteps, batch|1, units)
 
-    def reset_at(self, t: int) -> np.ndarray | None:
-        """Return the reset mask before step t, (batch|1, units), or None when nothing is reset there."""
-        return self.reset[t] if self.reset is not None and self.reset[t].any() else None
+    def reset_states(self, t: int, *states: np.ndarray) -> list[np.ndarray]:
+        """Return the states fed to step t (each (batch, units)), zero where a reset falls before that step."""
+        if self.reset is None or not self.reset[t].any():
+            return list(states)
+        return [np.where(self.reset[t], 0.0, state) for state in states]  # each (batch, units)
 
-    def knock_out_at(self, t: int) -> np.ndarray | None:
-        """Return the knock-out mask at step t, (batch|1, units), or None when no unit is knocked out there."""
-        return self.knock_out[t] if self.knock_out is not None and self.knock_out[t].any() else None
+    def clamp_gates(self, t: int, gates: dict[str, np.ndarray]) -> None:
+        """Set, in place, each gate clamped at step t to its clamped value where its mask holds."""
+        for gate, mask in self.clamp_mask.items():
+            if mask[t].any():
+                gates[gate] = np.where(mask[t], self.clamp_value[gate][t], gates[gate])  # (batch, units)
 
-    def clamps_at(self, t: int) -> list[tuple[str, np.ndarray, np.ndarray]]:
-        """Return (gate, mask (batch|1, units), value (batch|1, units)) for every gate clamped at step t."""
-        return [(gate, mask[t], self.clamp_value[gate][t]) for gate, mask in self.clamp_mask.items() if mask[t].any()]
+    def knock_out_h(self, t: int, h: np.ndarray) -> np.ndarray:
+        """Return h of step t (batch, units) with the knocked-out units at 0: what the next step and layer see."""
+        if self.knock_out is None or not self.knock_out[t].any():
+            return h
+        return np.where(self.knock_out[t], 0.0, h)  # (batch, units)
 
 
 def check_interventions(interventions: Iterable[Intervention], weights: ModelWeights, timesteps: int) -> None:

@@ -134,21 +134,14 @@ def _trace_lstm_altered(x_part: np.ndarray, recurrent_kernel: np.ndarray, h_tm1:
     units = recurrent_kernel.shape[0]
     states = {name: np.empty((batch, timesteps, units)) for name in CELL_PART_KEYS}
     for t in range(timesteps):
-        reset = edits.reset_at(t)  # (batch|1, units) or None
-        if reset is not None:
-            h_tm1 = np.where(reset, 0.0, h_tm1)  # (batch, units)
-            c_tm1 = np.where(reset, 0.0, c_tm1)  # (batch, units)
+        h_tm1, c_tm1 = edits.reset_states(t, h_tm1, c_tm1)  # each (batch, units)
         z = x_part[:, t] + h_tm1 @ recurrent_kernel  # (batch, 4*units)
         z_i, z_f, z_g, z_o = np.split(z, 4, axis=1)  # each (batch, units)
         gates = {"i": sigmoid(z_i), "f": sigmoid(z_f), "g": np.tanh(z_g), "o": sigmoid(z_o)}  # each (batch, units)
-        for gate, mask, value in edits.clamps_at(t):
-            gates[gate] = np.where(mask, value, gates[gate])  # (batch, units)
+        edits.clamp_gates(t, gates)
         i, f, g, o = (gates[gate] for gate in GATES)
         c_tm1 = f * c_tm1 + i * g  # (batch, units)
-        h_tm1 = o * np.tanh(c_tm1)  # (batch, units)
-        knock_out = edits.knock_out_at(t)  # (batch|1, units) or None
-        if knock_out is not None:
-            h_tm1 = np.where(knock_out, 0.0, h_tm1)  # (batch, units): what the next step and layer see
+        h_tm1 = edits.knock_out_h(t, o * np.tanh(c_tm1))  # (batch, units)
         for name, value in zip(CELL_PART_KEYS, (i, f, g, o, c_tm1, h_tm1)):
             states[name][:, t] = value
     return LSTMTrace(**states)
@@ -180,13 +173,8 @@ def trace_rnn(kernel: npt.ArrayLike, recurrent_kernel: npt.ArrayLike, bias: npt.
         if edits.clamp_mask:
             raise ValueError(f"{layer_name} is a plain RNN layer: it has no gates to clamp")
         for t in range(timesteps):
-            reset = edits.reset_at(t)  # (batch|1, units) or None
-            if reset is not None:
-                h_tm1 = np.where(reset, 0.0, h_tm1)  # (batch, units)
-            h_tm1 = np.tanh(x_part[:, t] + h_tm1 @ recurrent_kernel)  # (batch, units)
-            knock_out = edits.knock_out_at(t)  # (batch|1, units) or None
-            if knock_out is not None:
-                h_tm1 = np.where(knock_out, 0.0, h_tm1)  # (batch, units)
+            (h_tm1,) = edits.reset_states(t, h_tm1)  # (batch, units)
+            h_tm1 = edits.knock_out_h(t, np.tanh(x_part[:, t] + h_tm1 @ recurrent_kernel))  # (batch, units)
             h[:, t] = h_tm1
         return RNNTrace(h)
     for t in range(timesteps):
@@ -214,11 +202,8 @@ def trace_model(model_or_weights: KerasModel | ModelWeights, x: npt.ArrayLike,
     Given interventions (knock-outs, clamps, resets; see lstm_core.glassbox.interventions), the trace and
     the prediction are those of the altered model; with none, the plain replay, bit for bit.
 
-    Raises
-    ------
-    ValueError
-        If the model has no recurrent layer, a shape does not fit, or an intervention names a layer, unit or
-        step out of range (the message names the bounds) or clamps a plain RNN layer.
+    Raises ValueError if the model has no recurrent layer, a shape does not fit, or an intervention names a
+    layer, unit or step out of range (the message names the bounds) or clamps a plain RNN layer.
     """
     weights = _as_weights(model_or_weights)
     if not weights.recurrent:
@@ -250,14 +235,9 @@ def trace_layers_from(weights: ModelWeights, layer_input: np.ndarray, first_laye
     last = len(weights.recurrent) - 1
     for index in range(first_layer, last + 1):
         layer = weights.recurrent[index]
-        name = f"{weights.cell}_{index + 1}"
-        trace: LSTMTrace | RNNTrace
-        if isinstance(layer, RNNWeights):
-            trace = trace_rnn(layer.kernel, layer.recurrent_kernel, layer.bias, layer_input, layer_name=name,
-                              edits=edits.get(index))
-        else:
-            trace = trace_lstm(layer.kernel, layer.recurrent_kernel, layer.bias, layer_input, layer_name=name,
-                               edits=edits.get(index))
+        trace_layer = trace_rnn if isinstance(layer, RNNWeights) else trace_lstm
+        trace = trace_layer(layer.kernel, layer.recurrent_kernel, layer.bias, layer_input,
+                            layer_name=f"{weights.cell}_{index + 1}", edits=edits.get(index))
         traces.append(trace)
         inputs.append(layer_input)
         layer_input = trace.h  # (batch, timesteps, units): the whole sequence feeds the next layer
