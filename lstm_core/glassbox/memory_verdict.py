@@ -32,13 +32,18 @@ def _readable(r2: np.ndarray) -> int:
     return int(np.sum(np.isfinite(r2)))
 
 
+def r2_text(r2: float) -> str:
+    """Return R² with two decimals, or three where two would round a readout short of 1 up to 1.00."""
+    return f"{r2:.3f}" if 0.995 <= r2 < 1.0 else f"{r2:.2f}"
+
+
 def _next(r2: np.ndarray) -> str:
     """Return the R² one step further back, as it follows the last input's in a parenthesis."""
-    return f"; {r2[1]:.2f} for k = 1" if len(r2) > 1 and np.isfinite(r2[1]) else ""
+    return f"; {r2_text(r2[1])} for k = 1" if len(r2) > 1 and np.isfinite(r2[1]) else ""
 
 
 def _phase(clean: float, slope: float | None) -> str:
-    numbers = f"clean signal R² {clean:.2f}" + (f", slope {slope:.2f}" if slope is not None else "")
+    numbers = f"clean signal R² {r2_text(clean)}" + (f", slope {r2_text(slope)}" if slope is not None else "")
     if clean >= PHASE_R2 and slope is not None and slope >= PHASE_R2:
         return f"keeps the wave's phase ({numbers})"
     if clean >= PHASE_R2:
@@ -49,11 +54,11 @@ def _phase(clean: float, slope: float | None) -> str:
 def _trace(noise: np.ndarray) -> str:
     n, readable = leading_count(noise, TRACE_R2), _readable(noise)
     if n == 0:
-        return f"no trace of the inputs' noise (R² {noise[0]:.2f} for the last input, below {TRACE_R2})"
+        return f"no trace of the inputs' noise (R² {r2_text(noise[0])} for the last input, below {TRACE_R2})"
     if n == readable and n > 1:
         return f"a trace of the noise of every input of the window (R² above {TRACE_R2} up to k = {n - 1})"
     if n == 1:
-        return f"a trace of the last input's noise only (R² {noise[0]:.2f}{_next(noise)})"
+        return f"a trace of the last input's noise only (R² {r2_text(noise[0])}{_next(noise)})"
     if n >= LONG_TRACE_SHARE * readable:
         return f"a long trace of the inputs' noise, about the last {n} (R² above {TRACE_R2} for k ≤ {n - 1})"
     return f"a fading trace of about the last {n} inputs' noise (R² above {TRACE_R2} for k ≤ {n - 1})"
@@ -72,11 +77,11 @@ def _listing(noise: np.ndarray) -> str:
 def _inputs(inputs: np.ndarray) -> str:
     n, readable = leading_count(inputs, READ_R2), _readable(inputs)
     if n == 0:
-        return f"holds none of the past inputs well (R² {inputs[0]:.2f} for the last input, below {READ_R2})"
+        return f"holds none of the past inputs well (R² {r2_text(inputs[0])} for the last input, below {READ_R2})"
     if n == readable and n > 1:
         return f"holds every input of the window (R² above {READ_R2} up to k = {n - 1})"
     if n == 1:
-        return f"holds the last input and none before it well (R² {inputs[0]:.2f}{_next(inputs)})"
+        return f"holds the last input and none before it well (R² {r2_text(inputs[0])}{_next(inputs)})"
     return f"holds about the last {n} inputs (R² above {READ_R2} for k ≤ {n - 1}); older ones fade"
 
 

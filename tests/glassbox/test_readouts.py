@@ -165,3 +165,22 @@ def test_an_early_step_counts_only_the_inputs_it_has_seen():
     noise = [0.95, 0.95, 0.95] + [np.nan] * 17  # read at step 2: three inputs seen, all kept
     assert leading_count(np.array(noise), 0.9) == 3
     assert "every past value of the window" in memory_verdict(_curves(noise))
+
+
+def test_the_penalty_is_chosen_on_held_out_training_windows_to_keep_small_directions_and_tame_few_windows():
+    rng = np.random.default_rng(7)
+    phase, small = rng.normal(size=(1200, 1)), rng.normal(size=(1200, 1))
+    # A quantity held along a direction of small spread beside a large one, as the noise sits beside the phase.
+    states = np.concatenate([phase + 1e-2 * small, phase - 1e-2 * small], axis=1)  # (1200, 2)
+    assert readout_r2(states[:900], small[:900], states[900:], small[900:])[0] > 0.97
+    assert readout_r2(states[:900], small[:900], states[900:], small[900:], alphas=(1e-2,))[0] < 0.1
+    units = rng.normal(size=(240, 30))  # 30 units that hold nothing, 40 training windows: least squares overfits
+    target = rng.normal(size=(240, 1))
+    chosen = readout_r2(units[:40], target[:40], units[40:], target[40:])[0]
+    least_squares = readout_r2(units[:40], target[:40], units[40:], target[40:], alphas=(1e-6,))[0]
+    assert least_squares < -1.0 and chosen > -0.3
+
+
+def test_a_readout_short_of_one_never_reads_as_one():
+    verdict = memory_verdict(_curves(QUICK_START_NOISE, clean=0.9964, slope=0.9951))
+    assert "(clean signal R² 0.996, slope 0.995)" in verdict
