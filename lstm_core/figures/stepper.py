@@ -10,6 +10,7 @@ the heatmaps and curves are drawn once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,11 +39,31 @@ from lstm_core.glassbox.replay import ModelTrace, gate_terms
 from lstm_core.model.gates import CELL_PART_KEYS, CELL_PARTS, GATES
 from lstm_core.model.weights import ModelWeights
 
+
+@dataclass(frozen=True)
+class UnitOrder:
+    """The order of the heatmaps' rows: the unit drawn on each row from the bottom up, and what orders them."""
+
+    units: tuple[int, ...]
+    by: str = "index"  # said on the chart: "unit (by index)", "unit (by importance)"
+
+    @classmethod
+    def by_index(cls, units: int) -> UnitOrder:
+        """Return the order by unit index, unit 0 on the bottom row."""
+        return cls(tuple(range(units)))
+
+    @property
+    def axis_title(self) -> str:
+        """Return the heatmaps' unit-axis title, which says the order."""
+        return f"unit (by {self.by})"
+
+
 HEATMAP_PARTS = ("i", "f", "o", "g", "c", "h")  # gates on the first row, candidate and states on the second
 SPEEDS = (2, 5, 10)  # steps per second of the play buttons
 # Plotly shows a frame at the first display frame after its duration is over, up to 1/60 s late each step.
 DISPLAY_FRAME_MS = 17
 STEP_LINE_COLOR = "black"
+MAX_UNIT_TICKS = 16  # past this many units the unit axes label every k-th row
 FLOOR = 1e-12  # a gradient of exactly 0 has no place on a log axis
 _SUBSCRIPTS = str.maketrans("0123456789()", "₀₁₂₃₄₅₆₇₈₉₍₎")
 _SUPERSCRIPTS = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
@@ -161,15 +182,21 @@ def _overlay_axes(fig: go.Figure, row: int, col: int, x_range: list[float], y_ra
 
 def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelGradients | None,
                    x_window: np.ndarray, target: np.ndarray, prediction: np.ndarray, layer: int, unit: int,
-                   start_step: int = 0, address_param: str | None = None) -> go.Figure:
+                   start_step: int = 0, address_param: str | None = None,
+                   unit_order: UnitOrder | None = None) -> go.Figure:
     """Return the Inside stepper: one figure of every panel, a frame per step, its slider and play/step buttons.
 
     x_window is the window (seq_length, 1), target and prediction (horizon,). Without grads the figure
     shows the forward pass alone. start_step (0-based) is the step the figure opens at; address_param
-    names the page address's field that follows the step shown.
+    names the page address's field that follows the step shown. unit_order lists the heatmaps' rows top to
+    bottom (by default the units by index); the axes say which order it is.
     """
     trace = model_trace.lstm_layer(layer)
     seq_length, units = trace.h.shape[1], trace.h.shape[2]
+    order = unit_order or UnitOrder.by_index(units)
+    rows_of_units = np.asarray(order.units)  # (units,) the unit drawn on each row, bottom row first
+    row_of_unit = int(np.flatnonzero(rows_of_units == unit)[0])
+    unit_labels = [str(u) for u in rows_of_units]
     steps = np.arange(1, seq_length + 1)  # (seq_length,)
     inputs = np.asarray(x_window, dtype=np.float64)[:, 0]  # (seq_length,)
     unit_values = {part: getattr(trace, part)[0, :, unit] for part in CELL_PART_KEYS}  # each (seq_length,)
@@ -223,13 +250,15 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
     # Rows 2-3: every unit of the layer at every step, the unit's row dotted and the step's column lined.
     for k, part in enumerate(HEATMAP_PARTS):
         row, col = 2 + k // 3, 1 + k % 3
-        values = getattr(trace, part)[0].T.astype(np.float32)  # (units, seq_length): hover shows three decimals
+        values = getattr(trace, part)[0][:, rows_of_units].T.astype(np.float32)  # (units, seq_length), in order
         gate = CELL_PARTS[part].activation == "σ"  # a sigmoid gate: values in (0, 1)
         add(go.Heatmap(z=values, x=steps, y=np.arange(units), colorscale=SEQUENTIAL_SCALE if gate else DIVERGING_SCALE,
                        zmin=0 if gate else -1, zmax=1, zmid=None if gate else 0, showscale=col == 3,
                        colorbar=_colorbar_beside(fig, row, col),
-                       hovertemplate="step %{x}, unit %{y}: %{z:.3f}<extra>" + part + "</extra>"), row, col)
-        add(go.Scatter(x=[0.5, seq_length + 0.5], y=[unit, unit], mode="lines", hoverinfo="skip", showlegend=False,
+                       customdata=np.repeat(rows_of_units[:, None], seq_length, axis=1),  # (units, seq_length)
+                       hovertemplate="step %{x}, unit %{customdata}: %{z:.3f}<extra>" + part + "</extra>"), row, col)
+        add(go.Scatter(x=[0.5, seq_length + 0.5], y=[row_of_unit, row_of_unit], mode="lines", hoverinfo="skip",
+                       showlegend=False,
                        name=f"unit line {part}", line=dict(color=STEP_LINE_COLOR, width=1, dash="dot")), row, col)
         add_heatmap_step_line(f"step line {part}", row, col)
 
@@ -267,10 +296,12 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
                        showlegend=False, name="step line gradients",
                        line=dict(color=STEP_LINE_COLOR, width=1, dash="dot")), 7, 1, moves=True)
         bound = float(np.max(np.abs(dc_all))) or 1.0
-        add(go.Heatmap(z=dc_all.T.astype(np.float32), x=steps, y=np.arange(units), colorscale=DIVERGING_SCALE,
-                       zmin=-bound, zmax=bound, zmid=0, showscale=False,
-                       hovertemplate="step %{x}, unit %{y}: %{z:.2e}<extra>∂L/∂c</extra>"), 7, 3)
-        add(go.Scatter(x=[0.5, seq_length + 0.5], y=[unit, unit], mode="lines", hoverinfo="skip", showlegend=False,
+        add(go.Heatmap(z=dc_all[:, rows_of_units].T.astype(np.float32), x=steps, y=np.arange(units),
+                       colorscale=DIVERGING_SCALE, zmin=-bound, zmax=bound, zmid=0, showscale=False,
+                       customdata=np.repeat(rows_of_units[:, None], seq_length, axis=1),  # (units, seq_length)
+                       hovertemplate="step %{x}, unit %{customdata}: %{z:.2e}<extra>∂L/∂c</extra>"), 7, 3)
+        add(go.Scatter(x=[0.5, seq_length + 0.5], y=[row_of_unit, row_of_unit], mode="lines", hoverinfo="skip",
+                       showlegend=False,
                        name="unit line dc", line=dict(color=STEP_LINE_COLOR, width=1, dash="dot")), 7, 3)
         add_heatmap_step_line("step line dc", 7, 3)
         ticks, labels = log_axis_ticks(plotted)
@@ -330,8 +361,12 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
     fig.update_xaxes(range=[0.5, seq_length + len(target) + 0.5], title_text="time step", row=1, col=1)
     fig.update_yaxes(title_text="scaled value", row=1, col=1)
     fig.update_xaxes(title_text="time step", row=3)
-    fig.update_yaxes(title_text="unit", col=1, row=2)
-    fig.update_yaxes(title_text="unit", col=1, row=3)
+    tick_rows = list(range(0, units, -(-units // MAX_UNIT_TICKS)))  # every row, or every k-th past the limit
+    unit_axis = dict(tickvals=tick_rows, ticktext=[unit_labels[r] for r in tick_rows])
+    for heat_row, heat_col in [(2, c) for c in (1, 2, 3)] + [(3, c) for c in (1, 2, 3)]:
+        fig.update_yaxes(**unit_axis, row=heat_row, col=heat_col)
+    fig.update_yaxes(title_text=order.axis_title, col=1, row=2)
+    fig.update_yaxes(title_text=order.axis_title, col=1, row=3)
     reach = max(1.0, float(np.max(np.abs(unit_values["c"]))))  # c, unlike the gates, can leave (-1, 1)
     fig.update_yaxes(range=[-1.2 * reach, 1.2 * reach], title_text="value", row=4, col=1)
     fig.update_xaxes(title_text="step", row=5, col=1)
@@ -340,7 +375,7 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
     fig.update_yaxes(visible=False, range=[0.4, lines + 0.6], row=6, col=1)
     if backward:
         fig.update_xaxes(title_text="time step", row=7)
-        fig.update_yaxes(title_text="unit", row=7, col=3)
+        fig.update_yaxes(title_text=order.axis_title, **unit_axis, row=7, col=3)
     fig.update_layout(**chart_layout(height, margin, title=dict(
         text=_title(layer, unit), y=0.995, yanchor="top")))
     return readable_axes(fig)

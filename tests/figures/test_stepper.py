@@ -9,7 +9,13 @@ from plotly.colors import get_colorscale
 from bench.weights import random_weights
 from lstm_core.config import ModelConfig
 from lstm_core.figures.cell import CELL_WIRES, cell_values
-from lstm_core.figures.stepper import HEATMAP_PARTS, backward_equation_text, forward_equation_texts, stepper_figure
+from lstm_core.figures.stepper import (
+    HEATMAP_PARTS,
+    UnitOrder,
+    backward_equation_text,
+    forward_equation_texts,
+    stepper_figure,
+)
 from lstm_core.figures.style import GATE_COLORS, TRANSPARENT, WINDOW_Y_COLOR
 from lstm_core.glassbox.backprop import gradients
 from lstm_core.glassbox.replay import trace_model
@@ -140,7 +146,7 @@ def test_the_heatmaps_show_every_unit_at_every_step_with_their_scales_titles_and
         if part in ("g", "c", "h"):
             assert _axis(fig, heatmap, "x").title.text == "time step", "the bottom row names the steps"
         if part in ("i", "g"):
-            assert _axis(fig, heatmap, "y").title.text == "unit", "the left column names the units"
+            assert _axis(fig, heatmap, "y").title.text == "unit (by index)", "the left column names the units"
         assert list(_trace(fig, f"unit line {part}").y) == [unit, unit]
     dc = grads.layers[layer].dc[0]  # (timesteps, units)
     np.testing.assert_array_equal(heatmaps["∂L/∂c"].z, dc.T.astype(np.float32))
@@ -244,3 +250,21 @@ def test_the_browser_receives_the_frames_with_their_names_and_the_slider():
     assert all(frame["data"][k]["type"] == sent["data"][index]["type"]
                for frame in sent["frames"] for k, index in enumerate(frame["traces"])), "a bar stays a bar"
     assert len(sent["layout"]["sliders"][0]["steps"]) == 7
+
+
+def test_heatmap_rows_follow_a_given_unit_order_and_the_chart_says_which():
+    weights, trace, grads, x, y = TWO_LAYERS
+    order = UnitOrder((3, 0, 4, 1, 2), by="importance")
+    fig = stepper_figure(weights, trace, grads, x[0], y[0], trace.prediction[0], 1, 4, unit_order=order)
+    heatmaps = {t.hovertemplate.split("<extra>")[1].split("</extra>")[0]: t for t in fig.data if t.type == "heatmap"}
+    for part in HEATMAP_PARTS:
+        values = getattr(trace.layers[1], part)[0]  # (timesteps, units)
+        for row, unit in enumerate(order.units):
+            np.testing.assert_array_equal(heatmaps[part].z[row], values[:, unit].astype(np.float32))
+            assert set(heatmaps[part].customdata[row]) == {unit}, "the hover names the unit, not the row"
+        axis = _axis(fig, heatmaps[part], "y")
+        assert list(axis.ticktext) == ["3", "0", "4", "1", "2"] and list(axis.tickvals) == [0, 1, 2, 3, 4]
+        assert list(_trace(fig, f"unit line {part}").y) == [2, 2], "unit 4 is drawn on the third row"
+    assert _axis(fig, heatmaps["i"], "y").title.text == "unit (by importance)"
+    dc = grads.layers[1].dc[0]  # (timesteps, units)
+    np.testing.assert_array_equal(heatmaps["∂L/∂c"].z, dc[:, list(order.units)].T.astype(np.float32))
