@@ -49,7 +49,7 @@ class WhatIfAtlas:
 
     untouched: np.ndarray  # (samples, horizon) the model's own test forecast
     untouched_mse: float
-    knock_out_ratios: list[np.ndarray]  # per layer: (units,) test MSE ratio with that unit knocked out
+    knock_out_ratios: list[np.ndarray]  # per layer: (units,) test MSE ratio with that unit knocked out; (0,) if skipped
     what_ifs: dict[str, WhatIf]  # key -> what-if, knock-outs layer by layer, then clamps, then the reset
 
     def knock_out(self, layer: int, unit: int) -> WhatIf:
@@ -125,14 +125,28 @@ def run_what_if(model_or_weights: KerasModel | ModelWeights, X_test: np.ndarray,
     return WhatIf(key, label, interventions, predictions, test_mse, _ratio(test_mse, untouched_mse))
 
 
-def what_if_atlas(model_or_weights: KerasModel | ModelWeights, X_test: np.ndarray, y_test: np.ndarray) -> WhatIfAtlas:
-    """Return the WhatIfAtlas of a model on its test windows: every knock-out, clamp and the reset, precomputed."""
+def what_if_atlas(model_or_weights: KerasModel | ModelWeights, X_test: np.ndarray, y_test: np.ndarray,
+                  layers: Iterable[int] | None = None) -> WhatIfAtlas:
+    """Return the WhatIfAtlas of a model on its test windows: every knock-out, clamp and the reset, precomputed.
+
+    ``layers`` (default every layer) limits the knock-outs and clamps to the layers named; a layer left out
+    has an empty knock_out_ratios entry. The cost grows with units x layers x one replay of the test windows
+    (see BENCHMARKS.md), so a large model may precompute only the layer shown.
+    """
     weights = _as_weights(model_or_weights)
+    n_layers = len(weights.recurrent)
+    chosen = list(range(n_layers)) if layers is None else sorted(set(layers))
+    if any(not 0 <= layer < n_layers for layer in chosen):
+        raise ValueError(f"layers {chosen} reach out of range: the model has {n_layers} recurrent layers "
+                         f"(0 to {n_layers - 1})")
     untouched = trace_model(weights, X_test).prediction  # (samples, horizon)
     untouched_mse = mse(y_test, untouched)
     what_ifs: dict[str, WhatIf] = {}
     ratios = []
-    for layer in range(len(weights.recurrent)):
+    for layer in range(n_layers):
+        if layer not in chosen:
+            ratios.append(np.empty(0))
+            continue
         knocked = knock_out_each_unit(weights, X_test, layer)  # (units, samples, horizon)
         layer_ratios = np.empty(len(knocked))  # (units,)
         for unit, predictions in enumerate(knocked):
@@ -143,7 +157,7 @@ def what_if_atlas(model_or_weights: KerasModel | ModelWeights, X_test: np.ndarra
                                                          predictions, test_mse, layer_ratios[unit])
         ratios.append(layer_ratios)
     for layer, cell in enumerate(weights.recurrent):
-        if not isinstance(cell, LSTMWeights):
+        if layer not in chosen or not isinstance(cell, LSTMWeights):
             continue  # a plain RNN layer has no gates to clamp
         for (gate, value), meaning in CLAMPS.items():
             key = f"clamp/{layer}/{gate}={value:g}"

@@ -99,3 +99,14 @@ def test_a_custom_what_if_is_computed_live_and_the_stepper_gets_the_altered_wind
     np.testing.assert_allclose(trace.prediction, expected[6:7], atol=1e-12)
     with pytest.raises(ValueError, match=r"window 11 is out of range.*\(0 to 10\)"):
         what_if_trace(weights, X, 11, changes)
+
+
+def test_an_atlas_of_one_layer_leaves_the_others_out():
+    weights, X, y = _model(layers=3)
+    atlas = what_if_atlas(weights, X, y, layers=[1])
+    assert [len(r) for r in atlas.knock_out_ratios] == [0, 5, 0]
+    assert sorted({key.split("/")[0] + "/" + key.split("/")[1] for key in atlas.what_ifs}) == \
+        ["clamp/1", "knock_out/1", "reset/0"]
+    np.testing.assert_array_equal(atlas.knock_out_ratios[1], what_if_atlas(weights, X, y).knock_out_ratios[1])
+    with pytest.raises(ValueError, match=r"out of range.*\(0 to 2\)"):
+        what_if_atlas(weights, X, y, layers=[3])
