@@ -86,9 +86,12 @@ class Intervention:
                              f"only a clamp does")
 
     def describe(self) -> str:
-        """Return the intervention in a learner's words, 1-based as the pages count: "knock out unit 5 of layer 1"."""
+        """Return the intervention in a learner's words, counted as Inside counts: "knock out unit 4 of layer 1".
+
+        Layers and steps are counted from 1, units from 0, as on Inside's selectors and heatmap axes.
+        """
         where = (f"every unit of layer {self.layer + 1}" if self.units is None else
-                 f"unit{'s' if len(self.units) > 1 else ''} {', '.join(str(u + 1) for u in self.units)} "
+                 f"unit{'s' if len(self.units) > 1 else ''} {', '.join(str(u) for u in self.units)} "
                  f"of layer {self.layer + 1}")
         when = f"from step {self.from_step + 1}" if self.from_step else "from the first step"
         if self.kind == "knock_out":

@@ -208,5 +208,5 @@ def test_an_intervention_is_frozen_hashable_and_says_what_it_does():
     change = Intervention("clamp", 1, units=np.array([0, 3]), gate="f", value=1, from_step=2)
     assert change.units == (0, 3) and isinstance(change.value, float)
     assert hash(change) == hash(Intervention("clamp", 1, units=(0, 3), gate="f", value=1.0, from_step=2))
-    assert change.describe() == "clamp f = 1 in units 1, 4 of layer 2 from step 3"
-    assert Intervention("knock_out", 0, units=(4,)).describe() == "knock out unit 5 of layer 1 from the first step"
+    assert change.describe() == "clamp f = 1 in units 0, 3 of layer 2 from step 3"
+    assert Intervention("knock_out", 0, units=(4,)).describe() == "knock out unit 4 of layer 1 from the first step"
