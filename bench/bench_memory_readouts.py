@@ -121,7 +121,7 @@ def main() -> None:
           f"{barely} of {len(roles.units)} units change it by less than 5 %")
     for unit in roles.by_importance:
         role = roles.units[unit]
-        print(f"  unit {unit + 1:2d}  x{role.importance:5.2f}  {role.role}")
+        print(f"  unit {unit:2d}  x{role.importance:5.2f}  {role.role}")
     print("\nclamps and the reset:")
     for key, what_if in atlas.what_ifs.items():
         if not key.startswith("knock_out/"):

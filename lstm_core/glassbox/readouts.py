@@ -198,12 +198,12 @@ def memory_curves_from_windows(model_or_weights: KerasModel | ModelWeights, X_tr
     if (signals_train is None) != (signals_test is None):
         raise ValueError("give the clean signals of both the training and the test windows, or of neither")
     known = signals_train is not None
-    names = list(targets or {})
+    extra_targets = dict(targets or {})  # name -> (train values, test values)
+    names = list(extra_targets)
     fits = {}
-    for split, X, signals in (("train", X_train, signals_train), ("test", X_test, signals_test)):
+    for side, (split, X, signals) in enumerate((("train", X_train, signals_train), ("test", X_test, signals_test))):
         trace = trace_model(weights, X).layers[layer]
-        extra = [np.asarray(targets[name][split == "test"], dtype=np.float64)[:, None] for name in names] \
-            if targets else []
+        extra = [np.asarray(values[side], dtype=np.float64)[:, None] for values in extra_targets.values()]
         y = np.concatenate([_targets(np.asarray(X), signals, step, feature), *extra], axis=1)  # (windows, m)
         states = {"c": trace.c[:, step], "h": trace.h[:, step]} if isinstance(trace, LSTMTrace) else \
             {"h": trace.h[:, step]}  # each (windows, units)

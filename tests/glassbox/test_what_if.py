@@ -92,7 +92,7 @@ def test_a_custom_what_if_is_computed_live_and_the_stepper_gets_the_altered_wind
     expected = trace_model(weights, X, interventions=changes).prediction
     np.testing.assert_array_equal(custom.predictions, expected)
     assert custom.key == "custom" and custom.test_mse == pytest.approx(mse(y, expected))
-    assert custom.label == ("knock out units 2, 3 of layer 1 from step 4; "
+    assert custom.label == ("knock out units 1, 2 of layer 1 from step 4; "
                             "clamp i = 0 in every unit of layer 2 from the first step")
     trace = what_if_trace(weights, X, 6, custom)
     assert np.all(trace.lstm_layer(1).i == 0.0) and np.all(trace.layers[0].h[:, 3:, 1:3] == 0.0)
