@@ -1,0 +1,147 @@
+"""What the memory holds, drawn: readout curves of c and h, each unit's role and importance, and the what-ifs.
+
+Every number comes from the glass box's readouts, roles and what-if atlas of the model shown; where a
+quantity is unknown (no clean signal) its curve is absent, not drawn at zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lstm_core.figures.style import (
+    GATE_COLORS,
+    MUTED_LINE_COLOR,
+    PREDICTION_COLOR,
+    REFERENCE_LINE_COLOR,
+    SERIES_COLOR,
+    WINDOW_X_COLOR,
+    chart_layout,
+    readable_axes,
+)
+from lstm_core.glassbox.readouts import MemoryCurves
+from lstm_core.glassbox.unit_roles import SIGNALS, UnitRoles
+from lstm_core.glassbox.what_if import WhatIf
+
+R2_FLOOR = -0.2  # a readout worse than guessing the mean is drawn at this floor; the hover gives its value
+STATE_DASH = {"c": "solid", "h": "dot"}
+ROLE_COLORS = {"level": PREDICTION_COLOR, "slope": GATE_COLORS["g"], "noise": WINDOW_X_COLOR,
+               "position": GATE_COLORS["o"], "mixed": MUTED_LINE_COLOR}
+ALTERED_COLOR = WINDOW_X_COLOR
+
+
+def _shown(r2: np.ndarray) -> np.ndarray:
+    """Return R² values clipped at the floor for drawing, NaN kept (a step before the window)."""
+    return np.where(np.isnan(r2), np.nan, np.maximum(r2, R2_FLOOR))
+
+
+def readout_curves_figure(curves: MemoryCurves, title: str | None = None, height: int = 380) -> go.Figure:
+    """Return R² of each readout against k steps back: past inputs and their noise, from c (solid) and h (dotted)."""
+    fig = go.Figure()
+    back = np.arange(curves.window)  # (window,) k
+    for state, found in curves.states.items():
+        dash = STATE_DASH[state]
+        fig.add_trace(go.Scatter(x=back, y=_shown(found.inputs), mode="lines+markers", name=f"x(t−k) from {state}",
+                                 line=dict(color=SERIES_COLOR, dash=dash), customdata=found.inputs,
+                                 hovertemplate="k = %{x}: R² %{customdata:.3f}<extra>x(t−k) from " + state +
+                                 "</extra>"))
+        if found.noise is not None:
+            fig.add_trace(go.Scatter(x=back, y=_shown(found.noise), mode="lines+markers",
+                                     name=f"noise of x(t−k) from {state}", customdata=found.noise,
+                                     line=dict(color=WINDOW_X_COLOR, dash=dash),
+                                     hovertemplate="k = %{x}: R² %{customdata:.3f}<extra>noise from " + state +
+                                     "</extra>"))
+        for name, value, color in (("clean signal", found.clean, PREDICTION_COLOR),
+                                   ("its slope", found.slope, GATE_COLORS["g"])):
+            if value is not None:
+                fig.add_trace(go.Scatter(x=[back[0], back[-1]], y=[max(value, R2_FLOOR)] * 2, mode="lines",
+                                         name=f"{name} now from {state}: R² {value:.3f}",
+                                         line=dict(color=color, dash=dash, width=1), hoverinfo="name"))
+    fig.update_layout(**chart_layout(height, title=title or f"What a straight line can read back from layer "
+                                     f"{curves.layer + 1} at step {curves.step + 1}",
+                                     legend=dict(orientation="h", y=-0.25)))
+    fig.update_xaxes(title_text="k: steps back from the step read", dtick=max(1, curves.window // 10))
+    fig.update_yaxes(title_text="R² on the test windows", range=[R2_FLOOR - 0.05, 1.05])
+    return readable_axes(fig)
+
+
+def compared_readouts_figure(curves: Mapping[str, MemoryCurves], height: int = 360) -> go.Figure:
+    """Return side-by-side panels, one per model, of R² of x(t−k) read back from each state (memory lesson)."""
+    names = list(curves)
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, shared_yaxes=True)
+    for col, name in enumerate(names, start=1):
+        found = curves[name]
+        back = np.arange(found.window)  # (window,)
+        for state, state_curves in found.states.items():
+            fig.add_trace(go.Scatter(x=back, y=_shown(state_curves.inputs), mode="lines", name=f"{name}: {state}",
+                                     line=dict(color=GATE_COLORS[state], dash=STATE_DASH[state]),
+                                     customdata=state_curves.inputs, legendgroup=state,
+                                     hovertemplate="k = %{x}: R² %{customdata:.3f}<extra>" + f"{name}, {state}"
+                                     "</extra>"), row=1, col=col)
+        fig.update_xaxes(title_text="k: steps back", row=1, col=col)
+    fig.update_yaxes(title_text="R² of x(t−k), test windows", range=[R2_FLOOR - 0.05, 1.05], row=1, col=1)
+    fig.update_layout(**chart_layout(height, title="What each memory can read back of the inputs k steps ago"))
+    return readable_axes(fig)
+
+
+def unit_roles_figure(roles: UnitRoles, height: int = 360) -> go.Figure:
+    """Return each unit's knock-out cost (test MSE ratio), most important first, coloured by the signal it follows."""
+    order = roles.by_importance
+    fig = go.Figure()
+    for signal in (*SIGNALS, "mixed"):
+        members = [u for u in order if (roles.units[u].dominant or "mixed") == signal]
+        if not members:
+            continue
+        fig.add_trace(go.Bar(x=[f"unit {u}" for u in members], y=[roles.units[u].importance for u in members],
+                             name=signal if signal == "mixed" else f"follows the {signal}",
+                             marker_color=ROLE_COLORS[signal],
+                             customdata=[roles.units[u].role for u in members],
+                             hovertemplate="%{x}: %{customdata}<extra></extra>"))
+    fig.add_hline(y=1.0, line=dict(color=REFERENCE_LINE_COLOR, dash="dash"), annotation_text="untouched model")
+    fig.update_layout(**chart_layout(height, title=f"What each unit of layer {roles.layer + 1} is worth: the test "
+                                     "error without it, units by importance", barmode="overlay"))
+    fig.update_xaxes(categoryorder="array", categoryarray=[f"unit {u}" for u in order], title_text="unit")
+    fig.update_yaxes(title_text="test MSE without it ÷ with it", type="log")
+    return readable_axes(fig)
+
+
+def what_if_forecast_figure(y_test: np.ndarray, untouched: np.ndarray, untouched_mse: float,
+                            what_ifs: Sequence[WhatIf], shown: int = 0, height: int = 400) -> go.Figure:
+    """Return the test forecast untouched and under each what-if, one shown at a time, switched in the browser.
+
+    y_test, untouched and each what-if's predictions are (samples, horizon); the first horizon step is drawn.
+    The menu's choices swap which altered forecast is visible and the title with its error, in plotly.js.
+    """
+    samples = np.arange(len(y_test))  # (samples,)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=samples, y=np.asarray(y_test)[:, 0], mode="lines", name="actual (test)",
+                             line=dict(color=SERIES_COLOR, width=1)))
+    fig.add_trace(go.Scatter(x=samples, y=np.asarray(untouched)[:, 0], mode="lines",
+                             name=f"untouched model, MSE {untouched_mse:.4f}", line=dict(color=PREDICTION_COLOR)))
+    titles = [_what_if_title(w, untouched_mse) for w in what_ifs]
+    for index, what_if in enumerate(what_ifs):
+        fig.add_trace(go.Scatter(x=samples, y=what_if.predictions[:, 0], mode="lines", visible=index == shown,
+                                 name=f"{what_if.label}, MSE {what_if.test_mse:.4f}",
+                                 line=dict(color=ALTERED_COLOR, dash="dash")))
+    buttons = [dict(label=w.label, method="update",
+                    args=[{"visible": [True, True, *(k == index for k in range(len(what_ifs)))]},
+                          {"title.text": titles[index]}]) for index, w in enumerate(what_ifs)]
+    menus = [dict(buttons=buttons, active=shown, x=0.0, xanchor="left", y=1.22, yanchor="top",
+                  direction="down", showactive=True)] if len(what_ifs) > 1 else []
+    fig.update_layout(**chart_layout(height, title=dict(text=titles[shown] if what_ifs else "", y=0.97),
+                                     updatemenus=menus, legend=dict(orientation="h", y=-0.22),
+                                     margin=dict(l=60, r=30, t=130, b=60)))
+    fig.update_xaxes(title_text="test window")
+    fig.update_yaxes(title_text="scaled value")
+    return readable_axes(fig)
+
+
+def _what_if_title(what_if: WhatIf, untouched_mse: float) -> str:
+    """Return the title of one what-if: its change and what it does to the test error, in words and numbers."""
+    if not np.isfinite(what_if.ratio):
+        return f"{what_if.label}: test MSE {what_if.test_mse:.4f} (the untouched model's is 0)"
+    return (f"{what_if.label}: test MSE {what_if.test_mse:.4f}, {what_if.ratio:.2f}× the untouched "
+            f"{untouched_mse:.4f}")
