@@ -47,8 +47,8 @@ with pick_order:
     order_by = st.selectbox("Order the unit rows by", what_ifs.UNIT_ORDERS, key="w_inside_order",
                             help="Index: unit 0 at the bottom. Importance: the unit the forecast misses most when "
                                  "it is knocked out on top. Role: grouped by the signal each unit follows.")
-report = what_ifs.report_of(run, ds)
-st.caption(f"**Unit {unit} of layer {layer + 1}** {report.roles[layer].units[unit].role}.")
+report = what_ifs.report_of(run, ds, layer)
+st.caption(f"**Unit {unit} of layer {layer + 1}** {report.roles.units[unit].role}.")
 
 x = ds.X["test"][window:window + 1]  # (1, seq_length, 1)
 trace = trace_model(weights, x)
@@ -64,7 +64,7 @@ with st.container(border=True):
     for question, answer in seed_answers(StackSizes.from_weights(weights, seq_length), layer, unit):
         st.markdown(f"**{question}** {answer}")
 st.subheader("What if…? Change the cell, then watch the forecast")
-choice = what_ifs.choose_what_if(run, ds, report, layer, unit)
+choice = what_ifs.choose_what_if(run, ds, report, unit)
 altered = choice is not None and choice.in_stepper
 if altered:
     trace = what_if_trace(weights, ds.X["test"], window, choice.what_if)
@@ -82,7 +82,7 @@ if grads is not None:
                "how far back in the window that signal reaches.")
 figure = stepper_figure(weights, trace, grads, x[0], ds.y["test"][window],
                         trace.prediction[0], layer, unit, step, address_param=STEP_PARAM,
-                        unit_order=what_ifs.unit_order(report, layer, order_by))
+                        unit_order=what_ifs.unit_order(report, order_by))
 st.plotly_chart(figure, width="stretch", key="stepper")
 st.caption("Heatmaps: columns are time steps, rows are units. Gates (i, f, o) run from 0 (closed) to 1 (open); "
            "c, g and h are signed. The solid line is the step, the dotted one the unit in the equations. The cell "

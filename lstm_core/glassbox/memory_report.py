@@ -1,7 +1,8 @@
-"""Everything Inside and the memory page say about one trained model's memory, computed together once per run.
+"""Everything Inside and the memory page say about one layer of a trained model's memory, computed together.
 
-The what-if atlas (every single-unit knock-out, the clamps, a reset), the memory curves of every layer at the
-window's last step, and the role of every unit of every layer, whose importance is the atlas's knock-out cost.
+The what-if atlas of the layer (each of its units knocked out, its four clamps, a reset of the first layer),
+its memory curves at the window's last step, and the role of each of its units, whose importance is the
+atlas's knock-out cost. One layer at a time: a page shows one, and a deep model's full atlas costs seconds.
 """
 
 from __future__ import annotations
@@ -17,17 +18,16 @@ from lstm_core.model.weights import ModelWeights
 
 @dataclass
 class MemoryReport:
-    """The what-if atlas of a model on its test windows, and per layer its memory curves and unit roles."""
+    """One layer's what-if atlas on the test windows, its memory curves at the last step and its unit roles."""
 
-    atlas: WhatIfAtlas
-    curves: list[MemoryCurves]  # per layer, at the window's last step
-    roles: list[UnitRoles]  # per layer, read from h at the window's last step
+    layer: int  # 0-based
+    atlas: WhatIfAtlas  # knock-outs and clamps of this layer only
+    curves: MemoryCurves
+    roles: UnitRoles  # read from h at the window's last step
 
 
-def memory_report(weights: ModelWeights, dataset: Dataset) -> MemoryReport:
-    """Return the MemoryReport of a model on the dataset it was trained on (fitted on train, scored on test)."""
-    atlas = what_if_atlas(weights, dataset.X["test"], dataset.y["test"])
-    layers = range(len(weights.recurrent))
-    curves = [memory_curves(weights, dataset, layer=layer) for layer in layers]
-    roles = [dataset_unit_roles(weights, dataset, layer, importance=atlas.knock_out_ratios[layer]) for layer in layers]
-    return MemoryReport(atlas, curves, roles)
+def memory_report(weights: ModelWeights, dataset: Dataset, layer: int) -> MemoryReport:
+    """Return the MemoryReport of one layer of a model on its dataset (fitted on train, scored on test)."""
+    atlas = what_if_atlas(weights, dataset.X["test"], dataset.y["test"], layers=[layer])
+    return MemoryReport(layer, atlas, memory_curves(weights, dataset, layer=layer),
+                        dataset_unit_roles(weights, dataset, layer, importance=atlas.knock_out_ratios[layer]))

@@ -34,15 +34,21 @@ def training_identity(run: FinishedTraining) -> str:
     return run.training_key or run.run_id or f"unstored-{id(run.result)}"
 
 
-@st.cache_resource(max_entries=REPORTS_KEPT, show_spinner="Reading the memory: every knock-out and clamp, once for "
-                   "this model…")
-def _shared_report(identity: str, _weights: ModelWeights, _dataset: Dataset) -> MemoryReport:
-    return memory_report(_weights, _dataset)
+def _weights_of(run: FinishedTraining) -> ModelWeights:
+    if run.result.weights is None:  # a finished training always has them; a failed job is never one
+        raise ValueError("this training has no weights to read")
+    return run.result.weights
 
 
-def report_of(run: FinishedTraining, dataset: Dataset) -> MemoryReport:
-    """Return the MemoryReport of a finished training on its dataset, computed once for everyone who opens it."""
-    return _shared_report(training_identity(run), run.result.weights, dataset)
+@st.cache_resource(max_entries=REPORTS_KEPT, show_spinner="Reading the memory: every knock-out and clamp of this "
+                   "layer, once for this model…")
+def _shared_report(identity: str, layer: int, _weights: ModelWeights, _dataset: Dataset) -> MemoryReport:
+    return memory_report(_weights, _dataset, layer)
+
+
+def report_of(run: FinishedTraining, dataset: Dataset, layer: int) -> MemoryReport:
+    """Return the MemoryReport of one layer of a finished training, computed once for everyone who opens it."""
+    return _shared_report(training_identity(run), layer, _weights_of(run), dataset)
 
 
 @st.cache_resource(max_entries=4 * REPORTS_KEPT, show_spinner=False)
@@ -53,13 +59,13 @@ def _shared_curves(identity: str, layer: int, step: int, _weights: ModelWeights,
 def curves_at(run: FinishedTraining, dataset: Dataset, layer: int, step: int) -> MemoryCurves:
     """Return the memory curves of a layer read at a step (0-based); the last step's come from the report."""
     if step == dataset.seq_length - 1:
-        return report_of(run, dataset).curves[layer]
-    return _shared_curves(training_identity(run), layer, step, run.result.weights, dataset)
+        return report_of(run, dataset, layer).curves
+    return _shared_curves(training_identity(run), layer, step, _weights_of(run), dataset)
 
 
-def unit_order(report: MemoryReport, layer: int, by: str) -> UnitOrder:
+def unit_order(report: MemoryReport, by: str) -> UnitOrder:
     """Return the heatmap rows' order: by index, or with the most important (or first by role) unit on top."""
-    roles = report.roles[layer]
+    roles = report.roles
     if by == "importance":
         return UnitOrder(tuple(reversed(roles.by_importance)), "importance, most important on top")
     if by == "role":
@@ -75,17 +81,17 @@ class WhatIfChoice:
     in_stepper: bool
 
 
-def choose_what_if(run: FinishedTraining, dataset: Dataset, report: MemoryReport, layer: int,
-                   unit: int) -> WhatIfChoice | None:
+def choose_what_if(run: FinishedTraining, dataset: Dataset, report: MemoryReport, unit: int) -> WhatIfChoice | None:
     """Draw Inside's what-if section (choice, guess, answer) and return the what-if once its answer is shown."""
-    atlas, seq_length = report.atlas, dataset.seq_length
+    atlas, seq_length, layer, weights = report.atlas, dataset.seq_length, report.layer, _weights_of(run)
     kind = st.radio("What if…", WHAT_IF_KINDS, horizontal=True, key="w_inside_what_if",
                     help="Change the trained cell, then see what the forecast does. The model is not retrained.")
     if kind == WHAT_IF_KINDS[0]:
-        start = st.slider("From step", 1, seq_length, 1, key="w_inside_knock_from",
-                          help="The unit's h is held at 0 from this step on (the unit picked for the equations).")
+        start = 1 if seq_length == 1 else st.slider(
+            "From step", 1, seq_length, 1, key="w_inside_knock_from",
+            help="The unit's h is held at 0 from this step on (the unit picked for the equations).")
         what_if = atlas.knock_out(layer, unit) if start == 1 else run_what_if(
-            run.result.weights, dataset.X["test"], dataset.y["test"],
+            weights, dataset.X["test"], dataset.y["test"],
             [Intervention("knock_out", layer, units=(unit,), from_step=start - 1)], atlas.untouched_mse,
             f"knock_out/{layer}/{unit}/from{start}")
     elif kind == WHAT_IF_KINDS[1]:
@@ -93,18 +99,21 @@ def choose_what_if(run: FinishedTraining, dataset: Dataset, report: MemoryReport
         picked = st.selectbox("Clamp", list(labels), key="w_inside_clamp",
                               help="Every unit of this layer gets the gate's value, at every step.")
         what_if = atlas.clamp(layer, *labels[picked])
+    elif seq_length == 1:
+        st.info("A window of one step has no step before which the memory could be reset.")
+        return None
     else:
         step = st.slider("Reset c and h before step", 2, seq_length, max(2, seq_length // 2 + 1),
                          key="w_inside_reset_step", help="Every unit of the first layer starts afresh at this step.")
         middle = atlas.reset()
         what_if = middle if middle.interventions[0].from_step == step - 1 else run_what_if(
-            run.result.weights, dataset.X["test"], dataset.y["test"], [Intervention("reset", 0, from_step=step - 1)],
+            weights, dataset.X["test"], dataset.y["test"], [Intervention("reset", 0, from_step=step - 1)],
             atlas.untouched_mse, f"reset/0/{step - 1}")
     outcome = outcome_of(what_if.ratio)
     happened = f"{ratio_words(what_if.ratio)} (test MSE {what_if.test_mse:.4f} against {atlas.untouched_mse:.4f})"
     question = f"If you {what_if.label}, what will the forecast's test error do?"
     guessed = predict_then_reveal(f"{training_identity(run)}/{what_if.key}", question, EXPECTATIONS, outcome,
-                                  happened, lambda: _draw_answer(dataset, report, layer, what_if))
+                                  happened, lambda: _draw_answer(dataset, report, what_if))
     if guessed is None:
         return None
     in_stepper = st.toggle("Step through the altered cell in the stepper below", key=SHOW_ALTERED_KEY,
@@ -112,11 +121,10 @@ def choose_what_if(run: FinishedTraining, dataset: Dataset, report: MemoryReport
     return WhatIfChoice(what_if, in_stepper)
 
 
-def _draw_answer(dataset: Dataset, report: MemoryReport, layer: int, chosen: WhatIf) -> None:
+def _draw_answer(dataset: Dataset, report: MemoryReport, chosen: WhatIf) -> None:
     """Draw the test forecast under the chosen what-if beside the untouched one; the menu holds every other one."""
     atlas = report.atlas
-    layer_what_ifs = [w for key, w in atlas.what_ifs.items()
-                      if key.startswith((f"knock_out/{layer}/", f"clamp/{layer}/", "reset/"))]
+    layer_what_ifs = list(atlas.what_ifs.values())
     if chosen.key not in atlas.what_ifs:
         layer_what_ifs.insert(0, chosen)
     shown = next(index for index, w in enumerate(layer_what_ifs) if w.key == chosen.key)

@@ -39,8 +39,8 @@ def _heatmap(stepper: dict, part: str) -> np.ndarray:
 def test_a_what_if_asks_first_then_answers_with_the_glass_boxs_numbers_and_the_stepper_shows_the_altered_cell():
     at, run, ds = _trained_inside()
     weights, layer, unit = run.result.weights, 0, int(at.slider(key="w_inside_unit").value)
-    report = memory_report(weights, ds)
-    role = report.roles[layer].units[unit].role
+    report = memory_report(weights, ds, 0)
+    role = report.roles.units[unit].role
     assert any(role in c.value for c in at.caption), "the unit picked for the equations has its role said"
 
     # Knock out the unit: no answer before a guess, and Show is disabled until there is one.
