@@ -97,7 +97,7 @@ async def _sidebar_status(page) -> str:
 
 
 async def _learner(browser, url: str, index: int, arrived: asyncio.Queue, go: asyncio.Event,
-                   deadline: float, lesson: Lesson | None = None) -> LearnerRun:
+                   deadline: float, lesson: Lesson | None = None, train: str = QUICK_START_TRAIN) -> LearnerRun:
     run = LearnerRun(index)
     context = await browser.new_context(viewport={"width": 1200, "height": 900})
     page = await context.new_page()
@@ -111,7 +111,7 @@ async def _learner(browser, url: str, index: int, arrived: asyncio.Queue, go: as
             await page.goto(f"{url}/{lesson.link}", timeout=120_000)
             await page.get_by_role("button", name=lesson.button, exact=True).wait_for(timeout=120_000)
         elif lesson is None:
-            await page.goto(f"{url}/{QUICK_START_TRAIN}", timeout=120_000)
+            await page.goto(f"{url}/{train}", timeout=120_000)
             await page.locator("h1").filter(has_text="Train").wait_for(timeout=120_000)
         else:
             nav = page.locator('[data-testid="stSidebarNav"]')
@@ -196,7 +196,8 @@ async def _visitor(browser, url: str, stop: asyncio.Event, loads: list[float]) -
             pass
 
 
-async def _run_class(url: str, learners: int, limit_seconds: float, lesson: Lesson | None) -> ClassRun:
+async def _run_class(url: str, learners: int, limit_seconds: float, lesson: Lesson | None,
+                     train: str = QUICK_START_TRAIN) -> ClassRun:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -205,7 +206,7 @@ async def _run_class(url: str, learners: int, limit_seconds: float, lesson: Less
         go, stop = asyncio.Event(), asyncio.Event()
         began = time.monotonic()
         deadline = began + limit_seconds
-        tasks = [asyncio.create_task(_learner(browser, url, i, arrived, go, deadline, lesson))
+        tasks = [asyncio.create_task(_learner(browser, url, i, arrived, go, deadline, lesson, train))
                  for i in range(learners)]
         # Everyone presses Train together once all are on the Train page (or have failed to get there).
         while arrived.qsize() < learners and not all(task.done() for task in tasks) \
@@ -221,12 +222,16 @@ async def _run_class(url: str, learners: int, limit_seconds: float, lesson: Less
     return ClassRun(list(runs), loads, time.monotonic() - began)
 
 
-def run_class(url: str, learners: int, limit_seconds: float = 300, lesson: Lesson | None = None) -> ClassRun:
-    """Return what a class of learners saw on the app at url, each pressing Train (or the lesson's button) at once."""
+def run_class(url: str, learners: int, limit_seconds: float = 300, lesson: Lesson | None = None,
+              train: str = QUICK_START_TRAIN) -> ClassRun:
+    """Return what a class of learners saw on the app at url, each pressing Train (or the lesson's button) at once.
+
+    Without a lesson, every learner opens the Train page's address train (by default the quick start's).
+    """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(_run_class(url, learners, limit_seconds, lesson))
+        return asyncio.run(_run_class(url, learners, limit_seconds, lesson, train))
     # Playwright's sync API, once a test has used it, keeps an event loop running on this thread.
     with ThreadPoolExecutor(max_workers=1) as own_thread:
-        return own_thread.submit(asyncio.run, _run_class(url, learners, limit_seconds, lesson)).result()
+        return own_thread.submit(asyncio.run, _run_class(url, learners, limit_seconds, lesson, train)).result()

@@ -66,6 +66,9 @@ class Learner:
     notices: list[str] = field(default_factory=list)  # warnings on the Train page before the press
     messages: int = 0
     server: str = ""  # which replica served the learner's websocket, behind a proxy that says (X-Lens-Server)
+    # The button as the first full run after the press drew it, while the training was still queued or running;
+    # None when the results came with that run (a training opened from the store, say).
+    button_disabled_while_active: bool | None = None
 
     def watch(self, path: tuple[int, ...], element: RenderedElement) -> None:
         """Record a status the learner's screen shows now, if it differs from the last one in its place."""
@@ -117,33 +120,64 @@ class WsClassRun:
         return sum(learner.seconds is not None for learner in self.learners)
 
 
+@dataclass(frozen=True)
+class Press:
+    """What a class presses: the page (URL path), its button and a text only its results show.
+
+    By default Train on the Train page; a lesson's page and button otherwise. Only the Train page's training
+    shows its status in the sidebar.
+    """
+
+    path: str = "train"
+    button: str = TRAIN_LABEL
+    result_text: str = RESULT_TEXT
+
+    @property
+    def sidebar_status(self) -> bool:
+        """Return True if the sidebar says how this press's training goes (the Train page's does)."""
+        return self.path == "train"
+
+
+TRAIN_PRESS = Press()
+
+
 def _screen(session: StreamlitSession) -> str:
     return " | ".join(session.texts(root=0))[:300]
 
 
+async def _reach(session: StreamlitSession, query: str, press: Press = TRAIN_PRESS) -> None:
+    await session.open(press.path, query)
+    await session.wait_until(lambda: session.url_path == press.path and session.idle
+                             and session.find_button(press.button) is not None, STEP_LIMIT_SECONDS)
+
+
 async def _reach_train(session: StreamlitSession, query: str) -> None:
-    await session.open("train", query)
-    await session.wait_until(lambda: session.url_path == "train" and session.idle
-                             and session.find_button(TRAIN_LABEL) is not None, STEP_LIMIT_SECONDS)
+    await _reach(session, query)
 
 
 async def _learner(url: str, index: int, query: str, arrived: asyncio.Queue, go: asyncio.Event,
-                   deadline: float) -> Learner:
+                   deadline: float, press: Press = TRAIN_PRESS) -> Learner:
     run = Learner(index)
     session = StreamlitSession(url, f"learner-{index}", on_element=run.watch)
     try:
-        await _reach_train(session, query)
+        await _reach(session, query, press)
         run.server = session.upgrade_headers.get("x-lens-server", "")
         run.notices = [element.text for element in session.rendered.values() if element.kind == "alert"
                        and element.text and element.script_hash == session.main_script_hash]
         await arrived.put(index)
         await go.wait()
         run.pressed_at = time.monotonic()
-        await session.press(session.find_button(TRAIN_LABEL))
+        await session.press(session.find_button(press.button))
         try:
-            await session.wait_until(lambda: session.shows(RESULT_TEXT), deadline - time.monotonic())
+            # The button is drawn outside any fragment: the press reruns the whole page, which draws it anew.
+            await session.wait_idle(deadline - time.monotonic())
+            button = session.find_button(press.button)
+            if button is not None and not session.shows(press.result_text):
+                run.button_disabled_while_active = button.disabled
+            await session.wait_until(lambda: session.shows(press.result_text), deadline - time.monotonic())
             run.seconds = time.monotonic() - run.pressed_at
-            await session.wait_until(lambda: run.sidebar_now().startswith(FINAL_STATUSES), SETTLE_SECONDS)
+            if press.sidebar_status:
+                await session.wait_until(lambda: run.sidebar_now().startswith(FINAL_STATUSES), SETTLE_SECONDS)
         except TimeoutError:
             if run.seconds is None:
                 run.errors.append(f"no results by the deadline; the page showed: {_screen(session)!r}")
@@ -177,13 +211,13 @@ async def _home_probe(url: str, stop: asyncio.Event, seconds: list[float]) -> No
 
 
 async def _run_class(url: str, learners: int, queries: dict[int, str], limit_seconds: float, probe: bool,
-                     first_index: int) -> WsClassRun:
+                     first_index: int, press: Press = TRAIN_PRESS) -> WsClassRun:
     cpu_began, began = time.process_time(), time.monotonic()
     deadline = began + limit_seconds
     arrived: asyncio.Queue = asyncio.Queue()
     go, stop = asyncio.Event(), asyncio.Event()
     indices = range(first_index, first_index + learners)
-    tasks = [asyncio.create_task(_learner(url, i, queries[i], arrived, go, deadline))
+    tasks = [asyncio.create_task(_learner(url, i, queries[i], arrived, go, deadline, press))
              for i in indices]
     # Everyone presses Train together once all are on the Train page (or have failed to get there).
     while arrived.qsize() < learners and not all(task.done() for task in tasks) and time.monotonic() < deadline:
@@ -199,9 +233,10 @@ async def _run_class(url: str, learners: int, queries: dict[int, str], limit_sec
 
 
 def run_ws_class(url: str, learners: int, queries: dict[int, str], limit_seconds: float = 480,
-                 probe: bool = True, first_index: int = 0) -> WsClassRun:
+                 probe: bool = True, first_index: int = 0, press: Press = TRAIN_PRESS) -> WsClassRun:
     """Return what a class of learners saw at url, all pressing Train at once, with a Home probe meanwhile.
 
-    Learners are numbered from first_index; learner i opens /train?queries[i] (see quick_start_queries).
+    Learners are numbered from first_index; learner i opens /train?queries[i] (see quick_start_queries), or the
+    page of press with that query, and presses its button.
     """
-    return asyncio.run(_run_class(url, learners, queries, limit_seconds, probe, first_index))
+    return asyncio.run(_run_class(url, learners, queries, limit_seconds, probe, first_index, press))
