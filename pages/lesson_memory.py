@@ -1,20 +1,23 @@
 """Lesson: why an LSTM and not a plain RNN. Both learn a task that needs a long memory; the gradients say why."""
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 import streamlit as st
 
+from lstm_core.figures.memory import compared_readouts_figure
+from lstm_core.glassbox.memory_verdict import memory_verdict as readout_verdict
 from lstm_core.lessons.memory import (
+    INDEPENDENT_INPUTS,
     MARKER_SPAN,
     MEMORY_BOUNDS,
     MemoryTask,
     gradient_statement,
+    lesson_outcome,
     memory_data,
     memory_model,
     memory_verdict,
     memory_windows,
-    model_outcome,
 )
 from lstm_core.lessons.memory_figures import gradient_reach_figure, memory_curves_figure, task_window_figure
 from lstm_core.training.protocol import JobStatus
@@ -68,10 +71,9 @@ lesson_jobs.train_and_stop(LESSON, "Train both", train_both,
 def draw_outcome(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
     """Draw the verdict, the final learning curves and both gradient charts of finished runs."""
     done_task, data = done_runs.settings, done_runs.data["LSTM"]
-    if done_runs.outcome is None:  # the gradients of 400 windows: computed once per run
-        done_runs.outcome = {name: model_outcome(name, r.weights, r.initial_weights, data)
-                             for name, r in results.items()}
-    rnn, lstm = done_runs.outcome["plain RNN"], done_runs.outcome["LSTM"]
+    if done_runs.outcome is None:  # the gradients and readouts of 400 windows: computed once per run
+        done_runs.outcome = lesson_outcome(results, data)
+    rnn, lstm = done_runs.outcome.models["plain RNN"], done_runs.outcome.models["LSTM"]
     guess_mean = float(np.var(data.y_test))
     st.subheader(f"The outcome at k = {done_task.k}")
     conclusion = memory_verdict(done_task, rnn, lstm)
@@ -100,6 +102,14 @@ def draw_outcome(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
     st.caption("Mean over the 400 test windows, computed by the NumPy glass box (checked against TensorFlow's "
                "own gradients in the tests), each curve divided by its value at 1 step back. Dashed: the weights "
                "training started from; solid: the trained ones.")
+    st.subheader("What each memory kept")
+    readouts = done_runs.outcome.readouts
+    st.plotly_chart(compared_readouts_figure(readouts), width="stretch", key="memory_readouts")
+    st.caption("A straight line fitted on the training windows reads each past input back from the final state. "
+               f"{INDEPENDENT_INPUTS} " + " ".join(f"{name}: {readout_verdict(replace(curves, unknown=None))}."
+                                                   for name, curves in readouts.items()))
+    st.page_link("pages/lesson_readouts.py", label="Read the memory of your own trained model",
+                 icon=":material/psychology:")
 
 
 def draw_progress(current: lesson_jobs.LessonJobs) -> None:

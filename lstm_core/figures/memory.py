@@ -22,11 +22,10 @@ from lstm_core.figures.style import (
     chart_layout,
     readable_axes,
 )
-from lstm_core.glassbox.readouts import MemoryCurves
+from lstm_core.glassbox.readouts import R2_PLOT_FLOOR, MemoryCurves
 from lstm_core.glassbox.unit_roles import SIGNALS, UnitRoles
 from lstm_core.glassbox.what_if import WhatIf
 
-R2_FLOOR = -0.2  # a readout worse than guessing the mean is drawn at this floor; the hover gives its value
 STATE_DASH = {"c": "solid", "h": "dot"}
 ROLE_COLORS = {"level": PREDICTION_COLOR, "slope": GATE_COLORS["g"], "noise": WINDOW_X_COLOR,
                "position": GATE_COLORS["o"], "mixed": MUTED_LINE_COLOR}
@@ -34,8 +33,8 @@ ALTERED_COLOR = WINDOW_X_COLOR
 
 
 def _shown(r2: np.ndarray) -> np.ndarray:
-    """Return R² values clipped at the floor for drawing, NaN kept (a step before the window)."""
-    return np.where(np.isnan(r2), np.nan, np.maximum(r2, R2_FLOOR))
+    """Return R² values clipped at the floor for drawing (the hover gives the raw value), NaN kept."""
+    return np.where(np.isnan(r2), np.nan, np.maximum(r2, R2_PLOT_FLOOR))
 
 
 def readout_curves_figure(curves: MemoryCurves, title: str | None = None, height: int = 380) -> go.Figure:
@@ -57,14 +56,14 @@ def readout_curves_figure(curves: MemoryCurves, title: str | None = None, height
         for name, value, color in (("clean signal", found.clean, PREDICTION_COLOR),
                                    ("its slope", found.slope, GATE_COLORS["g"])):
             if value is not None:
-                fig.add_trace(go.Scatter(x=[back[0], back[-1]], y=[max(value, R2_FLOOR)] * 2, mode="lines",
+                fig.add_trace(go.Scatter(x=[back[0], back[-1]], y=[max(value, R2_PLOT_FLOOR)] * 2, mode="lines",
                                          name=f"{name} now from {state}: R² {value:.3f}",
                                          line=dict(color=color, dash=dash, width=1), hoverinfo="name"))
     fig.update_layout(**chart_layout(height, title=title or f"What a straight line can read back from layer "
                                      f"{curves.layer + 1} at step {curves.step + 1}",
                                      legend=dict(orientation="h", y=-0.25)))
     fig.update_xaxes(title_text="k: steps back from the step read", dtick=max(1, curves.window // 10))
-    fig.update_yaxes(title_text="R² on the test windows", range=[R2_FLOOR - 0.05, 1.05])
+    fig.update_yaxes(title_text="R² on the test windows", range=[R2_PLOT_FLOOR - 0.05, 1.05])
     return readable_axes(fig)
 
 
@@ -82,7 +81,7 @@ def compared_readouts_figure(curves: Mapping[str, MemoryCurves], height: int = 3
                                      hovertemplate="k = %{x}: R² %{customdata:.3f}<extra>" + f"{name}, {state}"
                                      "</extra>"), row=1, col=col)
         fig.update_xaxes(title_text="k: steps back", row=1, col=col)
-    fig.update_yaxes(title_text="R² of x(t−k), test windows", range=[R2_FLOOR - 0.05, 1.05], row=1, col=1)
+    fig.update_yaxes(title_text="R² of x(t−k), test windows", range=[R2_PLOT_FLOOR - 0.05, 1.05], row=1, col=1)
     fig.update_layout(**chart_layout(height, title="What each memory can read back of the inputs k steps ago"))
     return readable_axes(fig)
 
@@ -131,9 +130,8 @@ def what_if_forecast_figure(y_test: np.ndarray, untouched: np.ndarray, untouched
                           {"title.text": titles[index]}]) for index, w in enumerate(what_ifs)]
     menus = [dict(buttons=buttons, active=shown, x=0.0, xanchor="left", y=1.22, yanchor="top",
                   direction="down", showactive=True)] if len(what_ifs) > 1 else []
-    fig.update_layout(**chart_layout(height, title=dict(text=titles[shown] if what_ifs else "", y=0.97),
-                                     updatemenus=menus, legend=dict(orientation="h", y=-0.22),
-                                     margin=dict(l=60, r=30, t=130, b=60)))
+    fig.update_layout(**chart_layout(height, "menu", title=dict(text=titles[shown] if what_ifs else "", y=0.97),
+                                     updatemenus=menus, legend=dict(orientation="h", y=-0.22)))
     fig.update_xaxes(title_text="test window")
     fig.update_yaxes(title_text="scaled value")
     return readable_axes(fig)

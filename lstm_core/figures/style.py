@@ -79,12 +79,14 @@ def _house_template() -> go.layout.Template:
 pio.templates[HOUSE_TEMPLATE] = _house_template()
 
 # The named margins of chart_layout: a plot with axis titles, a shorter plot, a diagram with no axes,
-# a grid of subplots with subplot titles and colour bars.
+# a grid of subplots with subplot titles and colour bars, a plot with a menu above it.
 PLOT_MARGIN = dict(l=60, r=20, t=60, b=50)
 COMPACT_MARGIN = dict(l=60, r=20, t=50, b=40)
 DIAGRAM_MARGIN = dict(l=10, r=10, t=50, b=10)
 GRID_MARGIN = dict(l=50, r=40, t=80, b=40)
-MARGINS = {"plot": PLOT_MARGIN, "compact": COMPACT_MARGIN, "diagram": DIAGRAM_MARGIN, "grid": GRID_MARGIN}
+MENU_MARGIN = dict(l=60, r=30, t=130, b=60)
+MARGINS = {"plot": PLOT_MARGIN, "compact": COMPACT_MARGIN, "diagram": DIAGRAM_MARGIN, "grid": GRID_MARGIN,
+           "menu": MENU_MARGIN}
 
 
 def chart_layout(height: int = 360, margin: str | dict = "plot", **overrides) -> dict:

@@ -10,6 +10,7 @@ scores near 0. Because the marked step varies, a model cannot cheat by reading a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -17,8 +18,9 @@ import numpy as np
 from lstm_core.config import Bound, ModelConfig, check_fields
 from lstm_core.evaluation.metrics import mse
 from lstm_core.glassbox.backprop import gradients
+from lstm_core.glassbox.readouts import MemoryCurves, compare_memories
 from lstm_core.model.weights import ModelWeights
-from lstm_core.training.protocol import TrainingData
+from lstm_core.training.protocol import TrainingData, TrainingResult
 
 MARKER_SPAN = 10  # the marker falls on one of the first ten steps of a window
 WINDOWS = {"train": 2000, "val": 400, "test": 400}
@@ -176,3 +178,38 @@ def format_ratio(ratio: float) -> str:
     if ratio == 0:
         return "×0"
     return f"×{ratio:.2g}" if 1e-2 <= ratio < 1e3 else f"×{ratio:.1e}"
+
+
+INDEPENDENT_INPUTS = ("The inputs of this task are independent random values with no clean wave behind them, so each "
+                      "past input's R² is how much of that very value the memory kept.")
+
+
+@dataclass
+class LessonOutcome:
+    """What the lesson computes once from both finished trainings: each model's outcome and its memory curves."""
+
+    models: dict[str, ModelOutcome]
+    readouts: dict[str, MemoryCurves]  # per model: readouts of its last step, with the marked value as a target
+
+
+def lesson_outcome(results: Mapping[str, TrainingResult], data: TrainingData) -> LessonOutcome:
+    """Return the LessonOutcome of the lesson's finished trainings (each with weights) on their shared windows."""
+    weights = {name: _trained(name, result) for name, result in results.items()}
+    models = {name: model_outcome(name, weights[name], _initial(name, result), data)
+              for name, result in results.items()}
+    readouts = compare_memories(weights, data.X_train, data.X_test,
+                                targets={"the marked value": (data.y_train[:, 0], data.y_test[:, 0])},
+                                unknown=INDEPENDENT_INPUTS)
+    return LessonOutcome(models, readouts)
+
+
+def _trained(name: str, result: TrainingResult) -> ModelWeights:
+    if result.weights is None:
+        raise ValueError(f"{name} has no trained weights: {result.message}")
+    return result.weights
+
+
+def _initial(name: str, result: TrainingResult) -> ModelWeights:
+    if result.initial_weights is None:
+        raise ValueError(f"{name} has no record of the weights it started from")
+    return result.initial_weights

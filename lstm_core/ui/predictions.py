@@ -35,7 +35,3 @@ def predict_then_reveal(key: str, question: str, choices: Sequence[str], outcome
     reveal()
     return committed
 
-
-def revealed_count(keys: Sequence[str]) -> int:
-    """Return how many of these questions the learner has already answered in this session."""
-    return sum(st.session_state.get(REVEALED_PREFIX + key) is not None for key in keys)

@@ -103,6 +103,7 @@ def test_every_control_a_pages_address_carries_is_its_own_and_a_link_opens_it_ag
 def test_lesson_modes_and_prefixes_come_from_the_pages():
     assert LESSON_MODES == {"windows": ("pages/data.py", "How windows of past values become (X, Y) pairs"),
                             "gates": ("pages/inside.py", "One step at a time through a trained LSTM's gates"),
+                            "holds": ("pages/lesson_readouts.py", "What does an LSTM's memory hold?"),
                             "memory": ("pages/lesson_memory.py", "Why an LSTM and not a plain RNN"),
                             "splits": ("pages/lesson_splits.py", "How far can you trust a test score?")}
     assert PAGE_PREFIXES["lstm-vs-rnn"] == "w_memory_"
