@@ -143,6 +143,12 @@ def check_downloads(page: Page) -> None:
     expect(page.get_by_text("How good is the forecast?")).to_be_visible()  # a download does not rerun the page
 
 
+# The lessons' own controls, set by the link the walk opens with: small trainings, since what the walk checks of a
+# lesson is what a browser shows. Their verdicts at the defaults: the page tests (tests/pages/test_lessons.py).
+# Its first training runs for few epochs too: it has only to be seen growing.
+SMALL_TRAININGS = "epochs=4&memoryUnits=8&memoryEpochs=4&splitsPoints=500&splitsUnits=8&splitsEpochs=4&splitsSeeds=2"
+
+
 def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     visited = {"Home"}
 
@@ -150,7 +156,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
         go_to(page, label, title)
         visited.add(label)
 
-    page.goto(app_url)
+    page.goto(f"{app_url}/?{SMALL_TRAININGS}")
     expect(page.locator("h1").first).to_have_text("LSTM Lens", timeout=TIMEOUT_MS)
     check_page(page, "1-home")
 
@@ -230,7 +236,11 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     expect(page.get_by_text("Replay matches Keras", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
     check_page(page, "6-inside-after-return")
 
-    # The lesson: both models train with the defaults, and the page shows who remembered and why.
+    # The memory of the model trained (and stopped) above, read back.
+    visit("What the memory holds", "What does the memory hold")
+    check_page(page, "6b-lesson-memory-holds")
+
+    # The lesson: both models train, and the page shows who remembered and why.
     visit("LSTM vs plain RNN", "Why an LSTM")
     check_page(page, "7-lesson-memory-before")
     page.get_by_role("button", name="Train both").click()
@@ -238,7 +248,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     verdict = page.locator('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentInfo"]').filter(
         has_text="steps back")
     expect(verdict.first).to_be_visible(timeout=120_000)
-    expect(verdict.first).to_contain_text("The LSTM remembers 20 steps back and the plain RNN fails")
+    expect(verdict.first).to_contain_text("20 steps back")  # the lesson's k, the link left it at its default
     expect(page.get_by_role("button", name="Train both")).to_be_enabled(timeout=TIMEOUT_MS)
     # The full rerun after the jobs end replaces what the live part drew meanwhile: wait for it to settle.
     expect(page.locator('[data-testid="stMetricValue"]')).to_have_count(2, timeout=TIMEOUT_MS)
@@ -246,12 +256,13 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     expect(page.get_by_text("the gradient carried by the memory", exact=False)).to_be_visible()
     check_page(page, "8-lesson-memory-trained")
 
-    # The evaluation lessons, each trained with its defaults; their verdicts come from their runs.
+    # The evaluation lessons; their verdicts come from their runs.
     visit("Trusting a test score", "How far can you trust")
+    expect(slider_input(page, "Seeds")).to_have_value("2")  # the link's small lesson
     page.get_by_role("button", name="Train both splits").click()
     verdict = alert(page, "noise floor")
     expect(verdict).to_be_visible(timeout=120_000)
-    expect(verdict).to_contain_text("The random split flatters")  # the default is a series where it does
+    expect(verdict).to_contain_text("chronological test error")
     assert len(page.locator(".js-plotly-plot").all()) == 2
     check_page(page, "9-lesson-splits")
 
@@ -284,8 +295,9 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
 
 # What each page's title starts with; its sidebar label comes from the page registry.
 TITLE_STARTS = {"home": "LSTM Lens", "data": "Data", "model": "Model", "train": "Train", "inside": "Inside",
-                "memory": "Why an LSTM", "splits": "How far can you trust", "horizon": "Looking further ahead",
-                "film": "Training as a film", "dropout": "Dropout at work", "board": "Class board"}
+                "readouts": "What does the memory hold", "memory": "Why an LSTM", "splits": "How far can you trust",
+                "horizon": "Looking further ahead", "film": "Training as a film", "dropout": "Dropout at work",
+                "board": "Class board"}
 PAGES = [(page.title, TITLE_STARTS[page.name]) for page in REGISTERED_PAGES]  # every page of the navigation
 
 
