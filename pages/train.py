@@ -8,7 +8,15 @@ from lstm_core.exports import history_csv, keras_script, settings_json
 from lstm_core.figures.training import loss_figure
 from lstm_core.training.protocol import JobStatus
 from lstm_core.ui import address_bar, datasets, navigation, runs, settings, training_session
-from lstm_core.ui.outcomes import live_loss_figure, number_columns, reopened_summary, training_outcome
+from lstm_core.ui.outcomes import (
+    live_loss_figure,
+    number_columns,
+    reopened_summary,
+    reveal_train_predictions,
+    train_questions,
+    training_outcome,
+)
+from lstm_core.ui.predictions import ask_before, commit_guesses
 from lstm_core.ui.training_session import OpenedFrom
 from lstm_core.ui.widgets import describe_model, live_part, needs, progress_fraction, progress_label, training_active
 
@@ -20,11 +28,23 @@ if ds is None:
 
 st.caption(f"Model: {describe_model(settings.model_settings())}. Training data: {len(ds.X['train'])} windows; "
            f"validation: {len(ds.X['val'])}.")
-start_col, stop_col, _ = st.columns([1, 1, 4])
-# Callbacks run before the script: the buttons and the sidebar are drawn with the job already started or stopped.
+questions = train_questions(ds)
 job = training_session.current_job()
 running = training_session.job_active(job)
-start_col.button("Train", type="primary", disabled=running, on_click=training_session.start_training, args=(ds,),
+if not running:
+    ask_before("Before you press Train: what do you expect?", questions,
+               "Your answers are held when you press Train; the outcome shows beside them once it has trained.")
+
+
+def press_train() -> None:
+    """Start the training, and hold the learner's guesses as guesses about it."""
+    training_session.start_training(ds)
+    commit_guesses(questions, training_session.latest_training_key())
+
+
+start_col, stop_col, _ = st.columns([1, 1, 4])
+# Callbacks run before the script: the buttons and the sidebar are drawn with the job already started or stopped.
+start_col.button("Train", type="primary", disabled=running, on_click=press_train,
                  help="Train a fresh model with the current settings. Disabled while your training is queued or "
                       "running.")
 stop_col.button("Stop", disabled=not running, on_click=job.stop if running else None,
@@ -69,6 +89,7 @@ def draw_outcome(finished_job) -> None:
                         width="stretch", key="loss_stored")
     if outcome.loss_gap:
         st.caption(outcome.loss_gap)
+    reveal_train_predictions(run, run_ds, outcome)
     st.subheader("How good is the forecast?")
     st.plotly_chart(outcome.forecast, width="stretch", key="forecast")
     st.caption("Grey: what happened. Blue: the forecast one step ahead, from the window before each point.")

@@ -13,6 +13,8 @@ from sklearn.linear_model import LinearRegression
 from lstm_core.data.dataset import SPLITS, Dataset
 from lstm_core.evaluation.metrics import forecast_metrics
 
+LAST_VALUE = "last value"  # the name of the forecaster that repeats each window's last value
+
 
 def _check_windows(X: np.ndarray, horizon: int) -> np.ndarray:
     """Return X as a float array after checking it is 3-D and horizon is at least 1."""
@@ -110,7 +112,7 @@ def baseline_forecasts(ds: Dataset, split: str = "test") -> dict[str, np.ndarray
         raise ValueError(f"split {split!r} is not one of {SPLITS}")
     X = ds.X[split]  # (samples, seq_length, features)
     horizon = ds.y[split].shape[1]
-    forecasts = {"last value": last_value_forecast(X, horizon)}
+    forecasts = {LAST_VALUE: last_value_forecast(X, horizon)}
     if ds.season_length is not None and ds.season_length <= X.shape[1]:
         forecasts["seasonal naive"] = seasonal_naive_forecast(X, horizon, ds.season_length)
     linear = fit_linear_forecaster(ds.X["train"], ds.y["train"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from lstm_core.glassbox.memory_verdict import LIST_R2, TRACE_R2
 from lstm_core.glassbox.unit_roles import BARELY as SAME_WITHIN  # a change under 5 % counts as "the same"
@@ -44,3 +45,48 @@ def read_back_of(r2: float) -> str:
     if math.isfinite(r2) and r2 >= LIST_R2:
         return READ_BACK[0]
     return READ_BACK[1] if math.isfinite(r2) and r2 >= TRACE_R2 else READ_BACK[2]
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question asked before a reveal: its stable key, its words and the answers a learner picks from."""
+
+    key: str
+    text: str
+    choices: tuple[str, ...]
+
+
+NEAR_FLOOR = 0.25  # a final validation loss within 25 % of the noise floor counts as "near it"
+FLOOR_QUESTION = Question("train/floor", "Where will the validation loss end?",
+                          ("above the noise floor", "near it", "below it"))
+LAST_VALUE_QUESTION = Question("train/last-value", "Will your LSTM beat repeating the last value?",
+                               ("yes", "no difference", "no, it will lose"))
+SPLIT_QUESTION = Question("splits/random", "Will the random split's test score look better or worse than the "
+                          "chronological one's?", ("better", "no clear difference", "worse"))
+MEMORY_QUESTION = Question("memory/who", "Which one will remember the marked value k steps back?",
+                           ("the plain RNN", "the LSTM", "both", "neither"))
+
+
+def floor_outcome(final_val_loss: float, noise_floor: float) -> str:
+    """Return where a final validation loss ended against the noise floor, in FLOOR_QUESTION's words."""
+    ratio = final_val_loss / noise_floor
+    if ratio > 1.0 + NEAR_FLOOR:
+        return FLOOR_QUESTION.choices[0]
+    return FLOOR_QUESTION.choices[1] if ratio >= 1.0 - NEAR_FLOOR else FLOOR_QUESTION.choices[2]
+
+
+def last_value_outcome(judged: str) -> str:
+    """Return the answer to LAST_VALUE_QUESTION from a Comparison.outcome against the last value."""
+    return {"model better": "yes", "no difference": "no difference", "reference better": "no, it will lose"}[judged]
+
+
+def split_outcome(clear: bool, opposite: bool) -> str:
+    """Return the answer to SPLIT_QUESTION from the lesson's judgement: random flatters clearly, or the opposite."""
+    return "better" if clear else "worse" if opposite else "no clear difference"
+
+
+def memory_outcome(rnn_learned: bool, lstm_learned: bool) -> str:
+    """Return the answer to MEMORY_QUESTION from which models learned the task."""
+    if rnn_learned and lstm_learned:
+        return "both"
+    return "the LSTM" if lstm_learned else "the plain RNN" if rnn_learned else "neither"

@@ -15,11 +15,12 @@ import pandas as pd
 
 from lstm_core.data.dataset import Dataset
 from lstm_core.evaluation import baselines
+from lstm_core.evaluation.baselines import LAST_VALUE
 from lstm_core.evaluation.metrics import mse_per_window
 
 SIGNIFICANCE = 2.0  # standard errors a gap must exceed before the verdict calls it a difference
 MODEL_NAME = "your LSTM"
-SPOKEN_NAMES = {"last value": "repeat the last value", "linear on the window": "linear model on the window"}
+SPOKEN_NAMES = {LAST_VALUE: "repeat the last value", "linear on the window": "linear model on the window"}
 
 
 def skill_score(mse_model: float, mse_reference: float) -> float:

@@ -13,13 +13,22 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from lstm_core.evaluation.baselines import LAST_VALUE
+from lstm_core.evaluation.expectations import (
+    FLOOR_QUESTION,
+    LAST_VALUE_QUESTION,
+    Question,
+    floor_outcome,
+    last_value_outcome,
+)
 from lstm_core.evaluation.loss_gap import loss_gap_note, split_difficulty
 from lstm_core.evaluation.noise_floor import drawn_noise, floor_note
-from lstm_core.evaluation.skill import baseline_forecasts, compare, skill_table, skill_verdict
+from lstm_core.evaluation.skill import SPOKEN_NAMES, Comparison, baseline_forecasts, compare, skill_table, skill_verdict
 from lstm_core.figures.tables import evaluation_table
 from lstm_core.figures.training import loss_figure, prediction_figure
 from lstm_core.store.runs import StoreError
 from lstm_core.ui import runs as stored_runs
+from lstm_core.ui.predictions import reveal_beside
 from lstm_core.ui.training_session import FinishedTraining, OpenedFrom
 
 
@@ -44,6 +53,7 @@ class Outcome:
     verdict: str
     floor_note: str | None  # why a forecaster scores under the noise floor on this test part, if one does
     loss_gap: str | None  # why the training loss stays above the validation loss, if it does
+    comparisons: list[Comparison]  # the model against each baseline, judged against the gap's noise
     result: object  # the result it was computed from, held so that its id names no other while cached
 
 
@@ -60,7 +70,7 @@ def _outcome(training_name: str, _training: FinishedTraining, _ds) -> Outcome:
     return Outcome(forecast, errors, skill_table(comparisons), skill_verdict(comparisons, _ds.shape),
                    floor_note(test_mses, _ds.noise_floor, len(_ds.y["test"]), drawn_noise(_ds, "test")),
                    loss_gap_note(history["loss"], history["val_loss"], _training.model.dropout, split_difficulty(_ds)),
-                   _training.result)
+                   comparisons, _training.result)
 
 
 def training_outcome(training: FinishedTraining, ds) -> Outcome:
@@ -110,3 +120,22 @@ def reopened_summary(training: FinishedTraining) -> str | None:
         stored_at = None
     return reopened_words(training.opened_from, stored_at, training.result.epoch_seconds, training.result.epochs_run,
                           training.model.epochs)
+
+
+def train_questions(ds) -> tuple[Question, ...]:
+    """Return the questions asked before Train: where the loss ends needs a known noise floor."""
+    return (FLOOR_QUESTION, LAST_VALUE_QUESTION) if ds.noise_floor is not None else (LAST_VALUE_QUESTION,)
+
+
+def reveal_train_predictions(training: FinishedTraining, ds, outcome: Outcome) -> None:
+    """Draw the learner's guesses made before Train beside what this run computed."""
+    val_loss = training.result.history["val_loss"]
+    if ds.noise_floor is not None and val_loss:
+        ratio = val_loss[-1] / ds.noise_floor
+        reveal_beside(FLOOR_QUESTION, floor_outcome(val_loss[-1], ds.noise_floor),
+                      f"the last validation loss is {val_loss[-1]:.5f}, {ratio:.2f}× the noise floor",
+                      training.training_key)
+    last_value = next(c for c in outcome.comparisons if c.name == SPOKEN_NAMES[LAST_VALUE])
+    reveal_beside(LAST_VALUE_QUESTION, last_value_outcome(last_value.outcome),
+                  f"test MSE {last_value.mse:.5f} for the last value, skill {last_value.skill:+.2f}, judged against "
+                  f"the noise of the per-window gap", training.training_key)

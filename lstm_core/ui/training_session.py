@@ -121,6 +121,15 @@ def start_training(ds: Dataset) -> JobWatch | None:
     return job
 
 
+def latest_training_key() -> str | None:
+    """Return the training key of the session's latest training: the job's, or the finished training's."""
+    job = current_job()
+    if job is not None:
+        return getattr(job, "key", None)
+    finished = finished_training()
+    return finished.training_key if finished is not None else None
+
+
 def train_with_new_seed(ds: Dataset) -> JobWatch | None:
     """Move the model's seed on by one and train: the same settings, another draw of starting weights."""
     model = settings.model_settings()
