@@ -5,10 +5,12 @@ from dataclasses import asdict, replace
 import numpy as np
 import streamlit as st
 
+from lstm_core.evaluation.expectations import MEMORY_QUESTION, memory_outcome
 from lstm_core.figures.memory import compared_readouts_figure
 from lstm_core.glassbox.memory_verdict import memory_verdict as readout_verdict
 from lstm_core.lessons.memory import (
     INDEPENDENT_INPUTS,
+    LEARNED,
     MARKER_SPAN,
     MEMORY_BOUNDS,
     MemoryTask,
@@ -22,6 +24,7 @@ from lstm_core.lessons.memory import (
 from lstm_core.lessons.memory_figures import gradient_reach_figure, memory_curves_figure, task_window_figure
 from lstm_core.training.protocol import JobStatus
 from lstm_core.ui import lesson_jobs, navigation, settings
+from lstm_core.ui.predictions import ask_before, commit_guesses, reveal_beside
 from lstm_core.ui.widgets import setting_slider
 
 LESSON = "memory"
@@ -57,10 +60,16 @@ st.caption(f"Every step is random noise between -1 and 1. One of the first {MARK
 
 
 def train_both() -> None:
-    """Queue the plain RNN and the LSTM of the current settings on the same windows."""
+    """Queue the plain RNN and the LSTM of the current settings on the same windows, holding the guess about them."""
     data = memory_data(task)  # both models learn from the same windows
     jobs = {name: (data, memory_model(task, cell)) for name, cell in MODELS.items()}
     lesson_jobs.start_lesson_jobs(LESSON, task, jobs)
+    commit_guesses([MEMORY_QUESTION], lesson_jobs.guess_tag(LESSON))
+
+
+if not (lesson_jobs.jobs_of(LESSON) and lesson_jobs.jobs_of(LESSON).active):
+    ask_before("Before you train: what do you expect?", [MEMORY_QUESTION],
+               "Your answer is held when you press Train both; the two trained models answer it.")
 
 
 lesson_jobs.train_and_stop(LESSON, "Train both", train_both,
@@ -78,6 +87,9 @@ def draw_outcome(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
     st.subheader(f"The outcome at k = {done_task.k}")
     conclusion = memory_verdict(done_task, rnn, lstm)
     (st.success if lstm.grade == "learned" and rnn.grade != "learned" else st.info)(conclusion)
+    reveal_beside(MEMORY_QUESTION, memory_outcome(rnn.grade == "learned", lstm.grade == "learned"),
+                  f"the plain RNN explains {rnn.explained:.0%} of the marked value, the LSTM {lstm.explained:.0%}; "
+                  f"learned means {LEARNED:.0%} or more", lesson_jobs.guess_tag(LESSON))
     for col, outcome in zip(st.columns(2), (rnn, lstm)):
         col.metric(f"{outcome.name}: share of the marked value explained", f"{outcome.explained:.0%}",
                    help="1 − test MSE / variance of the marked value: 100 % is a perfect memory, 0 % guessing the "

@@ -4,6 +4,7 @@ from dataclasses import asdict
 
 import streamlit as st
 
+from lstm_core.evaluation.expectations import SPLIT_QUESTION, split_outcome
 from lstm_core.lessons.splits import (
     SERIES_KINDS,
     SPLIT_BOUNDS,
@@ -19,6 +20,7 @@ from lstm_core.lessons.splits import (
 from lstm_core.lessons.splits_figures import split_scores_figure, split_windows_figure
 from lstm_core.training.protocol import JobStatus
 from lstm_core.ui import lesson_jobs, navigation, settings
+from lstm_core.ui.predictions import ask_before, commit_guesses, reveal_beside
 from lstm_core.ui.widgets import progress_fraction, setting_slider, stop_page, valid_choice
 
 LESSON = "splits"
@@ -60,11 +62,17 @@ st.caption("Each dot is the target of one window, coloured by the part it was de
 
 
 def train_all() -> None:
-    """Queue both splits under every seed on the shared pool."""
+    """Queue both splits under every seed on the shared pool, holding the learner's guess about them."""
     splits = lesson_runs(lesson)
     seeds = {run_name(how, seed): seed for how in SPLIT_KINDS for seed in range(lesson.seeds)}
     jobs = {name: (split.data, lesson_model(lesson, seeds[name])) for name, split in splits.items()}
     lesson_jobs.start_lesson_jobs(LESSON, (lesson, splits), jobs)
+    commit_guesses([SPLIT_QUESTION], lesson_jobs.guess_tag(LESSON))
+
+
+if not (lesson_jobs.jobs_of(LESSON) and lesson_jobs.jobs_of(LESSON).active):
+    ask_before("Before you train: what do you expect?", [SPLIT_QUESTION],
+               "Your answer is held when you press the button; the lesson's own runs answer it.")
 
 
 lesson_jobs.train_and_stop(
@@ -83,6 +91,9 @@ def draw_outcome(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
     st.subheader(f"The scores: {done_lesson.series}, {done_lesson.n_points} points, LSTM({done_lesson.units}), "
                  f"{done_lesson.epochs} epochs")
     (st.warning if scores.clear else st.info)(split_verdict(scores))
+    reveal_beside(SPLIT_QUESTION, split_outcome(scores.clear, scores.opposite),
+                  f"chronological over random test error ×{scores.ratio:.2f}, judged against the seeds' spread",
+                  lesson_jobs.guess_tag(LESSON))
     st.plotly_chart(split_scores_figure(scores), width="stretch", key="splits_scores")
     stopped = [name for name, result in results.items() if result.status == JobStatus.STOPPED]
     if stopped:

@@ -60,6 +60,12 @@ class LessonJobs:
         return out
 
 
+def guess_tag(lesson: str) -> str | None:
+    """Return the name under which guesses about the lesson's current jobs are held, or None without jobs."""
+    current = jobs_of(lesson)
+    return None if current is None else f"{lesson}-{id(current)}"
+
+
 def _key(lesson: str) -> str:
     return f"{training_session.LESSON_JOBS_KEY_PREFIX}{lesson}"
 

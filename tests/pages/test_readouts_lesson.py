@@ -6,6 +6,7 @@ from dataclasses import replace
 import numpy as np
 
 from lstm_core.data.dataset import build_dataset
+from lstm_core.evaluation.expectations import MEMORY_QUESTION, memory_outcome
 from lstm_core.glassbox.memory_report import memory_report
 from lstm_core.glassbox.memory_verdict import memory_verdict
 from lstm_core.glassbox.readouts import memory_curves
@@ -61,11 +62,17 @@ def test_the_plain_rnn_and_the_lstm_memories_side_by_side_once_the_memory_lesson
     at = open_page("pages/lesson_memory.py")
     for key in ("w_memory_k", "w_memory_units", "w_memory_epochs"):
         at.slider(key=key).set_value(at.slider(key=key).min).run()
+    at.radio(key=f"guess_{MEMORY_QUESTION.key}").set_value("the LSTM").run()
     next(b for b in at.button if b.label == "Train both").click().run()
     wait_for_lesson(at, "memory")
     assert_clean(at, "memory lesson")
     jobs = at.session_state["lesson_jobs_memory"]
-    expected = lesson_outcome(jobs.results(), jobs.data["LSTM"]).readouts
+    outcome = lesson_outcome(jobs.results(), jobs.data["LSTM"])
+    expected = outcome.readouts
+    answer = memory_outcome(outcome.models["plain RNN"].grade == "learned", outcome.models["LSTM"].grade == "learned")
+    reveal = next(m.value for m in [*at.success, *at.warning] if m.value.startswith(MEMORY_QUESTION.text))
+    assert "You expected the LSTM" in reveal and answer in reveal
+    assert f"{outcome.models['LSTM'].explained:.0%}" in reveal
     lesson_chart = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
                         if "each memory can read back" in json.loads(c.proto.spec)["layout"]["title"]["text"])
     lstm_c = next(t for t in lesson_chart["data"] if t["name"] == "LSTM: c")
