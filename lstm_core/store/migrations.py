@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from lstm_core.store import schema, schema_v1, schema_v2
+from lstm_core.store import schema, schema_v1, schema_v2, schema_v3
 
 
 def migrate_1_to_2(connection: sa.Connection) -> None:
@@ -39,11 +39,17 @@ def migrate_1_to_2(connection: sa.Connection) -> None:
 
 def migrate_2_to_3(connection: sa.Connection) -> None:
     """Rewrite a schema-2 store as schema 3: the classroom rooms' two tables join it, every run untouched."""
-    schema.metadata.create_all(connection, tables=[schema.rooms, schema.room_posts])
-    connection.execute(schema.schema_info.update().values(version=3))
+    schema_v3.metadata.create_all(connection, tables=[schema_v3.rooms, schema_v3.room_posts])
+    connection.execute(schema_v3.schema_info.update().values(version=3))
 
 
-STEPS = {1: migrate_1_to_2, 2: migrate_2_to_3}  # the step that starts from each old version
+def migrate_3_to_4(connection: sa.Connection) -> None:
+    """Rewrite a schema-3 store as schema 4: answers and rooms' pacing states join it, runs and rooms untouched."""
+    schema.metadata.create_all(connection, tables=[schema.answers, schema.room_states])
+    connection.execute(schema.schema_info.update().values(version=4))
+
+
+STEPS = {1: migrate_1_to_2, 2: migrate_2_to_3, 3: migrate_3_to_4}  # the step that starts from each old version
 
 
 def migrate(connection: sa.Connection, version: int) -> int:

@@ -21,7 +21,8 @@ SERIES = SeriesConfig(n_points=300)
 SPEC = {"kind": "generated", "series": SERIES.to_dict()}
 FAILED = TrainingResult("failed", "The loss became NaN at epoch 1, batch 3: try a smaller learning rate.")
 V1_TABLES = {"schema_info", "runs", "run_parts"}
-CURRENT_TABLES = {"schema_info", "run_groups", "trainings", "training_parts", "removed_runs", "rooms", "room_posts"}
+CURRENT_TABLES = {"schema_info", "run_groups", "trainings", "training_parts", "removed_runs", "rooms", "room_posts",
+                  "answers", "room_states"}
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +75,8 @@ def test_a_schema_1_store_migrates_and_every_old_run_opens_by_its_old_id(schema_
     url, ids = schema_1_store
     assert tables_and_version(url) == (V1_TABLES, 1)
     store = RunStore(url, limits=StoreLimits())
-    assert store.schema_version() == 3 == store_runs.SCHEMA_VERSION
-    assert tables_and_version(url) == (CURRENT_TABLES, 3)
+    assert store.schema_version() == 4 == store_runs.SCHEMA_VERSION
+    assert tables_and_version(url) == (CURRENT_TABLES, 4)
     run = store.load(ids["done"])
     assert (run.id, run.lesson, run.cfg, run.data_spec, run.app_version, run.training_key) == (
         ids["done"], "film", CFG, SPEC, "0.0.9", None)
@@ -92,7 +93,7 @@ def test_a_schema_1_store_migrates_and_every_old_run_opens_by_its_old_id(schema_
     assert store.find_finished("k") == new
     store.close()
     again = RunStore(url, limits=StoreLimits())
-    assert again.schema_version() == 3 and set(again.sizes()) == {*ids.values(), new}
+    assert again.schema_version() == 4 and set(again.sizes()) == {*ids.values(), new}
     again.close()
 
 
@@ -162,7 +163,7 @@ def test_stores_opened_at_once_migrate_once(schema_1_store, result):
     for thread in threads:
         thread.join()
     assert errors == [] and len(opened) == 4
-    assert all(store.schema_version() == 3 for store in opened)
+    assert all(store.schema_version() == 4 for store in opened)
     assert_same_result(opened[0].load(ids["done"]).result, result)
     for store in opened:
         store.close()

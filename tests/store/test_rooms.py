@@ -307,14 +307,14 @@ def table_names(url: str) -> set[str]:
 
 @pytest.fixture
 def schema_2_store(store_url):
-    """Return the URL of a schema-2 store and the id of its one run: today's store without the room tables."""
+    """Return the URL of a schema-2 store and the id of its one run: today's store without rooms and answers."""
     store = RunStore(store_url, limits=StoreLimits())
     run_id = store.save(FAILED, CFG, SPEC, lesson="film", training_key="k")
     store.close()
     engine = sa.create_engine(store_url)
     with engine.begin() as connection:
-        schema.room_posts.drop(connection)
-        schema.rooms.drop(connection)
+        for table in (schema.answers, schema.room_states, schema.room_posts, schema.rooms):
+            table.drop(connection)
         connection.execute(schema.schema_info.update().values(version=2))
     engine.dispose()
     return store_url, run_id
@@ -332,7 +332,7 @@ def test_a_schema_2_store_migrates_and_keeps_its_runs(schema_2_store):
     url, run_id = schema_2_store
     assert not table_names(url) & ROOM_TABLES
     store = RunStore(url, limits=StoreLimits())
-    assert store.schema_version() == 3 == store_runs.SCHEMA_VERSION
+    assert store.schema_version() == 4 == store_runs.SCHEMA_VERSION
     assert ROOM_TABLES <= table_names(url)
     run = store.load(run_id)
     assert (run.id, run.lesson, run.cfg, run.result.message) == (run_id, "film", CFG, FAILED.message)
@@ -342,7 +342,7 @@ def test_a_schema_2_store_migrates_and_keeps_its_runs(schema_2_store):
     assert rooms.post(code, "ann", SETTINGS, SCORES, run_id=run_id) is not None
     store.close()
     again = RunStore(url, limits=StoreLimits())
-    assert again.schema_version() == 3 and nicknames(RoomStore(again).posts(code)) == ["ann"]
+    assert again.schema_version() == 4 and nicknames(RoomStore(again).posts(code)) == ["ann"]
     assert again.load(run_id).id == run_id
     again.close()
 
@@ -363,7 +363,7 @@ def test_a_migration_to_3_that_fails_leaves_the_schema_2_store_as_it_was(schema_
     monkeypatch.undo()
     assert not table_names(url) & ROOM_TABLES
     store = RunStore(url, limits=StoreLimits())
-    assert store.schema_version() == 3 and store.load(run_id).id == run_id
+    assert store.schema_version() == 4 and store.load(run_id).id == run_id
     store.close()
 
 
