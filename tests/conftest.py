@@ -1,8 +1,8 @@
-"""Shared test settings: quiet TensorFlow, deterministic hypothesis runs, xdist groups by part of the suite."""
+"""Shared test settings: quiet TensorFlow, deterministic hypothesis runs, xdist groups of tests that share fixtures."""
 
 import gc
 import os
-from pathlib import Path
+import re
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -13,16 +13,47 @@ from hypothesis import settings  # noqa: E402
 settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True)
 settings.load_profile("ci")
 
-TESTS = Path(__file__).resolve().parent
-SHARED_FIXTURE_PARTS = ("training", "pages", "e2e", "store")  # they share a warm pool, recorded runs, a cluster
+SHARED_FIXTURE_PARTS = ("pages", "e2e", "store")  # they share recorded runs, a browser and app, a PostgreSQL
+OWN_SERVER_MODULES = {"tests/cluster/test_topology.py": "cluster", "tests/ui/test_classroom.py": "classroom"}
+POOL_BACKEND = re.compile(r"\[(local|ray)[\]-]")  # the id of a test on tests/training/conftest.py's warm pools
 
 
-def pytest_collection_modifyitems(config, items):
-    """Keep the tests of a part that shares session fixtures on one xdist worker (with --dist loadgroup)."""
-    for item in items:
-        part = Path(item.fspath).resolve().relative_to(TESTS).parts[0]
-        if part in SHARED_FIXTURE_PARTS:
-            item.add_marker(pytest.mark.xdist_group(part))
+def xdist_group_of(nodeid: str) -> str | None:
+    """Return the group of tests that share session or module fixtures nodeid belongs to, or None for a test alone.
+
+    A part that shares fixtures runs on one worker; the training tests on a warm pool share it with the tests
+    of its backend only (the Ray ones with those on the session's Ray head), the rest of training anywhere.
+    """
+    path, _, name = nodeid.partition("::")
+    parts = path.split("/")
+    part = parts[1] if len(parts) > 2 and parts[0] == "tests" else None
+    if part in SHARED_FIXTURE_PARTS:
+        return part
+    if path in OWN_SERVER_MODULES:
+        return OWN_SERVER_MODULES[path]
+    if part == "training":
+        if path.endswith("/test_ray_cluster.py"):
+            return "training-ray"
+        if found := POOL_BACKEND.search(name):
+            return f"training-{found.group(1)}"
+    return None
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """With --dist loadgroup, send each group of xdist_group_of to one worker, biggest groups first.
+
+    xdist's own loadgroup reads xdist_group markers into node ids, which pytest 9's node ids no longer take:
+    the groups are named here from the node ids instead.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group_of(nodeid) or nodeid
+
+    return SharedFixtureScheduling(config, log)
 
 
 @pytest.fixture(autouse=True, scope="module")

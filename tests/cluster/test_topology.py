@@ -25,7 +25,7 @@ from deploy.launch import CHROMIUM, CHROMIUM_ARGS, alive
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui.links import share_query
 
-pytestmark = [pytest.mark.xdist_group("cluster"), pytest.mark.timeout(600)]
+pytestmark = pytest.mark.timeout(600)  # on an xdist worker of its own: tests/conftest.py
 
 WS_LEARNERS = 10
 BROWSER_LEARNERS = 2

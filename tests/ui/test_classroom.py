@@ -23,8 +23,7 @@ from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui.links import share_query
 from tests.e2e.conftest import ROOT, served_app
 
-# One server for the module, started once, on an xdist worker of its own while the module runs.
-pytestmark = pytest.mark.xdist_group("classroom")
+# One server for the module, started once: the module runs on one xdist worker (tests/conftest.py).
 
 LEARNERS = 10
 CLASS_LIMIT_SECONDS = 300.0
