@@ -5,6 +5,8 @@ import streamlit as st
 from lstm_core.store.rooms import Room, RoomNotOpen
 from lstm_core.ui import navigation, rooms
 from lstm_core.ui.board import BOARD_REFRESH_SECONDS, board, room_panel, teacher_controls
+from lstm_core.ui.class_question import question_controls
+from lstm_core.ui.pacing import pacing_controls
 
 navigation.require_app("pages/board.py")
 st.title("Class board")
@@ -33,5 +35,7 @@ else:
     secret = rooms.teacher_secret()
     if secret:
         teacher_controls(room, secret)
+        pacing_controls(room, secret)
+        question_controls(room, secret)
     st.text(f"Room {room.code}")
     live_board()

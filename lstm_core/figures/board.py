@@ -1,13 +1,16 @@
-"""The class board's picture: each distinct training of a room as a point, a panel per lever, its verdict on top."""
+"""The class board's pictures: each distinct training of a room as a point, a panel per lever, its verdict on top;
+the class's answers to a question as a bar per answer."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from lstm_core.evaluation.class_answers import TallyBar
 from lstm_core.evaluation.levers import LEVERS, LeverVerdict, Training
 from lstm_core.figures.style import PREDICTION_COLOR, REFERENCE_LINE_COLOR, chart_layout, readable_axes, with_alpha
 
@@ -63,4 +66,22 @@ def lever_figure(runs: Sequence[Training], verdicts: Sequence[LeverVerdict], sco
              "bars: its spread)")
     fig.update_layout(**chart_layout(300 * rows + 110, BOARD_MARGIN, title=title,
                                      legend=dict(orientation="h", y=-0.12)))
+    return readable_axes(fig)
+
+
+def tally_figure(bars: Sequence[TallyBar], title: str, outcome: str | None = None) -> go.Figure:
+    """Return a bar per answer (how many of the class gave it); the outcome's bar outlined once it is revealed."""
+    answers = [bar.answer for bar in bars]
+    counts = [bar.count for bar in bars]
+    # Plotly reads a few tags (<b>, <br>) in tick labels: a learner's answer is escaped, so it shows as typed.
+    labels = [html.escape(answer, quote=False) for answer in answers]
+    colors = [PREDICTION_COLOR if outcome is None or answer == outcome else with_alpha(PREDICTION_COLOR, 0.35)
+              for answer in answers]
+    fig = go.Figure(go.Bar(x=counts, y=labels, orientation="h", marker=dict(color=colors),
+                           text=[str(count) for count in counts], textposition="outside", cliponaxis=False,
+                           hovertemplate="%{x} gave this answer<extra></extra>"))
+    top = max(counts, default=0)
+    fig.update_xaxes(title_text="learners", range=[0, max(1, top) * 1.15], dtick=max(1, -(-top // 5)))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_layout(**chart_layout(110 + 48 * max(1, len(bars)), dict(l=20, r=30, t=60, b=50), title=title))
     return readable_axes(fig)

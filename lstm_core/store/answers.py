@@ -172,6 +172,15 @@ class AnswerStore:
                                      answers.c.question.startswith(prefix, autoescape=True))
             .order_by(answers.c.question, answers.c.created_at, answers.c.id))]
 
+    def room_questions(self, room_code: str) -> list[str]:
+        """Return the keys of the questions a room's learners answered, in key order."""
+        code = normalised_code(room_code)
+        if code is None:
+            return []
+        rows = self._read(sa.select(answers.c.question).where(answers.c.room_code == code).distinct()
+                          .order_by(answers.c.question))
+        return [str(row[0]) for row in rows]
+
     def evict(self, now: float | None = None, retention_days: float | None = None) -> int:
         """Remove answers given alone over retention_days ago; return how many. A room's go with the room."""
         now = time.time() if now is None else now

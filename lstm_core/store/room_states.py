@@ -45,8 +45,9 @@ class RoomState:
     revealed: tuple[str, ...] = ()  # question keys the teacher revealed to everyone at once
     question: str | None = None  # the question the board asks and tallies now
     show_nicknames: bool = False  # the board's answers are anonymous unless the teacher says otherwise
-    exit_ticket: tuple[str, ...] = ()  # the questions of the exit ticket now asked; () when none is
+    exit_ticket: tuple[str, ...] = ()  # the questions of the room's latest exit ticket; () before the first
     exit_number: int = 0  # counts the room's exit tickets: answers are keyed "exit/<number>/<n>"
+    exit_open: bool = False  # learners are asked the latest exit ticket now
     extra: dict[str, Any] = field(default_factory=dict)  # keys a newer version wrote, kept as they were
 
 
@@ -126,11 +127,11 @@ class RoomStateStore:
         if not 2 <= len(cleaned) <= EXIT_QUESTIONS:
             raise ValueError(f"an exit ticket asks two or three questions, not {len(cleaned)}")
         return self._change(code, secret, lambda state: replace(
-            state, exit_ticket=tuple(cleaned), exit_number=state.exit_number + 1))
+            state, exit_ticket=tuple(cleaned), exit_number=state.exit_number + 1, exit_open=True))
 
     def close_exit_ticket(self, code: str, secret: str) -> RoomState | None:
-        """Stop asking the exit ticket (its answers stay); return the new state, None if not allowed."""
-        return self._change(code, secret, lambda state: replace(state, exit_ticket=()))
+        """Stop asking the exit ticket (its questions and answers stay); return the new state, None if not allowed."""
+        return self._change(code, secret, lambda state: replace(state, exit_open=False))
 
     def _change(self, code: str, secret: str, change: Callable[[RoomState], RoomState]) -> RoomState | None:
         code_ = normalised_code(code)

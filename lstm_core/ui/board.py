@@ -10,7 +10,7 @@ import csv
 import io
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -18,6 +18,7 @@ import streamlit as st
 from lstm_core.evaluation.levers import (
     LEVERS,
     BoardPost,
+    LeverVerdict,
     distinct_trainings,
     experiments_table,
     judge_levers,
@@ -27,15 +28,19 @@ from lstm_core.evaluation.posts import board_post, judged_posts
 from lstm_core.figures.board import lever_figure
 from lstm_core.store.rooms import Room, RoomNotOpen, RoomPost
 from lstm_core.store.runs import StoreError
-from lstm_core.ui import rooms
+from lstm_core.ui import answers, rooms
 from lstm_core.ui.address_bar import inside_link
+from lstm_core.ui.class_question import class_question, window_verdict_shown
 from lstm_core.ui.navigation import app_root_url
 from lstm_core.ui.outcomes import number_columns
+from lstm_core.ui.pacing import follow_teacher
 
 BOARD_REFRESH_SECONDS = 1.0  # a run shows within 2 s of its training: the learner's page takes up to 1 s to collect it
 LATEST_SHOWN = 8  # runs listed by name under the picture, newest first
 JOIN_CODE_KEY = "w_room_join_code"
 JOIN_NAME_KEY = "w_room_join_name"
+ASKED_FIRST = "asked first"
+ASKED_FIRST_WORDS = "The class is answering the board's question about the window; the teacher reveals this verdict."
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 
@@ -122,6 +127,8 @@ def room_sidebar() -> None:
                 st.info(markdown_escaped(room.prompt), icon=":material/campaign:")
         elif room is not None:
             st.caption(markdown_escaped(rooms.why_not_open(room)))
+    if isinstance(room, Room):
+        follow_teacher()
 
 
 SHORT_NAMES = {"seq_length": "window", "units": "units", "layers": "layers", "dropout": "dropout",
@@ -187,6 +194,7 @@ def _experiments_frame(board_posts: list[BoardPost]) -> pd.DataFrame:
 class BoardView:
     """Everything the board draws from one set of posts, computed once for every screen that shows it."""
 
+    window: LeverVerdict  # the window's verdict, which the board's question waits for
     caption: str
     judged: str  # which runs the levers are judged on, in words
     figure: object | None  # None: no run of the Train page to judge
@@ -198,13 +206,17 @@ class BoardView:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _board_view(code: str, shown: tuple, root: str, _posts: list[RoomPost]) -> BoardView:
+def _board_view(code: str, shown: tuple, root: str, window_shown: bool, _posts: list[RoomPost]) -> BoardView:
     # root is in the key because the runs' Inside links are made of it.
     posts = _posts
     learners = len({post.nickname for post in posts})
     judged, data = judged_posts(posts)
     board_posts = _board_posts(judged)
     verdicts = judge_levers(board_posts)
+    window_verdict = next(verdict for verdict in verdicts if verdict.lever == "seq_length")
+    if not window_shown:
+        verdicts = [replace(verdict, verdict=ASKED_FIRST, words=ASKED_FIRST_WORDS) if verdict.lever == "seq_length"
+                    else verdict for verdict in verdicts]
     latest = list(reversed(posts[-LATEST_SHOWN:]))
     runs, shared_by = _runs_table(posts), _shared_by(posts)
     if judged:
@@ -217,6 +229,7 @@ def _board_view(code: str, shown: tuple, root: str, _posts: list[RoomPost]) -> B
     else:
         judged_text, figure = "No run of the Train page yet: the levers are judged on those.", None
     return BoardView(
+        window_verdict,
         f"{_count(len(posts), 'run')} by {_count(learners, 'learner')}; the board refreshes itself every "
         f"{BOARD_REFRESH_SECONDS:g} s.", judged_text, figure,
         pd.DataFrame({"lever": [v.name for v in verdicts], "verdict": [v.verdict for v in verdicts],
@@ -229,9 +242,12 @@ def _board_view(code: str, shown: tuple, root: str, _posts: list[RoomPost]) -> B
         _experiments_frame(board_posts), runs, board_csv(runs))
 
 
-def board_view(code: str, posts: list[RoomPost]) -> BoardView:
-    """Return the board of these posts, computed once per room and set of posts for every screen projecting it."""
-    return _board_view(code, tuple(post.id for post in posts), app_root_url(), posts)
+def board_view(code: str, posts: list[RoomPost], window_shown: bool = True) -> BoardView:
+    """Return the board of these posts, computed once per room and set of posts for every screen projecting it.
+
+    Until window_shown, the window's verdict is left out of the picture and the table: the class answers first.
+    """
+    return _board_view(code, tuple(post.id for post in posts), app_root_url(), window_shown, posts)
 
 
 def board(room: Room) -> None:
@@ -244,11 +260,15 @@ def board(room: Room) -> None:
         return
     if room.prompt:
         st.info(markdown_escaped(room.prompt), icon=":material/campaign:")
-    if not posts:
+    state = answers.room_state()
+    window_shown = window_verdict_shown(state)
+    view = board_view(room.code, posts, window_shown) if posts else None
+    verdicts = judge_levers([]) if view is None else [view.window]
+    class_question(room, verdicts, state, teacher=rooms.teacher_secret() is not None)
+    if view is None:
         st.info("No run on the board yet. Every run a learner in this room finishes on Train appears here within "
                 "two seconds.", icon=":material/hourglass_empty:")
         return
-    view = board_view(room.code, posts)
     st.caption(view.caption)
     st.caption(markdown_escaped(view.judged))
     if view.figure is not None:

@@ -72,6 +72,7 @@ def test_a_rooms_answers_are_seen_in_that_room_only(answers, room_store):
     assert answers.answer(None, ANN, QUESTION) is None, "an answer in a room is not the learner's answer alone"
     assert answers.tally(first, QUESTION) == {"helps": 1}
     assert [a.answer for a in answers.room_answers(first, "exit/")] == ["the forget gate"]
+    assert answers.room_questions(first) == [QUESTION, "exit/1/1"] and answers.room_questions(second) == []
 
 
 def test_a_closed_or_expired_room_takes_no_answer(answers, room_store, monkeypatch):
@@ -166,13 +167,14 @@ def test_only_the_teacher_changes_the_rooms_state_and_each_change_counts(room_st
     assert (asked.question, asked.show_nicknames) == (QUESTION, True)
     ticket = states.open_exit_ticket(code, secret, ["What does f do?", "  Which  lever mattered? ", ""])
     assert ticket.exit_ticket == ("What does f do?", "Which lever mattered?") and ticket.exit_number == 1
+    assert ticket.exit_open
     assert exit_question_key(ticket.exit_number, 1) == "exit/1/2"
     with pytest.raises(ValueError, match="two or three"):
         states.open_exit_ticket(code, secret, ["one only"])
     with pytest.raises(ValueError):
         states.push(code, secret, "everything", "x")
     closed = states.close_exit_ticket(code, secret)
-    assert closed.exit_ticket == () and closed.exit_number == 1 and closed.version == 9
+    assert not closed.exit_open and closed.exit_ticket == ticket.exit_ticket and closed.version == 9
     assert states.state(code) == closed and states.state(other.code) == RoomState()
     assert room_store.close_room(code, secret)
     assert states.push(code, secret, "page", "pages/model.py") is None, "a closed room is paced no more"
