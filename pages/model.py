@@ -9,7 +9,7 @@ from lstm_core.model.answers import StackSizes, seed_answers
 from lstm_core.model.shapes import count_params, weight_shapes
 from lstm_core.ui import datasets, navigation, settings, training_session
 from lstm_core.ui.links import LEARNING_RATES
-from lstm_core.ui.widgets import setting_slider, setting_steps
+from lstm_core.ui.pacing import levers_note, room_slider, room_steps
 
 navigation.require_app("pages/model.py")
 st.title("Model: choose the levers, see the shapes")
@@ -17,22 +17,23 @@ series, model = settings.series_settings(), settings.model_settings()
 own = settings.own_series()
 n_points = len(own.values) if own is not None else series["n_points"]
 
+levers_note()
 left, right = st.columns(2)
 with left:
-    setting_slider(model, "model", "seq_length", "Window length (SEQ_LENGTH)",
-                   "How many past values the model reads before each forecast.",
+    room_slider(model, "model", "seq_length", "Window length (SEQ_LENGTH)",
+                "How many past values the model reads before each forecast.",
                    high=max_seq_length(n_points, model["horizon"]))
-    setting_slider(model, "model", "units", "Units", "Size of each LSTM layer's memory: hidden and cell state width.")
-    setting_slider(model, "model", "layers", "Layers", "How many LSTM layers are stacked.")
-    setting_slider(model, "model", "dropout", "Dropout",
-                   "Share of values dropped after each LSTM layer while training.", step=0.05, fmt="%.2f")
+    room_slider(model, "model", "units", "Units", "Size of each LSTM layer's memory: hidden and cell state width.")
+    room_slider(model, "model", "layers", "Layers", "How many LSTM layers are stacked.")
+    room_slider(model, "model", "dropout", "Dropout",
+                "Share of values dropped after each LSTM layer while training.", step=0.05, fmt="%.2f")
 with right:
-    setting_slider(model, "model", "dense_units", "Dense head units (0 = none)",
-                   "A Dense layer between the last LSTM state and the output.")
-    setting_steps(model, "model", "learning_rate", "Learning rate", LEARNING_RATES,
-                  "Size of each Adam step: too big diverges, too small crawls.")
-    setting_slider(model, "model", "batch_size", "Batch size", "Windows per weight update.", step=16)
-    setting_slider(model, "model", "epochs", "Epochs", "Passes over the training windows.")
+    room_slider(model, "model", "dense_units", "Dense head units (0 = none)",
+                "A Dense layer between the last LSTM state and the output.")
+    room_steps(model, "model", "learning_rate", "Learning rate", LEARNING_RATES,
+               "Size of each Adam step: too big diverges, too small crawls.")
+    room_slider(model, "model", "batch_size", "Batch size", "Windows per weight update.", step=16)
+    room_slider(model, "model", "epochs", "Epochs", "Passes over the training windows.")
 
 cfg = settings.model_config()
 layers = weight_shapes(cfg)
