@@ -111,13 +111,18 @@ class ExitRow:
 
 def exit_ticket_tallies(questions: Sequence[str], answers_by_key: Mapping[str, Iterable[str]],
                         keys: Sequence[str]) -> list[tuple[str, list[TallyBar]]]:
-    """Return, per exit-ticket question, its text and the tally of its answers (same answers counted together)."""
+    """Return, per exit-ticket question, its text and the tally of its answers.
+
+    Answers that differ only in case and spacing count together, under the form given first.
+    """
     tallies = []
     for question, key in zip(questions, keys):
         counts: dict[str, int] = {}
+        shown: dict[str, str] = {}
         for answer in answers_by_key.get(key, ()):
             text = " ".join(answer.split())
-            counts[text] = counts.get(text, 0) + 1
+            same = shown.setdefault(text.casefold(), text)
+            counts[same] = counts.get(same, 0) + 1
         tallies.append((question, tally_bars(counts)))
     return tallies
 

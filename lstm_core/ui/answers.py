@@ -81,7 +81,7 @@ def learner_id() -> str:
             cookie = st.context.cookies.get(XSRF_COOKIE)
         except Exception:  # no browser behind this session (AppTest): a random id below
             cookie = None
-        known = learner_id_of(cookie) if cookie else secrets.token_urlsafe(16)
+        known = learner_id_of(cookie) if isinstance(cookie, str) and cookie else secrets.token_urlsafe(16)
         st.session_state[LEARNER_KEY] = known
     return known
 

@@ -64,7 +64,7 @@ def _ask(question: ClassQuestion) -> None:
         if st.form_submit_button("Answer") and choice is not None:
             answers.record_answer(question.key, choice)
             st.session_state[MY_ANSWER_PREFIX + question.key] = choice
-            st.rerun(scope="fragment")
+            st.rerun()
 
 
 def class_question(room: Room, verdicts: list[LeverVerdict], state: RoomState | None, teacher: bool) -> None:

@@ -120,7 +120,7 @@ def _exit_ticket(state: RoomState) -> None:
                 if text.strip():
                     answers.record_answer(key, " ".join(text.split()))
             st.session_state[handed_in] = True
-            st.rerun(scope="fragment")
+            st.rerun()
 
 
 def exit_ticket_results(code: str, state: RoomState) -> None:

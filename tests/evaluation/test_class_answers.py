@@ -70,7 +70,7 @@ def test_too_few_runs_give_no_outcome_and_the_sentence_says_what_cannot_be_told(
 
 def test_exit_ticket_answers_are_tallied_per_question_and_exported_as_text():
     tallies = exit_ticket_tallies(["Which lever?", "What does f do?"],
-                                  {"exit/1/1": ["window", " window ", "units"], "exit/1/2": ["forgets"]},
+                                  {"exit/1/1": ["window", " Window ", "units"], "exit/1/2": ["forgets"]},
                                   ["exit/1/1", "exit/1/2"])
     assert [(q, [(b.answer, b.count) for b in bars]) for q, bars in tallies] == [
         ("Which lever?", [("window", 2), ("units", 1)]), ("What does f do?", [("forgets", 1)])]
