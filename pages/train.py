@@ -17,6 +17,7 @@ from lstm_core.ui.outcomes import (
     training_outcome,
 )
 from lstm_core.ui.predictions import ask_before, commit_guesses
+from lstm_core.ui.sketch import sketch_then_reveal
 from lstm_core.ui.training_session import OpenedFrom
 from lstm_core.ui.widgets import describe_model, live_part, needs, progress_fraction, progress_label, training_active
 
@@ -44,7 +45,7 @@ def press_train() -> None:
 
 start_col, stop_col, _ = st.columns([1, 1, 4])
 # Callbacks run before the script: the buttons and the sidebar are drawn with the job already started or stopped.
-start_col.button("Train", type="primary", disabled=running, on_click=press_train,
+start_col.button("Train", key="train_start", type="primary", disabled=running, on_click=press_train,
                  help="Train a fresh model with the current settings. Disabled while your training is queued or "
                       "running.")
 stop_col.button("Stop", disabled=not running, on_click=job.stop if running else None,
@@ -90,6 +91,7 @@ def draw_outcome(finished_job) -> None:
     if outcome.loss_gap:
         st.caption(outcome.loss_gap)
     reveal_train_predictions(run, run_ds, outcome)
+    sketch_then_reveal(run, run_ds)
     st.subheader("How good is the forecast?")
     st.plotly_chart(outcome.forecast, width="stretch", key="forecast")
     st.caption("Grey: what happened. Blue: the forecast one step ahead, from the window before each point.")
