@@ -40,7 +40,7 @@ def migrate_1_to_2(connection: sa.Connection) -> None:
 def migrate_2_to_3(connection: sa.Connection) -> None:
     """Rewrite a schema-2 store as schema 3: the classroom rooms' two tables join it, every run untouched."""
     schema_v3.metadata.create_all(connection, tables=[schema_v3.rooms, schema_v3.room_posts])
-    connection.execute(schema_v3.schema_info.update().values(version=3))
+    connection.execute(schema_v3.schema_info.update().values(version=schema_v3.VERSION))
 
 
 def migrate_3_to_4(connection: sa.Connection) -> None:

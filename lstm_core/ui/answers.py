@@ -94,11 +94,6 @@ def _notice(text: str) -> None:
         pass
 
 
-def answers_notice() -> str | None:
-    """Return why the last answer was not kept on the server, in words, or None when it was."""
-    return st.session_state.get(ANSWERS_NOTICE_KEY)
-
-
 class _Upkeep:
     def __init__(self) -> None:
         self.lock = threading.Lock()
