@@ -87,10 +87,12 @@ class SketchScore:
 
 
 def times(ratio: float) -> str:
-    """Return a ratio to two significant digits with its sign "×": "3.1×", "0.95×", "12×"."""
-    if ratio >= 10:
+    """Return a ratio to two significant digits with its sign "×": "3.1×", "1.0×", "0.95×", "12×"; zero as "0×"."""
+    if ratio == 0:
+        return "0×"
+    if ratio >= 9.95:  # rounds to 10 or more: whole numbers
         return f"{ratio:.0f}×"
-    return f"{float(f'{ratio:.2g}'):g}×"
+    return f"{ratio:.1f}×" if ratio >= 0.995 else f"{float(f'{ratio:.2g}'):g}×"
 
 
 def sketch_verdict(sketch_mse: float, model_mse: float, noise_floor: float | None, scored: int, offered: int,

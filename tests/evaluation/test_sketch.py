@@ -16,7 +16,7 @@ def test_a_sketch_equal_to_what_happened_scores_zero():
     assert score.model_mse == pytest.approx(0.01) and score.model_ratio == pytest.approx(1.0)
     assert score.sketch_to_model_mse == pytest.approx(0.01)
     assert score.scored_steps == tuple(range(40)) and score.offered == 40
-    assert score.verdict == ("Scored on all 40 points. Your sketch: 0× the noise floor; the LSTM: 1×. "
+    assert score.verdict == ("Scored on all 40 points. Your sketch: 0× the noise floor; the LSTM: 1.0×. "
                              "Your sketch came closer to what happened: it matches what happened exactly.")
 
 
@@ -44,7 +44,7 @@ def test_a_partial_sketch_scores_only_the_points_it_covers_and_says_how_many():
     assert score.sketch_mse == pytest.approx(0.04)
     assert score.model_mse == pytest.approx(0.01), "the model is scored on the same ten points"
     assert score.verdict.startswith("Scored on the 10 of 40 points your sketch covers; the other 30 were not drawn")
-    assert "The LSTM came closer to what happened: its MSE is 4× smaller than your sketch's." in score.verdict
+    assert "The LSTM came closer to what happened: its MSE is 4.0× smaller than your sketch's." in score.verdict
 
 
 def test_unordered_and_repeated_points_are_sorted_and_averaged():
@@ -90,7 +90,7 @@ def test_without_a_noise_floor_the_score_is_plain_mse_and_says_why():
     assert score.sketch_mse == pytest.approx(0.09)
     assert "Your sketch: MSE 0.09000; the LSTM: MSE 0.01000 (scaled units: the noise in this data is unknown" \
         in score.verdict
-    assert "its MSE is 9× smaller than your sketch's" in score.verdict
+    assert "its MSE is 9.0× smaller than your sketch's" in score.verdict
 
 
 @pytest.mark.parametrize("sketch_mse, model_mse, judgement", [
@@ -111,7 +111,7 @@ def test_the_verdict_quotes_both_scores_in_noise_floors():
     assert "Your sketch: 3.1× the noise floor; the LSTM: 1.2×." in verdict
 
 
-@pytest.mark.parametrize("ratio, words", [(3.14, "3.1×"), (0.954, "0.95×"), (12.4, "12×"), (1.0, "1×"),
-                                          (0.0, "0×"), (0.0123, "0.012×")])
+@pytest.mark.parametrize("ratio, words", [(3.14, "3.1×"), (0.954, "0.95×"), (12.4, "12×"), (1.0, "1.0×"),
+                                          (9.96, "10×"), (0.996, "1.0×"), (0.0, "0×"), (0.0123, "0.012×")])
 def test_ratios_are_written_to_two_significant_digits(ratio, words):
     assert times(ratio) == words
