@@ -8,6 +8,7 @@ to the server only when the learner presses Done. The scored sketch is kept in t
 from __future__ import annotations
 
 import hashlib
+import math
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +66,13 @@ def _drawing_data(dataset: Dataset, n_points: int) -> dict[str, Any]:
     seen = dataset.values[:int(dataset.target_start["test"][0])]  # every value before the test part
     low, high = float(seen.min()), float(seen.max())
     margin = RANGE_MARGIN * (high - low or 1.0)
-    anchors = sorted({int(round(step)) for step in np.linspace(0, n_points - 1, ANCHORS)})
+    spacing = max(1, math.ceil((n_points - 1) / (ANCHORS - 1)))
+    anchors = [*range(0, n_points - 1, spacing), n_points - 1]  # 0, 10, 20, 30, 40, 49 for 50 points
     return {
         "history": [float(value) for value in known], "points": n_points, "anchors": anchors,
         "y_range": [low - margin, high + margin],
         "label": f"Draw the next {n_points} values in the shaded band (mouse, finger or pen), then press Done.",
-        "description": (f"The last {len(known)} values before the test part, from {known.min():.3g} to "
+        "description": (f"The values before the test part, from {known.min():.3g} to "
                         f"{known.max():.3g}, ending at {known[-1]:.3g}; the shaded band to the right holds test "
                         f"steps 0 to {n_points - 1}, to draw."),
         "x_title": STEP_TITLE, "y_title": "value (series units)",
@@ -107,12 +109,11 @@ def _score(run: FinishedTraining, dataset: Dataset, points: list[tuple[float, fl
 
 def _ask(key: str, dataset: Dataset, n_points: int) -> None:
     """Draw the drawing component with its instructions."""
-    st.markdown(f"Before you see the model's forecast: how will the series go on? Draw the next {n_points} values "
-                f"after the {len(_known(dataset))} shown, then press **Done** to see them beside the model's "
-                f"forecast and what happened.")
+    st.markdown("Before you see the model's forecast: how will the series go on? Your sketch then appears beside "
+                "the model's forecast and what happened.")
     _draw(key=key, data=_drawing_data(dataset, n_points), on_sketch_change=_taken_in_script, width="stretch")
-    st.caption("Draw again over any part to change it. With a keyboard, type values at a few steps instead. "
-               "Draw before you look at the forecast further down: it shows these points.")
+    st.caption("With a keyboard, type values at a few steps instead. Draw before you look at the forecast further "
+               "down: it shows these points.")
 
 
 def _reveal(drawn: DrawnForecast, run: FinishedTraining, dataset: Dataset, n_points: int) -> None:

@@ -6,6 +6,7 @@
 const SVG = "http://www.w3.org/2000/svg";
 const HEIGHT = 300;
 const MARGIN = { left: 58, right: 14, top: 14, bottom: 46 };
+const NARROW_PX = 560;
 const MIN_MOVE_PX = 2; // a new point every 2 px of travel keeps a stroke to a few hundred points
 const instances = new WeakMap(); // parentElement -> the drawing mounted there, kept across reruns
 
@@ -98,7 +99,8 @@ function mount(parentElement, key) {
     const data = state.data;
     const width = Math.max(280, Math.floor(chart.clientWidth || 600));
     state.width = width;
-    const history = data.history;
+    // On a narrow screen fewer known values leave the band wide enough to draw in with a finger.
+    const history = width < NARROW_PX ? data.history.slice(-data.points) : data.history;
     plot = {
       left: MARGIN.left, top: MARGIN.top, width: width - MARGIN.left - MARGIN.right,
       height: HEIGHT - MARGIN.top - MARGIN.bottom, x0: -history.length, x1: data.points - 1,
@@ -202,6 +204,12 @@ function mount(parentElement, key) {
     const [lastX, lastY] = toPixel(...last);
     if (Math.hypot(px - lastX, py - lastY) < MIN_MOVE_PX) return;
     const next = fromPixel(px, py);
+    if (next[0] === last[0]) {
+      // Up or down at one x (at the band's edge, say): the line follows the pointer, one value per x.
+      state.stroke[state.stroke.length - 1] = next;
+      drawSketch();
+      return;
+    }
     // Moving back over the stroke redraws it there: the points just passed over give way to the new one.
     const low = Math.min(last[0], next[0]);
     const high = Math.max(last[0], next[0]);
