@@ -258,6 +258,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
 
     # The evaluation lessons; their verdicts come from their runs.
     visit("Trusting a test score", "How far can you trust")
+    check_accessible(page, "9-lesson-splits-before")  # as a learner first sees it: nothing trained yet
     expect(slider_input(page, "Seeds")).to_have_value("2")  # the link's small lesson
     page.get_by_role("button", name="Train both splits").click()
     verdict = alert(page, "noise floor")
@@ -267,12 +268,14 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     check_page(page, "9-lesson-splits")
 
     visit("Looking further ahead", "Looking further ahead")
+    check_accessible(page, "10-lesson-horizon-before")  # as a learner first sees it: nothing trained yet
     page.get_by_role("button", name="Train both").click()
     expect(alert(page, "steps ahead")).to_be_visible(timeout=120_000)
     expect(page.get_by_text("Error per step ahead", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
     check_page(page, "10-lesson-horizon")
 
     visit("Training as a film", "Training as a film")
+    check_accessible(page, "11-lesson-film-before")  # as a learner first sees it: nothing trained yet
     page.get_by_role("button", name="Train and film").click()
     # The film opens on the untrained model; its last moment is the last epoch.
     expect(page.get_by_text("Before training (the initial random weights)")).to_be_visible(timeout=120_000)
@@ -281,6 +284,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     check_page(page, "11-lesson-film")
 
     visit("Dropout at work", "Dropout at work")
+    check_accessible(page, "12-lesson-dropout-before")  # as a learner first sees it: nothing trained yet
     page.get_by_role("button", name="Train", exact=True).click()
     expect(alert(page, "of the actual test values")).to_be_visible(timeout=120_000)
     expect(alert(page, "training loss")).to_be_visible()
@@ -291,29 +295,6 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     expect(page.get_by_role("button", name="Teach a class: open a room")).to_be_visible()
     check_page(page, "14-board-outside-a-room")
     assert visited == {registered.title for registered in REGISTERED_PAGES}, "the walk opens every page"
-
-
-# What each page's title starts with; its sidebar label comes from the page registry.
-TITLE_STARTS = {"home": "LSTM Lens", "data": "Data", "model": "Model", "train": "Train", "inside": "Inside",
-                "readouts": "What does the memory hold", "memory": "Why an LSTM", "splits": "How far can you trust",
-                "horizon": "Looking further ahead", "film": "Training as a film", "dropout": "Dropout at work",
-                "board": "Class board"}
-PAGES = [(page.title, TITLE_STARTS[page.name]) for page in REGISTERED_PAGES]  # every page of the navigation
-
-
-def test_every_page_passes_the_accessibility_audit_after_the_quick_start(page: Page, app_url: str):
-    page.goto(app_url)
-    expect(page.locator("h1").first).to_have_text("LSTM Lens", timeout=TIMEOUT_MS)
-    settle(page)
-    failures = {"Home (before the quick start)": blocking_findings(page)}
-    page.get_by_role("button", name="Quick start", exact=False).click()
-    expect(page.locator("h1").first).to_contain_text("Train", timeout=TIMEOUT_MS)
-    expect(page.get_by_text("How good is the forecast?")).to_be_visible(timeout=120_000)
-    for label, title in PAGES:
-        go_to(page, label, title)
-        failures[label] = blocking_findings(page)
-    report = "\n".join(f"{name}:\n  " + "\n  ".join(map(str, found)) for name, found in failures.items() if found)
-    assert not report, "WCAG 2.1 A/AA failures in the app's own elements\n" + report
 
 
 def alert(page: Page, text: str):
