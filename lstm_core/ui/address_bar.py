@@ -1,9 +1,9 @@
 """The address bar: read once when a link opens, written on every run from the session, copied into shared links.
 
 A link carries the settings (lstm_core.ui.links names them), the page's own controls, the run shown
-(``?run=<id>``) and the room (``?room=<code>``). The run comes first when a link is read: it brings its own
-settings, and any setting the link gives as well (moved after the run was opened) is applied on top, so a
-reload shows exactly the screen it was taken from.
+(``?run=<id>``), the room (``?room=<code>``) and the guided lesson's step (``?guide=<step>``). The run comes
+first when a link is read: it brings its own settings, and any setting the link gives as well (moved after the
+run was opened) is applied on top, so a reload shows exactly the screen it was taken from.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import streamlit as st
 
 from lstm_core.config import ModelConfig
 from lstm_core.data.spec import source_of
-from lstm_core.ui import rooms, runs, settings
+from lstm_core.ui import guide, rooms, runs, settings
 from lstm_core.ui.links import read_link, share_params
 from lstm_core.ui.navigation import OPEN_PARAM, PAGE_SHOWN_KEY, app_root_url, lesson_mode
 from lstm_core.ui.pages import LESSON_OF_PATH, LESSON_PARAM, PAGE_KEYS, PAGE_PREFIXES, page_file, url_path_of
@@ -40,9 +40,10 @@ def read_link_once() -> None:
     if run_id:
         open_linked_run(run_id)
     params = {name: st.query_params.get_all(name) for name in st.query_params.keys()
-              if name not in (OPEN_PARAM, runs.RUN_PARAM, *rooms.LINK_PARAMS)}
+              if name not in (OPEN_PARAM, runs.RUN_PARAM, guide.GUIDE_PARAM, *rooms.LINK_PARAMS)}
     page_values: dict[str, Any] = {}
     ignored = read_link(params, settings.series_settings(), settings.model_settings(), page_values)
+    ignored += guide.read_link(st.query_params.get_all(guide.GUIDE_PARAM))
     for key, value in page_values.items():
         st.session_state[key] = value
     if ignored:
@@ -87,6 +88,7 @@ def address_params(url_path: str) -> dict[str, str]:
     if run_id:
         params[runs.RUN_PARAM] = run_id
     params.update(rooms.address_params())
+    params.update(guide.address_params())
     return params
 
 
