@@ -4,7 +4,7 @@ import streamlit as st
 
 from lstm_core.figures.data import series_figure
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
-from lstm_core.ui import address_bar, datasets, navigation, rooms, runs, settings, training_session
+from lstm_core.ui import address_bar, datasets, guide, navigation, rooms, runs, settings, training_session
 from lstm_core.ui.board import room_panel, room_sidebar
 from lstm_core.ui.pages import LESSON_MODES, MODEL_LESSON_MODES, PAGES, page_file, url_path_of
 from lstm_core.ui.widgets import figure_keyboard, finish_sidebar, page_navigation, share_footer, sidebar
@@ -48,6 +48,7 @@ def home() -> None:
     if st.button("Quick start: small preset, then train", type="primary"):
         settings.apply_preset(QUICK_START_SERIES, QUICK_START_MODEL)
         train_now()
+    guide.start_button()
     room_panel()
     with st.expander("For teachers: a lesson link for a projected class"):
         lesson_link_builder()
@@ -119,7 +120,9 @@ if not mode:
     room_sidebar()
 st.session_state[navigation.PAGE_SHOWN_KEY] = current_page.url_path
 figure_keyboard()
+guide.draw_banner(current_page.url_path, home)
 current_page.run()
+guide.after_page(current_page.url_path)
 finish_sidebar()
 address_bar.write_address_bar(current_page.url_path)
 share_footer(current_page.url_path)
