@@ -6,7 +6,7 @@ The parts and the parts each may import (a test reads these lines and fails on a
     presets     -> config
     data        -> config
     model       -> config
-    glassbox    -> model
+    glassbox    -> config, data, evaluation, model
     evaluation  -> config, data
     training    -> config, data, model, presets
     figures     -> config, data, evaluation, glassbox, model
@@ -14,13 +14,14 @@ The parts and the parts each may import (a test reads these lines and fails on a
     exports     -> config, data, glassbox, model
     store       -> config, model, training
     cluster     -> config, store, training
-    ui          -> cluster, config, data, evaluation, figures, presets, store, training
+    ui          -> cluster, config, data, evaluation, figures, glassbox, lessons, model, presets, store, training
 
 config      the settings (SeriesConfig, ModelConfig) and the bounds that check them and drive the sliders.
 presets     ready-made settings: the quick start and the presets a class loads in one click.
 data        the series (generated, bundled or the learner's own), scaled and cut into (X, Y) windows and splits.
 model       weight shapes and parameter counts, the cell's gate table, NumPy weights, the Keras build.
-glassbox    the NumPy forward replay and backward pass proven equal to Keras.
+glassbox    the NumPy forward replay (with knock-outs, clamps and resets) and backward pass proven equal to
+            Keras; readouts of the memory, unit roles and the what-if atlas.
 evaluation  the one MSE and its metrics, the baselines, skill scores, paired-gap judgements and the class board's.
 training    the plain data both sides share (protocol), the job a page reads and its messages, the backend
             interface and the one base both backends share (fair queue included), the pool of worker

@@ -4,9 +4,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from lstm_core.evaluation.expectations import READ_BACK, read_back_of
 from lstm_core.figures.memory import compared_readouts_figure, readout_curves_figure, unit_roles_figure
-from lstm_core.glassbox.memory_verdict import memory_verdict, r2_text
+from lstm_core.glassbox.memory_verdict import READ_BACK, memory_verdict, r2_text, read_back_of
 from lstm_core.lessons.memory import lesson_outcome
 from lstm_core.ui import lesson_jobs, navigation, training_session, what_ifs
 from lstm_core.ui.predictions import predict_then_reveal

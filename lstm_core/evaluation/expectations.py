@@ -5,10 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from lstm_core.glassbox.memory_verdict import LIST_R2, TRACE_R2
-from lstm_core.glassbox.unit_roles import BARELY as SAME_WITHIN  # a change under 5 % counts as "the same"
-
 EXPECTATIONS = ("worse", "the same", "better")
+SAME_WITHIN = 0.05  # a test error that moves by less than this share counts as "the same"
 
 
 def outcome_of(ratio: float) -> str:
@@ -35,16 +33,6 @@ def guess_verdict(guess: str, outcome: str, what_happened: str) -> str:
     if guess == outcome:
         return f"You expected {guess}, and so it is: {what_happened}."
     return f"You expected {guess}; it came out {outcome}: {what_happened}."
-
-
-READ_BACK = ("almost exactly", "partly", "hardly")
-
-
-def read_back_of(r2: float) -> str:
-    """Return how well a readout reads a value back, in the words of READ_BACK, from its test R²."""
-    if math.isfinite(r2) and r2 >= LIST_R2:
-        return READ_BACK[0]
-    return READ_BACK[1] if math.isfinite(r2) and r2 >= TRACE_R2 else READ_BACK[2]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ past inputs themselves are judged, read back when their R² reaches ``READ_R2``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from lstm_core.glassbox.readouts import MemoryCurves
@@ -98,3 +100,14 @@ def memory_verdict(curves: MemoryCurves, state: str | None = None) -> str:
     if found.noise is None or found.clean is None:
         return f"{subject} {_inputs(found.inputs)}. {curves.unknown or ''}".strip()
     return f"{subject} {_phase(found.clean, found.slope)} and {_trace(found.noise)}; {_listing(found.noise)}."
+
+
+READ_BACK = ("almost exactly", "partly", "hardly")
+
+
+def read_back_of(r2: float) -> str:
+    """Return how well a readout reads a value back, in the words of READ_BACK, from its test R²."""
+    if math.isfinite(r2) and r2 >= LIST_R2:
+        return READ_BACK[0]
+    return READ_BACK[1] if math.isfinite(r2) and r2 >= TRACE_R2 else READ_BACK[2]
+

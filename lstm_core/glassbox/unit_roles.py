@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from lstm_core.evaluation.expectations import SAME_WITHIN
 from lstm_core.evaluation.metrics import mse
 from lstm_core.glassbox.readouts import WindowSignals, window_signals
 from lstm_core.glassbox.replay import LSTMTrace, _as_weights, trace_model
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from lstm_core.data.dataset import Dataset
 
 ROLE_R = 0.7  # a unit follows a signal when |r| reaches this; below it for every signal the unit is "mixed"
-BARELY = 0.05  # a knock-out that moves the test MSE by less than this share barely matters
+BARELY = SAME_WITHIN  # a knock-out that moves the test MSE by less than this share barely matters
 SIGNALS = ("level", "slope", "noise", "position")  # the order of the groups when units are ordered by role
 KNOWN_SOURCES = {"level": "the clean signal at the last step", "slope": "the clean signal's slope at the last step",
                  "noise": "the last input's noise", "position": "the step index, across the steps of each window"}

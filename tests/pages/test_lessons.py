@@ -36,7 +36,7 @@ def test_memory_lesson_trains_both_models_and_its_words_follow_its_numbers(pages
     pool.release()
     wait_for_lesson(at, "memory")
     assert not next(b for b in at.button if b.label == "Train both").disabled
-    rnn, lstm = runs.outcome["plain RNN"], runs.outcome["LSTM"]
+    rnn, lstm = runs.outcome.models["plain RNN"], runs.outcome.models["LSTM"]
     shown = {m.label.split(":")[0]: m.value for m in at.metric}
     assert shown == {"plain RNN": f"{rnn.explained:.0%}", "LSTM": f"{lstm.explained:.0%}"}
     # The defaults are chosen so that the plain RNN fails and the LSTM learns; the page says so from the numbers.
@@ -48,7 +48,7 @@ def test_memory_lesson_trains_both_models_and_its_words_follow_its_numbers(pages
     captions = " ".join(c.value for c in at.caption)
     before, after = (format_ratio(reach(profile, 20)) for profile in (lstm.memory_initial, lstm.memory_trained))
     assert f"the LSTM's {before} before training and {after} after" in captions
-    assert len(at.get("plotly_chart")) == 4, "task window, learning curves and the two gradient charts"
+    assert len(at.get("plotly_chart")) == 5, "task window, learning curves, two gradient charts, both readouts"
 
 
 def test_memory_lesson_at_its_smallest_settings_trains_and_reports():
