@@ -77,7 +77,8 @@ if memory.noise is not None:
     predict_then_reveal(f"{what_ifs.training_identity(run)}/readout/{layer}/{step}",
                         f"Before you look: how well can a straight line read the noise of the input {back} steps "
                         f"back out of the cell state c at step {step + 1}?", READ_BACK, read_back_of(noise_r2),
-                        f"R² {r2_text(noise_r2)} on the test windows", draw_curves)
+                        f"R² {r2_text(noise_r2)} on the test windows", draw_curves,
+                        stored_as=f"readout/{what_ifs.stored_name(run)}/{layer}/{step}")
 else:
     st.info(curves.unknown or "", icon=":material/help:")
     draw_curves()

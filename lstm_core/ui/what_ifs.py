@@ -40,6 +40,11 @@ def _weights_of(run: FinishedTraining) -> ModelWeights:
     return run.result.weights
 
 
+def stored_name(run: FinishedTraining) -> str:
+    """Return a short name of a training for the store's question keys (twelve characters of its identity)."""
+    return "".join(c for c in training_identity(run) if c.isalnum())[:12]
+
+
 @st.cache_resource(max_entries=REPORTS_KEPT, show_spinner="Reading the memory: every knock-out and clamp of this "
                    "layer, once for this model…")
 def _shared_report(identity: str, layer: int, _weights: ModelWeights, _dataset: Dataset) -> MemoryReport:
@@ -113,7 +118,8 @@ def choose_what_if(run: FinishedTraining, dataset: Dataset, report: MemoryReport
     happened = f"{ratio_words(what_if.ratio)} (test MSE {what_if.test_mse:.4f} against {atlas.untouched_mse:.4f})"
     question = f"If you {what_if.label}, what will the forecast's test error do?"
     guessed = predict_then_reveal(f"{training_identity(run)}/{what_if.key}", question, EXPECTATIONS, outcome,
-                                  happened, lambda: _draw_answer(dataset, report, what_if))
+                                  happened, lambda: _draw_answer(dataset, report, what_if),
+                                  stored_as=f"what-if/{stored_name(run)}/{what_if.key}")
     if guessed is None:
         return None
     in_stepper = st.toggle("Step through the altered cell in the stepper below", key=SHOW_ALTERED_KEY,

@@ -85,3 +85,25 @@ def test_a_what_if_asks_first_then_answers_with_the_glass_boxs_numbers_and_the_s
     top_unit = int(np.argmax(ratios))
     np.testing.assert_allclose(_heatmap(stepper, "h")[-1], untouched[:, top_unit], atol=1e-6)
     assert "importance" in stepper["layout"]["yaxis2"]["title"]["text"]
+
+
+def test_a_guess_is_kept_in_the_store_and_a_reload_shows_it_beside_the_answer_without_asking_again():
+    at, run, ds = _trained_inside()
+    next(r for r in at.radio if r.label.startswith("If you knock out")).set_value("the same").run()
+    next(b for b in at.button if b.label == "Show what happens").click().run()
+    learner = at.session_state["learner_id"]
+
+    # The same learner (the browser's cookie names them) in a fresh session on the same model: a reload.
+    again = open_page()
+    again.session_state["learner_id"] = learner
+    again.session_state["finished_training"] = run
+    again.switch_page("pages/inside.py").run()
+    assert_clean(again, "inside after a reload")
+    assert not any(r.label.startswith("If you knock out") for r in again.radio), "not asked again"
+    assert any(m.value.startswith("You expected the same") for m in [*again.success, *again.warning])
+
+    # Another learner is asked.
+    other = open_page()
+    other.session_state["finished_training"] = run
+    other.switch_page("pages/inside.py").run()
+    assert any(r.label.startswith("If you knock out") for r in other.radio)
