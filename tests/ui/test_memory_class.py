@@ -36,9 +36,9 @@ from bench.memory_class import (
     train_quick_start,
 )
 from lstm_core.data.dataset import Dataset
-from lstm_core.evaluation.expectations import READ_BACK, guess_verdict, read_back_of
+from lstm_core.evaluation.expectations import guess_verdict
 from lstm_core.glassbox.memory_report import MemoryReport, memory_report
-from lstm_core.glassbox.memory_verdict import memory_verdict, r2_text
+from lstm_core.glassbox.memory_verdict import READ_BACK, memory_verdict, r2_text, read_back_of
 from tests.e2e.conftest import ROOT
 
 pytestmark = pytest.mark.xdist_group("memory-class")
