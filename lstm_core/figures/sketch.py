@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures.style import PREDICTION_COLOR, SERIES_COLOR, SPLIT_COLORS, titled_figure
+from lstm_core.figures.style import PREDICTION_COLOR, SERIES_COLOR, SKETCH_COLOR, SPLIT_COLORS, titled_figure
 
-SKETCH_COLOR = "#D55E00"  # Okabe-Ito vermillion: 3.9:1 on white, apart from the series' grey and the forecast's blue
 SKETCH_BAND_COLOR = SPLIT_COLORS["test"]  # the test points to draw over, shaded as the test part is elsewhere
 STEP_TITLE = "steps from the start of the test part"
 

@@ -48,6 +48,10 @@ SPLIT_COLORS = {"train": with_alpha(PREDICTION_COLOR, 0.06), "val": with_alpha("
                 "test": with_alpha(GATE_COLORS["o"], 0.12)}
 PREDICTION_BAND_COLOR = with_alpha(PREDICTION_COLOR, 0.18)  # the Monte-Carlo band around the forecast
 MARKED_ZONE_COLOR = with_alpha(WINDOW_Y_COLOR, 0.12)  # where the marked value of a task window lies
+SKETCH_COLOR = GATE_COLORS["f"]  # the learner's drawn forecast: vermillion, apart from the grey series, blue forecast
+SKETCH_GRID_COLOR = "#e6e6e6"  # the drawing area's grid lines
+HIGHLIGHT_COLOR = "#b45309"  # the guide's outline: 5:1 on white, where an outline needs 3:1 to be seen (WCAG 1.4.11)
+PAGE_BACKGROUND = "#ffffff"  # behind a banner that stays in view while the page scrolls under it
 
 
 # Streamlit's chart theme writes tick labels, axis titles and annotations in a grey (#808495) that reaches

@@ -16,6 +16,7 @@ from typing import Any
 
 import streamlit as st
 
+from lstm_core.figures.style import HIGHLIGHT_COLOR, PAGE_BACKGROUND
 from lstm_core.lessons.guide import (
     MODEL_PAGES,
     QUESTIONS,
@@ -39,7 +40,6 @@ BASELINE_KEY = "guide_baseline"  # (step, what its check saw once its page had d
 DONE_KEY = "guide_done"  # the steps whose action was seen done
 DRAWN_KEY = "guide_drawn"  # (step, done) as this run's banner drew it
 BANNER_KEY = "guide_banner"
-HIGHLIGHT_COLOR = "#b45309"  # 5:1 on white: an outline needs 3:1 to be seen (WCAG 1.4.11)
 PAGE_NAMES = {page.url_path: page.name for page in PAGES}
 PAGE_TITLES = {page.name: page.title for page in PAGES}
 
@@ -234,7 +234,7 @@ def _banner_style() -> None:
     # On a screen tall enough, the banner stays in view while the page scrolls to the step's element; Streamlit wraps
     # the banner in a box of its own height, so the wrapper is what sticks. A phone scrolls it away with the page.
     st.html(f"<style>@media (min-width: 640px) and (min-height: 700px) {{ div:has(> .st-key-{BANNER_KEY}) {{ "
-            f"position: sticky; top: 3.75rem; z-index: 99; background-color: #ffffff; }} }}</style>")
+            f"position: sticky; top: 3.75rem; z-index: 99; background-color: {PAGE_BACKGROUND}; }} }}</style>")
 
 
 def _highlight(step: GuideStep, index: int) -> None:

@@ -17,8 +17,8 @@ import streamlit as st
 
 from lstm_core.data.dataset import Dataset
 from lstm_core.evaluation.sketch import DrawnForecast, SketchError, score_sketch
-from lstm_core.figures.sketch import SKETCH_BAND_COLOR, SKETCH_COLOR, STEP_TITLE, sketch_figure
-from lstm_core.figures.style import AXIS_TEXT_COLOR, SERIES_COLOR
+from lstm_core.figures.sketch import SKETCH_BAND_COLOR, STEP_TITLE, sketch_figure
+from lstm_core.figures.style import AXIS_TEXT_COLOR, SERIES_COLOR, SKETCH_COLOR, SKETCH_GRID_COLOR
 from lstm_core.ui.training_session import FinishedTraining
 
 ASSETS = Path(__file__).parent / "assets"
@@ -26,7 +26,6 @@ SKETCH_POINTS = 50  # test points to draw: most of a period of the quick start's
 KNOWN_POINTS = 100  # values shown before them: a period and a half of that sine, enough to see its shape
 ANCHORS = 6  # number boxes for the keyboard, spread evenly over the test points to draw
 RANGE_MARGIN = 0.25  # the drawing's value axis: the known part's range, widened by a quarter each way
-GRID_COLOR = "#e6e6e6"
 DRAWN_KEY = "drawn_forecasts"  # training name -> its DrawnForecast: kept across reruns and page switches
 MODEL_NAME = "your LSTM"
 
@@ -77,7 +76,7 @@ def _drawing_data(dataset: Dataset, n_points: int) -> dict[str, Any]:
                         f"steps 0 to {n_points - 1}, to draw."),
         "x_title": STEP_TITLE, "y_title": "value (series units)",
         "colors": {"series": SERIES_COLOR, "sketch": SKETCH_COLOR, "band": SKETCH_BAND_COLOR,
-                   "text": AXIS_TEXT_COLOR, "grid": GRID_COLOR},
+                   "text": AXIS_TEXT_COLOR, "grid": SKETCH_GRID_COLOR},
     }
 
 

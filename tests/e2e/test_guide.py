@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from lstm_core.figures.style import HIGHLIGHT_COLOR
 from lstm_core.lessons.guide import STEPS, key_class
-from lstm_core.ui.guide import HIGHLIGHT_COLOR
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.figure_slider import IDLE
 
