@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitInvalidLayoutContextError
 
 from lstm_core.evaluation.class_answers import (
     CLASS_QUESTIONS,
@@ -64,7 +65,13 @@ def _ask(question: ClassQuestion) -> None:
         if st.form_submit_button("Answer") and choice is not None:
             answers.record_answer(question.key, choice)
             st.session_state[MY_ANSWER_PREFIX + question.key] = choice
-            st.rerun()
+            # The board's live fragment draws the question: rerunning only it shows the answer. A whole-app rerun
+            # asked for inside a timed fragment can be superseded by the timers' own runs and never happen, which
+            # leaves the page without its timers (30 learners answering at once lost about one).
+            try:
+                st.rerun(scope="fragment")
+            except StreamlitInvalidLayoutContextError:  # drawn outside the board's fragment: the whole page
+                st.rerun()
 
 
 def class_question(room: Room, verdicts: list[LeverVerdict], state: RoomState | None, teacher: bool) -> None:
