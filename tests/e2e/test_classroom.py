@@ -20,8 +20,10 @@ pytestmark = pytest.mark.e2e
 
 LEARNERS = 2
 RUNNING_SEEN_AFTER_SECONDS = 5.0  # five refreshes, with time to spare for a browser polling a busy page
-# The quick start with a seed no other test trains: the session's store holds the quick start itself.
-TRAIN_QUERY = "train?" + share_query(QUICK_START_SERIES.to_dict(), replace(QUICK_START_MODEL, seed=11).to_dict(), {})
+# The quick start with a seed no other test trains (the session's store holds the quick start itself), trained
+# long enough that a busy browser still finds the run active when it reads the Train button.
+TRAIN_QUERY = "train?" + share_query(QUICK_START_SERIES.to_dict(),
+                                     replace(QUICK_START_MODEL, seed=11, epochs=50).to_dict(), {})
 
 
 def queue_positions(statuses: list[str]) -> list[int]:

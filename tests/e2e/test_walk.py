@@ -145,8 +145,8 @@ def check_downloads(page: Page) -> None:
 
 # The lessons' own controls, set by the link the walk opens with: small trainings, since what the walk checks of a
 # lesson is what a browser shows. Their verdicts at the defaults: the page tests (tests/pages/test_lessons.py).
-# Its first training runs for few epochs too: it has only to be seen growing.
-SMALL_TRAININGS = "epochs=4&memoryUnits=8&memoryEpochs=4&splitsPoints=500&splitsUnits=8&splitsEpochs=4&splitsSeeds=2"
+# Its first training runs long enough to be seen growing on a busy machine, and no longer.
+SMALL_TRAININGS = "epochs=15&memoryUnits=8&memoryEpochs=4&splitsPoints=500&splitsUnits=8&splitsEpochs=4&splitsSeeds=2"
 
 
 def test_a_learner_walks_through_every_page(page: Page, app_url: str):
