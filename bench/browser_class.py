@@ -16,11 +16,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from bench.page_waits import IDLE
 from deploy.launch import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui.links import share_query
 
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 RESULT_TEXT = "How good is the forecast?"
 # Home's Quick start trains at once; the class opens Train on the same settings and waits for the press.
 QUICK_START_TRAIN = "train?" + share_query(QUICK_START_SERIES.to_dict(), QUICK_START_MODEL.to_dict(), {})

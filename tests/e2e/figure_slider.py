@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page
 
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-
 # Every change of Streamlit's script-state attribute, recorded in the page from the moment it is installed.
 WATCH_SCRIPT_STATE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');

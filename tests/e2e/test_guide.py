@@ -7,10 +7,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench.page_waits import IDLE
 from lstm_core.figures.style import HIGHLIGHT_COLOR
 from lstm_core.lessons.guide import STEPS, key_class
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.figure_slider import IDLE
 
 pytestmark = pytest.mark.e2e
 

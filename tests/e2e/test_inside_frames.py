@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.figure_slider import IDLE, WATCH_SCRIPT_STATE_JS
+from bench.page_waits import IDLE
+from tests.e2e.figure_slider import WATCH_SCRIPT_STATE_JS
 
 pytestmark = pytest.mark.e2e
 

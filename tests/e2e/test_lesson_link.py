@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from bench.page_waits import IDLE
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.figure_slider import IDLE
 from tests.e2e.test_inside_frames import SHOWN_JS
 
 pytestmark = pytest.mark.e2e

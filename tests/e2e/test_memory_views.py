@@ -15,12 +15,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.memory_class import stored_training
+from bench.page_waits import IDLE
 from lstm_core.evaluation.expectations import outcome_of
 from lstm_core.glassbox.memory_report import MemoryReport, memory_report
 from lstm_core.glassbox.memory_verdict import memory_verdict
 from lstm_core.glassbox.what_if import WhatIf
 from tests.e2e.accessibility import blocking_findings
-from tests.e2e.figure_slider import IDLE, WATCH_SCRIPT_STATE_JS
+from tests.e2e.figure_slider import WATCH_SCRIPT_STATE_JS
 
 pytestmark = pytest.mark.e2e
 

@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench.page_waits import IDLE
 from lstm_core.data.dataset import build_dataset
 from lstm_core.evaluation.sketch import score_sketch, times
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui.sketch import SKETCH_POINTS
 from tests.e2e.accessibility import blocking_findings
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.figure_slider import IDLE
 
 pytestmark = pytest.mark.e2e
 
