@@ -44,7 +44,7 @@ SHOW_LABEL = "Show what happens"
 GUESS_ANSWER = "You expected"  # how the sentence beside a revealed guess starts
 ALTERED_TOGGLE = "Step through the altered cell in the stepper below"
 WHAT_IF_RADIO = "What if…"
-KNOCK_OUT_KIND, CLAMP_KIND = "Knock out the unit", "Clamp a gate of the whole layer"  # two of its options
+KNOCK_OUT_KIND, CLAMP_KIND = "Knock out the unit", "Clamp a gate"  # two of its options
 TRAINED_TEXT = "How good is the forecast?"
 QUICK_START_QUERY = share_query(QUICK_START_SERIES.to_dict(), QUICK_START_MODEL.to_dict(), {})
 

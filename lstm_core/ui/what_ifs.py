@@ -25,7 +25,8 @@ from lstm_core.ui.training_session import FinishedTraining
 
 REPORTS_KEPT = 32  # distinct trainings whose reports stay in memory (a few MB each)
 UNIT_ORDERS = ("index", "importance", "role")
-WHAT_IF_KINDS = ("Knock out the unit", "Clamp a gate of the whole layer", "Reset the memory at a step")
+WHAT_IF_KINDS = ("Knock out the unit", "Clamp a gate", "Reset the memory at a step")
+CLAMP_SCOPES = ("every unit of the layer", "this unit only")
 SHOW_ALTERED_KEY = "w_inside_show_altered"
 
 
@@ -102,8 +103,14 @@ def choose_what_if(run: FinishedTraining, dataset: Dataset, report: MemoryReport
     elif kind == WHAT_IF_KINDS[1]:
         labels = {f"{gate} = {value:g}: {meaning}": (gate, value) for (gate, value), meaning in CLAMPS.items()}
         picked = st.selectbox("Clamp", list(labels), key="w_inside_clamp",
-                              help="Every unit of this layer gets the gate's value, at every step.")
-        what_if = atlas.clamp(layer, *labels[picked])
+                              help="The gate takes this value at every step, in the units chosen beside.")
+        scope = st.radio("In", CLAMP_SCOPES, horizontal=True, key="w_inside_clamp_scope",
+                         help=f"The whole layer, or only unit {unit} (the unit picked for the equations).")
+        gate, value = labels[picked]
+        what_if = atlas.clamp(layer, gate, value) if scope == CLAMP_SCOPES[0] else run_what_if(
+            weights, dataset.X["test"], dataset.y["test"],
+            [Intervention("clamp", layer, units=(unit,), gate=gate, value=value)], atlas.untouched_mse,
+            f"clamp/{layer}/{unit}/{gate}={value:g}")
     elif seq_length == 1:
         st.info("A window of one step has no step before which the memory could be reset.")
         return None

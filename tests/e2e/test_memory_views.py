@@ -118,7 +118,7 @@ def test_what_ifs_switch_in_the_browser_and_the_memory_curves_follow_a_guess(pag
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Inside the LSTM", exact=True).click()
     expect(page.get_by_text("Replay matches Keras", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
     settle(page)
-    radio_group(page, "What if").get_by_text("Clamp a gate of the whole layer", exact=True).click()
+    radio_group(page, "What if").get_by_text("Clamp a gate", exact=True).click()
     clamp = atlas.clamp(0, "f", 1.0)  # the clamp the select box offers first
     expect(radio_group(page, f"If you {clamp.label}")).to_be_visible(timeout=TIMEOUT_MS)
     settle(page)

@@ -61,7 +61,7 @@ def test_a_what_if_asks_first_then_answers_with_the_glass_boxs_numbers_and_the_s
     assert len(menu) == run.model.units + 4 + 1, "every knock-out of the layer, its four clamps and the reset"
 
     # Clamp f = 0 in the whole layer, guess, and step through the altered cell: f is 0 everywhere.
-    at.radio(key="w_inside_what_if").set_value("Clamp a gate of the whole layer").run()
+    at.radio(key="w_inside_what_if").set_value("Clamp a gate").run()
     at.selectbox(key="w_inside_clamp").set_value("f = 0: forgets everything").run()
     next(r for r in at.radio if r.label.startswith("If you clamp f = 0")).set_value("worse").run()
     next(b for b in at.button if b.label == "Show what happens").click().run()
@@ -75,6 +75,19 @@ def test_a_what_if_asks_first_then_answers_with_the_glass_boxs_numbers_and_the_s
     np.testing.assert_allclose(_heatmap(stepper, "c"), clamped.layers[0].c[0].T, atol=1e-6)
     assert not any(t.get("type") == "heatmap" and "∂L/∂c" in t["hovertemplate"] for t in stepper["data"]), \
         "the altered cell is shown forwards only"
+
+    # Clamp f = 0 in the picked unit only: its answer is the glass box's, and only that unit's f is 0.
+    at.radio(key="w_inside_clamp_scope").set_value("this unit only").run()
+    next(r for r in at.radio if r.label.startswith(f"If you clamp f = 0 in unit {unit} ")).set_value("worse").run()
+    next(b for b in at.button if b.label == "Show what happens").click().run()
+    one_unit = run_what_if(weights, ds.X["test"], ds.y["test"],
+                           [Intervention("clamp", 0, units=(unit,), gate="f", value=0.0)])
+    verdicts = [m.value for m in [*at.success, *at.warning]]
+    assert any(f"{one_unit.test_mse:.4f}" in v for v in verdicts), verdicts
+    assert one_unit.test_mse != report.atlas.clamp(0, "f", 0.0).test_mse
+    at.toggle(key="w_inside_show_altered").set_value(True).run()
+    forget = _heatmap(_stepper(at), "f")  # (units, seq_length)
+    assert np.all(forget[unit] == 0.0) and np.any(np.delete(forget, unit, axis=0) != 0.0)
 
     # Rows by importance: the most costly knock-out on top.
     at.toggle(key="w_inside_show_altered").set_value(False).run()
