@@ -248,11 +248,16 @@ def _highlight(step: GuideStep, index: int) -> None:
         f" const bannerSelector = {json.dumps('.st-key-' + BANNER_KEY)};"
         " if (window.lstmLensGuideShown === mark) return;"
         " window.lstmLensGuideShown = mark;"
-        " let tries = 0;"
+        # The charts above the element may still be drawing and push it down after a first scroll: keep it in
+        # view for three seconds after it appears, unless the learner scrolls first.
+        " let tries = 0, shown = 0, learnerScrolled = false;"
+        " const stop = function () { learnerScrolled = true; };"
+        " ['wheel', 'touchmove', 'keydown'].forEach(function (kind) {"
+        "  window.addEventListener(kind, stop, {once: true, passive: true}); });"
         " const timer = setInterval(function () {"
         "  const element = document.querySelector(selector), banner = document.querySelector(bannerSelector);"
-        "  if (element || ++tries > 50) clearInterval(timer);"
-        "  if (!element) return;"
+        "  if (learnerScrolled || ++tries > 50 || (element && ++shown > 15)) clearInterval(timer);"
+        "  if (!element || learnerScrolled) return;"
         "  const wrapper = banner && getComputedStyle(banner.parentElement);"
         "  const top = wrapper && wrapper.position === 'sticky' ?"
         "   parseFloat(wrapper.top) + banner.getBoundingClientRect().height : 0;"  # where the stuck banner ends

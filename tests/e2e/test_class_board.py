@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from lstm_core.evaluation.class_answers import HELPS, SAME, WINDOW_QUESTION
 from lstm_core.evaluation.levers import judge_levers
 from lstm_core.evaluation.posts import board_post
 from lstm_core.store.rooms import RoomStore
 from lstm_core.store.runs import RunStore
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_walk import IDLE, TIMEOUT_MS
+from tests.e2e.test_walk import IDLE, TIMEOUT_MS, go_to
 
 pytestmark = pytest.mark.e2e
 
@@ -84,6 +85,40 @@ def _table_rows(page: Page, index: int) -> list[list[str]]:
     return [row.locator("td").all_inner_texts() for row in table.locator("tbody tr").all()]
 
 
+def _answer(page: Page, choice: str) -> None:
+    go_to(page, "Class board", "Class board")
+    question = page.get_by_role("radiogroup", name=WINDOW_QUESTION.text)
+    question.get_by_text(choice, exact=True).click(timeout=BOARD_TIMEOUT_MS)
+    page.get_by_role("button", name="Answer").click()
+    expect(page.get_by_text(f"Your answer: {choice}")).to_be_visible(timeout=BOARD_TIMEOUT_MS)
+
+
+def _class_answers_and_follows_a_push(board: Page, learners: list[Page], outsider: Page) -> None:
+    """The teacher asks the board's question, two learners answer it, the board's tally counts exactly them and the
+    other room's board shows nothing of it; then the teacher sends the room to the Model page and both follow."""
+    board.get_by_text("Ask the class").click()
+    board.get_by_label("The question on the board").click()
+    board.get_by_role("option", name=WINDOW_QUESTION.text).click()
+    expect(board.get_by_text("No answer yet.")).to_be_visible(timeout=BOARD_TIMEOUT_MS)
+    for page, choice in zip(learners, (HELPS, SAME)):
+        _answer(page, choice)
+    expect(board.get_by_text(f"{HELPS}: 1; {SAME}: 1; ", exact=False)).to_be_visible(timeout=BOARD_TIMEOUT_MS)
+    expect(board.get_by_text("(2 answers).", exact=False)).to_be_visible()
+    outsider.reload()
+    expect(outsider.locator("h1").first).to_have_text("Class board", timeout=TIMEOUT_MS)
+    outsider.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+    assert outsider.get_by_text(WINDOW_QUESTION.text).count() == 0, "a room's question stays in its room"
+    assert outsider.get_by_text("answers).", exact=False).count() == 0
+
+    board.get_by_text("Pace the class").click()
+    board.get_by_role("combobox", name="Page").click()
+    board.get_by_role("option", name="Model", exact=True).click()
+    board.get_by_role("button", name="Send to everyone").click()
+    for page in learners:  # a liveness bound: the 2 s of a class of 30 are measured in bench/bench_room_answers.py
+        expect(page.locator("h1").first).to_contain_text("Model", timeout=BOARD_TIMEOUT_MS)
+    assert "/model" in learners[0].url and "/model" in learners[1].url
+
+
 def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(person, app_url: str, app_data_dir: Path):
     url = app_url
     teacher, code, teacher_link = _open_room(person, url)
@@ -120,6 +155,8 @@ def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(person, app_url:
     outsider = person(other_link)
     expect(outsider.get_by_text("No run on the board yet", exact=False)).to_be_visible(timeout=BOARD_TIMEOUT_MS)
     assert outsider.get_by_text(MARKDOWN_NICKNAME).count() == 0 and other_code != code
+
+    _class_answers_and_follows_a_push(board, [first, second], outsider)
 
     board.get_by_text("Teacher's controls").click()
     board.get_by_role("button", name="Hide this run").click()

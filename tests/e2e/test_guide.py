@@ -88,7 +88,9 @@ def test_the_guide_resumes_after_a_reload_with_its_target_outlined(page: Page, a
     press(page, "Done — Next")
     expect_step(page, 3, "data")
     chart = outline_of(page, STEPS[2].target_key)  # a chart's key outlines the chart
-    page.wait_for_function(f"() => ({OUTLINE_JS})('.{key_class(STEPS[2].target_key)}').top > 0")
+    # The page keeps the chart in view while the charts above it draw: wait for it to rest under the banner.
+    page.wait_for_function(f"""() => {{ const box = ({OUTLINE_JS})('.{key_class(STEPS[2].target_key)}');
+        return box && box.top > 0 && box.top <= box.banner_bottom + 40; }}""", timeout=TIMEOUT_MS)
     chart = page.evaluate(OUTLINE_JS, "." + key_class(STEPS[2].target_key))
     assert chart["banner_bottom"] <= chart["top"] <= chart["banner_bottom"] + 40 < chart["height"], \
         ("the page scrolled the step's chart (far down the page) to just under the banner, which stays in view", chart)
