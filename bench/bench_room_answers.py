@@ -71,8 +71,7 @@ async def measure(url: str, meter: CpuMeter, stores: Stores, learners: int) -> N
     delays = tally_delays(list(answered), watch)
     print(f"{learners} answers -> counted on the projected board: {spread(delays)}")
 
-    arrived = await follow_push(list(class_), lambda: stores.states.push(opened.code, opened.teacher_secret, "page",
-                                                                         "model"), TIMEOUT)
+    arrived = await follow_push(board, list(class_), TIMEOUT)
     print(f"a push -> {len(arrived)} learners on the Model page: {spread(arrived)}")
     for learner in class_:
         await learner.close()

@@ -1,8 +1,9 @@
 """A class in a room over the websocket client: learners answer the board's question, follow the teacher's push.
 
-Shared by tests/ui/test_room_answers_class.py and bench/bench_room_answers.py. The teacher acts on the room
-through the store, exactly as the board's teacher buttons call it (RoomStateStore); the projected board is a
-session of its own on /board with the teacher's link, and each learner a session on /board with the join link.
+Shared by tests/ui/test_room_answers_class.py and bench/bench_room_answers.py. The projected board is a session
+of its own on /board with the teacher's link, and each learner a session on /board with the join link. The
+teacher asks the question through the store, as the board's menu calls it (RoomStateStore), and pushes a page
+with the board's own controls.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from lstm_core.store.runs import RunStore
 
 BOARD_TITLE = "Class board"
 MODEL_TITLE = "Model: choose the levers"
+MODEL_PAGE = "Model"  # as the teacher's page menu names it
+SEND_LABEL = "Send to everyone"
 ANSWERS_SHOWN = re.compile(r"\((\d+) answers?\)\.$")
 
 
@@ -86,11 +89,13 @@ class BoardWatch:
 
     async def run(self, board: Learner, stop: asyncio.Event) -> None:
         """Record the board's tally count after every message until stop is set."""
-        while not stop.is_set():
+        while True:
             count = board_answers(board)
             if count is not None and count not in self.seen:
                 for lower in range(count + 1):
                     self.seen.setdefault(lower, time.monotonic())
+            if stop.is_set():  # read once more after the stop: the last count may have arrived with it
+                return
             await asyncio.sleep(0.02)
 
 
@@ -100,10 +105,17 @@ def tally_delays(answered_at: list[float], watch: BoardWatch) -> list[float]:
             for k, at in enumerate(sorted(answered_at), start=1)]
 
 
-async def follow_push(learners: list[Learner], push, timeout: float) -> list[float]:
-    """Push the class to the Model page (push() does it); return each learner's seconds until the page is drawn."""
+async def follow_push(board: Learner, learners: list[Learner], timeout: float) -> list[float]:
+    """Send the class to the Model page from the teacher's board, as the teacher does (pick it, press Send to
+    everyone); return each learner's seconds from the press until their Model page is drawn."""
+    page = board.find("selectbox", "Page")
+    assert page is not None, "the teacher's board draws the pacing controls"
+    await board.choose(page, MODEL_PAGE)
+    await board.wait_idle(timeout)
+    send = board.find_button(SEND_LABEL)
+    assert send is not None, "the teacher's board draws Send to everyone"
     began = time.monotonic()
-    push()
+    await board.press(send)
     arrived: list[float] = []
 
     async def watch(learner: Learner) -> None:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from lstm_core.store.rooms import Room, RoomNotOpen
 from lstm_core.ui import navigation, rooms
-from lstm_core.ui.board import BOARD_REFRESH_SECONDS, board, room_panel, teacher_controls
+from lstm_core.ui.board import board, board_refresh_seconds, room_panel, teacher_controls
 from lstm_core.ui.class_question import question_controls
 from lstm_core.ui.pacing import pacing_controls
 
@@ -12,9 +12,8 @@ navigation.require_app("pages/board.py")
 st.title("Class board")
 
 
-@st.fragment(run_every=BOARD_REFRESH_SECONDS)
 def live_board() -> None:
-    """Draw the board afresh every few seconds, so a run appears soon after it finishes."""
+    """Draw the board; run as a fragment that redraws itself, so a run appears soon after it finishes."""
     current = rooms.current_room()
     if isinstance(current, Room):
         board(current)
@@ -38,4 +37,5 @@ else:
         pacing_controls(room, secret)
         question_controls(room, secret)
     st.text(f"Room {room.code}")
-    live_board()
+    # The projected board (the teacher's) keeps up within a second; a learner's own copy every few seconds.
+    st.fragment(live_board, run_every=board_refresh_seconds())()

@@ -36,6 +36,7 @@ from lstm_core.ui.outcomes import number_columns
 from lstm_core.ui.pacing import follow_teacher
 
 BOARD_REFRESH_SECONDS = 1.0  # a run shows within 2 s of its training: the learner's page takes up to 1 s to collect it
+LEARNER_BOARD_REFRESH_SECONDS = 3.0  # thirty learners' own boards redrawn each second would crowd the projected one
 LATEST_SHOWN = 8  # runs listed by name under the picture, newest first
 JOIN_CODE_KEY = "w_room_join_code"
 JOIN_NAME_KEY = "w_room_join_name"
@@ -230,8 +231,7 @@ def _board_view(code: str, shown: tuple, root: str, window_shown: bool, _posts: 
         judged_text, figure = "No run of the Train page yet: the levers are judged on those.", None
     return BoardView(
         window_verdict,
-        f"{_count(len(posts), 'run')} by {_count(learners, 'learner')}; the board refreshes itself every "
-        f"{BOARD_REFRESH_SECONDS:g} s.", judged_text, figure,
+        f"{_count(len(posts), 'run')} by {_count(learners, 'learner')}", judged_text, figure,
         pd.DataFrame({"lever": [v.name for v in verdicts], "verdict": [v.verdict for v in verdicts],
                       "why": [markdown_escaped(v.words) for v in verdicts]}),
         pd.DataFrame({"nickname": [markdown_escaped(post.nickname) for post in latest],
@@ -248,6 +248,11 @@ def board_view(code: str, posts: list[RoomPost], window_shown: bool = True) -> B
     Until window_shown, the window's verdict is left out of the picture and the table: the class answers first.
     """
     return _board_view(code, tuple(post.id for post in posts), app_root_url(), window_shown, posts)
+
+
+def board_refresh_seconds() -> float:
+    """Return how often this session's board redraws itself: each second for the teacher's, less for a learner's."""
+    return BOARD_REFRESH_SECONDS if rooms.teacher_secret() else LEARNER_BOARD_REFRESH_SECONDS
 
 
 def board(room: Room) -> None:
@@ -269,7 +274,7 @@ def board(room: Room) -> None:
         st.info("No run on the board yet. Every run a learner in this room finishes on Train appears here within "
                 "two seconds.", icon=":material/hourglass_empty:")
         return
-    st.caption(view.caption)
+    st.caption(f"{view.caption}; the board refreshes itself every {board_refresh_seconds():g} s.")
     st.caption(markdown_escaped(view.judged))
     if view.figure is not None:
         st.plotly_chart(view.figure, width="stretch", key="board_levers")

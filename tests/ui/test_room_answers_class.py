@@ -41,9 +41,7 @@ async def _class(url: str, data_dir: Path) -> tuple[dict[str, int], Counter, int
     shown = board_answers(board)
     stored = stores.answers.tally(opened.code, WINDOW_QUESTION.key)
     board_text = " ".join(board.texts())
-    arrived = await follow_push(
-        list(learners), lambda: stores.states.push(opened.code, opened.teacher_secret, "page", "model"),
-        LIVENESS_SECONDS)
+    arrived = await follow_push(board, list(learners), LIVENESS_SECONDS)
     errors = sum(len(session.errors) for session in (board, *learners))
     for session in (board, *learners):
         await session.close()
