@@ -34,8 +34,9 @@ from lstm_core.ui.class_question import class_question, window_verdict_shown
 from lstm_core.ui.navigation import app_root_url
 from lstm_core.ui.outcomes import number_columns
 from lstm_core.ui.pacing import follow_teacher
+from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS
 
-BOARD_REFRESH_SECONDS = 1.0  # a run shows within 2 s of its training: the learner's page takes up to 1 s to collect it
+BOARD_REFRESH_SECONDS = 1.0  # with the learner's collecting (LIVE_REFRESH_SECONDS), a run shows within 2 s
 LEARNER_BOARD_REFRESH_SECONDS = 3.0  # thirty learners' own boards redrawn each second would crowd the projected one
 LATEST_SHOWN = 8  # runs listed by name under the picture, newest first
 JOIN_CODE_KEY = "w_room_join_code"
@@ -272,7 +273,7 @@ def board(room: Room) -> None:
     class_question(room, verdicts, state, teacher=rooms.teacher_secret() is not None)
     if view is None:
         st.info("No run on the board yet. Every run a learner in this room finishes on Train appears here within "
-                "two seconds.", icon=":material/hourglass_empty:")
+                f"{LIVE_REFRESH_SECONDS + board_refresh_seconds():g} seconds.", icon=":material/hourglass_empty:")
         return
     st.caption(f"{view.caption}; the board refreshes itself every {board_refresh_seconds():g} s.")
     st.caption(markdown_escaped(view.judged))

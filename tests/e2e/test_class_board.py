@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from lstm_core.evaluation.class_answers import HELPS, SAME, WINDOW_QUESTION
 from lstm_core.evaluation.levers import judge_levers
@@ -19,6 +18,7 @@ from lstm_core.evaluation.posts import board_post
 from lstm_core.store.rooms import RoomStore
 from lstm_core.store.runs import RunStore
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_lesson_link import choose
 from tests.e2e.test_walk import IDLE, TIMEOUT_MS, go_to
 
 pytestmark = pytest.mark.e2e
@@ -86,19 +86,6 @@ def _table_rows(page: Page, index: int) -> list[list[str]]:
     return [row.locator("td").all_inner_texts() for row in table.locator("tbody tr").all()]
 
 
-def _choose(page: Page, label: str, option: str) -> None:
-    """Pick option in the select box labelled label; open the menu again if a redraw closed it before the click."""
-    menu = page.get_by_role("combobox", name=label)
-    for _ in range(3):
-        menu.click()
-        try:
-            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
-            break
-        except PlaywrightTimeoutError:
-            page.keyboard.press("Escape")
-    expect(menu).to_have_value(option, timeout=BOARD_TIMEOUT_MS)
-
-
 def _answer(page: Page, choice: str) -> None:
     go_to(page, "Class board", "Class board")
     question = page.get_by_role("radiogroup", name=WINDOW_QUESTION.text)
@@ -111,7 +98,7 @@ def _class_answers_and_follows_a_push(board: Page, learners: list[Page], outside
     """The teacher asks the board's question, two learners answer it, the board's tally counts exactly them and the
     other room's board shows nothing of it; then the teacher sends the room to the Model page and both follow."""
     board.get_by_text("Ask the class").click()
-    _choose(board, "The question on the board", WINDOW_QUESTION.text)
+    choose(board, "question_on_board", WINDOW_QUESTION.text)
     expect(board.get_by_text("No answer yet.")).to_be_visible(timeout=BOARD_TIMEOUT_MS)
     for page, choice in zip(learners, (HELPS, SAME)):
         _answer(page, choice)
@@ -124,7 +111,7 @@ def _class_answers_and_follows_a_push(board: Page, learners: list[Page], outside
     assert outsider.get_by_text("answers).", exact=False).count() == 0
 
     board.get_by_text("Pace the class").click()
-    _choose(board, "Page", "Model")
+    choose(board, "pace_page", "Model")
     board.get_by_role("button", name="Send to everyone").click()
     for page in learners:  # a liveness bound: the 2 s of a class of 30 are measured in bench/bench_room_answers.py
         expect(page.locator("h1").first).to_contain_text("Model", timeout=BOARD_TIMEOUT_MS)
