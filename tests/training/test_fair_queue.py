@@ -109,4 +109,5 @@ def test_a_session_past_the_cap_is_told_and_others_still_queue(single_pool):
     assert other.progress().status == "queued" and all(job.progress().status == "queued" for job in queued)
     for job in [*queued, other, blocker]:
         job.stop()
-    assert wait_for(blocker, lambda p: blocker.done, timeout=30).status == "stopped"
+    ended = wait_for(blocker, lambda p: blocker.done, timeout=30)
+    assert ended.status == "stopped", ended.message
