@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bench.page_waits import IDLE
 from tests.e2e.conftest import ARTIFACTS
@@ -39,18 +40,23 @@ def shown_step(page: Page, label: str) -> dict:
 
 
 def choose(page: Page, key: str, option: str) -> None:
-    """Pick option in the selectbox whose key is key, opening its list again if a click came before it was ready."""
+    """Pick option in the selectbox whose key is key, opening its list again whenever it closed before the click.
+
+    A page that redraws a fragment every second (the projected board) can close an open list under a slow machine.
+    """
     select = page.locator(f".st-key-{key}")
-    expect(select.get_by_role("combobox")).to_be_visible(timeout=TIMEOUT_MS)
-    for _ in range(10):
-        select.get_by_role("button", name="Open").click()
+    combobox = select.get_by_role("combobox")
+    expect(combobox).to_be_visible(timeout=TIMEOUT_MS)
+    for _ in range(15):
+        if not page.get_by_role("listbox").is_visible():
+            select.get_by_role("button", name="Open").click()
         try:
-            expect(page.get_by_role("option", name=option)).to_be_visible(timeout=2_000)
-            break
-        except AssertionError:
+            page.get_by_role("option", name=option).click(timeout=3_000)
+            expect(combobox).to_have_value(option, timeout=3_000)
+            return
+        except (AssertionError, PlaywrightTimeoutError):
             continue
-    page.get_by_role("option", name=option).click()
-    expect(select.get_by_role("combobox")).to_have_value(option, timeout=TIMEOUT_MS)
+    expect(combobox).to_have_value(option, timeout=TIMEOUT_MS)
 
 
 def test_the_gates_lesson_link_built_on_home_opens_with_its_model_in_a_fresh_browser(browser: Browser,
