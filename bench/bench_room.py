@@ -1,6 +1,7 @@
 """A class of 30 in one room pressing Train while the board is projected: post-to-board time, the board's cost.
 
-Run: .venv/bin/python -m bench.bench_room [--app-root DIR] [--screenshot PNG] [--chromium-board] [learners]
+Run: .venv/bin/python -m bench.bench_room [--app-root DIR] [--screenshot PNG] [--answers-screenshot PNG]
+     [--chromium-board] [learners]
 (default: this checkout's app, 30 learners).
 
 On one server started as `make run` starts it (with an empty run store of its own), over the websocket
@@ -15,7 +16,9 @@ client of bench/ws_client.py:
    the waits again, and for every run the time from its post to the board showing it;
 4. the board alone for 20 s with the class's runs on it: the server's CPU per second of projection, over
    the idle reference.
-With --screenshot, Debian's Chromium opens the teacher's board at the end and saves a picture of it.
+With --screenshot, Debian's Chromium opens the teacher's board at the end and saves a picture of it. With
+--answers-screenshot, a simulated class (one answer per learner, drawn at random) answers "Will a longer window
+help?", the teacher reveals it, and the question's box is saved beside the outcome the class's runs computed.
 Prints the figures; never fails.
 """
 
@@ -24,7 +27,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import re
+import secrets
 import statistics
 import tempfile
 import time
@@ -33,8 +38,10 @@ from pathlib import Path
 
 from bench.bench_classroom import CpuMeter, serve, wait_for_idle_workers
 from bench.bench_inside_play import cpu_of
+from bench.room_class import Stores
 from bench.ws_client import StreamlitSession
 from bench.ws_probe import _run_class
+from lstm_core.evaluation.class_answers import WINDOW_QUESTION
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.store.rooms import RoomStore
 from lstm_core.store.runs import RunStore
@@ -180,12 +187,41 @@ def screenshot(url: str, code: str, secret: str, path: Path) -> None:
     print(f"board screenshot: {path}")
 
 
+SIMULATED_SEED = 7
+SIMULATED_LEANING = (0.6, 0.25, 0.15)  # how likely a simulated learner expects help, no difference, harm
+
+
+def answers_screenshot(url: str, data_dir: Path, code: str, secret: str, learners: int, path: Path) -> None:
+    """Have a simulated class answer the window question, reveal it, and save the question's box at path."""
+    from playwright.sync_api import sync_playwright
+
+    from deploy.launch import CHROMIUM, CHROMIUM_ARGS
+    stores, draw = Stores.of(data_dir), random.Random(SIMULATED_SEED)
+    stores.states.ask(code, secret, WINDOW_QUESTION.key)
+    for _ in range(learners):
+        choice = draw.choices(WINDOW_QUESTION.choices, weights=SIMULATED_LEANING)[0]
+        stores.answers.record(code, secrets.token_urlsafe(16), WINDOW_QUESTION.key, choice)
+    stores.states.reveal(code, secret, WINDOW_QUESTION.key)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1100, "height": 1600})
+        page.goto(f"{url}/board?room={code}&teacher={secret}")
+        box = page.locator('[data-testid="stVerticalBlockBorderWrapper"]').filter(
+            has_text="How the class answered").last
+        box.get_by_text(f"({learners} answers).", exact=False).wait_for(timeout=120_000)
+        page.wait_for_timeout(2000)
+        box.screenshot(path=str(path))
+        browser.close()
+    print(f"answers screenshot: {path}")
+
+
 def main() -> None:
     """Serve the app and print what a class in a room costs and how soon its runs reach the board."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("learners", nargs="?", type=int, default=30)
     parser.add_argument("--app-root", type=Path, default=ROOT)
     parser.add_argument("--screenshot", type=Path, default=None)
+    parser.add_argument("--answers-screenshot", type=Path, default=None)
     parser.add_argument("--chromium-board", action="store_true",
                         help="project the board in Debian's Chromium instead of a websocket session")
     args = parser.parse_args()
@@ -199,6 +235,8 @@ def main() -> None:
             code, secret = asyncio.run(measure(url, meter, store, args.learners, args.chromium_board))
             if args.screenshot:
                 screenshot(url, code, secret, args.screenshot)
+            if args.answers_screenshot:
+                answers_screenshot(url, Path(data_dir), code, secret, args.learners, args.answers_screenshot)
             meter.close()
 
 

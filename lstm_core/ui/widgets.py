@@ -6,9 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import plotly.graph_objects as go
 import streamlit as st
 
-from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS
+from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS, ModelConfig
+from lstm_core.figures.model import architecture_figure
 from lstm_core.presets import PRESETS
 from lstm_core.training.protocol import JobStatus
 from lstm_core.ui.address_bar import share_link, shown_run_id, write_address_bar
@@ -19,6 +21,16 @@ from lstm_core.ui.training_session import current_job, finished_training, job_ac
 
 LIVE_REFRESH_SECONDS = 1.0  # each refresh is a script run on the server: once a second per learner is plenty
 STATUS_SLOT_KEY = "sidebar_status_slot"  # this run's place for the training status in the sidebar
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def architecture_chart(cfg: ModelConfig) -> go.Figure:
+    """Return cfg's architecture figure, drawn once per server for every session that shows it.
+
+    A teacher's push sends a whole class to the Model page at once; drawing the figure is most of that page's run.
+    Streamlit copies a figure to a dict before sending it, so the one shared object is never changed.
+    """
+    return architecture_figure(cfg)
 
 
 def _bind(settings: dict[str, Any], field: str, key: str, initial: Any) -> Any:

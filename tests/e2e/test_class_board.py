@@ -15,8 +15,10 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from lstm_core.evaluation.class_answers import HELPS, SAME, WINDOW_QUESTION
 from lstm_core.evaluation.levers import judge_levers
 from lstm_core.evaluation.posts import board_post
+from lstm_core.lessons.guide import STEPS
 from lstm_core.store.rooms import RoomStore
 from lstm_core.store.runs import RunStore
+from lstm_core.ui.pages import PAGES
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_lesson_link import choose
 from tests.e2e.test_walk import IDLE, TIMEOUT_MS, go_to
@@ -28,6 +30,8 @@ BOARD_TIMEOUT_MS = 20_000
 VIEWPORT = {"width": 1400, "height": 1000}
 XSS_NICKNAME = "<img src=x onerror=alert(1)>"
 MARKDOWN_NICKNAME = "**bold**"
+PUSHED_STEP = 2  # the guide's third step: on Data, away from the Model page the first push sent the class to
+PAGES_BY_NAME = {page.name: page for page in PAGES}
 
 
 @pytest.fixture
@@ -116,6 +120,17 @@ def _class_answers_and_follows_a_push(board: Page, learners: list[Page], outside
     for page in learners:  # a liveness bound: the 2 s of a class of 30 are measured in bench/bench_room_answers.py
         expect(page.locator("h1").first).to_contain_text("Model", timeout=BOARD_TIMEOUT_MS)
     assert "/model" in learners[0].url and "/model" in learners[1].url
+
+    board.get_by_text("a step of the guided lesson").click()
+    board.get_by_label("Step (from 1)").fill(str(PUSHED_STEP + 1))
+    board.get_by_label("Step (from 1)").press("Enter")
+    expect(board.get_by_label("Step (from 1)")).to_have_value(str(PUSHED_STEP + 1), timeout=TIMEOUT_MS)
+    board.get_by_role("button", name="Send to everyone").click()
+    for page in learners:
+        expect(page.get_by_text(f"Guided lesson · step {PUSHED_STEP + 1} of {len(STEPS)}", exact=False)).to_be_visible(
+            timeout=BOARD_TIMEOUT_MS)
+    assert all(learner.url.split("?")[0].endswith("/" + PAGES_BY_NAME[STEPS[PUSHED_STEP].page].url_path)
+               for learner in learners), [learner.url for learner in learners]
 
 
 def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(person, app_url: str, app_data_dir: Path):
