@@ -206,9 +206,10 @@ def answers_screenshot(url: str, data_dir: Path, code: str, secret: str, learner
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1100, "height": 1600})
         page.goto(f"{url}/board?room={code}&teacher={secret}")
-        box = page.locator('[data-testid="stVerticalBlockBorderWrapper"]').filter(
-            has_text="How the class answered").last
-        box.get_by_text(f"({learners} answers).", exact=False).wait_for(timeout=120_000)
+        page.get_by_text(f"({learners} answers).", exact=False).wait_for(timeout=120_000)
+        # The question's bordered box: the innermost block holding both the question and the class's tally.
+        box = page.locator('[data-testid="stVerticalBlock"]').filter(has_text=WINDOW_QUESTION.text).filter(
+            has_text=f"({learners} answers).").last
         page.wait_for_timeout(2000)
         box.screenshot(path=str(path))
         browser.close()

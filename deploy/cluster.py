@@ -34,9 +34,11 @@ from deploy.launch import (
     http_status,
     init_postgres,
     listening,
+    new_ray_token,
     postgres_bin,
     postgres_command,
     postgres_ready,
+    ray_auth_env,
     ray_command,
     stop_tree,
     timed,
@@ -97,6 +99,7 @@ class Cluster:
         self.log_dir = Path(self.log_dir) if self.log_dir is not None else self.root / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.ray_temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths have a length limit
+        self.ray_auth = ray_auth_env(new_ray_token(Path(self.ray_temp)))  # per deployment, in a 0700 directory
         self.port = self.port or free_port(self.bind)
         self.stats_port = free_port(self.bind)
         self.replica_ports = [free_port(self.bind) for _ in range(self.replicas)]
@@ -216,7 +219,7 @@ class Cluster:
         create_database(self.pg_port, DATABASE)
 
     def _start_ray(self) -> None:
-        env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+        env = {**os.environ, **self.ray_auth, "RAY_USAGE_STATS_ENABLED": "0"}
         head = self._launch("ray-head", self._timed(ray_command("127.0.0.1", None, self.gcs_port, self.cpus_per_node,
                                                                 self.ray_temp)), self.gcs_port, env)
         self._wait(head, lambda: listening(self.gcs_port))
@@ -227,7 +230,7 @@ class Cluster:
             self._wait(worker, lambda port=port: listening(port))
 
     def _start_replica(self, index: int) -> None:
-        env = {**os.environ, RAY_ADDRESS_ENV: self.ray_address, DATABASE_URL_ENV: self.database_url,
+        env = {**os.environ, **self.ray_auth, RAY_ADDRESS_ENV: self.ray_address, DATABASE_URL_ENV: self.database_url,
                COOKIE_SECRET_ENV: self.cookie_secret, "TF_CPP_MIN_LOG_LEVEL": "2"}
         command = app_command(self.replica_ports[index], self.bind, *self.replica_args)
         self._replica_pieces[index] = self._launch(self.server_name(index), self._timed(command),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -295,15 +296,40 @@ def ray_command(node: str, head_address: str | None, gcs_port: int, cpus: int, t
     return command + [f"--address={head_address}"]
 
 
+def new_ray_token(directory: Path) -> Path:
+    """Return the path of a new Ray token in directory, a file only its owner can read (mode 0600).
+
+    Ray 2.60 starts `ray start` clusters without authentication: with a token, every node, replica and
+    driver must hold it to reach the cluster. It is handed over by path, never in a command line or a URL.
+    """
+    path = directory / "ray_auth_token"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as token:
+        token.write(secrets.token_hex(32))
+    return path
+
+
+def ray_auth_env(token_path: Path) -> dict[str, str]:
+    """Return the environment that makes a Ray node, or a driver joining one, use the token at token_path."""
+    return {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token_path)}
+
+
 @contextmanager
 def ray_head(num_cpus: int, lifetime: float | None = None, limit: float = 90) -> Iterator[str]:
-    """Yield the address of a fresh single-node Ray cluster with num_cpus CPUs on loopback; stop all of it after."""
+    """Yield the address of a fresh single-node Ray cluster with num_cpus CPUs on loopback; stop all of it after.
+
+    The cluster asks for a token of its own; while it runs, this process (a driver) and the processes it starts
+    hold it in their environment, as the school topology's replicas do.
+    """
     port = free_port()
     temp_dir = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths have a length limit
+    auth = ray_auth_env(new_ray_token(Path(temp_dir)))
+    before = {name: os.environ.get(name) for name in auth}
     with open(Path(temp_dir) / "head.log", "w") as log:
         process = subprocess.Popen(timed(ray_command("127.0.0.1", None, port, num_cpus, temp_dir), lifetime),
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
+                                   start_new_session=True, env={**os.environ, **auth})
+        os.environ.update(auth)
         try:
             wait_until(lambda: listening(port), process, f"the Ray head on port {port}", limit)
             yield f"127.0.0.1:{port}"
@@ -312,4 +338,9 @@ def ray_head(num_cpus: int, lifetime: float | None = None, limit: float = 90) ->
             if ray is not None and ray.is_initialized():
                 ray.shutdown()  # before the head goes: a driver left connected ends its process when the GCS does
             stop_tree(process)
+            for name, value in before.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
             shutil.rmtree(temp_dir, ignore_errors=True)

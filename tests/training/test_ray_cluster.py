@@ -159,3 +159,30 @@ def test_the_server_trains_on_ray_exactly_when_its_address_is_set(address, backe
     env = {**os.environ, "LSTM_LENS_RAY_ADDRESS": address}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env)
     assert out.stdout.strip().splitlines()[-1] == backend, out.stderr[-2000:]
+
+
+def _driver(address: str, env: dict[str, str]) -> subprocess.Popen:
+    script = f"import ray; ray.init(address={address!r}); print('joined', len(ray.nodes()))"
+    return subprocess.Popen([sys.executable, "-c", script], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_a_driver_without_the_clusters_token_is_refused_and_one_with_it_joins(ray_address, tmp_path):
+    assert os.environ["RAY_AUTH_MODE"] == "token", "the tests' cluster asks for a token"
+    token = Path(os.environ["RAY_AUTH_TOKEN_PATH"])
+    assert token.stat().st_mode & 0o777 == 0o600 and token.read_text() not in ray_address
+    # HOME elsewhere: a token Ray itself once kept in ~/.ray is not the one refused or the one that joins.
+    plain = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")} | {"HOME": str(tmp_path)}
+    wrong = tmp_path / "wrong_token"
+    wrong.write_text("0" * 64)
+    drivers = {"without a token": _driver(ray_address, plain),
+               "with another token": _driver(ray_address, plain | {"RAY_AUTH_MODE": "token",
+                                                                    "RAY_AUTH_TOKEN_PATH": str(wrong)}),
+               "with the token": _driver(ray_address, {**os.environ, "HOME": str(tmp_path)})}
+    ended = {name: (driver.wait(timeout=120), *driver.communicate()) for name, driver in drivers.items()}
+    for name in ("without a token", "with another token"):
+        code, out, err = ended[name]
+        assert code != 0 and "joined" not in out, f"a driver {name} joined the cluster"
+        assert "Authentication token is missing or incorrect" in err, err[-2000:]
+    code, out, err = ended["with the token"]
+    assert code == 0 and "joined 1" in out, err[-2000:]
