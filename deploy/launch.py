@@ -9,6 +9,7 @@ process that a killed test run left behind still ends.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import glob
 import os
@@ -314,22 +315,38 @@ def ray_auth_env(token_path: Path) -> dict[str, str]:
     return {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token_path)}
 
 
+def hold_ray_token() -> Path:
+    """Return the path of this process's Ray token, made once (in a 0700 directory gone at exit) and held in its env.
+
+    Ray reads its authentication settings when it is imported, so a driver must hold the token before that:
+    a test session calls this at its start, and every Ray head it starts asks for the same token.
+    """
+    held = os.environ.get("RAY_AUTH_TOKEN_PATH")
+    if os.environ.get("RAY_AUTH_MODE") == "token" and held and Path(held).is_file():
+        return Path(held)
+    if "ray" in sys.modules:
+        raise RuntimeError("Ray was imported before the token was held: it would join no cluster that asks for it")
+    directory = Path(tempfile.mkdtemp(prefix="raytoken"))
+    atexit.register(shutil.rmtree, directory, True)
+    path = new_ray_token(directory)
+    os.environ.update(ray_auth_env(path))
+    return path
+
+
 @contextmanager
 def ray_head(num_cpus: int, lifetime: float | None = None, limit: float = 90) -> Iterator[str]:
     """Yield the address of a fresh single-node Ray cluster with num_cpus CPUs on loopback; stop all of it after.
 
-    The cluster asks for a token of its own; while it runs, this process (a driver) and the processes it starts
-    hold it in their environment, as the school topology's replicas do.
+    The cluster asks for this process's token (hold_ray_token), which this process, a driver, and the processes
+    it starts hold in their environment, as the school topology's replicas hold their deployment's.
     """
     port = free_port()
     temp_dir = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths have a length limit
-    auth = ray_auth_env(new_ray_token(Path(temp_dir)))
-    before = {name: os.environ.get(name) for name in auth}
+    auth = ray_auth_env(hold_ray_token())
     with open(Path(temp_dir) / "head.log", "w") as log:
         process = subprocess.Popen(timed(ray_command("127.0.0.1", None, port, num_cpus, temp_dir), lifetime),
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True, env={**os.environ, **auth})
-        os.environ.update(auth)
         try:
             wait_until(lambda: listening(port), process, f"the Ray head on port {port}", limit)
             yield f"127.0.0.1:{port}"
@@ -338,9 +355,4 @@ def ray_head(num_cpus: int, lifetime: float | None = None, limit: float = 90) ->
             if ray is not None and ray.is_initialized():
                 ray.shutdown()  # before the head goes: a driver left connected ends its process when the GCS does
             stop_tree(process)
-            for name, value in before.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
             shutil.rmtree(temp_dir, ignore_errors=True)

@@ -10,6 +10,10 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
+from deploy.launch import hold_ray_token  # noqa: E402
+
+hold_ray_token()  # before any test module imports Ray, which reads its authentication settings on import
+
 settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True)
 settings.load_profile("ci")
 
