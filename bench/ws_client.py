@@ -17,6 +17,7 @@ age out after ``max_cached_message_age`` finished runs; a fragment run ages only
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -168,8 +169,10 @@ class StreamlitSession:
 
     def __init__(self, base_url: str, name: str = "session",
                  on_element: Callable[[tuple[int, ...], RenderedElement], None] | None = None,
-                 cookies: dict[str, str] | None = None) -> None:
+                 cookies: dict[str, str] | None = None, tls: ssl.SSLContext | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        # An https:// base speaks TLS throughout (health check and websocket), trusting tls's certificates.
+        self.tls = (tls or ssl.create_default_context()) if base_url.startswith("https://") else None
         self.name = name
         # A browser's cookie jar for this site: a load balancer's affinity cookie rides along with the XSRF one.
         self.cookies: dict[str, str] = dict(cookies or {})
@@ -205,14 +208,15 @@ class StreamlitSession:
     async def open(self, path: str = "", query_string: str = "", timeout: float = 60) -> None:
         """Connect as a browser opening base_url/path?query_string does, and ask for the first script run."""
         parts = urlsplit(self.base_url)
-        host, port = parts.hostname, parts.port or 80
-        self.cookies.update(await asyncio.wait_for(_health_cookies(host, port, self.cookies), timeout))
+        host, port = parts.hostname, parts.port or (443 if self.tls else 80)
+        self.cookies.update(await asyncio.wait_for(_health_cookies(host, port, self.cookies, self.tls), timeout))
         cookie = self.cookies.get(XSRF_COOKIE)
         if cookie is None:
             raise StreamlitProtocolError("the health check set no XSRF cookie (is server.enableXsrfProtection off?)")
+        secure = "s" if self.tls else ""
         self._ws = await connect(
-            f"ws://{host}:{port}/_stcore/stream", subprotocols=["streamlit", cookie],
-            origin=f"http://{host}:{port}", additional_headers={"Cookie": _cookie_header(self.cookies)},
+            f"ws{secure}://{host}:{port}/_stcore/stream", subprotocols=["streamlit", cookie], ssl=self.tls,
+            origin=f"http{secure}://{host}:{port}", additional_headers={"Cookie": _cookie_header(self.cookies)},
             # A browser neither pings nor limits frame size; a ping timeout would drop a learner whose
             # server is merely busy, which is what a load test must not do.
             ping_interval=None, max_size=None, open_timeout=timeout, close_timeout=2)
@@ -484,13 +488,14 @@ def _cookie_header(cookies: dict[str, str]) -> str:
     return "; ".join(f"{name}={value}" for name, value in cookies.items())
 
 
-async def _health_cookies(host: str, port: int, cookies: dict[str, str] | None = None) -> dict[str, str]:
+async def _health_cookies(host: str, port: int, cookies: dict[str, str] | None = None,
+                          tls: ssl.SSLContext | None = None) -> dict[str, str]:
     """Return every cookie GET /_stcore/health sets (name -> value), sending cookies as a browser would.
 
     The frontend's first request is this ping: it gets the _streamlit_xsrf cookie and, behind a load
     balancer that inserts one, the affinity cookie the websocket upgrade must carry to reach the same server.
     """
-    reader, writer = await asyncio.open_connection(host, port)
+    reader, writer = await asyncio.open_connection(host, port, ssl=tls)
     sent = f"Cookie: {_cookie_header(cookies)}\r\n" if cookies else ""
     try:
         writer.write(f"GET /_stcore/health HTTP/1.1\r\nHost: {host}:{port}\r\n{sent}Connection: close\r\n\r\n"
