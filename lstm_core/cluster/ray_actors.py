@@ -2,8 +2,9 @@
 
 Every app replica connects to one queue for the whole cluster, a named, detached ``ClusterQueue`` actor. It
 owns one ``Trainer`` actor per CPU the cluster gives it (TensorFlow imported and the quick start traced
-once per actor), serves its queue in turn by session, and joins identical submissions from any replica
-into one training, as the local pool does within one server. A trainer that dies fails only its job,
+once per actor), serves its queue in turn by client address and then by session (the replicas pass both
+on), with the same limits as a local pool's, and joins identical submissions from any replica into one
+training, as the local pool does within one server. A trainer that dies fails only its job,
 with a message, and is replaced. A job whose replica has gone (no replica asks about it any more) keeps
 training, and the queue stores its result in the run store, so the learner finds it from any replica.
 """
@@ -24,7 +25,7 @@ from ray.exceptions import GetTimeoutError, RayError
 
 from lstm_core.config import ModelConfig
 from lstm_core.training.backend import serve_until_closed
-from lstm_core.training.fair_queue import FairQueue, QueueFull
+from lstm_core.training.fair_queue import FairQueue, QueueFull, QueueLimits
 from lstm_core.training.messages import CLUSTER_LOST_MESSAGE, WITHDRAWN_MESSAGE, worker_lost_message
 from lstm_core.training.protocol import JobStatus, TrainingData, TrainingResult
 from lstm_core.training.worker import WorkerSettings
@@ -133,12 +134,14 @@ class _Slot:
 
 @ray.remote(num_cpus=0, max_concurrency=32)  # type: ignore[call-overload]  # as for Trainer
 class ClusterQueue:
-    """The cluster's training queue: fair by session, one Trainer actor per CPU, identical jobs joined."""
+    """The cluster's training queue: fair by address and session, one Trainer actor per CPU, identical jobs joined."""
 
-    def __init__(self, settings: WorkerSettings, max_trainers: int | None, database_url: str | None) -> None:
+    def __init__(self, settings: WorkerSettings, max_trainers: int | None, database_url: str | None,
+                 limits: QueueLimits | None = None) -> None:
         self._settings, self._max_trainers, self._database_url = settings, max_trainers, database_url
         self._lock = threading.Lock()  # guards the jobs, the queue and the counters; never held across a Ray call
-        self._queue: FairQueue[_ClusterJob] = FairQueue()
+        # The first replica's limits hold for the whole cluster: the one queue outlives the replica that made it.
+        self._queue: FairQueue[_ClusterJob] = FairQueue(limits=limits)
         self._jobs: dict[str, _ClusterJob] = {}
         self._by_key: dict[str, _ClusterJob] = {}  # joinable: queued or running, no stop asked
         self._slots: list[_Slot] = []  # touched by the loop's thread only
@@ -154,8 +157,12 @@ class ClusterQueue:
     # Called by the replicas' pool threads.
 
     def submit(self, replica: str, session: Any, key: str, data: TrainingData, cfg: ModelConfig,
-               data_spec: dict | None) -> tuple[str, str | None]:
-        """Return (job id, None) of the job this submission joins or queues, or ("", why) when refused."""
+               data_spec: dict | None, address: str | None = None) -> tuple[str, str | None]:
+        """Return (job id, None) of the job this submission joins or queues, or ("", why) when refused.
+
+        A submission joining an identical job counts against no limit; a new one waits for its address's
+        turn and counts against its session's, its address's and the queue's limits, whichever replica sent it.
+        """
         with self._lock:
             shared = self._by_key.get(key)
             if shared is not None:
@@ -164,7 +171,7 @@ class ClusterQueue:
             job = _ClusterJob(uuid.uuid4().hex[:12], key, session, cfg, data, data_spec,
                               {replica: time.monotonic()})
             try:
-                self._queue.append(job, session)
+                self._queue.append(job, session, address)
             except QueueFull as full:
                 return "", str(full)
             self._jobs[job.id] = job

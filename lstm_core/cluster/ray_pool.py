@@ -26,6 +26,7 @@ from ray.exceptions import GetTimeoutError, RayActorError, RayError
 from lstm_core.cluster.ray_actors import CALL_TIMEOUT_SECONDS, NAMESPACE, POLL_SECONDS, QUEUE_NAME, ClusterQueue
 from lstm_core.store.runs import database_url
 from lstm_core.training.backend import BackendBase
+from lstm_core.training.fair_queue import QueueLimits
 from lstm_core.training.job import TrainingJob
 from lstm_core.training.messages import GOES_ON_ELSEWHERE_MESSAGE, SHUTDOWN_MESSAGE, cluster_unreachable_message
 from lstm_core.training.protocol import JobStatus, TrainingData, TrainingResult
@@ -68,8 +69,8 @@ class RayPool(BackendBase):
     """An app replica's view of the cluster's training queue: jobs in memory, trained by Ray actors."""
 
     def __init__(self, address: str, max_workers: int | None = None, settings: WorkerSettings | None = None,
-                 queue_name: str = QUEUE_NAME, keep_queue: bool = True) -> None:
-        super().__init__(settings)
+                 queue_name: str = QUEUE_NAME, keep_queue: bool = True, limits: QueueLimits | None = None) -> None:
+        super().__init__(settings, limits)
         self.address, self.queue_name, self.keep_queue = address, queue_name, keep_queue
         self.replica = uuid.uuid4().hex[:12]
         self._wanted_trainers = max_workers
@@ -146,7 +147,7 @@ class RayPool(BackendBase):
                                  runtime_env={"py_modules": [str(PACKAGE_DIR)]})
                 self._queue = ClusterQueue.options(  # type: ignore[attr-defined]  # see ray_actors.Trainer
                     name=self.queue_name, namespace=NAMESPACE, lifetime="detached", get_if_exists=True).remote(
-                    self.settings, self._wanted_trainers, absolute_database_url(database_url()))
+                    self.settings, self._wanted_trainers, absolute_database_url(database_url()), self.limits)
                 self._refresh_stats()
                 self._problem = None
                 return
@@ -187,8 +188,8 @@ class RayPool(BackendBase):
         attempts = 1
         while True:
             try:
-                return ray.get(self._queue.submit.remote(self.replica, session, job.key, data, job.cfg, job.data_spec),
-                               timeout=CALL_TIMEOUT_SECONDS)
+                return ray.get(self._queue.submit.remote(self.replica, session, job.key, data, job.cfg, job.data_spec,
+                                                         job.address), timeout=CALL_TIMEOUT_SECONDS)
             except RayActorError:
                 if attempts == SUBMIT_ATTEMPTS:
                     raise

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from lstm_core.config import ModelConfig
 from lstm_core.training.estimates import TrainingTimes
-from lstm_core.training.fair_queue import FairQueue, QueueFull
+from lstm_core.training.fair_queue import FairQueue, QueueFull, QueueLimits, queue_limits
 from lstm_core.training.job import JobWatch, TrainingJob
 from lstm_core.training.messages import ABANDONED_MESSAGE, SHUTDOWN_MESSAGE
 from lstm_core.training.protocol import JobStatus, TrainingData, TrainingResult, training_key
@@ -48,7 +48,8 @@ class TrainingBackend(Protocol):
     times: TrainingTimes  # what this backend's jobs took, for the pages' estimates
 
     def submit(self, data: TrainingData, cfg: ModelConfig, owner_alive: Callable[[], bool] | None = None,
-               session: Hashable | None = None, data_spec: dict[str, Any] | None = None) -> JobWatch:
+               session: Hashable | None = None, data_spec: dict[str, Any] | None = None,
+               address: str | None = None) -> JobWatch:
         """Return a JobWatch of the identical job already queued or running, or of a new queued job."""
 
     def position(self, job: TrainingJob) -> int:
@@ -77,9 +78,14 @@ class TrainingBackend(Protocol):
 
 
 def start(data: TrainingData, cfg: ModelConfig, pool: TrainingBackend, owner_alive: Callable[[], bool] | None = None,
-          session: Hashable | None = None, data_spec: dict[str, Any] | None = None) -> JobWatch:
-    """Return a JobWatch of the training of (data, cfg) on pool at once (the server's: cluster.backends.get_pool)."""
-    return pool.submit(data, cfg, owner_alive, session, data_spec)
+          session: Hashable | None = None, data_spec: dict[str, Any] | None = None,
+          address: str | None = None) -> JobWatch:
+    """Return a JobWatch of the training of (data, cfg) on pool at once (the server's: cluster.backends.get_pool).
+
+    session and address are whose turn it waits for in the queue: the browser session and the learner's
+    client address (None when unknown: the session is then its own address).
+    """
+    return pool.submit(data, cfg, owner_alive, session, data_spec, address)
 
 
 def serve_until_closed(closed: Callable[[], bool], turn: Callable[[], None], name: str) -> None:
@@ -100,12 +106,13 @@ class BackendBase(ABC):
     (``_exchange``, calling ``_job_ended`` for each result) and ends its workers (``_end_workers``).
     """
 
-    def __init__(self, settings: WorkerSettings | None = None) -> None:
+    def __init__(self, settings: WorkerSettings | None = None, limits: QueueLimits | None = None) -> None:
         self.settings = settings or WorkerSettings()
+        self.limits = limits or queue_limits()  # how many trainings may wait: per session, per address, in all
         self.times = TrainingTimes(self.settings.warm_configs)  # what this backend's jobs took, for estimates
         self._lock = threading.Lock()  # guards _waiting, _stops, _joinable and _closed; never held across IPC
         self._ready = threading.Condition(self._lock)
-        self._waiting: FairQueue[TrainingJob] = FairQueue()
+        self._waiting: FairQueue[TrainingJob] = FairQueue(limits=self.limits)
         self._stops: deque[TrainingJob] = deque()
         # training key -> the job a new identical submission may join; finished jobs are refused by watch().
         self._joinable: weakref.WeakValueDictionary[str, TrainingJob] = weakref.WeakValueDictionary()
@@ -124,13 +131,15 @@ class BackendBase(ABC):
     # What script threads call: in-memory only, under the lock.
 
     def submit(self, data: TrainingData, cfg: ModelConfig, owner_alive: Callable[[], bool] | None = None,
-               session: Hashable | None = None, data_spec: dict[str, Any] | None = None) -> JobWatch:
+               session: Hashable | None = None, data_spec: dict[str, Any] | None = None,
+               address: str | None = None) -> JobWatch:
         """Return a JobWatch of the queued or running job with the same training key, or of a new queued job.
 
         ``owner_alive`` tells whether whoever submitted is still there; once it has said False for
         OWNER_GRACE_SECONDS in a row, that watcher is detached, and a job nobody watches any more is
-        withdrawn or stopped. Jobs wait in one line per ``session``, served in turn; a session with
-        MAX_QUEUED_PER_SESSION jobs waiting gets a job that failed at once, saying so. ``data_spec``
+        withdrawn or stopped. Jobs wait in one line per ``session``, served in turn by client ``address`` and then
+        by session; past the backend's limits (per session, per address, in all) the job has failed at once,
+        saying which. Joining an identical job counts against no limit: it adds no training. ``data_spec``
         describes the data for the run store, for a backend that stores a result nobody is left to collect.
         """
         data.check(cfg)
@@ -143,11 +152,11 @@ class BackendBase(ABC):
             if watch is not None:
                 return watch
             job = TrainingJob(data, cfg, self, key)
-            job.session, job.data_spec = session, data_spec
+            job.session, job.address, job.data_spec = session, address, data_spec
             watch = job.watch(owner_alive)
             assert watch is not None  # a new job has neither finished nor been stopped
             try:
-                self._waiting.append(job, session)
+                self._waiting.append(job, session, address)
             except QueueFull as full:
                 refused: str | None = str(full)
             else:

@@ -110,6 +110,7 @@ class TrainingJob:
         self.key = key or training_key(data, cfg)
         self.n_train = len(data.X_train)
         self.session: object = None  # whose turn in the pool's queue this job waits for
+        self.address: str | None = None  # the client address it was queued from: its turn and its cap
         self.data_spec: dict[str, Any] | None = None  # the data in the run store's words, when it may store the run
         self._data: TrainingData | None = data  # until a worker takes it
         self._pool = pool

@@ -38,6 +38,19 @@ def queue_full_message(cap: int) -> str:
             f"session at a time: wait until one of yours starts, or stop one.")
 
 
+def address_full_message(cap: int) -> str:
+    """Return what a learner reads when cap trainings from their network address are waiting already."""
+    return (f"{cap} trainings from your network address are waiting already, the most one address may queue at "
+            f"once, so that every learner gets their turn. Yours was not queued: wait until one of them starts, "
+            f"then press Train again.")
+
+
+def queue_bound_message(bound: int) -> str:
+    """Return what a learner reads when the whole queue holds bound trainings: this server takes no more for now."""
+    return (f"The training queue is full: {bound} trainings are waiting, the most this server holds at once. "
+            f"Yours was not queued: wait a minute for some of them to start, then press Train again.")
+
+
 def worker_lost_message(how: str) -> str:
     """Return what a learner reads when the process training their job ended, how saying why (a signal, an actor)."""
     return (f"The training process ended unexpectedly ({how}), perhaps out of memory. "

@@ -24,6 +24,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from lstm_core.training.backend import BackendBase
+from lstm_core.training.fair_queue import QueueLimits
 from lstm_core.training.job import TrainingJob
 from lstm_core.training.messages import SHUTDOWN_MESSAGE, worker_lost_message
 from lstm_core.training.protocol import JobStatus, TrainingResult
@@ -62,8 +63,8 @@ class TrainingPool(BackendBase):
     """The server's own backend: worker processes, each training one job at a time, recycled after N jobs."""
 
     def __init__(self, max_workers: int | None = None, max_jobs_per_worker: int = 40,
-                 settings: WorkerSettings | None = None) -> None:
-        super().__init__(settings)
+                 settings: WorkerSettings | None = None, limits: QueueLimits | None = None) -> None:
+        super().__init__(settings, limits)
         self.max_workers = int(max_workers or os.cpu_count() or 1)
         self.max_jobs_per_worker = max_jobs_per_worker  # a bound on what a framework may leak
         _install_process_hooks()

@@ -98,7 +98,8 @@ def start_lesson_jobs(lesson: str, lesson_settings: Any,
         return
     pool = training_session.training_pool()
     owner_alive, session = training_session.session_alive_check(), training_session.session_key()
-    jobs = {name: start(data, cfg, pool=pool, owner_alive=owner_alive, session=session)
+    address = training_session.session_address()
+    jobs = {name: start(data, cfg, pool=pool, owner_alive=owner_alive, session=session, address=address)
             for name, (data, cfg) in trainings.items()}
     st.session_state[_key(lesson)] = LessonJobs(lesson_settings, data, jobs, page_settings=_page_settings(lesson))
 

@@ -9,7 +9,8 @@ trained on; it is stored as a run (with the learner's agreement for their own fi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import ipaddress
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -85,6 +86,38 @@ def session_key() -> str | None:
     return ctx.session_id if ctx is not None else None
 
 
+def client_address(peer: str | None, forwarded_for: Sequence[str]) -> str | None:
+    """Return the learner's client address from the socket's peer and X-Forwarded-For headers; None for this machine.
+
+    The header is trusted only from a loopback peer (HAProxy on this host, ``option forwardfor``), and only its
+    rightmost entry, the one HAProxy appended: a learner may send any header, but only the proxy writes last. A
+    peer anywhere else is the address itself. Streamlit reports a loopback peer as None, so None means loopback.
+    An address on this machine (no proxy, or a browser on the server itself) gives None: the person at the
+    server is not held to a cap against flooding, and a test or bench there keeps one address per session.
+    """
+    if peer is not None and not _loopback(peer):
+        return peer.strip()
+    entries = [entry.strip() for value in forwarded_for for entry in value.split(",") if entry.strip()]
+    if not entries or _loopback(entries[-1]):
+        return None
+    return entries[-1]
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def session_address() -> str | None:
+    """Return this browser session's client address (client_address), or None when unknown or on this machine."""
+    peer, forwarded = st.context.ip_address, st.context.headers.get_all("X-Forwarded-For")
+    # Streamlit's AppTest stands in a mock for the connection: what is not text is no address.
+    return client_address(peer if isinstance(peer, str) else None,
+                          [value for value in forwarded if isinstance(value, str)])
+
+
 def job_active(job: Job | None) -> bool:
     """Return True while job is queued or running, including a stop that waits for its last batch."""
     return job is not None and not job.done
@@ -115,7 +148,7 @@ def start_training(ds: Dataset) -> JobWatch | None:
         return None
     agreed = not is_learners_own(source) or runs.consented()
     job = start(data, cfg, pool=training_pool(), owner_alive=session_alive_check(), session=session_key(),
-                data_spec=data_spec(source) if agreed else None)
+                data_spec=data_spec(source) if agreed else None, address=session_address())
     st.session_state[JOB_KEY] = {"job": job, "series": source, "collected": False,
                                  "room_post": rooms.post_when_finished(job, ds, cfg, source) if agreed else None}
     return job

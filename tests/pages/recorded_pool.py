@@ -37,7 +37,7 @@ class RecordedPool:
         self._held: list[tuple[TrainingJob, TrainingData]] = []
 
     def submit(self, data: TrainingData, cfg: ModelConfig, owner_alive: Callable[[], bool] | None = None,
-               session: object = None, data_spec: dict | None = None) -> JobWatch:
+               session: object = None, data_spec: dict | None = None, address: str | None = None) -> JobWatch:
         """Return a watch of a job for (data, cfg): finished at once, or running until release() while held.
 
         A submission identical to a held job watches that job, as the real pool's joining does.

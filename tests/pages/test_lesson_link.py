@@ -120,9 +120,9 @@ def submitted_models(pages_train_on_the_recorded_pool, monkeypatch):
     pool, submitted = pages_train_on_the_recorded_pool, []
     original = pool.submit
 
-    def counting(data, cfg, owner_alive=None, session=None, data_spec=None):
+    def counting(data, cfg, owner_alive=None, session=None, data_spec=None, address=None):
         submitted.append(cfg)
-        return original(data, cfg, owner_alive, session, data_spec)
+        return original(data, cfg, owner_alive, session, data_spec, address)
 
     monkeypatch.setattr(pool, "submit", counting)
     return submitted

@@ -30,9 +30,9 @@ def submissions(pages_train_on_the_recorded_pool, monkeypatch):
     pool, submitted = pages_train_on_the_recorded_pool, []
     original = pool.submit
 
-    def counting(data, cfg, owner_alive=None, session=None, data_spec=None):
+    def counting(data, cfg, owner_alive=None, session=None, data_spec=None, address=None):
         submitted.append(cfg)
-        return original(data, cfg, owner_alive, session, data_spec)
+        return original(data, cfg, owner_alive, session, data_spec, address)
 
     monkeypatch.setattr(pool, "submit", counting)
     return submitted
@@ -40,13 +40,13 @@ def submissions(pages_train_on_the_recorded_pool, monkeypatch):
 
 @pytest.fixture
 def submitted_kwargs(pages_train_on_the_recorded_pool, monkeypatch):
-    """Return the list of (session, data_spec) the app handed the pool with each submission."""
+    """Return the list of (session, data_spec, address) the app handed the pool with each submission."""
     pool, seen = pages_train_on_the_recorded_pool, []
     original = pool.submit
 
-    def recording(data, cfg, owner_alive=None, session=None, data_spec=None):
-        seen.append((session, data_spec))
-        return original(data, cfg, owner_alive, session, data_spec)
+    def recording(data, cfg, owner_alive=None, session=None, data_spec=None, address=None):
+        seen.append((session, data_spec, address))
+        return original(data, cfg, owner_alive, session, data_spec, address)
 
     monkeypatch.setattr(pool, "submit", recording)
     return seen
@@ -59,10 +59,11 @@ def test_the_train_page_hands_the_pool_its_session_and_its_data_described_for_th
         at = open_page("pages/train.py", series=SMALL_SERIES, model=replace(SMALL_MODEL, seed=seed))
         next(b for b in at.button if b.label == "Train").click().run()
         wait_for_training(at)
-    (first_session, first_spec), (second_session, second_spec) = submitted_kwargs
+    (first_session, first_spec, first_address), (second_session, second_spec, second_address) = submitted_kwargs
     # AppTest gives every app the same session id; the queue's turns per session are the pool tests' part.
     assert isinstance(first_session, str) and first_session and second_session == first_session
     assert first_spec == second_spec == data_spec(SMALL_SERIES)
+    assert first_address is second_address is None  # AppTest has no connection: each session is its own address
 
 
 def train_small():
