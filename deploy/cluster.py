@@ -1,7 +1,9 @@
 """The school topology on one machine: PostgreSQL, a Ray head and worker nodes, app replicas, and HAProxy.
 
-Usage: python -m deploy.cluster [--replicas 2] [--port 8500] [--worker-nodes 1] [--cpus-per-node 1]
-Everything listens on 127.0.0.1 unless --bind says otherwise; Ctrl-C stops all of it. The tests and
+Usage: python -m deploy.cluster [--replicas 2] [--port 8500] [--worker-nodes 1] [--cpus-per-node 1] [--certificate PEM]
+Everything listens on 127.0.0.1 unless --bind says otherwise; learners reach HAProxy over HTTPS, with the
+certificate given (a PEM holding the certificate and its key) or, without one, a self-signed one made at
+start. Ctrl-C stops all of it. The tests and
 bench/bench_cluster.py import ``Cluster`` from here and start the same processes; each process is started
 with the helpers of deploy/launch.py, which the tests and benchmarks use on their own too.
 Each process runs in a process group of its own, so a stop (or a test's kill of one replica) ends it
@@ -17,6 +19,7 @@ import os
 import secrets
 import shutil
 import signal
+import ssl
 import string
 import subprocess
 import tempfile
@@ -31,6 +34,7 @@ from deploy.launch import (
     create_database,
     descendants,
     free_port,
+    hidden_password,
     http_status,
     init_postgres,
     listening,
@@ -92,6 +96,7 @@ class Cluster:
     cookie_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     log_dir: Path | None = None
     replica_args: tuple[str, ...] = ()
+    certificate: Path | None = None  # HAProxy's PEM (certificate and key); None makes a self-signed one
     pieces: list[Piece] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -101,11 +106,11 @@ class Cluster:
         self.ray_temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths have a length limit
         self.ray_auth = ray_auth_env(new_ray_token(Path(self.ray_temp)))  # per deployment, in a 0700 directory
         self.port = self.port or free_port(self.bind)
-        self.stats_port = free_port(self.bind)
+        self.stats_port = free_port()
         self.replica_ports = [free_port(self.bind) for _ in range(self.replicas)]
         self.gcs_port = free_port()
         self.pg_port = free_port()
-        self.database_url = f"postgresql+psycopg://postgres@127.0.0.1:{self.pg_port}/{DATABASE}"
+        self.database_url = ""  # with the database's password, once PostgreSQL is up
         self.ray_address = f"127.0.0.1:{self.gcs_port}"
         self.haproxy_cfg = self.root / "haproxy.cfg"
         self._replica_pieces: dict[int, Piece] = {}
@@ -115,13 +120,17 @@ class Cluster:
 
     @property
     def url(self) -> str:
-        """Return the address learners open: HAProxy's frontend."""
-        return f"http://{self.bind}:{self.port}"
+        """Return the address learners open: HAProxy's frontend, over HTTPS."""
+        return f"https://{self.bind}:{self.port}"
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Return a client TLS context that trusts this cluster's certificate (a self-signed one included)."""
+        return ssl.create_default_context(cafile=str(self.certificate))
 
     @property
     def stats_url(self) -> str:
-        """Return the address of HAProxy's statistics page (append ;csv for the CSV)."""
-        return f"http://{self.bind}:{self.stats_port}/stats"
+        """Return the address of HAProxy's statistics page (append ;csv for the CSV), on loopback only."""
+        return f"http://127.0.0.1:{self.stats_port}/stats"
 
     def replica_url(self, index: int) -> str:
         """Return replica index's own address, bypassing HAProxy."""
@@ -177,6 +186,8 @@ class Cluster:
         if not Path(HAPROXY).exists():
             raise RuntimeError(f"HAProxy is not installed at {HAPROXY} (apt-get install haproxy; `make cluster` does)")
         postgres_bin()
+        if self.certificate is None:
+            self.certificate = self_signed_certificate(self.root / "tls", self.bind)
         self._start_postgres()
         self._start_ray()
         for index in range(self.replicas):
@@ -212,11 +223,11 @@ class Cluster:
     def _start_postgres(self) -> None:
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres")  # initdb, run as postgres, reaches its data directory through it
-        data, sockets = init_postgres(self.root / "postgres")
-        piece = self._launch("postgres", postgres_command(data, sockets, self.pg_port, {"max_connections": "200"},
+        server = init_postgres(self.root / "postgres")
+        piece = self._launch("postgres", postgres_command(server, self.pg_port, {"max_connections": "200"},
                                                           self.lifetime), self.pg_port)
         self._wait(piece, lambda: postgres_ready(self.pg_port))
-        create_database(self.pg_port, DATABASE)
+        self.database_url = create_database(server, self.pg_port, DATABASE)
 
     def _start_ray(self) -> None:
         env = {**os.environ, **self.ray_auth, "RAY_USAGE_STATS_ENABLED": "0"}
@@ -241,7 +252,8 @@ class Cluster:
         servers = "\n".join(f"    server {self.server_name(i)} {self.bind}:{port} cookie {self.server_name(i)}"
                             for i, port in enumerate(self.replica_ports))
         return string.Template(TEMPLATE.read_text()).substitute(bind=self.bind, port=self.port,
-                                                                stats_port=self.stats_port, servers=servers)
+                                                                stats_port=self.stats_port, servers=servers,
+                                                                certificate=self.certificate)
 
     def _start_haproxy(self) -> None:
         self.haproxy_cfg.write_text(self.haproxy_config())
@@ -280,6 +292,26 @@ class Cluster:
             shutil.rmtree(self.root / "postgres", ignore_errors=True)
 
 
+def self_signed_certificate(directory: Path, host: str) -> Path:
+    """Return the path of a new self-signed certificate and key for host (and localhost), one PEM for HAProxy.
+
+    Good for thirty days; the key never leaves the directory, which only its owner can read.
+    """
+    directory.mkdir(mode=0o700, parents=True)
+    names = {"DNS:localhost", "IP:127.0.0.1"} | ({f"IP:{host}"} if host not in ("0.0.0.0", "::") else set())
+    key, certificate = directory / "key.pem", directory / "certificate.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-days", "30", "-subj", "/CN=LSTM Lens (self-signed)", "-keyout", str(key),
+                    "-out", str(certificate), "-addext", "subjectAltName=" + ",".join(sorted(names))],
+                   check=True, capture_output=True)
+    both = directory / "haproxy.pem"
+    descriptor = os.open(both, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as pem:
+        pem.write(certificate.read_text() + key.read_text())
+    key.unlink()
+    return both
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -294,15 +326,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--log-dir", type=Path, default=None)
     parser.add_argument("--lifetime", type=float, default=None, help="every process ends itself after this many s")
+    parser.add_argument("--certificate", type=Path, default=None,
+                        help="HAProxy's PEM file: the certificate followed by its private key; without it a "
+                             "self-signed one is made for this run")
     args = parser.parse_args(argv)
     for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a shell starts background jobs with it ignored
         signal.signal(signum, _interrupt)
     cluster = Cluster(args.replicas, args.port, args.worker_nodes, args.cpus_per_node, args.bind, args.lifetime,
-                      log_dir=args.log_dir)
+                      log_dir=args.log_dir, certificate=args.certificate)
     try:
         cluster.start()
+        if args.certificate is None:
+            print(f"NOTICE: no --certificate given, so a self-signed one was made for this run "
+                  f"({cluster.certificate}).\nBrowsers will warn once that it is not trusted; give a school's "
+                  "certificate with --certificate (deploy/README.md, 'A real certificate').")
         print(f"LSTM Lens on {cluster.url} ({args.replicas} replicas); HAProxy's statistics on {cluster.stats_url}")
-        print(f"Ray at {cluster.ray_address}; database {cluster.database_url}; logs in {cluster.log_dir}")
+        print(f"Ray at {cluster.ray_address}; database {hidden_password(cluster.database_url)}; "
+              f"logs in {cluster.log_dir}")
         print(cluster.procfile(), flush=True)
         reported: set[str] = set()
         while True:

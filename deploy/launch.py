@@ -218,25 +218,46 @@ def as_postgres(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
-def init_postgres(root: Path) -> tuple[Path, Path]:
-    """Create a new PostgreSQL cluster in root (trust on loopback, no password); return (data dir, socket dir)."""
+class PostgresServer(NamedTuple):
+    """A PostgreSQL cluster made by init_postgres: its data and socket directories and its superuser's password."""
+
+    data: Path
+    sockets: Path
+    password: str
+
+
+def init_postgres(root: Path) -> PostgresServer:
+    """Return a new PostgreSQL cluster in root whose superuser needs a password on TCP (peer on its own socket).
+
+    The password is new for each cluster; it is handed to initdb in a file only PostgreSQL's user reads,
+    removed at once, and never appears in a command line.
+    """
     data, sockets = root / "data", root / "sockets"
     sockets.mkdir(parents=True)
+    password = secrets.token_urlsafe(24)
+    password_file = root / "password"
+    descriptor = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(password)
     if os.geteuid() == 0:
-        for path in (root, sockets):
+        for path in (root, sockets, password_file):
             shutil.chown(path, "postgres")
-    subprocess.run(as_postgres([str(postgres_bin() / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                                "--no-sync", "-E", "UTF8"]), check=True, capture_output=True)
-    return data, sockets
+    try:
+        subprocess.run(as_postgres([str(postgres_bin() / "initdb"), "-D", str(data), "-U", "postgres",
+                                    "--auth-local=peer", "--auth-host=scram-sha-256", f"--pwfile={password_file}",
+                                    "--no-sync", "-E", "UTF8"]), check=True, capture_output=True)
+    finally:
+        password_file.unlink()
+    return PostgresServer(data, sockets, password)
 
 
-def postgres_command(data: Path, sockets: Path, port: int, settings: dict[str, str] | None = None,
+def postgres_command(server: PostgresServer, port: int, settings: dict[str, str] | None = None,
                      lifetime: float | None = None) -> list[str]:
-    """Return the command that serves the cluster in data on 127.0.0.1:port only, with settings as `-c name=value`."""
+    """Return the command that serves server on 127.0.0.1:port only, with settings as `-c name=value`."""
     options = [arg for name, value in (settings or {}).items() for arg in ("-c", f"{name}={value}")]
     # `timeout` outside runuser: it leads the process group, so a stop reaches the postmaster too.
-    return timed(as_postgres([str(postgres_bin() / "postgres"), "-D", str(data), "-p", str(port), "-k", str(sockets),
-                              "-c", "listen_addresses=127.0.0.1", *options]), lifetime)
+    return timed(as_postgres([str(postgres_bin() / "postgres"), "-D", str(server.data), "-p", str(port),
+                              "-k", str(server.sockets), "-c", "listen_addresses=127.0.0.1", *options]), lifetime)
 
 
 def postgres_ready(port: int) -> bool:
@@ -245,11 +266,24 @@ def postgres_ready(port: int) -> bool:
                           capture_output=True).returncode == 0
 
 
-def create_database(port: int, name: str) -> str:
-    """Create database name on the PostgreSQL on 127.0.0.1:port; return its SQLAlchemy URL."""
+def create_database(server: PostgresServer, port: int, name: str) -> str:
+    """Create database name on server, serving on 127.0.0.1:port; return its SQLAlchemy URL, password included.
+
+    The URL travels in the environment (LSTM_LENS_DATABASE_URL), never in a command line; print it with
+    hidden_password.
+    """
     subprocess.run([str(postgres_bin() / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", name],
-                   check=True, capture_output=True)
-    return f"postgresql+psycopg://postgres@127.0.0.1:{port}/{name}"
+                   check=True, capture_output=True, env={**os.environ, "PGPASSWORD": server.password})
+    return f"postgresql+psycopg://postgres:{server.password}@127.0.0.1:{port}/{name}"
+
+
+def hidden_password(url: str) -> str:
+    """Return url with its password, if any, written as ***: the form a log or a screen may show."""
+    scheme, separator, rest = url.partition("://")
+    credentials, at, place = rest.rpartition("@")
+    if not separator or not at or ":" not in credentials:
+        return url
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{place}"
 
 
 def stop_postgres(process: subprocess.Popen) -> None:
@@ -260,7 +294,7 @@ def stop_postgres(process: subprocess.Popen) -> None:
 @contextmanager
 def throwaway_postgres(settings: dict[str, str] | None = None, lifetime: float | None = None,
                        database: str = "lens") -> Iterator[str]:
-    """Yield the URL of a fresh database on a new PostgreSQL cluster on a free loopback port; remove it all after.
+    """Yield the URL (with its password) of a fresh database on a new loopback PostgreSQL; remove it all after.
 
     settings are PostgreSQL's own (`{"fsync": "off"}` trades durability for the tests' speed). Raises
     RuntimeError when PostgreSQL is not installed or does not start.
@@ -270,11 +304,11 @@ def throwaway_postgres(settings: dict[str, str] | None = None, lifetime: float |
     root = Path(tempfile.mkdtemp(prefix="lstm-lens-pg-"))
     server = None
     try:
-        data, sockets = init_postgres(root)
-        server = subprocess.Popen(postgres_command(data, sockets, port, settings, lifetime), stdout=subprocess.DEVNULL,
+        cluster = init_postgres(root)
+        server = subprocess.Popen(postgres_command(cluster, port, settings, lifetime), stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, start_new_session=True)
         wait_until(lambda: postgres_ready(port), server, "the throwaway PostgreSQL cluster")
-        yield create_database(port, database)
+        yield create_database(cluster, port, database)
     finally:
         if server is not None:
             stop_postgres(server)

@@ -11,9 +11,12 @@ settings opens it at once. At the end nothing the test started is left running.
 from __future__ import annotations
 
 import asyncio
+import http.client
+import ssl
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,9 +24,10 @@ import pytest
 from bench.ws_client import StreamlitSession
 from bench.ws_probe import RESULT_TEXT, TRAIN_LABEL, Learner, _reach_train
 from deploy.cluster import COOKIE, Cluster
-from deploy.launch import CHROMIUM, CHROMIUM_ARGS, alive
+from deploy.launch import CHROMIUM, CHROMIUM_ARGS, alive, descendants
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui.links import share_query
+from tests.cluster.network import SocketSampler, private_network
 
 pytestmark = pytest.mark.timeout(600)  # on an xdist worker of its own: tests/conftest.py
 
@@ -41,9 +45,9 @@ def _server(session: StreamlitSession) -> str:
     return session.upgrade_headers.get(SERVER_HEADER, "")
 
 
-async def _ws_learner(url: str, index: int) -> StreamlitSession:
+async def _ws_learner(url: str, index: int, tls: ssl.SSLContext) -> StreamlitSession:
     """Return the session of a learner who opened Train on the quick start, pressed Train and saw the results stored."""
-    session = StreamlitSession(url, f"learner-{index}")
+    session = StreamlitSession(url, f"learner-{index}", tls=tls)
     await _reach_train(session, QUICK_START_QUERY)
     await session.press(session.find_button(TRAIN_LABEL))
     await session.wait_until(lambda: session.shows(RESULT_TEXT), TRAIN_LIMIT)
@@ -55,7 +59,7 @@ async def _ws_learner(url: str, index: int) -> StreamlitSession:
 
 async def _browser_learner(browser, url: str, index: int) -> dict:
     """Return what a Chromium learner's quick start, training and reload showed: its cookie, servers, open page."""
-    context = await browser.new_context(viewport={"width": 1300, "height": 900})
+    context = await browser.new_context(viewport={"width": 1300, "height": 900}, ignore_https_errors=True)
     page = await context.new_page()
     servers: list[str] = []
     sockets: list[str] = []
@@ -91,7 +95,7 @@ async def _browser_comes_back(seen: dict, survivor: str) -> float:
 
 async def _reopen(url: str, old: StreamlitSession, name: str, path: str = "train") -> StreamlitSession:
     """Return a new session of the same learner (same cookies) that opened path with the learner's address."""
-    session = StreamlitSession(url, name, cookies=old.cookies)
+    session = StreamlitSession(url, name, cookies=old.cookies, tls=old.tls)
     await session.open(path, old.query_string)
     await session.wait_until(lambda: session.idle and session.shows(RESULT_TEXT), 120)
     return session
@@ -120,6 +124,61 @@ def _stored_trainings(database_url: str) -> int:
         engine.dispose()
 
 
+SECURITY_HEADERS = {"strict-transport-security": "max-age=15552000", "x-content-type-options": "nosniff",
+                    "x-frame-options": "SAMEORIGIN", "content-security-policy": "frame-ancestors 'self'",
+                    "referrer-policy": "no-referrer"}
+
+
+def _door_checks(cluster: Cluster, tls: ssl.SSLContext) -> None:
+    """Check HTTPS at the proxy: its headers, cookies only over TLS, and plain HTTP sent to HTTPS."""
+    with urllib.request.urlopen(cluster.url + "/_stcore/health", context=tls, timeout=10) as answer:
+        headers = answer.headers
+    assert {name: headers.get(name) for name in SECURITY_HEADERS} == SECURITY_HEADERS, dict(headers)
+    cookies = headers.get_all("Set-Cookie")
+    assert {cookie.split("=")[0] for cookie in cookies} == {COOKIE, "_streamlit_xsrf"}, cookies
+    assert all("; Secure" in cookie or "; secure" in cookie for cookie in cookies), cookies
+    plain = http.client.HTTPConnection("127.0.0.1", cluster.port, timeout=10)
+    try:
+        plain.request("GET", "/board?room=ABC")
+        answer = plain.getresponse()
+        assert (answer.status, answer.getheader("Location")) == (308, cluster.url + "/board?room=ABC")
+    finally:
+        plain.close()
+
+
+async def _teacher_link(browser, url: str) -> str:
+    """Return the secret of a room a Chromium teacher opened, after checking it left no trace in the browser.
+
+    Once the teacher link is opened, the address bar no longer holds the secret, and no request the page made
+    sent it on in a Referer header.
+    """
+    context = await browser.new_context(viewport={"width": 1300, "height": 900}, ignore_https_errors=True)
+    referers: list[str] = []
+    context.on("request", lambda request: referers.append(request.headers.get("referer", "")))
+    try:
+        page = await context.new_page()
+        await page.goto(url, timeout=120_000)
+        await page.get_by_role("button", name="Teach a class: open a room").click(timeout=60_000)
+        link = (await page.locator('[data-testid="stCode"]').filter(has_text="teacher=").inner_text(
+            timeout=60_000)).strip()
+        secret = link.split("teacher=")[1].split("&")[0]
+        board = await context.new_page()
+        await board.goto(link, timeout=120_000)
+        await board.get_by_text("Send to everyone").first.wait_for(state="attached", timeout=60_000)
+        await _until(lambda: "teacher=" not in board.url, 30, "the teacher's secret leaving the address bar")
+        assert link.startswith(url + "/"), (link, url)
+        assert not [referer for referer in referers if secret in referer], referers
+        return secret
+    finally:
+        await context.close()
+
+
+def _logs_holding(secret: str, *folders: Path) -> list[str]:
+    """Return the files under folders whose bytes hold secret."""
+    return [str(path) for folder in folders for path in folder.rglob("*")
+            if path.is_file() and secret.encode() in path.read_bytes()]
+
+
 async def _until(predicate, limit: float, what: str) -> float:
     """Return the seconds until predicate() held, polling; fail the test with what after limit seconds."""
     began = time.monotonic()
@@ -142,9 +201,10 @@ async def _lesson(cluster: Cluster, report: dict) -> None:
 
 
 async def _class(cluster: Cluster, browser, report: dict) -> None:
-    url = cluster.url
+    url, tls = cluster.url, cluster.tls_context()
+    _door_checks(cluster, tls)
     began = time.monotonic()
-    results = await asyncio.gather(*[_ws_learner(url, i) for i in range(WS_LEARNERS)],
+    results = await asyncio.gather(*[_ws_learner(url, i, tls) for i in range(WS_LEARNERS)],
                                    *[_browser_learner(browser, url, i) for i in range(BROWSER_LEARNERS)])
     report["class_seconds"] = time.monotonic() - began
     sessions: list[StreamlitSession] = list(results[:WS_LEARNERS])
@@ -176,7 +236,7 @@ async def _class(cluster: Cluster, browser, report: dict) -> None:
     assert orphans
     doomed_query = _doomed_query(seed=4242)
     watch = Learner(99)
-    doomed = StreamlitSession(url, "doomed", on_element=watch.watch, cookies=orphans[0].cookies)
+    doomed = StreamlitSession(url, "doomed", on_element=watch.watch, cookies=orphans[0].cookies, tls=tls)
     await doomed.open("train", doomed_query)
     await doomed.wait_until(lambda: doomed.idle and doomed.find_button(TRAIN_LABEL) is not None, 120)
     assert _server(doomed) == victim_name
@@ -207,7 +267,7 @@ async def _class(cluster: Cluster, browser, report: dict) -> None:
                  "the orphaned training's result in the run store")
     report["orphan_stored_after_kill_seconds"] = time.monotonic() - killed_at
     watch_again = Learner(100)
-    again = StreamlitSession(url, "doomed-again", on_element=watch_again.watch, cookies=doomed.cookies)
+    again = StreamlitSession(url, "doomed-again", on_element=watch_again.watch, cookies=doomed.cookies, tls=tls)
     await again.open("train", doomed_query)
     await again.wait_until(lambda: again.idle and again.find_button(TRAIN_LABEL) is not None, 120)
     assert _server(again) == survivor_name
@@ -220,6 +280,8 @@ async def _class(cluster: Cluster, browser, report: dict) -> None:
         watch_again.statuses
     assert again.errors == [], again.errors
     await again.close()
+    report["teacher_secret"] = await _teacher_link(browser, url)
+    report["ray_logs_holding_secret"] = _logs_holding(report["teacher_secret"], Path(cluster.ray_temp))
     for session in sessions:
         await session.close()
     await doomed.close()
@@ -236,16 +298,37 @@ def _left_running(cluster: Cluster) -> list[str]:
 
 
 def test_a_class_through_haproxy_outlives_a_replica(tmp_path):
-    cluster = Cluster(replicas=2, worker_nodes=1, lifetime=900, log_dir=tmp_path / "logs")
     report: dict = {}
     began = time.monotonic()
-    try:
-        cluster.start()
-        report["start_seconds"] = time.monotonic() - began
-        asyncio.run(_lesson(cluster, report))
-    finally:
-        cluster.stop()
-        report["total_seconds"] = time.monotonic() - began
-        print(report)
+    # Ray 2.60 binds every interface: the topology, and this test's learners, live in a network of their own.
+    with private_network() as private:
+        cluster = Cluster(replicas=2, worker_nodes=1, lifetime=900, log_dir=tmp_path / "logs")
+        sampler = SocketSampler(cluster.pids, descendants)
+        try:
+            with sampler:
+                cluster.start()
+                report["start_seconds"] = time.monotonic() - began
+                asyncio.run(_lesson(cluster, report))
+        finally:
+            cluster.stop()
+            report["total_seconds"] = time.monotonic() - began
+            report["samples"] = sampler.samples
+            report["off_loopback_in_private_network"] = sorted(
+                {f"{seen.command} {seen.address}:{seen.port}" for seen in sampler.seen if not seen.on_loopback()})
+            print({name: value for name, value in report.items() if name != "teacher_secret"})
     assert _left_running(cluster) == []
     assert report["marked_down_seconds"] < 3.0, report
+
+    # Nothing the topology listened on was reachable from outside its own network.
+    assert sampler.samples >= 20 and sampler.exposed(private) == [], sampler.exposed(private)
+    commands = {listener.command for listener in sampler.seen}
+    assert {"haproxy", "postgres", "gcs_server", "raylet"} <= commands, commands
+    assert {listener.namespace for listener in sampler.seen} == {private}
+    ports = {listener.port for listener in sampler.seen}
+    assert {cluster.port, cluster.pg_port, cluster.gcs_port, *cluster.replica_ports} <= ports, ports
+
+    # The teacher's secret crossed the proxy, a replica and Ray, and no log of any of them holds it.
+    assert report["ray_logs_holding_secret"] == []
+    assert _logs_holding(report["teacher_secret"], tmp_path / "logs") == []
+    assert {path.name for path in (tmp_path / "logs").iterdir()} >= {"haproxy.log", "app1.log", "app2.log",
+                                                                      "ray-head.log", "postgres.log"}
