@@ -19,6 +19,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import ssl
 import string
 import subprocess
@@ -33,6 +34,7 @@ from deploy.launch import (
     app_command,
     create_database,
     descendants,
+    enter_private_network,
     free_port,
     hidden_password,
     http_status,
@@ -97,6 +99,10 @@ class Cluster:
     log_dir: Path | None = None
     replica_args: tuple[str, ...] = ()
     certificate: Path | None = None  # HAProxy's PEM (certificate and key); None makes a self-signed one
+    # Listening sockets made in the learners' network before the topology moved to a private one: HAProxy
+    # serves learners (and its statistics) on them; every other port stays inside.
+    door: socket.socket | None = None
+    stats_door: socket.socket | None = None
     pieces: list[Piece] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -105,7 +111,7 @@ class Cluster:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.ray_temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths have a length limit
         self.ray_auth = ray_auth_env(new_ray_token(Path(self.ray_temp)))  # per deployment, in a 0700 directory
-        self.port = self.port or free_port(self.bind)
+        self.port = self.door.getsockname()[1] if self.door else (self.port or free_port(self.bind))
         self.stats_port = free_port()
         self.replica_ports = [free_port(self.bind) for _ in range(self.replicas)]
         self.gcs_port = free_port()
@@ -202,11 +208,11 @@ class Cluster:
         return timed(command, self.lifetime)
 
     def _launch(self, name: str, command: list[str], port: int | None = None, env: dict | None = None,
-                cwd: Path | None = None) -> Piece:
+                cwd: Path | None = None, pass_fds: tuple[int, ...] = ()) -> Piece:
         log = self.log_dir / f"{name}.log"
         with open(log, "ab") as out:
             process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       start_new_session=True, env=env, cwd=cwd)
+                                       start_new_session=True, env=env, cwd=cwd, pass_fds=pass_fds)
         piece = Piece(name, process, log, port)
         self.pieces.append(piece)
         return piece
@@ -251,14 +257,18 @@ class Cluster:
         """Return HAProxy's configuration for this cluster, from deploy/haproxy.cfg.template."""
         servers = "\n".join(f"    server {self.server_name(i)} {self.bind}:{port} cookie {self.server_name(i)}"
                             for i, port in enumerate(self.replica_ports))
-        return string.Template(TEMPLATE.read_text()).substitute(bind=self.bind, port=self.port,
+        door = f"fd@{self.door.fileno()}" if self.door else f"{self.bind}:{self.port}"
+        stats_door = f"\n    bind fd@{self.stats_door.fileno()}" if self.stats_door else ""
+        return string.Template(TEMPLATE.read_text()).substitute(door=door, stats_door=stats_door, port=self.port,
                                                                 stats_port=self.stats_port, servers=servers,
                                                                 certificate=self.certificate)
 
     def _start_haproxy(self) -> None:
         self.haproxy_cfg.write_text(self.haproxy_config())
-        piece = self._launch("haproxy", self._timed([HAPROXY, "-db", "-f", str(self.haproxy_cfg)]), self.port)
-        self._wait(piece, lambda: listening(self.port, self.bind) and all(
+        doors = tuple(door.fileno() for door in (self.door, self.stats_door) if door is not None)
+        piece = self._launch("haproxy", self._timed([HAPROXY, "-db", "-f", str(self.haproxy_cfg)]), self.port,
+                             pass_fds=doors)
+        self._wait(piece, lambda: (self.door is not None or listening(self.port, self.bind)) and all(
             status.startswith("UP") for status in self.server_states().values()) and len(self.server_states()))
 
     # --- stopping ---------------------------------------------------------------------------------
@@ -312,6 +322,28 @@ def self_signed_certificate(directory: Path, host: str) -> Path:
     return both
 
 
+def learners_doors(bind: str, port: int) -> tuple[socket.socket | None, socket.socket | None, str]:
+    """Return HAProxy's sockets for learners and for its statistics, and what the network looks like, in words.
+
+    As root, the two sockets are opened in this machine's network, and then this process moves to a network of
+    its own (only loopback), where every process of the topology starts: Ray's servers, which bind every
+    interface, reach nothing outside it. Without root both are None and everything runs in this machine's network.
+    """
+    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    door = socket.create_server((bind, port), family=family)
+    stats_door = socket.create_server(("127.0.0.1", 0))
+    try:
+        enter_private_network()
+    except OSError as problem:
+        door.close()
+        stats_door.close()
+        return None, None, (f"NOTICE: {problem.strerror}; the topology runs in this machine's network, where Ray "
+                            "2.60's GCS server and raylets listen on every interface (they ask for the deployment's "
+                            "token). Run as root to keep them in a network of their own (deploy/README.md).")
+    return door, stats_door, (f"Only HAProxy listens in this machine's network ({bind}:{port}, and its statistics on "
+                              "loopback); Ray, PostgreSQL and the replicas run in a network of their own.")
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
@@ -332,15 +364,19 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a shell starts background jobs with it ignored
         signal.signal(signum, _interrupt)
+    door, stats_door, network_note = learners_doors(args.bind, args.port)
     cluster = Cluster(args.replicas, args.port, args.worker_nodes, args.cpus_per_node, args.bind, args.lifetime,
-                      log_dir=args.log_dir, certificate=args.certificate)
+                      log_dir=args.log_dir, certificate=args.certificate, door=door, stats_door=stats_door)
     try:
         cluster.start()
+        print(network_note)
         if args.certificate is None:
             print(f"NOTICE: no --certificate given, so a self-signed one was made for this run "
                   f"({cluster.certificate}).\nBrowsers will warn once that it is not trusted; give a school's "
                   "certificate with --certificate (deploy/README.md, 'A real certificate').")
-        print(f"LSTM Lens on {cluster.url} ({args.replicas} replicas); HAProxy's statistics on {cluster.stats_url}")
+        stats_port = stats_door.getsockname()[1] if stats_door else cluster.stats_port
+        print(f"LSTM Lens on {cluster.url} ({args.replicas} replicas); HAProxy's statistics on "
+              f"http://127.0.0.1:{stats_port}/stats")
         print(f"Ray at {cluster.ray_address}; database {hidden_password(cluster.database_url)}; "
               f"logs in {cluster.log_dir}")
         print(cluster.procfile(), flush=True)
@@ -361,6 +397,9 @@ def main(argv: list[str] | None = None) -> None:
             signal.signal(signum, signal.SIG_IGN)
         print("stopping ...", flush=True)
         cluster.stop()
+        for opened in (door, stats_door):
+            if opened is not None:
+                opened.close()
 
 
 if __name__ == "__main__":

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import fcntl
 import glob
 import os
 import secrets
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -200,6 +202,49 @@ def app_server(log_path: Path, *, data_dir: Path | None = None, app_root: Path =
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=15)
+
+
+# --- A network of its own -----------------------------------------------------------------------
+
+CLONE_NEWNET = 0x40000000
+SIOCSIFFLAGS = 0x8914
+IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x1, 0x8, 0x40
+
+
+def network_namespace(pid: int | str = "thread-self") -> str:
+    """Return the id of the network namespace of pid (this thread by default), e.g. 'net:[4026532174]'."""
+    return os.readlink(f"/proc/{pid}/ns/net")
+
+
+def enter_private_network() -> str:
+    """Return the id of a new network namespace, only its loopback up, that this thread (and what it starts) enters.
+
+    Ray 2.60's GCS server and raylets bind every interface whatever address they are given (ray-project/ray
+    pull requests 55484, 55431 and 59852 move them to the node's address in later releases): in a network
+    that holds only loopback, that reaches nothing. Needs root; raises OSError otherwise.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNET) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"cannot make a network namespace: {os.strerror(error)} (it needs root)")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        fcntl.ioctl(probe, SIOCSIFFLAGS, struct.pack("16sh22x", b"lo", IFF_UP | IFF_LOOPBACK | IFF_RUNNING))
+    return network_namespace()
+
+
+@contextmanager
+def private_network() -> Iterator[str]:
+    """Yield the id of a private network (enter_private_network) this thread lives in; return to its own after."""
+    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    try:
+        private = enter_private_network()
+        try:
+            yield private
+        finally:
+            if ctypes.CDLL(None, use_errno=True).setns(home, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "cannot return to the host's network namespace")
+    finally:
+        os.close(home)
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------------

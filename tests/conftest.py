@@ -18,7 +18,8 @@ settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True
 settings.load_profile("ci")
 
 SHARED_FIXTURE_PARTS = ("pages", "e2e", "store")  # they share recorded runs, a browser and app, a PostgreSQL
-OWN_SERVER_MODULES = {"tests/cluster/test_topology.py": "cluster", "tests/ui/test_classroom.py": "classroom"}
+OWN_SERVER_MODULES = {"tests/cluster/test_topology.py": "cluster", "tests/cluster/test_make_cluster.py": "cluster",
+                      "tests/ui/test_classroom.py": "classroom"}
 POOL_BACKEND = re.compile(r"\[(local|ray)[\]-]")  # the id of a test on tests/training/conftest.py's warm pools
 
 

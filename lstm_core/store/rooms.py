@@ -285,6 +285,24 @@ class RoomStore:
             connection.execute(rooms.update().where(rooms.c.code == code).values(closed_at=time.time()))
         return True
 
+    def delete_room(self, code: str, secret: str) -> bool:
+        """Delete a room now, open or ended, with its board's posts, answers and state; return whether it was deleted.
+
+        Only its teacher's secret deletes it. The runs its posts linked to stay, nameless, under the run store's
+        retention: anyone holding one's link opens it as before.
+        """
+        code = normalised_code(code)
+        if code is None or not isinstance(secret, str):
+            return False
+        with self._writer.begin() as connection:
+            room = self._locked_room(connection, code, share=False)
+            if room is None or not hmac.compare_digest(room.teacher_hash, _digest(secret)):
+                return False
+            for table in (schema.room_states, schema.answers, room_posts):
+                connection.execute(table.delete().where(table.c.room_code == code))
+            connection.execute(rooms.delete().where(rooms.c.code == code))
+        return True
+
     def evict(self, now: float | None = None, retention_days: float | None = None) -> list[str]:
         """Remove rooms that ended (closed or expired) over retention_days ago, with their posts; return their codes.
 

@@ -27,7 +27,7 @@ from lstm_core.evaluation.levers import (
 from lstm_core.evaluation.posts import board_post, judged_posts
 from lstm_core.figures.board import lever_figure
 from lstm_core.store.rooms import Room, RoomNotOpen, RoomPost
-from lstm_core.store.runs import StoreError
+from lstm_core.store.runs import StoreError, store_limits
 from lstm_core.ui import answers, rooms
 from lstm_core.ui.address_bar import inside_link
 from lstm_core.ui.class_question import class_question, window_verdict_shown
@@ -54,6 +54,9 @@ def markdown_escaped(text: str) -> str:
 def room_panel() -> None:
     """Draw Home's room panel: open a room as a teacher, or join one by its code; return None."""
     st.subheader("A class in one room")
+    deleted = st.session_state.pop(rooms.ROOM_DELETED_KEY, None)
+    if deleted:
+        st.success(deleted, icon=":material/delete:")
     code = rooms.room_code()
     if code is not None:
         _joined_panel(code)
@@ -87,6 +90,8 @@ def _joined_panel(code: str) -> None:
     room = rooms.current_room()
     if not isinstance(room, Room):
         st.warning(rooms.why_not_open(room or RoomNotOpen.UNKNOWN), icon=":material/meeting_room:")
+        if rooms.teacher_secret() and room is not RoomNotOpen.UNKNOWN:
+            delete_room_control()
         if st.button("Leave this room", key="leave_room_home"):
             rooms.leave_room()
             st.rerun()
@@ -329,3 +334,18 @@ def teacher_controls(room: Room, secret: str) -> None:
         if st.button("Close the room", type="primary", key="teacher_close"):
             store.close_room(room.code, secret)
             st.rerun()
+        delete_room_control()
+
+
+def delete_room_control() -> None:
+    """Draw the teacher's way to delete the room's data now, behind a confirmation; return None."""
+    retention = store_limits().retention_days
+    st.caption("Deleting the room removes its board at once: every post, nickname, answer and the pacing. The "
+               "runs themselves stay, without nicknames, for whoever holds their links, until nobody opened them "
+               f"for {retention:g} days.")
+    sure = st.checkbox("Yes, delete this room's data for everyone", key="teacher_delete_sure")
+    if st.button("Delete the room now", key="teacher_delete", disabled=not sure, icon=":material/delete:"):
+        if not rooms.delete_room():
+            st.error("The room could not be deleted: it is gone already, or this is not its teacher's link.")
+            return
+        st.rerun()

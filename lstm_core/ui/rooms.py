@@ -33,6 +33,7 @@ ROOM_KEY = "room_code"  # the code of the room this session is in
 NICKNAME_KEY = "room_nickname"
 TEACHER_SECRET_KEY = "room_teacher_secret"  # only in the teacher's session
 ROOM_NOTICE_KEY = "room_notice"  # why a room link did not open, said once
+ROOM_DELETED_KEY = "room_deleted"  # which room its teacher just deleted, said once where rooms are opened
 JOIN_ATTEMPTS_KEY = "room_join_attempts"  # times of this session's wrong codes, against guessing
 ROOM_LINK_READ_KEY = "room_link_read"
 MAX_WRONG_CODES = 5  # per JOIN_WINDOW_SECONDS and session
@@ -158,6 +159,17 @@ def open_room() -> str | None:
     st.session_state[TEACHER_SECRET_KEY] = opened.teacher_secret
     st.session_state.setdefault(NICKNAME_KEY, "Teacher")
     return None
+
+
+def delete_room() -> bool:
+    """Delete this session's room and its board now (the teacher's secret needed), then leave it; return success."""
+    store, code, secret = room_store(), room_code(), teacher_secret()
+    if store is None or code is None or secret is None or not store.delete_room(code, secret):
+        return False
+    leave_room()
+    st.session_state[ROOM_DELETED_KEY] = (f"Room {code} is deleted: its board, nicknames, answers and pacing are "
+                                         "gone for everyone.")
+    return True
 
 
 def leave_room() -> None:

@@ -1,59 +1,23 @@
-"""A private network for the tests' topology, and the listening sockets of a process tree.
+"""The listening sockets of a process tree, read from /proc with the network namespace each lives in.
 
-Ray 2.60's GCS server, raylets and workers bind every interface whatever address they are given (the
-ray-project/ray pull requests 55484, 55431 and 59852 move them to the node address in later releases), so
-the topology test runs the whole topology in a network namespace of its own that holds only a loopback
-interface: what binds ``*`` there is reachable from nowhere else. The sampler reads, from /proc, every
-socket the topology's processes listen on and the namespace each lives in.
+The topology's processes run in a network of their own (deploy/launch.private_network): the sampler tells
+what another machine could reach, a socket off loopback in the host's network, from what it cannot.
 """
 
 from __future__ import annotations
 
-import ctypes
-import fcntl
 import ipaddress
 import os
 import socket
-import struct
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-CLONE_NEWNET = 0x40000000
-SIOCSIFFLAGS = 0x8914
-IFF_UP, IFF_LOOPBACK, IFF_RUNNING = 0x1, 0x8, 0x40
+from deploy.launch import network_namespace
+
 TCP_LISTEN = "0A"
 TABLES = {"tcp": socket.AF_INET, "tcp6": socket.AF_INET6, "udp": socket.AF_INET, "udp6": socket.AF_INET6}
-
-
-def network_namespace(pid: int | str = "thread-self") -> str:
-    """Return the id of the network namespace of pid (this thread by default), e.g. 'net:[4026532174]'."""
-    return os.readlink(f"/proc/{pid}/ns/net")
-
-
-@contextmanager
-def private_network() -> Iterator[str]:
-    """Yield the id of a new network namespace, only its loopback up, that this thread and what it starts live in.
-
-    The thread returns to the namespace it came from afterwards. Needs root (CI runs as root).
-    """
-    libc = ctypes.CDLL(None, use_errno=True)
-    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-    try:
-        if libc.unshare(CLONE_NEWNET) != 0:
-            error = ctypes.get_errno()
-            raise OSError(error, f"cannot make a network namespace: {os.strerror(error)} (the tests run as root)")
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-                fcntl.ioctl(probe, SIOCSIFFLAGS, struct.pack("16sh22x", b"lo", IFF_UP | IFF_LOOPBACK | IFF_RUNNING))
-            yield network_namespace()
-        finally:
-            if libc.setns(home, CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "cannot return to the host's network namespace")
-    finally:
-        os.close(home)
 
 
 class Listener(NamedTuple):
@@ -94,25 +58,41 @@ def _socket_inodes(pid: int) -> set[str]:
     return inodes
 
 
+def _tables(source: str) -> dict[str, list[list[str]]]:
+    """Return the socket tables (/proc/SOURCE/net/tcp, tcp6, udp, udp6) of source's network, rows split in fields."""
+    return {name: [row.split() for row in Path(f"/proc/{source}/net/{name}").read_text().splitlines()[1:]]
+            for name in TABLES}
+
+
 def listening_sockets(pids: Iterable[int]) -> list[Listener]:
-    """Return every socket the processes pids listen on or are bound to (UDP), read from /proc; gone pids skipped."""
-    found: list[Listener] = []
+    """Return every socket the processes pids listen on or are bound to (UDP), read from /proc; gone pids skipped.
+
+    A socket belongs to the network it was opened in, which need not be its process's (a socket handed over from
+    another network), so each is looked up in the tables of every network in sight: the processes', this
+    thread's and this process's.
+    """
+    networks: dict[str, dict[str, list[list[str]]]] = {}
+    for source in ("self", "thread-self"):
+        networks.setdefault(network_namespace(source), _tables(source))
+    processes = []
     for pid in pids:
         try:
-            inodes = _socket_inodes(pid)
             namespace = network_namespace(pid)
-            command = Path(f"/proc/{pid}/comm").read_text().strip()
-            tables = {name: Path(f"/proc/{pid}/net/{name}").read_text().splitlines()[1:] for name in TABLES}
+            if namespace not in networks:
+                networks[namespace] = _tables(str(pid))
+            processes.append((pid, Path(f"/proc/{pid}/comm").read_text().strip(), _socket_inodes(pid)))
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-        for protocol, rows in tables.items():
-            for row in rows:
-                fields = row.split()
-                local, state, inode = fields[1], fields[3], fields[9]
-                if inode not in inodes or (protocol.startswith("tcp") and state != TCP_LISTEN):
-                    continue
-                address, port = _address(local, TABLES[protocol])
-                found.append(Listener(pid, command, protocol, address, port, namespace))
+    found: list[Listener] = []
+    for pid, command, inodes in processes:
+        for namespace, tables in networks.items():
+            for protocol, rows in tables.items():
+                for fields in rows:
+                    local, state, inode = fields[1], fields[3], fields[9]
+                    if inode not in inodes or (protocol.startswith("tcp") and state != TCP_LISTEN):
+                        continue
+                    address, port = _address(local, TABLES[protocol])
+                    found.append(Listener(pid, command, protocol, address, port, namespace))
     return found
 
 

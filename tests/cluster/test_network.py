@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from deploy.launch import descendants
-from tests.cluster.network import SocketSampler, listening_sockets, network_namespace, private_network
+from deploy.launch import descendants, network_namespace, private_network
+from tests.cluster.network import SocketSampler, listening_sockets
 
 LISTENER = ("import socket, sys, time\n"
             "s = socket.socket(); s.bind((sys.argv[1], 0)); s.listen(); print(s.getsockname()[1], flush=True)\n"

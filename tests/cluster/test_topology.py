@@ -24,10 +24,10 @@ import pytest
 from bench.ws_client import StreamlitSession
 from bench.ws_probe import RESULT_TEXT, TRAIN_LABEL, Learner, _reach_train
 from deploy.cluster import COOKIE, Cluster
-from deploy.launch import CHROMIUM, CHROMIUM_ARGS, alive, descendants
+from deploy.launch import CHROMIUM, CHROMIUM_ARGS, alive, descendants, private_network
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui.links import share_query
-from tests.cluster.network import SocketSampler, private_network
+from tests.cluster.network import SocketSampler
 
 pytestmark = pytest.mark.timeout(600)  # on an xdist worker of its own: tests/conftest.py
 

@@ -198,3 +198,20 @@ def test_a_lesson_run_posts_itself_tagged_with_its_lesson_and_is_not_judged_with
     assert {post.training for post in posts} == set(learner.session_state["lesson_jobs_dropout"].jobs)
     assert all(post.scores["score_basis"] == "last value" and post.scores["score"] > 0 for post in posts)
     assert judged_posts(posts) == ([], None), "a lesson's own task is not the class's Train experiment"
+
+
+def test_the_teacher_deletes_the_room_from_the_board_after_confirming_and_its_learners_are_told():
+    teacher, code, secret = _open_room()
+    _train(_join_by_code(code, "Ada"))
+    board = open_link({"room": code, "teacher": secret})
+    board.switch_page("pages/board.py").run()
+    delete = next(b for b in board.button if b.key == "teacher_delete")
+    assert delete.disabled, "nothing is deleted without the confirmation"
+    board.checkbox(key="teacher_delete_sure").check().run()
+    next(b for b in board.button if b.key == "teacher_delete").click().run()
+    assert_clean(board, "deleting the room")
+    assert rooms.ROOM_KEY not in board.session_state, "the teacher left the deleted room"
+    assert any(f"Room {code} is deleted" in s.value for s in board.success), [s.value for s in board.success]
+    assert _room_store().posts(code, include_hidden=True) == []
+    late = open_link({"room": code})
+    assert any("no room with this code" in w.value for w in late.warning), [w.value for w in late.warning]

@@ -385,3 +385,29 @@ def test_a_rooms_lifetime_comes_from_the_environment():
     assert store_rooms.room_lifetime_hours({"LSTM_LENS_ROOM_HOURS": "2.5"}) == 2.5
     with pytest.raises(store_runs.StoreError, match="LSTM_LENS_ROOM_HOURS"):
         store_rooms.room_lifetime_hours({"LSTM_LENS_ROOM_HOURS": "-1"})
+
+
+def test_its_teacher_deletes_a_room_now_with_its_posts_answers_and_state_and_nobody_else_can(store, room_store):
+    from lstm_core.store.answers import AnswerStore
+    from lstm_core.store.room_states import RoomStateStore
+
+    answers, states = AnswerStore(store), RoomStateStore(store)
+    doomed, kept = room_store.open_room(), room_store.open_room()
+    for opened in (doomed, kept):
+        room_store.post(opened.code, "ann", SETTINGS, SCORES)
+        answers.record(opened.code, "a" * 22, "window", "longer")
+        assert states.ask(opened.code, opened.teacher_secret, "window") is not None
+    tables = (schema.rooms, schema.room_posts, schema.answers, schema.room_states)
+    before = {table.name: count(store, table) for table in tables}
+    assert before == {"rooms": 2, "room_posts": 2, "answers": 2, "room_states": 2}
+
+    assert not room_store.delete_room(doomed.code, kept.teacher_secret), "another room's teacher cannot"
+    assert not room_store.delete_room(doomed.code, "x" + doomed.teacher_secret[1:])
+    assert room_store.close_room(doomed.code, doomed.teacher_secret)
+    assert room_store.delete_room(doomed.code.lower(), doomed.teacher_secret), "a closed room is deleted too"
+
+    assert {table.name: count(store, table) for table in tables} == {name: 1 for name in before}
+    assert room_store.room(doomed.code) is RoomNotOpen.UNKNOWN and room_store.posts(doomed.code) == []
+    assert answers.tally(doomed.code, "window") == {} and answers.tally(kept.code, "window") == {"longer": 1}
+    assert states.state(kept.code).question == "window"
+    assert not room_store.delete_room(doomed.code, doomed.teacher_secret), "gone already"
