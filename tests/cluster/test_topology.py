@@ -173,6 +173,25 @@ async def _teacher_link(browser, url: str) -> str:
         await context.close()
 
 
+def _deployment_secrets(cluster: Cluster) -> dict[str, str]:
+    """Return the secrets of the cluster's deployment by name: Ray's token, the database password, the cookie secret."""
+    password = cluster.database_url.split("://", 1)[1].rsplit("@", 1)[0].split(":", 1)[1]
+    return {"ray token": Path(cluster.ray_auth["RAY_AUTH_TOKEN_PATH"]).read_text().strip(),
+            "database password": password, "cookie secret": cluster.cookie_secret}
+
+
+def _command_lines_holding(secrets: dict[str, str], cluster: Cluster) -> list[str]:
+    """Return 'name: command' for each process of the cluster whose command line holds one of secrets."""
+    found = []
+    for pid in {pid for root in cluster.pids() for pid in {root} | descendants(root)}:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        found += [f"{name}: {command[:200]}" for name, secret in secrets.items() if secret in command]
+    return found
+
+
 def _logs_holding(secret: str, *folders: Path) -> list[str]:
     """Return the files under folders whose bytes hold secret."""
     return [str(path) for folder in folders for path in folder.rglob("*")
@@ -308,6 +327,8 @@ def test_a_class_through_haproxy_outlives_a_replica(tmp_path):
             with sampler:
                 cluster.start()
                 report["start_seconds"] = time.monotonic() - began
+                secrets = _deployment_secrets(cluster)
+                report["command_lines_holding_a_secret"] = _command_lines_holding(secrets, cluster)
                 asyncio.run(_lesson(cluster, report))
         finally:
             cluster.stop()
@@ -327,8 +348,12 @@ def test_a_class_through_haproxy_outlives_a_replica(tmp_path):
     ports = {listener.port for listener in sampler.seen}
     assert {cluster.port, cluster.pg_port, cluster.gcs_port, *cluster.replica_ports} <= ports, ports
 
-    # The teacher's secret crossed the proxy, a replica and Ray, and no log of any of them holds it.
+    # The teacher's secret crossed the proxy, a replica and Ray, and no log of any of them holds it; nor does a
+    # log or a process's command line hold the deployment's own secrets.
     assert report["ray_logs_holding_secret"] == []
     assert _logs_holding(report["teacher_secret"], tmp_path / "logs") == []
+    assert report["command_lines_holding_a_secret"] == []
+    for name, secret in secrets.items():
+        assert _logs_holding(secret, tmp_path / "logs") == [], name
     assert {path.name for path in (tmp_path / "logs").iterdir()} >= {"haproxy.log", "app1.log", "app2.log",
                                                                       "ray-head.log", "postgres.log"}
