@@ -169,8 +169,11 @@ class StreamlitSession:
 
     def __init__(self, base_url: str, name: str = "session",
                  on_element: Callable[[tuple[int, ...], RenderedElement], None] | None = None,
-                 cookies: dict[str, str] | None = None, tls: ssl.SSLContext | None = None) -> None:
+                 cookies: dict[str, str] | None = None, tls: ssl.SSLContext | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        # Sent with the health check and the websocket upgrade, as a proxy in front would (X-Forwarded-For).
+        self.headers: dict[str, str] = dict(headers or {})
         # An https:// base speaks TLS throughout (health check and websocket), trusting tls's certificates.
         self.tls = (tls or ssl.create_default_context()) if base_url.startswith("https://") else None
         self.name = name
@@ -209,14 +212,16 @@ class StreamlitSession:
         """Connect as a browser opening base_url/path?query_string does, and ask for the first script run."""
         parts = urlsplit(self.base_url)
         host, port = parts.hostname, parts.port or (443 if self.tls else 80)
-        self.cookies.update(await asyncio.wait_for(_health_cookies(host, port, self.cookies, self.tls), timeout))
+        self.cookies.update(await asyncio.wait_for(_health_cookies(host, port, self.cookies, self.tls, self.headers),
+                                                   timeout))
         cookie = self.cookies.get(XSRF_COOKIE)
         if cookie is None:
             raise StreamlitProtocolError("the health check set no XSRF cookie (is server.enableXsrfProtection off?)")
         secure = "s" if self.tls else ""
         self._ws = await connect(
             f"ws{secure}://{host}:{port}/_stcore/stream", subprotocols=["streamlit", cookie], ssl=self.tls,
-            origin=f"http{secure}://{host}:{port}", additional_headers={"Cookie": _cookie_header(self.cookies)},
+            origin=f"http{secure}://{host}:{port}",
+            additional_headers={"Cookie": _cookie_header(self.cookies), **self.headers},
             # A browser neither pings nor limits frame size; a ping timeout would drop a learner whose
             # server is merely busy, which is what a load test must not do.
             ping_interval=None, max_size=None, open_timeout=timeout, close_timeout=2)
@@ -489,7 +494,7 @@ def _cookie_header(cookies: dict[str, str]) -> str:
 
 
 async def _health_cookies(host: str, port: int, cookies: dict[str, str] | None = None,
-                          tls: ssl.SSLContext | None = None) -> dict[str, str]:
+                          tls: ssl.SSLContext | None = None, headers: dict[str, str] | None = None) -> dict[str, str]:
     """Return every cookie GET /_stcore/health sets (name -> value), sending cookies as a browser would.
 
     The frontend's first request is this ping: it gets the _streamlit_xsrf cookie and, behind a load
@@ -497,6 +502,7 @@ async def _health_cookies(host: str, port: int, cookies: dict[str, str] | None =
     """
     reader, writer = await asyncio.open_connection(host, port, ssl=tls)
     sent = f"Cookie: {_cookie_header(cookies)}\r\n" if cookies else ""
+    sent += "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     try:
         writer.write(f"GET /_stcore/health HTTP/1.1\r\nHost: {host}:{port}\r\n{sent}Connection: close\r\n\r\n"
                      .encode())

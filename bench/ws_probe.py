@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -156,9 +157,9 @@ async def _reach_train(session: StreamlitSession, query: str) -> None:
 
 
 async def _learner(url: str, index: int, query: str, arrived: asyncio.Queue, go: asyncio.Event,
-                   deadline: float, press: Press = TRAIN_PRESS) -> Learner:
+                   deadline: float, press: Press = TRAIN_PRESS, headers: dict[str, str] | None = None) -> Learner:
     run = Learner(index)
-    session = StreamlitSession(url, f"learner-{index}", on_element=run.watch)
+    session = StreamlitSession(url, f"learner-{index}", on_element=run.watch, headers=headers)
     try:
         await _reach(session, query, press)
         run.server = session.upgrade_headers.get("x-lens-server", "")
@@ -211,19 +212,24 @@ async def _home_probe(url: str, stop: asyncio.Event, seconds: list[float]) -> No
 
 
 async def _run_class(url: str, learners: int, queries: dict[int, str], limit_seconds: float, probe: bool,
-                     first_index: int, press: Press = TRAIN_PRESS) -> WsClassRun:
+                     first_index: int, press: Press = TRAIN_PRESS, headers: dict[int, dict[str, str]] | None = None,
+                     before_press: Callable[[], Awaitable[None]] | None = None) -> WsClassRun:
+    """Return what the class saw (run_ws_class), learner i sending headers[i]; before_press is awaited just before
+    everyone presses (once all are on their page), for what a bench does beside the class."""
     cpu_began, began = time.process_time(), time.monotonic()
     deadline = began + limit_seconds
     arrived: asyncio.Queue = asyncio.Queue()
     go, stop = asyncio.Event(), asyncio.Event()
     indices = range(first_index, first_index + learners)
-    tasks = [asyncio.create_task(_learner(url, i, queries[i], arrived, go, deadline, press))
+    tasks = [asyncio.create_task(_learner(url, i, queries[i], arrived, go, deadline, press, (headers or {}).get(i)))
              for i in indices]
     # Everyone presses Train together once all are on the Train page (or have failed to get there).
     while arrived.qsize() < learners and not all(task.done() for task in tasks) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     home_seconds: list[float] = []
     visitor = asyncio.create_task(_home_probe(url, stop, home_seconds)) if probe else None
+    if before_press is not None:
+        await before_press()
     go.set()
     runs = await asyncio.gather(*tasks)
     stop.set()
