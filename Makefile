@@ -45,6 +45,12 @@ $(HAPROXY):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy
 
+# HAProxy's self-signed certificate, when none is given, is made with the openssl tool.
+OPENSSL := /usr/bin/openssl
+$(OPENSSL):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openssl
+
 setup: $(RUNTIME_STAMP)
 
 run: $(RUNTIME_STAMP)
@@ -55,15 +61,15 @@ run: $(RUNTIME_STAMP)
 test: $(DEV_STAMP) | $(CHROMIUM) $(POSTGRES)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -n 2 --dist loadgroup -m "not e2e"
-	$(PY) -m pytest -m e2e tests/e2e
+	$(PY) -m pytest -n 2 --dist loadgroup -m "not e2e" --durations=25
+	$(PY) -m pytest -m e2e tests/e2e --durations=10
 
 # tests/cluster starts the whole topology, HAProxy included.
-test: | $(HAPROXY)
+test: | $(HAPROXY) $(OPENSSL)
 
 # In the foreground on http://127.0.0.1:8500; Ctrl-C stops every process it started.
 .PHONY: cluster
-cluster: $(DEV_STAMP) | $(POSTGRES) $(HAPROXY)
+cluster: $(DEV_STAMP) | $(POSTGRES) $(HAPROXY) $(OPENSSL)
 	$(PY) -m deploy.cluster
 
 # From the checkout's root, as modules: the benchmarks import bench.* and deploy.* as packages.

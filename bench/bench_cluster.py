@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import statistics
 import sys
 import time
@@ -76,11 +77,13 @@ def wait_warm(address: str) -> tuple[float, dict]:
 
 def run(learners: int, replicas: int, worker_nodes: int, cpus_per_node: int) -> str:
     """Start the topology, run the class through HAProxy, print the figures; return the summary line."""
-    import ray
-
     began = time.monotonic()
     with Cluster(replicas=replicas, worker_nodes=worker_nodes, cpus_per_node=cpus_per_node,
                  lifetime=CLASS_LIMIT_SECONDS + 600) as cluster:
+        # This driver reads the counters with the deployment's token, which Ray takes from the environment on import.
+        os.environ.update(cluster.ray_auth)
+        import ray
+
         print(f"topology up in {time.monotonic() - began:.1f} s: HAProxy {cluster.url}, {replicas} replicas, "
               f"Ray head + {worker_nodes} worker node(s) of {cpus_per_node} CPU, PostgreSQL")
         try:
@@ -91,7 +94,8 @@ def run(learners: int, replicas: int, worker_nodes: int, cpus_per_node: int) -> 
             replica_pids = [cluster.replica_pid(i) for i in range(replicas)]
             trainer_pids = list(stats.get("pids", []))
             replica_cpu, trainer_cpu = cpu_seconds(replica_pids), cpu_seconds(trainer_pids)
-            result = run_ws_class(cluster.url, learners, queries, limit_seconds=CLASS_LIMIT_SECONDS)
+            result = run_ws_class(cluster.url, learners, queries, limit_seconds=CLASS_LIMIT_SECONDS,
+                                  tls=cluster.tls_context())
             after = queue_stats(cluster.ray_address)
             replica_cpu, trainer_cpu = cpu_seconds(replica_pids) - replica_cpu, cpu_seconds(trainer_pids) - trainer_cpu
         finally:

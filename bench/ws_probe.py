@@ -13,6 +13,7 @@ import asyncio
 import json
 import math
 import re
+import ssl
 import subprocess
 import sys
 import time
@@ -157,9 +158,10 @@ async def _reach_train(session: StreamlitSession, query: str) -> None:
 
 
 async def _learner(url: str, index: int, query: str, arrived: asyncio.Queue, go: asyncio.Event,
-                   deadline: float, press: Press = TRAIN_PRESS, headers: dict[str, str] | None = None) -> Learner:
+                   deadline: float, press: Press = TRAIN_PRESS, headers: dict[str, str] | None = None,
+                   tls: ssl.SSLContext | None = None) -> Learner:
     run = Learner(index)
-    session = StreamlitSession(url, f"learner-{index}", on_element=run.watch, headers=headers)
+    session = StreamlitSession(url, f"learner-{index}", on_element=run.watch, headers=headers, tls=tls)
     try:
         await _reach(session, query, press)
         run.server = session.upgrade_headers.get("x-lens-server", "")
@@ -193,10 +195,10 @@ async def _learner(url: str, index: int, query: str, arrived: asyncio.Queue, go:
     return run
 
 
-async def _home_probe(url: str, stop: asyncio.Event, seconds: list[float]) -> None:
+async def _home_probe(url: str, stop: asyncio.Event, seconds: list[float], tls: ssl.SSLContext | None) -> None:
     while not stop.is_set():
         began = time.monotonic()
-        session = StreamlitSession(url, "home-probe")
+        session = StreamlitSession(url, "home-probe", tls=tls)
         try:
             await session.open("", "", timeout=PROBE_LIMIT_SECONDS)
             await session.wait_idle(PROBE_LIMIT_SECONDS - (time.monotonic() - began))
@@ -213,21 +215,24 @@ async def _home_probe(url: str, stop: asyncio.Event, seconds: list[float]) -> No
 
 async def _run_class(url: str, learners: int, queries: dict[int, str], limit_seconds: float, probe: bool,
                      first_index: int, press: Press = TRAIN_PRESS, headers: dict[int, dict[str, str]] | None = None,
-                     before_press: Callable[[], Awaitable[None]] | None = None) -> WsClassRun:
+                     before_press: Callable[[], Awaitable[None]] | None = None,
+                     tls: ssl.SSLContext | None = None) -> WsClassRun:
     """Return what the class saw (run_ws_class), learner i sending headers[i]; before_press is awaited just before
-    everyone presses (once all are on their page), for what a bench does beside the class."""
+    everyone presses (once all are on their page), for what a bench does beside the class; an https url is
+    trusted through tls."""
     cpu_began, began = time.process_time(), time.monotonic()
     deadline = began + limit_seconds
     arrived: asyncio.Queue = asyncio.Queue()
     go, stop = asyncio.Event(), asyncio.Event()
     indices = range(first_index, first_index + learners)
-    tasks = [asyncio.create_task(_learner(url, i, queries[i], arrived, go, deadline, press, (headers or {}).get(i)))
+    tasks = [asyncio.create_task(_learner(url, i, queries[i], arrived, go, deadline, press, (headers or {}).get(i),
+                                          tls))
              for i in indices]
     # Everyone presses Train together once all are on the Train page (or have failed to get there).
     while arrived.qsize() < learners and not all(task.done() for task in tasks) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     home_seconds: list[float] = []
-    visitor = asyncio.create_task(_home_probe(url, stop, home_seconds)) if probe else None
+    visitor = asyncio.create_task(_home_probe(url, stop, home_seconds, tls)) if probe else None
     if before_press is not None:
         await before_press()
     go.set()
@@ -239,10 +244,11 @@ async def _run_class(url: str, learners: int, queries: dict[int, str], limit_sec
 
 
 def run_ws_class(url: str, learners: int, queries: dict[int, str], limit_seconds: float = 480,
-                 probe: bool = True, first_index: int = 0, press: Press = TRAIN_PRESS) -> WsClassRun:
+                 probe: bool = True, first_index: int = 0, press: Press = TRAIN_PRESS,
+                 tls: ssl.SSLContext | None = None) -> WsClassRun:
     """Return what a class of learners saw at url, all pressing Train at once, with a Home probe meanwhile.
 
     Learners are numbered from first_index; learner i opens /train?queries[i] (see quick_start_queries), or the
-    page of press with that query, and presses its button.
+    page of press with that query, and presses its button. An https url is trusted through tls.
     """
-    return asyncio.run(_run_class(url, learners, queries, limit_seconds, probe, first_index, press))
+    return asyncio.run(_run_class(url, learners, queries, limit_seconds, probe, first_index, press, tls=tls))
