@@ -27,16 +27,18 @@ class CellPart:
         return f"{self.name.removesuffix(' gate')} {self.key}"
 
 
-# Okabe-Ito hues, distinguishable with every common colour-vision deficiency; orange and sky blue darkened
-# to 3:1 on white, the contrast WCAG asks of a chart's marks and of large text. Text colours are the same
-# hues darkened to 4.5:1; a symbol on its own colour is white where that reaches 4.5:1, near-black elsewhere.
+# Okabe-Ito hues for the gates; the states in a dark brown and a periwinkle, because Okabe-Ito's yellow beside
+# vermillion and its sky blue beside green merge under deuteranopia and tritanopia (tests/model/test_gate_colors.py
+# simulates every deficiency). Every colour reaches 3:1 on white, the contrast WCAG asks of a chart's marks and of
+# large text. Text colours are the same hues darkened to 4.5:1; a symbol on its own colour is white where that
+# reaches 4.5:1, near-black elsewhere.
 CELL_PARTS = {part.key: part for part in (
     CellPart("i", "input gate", "σ", "#0072B2", "#0072B2", "white"),
     CellPart("f", "forget gate", "σ", "#D55E00", "#B65000", "#111111"),
     CellPart("g", "candidate", "tanh", "#009E73", "#007D5B", "#111111"),
     CellPart("o", "output gate", "σ", "#CC79A7", "#B44582", "#111111"),
-    CellPart("c", "cell state", "", "#C28600", "#926500", "#111111"),
-    CellPart("h", "hidden state", "", "#1E9BE2", "#1674A9", "#111111"),
+    CellPart("c", "cell state", "", "#774433", "#774433", "white"),
+    CellPart("h", "hidden state", "", "#7788FF", "#5F6CCC", "#111111"),
 )}
 GATES = ("i", "f", "g", "o")  # Keras's slice order inside kernel, recurrent_kernel and bias
 CELL_PART_KEYS = tuple(CELL_PARTS)  # i, f, g, o, c, h: every array of an LSTM layer's trace
