@@ -3,9 +3,11 @@
 import streamlit as st
 
 from lstm_core.figures.data import series_figure
+from lstm_core.figures.summaries import series_summary
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui import address_bar, datasets, guide, navigation, rooms, runs, settings, training_session
 from lstm_core.ui.board import room_panel, room_sidebar
+from lstm_core.ui.charts import show_chart
 from lstm_core.ui.pages import LESSON_MODES, MODEL_LESSON_MODES, PAGES, page_file, url_path_of
 from lstm_core.ui.widgets import figure_keyboard, finish_sidebar, page_navigation, share_footer, sidebar
 
@@ -31,7 +33,7 @@ def home() -> None:
     )
     ds, _ = datasets.current_dataset()
     if ds is not None:
-        st.plotly_chart(teaser_figure(settings.source_key(), ds), width="stretch", key="teaser")
+        show_chart(teaser_figure(settings.source_key(), ds), key="teaser", summary=series_summary(ds))
         st.caption("The whole idea in one picture: the model reads the red values one at a time and "
                    "forecasts the green one.")
     for section, heading in (("Explainer", "The path"), ("Lessons", "Lessons")):

@@ -4,8 +4,10 @@ import streamlit as st
 
 from lstm_core.config import SERIES_SHAPES
 from lstm_core.figures.data import scaled_series_figure, series_figure, window_frame_stride, window_frames_figure
+from lstm_core.figures.summaries import scaled_series_summary, series_summary, windows_summary
 from lstm_core.figures.tables import window_table
 from lstm_core.ui import datasets, navigation, settings
+from lstm_core.ui.charts import show_chart
 from lstm_core.ui.data_source import SOURCES, source_picker
 from lstm_core.ui.widgets import seed_input, setting_select, setting_slider, stop_page
 
@@ -40,10 +42,10 @@ if ds is None:
     stop_page()
 
 if not calm:
-    st.plotly_chart(series_figure(ds), width="stretch", key="series")
+    show_chart(series_figure(ds), key="series", summary=series_summary(ds))
     st.caption("Train on the first 70 %, tune on the next 15 %, test on the last 15 %: the model never sees the "
                "future.")
-    st.plotly_chart(scaled_series_figure(ds), width="stretch", key="scaled")
+    show_chart(scaled_series_figure(ds), key="scaled", summary=scaled_series_summary(ds))
     if ds.noise_floor is not None:
         st.caption(f"The scaler learns min and max from the training part only. Noise floor: an MSE of "
                    f"{ds.noise_floor:.4f} in these units is the best any forecaster can do on average.")
@@ -53,7 +55,7 @@ if not calm:
 
 st.subheader(f"Windows of SEQ_LENGTH = {ds.seq_length} values")
 n_windows, stride = len(ds.X["train"]), window_frame_stride(ds)
-st.plotly_chart(window_frames_figure(ds), width="stretch", key="window")
+show_chart(window_frames_figure(ds), key="window", summary=windows_summary(ds, stride))
 every = (f"All {n_windows} training windows are in the chart." if stride == 1 else
          f"The chart holds one in {stride} of the {n_windows} training windows, to keep the page light.")
 st.caption("Drag the slider under the chart, or press play, to slide the window along the series: X (red) is "

@@ -4,11 +4,13 @@ import streamlit as st
 
 from lstm_core.exports import gate_traces_csv
 from lstm_core.figures.stepper import stepper_figure
+from lstm_core.figures.summaries import stepper_summary
 from lstm_core.glassbox.backprop import gradients
 from lstm_core.glassbox.replay import max_abs_difference, trace_model
 from lstm_core.glassbox.what_if import what_if_trace
 from lstm_core.model.answers import StackSizes, seed_answers
 from lstm_core.ui import address_bar, navigation, training_session, what_ifs
+from lstm_core.ui.charts import show_chart
 from lstm_core.ui.stepper import STEP_PARAM, opening_step
 from lstm_core.ui.training_session import OpenedFrom
 from lstm_core.ui.widgets import clamped_slider, describe_model, needs, valid_choice
@@ -83,7 +85,7 @@ if grads is not None:
 figure = stepper_figure(weights, trace, grads, x[0], ds.y["test"][window],
                         trace.prediction[0], layer, unit, step, address_param=STEP_PARAM,
                         unit_order=what_ifs.unit_order(report, order_by))
-st.plotly_chart(figure, width="stretch", key="stepper")
+show_chart(figure, key="stepper", summary=stepper_summary(trace, ds.y["test"][window], layer, unit, step))
 st.caption("Heatmaps: columns are time steps, rows are units. Gates (i, f, o) run from 0 (closed) to 1 (open); "
            "c, g and h are signed. The solid line is the step, the dotted one the unit in the equations. The cell "
            "state c is the memory: the forget gate scales what it carries, the input gate adds the candidate, and "

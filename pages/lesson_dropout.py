@@ -11,6 +11,7 @@ from lstm_core.lessons.dropout_figures import band_figure
 from lstm_core.presets import QUICK_START_MODEL
 from lstm_core.training.protocol import TrainingData
 from lstm_core.ui import datasets, lesson_jobs, navigation, settings
+from lstm_core.ui.charts import show_chart
 from lstm_core.ui.widgets import page_slider
 
 LESSON = "dropout"
@@ -66,8 +67,7 @@ def draw_outcome(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
     if done_runs.outcome is None or done_runs.outcome[0] != key:
         done_runs.outcome = (key, band(result.weights, X_test, y_test, done_cfg.dropout, passes))
     mc = done_runs.outcome[1]
-    st.plotly_chart(band_figure(run_ds.time[run_ds.target_start["test"]], y_test[:, 0], mc), width="stretch",
-                    key="dropout_band")
+    show_chart(band_figure(run_ds.time[run_ds.target_start["test"]], y_test[:, 0], mc), key="dropout_band")
     st.info(coverage_statement(mc, run_ds.noise_floor))
     st.caption(f"Mean test MSE of the plain forecast {mc.plain_mse:.5f}; of the mean of the passes "
                f"{mc.mean_mse:.5f}. Scaled units.")

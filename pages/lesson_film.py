@@ -9,6 +9,7 @@ from lstm_core.lessons.film_figures import film_figure
 from lstm_core.presets import QUICK_START_MODEL
 from lstm_core.training.protocol import TrainingData
 from lstm_core.ui import datasets, lesson_jobs, navigation, settings
+from lstm_core.ui.charts import show_chart
 from lstm_core.ui.widgets import clamped_slider, describe_model, stop_page, valid_choice
 
 LESSON = "film"
@@ -72,9 +73,8 @@ def draw_film(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
                 f"{test_mse.min():.5f}, {shots[best].label}.")
     frames = film_frames(shots, predictions, X_test, y_test, window)
     start = film_ds.target_start["test"]
-    st.plotly_chart(film_figure(frames, film_ds.time[start], film_ds.to_original(y_test[:, 0]),
-                                film_ds.to_original, result.history, film_ds.noise_floor, layer),
-                    width="stretch", key="film")
+    show_chart(film_figure(frames, film_ds.time[start], film_ds.to_original(y_test[:, 0]),
+                           film_ds.to_original, result.history, film_ds.noise_floor, layer), key="film")
     st.caption(f"Drag the slider under the film, or press play: it holds {len(shots)} moments, the untrained "
                f"model, {len(result.first_epoch_weights)} moments inside epoch 1 and {len(result.epoch_weights)} "
                f"whole epochs, each replayed from {bytes_per_epoch(shots[0].weights) / 1e3:.1f} kB of weights kept "

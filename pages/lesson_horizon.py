@@ -7,6 +7,7 @@ from lstm_core.lessons.horizon import horizon_models, horizon_outcome, horizon_v
 from lstm_core.lessons.horizon_figures import error_per_step_figure, horizon_window_figure
 from lstm_core.training.protocol import TrainingData
 from lstm_core.ui import datasets, lesson_jobs, navigation, settings
+from lstm_core.ui.charts import show_chart
 from lstm_core.ui.widgets import clamped_slider, page_slider, stop_page
 
 LESSON = "horizon"
@@ -54,8 +55,8 @@ def draw_outcome(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
     st.info(horizon_verdict(outcome))
     window = clamped_slider("Test window", 0, len(ds.X["test"]) - 1, "w_horizon_window",
                             "Which test window's forecasts to draw.")
-    st.plotly_chart(horizon_window_figure(ds, outcome, window), width="stretch", key="horizon_window")
-    st.plotly_chart(error_per_step_figure(outcome.errors(), ds.noise_floor), width="stretch", key="horizon_errors")
+    show_chart(horizon_window_figure(ds, outcome, window), key="horizon_window")
+    show_chart(error_per_step_figure(outcome.errors(), ds.noise_floor), key="horizon_errors")
     st.caption("Mean over every test window. The recursive forecast replays the trained one-step model in the "
                "NumPy glass box, feeding each forecast back in; the direct one is the m-output model's own.")
 

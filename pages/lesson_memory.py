@@ -24,6 +24,7 @@ from lstm_core.lessons.memory import (
 from lstm_core.lessons.memory_figures import gradient_reach_figure, memory_curves_figure, task_window_figure
 from lstm_core.training.protocol import JobStatus
 from lstm_core.ui import lesson_jobs, navigation, settings
+from lstm_core.ui.charts import show_chart
 from lstm_core.ui.predictions import ask_before, commit_guesses, reveal_beside
 from lstm_core.ui.widgets import setting_slider
 
@@ -52,7 +53,7 @@ with epochs_col:
 task = MemoryTask(**task_settings)
 
 example, target, _ = memory_windows(task, 1, seed=task.seed * 10 + 2)
-st.plotly_chart(task_window_figure(example[0], float(target[0, 0])), width="stretch", key="memory_window")
+show_chart(task_window_figure(example[0], float(target[0, 0])), key="memory_window")
 st.caption(f"Every step is random noise between -1 and 1. One of the first {MARKER_SPAN} steps carries a "
            f"marker (green): the model must answer with that value, {task.k} to {task.k + MARKER_SPAN - 1} steps "
            f"later. Guessing the mean scores the value's variance, about 0.33; remembering scores near 0.")
@@ -96,17 +97,16 @@ def draw_outcome(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
                         "mean.")
         col.caption(f"Test MSE {outcome.test_mse:.4f} against {guess_mean:.4f} for guessing the mean; "
                     f"{results[outcome.name].epochs_run} epochs. Below 0 % is worse than guessing the mean.")
-    st.plotly_chart(memory_curves_figure({name: r.history for name, r in results.items()}, guess_mean,
-                                         done_task.epochs), width="stretch", key="memory_curves_done")
+    show_chart(memory_curves_figure({name: r.history for name, r in results.items()}, guess_mean,
+                                    done_task.epochs), key="memory_curves_done")
     st.subheader("Why: follow the gradient back")
     into_input, through_memory = st.tabs(["Into the inputs: |∂L/∂x_t|", "Through the memory: |∂L/∂c_t| and |∂L/∂h_t|"])
     with into_input:
-        st.plotly_chart(gradient_reach_figure([rnn, lstm], done_task.k), width="stretch", key="memory_grad_x")
+        show_chart(gradient_reach_figure([rnn, lstm], done_task.k), key="memory_grad_x")
         st.caption(gradient_statement(done_task, rnn, lstm) + " A model can only learn to use a value whose "
                    "error signal reaches it; one that has learned the task listens to the marked steps.")
     with through_memory:
-        st.plotly_chart(gradient_reach_figure([rnn, lstm], done_task.k, through_memory=True), width="stretch",
-                        key="memory_grad_state")
+        show_chart(gradient_reach_figure([rnn, lstm], done_task.k, through_memory=True), key="memory_grad_state")
         st.caption(gradient_statement(done_task, rnn, lstm, through_memory=True) + " Going back one step, the "
                    "plain RNN's gradient is multiplied by tanh′ and U every time; the LSTM's cell state passes "
                    "it on multiplied by the forget gate alone: ∂L/∂c_(t-1) = ∂L/∂c_t ⊙ f_t + (the part through "
@@ -116,7 +116,7 @@ def draw_outcome(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
                "training started from; solid: the trained ones.")
     st.subheader("What each memory kept")
     readouts = done_runs.outcome.readouts
-    st.plotly_chart(compared_readouts_figure(readouts), width="stretch", key="memory_readouts")
+    show_chart(compared_readouts_figure(readouts), key="memory_readouts")
     st.caption("A straight line fitted on the training windows reads each past input back from the final state. "
                f"{INDEPENDENT_INPUTS} " + " ".join(f"{name}: {readout_verdict(replace(curves, unknown=None))}."
                                                    for name, curves in readouts.items()))
@@ -130,8 +130,8 @@ def draw_progress(current: lesson_jobs.LessonJobs) -> None:
     progress = {name: job.progress() for name, job in current.jobs.items()}
     if current.active and any(snapshot.status != JobStatus.QUEUED for snapshot in progress.values()):
         histories = {name: {"loss": p.train_loss, "val_loss": p.val_loss} for name, p in progress.items()}
-        st.plotly_chart(memory_curves_figure(histories, float(np.var(current.data["LSTM"].y_test)),
-                                             current.settings.epochs), width="stretch", key="memory_curves_live")
+        show_chart(memory_curves_figure(histories, float(np.var(current.data["LSTM"].y_test)),
+                                        current.settings.epochs), key="memory_curves_live")
 
 
 lesson_jobs.live_jobs(LESSON, "Press **Train both**. With the defaults both train together in well under "

@@ -8,6 +8,7 @@ from lstm_core.figures.memory import compared_readouts_figure, readout_curves_fi
 from lstm_core.glassbox.memory_verdict import READ_BACK, memory_verdict, r2_text, read_back_of
 from lstm_core.lessons.memory import lesson_outcome
 from lstm_core.ui import lesson_jobs, navigation, training_session, what_ifs
+from lstm_core.ui.charts import show_chart
 from lstm_core.ui.predictions import predict_then_reveal
 from lstm_core.ui.widgets import needs, page_slider, valid_choice
 
@@ -35,7 +36,7 @@ def draw_rnn_contrast() -> None:
         if memory_lesson.outcome is None:  # computed once per run, here or on the lesson's own page
             memory_lesson.outcome = lesson_outcome(results, memory_lesson.data["LSTM"])
         compared = memory_lesson.outcome.readouts
-        st.plotly_chart(compared_readouts_figure(compared), width="stretch", key="compared_readouts")
+        show_chart(compared_readouts_figure(compared), key="compared_readouts")
         st.caption("On that task every input is independent noise, so the R² of x(t−k) is exactly how much of that "
                    "input each memory kept. " + " ".join(f"{name}: {memory_verdict(replace(found, unknown=None))}."
                                                         for name, found in compared.items()))
@@ -63,7 +64,7 @@ memory = curves.states["c"]
 
 def draw_curves() -> None:
     """Draw the memory curves and their verdict."""
-    st.plotly_chart(readout_curves_figure(curves), width="stretch", key="readout_curves")
+    show_chart(readout_curves_figure(curves), key="readout_curves")
     st.success(memory_verdict(curves), icon=":material/memory:")
     st.caption("Grey: the past input x(t−k) itself. Red: its noise, what is left of it once the clean wave is "
                "taken away. On a clean wave every past value follows from where the wave is (its phase), so the "
@@ -86,7 +87,7 @@ else:
 st.subheader("What each unit does")
 report = what_ifs.report_of(run, ds, layer)
 roles = report.roles
-st.plotly_chart(unit_roles_figure(roles), width="stretch", key="unit_roles")
+show_chart(unit_roles_figure(roles), key="unit_roles")
 st.caption("Each bar is the test error with that one unit knocked out (its h held at 0) over the untouched "
            "model's; the colour is the signal the unit follows most closely, |r| ≥ 0.7, at the last step. "
            + (roles.unknown or "Level, slope and noise come from the clean wave the series was made from."))

@@ -20,6 +20,7 @@ from lstm_core.lessons.splits import (
 from lstm_core.lessons.splits_figures import split_scores_figure, split_windows_figure
 from lstm_core.training.protocol import JobStatus
 from lstm_core.ui import lesson_jobs, navigation, settings
+from lstm_core.ui.charts import show_chart
 from lstm_core.ui.predictions import ask_before, commit_guesses, reveal_beside
 from lstm_core.ui.widgets import progress_fraction, setting_slider, stop_page, valid_choice
 
@@ -56,7 +57,7 @@ try:
 except ValueError as problem:
     st.warning(f"These settings give no usable split: {problem}. Lengthen the series or shorten the window.")
     stop_page()
-st.plotly_chart(split_windows_figure(preview), width="stretch", key="splits_windows")
+show_chart(split_windows_figure(preview), key="splits_windows")
 st.caption("Each dot is the target of one window, coloured by the part it was dealt to. Chronological: the "
            "model is tested on the last 15 % of the series. Random: test targets sit between training ones.")
 
@@ -94,7 +95,7 @@ def draw_outcome(done_runs: lesson_jobs.LessonJobs, results: dict) -> None:
     reveal_beside(SPLIT_QUESTION, split_outcome(scores.clear, scores.opposite),
                   f"chronological over random test error ×{scores.ratio:.2f}, judged against the seeds' spread",
                   lesson_jobs.guess_tag(LESSON))
-    st.plotly_chart(split_scores_figure(scores), width="stretch", key="splits_scores")
+    show_chart(split_scores_figure(scores), key="splits_scores")
     stopped = [name for name, result in results.items() if result.status == JobStatus.STOPPED]
     if stopped:
         st.caption(f"Stopped early: {', '.join(stopped)}; their scores are those of the weights trained so far.")

@@ -3,10 +3,12 @@
 import streamlit as st
 
 from lstm_core.data.dataset import max_seq_length
+from lstm_core.figures.summaries import architecture_summary
 from lstm_core.figures.tables import gate_legend, shape_table
 from lstm_core.model.answers import StackSizes, seed_answers
 from lstm_core.model.shapes import count_params, weight_shapes
 from lstm_core.ui import datasets, navigation, settings, training_session
+from lstm_core.ui.charts import show_chart
 from lstm_core.ui.links import LEARNING_RATES
 from lstm_core.ui.pacing import levers_note, room_slider, room_steps
 from lstm_core.ui.widgets import architecture_chart
@@ -49,7 +51,7 @@ else:
     st.info(f"Estimated training time on this server: about {estimate.seconds:.{1 if estimate.seconds < 10 else 0}f} s "
             f"once a training slot is free ({n_train} training windows, {cfg.epochs} epochs; {basis}).")
 
-st.plotly_chart(architecture_chart(cfg), width="stretch", key="architecture")
+show_chart(architecture_chart(cfg), key="architecture", summary=architecture_summary(cfg))
 st.caption("Time runs left to right, one column per step; each row is a layer, and each blue box is that layer's "
            f"state h at that step, a vector of {cfg.units} values. The crossed lines join every unit below to every "
            "unit above, at that step only; grey arrows carry h and c on to the next step; only the top layer's last "

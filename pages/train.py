@@ -5,9 +5,11 @@ import streamlit as st
 from lstm_core.data.own_data import UserSeries
 from lstm_core.data.spec import is_learners_own
 from lstm_core.exports import history_csv, keras_script, settings_json
+from lstm_core.figures.summaries import loss_summary
 from lstm_core.figures.training import loss_figure
 from lstm_core.training.protocol import JobStatus
 from lstm_core.ui import address_bar, datasets, navigation, runs, settings, training_session
+from lstm_core.ui.charts import show_chart
 from lstm_core.ui.outcomes import (
     live_loss_figure,
     number_columns,
@@ -63,7 +65,8 @@ def draw_progress(job_id: str, progress, noise_floor) -> None:
     if watchers > 1 and progress.status == JobStatus.RUNNING:
         st.caption(f"{watchers} learners watch this training: they pressed Train with the same data, model and "
                    f"seed, and identical settings train identically, so it runs once for all of them.")
-    st.plotly_chart(live_loss_figure(job_id, progress, noise_floor), width="stretch", key=f"loss_{progress.status}")
+    show_chart(live_loss_figure(job_id, progress, noise_floor), key=f"loss_{progress.status}",
+               summary=loss_summary(progress.train_loss, progress.val_loss, noise_floor, progress.batch_loss))
     st.caption("Both curves should fall towards the noise floor (dashed); validation rising while training "
                "falls means the model memorises the training part.")
 
@@ -86,14 +89,14 @@ def draw_outcome(finished_job) -> None:
     outcome = training_outcome(run, run_ds)
     if finished_job is None:  # a stored run: its loss curves come from the store, not from a live job
         history = run.result.history
-        st.plotly_chart(loss_figure(history["loss"], history["val_loss"], [], run_ds.noise_floor, run.model.epochs),
-                        width="stretch", key="loss_stored")
+        show_chart(loss_figure(history["loss"], history["val_loss"], [], run_ds.noise_floor, run.model.epochs),
+                   key="loss_stored", summary=loss_summary(history["loss"], history["val_loss"], run_ds.noise_floor))
     if outcome.loss_gap:
         st.caption(outcome.loss_gap)
     reveal_train_predictions(run, run_ds, outcome)
     sketch_then_reveal(run, run_ds)
     st.subheader("How good is the forecast?")
-    st.plotly_chart(outcome.forecast, width="stretch", key="forecast")
+    show_chart(outcome.forecast, key="forecast", summary=outcome.forecast_summary)
     st.caption("Grey: what happened. Blue: the forecast one step ahead, from the window before each point.")
     st.dataframe(outcome.errors, width="stretch", column_config=number_columns(outcome.errors, "%.5f"))
     st.caption("Scaled units. The noise floor is the noise's variance: the MSE no forecaster beats on average over "

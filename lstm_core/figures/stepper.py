@@ -34,6 +34,7 @@ from lstm_core.figures.style import (
     log_axis_ticks,
     readable_axes,
 )
+from lstm_core.figures.summaries import step_announcements
 from lstm_core.glassbox.backprop import ModelGradients
 from lstm_core.glassbox.replay import ModelTrace, gate_terms
 from lstm_core.model.gates import CELL_PART_KEYS, CELL_PARTS, GATES
@@ -354,8 +355,11 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
                                     font=dict(size=16, color=CHART_TEXT_COLOR)),
                   steps=[dict(label=str(step + 1), method="animate", args=_animate_args(str(step + 1), 0))
                          for step in range(seq_length)])
+    # The page's script speaks each step's words in a live region as the frame changes (step_words[k] is frame k+1's).
+    meta: dict[str, Any] = dict(step_words=step_announcements(model_trace, layer, unit))
     if address_param:  # the page's script keeps the step shown there, 1-based as the frames' names
-        fig.update_layout(meta=dict(address_param=address_param))
+        meta["address_param"] = address_param
+    fig.update_layout(meta=meta)
     fig.update_layout(sliders=[slider], **frame_layout(start_step))
 
     fig.update_xaxes(range=[0.5, seq_length + len(target) + 0.5], title_text="time step", row=1, col=1)

@@ -30,6 +30,7 @@ from lstm_core.store.rooms import Room, RoomNotOpen, RoomPost
 from lstm_core.store.runs import StoreError, store_limits
 from lstm_core.ui import answers, rooms
 from lstm_core.ui.address_bar import inside_link
+from lstm_core.ui.charts import show_chart
 from lstm_core.ui.class_question import class_question, window_verdict_shown
 from lstm_core.ui.navigation import app_root_url
 from lstm_core.ui.outcomes import number_columns
@@ -283,7 +284,7 @@ def board(room: Room) -> None:
     st.caption(f"{view.caption}; the board refreshes itself every {board_refresh_seconds():g} s.")
     st.caption(markdown_escaped(view.judged))
     if view.figure is not None:
-        st.plotly_chart(view.figure, width="stretch", key="board_levers")
+        show_chart(view.figure, key="board_levers")
     st.subheader("Which levers mattered")
     st.caption("Each lever is judged on runs that differ in that lever alone, against how far runs with the very "
                "same settings and another seed move apart.")

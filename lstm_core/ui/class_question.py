@@ -27,6 +27,7 @@ from lstm_core.store.room_states import RoomState
 from lstm_core.store.rooms import Room
 from lstm_core.store.runs import StoreError
 from lstm_core.ui import answers, rooms
+from lstm_core.ui.charts import show_chart
 
 NO_QUESTION = ""  # the teacher's menu: no question on the board
 MY_ANSWER_PREFIX = "class_answer_"  # + question key: this learner's answer, once read or given
@@ -99,8 +100,8 @@ def class_question(room: Room, verdicts: list[LeverVerdict], state: RoomState | 
         elif not revealed:
             st.caption("The outcome is shown once the teacher reveals it.")
         bars = tally_bars(tally, choices)
-        st.plotly_chart(tally_figure(bars, "How the class answered", outcome), width="stretch",
-                        key=f"tally_{key}", config={"staticPlot": True})
+        show_chart(tally_figure(bars, "How the class answered", outcome), key=f"tally_{key}",
+                   config={"staticPlot": True})
         st.caption(tally_text(bars))
         if teacher and state is not None and state.show_nicknames:
             _nicknames(room.code, key)

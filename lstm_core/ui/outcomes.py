@@ -24,6 +24,7 @@ from lstm_core.evaluation.expectations import (
 from lstm_core.evaluation.loss_gap import loss_gap_note, split_difficulty
 from lstm_core.evaluation.noise_floor import drawn_noise, floor_note
 from lstm_core.evaluation.skill import SPOKEN_NAMES, Comparison, baseline_forecasts, compare, skill_table, skill_verdict
+from lstm_core.figures.summaries import forecast_summary
 from lstm_core.figures.tables import evaluation_table
 from lstm_core.figures.training import loss_figure, prediction_figure
 from lstm_core.store.runs import StoreError
@@ -48,6 +49,7 @@ class Outcome:
     """What the Train page shows of a finished training: the forecast chart, the error and skill tables, the verdict."""
 
     forecast: go.Figure
+    forecast_summary: str  # the forecast chart in words, from the same arrays
     errors: pd.DataFrame
     skill: pd.DataFrame
     verdict: str
@@ -61,13 +63,14 @@ class Outcome:
 def _outcome(training_name: str, _training: FinishedTraining, _ds) -> Outcome:
     predicted = _training.result.predictions["test"]  # (samples, horizon)
     start = _ds.target_start["test"]
-    forecast = prediction_figure(_ds.time[start], _ds.to_original(_ds.y["test"][:, 0]),
-                                 _ds.to_original(predicted[:, 0]))
+    actual, forecast_values = _ds.to_original(_ds.y["test"][:, 0]), _ds.to_original(predicted[:, 0])  # (samples,)
+    forecast = prediction_figure(_ds.time[start], actual, forecast_values)
     comparisons = compare(_ds.y["test"], predicted, baseline_forecasts(_ds))
     errors = evaluation_table(_ds, predicted)
     test_mses = {str(name): float(mse) for name, mse in errors["MSE"].drop("noise floor", errors="ignore").items()}
     history = _training.result.history
-    return Outcome(forecast, errors, skill_table(comparisons), skill_verdict(comparisons, _ds.shape),
+    return Outcome(forecast, forecast_summary(actual, forecast_values), errors, skill_table(comparisons),
+                   skill_verdict(comparisons, _ds.shape),
                    floor_note(test_mses, _ds.noise_floor, len(_ds.y["test"]), drawn_noise(_ds, "test")),
                    loss_gap_note(history["loss"], history["val_loss"], _training.model.dropout, split_difficulty(_ds)),
                    comparisons, _training.result)

@@ -19,6 +19,7 @@ from lstm_core.data.dataset import Dataset
 from lstm_core.evaluation.sketch import DrawnForecast, SketchError, score_sketch
 from lstm_core.figures.sketch import SKETCH_BAND_COLOR, STEP_TITLE, sketch_figure
 from lstm_core.figures.style import AXIS_TEXT_COLOR, SERIES_COLOR, SKETCH_COLOR, SKETCH_GRID_COLOR
+from lstm_core.ui.charts import show_chart
 from lstm_core.ui.training_session import FinishedTraining
 
 ASSETS = Path(__file__).parent / "assets"
@@ -119,8 +120,8 @@ def _reveal(drawn: DrawnForecast, run: FinishedTraining, dataset: Dataset, n_poi
     """Draw the sketch beside the model's forecast and what happened, with its score."""
     actual, forecast = _test_points(run, dataset, n_points)
     score = drawn.score
-    st.plotly_chart(sketch_figure(_known(dataset), dataset.to_original(actual), dataset.to_original(forecast),
-                                  np.asarray(drawn.points)), width="stretch", key=f"{sketch_widget_key(run)}_reveal")
+    show_chart(sketch_figure(_known(dataset), dataset.to_original(actual), dataset.to_original(forecast),
+                             np.asarray(drawn.points)), key=f"{sketch_widget_key(run)}_reveal")
     gap = score.largest_gap / dataset.scaler.scale_[0]
     st.caption(f"The chart: your sketch (vermillion) strays furthest from what happened (grey) at step "
                f"{score.largest_gap_step}, by {gap:.3g} in the series' units.")

@@ -20,6 +20,7 @@ from lstm_core.glassbox.memory_report import MemoryReport, memory_report
 from lstm_core.glassbox.readouts import MemoryCurves, memory_curves
 from lstm_core.glassbox.what_if import CLAMPS, WhatIf, run_what_if
 from lstm_core.model.weights import ModelWeights
+from lstm_core.ui.charts import show_chart
 from lstm_core.ui.predictions import predict_then_reveal
 from lstm_core.ui.training_session import FinishedTraining
 
@@ -141,8 +142,8 @@ def _draw_answer(dataset: Dataset, report: MemoryReport, chosen: WhatIf) -> None
     if chosen.key not in atlas.what_ifs:
         layer_what_ifs.insert(0, chosen)
     shown = next(index for index, w in enumerate(layer_what_ifs) if w.key == chosen.key)
-    st.plotly_chart(what_if_forecast_figure(dataset.y["test"], atlas.untouched, atlas.untouched_mse,
-                                            layer_what_ifs, shown), width="stretch", key="what_if_forecast")
+    show_chart(what_if_forecast_figure(dataset.y["test"], atlas.untouched, atlas.untouched_mse,
+                                       layer_what_ifs, shown), key="what_if_forecast")
     st.caption(f"Dashed: the forecast of the altered model on every test window; blue: the untouched one. The menu "
                f"above the chart holds all {len(layer_what_ifs)} what-ifs of this layer, computed once for this model: "
                "switching between them happens in your browser. Guess first, though: each is a question above.")

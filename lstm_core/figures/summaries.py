@@ -1,0 +1,213 @@
+"""Each chart in words: a short summary computed from the arrays the chart is drawn from.
+
+A screen reader reads the summary in place of the picture, and anyone who would rather read the number asks
+for it under the chart. The figure builders and these functions take the same inputs, so a summary cannot
+drift from its chart; figure_summary reads any figure's own traces, for the charts with no summary of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lstm_core.config import ModelConfig
+from lstm_core.data.dataset import Dataset
+from lstm_core.glassbox.replay import ModelTrace
+from lstm_core.model.gates import CELL_PART_KEYS, CELL_PARTS
+
+MAX_TRACES_SAID = 4  # past this many lines a summary names the first few and counts the rest
+
+
+def number(value: float) -> str:
+    """Return value with two significant digits, positional where that stays short: 0.11, 0.0081, 1200, 3.4e-05."""
+    return f"{float(f'{float(value):.2g}'):g}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _moved(first: float, last: float) -> str:
+    """Return "fell", "rose" or "stayed" for a change from first to last (within 1 % counts as staying)."""
+    if abs(last - first) <= 0.01 * max(abs(first), abs(last)):
+        return "stayed"
+    return "fell" if last < first else "rose"
+
+
+def _curve(name: str, values: Sequence[float]) -> str:
+    """Return how one curve moved: "validation loss fell from 0.11 to 0.008"."""
+    first, last = float(values[0]), float(values[-1])
+    moved = _moved(first, last)
+    return f"{name} stayed at {number(last)}" if moved == "stayed" else \
+        f"{name} {moved} from {number(first)} to {number(last)}"
+
+
+def loss_summary(train_loss: Sequence[float], val_loss: Sequence[float], noise_floor: float | None,
+                 batch_loss: Sequence[tuple[float, float]] = ()) -> str:
+    """Return the loss chart in words: how each loss moved and where validation ends against the noise floor."""
+    if not train_loss:
+        if batch_loss:
+            return (f"No epoch has finished yet; the running batch loss is {number(batch_loss[-1][1])} "
+                    f"at epoch {number(batch_loss[-1][0])}.")
+        return "No epoch has finished yet, so the chart has no loss to show."
+    parts = [_curve("training loss", train_loss)]
+    if val_loss:
+        parts.append(_curve("validation loss", val_loss))
+    sentence = f"In {_plural(len(train_loss), 'epoch')}, " + " and ".join(parts)
+    if val_loss and noise_floor is not None and noise_floor > 0:
+        sentence += f"; the last validation loss is {float(val_loss[-1]) / noise_floor:.1f}× the noise floor " \
+                    f"({number(noise_floor)})"
+    if len(val_loss) > 1:
+        best = int(np.argmin(val_loss))
+        if best < len(val_loss) - 1:
+            sentence += f". Validation was lowest at epoch {best + 1} ({number(val_loss[best])})"
+    return sentence + "."
+
+
+def series_summary(ds: Dataset) -> str:
+    """Return the series chart in words: its length, range, and how it is split into train, validation and test."""
+    values = np.asarray(ds.values, dtype=np.float64)  # (points,)
+    n = len(values)
+    split = (f"the first {ds.train_end} values train the model, the next {ds.val_end - ds.train_end} validate it "
+             f"and the last {n - ds.val_end} test it")
+    return (f"{n} values of {ds.name}, from {number(values.min())} to {number(values.max())}, starting at "
+            f"{number(values[0])} and ending at {number(values[-1])}; {split}.")
+
+
+def scaled_series_summary(ds: Dataset) -> str:
+    """Return the scaled series chart in words: the range each part reaches after scaling on the training part."""
+    scaled = np.asarray(ds.scaled, dtype=np.float64)  # (points,)
+    parts = {"training": scaled[:ds.train_end], "validation": scaled[ds.train_end:ds.val_end],
+             "test": scaled[ds.val_end:]}
+    ranges = ", ".join(f"the {name} part from {number(part.min())} to {number(part.max())}"
+                       for name, part in parts.items() if len(part))
+    return f"Scaled with the training part's minimum and maximum: {ranges}."
+
+
+def windows_summary(ds: Dataset, stride: int, split: str = "train") -> str:
+    """Return the sliding-window chart in words: how many windows, their shape, and the first one's numbers."""
+    windows = len(ds.X[split])
+    first_inputs = np.asarray(ds.X[split][0, :, 0], dtype=np.float64)  # (seq_length,)
+    shown = "every one of them has a frame" if stride == 1 else f"one in {stride} has a frame"
+    return (f"{windows} {split} windows, each {ds.seq_length} inputs followed by {ds.horizon} target"
+            f"{'' if ds.horizon == 1 else 's'}; {shown}. Window 0's inputs run from {number(first_inputs[0])} to "
+            f"{number(first_inputs[-1])} (scaled) and its target is {number(float(ds.y[split][0, 0]))}.")
+
+
+def architecture_summary(cfg: ModelConfig, n_features: int = 1) -> str:
+    """Return the architecture diagram in words: inputs, the LSTM stack unrolled over the window, the dense head."""
+    stack = (f"{_plural(cfg.layers, 'LSTM layer')} of {_plural(cfg.units, 'unit')}" if cfg.layers else "no LSTM layer")
+    head = (f"a Dense layer of {cfg.dense_units} then " if cfg.dense_units else "") + \
+        f"a Dense layer of {cfg.horizon} that writes the forecast"
+    return (f"{_plural(n_features, 'feature')} per step enter {stack}, one cell reused over "
+            f"{_plural(cfg.seq_length, 'step')}; the last step's h feeds {head}.")
+
+
+def forecast_summary(actual: np.ndarray, predicted: np.ndarray, split: str = "test") -> str:
+    """Return the forecast-vs-actual chart in words: its length, the mean absolute error and the largest miss."""
+    actual, predicted = np.asarray(actual, dtype=np.float64), np.asarray(predicted, dtype=np.float64)  # (points,)
+    if not len(actual):
+        return f"The {split} part has no points to forecast."
+    miss = np.abs(predicted - actual)  # (points,)
+    worst = int(np.argmax(miss))
+    return (f"On the {split} part's {len(actual)} points the actual values run from {number(actual.min())} to "
+            f"{number(actual.max())}; the forecast misses by {number(miss.mean())} on average, most at point "
+            f"{worst + 1} ({number(predicted[worst])} against {number(actual[worst])}).")
+
+
+def _two_decimals(value: float) -> str:
+    """Return value with two decimals, never "-0.00"."""
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
+def _gate_words(part: str, value: float) -> str:
+    """Return one cell part's value in words, the forget gate with what share of the memory it keeps."""
+    words = f"{CELL_PARTS[part].name} {_two_decimals(value)}"
+    if part == "f":
+        words += f" (keeps {value * 100:.0f} % of its memory)"
+    elif part == "i":
+        words += f" (lets in {value * 100:.0f} % of the candidate)"
+    return words
+
+
+def step_announcements(model_trace: ModelTrace, layer: int, unit: int, sample: int = 0) -> list[str]:
+    """Return, for each step of the window, the step and the unit's gate and state values as one spoken sentence."""
+    trace = model_trace.lstm_layer(layer)
+    inputs = model_trace.layer_inputs[0][sample, :, 0]  # (timesteps,) the window, in scaled units
+    steps = trace.h.shape[1]
+    sentences = []
+    for step in range(steps):
+        values = ", ".join(_gate_words(part, float(getattr(trace, part)[sample, step, unit]))
+                           for part in CELL_PART_KEYS)
+        sentences.append(f"Step {step + 1} of {steps}: input {_two_decimals(inputs[step])}; unit {unit}: {values}.")
+    forecast = model_trace.prediction[sample]  # (horizon,)
+    sentences[-1] += f" The forecast is {forecast[0]:.3f}."
+    return sentences
+
+
+def stepper_summary(model_trace: ModelTrace, target: np.ndarray, layer: int, unit: int, step: int) -> str:
+    """Return the Inside stepper in words: the step shown, the unit's forget gate over the window, the forecast."""
+    trace = model_trace.lstm_layer(layer)
+    forget = trace.f[0, :, unit]  # (timesteps,)
+    cell = trace.c[0, :, unit]  # (timesteps,)
+    steps = len(forget)
+    lowest = int(np.argmin(forget))
+    return (f"Unit {unit} of layer {layer + 1} over {steps} steps. At step {step + 1} its forget gate is "
+            f"{forget[step]:.2f}: it keeps {forget[step] * 100:.0f} % of its memory. Over the window the forget gate "
+            f"averages {forget.mean():.2f}, lowest {forget[lowest]:.2f} at step {lowest + 1}; the cell state ends "
+            f"at {_two_decimals(cell[-1])}. The forecast is {float(model_trace.prediction[0, 0]):.3f} against the "
+            f"target {float(np.asarray(target)[0]):.3f}.")
+
+
+def _numbers(values) -> np.ndarray | None:
+    """Return a trace's values as floats (values,), or None where they are not numbers (categories)."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def _trace_words(trace) -> str | None:
+    """Return one trace of a figure in words, or None for a trace with nothing to say (no values, hidden)."""
+    if trace.visible is False or trace.type not in ("scatter", "bar"):
+        return None
+    name = trace.name or trace.type
+    if trace.type == "bar":
+        horizontal = trace.orientation == "h"
+        values, labels = (trace.x, trace.y) if horizontal else (trace.y, trace.x)
+        if values is None or not len(values):
+            return None
+        numbers = _numbers(values)  # (bars,)
+        if numbers is None or not np.isfinite(numbers).any():
+            return None
+        top = int(np.nanargmax(numbers))
+        said = labels[top] if labels is not None else top + 1
+        return f"{name}: {len(numbers)} bars, highest {number(numbers[top])} at {said}"
+    values = trace.y
+    if values is None or not len(values):
+        return None
+    numbers = _numbers(values)  # (points,)
+    if numbers is None:
+        return None
+    known = numbers[np.isfinite(numbers)]  # (known,)
+    if not len(known):
+        return None
+    if len(known) == 1:
+        return f"{name}: {number(known[0])}"
+    return f"{name}: {len(known)} points from {number(known[0])} to {number(known[-1])}, " \
+           f"between {number(known.min())} and {number(known.max())}"
+
+
+def figure_summary(fig: go.Figure) -> str:
+    """Return any figure in words from its own traces: its title, then each line's or bar set's numbers."""
+    title = re.sub(r"<[^>]+>", " ", fig.layout.title.text or "A chart").strip()
+    said = [words for words in (_trace_words(trace) for trace in fig.data) if words]
+    if not said:
+        return f"{title}."
+    rest = len(said) - MAX_TRACES_SAID
+    listed = "; ".join(said[:MAX_TRACES_SAID]) + (f"; and {_plural(rest, 'more line')}" if rest > 0 else "")
+    return f"{title}. {listed}."
