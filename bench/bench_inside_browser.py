@@ -137,7 +137,7 @@ def measure(browser, url: str, run_id: str, name: str) -> None:
     page.goto(f"{url}/train?run={run_id}")
     page.wait_for_selector(".js-plotly-plot", timeout=120_000)
     page.wait_for_timeout(1000)
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Inside the LSTM", exact=True).click()
+    page.locator('.st-key-app_navigation').get_by_role("link", name="Inside the LSTM", exact=True).click()
     from_train = own_draw_seconds(page)
     context.close()
     print(f"{name}: page address to the stepper drawn {first_draw:.2f} s; its message to drawn {fresh_draw:.2f} s "

@@ -114,7 +114,7 @@ async def _learner(browser, url: str, index: int, arrived: asyncio.Queue, go: as
             await page.goto(f"{url}/{train}", timeout=120_000)
             await page.locator("h1").filter(has_text="Train").wait_for(timeout=120_000)
         else:
-            nav = page.locator('[data-testid="stSidebarNav"]')
+            nav = page.locator('.st-key-app_navigation')
             await nav.get_by_role("link", name=lesson.nav_label, exact=True).click(timeout=120_000)
             await page.get_by_role("button", name=lesson.button, exact=True).wait_for(timeout=120_000)
         await _settle(page, 120_000)

@@ -130,8 +130,29 @@ def figure_keyboard() -> None:
     st.html(f"<script>{FIGURE_KEYS_SCRIPT.read_text()}</script>", unsafe_allow_javascript=True, width="content")
 
 
+NAVIGATION_KEY = "app_navigation"  # the sidebar's page links live in the container of class st-key-app_navigation
+
+# Marks the current page's link for screen readers (Streamlit marks it only by its look), again whenever
+# React redraws the links; the observer of an earlier run is dropped first.
+CURRENT_LINK_JS = """(() => {
+  const mark = () => document.querySelectorAll(".st-key-%(key)s a[data-testid='stPageLink-NavLink']")
+    .forEach((link, index) => index === %(index)d ? link.setAttribute("aria-current", "page")
+                                                  : link.removeAttribute("aria-current"));
+  window.appNavigationObserver?.disconnect();
+  const nav = document.querySelector(".st-key-%(key)s");
+  if (!nav) return;
+  mark();
+  window.appNavigationObserver = new MutationObserver(mark);
+  window.appNavigationObserver.observe(nav, {childList: true, subtree: true});
+})();"""
+
+
 def page_navigation(home: Callable[[], None], hidden: bool = False):
-    """Return st.navigation over the page registry, Home drawn by home; hidden for a lesson link's calm screen."""
+    """Return st.navigation over the page registry, Home drawn by home; its links in the sidebar unless hidden.
+
+    Streamlit's own sectioned sidebar navigation puts each section's <div> straight inside its <ul>, a list
+    that screen readers cannot read as one (axe: list, listitem); the app draws the same links itself.
+    """
     sections: dict[str, list] = {}
     for page in PAGES:
         if page.file == HOME_FILE:
@@ -139,7 +160,23 @@ def page_navigation(home: Callable[[], None], hidden: bool = False):
         else:
             entry = st.Page(page.file, title=page.title, icon=page.icon, url_path=page.url_path)
         sections.setdefault(page.section, []).append(entry)
-    return st.navigation(sections, position="hidden" if hidden else "sidebar")
+    current = st.navigation(sections, position="hidden")
+    if not hidden:  # a lesson link's calm screen has no navigation at all
+        _navigation_links(sections, current)
+    return current
+
+
+def _navigation_links(sections: dict[str, list], current) -> None:
+    """Draw a link to every page in the sidebar under its section's heading, the current one marked."""
+    entries = [entry for section in sections.values() for entry in section]
+    with st.sidebar, st.container(key=NAVIGATION_KEY, gap="small"):
+        for section, pages in sections.items():
+            st.markdown(f"##### {section}")
+            for entry in pages:
+                st.page_link(entry, label=entry.title, icon=entry.icon)
+        index = next(i for i, entry in enumerate(entries) if entry.url_path == current.url_path)
+        st.html(f"<script>{CURRENT_LINK_JS % {'key': NAVIGATION_KEY, 'index': index}}</script>",
+                unsafe_allow_javascript=True, width="content")
 
 
 def sidebar(visible: bool = True) -> None:

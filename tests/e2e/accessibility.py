@@ -1,9 +1,5 @@
 """WCAG 2.1 A/AA checks of a page in the browser: axe-core, plus the contrast of the text Plotly draws in SVG.
 
-What counts as the app's own: everything on the page except the nodes in UPSTREAM_MARKUP, each of
-which is Streamlit's markup for a known upstream problem listed in README.md ("Accessibility") and
-matched by one rule id and one exact selector for that node, nothing broader.
-
 axe-core leaves the contrast of SVG text undecided ("incomplete": it cannot tell what lies behind it),
 so chart_text_contrast measures the text of every Plotly chart itself: the text's fill over the
 shapes drawn before it under its centre, over the page's background.
@@ -19,13 +15,6 @@ from bench.page_waits import wait_for_charts
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING_IMPACTS = ("critical", "serious")
-
-# (axe rule, CSS selector of the node axe reports): Streamlit 1.67 draws each of these, not the app.
-UPSTREAM_MARKUP = {
-    # st.navigation with sections: every section is a <div> (header and links) directly inside the <ul>.
-    ("list", '[data-testid="stSidebarNavItems"]'),
-    ("listitem", '[data-testid="stSidebarNavItems"] > div > li'),
-}
 
 _AXE = Axe()
 
@@ -54,19 +43,6 @@ def axe_findings(page) -> list[Finding]:
             findings.append(Finding(violation["id"], node.get("impact") or violation["impact"] or "",
                                     " ".join(map(str, node["target"])), summary))
     return findings
-
-
-def is_upstream_markup(page, finding: Finding) -> bool:
-    """Return whether the node of this finding is one of UPSTREAM_MARKUP's, for the same rule."""
-    selectors = [selector for rule, selector in UPSTREAM_MARKUP if rule == finding.rule]
-    if not selectors:
-        return False
-    # axe's target is a selector that names exactly the failing node; ask the browser whether that node
-    # is one of the allowed ones rather than comparing selector strings, which depend on emotion's classes.
-    return page.evaluate(
-        "([target, selectors]) => { const node = document.querySelector(target);"
-        " return !!node && selectors.some(s => [...document.querySelectorAll(s)].includes(node)); }",
-        [finding.target, selectors])
 
 
 # For every run of text in a Plotly chart: its colour with its opacity, laid over the shapes painted
@@ -165,7 +141,6 @@ def chart_text_findings(page) -> list[Finding]:
 
 
 def blocking_findings(page) -> list[Finding]:
-    """Return the critical and serious WCAG 2.1 A/AA failures of the app's own elements on the page."""
+    """Return the critical and serious WCAG 2.1 A/AA failures on the page, charts' text included."""
     wait_for_charts(page)
-    own = [f for f in axe_findings(page) if f.impact in BLOCKING_IMPACTS and not is_upstream_markup(page, f)]
-    return own + chart_text_findings(page)
+    return [f for f in axe_findings(page) if f.impact in BLOCKING_IMPACTS] + chart_text_findings(page)

@@ -39,7 +39,7 @@ def settle(page: Page) -> None:
 
 def go_to(page: Page, label: str, title: str) -> None:
     """Click a page in the sidebar navigation and wait for its title and the end of its run."""
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=label, exact=True).click()
+    page.locator('.st-key-app_navigation').get_by_role("link", name=label, exact=True).click()
     expect(page.locator("h1").first).to_contain_text(title, timeout=TIMEOUT_MS)
     settle(page)
 

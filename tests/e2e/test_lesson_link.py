@@ -73,7 +73,7 @@ def test_the_gates_lesson_link_built_on_home_opens_with_its_model_in_a_fresh_bro
     run_id = RUN_IN_URL.search(teacher.url).group(1)
     settle(teacher)
 
-    teacher.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Home", exact=True).click()
+    teacher.locator('.st-key-app_navigation').get_by_role("link", name="Home", exact=True).click()
     expect(teacher.locator("h1").first).to_have_text("LSTM Lens", timeout=TIMEOUT_MS)
     settle(teacher)
     teacher.get_by_text("For teachers: a lesson link for a projected class").click()

@@ -115,7 +115,7 @@ def test_what_ifs_switch_in_the_browser_and_the_memory_curves_follow_a_guess(pag
     report = trained_report(page, app_data_dir)
     atlas = report.atlas
 
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Inside the LSTM", exact=True).click()
+    page.locator('.st-key-app_navigation').get_by_role("link", name="Inside the LSTM", exact=True).click()
     expect(page.get_by_text("Replay matches Keras", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
     settle(page)
     radio_group(page, "What if").get_by_text("Clamp a gate", exact=True).click()
@@ -144,7 +144,7 @@ def test_what_ifs_switch_in_the_browser_and_the_memory_curves_follow_a_guess(pag
     assert sent_frames[frames_before:] == [], "the browser sent the server nothing while switching"
     check_accessible(page, "Inside with a what-if revealed")
 
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="What the memory holds", exact=True).click()
+    page.locator('.st-key-app_navigation').get_by_role("link", name="What the memory holds", exact=True).click()
     expect(page.locator("h1").first).to_contain_text("What does the memory hold", timeout=TIMEOUT_MS)
     settle(page)
     # The same watchers do see a page switch, which asks the server for a script run.

@@ -52,7 +52,7 @@ def check_page(page: Page, name: str) -> None:
 
 def go_to(page: Page, label: str, title: str) -> None:
     """Click a page in the sidebar navigation and wait for its title."""
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=label, exact=True).click()
+    page.locator('.st-key-app_navigation').get_by_role("link", name=label, exact=True).click()
     expect(page.locator("h1").first).to_contain_text(title, timeout=TIMEOUT_MS)
     settle(page)
 

@@ -19,6 +19,7 @@ from lstm_core.ui.pages import (
     PAGES,
 )
 from lstm_core.ui.settings import LESSON_SETTINGS_KEYS
+from tests.pages.apptest import open_page
 
 ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "lstm_core" / "ui"
@@ -114,3 +115,12 @@ def test_presets_name_registered_pages_and_lessons():
     for preset in PRESETS.values():
         assert preset.page in PAGE_BY_NAME, preset.name
         assert set(preset.lessons) <= set(LESSON_SETTINGS_KEYS), preset.name
+
+
+def test_the_sidebar_links_every_page_in_the_registrys_order_under_its_sections_heading():
+    at = open_page()
+    links = [(link.proto.label, link.proto.icon) for link in at.sidebar.get("page_link")]
+    assert links == [(page.title, page.icon) for page in PAGES], "one link per page, in the registry's order"
+    headings = [block.value for block in at.sidebar.markdown if block.value.startswith("#")]
+    sections = list(dict.fromkeys(page.section for page in PAGES))
+    assert headings[:len(sections)] == [f"##### {section}" for section in sections]

@@ -1,0 +1,121 @@
+"""Every page of the registry at a phone's, a tablet's and a Chromebook's width, in real Chromium.
+
+Each page opens once, with the quick start's trained run in its address, and is then resized: at every width
+nothing scrolls sideways, no text of a chart overlaps another text of the same chart, and axe finds nothing
+serious or critical (tests/e2e/accessibility.py). A screenshot of each page at each width is saved.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from bench.page_waits import wait_for_charts
+from lstm_core.ui.pages import PAGES
+from tests.e2e.accessibility import blocking_findings
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_walk import IDLE, TIMEOUT_MS
+
+pytestmark = pytest.mark.e2e
+
+TRAINING_TIMEOUT_MS = 120_000
+# (width, height): a Chromebook, a tablet on its side and upright, a phone. Widest first: the sidebar is open.
+SCREENS = ((1366, 768), (1024, 768), (768, 1024), (390, 844))
+ONLY_WIDTHS = os.environ.get("EVERY_WIDTH_ONLY")  # "1366": measure one width alone (the axe totals of one screen)
+PLOTLY_RESIZE_MS = 400  # plotly.js re-lays a chart out after a debounced window resize event
+# The Inside stepper figure is being re-laid out for narrow screens elsewhere; its overlaps are reported apart.
+STEPPER_PAGE = "inside"
+
+SIDEWAYS_JS = "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
+
+# Every pair of non-empty texts of one chart whose boxes overlap by more than a pixel either way.
+OVERLAPS_JS = r"""() => {
+  const found = [];
+  document.querySelectorAll('[data-testid="stPlotlyChart"]').forEach((chart, chartIndex) => {
+    const boxes = [...chart.querySelectorAll("svg.main-svg text")]
+      .filter(el => el.textContent.trim() && !el.closest(".hoverlayer, defs"))
+      .filter(el => { const s = getComputedStyle(el);
+                      return s.display !== "none" && s.visibility !== "hidden" && parseFloat(s.opacity) > 0; })
+      .map(el => ({text: el.textContent.trim().slice(0, 40), box: el.getBoundingClientRect()}))
+      .filter(t => t.box.width >= 1 && t.box.height >= 1);
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+      const [a, b] = [boxes[i].box, boxes[j].box];
+      const across = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const down = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (across > 1 && down > 1) found.push({chart: chartIndex, first: boxes[i].text, second: boxes[j].text});
+    }
+  });
+  return found;
+}"""
+
+
+@pytest.fixture(scope="module")
+def trained_query(browser: Browser, app_url: str) -> Iterator[str]:
+    """Yield the query of the Train page's address once the quick start's model has trained: settings and run."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(app_url)
+    expect(page.locator("h1").first).to_have_text("LSTM Lens", timeout=TIMEOUT_MS)
+    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+    page.get_by_role("button", name="Quick start: small preset, then train").click()
+    expect(page.get_by_text("How good is the forecast?")).to_be_visible(timeout=TRAINING_TIMEOUT_MS)
+    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+    expect(page).to_have_url(re.compile(r"[?&]run="), timeout=TIMEOUT_MS)
+    query = urlsplit(page.url).query
+    context.close()
+    assert "run=" in query, f"the Train page's address carries its run: {query}"
+    yield query
+
+
+def sideways_overflow(page: Page) -> int:
+    """Return by how many pixels the document is wider than the window (0: nothing scrolls sideways)."""
+    scroll_width, inner_width = page.evaluate(SIDEWAYS_JS)
+    return max(0, scroll_width - inner_width)
+
+
+def screenshot(page: Page, name: str, width: int, height: int) -> None:
+    """Save the whole of the page's main column at this width, then give the window its height back."""
+    # Streamlit scrolls inside its own container, so grow the window to the page's height first.
+    tall = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": width, "height": max(height, min(int(tall) + 100, 8000))})
+    page.wait_for_timeout(PLOTLY_RESIZE_MS)
+    page.screenshot(path=str(ARTIFACTS / f"width-{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": width, "height": height})
+
+
+@pytest.mark.parametrize("name", [page.name for page in PAGES])
+def test_every_page_fits_every_width(page: Page, app_url: str, trained_query: str, name: str):
+    registered = next(p for p in PAGES if p.name == name)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": SCREENS[0][0], "height": SCREENS[0][1]})
+    page.goto(f"{app_url}/{registered.url_path}?{trained_query}")
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=TIMEOUT_MS)
+    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+    expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    problems: list[str] = []
+    stepper_overlaps: list[str] = []
+    screens = [s for s in SCREENS if not ONLY_WIDTHS or str(s[0]) in ONLY_WIDTHS.split(",")]
+    for width, height in screens:
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(PLOTLY_RESIZE_MS)
+        page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+        wait_for_charts(page)
+        where = f"{name} at {width} px"
+        overflow = sideways_overflow(page)
+        if overflow:
+            problems.append(f"{where}: the page scrolls sideways by {overflow} px")
+        for overlap in page.evaluate(OVERLAPS_JS):
+            line = f"{where}: chart {overlap['chart']}: {overlap['first']!r} overlaps {overlap['second']!r}"
+            (stepper_overlaps if name == STEPPER_PAGE else problems).append(line)
+        findings = blocking_findings(page)
+        print(f"axe {where}: {len(findings)} serious or critical")  # the totals, for the record of a run
+        problems += [f"{where}: {finding}" for finding in findings]
+        screenshot(page, name, width, height)
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+    assert not stepper_overlaps, ("chart text overlaps on Inside (the stepper figure is being re-laid out for "
+                                  "narrow screens in lstm_core/figures/stepper.py):\n" + "\n".join(stepper_overlaps))
