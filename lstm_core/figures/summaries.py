@@ -18,6 +18,7 @@ from lstm_core.data.dataset import Dataset
 from lstm_core.glassbox.replay import ModelTrace
 from lstm_core.model.gates import CELL_PART_KEYS, CELL_PARTS
 
+SPLIT_WORDS = {"train": "training", "val": "validation", "test": "test"}
 MAX_TRACES_SAID = 4  # past this many lines a summary names the first few and counts the rest
 
 
@@ -62,7 +63,7 @@ def loss_summary(train_loss: Sequence[float], val_loss: Sequence[float], noise_f
                     f"({number(noise_floor)})"
     if len(val_loss) > 1:
         best = int(np.argmin(val_loss))
-        if best < len(val_loss) - 1:
+        if _moved(float(val_loss[best]), float(val_loss[-1])) == "rose":  # it has risen since its best epoch
             sentence += f". Validation was lowest at epoch {best + 1} ({number(val_loss[best])})"
     return sentence + "."
 
@@ -92,8 +93,9 @@ def windows_summary(ds: Dataset, stride: int, split: str = "train") -> str:
     windows = len(ds.X[split])
     first_inputs = np.asarray(ds.X[split][0, :, 0], dtype=np.float64)  # (seq_length,)
     shown = "every one of them has a frame" if stride == 1 else f"one in {stride} has a frame"
-    return (f"{windows} {split} windows, each {ds.seq_length} inputs followed by {ds.horizon} target"
-            f"{'' if ds.horizon == 1 else 's'}; {shown}. Window 0's inputs run from {number(first_inputs[0])} to "
+    targets = _plural(ds.horizon, "target")
+    return (f"{windows} {SPLIT_WORDS.get(split, split)} windows, each {ds.seq_length} inputs followed by {targets}; "
+            f"{shown}. Window 0's inputs run from {number(first_inputs[0])} to "
             f"{number(first_inputs[-1])} (scaled) and its target is {number(float(ds.y[split][0, 0]))}.")
 
 
@@ -102,7 +104,8 @@ def architecture_summary(cfg: ModelConfig, n_features: int = 1) -> str:
     stack = (f"{_plural(cfg.layers, 'LSTM layer')} of {_plural(cfg.units, 'unit')}" if cfg.layers else "no LSTM layer")
     head = (f"a Dense layer of {cfg.dense_units} then " if cfg.dense_units else "") + \
         f"a Dense layer of {cfg.horizon} that writes the forecast"
-    return (f"{_plural(n_features, 'feature')} per step enter {stack}, one cell reused over "
+    enter = "enters" if n_features == 1 else "enter"
+    return (f"{_plural(n_features, 'feature')} per step {enter} {stack}, one cell reused over "
             f"{_plural(cfg.seq_length, 'step')}; the last step's h feeds {head}.")
 
 
