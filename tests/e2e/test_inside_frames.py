@@ -50,13 +50,18 @@ def test_the_stepper_steps_and_plays_in_the_browser_with_no_script_run(browser, 
     page.get_by_role("button", name="Quick start", exact=False).click()
     expect(page.locator("h1").first).to_contain_text("Train", timeout=TIMEOUT_MS)
     expect(page.get_by_text("How good is the forecast?")).to_be_visible(timeout=120_000)
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Inside the LSTM", exact=True).click()
+    page.locator('.st-key-app_navigation').get_by_role("link", name="Inside the LSTM", exact=True).click()
     expect(page.get_by_text("Replay matches Keras", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
     page.wait_for_selector(".js-plotly-plot .updatemenu-button", timeout=TIMEOUT_MS)
     page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
 
     first = _wait_for_label(page, "Step 1 of 20")
     assert first["line"] == [1, 1] and "Unit 0 of layer 1" in first["title"]
+    # A polite live region after the figure says the step and the unit's numbers as the frame changes.
+    live = page.locator(".js-plotly-plot + .figure-live-region")
+    expect(live).to_have_attribute("aria-live", "polite")
+    expect(live).to_contain_text("Step 1 of 20: input")
+    said_first = live.text_content()
     page.evaluate(WATCH_SCRIPT_STATE_JS)
     frames_before = len(sent_frames)
 
@@ -66,6 +71,8 @@ def test_the_stepper_steps_and_plays_in_the_browser_with_no_script_run(browser, 
     assert second["numbers"] != first["numbers"], "the unit's numbers are step 2's"
     assert len(first["cell"]) == 4 and second["cell"] != first["cell"], "the cell diagram shows step 2's values"
     assert second["wires"] != first["wires"], "the cell's wires take step 2's widths"
+    expect(live).to_contain_text("Step 2 of 20: input")
+    assert "unit 0: input gate" in live.text_content() and live.text_content() != said_first
     _press(page, "Step ▶")
     assert _wait_for_label(page, "Step 3 of 20")["line"] == [3, 3]
     _press(page, "◀ Step back")
@@ -139,4 +146,13 @@ def test_the_stepper_steps_and_plays_in_the_browser_with_no_script_run(browser, 
     page.wait_for_function("() => new URL(location.href).searchParams.get('insideStep') === '4'", timeout=TIMEOUT_MS)
     page.reload()
     assert _wait_for_label(page, "Step 4 of 20")["numbers"] == shown["numbers"], "the reload opened at step 4"
+
+    # With prefers-reduced-motion nothing glides, not even the slider's handle, and Play still plays.
+    transition_js = "() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].transition.duration"
+    assert page.evaluate(transition_js) > 0, "Plotly's own slider glides by default"
+    page.emulate_media(reduced_motion="reduce")
+    page.wait_for_function(f"() => ({transition_js})() === 0", timeout=TIMEOUT_MS)
+    _press(page, "▶ Play 10 steps/s")
+    assert _wait_for_label(page, "Step 20 of 20")["line"] == [20, 20], "Play advanced with reduced motion"
+    expect(page.locator(".js-plotly-plot + .figure-live-region")).to_contain_text("Step 20 of 20")
     context.close()

@@ -3,7 +3,8 @@
 // button (Enter or Space presses it), and the slider a focusable slider whose arrows, Home, End and Page keys
 // move it as the mouse would, so the figure moves exactly as it does under the mouse, in the browser.
 // A figure with step buttons plays without redrawing them (only its moving traces are drawn); its step
-// buttons still step from the step shown. A figure may keep its frame in the page's address.
+// buttons still step from the step shown. A figure may keep its frame in the page's address, and say each frame's
+// words in a live region. Under prefers-reduced-motion nothing glides.
 (function () {
   if (window.lstmLensFigureKeys) return;
   window.lstmLensFigureKeys = true;
@@ -87,9 +88,71 @@
     });
   }
 
+  // A figure whose layout holds each frame's words (meta.step_words, the k-th for frame "k") says them in a polite
+  // live region right after it as the frame changes, so a screen reader hears the step and the unit's numbers
+  // while Play runs or a key steps, without leaving the controls.
+  const VISUALLY_HIDDEN = "position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;" +
+    "clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap";
+
+  function frameWords(plot, name) {
+    const words = (((plot.layout || {}).meta) || {}).step_words;
+    return Array.isArray(words) ? words[Number(name) - 1] : undefined;
+  }
+
+  function say(plot, name) {
+    const text = frameWords(plot, name);
+    const region = plot.lstmLensLiveRegion;
+    if (text && region && region.textContent !== text) region.textContent = text;
+  }
+
+  function speakFrames(plot) {
+    if (!Array.isArray((((plot.layout || {}).meta) || {}).step_words) || typeof plot.on !== "function") return;
+    if (!plot.lstmLensLiveRegion || !plot.lstmLensLiveRegion.isConnected) {
+      const region = document.createElement("div");
+      region.className = "figure-live-region";
+      region.setAttribute("role", "status");
+      region.setAttribute("aria-live", "polite");
+      region.setAttribute("aria-atomic", "true");
+      region.style.cssText = VISUALLY_HIDDEN;
+      plot.insertAdjacentElement("afterend", region);
+      plot.lstmLensLiveRegion = region;
+      const shown = (((plot._fullLayout || {}).sliders || [])[0] || {}).active || 0;
+      region.textContent = frameWords(plot, shown + 1) || "";
+    }
+    if (plot.dataset.liveWatch) return;
+    plot.dataset.liveWatch = "1";
+    plot.on("plotly_animatingframe", (event) => event && say(plot, event.name));
+    plot.on("plotly_sliderchange", (event) => {
+      const frames = (((event || {}).step || {}).args || [])[0];
+      if (Array.isArray(frames) && frames.length === 1) say(plot, frames[0]);
+    });
+  }
+
+  // With prefers-reduced-motion, nothing glides: every animate call of the figure's buttons and slider, and the
+  // slider's own handle, move with a transition of 0 ms. Play still plays, a frame after a frame.
+  const reducedMotion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
+
+  function stillTransitions(plot) {
+    if (!reducedMotion || !reducedMotion.matches) return;
+    const still = (item) => {
+      const options = item && item.method === "animate" && Array.isArray(item.args) && item.args[1];
+      if (options && typeof options === "object") options.transition = {duration: 0};
+    };
+    for (const layout of [plot.layout || {}, plot._fullLayout || {}]) {
+      (layout.updatemenus || []).forEach((menu) => (menu.buttons || []).forEach(still));
+      (layout.sliders || []).forEach((slider) => {
+        slider.transition = {duration: 0};
+        (slider.steps || []).forEach(still);
+      });
+    }
+    plot.querySelectorAll("g.updatemenu-button").forEach((button) => still(button.__data__));
+  }
+
   function decorate(plot) {
     stepFromWhatIsShown(plot);
     keepFrameInAddress(plot);
+    speakFrames(plot);
+    stillTransitions(plot);
     plot.querySelectorAll("g.updatemenu-button").forEach((button) => {
       if (button.dataset.keys) return;
       button.dataset.keys = "1";
@@ -126,5 +189,6 @@
   }
 
   new MutationObserver(decorateAll).observe(document.body, {childList: true, subtree: true});
+  if (reducedMotion && reducedMotion.addEventListener) reducedMotion.addEventListener("change", decorateAll);
   decorateAll();
 })();
