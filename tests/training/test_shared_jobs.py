@@ -188,7 +188,8 @@ def test_a_stop_by_the_last_watcher_stops_the_job_with_the_weights_so_far(pool):
     newcomer.stop()
     wait_for(last, lambda p: last.done, timeout=60)
     result = last.result()
-    assert result.status == "stopped" and "Stopped after" in result.message and result.weights is not None
+    assert result.status == "stopped" and "Stopped after" in result.message and result.weights is not None, \
+        f"{result.status}: {result.message}"
     assert 1 <= result.epochs_run < cfg.epochs
     assert first.result().weights is None and second.result().weights is None
     wait_for(newcomer, lambda p: newcomer.done, timeout=30)
