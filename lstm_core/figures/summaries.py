@@ -205,9 +205,17 @@ def _trace_words(trace) -> str | None:
            f"between {number(known.min())} and {number(known.max())}"
 
 
+def _plain(text: str | None) -> str:
+    """Return a Plotly text without its tags ("<b>", "<br>"), single-spaced."""
+    return " ".join(re.sub(r"<[^>]+>", " ", text or "").split())
+
+
 def figure_summary(fig: go.Figure) -> str:
     """Return any figure in words from its own traces: its title, then each line's or bar set's numbers."""
-    title = re.sub(r"<[^>]+>", " ", fig.layout.title.text or "A chart").strip()
+    title = _plain(fig.layout.title.text) or "A chart"
+    x_title, y_title = _plain(fig.layout.xaxis.title.text), _plain(fig.layout.yaxis.title.text)
+    if x_title and y_title:
+        title += f" ({y_title} against {x_title})"
     said = [words for words in (_trace_words(trace) for trace in fig.data) if words]
     if not said:
         return f"{title}."

@@ -104,11 +104,11 @@ def test_the_stepper_summary_says_the_step_shown_and_the_forget_gate_over_the_wi
 
 
 def test_any_figure_is_summed_up_from_its_visible_traces():
-    fig = go.Figure(layout=dict(title="<b>Errors</b> per step"))
+    fig = go.Figure(layout=dict(title="<b>Errors</b> per step", xaxis_title="step", yaxis_title="MSE"))
     fig.add_scatter(x=[1, 2, 3], y=[0.5, 0.1, 0.2], name="recursive")
     fig.add_scatter(x=[1, 2, 3], y=[9, 9, 9], name="hidden one", visible=False)
     fig.add_bar(x=["a", "b", "c"], y=[3, 7, 1], name="answers")
     fig.add_heatmap(z=[[1, 2], [3, 4]])
-    assert figure_summary(fig) == ("Errors  per step. recursive: 3 points from 0.5 to 0.2, between 0.1 and 0.5; "
-                                   "answers: 3 bars, highest 7 at b.")
+    assert figure_summary(fig) == ("Errors per step (MSE against step). recursive: 3 points from 0.5 to 0.2, "
+                                   "between 0.1 and 0.5; answers: 3 bars, highest 7 at b.")
     assert figure_summary(go.Figure()) == "A chart."
