@@ -7,6 +7,7 @@ drift from its chart; figure_summary reads any figure's own traces, for the char
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 
@@ -188,7 +189,8 @@ def _trace_words(trace) -> str | None:
         if numbers is None or not np.isfinite(numbers).any():
             return None
         top = int(np.nanargmax(numbers))
-        said = labels[top] if labels is not None else top + 1
+        # Plotly reads tags in tick labels, so a learner's answer arrives escaped: the words say it as typed.
+        said = html.unescape(str(labels[top])) if labels is not None else top + 1
         return f"{name}: {len(numbers)} bars, highest {number(numbers[top])} at {said}"
     values = trace.y
     if values is None or not len(values):

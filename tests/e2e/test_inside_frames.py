@@ -62,6 +62,11 @@ def test_the_stepper_steps_and_plays_in_the_browser_with_no_script_run(browser, 
     expect(live).to_have_attribute("aria-live", "polite")
     expect(live).to_contain_text("Step 1 of 20: input")
     said_first = live.text_content()
+    # The chart's summary follows it for screen readers, drawn nowhere, and shows under "Describe this chart".
+    summary = page.locator("p.chart-summary").filter(has_text="its forget gate is")
+    expect(summary).to_contain_text("Unit 0 of layer 1 over 20 steps")
+    box = summary.bounding_box()
+    assert box is not None and box["width"] <= 1 and box["height"] <= 1, f"the summary is drawn: {box}"
     page.evaluate(WATCH_SCRIPT_STATE_JS)
     frames_before = len(sent_frames)
 
