@@ -201,10 +201,13 @@ def _trace_words(trace) -> str | None:
     known = numbers[np.isfinite(numbers)]  # (known,)
     if not len(known):
         return None
-    if len(known) == 1:
-        return f"{name}: {number(known[0])}"
-    return f"{name}: {len(known)} points from {number(known[0])} to {number(known[-1])}, " \
-           f"between {number(known.min())} and {number(known.max())}"
+    if len(known) == 1 or known.min() == known.max():
+        return f"{name}: {number(known[0])}" + ("" if len(known) == 1 else " throughout")
+    first, last = known[0], known[-1]
+    words = f"{name}: {len(known)} points from {number(first)} to {number(last)}"
+    if known.min() < min(first, last) or known.max() > max(first, last):  # the ends alone would hide a dip or peak
+        words += f", between {number(known.min())} and {number(known.max())}"
+    return words
 
 
 def _plain(text: str | None) -> str:

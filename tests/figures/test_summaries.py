@@ -107,8 +107,13 @@ def test_any_figure_is_summed_up_from_its_visible_traces():
     fig = go.Figure(layout=dict(title="<b>Errors</b> per step", xaxis_title="step", yaxis_title="MSE"))
     fig.add_scatter(x=[1, 2, 3], y=[0.5, 0.1, 0.2], name="recursive")
     fig.add_scatter(x=[1, 2, 3], y=[9, 9, 9], name="hidden one", visible=False)
+    fig.add_scatter(x=[1, 3], y=[0.01, 0.01], name="noise floor")
+    fig.add_scatter(x=[1, 2, 3], y=[0.3, 0.2, 0.1], name="direct")
     fig.add_bar(x=["a", "b &amp; c", "d"], y=[3, 7, 1], name="answers")
     fig.add_heatmap(z=[[1, 2], [3, 4]])
     assert figure_summary(fig) == ("Errors per step (MSE against step). recursive: 3 points from 0.5 to 0.2, "
-                                   "between 0.1 and 0.5; answers: 3 bars, highest 7 at b & c.")
+                                   "between 0.1 and 0.5; noise floor: 0.01 throughout; direct: 3 points from 0.3 "
+                                   "to 0.1; answers: 3 bars, highest 7 at b & c.")
+    crowded = go.Figure([go.Scatter(y=[k, k + 1], name=f"seed {k}") for k in range(6)])
+    assert figure_summary(crowded).endswith("seed 3: 2 points from 3 to 4; and 2 more lines.")
     assert figure_summary(go.Figure()) == "A chart."
