@@ -17,6 +17,9 @@ import numpy as np
 # A stored run and a shared training say which app trained them: equal settings from another version train anew.
 APP_VERSION = "0.1.0"
 SERIES_SHAPES = ("sine", "sum_of_sines", "trend")
+# Inputs beside the series' own past, each with a known part in the target (lstm_core/data/inputs.py): a driver
+# whose past moves the target, a distractor of pure noise, and a calendar that gives the wave's phase.
+EXTRA_INPUTS = ("driver", "distractor", "calendar")
 CELL_TYPES = ("lstm", "rnn")  # an LSTM, or a plain tanh RNN (Keras's SimpleRNN) for comparison
 
 
@@ -40,7 +43,12 @@ SERIES_BOUNDS: dict[str, Bound] = {
     "amplitude": Bound(0.1, 10.0),
     "noise_std": Bound(0.0, 2.0),
     "seed": Bound(0, 2**31 - 1, int),
+    "driver_lead": Bound(1, 20, int),
+    "driver_weight": Bound(0.1, 2.0),
 }
+# Settings of the extra inputs, left out of a series' dict when they play no part: a series with no extra input
+# is the series it was before they existed, with the same training key and the same stored runs.
+DRIVER_FIELDS = ("driver_lead", "driver_weight")
 
 MODEL_BOUNDS: dict[str, Bound] = {
     "seq_length": Bound(1, 100, int),
@@ -92,6 +100,9 @@ class SeriesConfig:
     noise_std: float = 0.1
     seed: int = 42
     shape: str = "sine"
+    inputs: tuple[str, ...] = ()  # extra inputs beside the series' own past, in EXTRA_INPUTS' order
+    driver_lead: int = 5  # the driver moves the target this many steps later
+    driver_weight: float = 0.8  # the target gains this times the driver's value of driver_lead steps before
 
     def __post_init__(self) -> None:
         check_fields("SeriesConfig", asdict(self), SERIES_BOUNDS)
@@ -99,10 +110,28 @@ class SeriesConfig:
             raise ConfigError(f"SeriesConfig.shape = {self.shape!r} is not one of {SERIES_SHAPES}")
         for field_name, bound in SERIES_BOUNDS.items():
             object.__setattr__(self, field_name, bound.kind(getattr(self, field_name)))
+        named = [self.inputs] if isinstance(self.inputs, str) else list(self.inputs)
+        unknown = [name for name in named if name not in EXTRA_INPUTS]
+        if unknown:
+            raise ConfigError(f"SeriesConfig.inputs: {unknown} are not among the extra inputs {EXTRA_INPUTS}")
+        # One order and no repeats: the same inputs are the same series, whatever order they were added in.
+        object.__setattr__(self, "inputs", tuple(name for name in EXTRA_INPUTS if name in named))
+
+    @property
+    def n_features(self) -> int:
+        """Return how many values enter the network at each step: the series' own, then one per extra input."""
+        return 1 + len(self.inputs)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the settings as a plain dict of JSON-friendly values."""
-        return asdict(self)
+        """Return the settings as a plain dict of JSON-friendly values, leaving out the extra inputs' unused ones."""
+        settings = asdict(self)
+        settings["inputs"] = list(self.inputs)
+        if not self.inputs:
+            del settings["inputs"]
+        if "driver" not in self.inputs:
+            for field_name in DRIVER_FIELDS:
+                del settings[field_name]
+        return settings
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SeriesConfig:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.preprocessing import MinMaxScaler
 
 from lstm_core.config import SeriesConfig
+from lstm_core.data.inputs import OWN_PAST, driver_term, extra_input_values, known_shares
 
 TRAIN_PERCENT = 70
 VAL_PERCENT = 15
@@ -16,7 +17,10 @@ SPLITS = ("train", "val", "test")
 
 
 def generate_series(cfg: SeriesConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (time, clean signal, noisy values), each (n_points,), reproducible from cfg.seed."""
+    """Return (time, clean signal, noisy values), each (n_points,), reproducible from cfg.seed.
+
+    With a driver among cfg.inputs the clean signal holds the driver's part too: it is all but the noise.
+    """
     time = np.arange(cfg.n_points) * cfg.time_step  # (n_points,)
     phase = 2 * np.pi * time / cfg.period  # (n_points,)
     if cfg.shape == "sine":
@@ -27,6 +31,7 @@ def generate_series(cfg: SeriesConfig) -> tuple[np.ndarray, np.ndarray, np.ndarr
     else:
         # The trend climbs one amplitude over the whole series, so the test part lies above training.
         clean = cfg.amplitude * (np.sin(phase) + time / max(time[-1], 1e-12))
+    clean = clean + driver_term(cfg)  # (n_points,)
     rng = np.random.default_rng(cfg.seed)
     noisy = clean + rng.normal(0.0, cfg.noise_std, size=cfg.n_points)  # (n_points,)
     return time, clean, noisy
@@ -80,7 +85,7 @@ class Dataset:
     scaler: MinMaxScaler
     train_end: int
     val_end: int
-    X: dict[str, np.ndarray]  # split -> (samples, seq_length, 1)
+    X: dict[str, np.ndarray]  # split -> (samples, seq_length, features): the series' own past, then each input
     y: dict[str, np.ndarray]  # split -> (samples, horizon)
     target_start: dict[str, np.ndarray]  # split -> (samples,) index of each window's first target
     name: str = "sine"
@@ -88,6 +93,15 @@ class Dataset:
     noise_std: float | None = None  # in the series' units; None when unknown
     season_length: int | None = None  # points per period, when the series has a known period
     time_labels: tuple[str, ...] | None = None  # the learner's own time column, one label per point
+    features: tuple[str, ...] = (OWN_PAST,)  # what enters at each step, in X's last axis
+    inputs: np.ndarray | None = None  # (n_points, features - 1) the extra inputs in their own units
+    input_scalers: tuple[MinMaxScaler, ...] = ()  # one per extra input, fitted on the training part
+    input_shares: dict[str, float] = field(default_factory=dict)  # extra input -> its share of the target, known
+
+    @property
+    def n_features(self) -> int:
+        """Return how many values enter the network at each step."""
+        return len(self.features)
 
     @property
     def noise_floor(self) -> float | None:
@@ -123,7 +137,9 @@ def build_dataset(cfg: SeriesConfig, seq_length: int, horizon: int = 1) -> Datas
     time, clean, values = generate_series(cfg)
     season = max(1, int(round(cfg.period / cfg.time_step)))
     return _windowed(values, seq_length, horizon, cfg=cfg, time=time, clean=clean, name=cfg.shape.replace("_", " "),
-                     shape=cfg.shape, noise_std=cfg.noise_std, season_length=season)
+                     shape=cfg.shape, noise_std=cfg.noise_std, season_length=season,
+                     extra=extra_input_values(cfg, time), extra_names=cfg.inputs,
+                     input_shares=known_shares(cfg, clean, values, time))
 
 
 def build_dataset_from_values(values: np.ndarray, seq_length: int, horizon: int = 1, name: str = "your data",
@@ -142,16 +158,25 @@ def build_dataset_from_values(values: np.ndarray, seq_length: int, horizon: int 
                      clean=None, name=name, shape="data", noise_std=None, season_length=None, time_labels=time_labels)
 
 
-def _windowed(values: np.ndarray, seq_length: int, horizon: int, **meta) -> Dataset:
+def _scaled_on_train(values: np.ndarray, train_end: int) -> tuple[np.ndarray, MinMaxScaler]:
+    """Return values (n_points,) in (-1, 1) by a scaler fitted on the training part only, and that scaler."""
+    scaler = MinMaxScaler(feature_range=(-1, 1))
+    scaler.fit(values[:train_end, None])
+    return scaler.transform(values[:, None])[:, 0], scaler  # (n_points,)
+
+
+def _windowed(values: np.ndarray, seq_length: int, horizon: int, extra: np.ndarray | None = None,
+              extra_names: tuple[str, ...] = (), **meta) -> Dataset:
     n_points = len(values)
     train_end, val_end = split_bounds(n_points)
     if seq_length + horizon > train_end:
         raise ValueError(f"the train part gets no window: its {train_end} points are too few for "
                          f"seq_length {seq_length} and horizon {horizon}")
-    scaler = MinMaxScaler(feature_range=(-1, 1))
-    scaler.fit(values[:train_end, None])
-    scaled = scaler.transform(values[:, None])[:, 0]  # (n_points,)
-    X_all, y_all = make_windows(scaled, seq_length, horizon)
+    scaled, scaler = _scaled_on_train(values, train_end)  # (n_points,)
+    # Each input on its own scale, learned from the training part as the series' own is.
+    scaled_extra = [_scaled_on_train(column, train_end) for column in (extra.T if extra is not None else [])]
+    columns = np.column_stack([scaled, *(column for column, _ in scaled_extra)])  # (n_points, features)
+    X_all, y_all = make_windows(columns, seq_length, horizon)
     first_target = np.arange(X_all.shape[0]) + seq_length  # (samples,)
     last_target = first_target + horizon - 1  # (samples,)
     masks = {
@@ -166,6 +191,8 @@ def _windowed(values: np.ndarray, seq_length: int, horizon: int, **meta) -> Data
     return Dataset(
         seq_length=seq_length, horizon=horizon, values=values,
         scaled=scaled, scaler=scaler, train_end=train_end, val_end=val_end, **meta,
+        features=(OWN_PAST, *extra_names), inputs=extra if extra_names else None,
+        input_scalers=tuple(input_scaler for _, input_scaler in scaled_extra),
         X={s: X_all[m] for s, m in masks.items()},
         y={s: y_all[m] for s, m in masks.items()},
         target_start={s: first_target[m] for s, m in masks.items()},
