@@ -116,6 +116,10 @@
       region.style.cssText = VISUALLY_HIDDEN;
       plot.insertAdjacentElement("afterend", region);
       plot.lstmLensLiveRegion = region;
+    }
+    // A figure drawn anew by the server (another unit, layer or window) brings new words: say the step it shows.
+    const words = plot.layout.meta.step_words, region = plot.lstmLensLiveRegion;
+    if (!words.includes(region.textContent)) {
       const shown = (((plot._fullLayout || {}).sliders || [])[0] || {}).active || 0;
       region.textContent = frameWords(plot, shown + 1) || "";
     }
