@@ -131,3 +131,11 @@ def test_the_unread_name_scan_counts_each_way_of_reading_and_finds_a_name_only_a
     public = _public_names(ast.parse(parts.read_text()))
     assert public == ["LIMIT", "by_name", "by_attribute", "tested_only"]
     assert [name for name in public if ("lstm_core.parts", name) not in read] == ["tested_only"]
+
+
+def test_every_chart_is_drawn_with_its_summary():
+    # show_chart draws the chart and its words; a bare st.plotly_chart would leave a screen reader with a picture.
+    bare = [f"{path.relative_to(ROOT)}:{number}" for path in SOURCES if path.name != "charts.py"
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+            if "st.plotly_chart(" in line]
+    assert bare == []
