@@ -17,10 +17,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 from urllib.parse import urlencode
 
-from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS, SERIES_SHAPES, ConfigError, ModelConfig, SeriesConfig
+from lstm_core.config import (
+    EXTRA_INPUTS,
+    MODEL_BOUNDS,
+    SERIES_BOUNDS,
+    SERIES_SHAPES,
+    ConfigError,
+    ModelConfig,
+    SeriesConfig,
+)
 
 # Controls of single pages are listed by the page registry; Streamlit checks their values against the widget.
 from lstm_core.ui.pages import LESSON_MODES, LESSON_PARAM, PAGE_PARAMS
@@ -29,7 +38,8 @@ from lstm_core.ui.pages import LESSON_MODES, LESSON_PARAM, PAGE_PARAMS
 # every preset's rate and Adam's usual 0.0003, so no setting needs rounding to be shown or shared.
 LEARNING_RATES = (0.0001, 0.0002, 0.0003, 0.0005, 0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1)
 SERIES_PARAMS = {"shape": "shape", "points": "n_points", "timeStep": "time_step", "period": "period",
-                 "amplitude": "amplitude", "noise": "noise_std", "dataSeed": "seed"}  # link parameter -> field
+                 "amplitude": "amplitude", "noise": "noise_std", "dataSeed": "seed", "inputs": "inputs",
+                 "driverLead": "driver_lead", "driverWeight": "driver_weight"}  # link parameter -> field
 MODEL_PARAMS = {"window": "seq_length", "horizon": "horizon", "units": "units", "layers": "layers",
                 "dropout": "dropout", "denseUnits": "dense_units", "learningRate": "learning_rate",
                 "batchSize": "batch_size", "epochs": "epochs", "seed": "seed"}  # link parameter -> field
@@ -115,6 +125,11 @@ def _series_value(field: str, text: str) -> Any:
         if shape not in SERIES_SHAPES:
             raise ValueError(f"shapes: {', '.join(s.replace('_', ' ') for s in SERIES_SHAPES)}")
         return shape
+    if field == "inputs":
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        if any(name not in EXTRA_INPUTS for name in names):
+            raise ValueError(f"inputs: {', '.join(EXTRA_INPUTS)}, separated by commas")
+        return names
     return _typed(SERIES_BOUNDS[field].kind, text)
 
 
@@ -147,11 +162,19 @@ def _page_value(key: str, text: str) -> Any:
         return text
 
 
+def _field_default(field: str) -> Any:
+    """Return SeriesConfig's default of field as its dict gives it (a list for the inputs)."""
+    default = next(f.default for f in fields(SeriesConfig) if f.name == field)
+    return list(default) if isinstance(default, tuple) else default
+
+
 def _url_value(key: str, value: Any) -> str:
     if key in LAYER_KEYS:
         return f"LSTM layer {int(value) + 1}"
     if isinstance(value, str):
         return value.replace("_", " ")
+    if isinstance(value, (list, tuple)):
+        return ",".join(value)
     return str(value)
 
 
@@ -167,9 +190,10 @@ def share_params(series: dict[str, Any], model: dict[str, Any], page_values: Map
     """
     params: dict[str, str] = {}
     defaults_series, defaults_model = SeriesConfig().to_dict(), ModelConfig().to_dict()
+    shown_series = SeriesConfig.from_dict(series).to_dict()  # the extra inputs' settings only where they play a part
     for param, field in SERIES_PARAMS.items():
-        if series.get(field) != defaults_series[field]:
-            params[param] = _url_value(param, series[field])
+        if field in shown_series and shown_series[field] != defaults_series.get(field, _field_default(field)):
+            params[param] = _url_value(param, shown_series[field])
     for param, field in MODEL_PARAMS.items():
         if model.get(field) != defaults_model[field]:
             params[param] = _url_value(param, model[field])

@@ -40,6 +40,8 @@ FUZZ = [  # (name, values, words the notice must hold)
     ("utm_source", ["newsletter"], "not a setting"),
     ("w_model_units\u202e", ["20"], "not a setting"),
     ("lesson", ["everything"], "lesson modes"),
+    ("inputs", ["driver,weather"], "inputs: driver, distractor, calendar"),
+    ("driverLead", ["0"], "outside"),
 ]
 
 
@@ -49,6 +51,20 @@ def test_every_bad_value_is_ignored_with_its_reason_and_changes_nothing(name, va
     ignored = read_link({name: values}, series, model)
     assert len(ignored) == 1 and words in ignored[0], ignored
     assert (series, model) == fresh()
+
+
+def test_extra_inputs_travel_in_a_link_and_their_settings_only_with_a_driver():
+    series, model = fresh()
+    assert read_link({"inputs": ["calendar,driver"], "driverLead": ["9"]}, series, model) == []
+    assert SeriesConfig.from_dict(series) == SeriesConfig(inputs=("driver", "calendar"), driver_lead=9)
+    query = parse_qs(share_query(series, model, {}))
+    assert query == {"inputs": ["driver,calendar"], "driverLead": ["9"]}
+    again, _ = fresh()
+    assert read_link(query, again, ModelConfig().to_dict()) == [] and SeriesConfig.from_dict(again) == \
+        SeriesConfig.from_dict(series)
+    no_driver, _ = fresh()
+    read_link({"inputs": ["distractor"], "driverLead": ["9"]}, no_driver, ModelConfig().to_dict())
+    assert parse_qs(share_query(no_driver, model, {})) == {"inputs": ["distractor"]}
 
 
 def test_a_mix_keeps_the_good_and_lists_the_bad():
@@ -120,7 +136,8 @@ def test_a_setting_given_under_both_its_names_is_given_twice():
 
 
 def test_every_setting_and_page_control_has_one_short_name_that_is_no_widget_key():
-    assert set(SERIES_PARAMS.values()) == {*SERIES_BOUNDS, "shape"} and set(MODEL_PARAMS.values()) == set(MODEL_BOUNDS)
+    assert set(SERIES_PARAMS.values()) == {*SERIES_BOUNDS, "shape", "inputs"}
+    assert set(MODEL_PARAMS.values()) == set(MODEL_BOUNDS)
     names = [*SERIES_PARAMS, *MODEL_PARAMS, *PAGE_PARAMS]
     assert len(names) == len(set(names)), "a name for two settings"
     assert set(PAGE_PARAMS.values()) == PAGE_KEYS
