@@ -9,7 +9,7 @@ from lstm_core.ui import address_bar, datasets, guide, navigation, rooms, runs, 
 from lstm_core.ui.board import room_panel, room_sidebar
 from lstm_core.ui.charts import show_chart
 from lstm_core.ui.pages import LESSON_MODES, MODEL_LESSON_MODES, PAGES, page_file, url_path_of
-from lstm_core.ui.widgets import figure_keyboard, finish_sidebar, page_navigation, share_footer, sidebar
+from lstm_core.ui.widgets import figure_keyboard, finish_sidebar, page_navigation, page_style, share_footer, sidebar
 
 # An emoji, drawn by the browser itself: an image file is a media file of the session, which the browser
 # may ask for again after a rerun has replaced it (a 404), and a material icon is fetched from the internet.
@@ -19,7 +19,7 @@ PAGE_ICON = "📈"
 @st.cache_resource(max_entries=32, show_spinner=False)
 def teaser_figure(source_key: str, _ds):
     """Return Home's picture of the series with one window, drawn once per series and window for every visitor."""
-    return series_figure(_ds, window=len(_ds.X["train"]) // 3).update_layout(height=300)
+    return series_figure(_ds, window=len(_ds.X["train"]) // 3, height=300)
 
 
 def home() -> None:
@@ -101,6 +101,7 @@ def lesson_model_missing() -> str | None:
 mode = navigation.lesson_mode()
 st.set_page_config(page_title="LSTM Lens", page_icon=PAGE_ICON, layout="wide",
                    initial_sidebar_state="collapsed" if mode else "auto")
+page_style()
 rooms.read_room_link_once()
 address_bar.read_link_once()
 st.session_state[navigation.APP_RAN_KEY] = True

@@ -17,6 +17,7 @@ from lstm_core.figures.style import (
     SPLIT_COLORS,
     WINDOW_X_COLOR,
     WINDOW_Y_COLOR,
+    legend_under_x_axis,
     titled_figure,
 )
 
@@ -40,8 +41,8 @@ def _window_marks(ds: Dataset, window: int, split: str) -> tuple[np.ndarray, np.
     return x_idx, y_idx, [float(ds.time[left]), float(ds.time[right])], title
 
 
-def series_figure(ds: Dataset, window: int | None = None, split: str = "train") -> go.Figure:
-    """Return the noisy series with its train/validation/test parts and, optionally, one window marked."""
+def series_figure(ds: Dataset, window: int | None = None, split: str = "train", height: int = 360) -> go.Figure:
+    """Return the noisy series, height pixels high, with its train/validation/test parts and maybe one window marked."""
     fig = go.Figure()
     fig.add_scatter(x=ds.time, y=ds.values, mode="lines", name="noisy series" if ds.clean is not None else ds.name,
                     line=dict(color=SERIES_COLOR, width=1))
@@ -57,7 +58,8 @@ def series_figure(ds: Dataset, window: int | None = None, split: str = "train") 
         fig.add_scatter(x=ds.time[y_idx], y=ds.values[y_idx], mode="markers", name="Y (target)",
                         marker=dict(color=WINDOW_Y_COLOR, size=12, symbol="diamond"))
         fig.update_xaxes(range=time_range)
-    return titled_figure(fig, title, "time", "value (series units)", legend=dict(orientation="h", y=-0.25))
+    return titled_figure(fig, title, "time", "value (series units)", height=height,
+                         legend=legend_under_x_axis(height))
 
 
 def packed_array(values: np.ndarray, dtype: type | None = None) -> dict:
@@ -98,7 +100,7 @@ def framed(fig: go.Figure, frames: list[dict], labels: list[str], prefix: str, b
     """Return fig as a FramedFigure playing frames with a slider (one step per frame, labelled) and play buttons.
 
     Each frame is plotly.js's own dict, {"name", "data", "traces", "layout"}, its arrays packed by packed_array;
-    the slider sits at y = below (paper units) with the buttons left of it.
+    the buttons sit in a row at y = below (paper units), the slider under them across the whole width.
     """
     animated = FramedFigure(fig)
     animated._plain_frames = frames
@@ -107,6 +109,9 @@ def framed(fig: go.Figure, frames: list[dict], labels: list[str], prefix: str, b
 
 
 PLAY_SPEEDS_MS = {"▶ slow": 600, "▶ fast": 120}  # time per frame of each play button
+# The play buttons' row above the slider, in pixels: a figure adds it to its bottom margin. Beside the slider,
+# stacked, the buttons took a fixed width that a phone's chart does not have, and lay over the slider.
+CONTROLS_ROW_PX = 40
 
 
 def _animate(frame_names: list[str | None] | None, duration_ms: int) -> list:
@@ -118,11 +123,12 @@ def _animate(frame_names: list[str | None] | None, duration_ms: int) -> list:
 def animation_controls(names: list[str], labels: list[str], prefix: str, below: float) -> dict:
     """Return layout sliders (one step per frame name) and updatemenus (play slow, play fast, pause)."""
     steps = [dict(method="animate", label=label, args=_animate([name], 0)) for name, label in zip(names, labels)]
-    slider = dict(active=0, steps=steps, x=0.16, len=0.84, y=below, yanchor="top", pad=dict(t=10, b=10),
-                  ticklen=4, minorticklen=2, currentvalue=dict(prefix=prefix, xanchor="left"))
+    slider = dict(active=0, steps=steps, x=0, len=1, y=below, yanchor="top",
+                  pad=dict(t=10 + CONTROLS_ROW_PX, b=10), ticklen=4, minorticklen=2,
+                  currentvalue=dict(prefix=prefix, xanchor="left"))
     buttons = [dict(label=label, method="animate", args=_animate(None, ms)) for label, ms in PLAY_SPEEDS_MS.items()]
     buttons.append(dict(label="❚❚ pause", method="animate", args=_animate([None], 0)))
-    menu = dict(type="buttons", direction="down", buttons=buttons, showactive=False, x=0, xanchor="left",
+    menu = dict(type="buttons", direction="right", buttons=buttons, showactive=False, x=0, xanchor="left",
                 y=below, yanchor="top", pad=dict(t=10, r=10))
     return dict(sliders=[slider], updatemenus=[menu])
 
@@ -153,7 +159,7 @@ def window_frames_figure(ds: Dataset, split: str = "train") -> FramedFigure:
         frames.append(dict(name=str(window), traces=[x_trace, y_trace], data=segments,
                            layout=dict(title=dict(text=title), xaxis=dict(range=time_range))))
     fig.update_layout(height=520, title_font_weight="bold")  # frames change the text, the font stays
-    fig.layout.margin.b = 170  # room under the legend for the slider and its buttons
+    fig.layout.margin.b = 170 + CONTROLS_ROW_PX  # room under the legend for the slider and its buttons
     return framed(fig, frames, [frame["name"] for frame in frames], "Window ", below=-0.42)
 
 

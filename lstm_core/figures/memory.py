@@ -20,6 +20,7 @@ from lstm_core.figures.style import (
     SERIES_COLOR,
     WINDOW_X_COLOR,
     chart_layout,
+    log_axis_ticks,
     readable_axes,
 )
 from lstm_core.glassbox.readouts import R2_PLOT_FLOOR, MemoryCurves
@@ -103,7 +104,10 @@ def unit_roles_figure(roles: UnitRoles, height: int = 360) -> go.Figure:
     fig.update_layout(**chart_layout(height, title=f"What each unit of layer {roles.layer + 1} is worth: the test "
                                      "error without it, units by importance", barmode="overlay"))
     fig.update_xaxes(categoryorder="array", categoryarray=[f"unit {u}" for u in order], title_text="unit")
-    fig.update_yaxes(title_text="test MSE without it ÷ with it", type="log")
+    # Plotly's own log ticks label 2 to 9 of every decade, which crowd one another on a short or narrow chart.
+    tick_values, tick_labels = log_axis_ticks([1.0, *(unit.importance for unit in roles.units)])
+    fig.update_yaxes(title_text="test MSE without it ÷ with it", type="log", tickvals=tick_values or None,
+                     ticktext=tick_labels or None)
     return readable_axes(fig)
 
 

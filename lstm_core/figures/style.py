@@ -99,6 +99,18 @@ def chart_layout(height: int = 360, margin: str | dict = "plot", **overrides) ->
     return {**TEXT_LAYOUT, "margin": dict(chosen), "height": height, **overrides}
 
 
+UNDER_X_AXIS_PX = 62  # from the plot's bottom edge past the tick labels and the x axis title
+
+
+def legend_under_x_axis(height: int, margin: str = "plot") -> dict:
+    """Return a horizontal legend's layout placed just under the x axis title of a figure this high.
+
+    A legend's y is a fraction of the plot's height: one fraction lies on the axis title of a shorter figure.
+    """
+    chosen = MARGINS[margin]
+    return dict(orientation="h", x=0, y=-UNDER_X_AXIS_PX / (height - chosen["t"] - chosen["b"]), yanchor="top")
+
+
 def readable_axes(fig: go.Figure) -> go.Figure:
     """Return fig with the tick labels and titles of every axis, subplots' too, in AXIS_TEXT_COLOR."""
     return fig.update_xaxes(AXIS_TEXT).update_yaxes(AXIS_TEXT)

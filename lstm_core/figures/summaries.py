@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from lstm_core.config import ModelConfig
 from lstm_core.data.dataset import Dataset
+from lstm_core.evaluation.levers import LeverVerdict, Training
 from lstm_core.glassbox.replay import ModelTrace
 from lstm_core.model.gates import CELL_PART_KEYS, CELL_PARTS
 
@@ -126,6 +127,16 @@ def _two_decimals(value: float) -> str:
     """Return value with two decimals, never "-0.00"."""
     text = f"{value:.2f}"
     return "0.00" if text == "-0.00" else text
+
+
+def lever_summary(runs: Sequence[Training], verdicts: Sequence[LeverVerdict], score_basis: str) -> str:
+    """Return the class board's picture in words: the trainings, the best score, each lever's values and verdict."""
+    scores = np.array([run.score for run in runs], dtype=np.float64)  # (runs,)
+    known = scores[np.isfinite(scores)]  # (known,)
+    best = f", the best scoring {number(known.min())} (test MSE / {score_basis}, lower is better)" if len(known) else ""
+    levers = "; ".join(f"{verdict.name}: {', '.join(f'{value:g}' for value in verdict.values) or 'no value'} "
+                       f"tried, {verdict.verdict}" for verdict in verdicts)
+    return f"{_plural(len(runs), 'distinct training')}{best}. {levers}."
 
 
 def _gate_words(part: str, value: float) -> str:

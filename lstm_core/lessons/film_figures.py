@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from plotly.subplots import make_subplots
 
-from lstm_core.figures.data import FramedFigure, framed, packed_array
+from lstm_core.figures.data import CONTROLS_ROW_PX, FramedFigure, framed, packed_array
 from lstm_core.figures.style import (
     CURRENT_STEP_COLOR,
     DIVERGING_SCALE,
@@ -95,7 +95,7 @@ def film_figure(frames: Sequence[FilmFrame], time: np.ndarray, actual: np.ndarra
     fig.update_layout(**chart_layout(1000, "grid", title=title,
                                      legend=dict(orientation="h", x=0, y=1.04, yanchor="bottom")))
     fig.layout.margin.t = 130  # the moment's title above the legend above the subplot titles
-    fig.layout.margin.b = 110  # the slider and its buttons under the heatmaps
+    fig.layout.margin.b = 110 + CONTROLS_ROW_PX  # the slider and its buttons under the heatmaps
     film = [_moment_frame(k, frame, [forecast_trace, moment_line, moment_ring, *heatmap_traces], to_original,
                           (low, high), noise_floor, layer) for k, frame in enumerate(frames)]
     labels = ["untrained" if frame.shot.epochs_trained == 0 else f"{frame.shot.epochs_trained:.2g}"

@@ -26,6 +26,7 @@ from lstm_core.evaluation.levers import (
 )
 from lstm_core.evaluation.posts import board_post, judged_posts
 from lstm_core.figures.board import lever_figure
+from lstm_core.figures.summaries import lever_summary
 from lstm_core.store.rooms import Room, RoomNotOpen, RoomPost
 from lstm_core.store.runs import StoreError, store_limits
 from lstm_core.ui import answers, rooms
@@ -206,6 +207,7 @@ class BoardView:
     caption: str
     judged: str  # which runs the levers are judged on, in words
     figure: object | None  # None: no run of the Train page to judge
+    figure_words: str  # the figure's summary, from the same trainings and verdicts
     verdicts: pd.DataFrame
     latest: pd.DataFrame
     experiments: pd.DataFrame
@@ -233,12 +235,14 @@ def _board_view(code: str, shown: tuple, root: str, window_shown: bool, _posts: 
                        f"{_count(len(trainings), 'distinct training')}: a training shared or reopened counts once"
                        + (f"; {_count(others, 'other run')} (lessons, or other data) are listed below but not "
                           f"judged." if others else "."))
-        figure = lever_figure(trainings, verdicts, judged[-1].scores.get("score_basis", "noise floor"))
+        score_basis = judged[-1].scores.get("score_basis", "noise floor")
+        figure = lever_figure(trainings, verdicts, score_basis)
+        figure_words = lever_summary(trainings, verdicts, score_basis)
     else:
-        judged_text, figure = "No run of the Train page yet: the levers are judged on those.", None
+        judged_text, figure, figure_words = "No run of the Train page yet: the levers are judged on those.", None, ""
     return BoardView(
         window_verdict,
-        f"{_count(len(posts), 'run')} by {_count(learners, 'learner')}", judged_text, figure,
+        f"{_count(len(posts), 'run')} by {_count(learners, 'learner')}", judged_text, figure, figure_words,
         pd.DataFrame({"lever": [v.name for v in verdicts], "verdict": [v.verdict for v in verdicts],
                       "why": [markdown_escaped(v.words) for v in verdicts]}),
         pd.DataFrame({"nickname": [markdown_escaped(post.nickname) for post in latest],
@@ -284,7 +288,7 @@ def board(room: Room) -> None:
     st.caption(f"{view.caption}; the board refreshes itself every {board_refresh_seconds():g} s.")
     st.caption(markdown_escaped(view.judged))
     if view.figure is not None:
-        show_chart(view.figure, key="board_levers")
+        show_chart(view.figure, key="board_levers", summary=view.figure_words)
     st.subheader("Which levers mattered")
     st.caption("Each lever is judged on runs that differ in that lever alone, against how far runs with the very "
                "same settings and another seed move apart.")

@@ -119,6 +119,12 @@ def describe_model(model: dict[str, Any]) -> str:
 
 
 FIGURE_KEYS_SCRIPT = Path(__file__).parent / "assets" / "figure_keys.js"
+PAGE_STYLE = Path(__file__).parent / "assets" / "page.css"
+
+
+def page_style() -> None:
+    """Give every page the app's own CSS for small screens and fingers (assets/page.css); return None."""
+    st.html(f"<style>{PAGE_STYLE.read_text()}</style>")
 
 
 def figure_keyboard() -> None:

@@ -27,6 +27,7 @@ TRAINING_TIMEOUT_MS = 120_000
 # (width, height): a Chromebook, a tablet on its side and upright, a phone. Widest first: the sidebar is open.
 SCREENS = ((1366, 768), (1024, 768), (768, 1024), (390, 844))
 ONLY_WIDTHS = os.environ.get("EVERY_WIDTH_ONLY")  # "1366": measure one width alone (the axe totals of one screen)
+SCREENSHOT_TIMEOUT_MS = 90_000  # a page thousands of pixels tall, painted by a software renderer on a busy machine
 PLOTLY_RESIZE_MS = 400  # plotly.js re-lays a chart out after a debounced window resize event
 # The Inside stepper figure is being re-laid out for narrow screens elsewhere; its overlaps are reported apart.
 STEPPER_PAGE = "inside"
@@ -84,7 +85,7 @@ def screenshot(page: Page, name: str, width: int, height: int) -> None:
     tall = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": width, "height": max(height, min(int(tall) + 100, 8000))})
     page.wait_for_timeout(PLOTLY_RESIZE_MS)
-    page.screenshot(path=str(ARTIFACTS / f"width-{name}-{width}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"width-{name}-{width}.png"), full_page=True, timeout=SCREENSHOT_TIMEOUT_MS)
     page.set_viewport_size({"width": width, "height": height})
 
 

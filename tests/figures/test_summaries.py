@@ -6,10 +6,12 @@ import pytest
 
 from lstm_core.config import ModelConfig
 from lstm_core.data.dataset import build_dataset_from_values
+from lstm_core.evaluation.levers import MATTERS, TOO_FEW, LeverVerdict, Training
 from lstm_core.figures.summaries import (
     architecture_summary,
     figure_summary,
     forecast_summary,
+    lever_summary,
     loss_summary,
     number,
     scaled_series_summary,
@@ -117,3 +119,13 @@ def test_any_figure_is_summed_up_from_its_visible_traces():
     crowded = go.Figure([go.Scatter(y=[k, k + 1], name=f"seed {k}") for k in range(6)])
     assert figure_summary(crowded).endswith("seed 3: 2 points from 3 to 4; and 2 more lines.")
     assert figure_summary(go.Figure()) == "A chart."
+
+
+def test_the_board_summary_gives_the_best_score_and_each_levers_values_and_verdict():
+    runs = [Training({"units": 8}, 1.4, 1, 1, 1), Training({"units": 32}, 0.9, 1, 2, 2),
+            Training({"units": 32}, float("nan"), 2, 1, 1)]
+    verdicts = [LeverVerdict("units", "units per layer", (8.0, 32.0), 1, 3.2, 0.4, MATTERS, ""),
+                LeverVerdict("dropout", "dropout", (), 0, 0.0, float("nan"), TOO_FEW, "")]
+    assert lever_summary(runs, verdicts, "noise floor") == (
+        "3 distinct trainings, the best scoring 0.9 (test MSE / noise floor, lower is better). units per layer: 8, 32 "
+        "tried, matters; dropout: no value tried, too few runs.")
