@@ -107,6 +107,14 @@ _CELL_LABELS = (
     (9.2, _BOTTOM + 0.35, "h_t", "h<sub>t</sub>", GATE_TEXT_COLORS["h"]),
 )
 CELL_X_RANGE, CELL_Y_RANGE = (-0.4, 10.2), (-1.7, 4.8)
+# On a narrow screen the gate labels take two rows (i and o below f and g), f·c_t-1 rises above c_t-1's label and
+# tanh(c_t) above its box, so no two labels meet.
+_NARROW_LABEL_SHIFT = {"i": -0.55, "o": -0.55, "kept": 0.35, "tanh_c": 0.65}
+
+
+def label_heights(narrow: bool = False) -> list[float]:
+    """Return the y of each value label of the diagram, on a narrow screen or a wide one, in the label trace's order."""
+    return [y + (_NARROW_LABEL_SHIFT.get(field, 0.0) if narrow else 0.0) for _, y, field, _, _ in _CELL_LABELS]
 
 
 def cell_label_texts(values: CellValues) -> list[str]:

@@ -10,6 +10,7 @@ the heatmaps and curves are drawn once.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lstm_core.figures.cell import add_cell_diagram, add_unrolled_strip, cell_diagram_frame, cell_values, unrolled_frame
+from lstm_core.figures.cell import (
+    add_cell_diagram,
+    add_unrolled_strip,
+    cell_diagram_frame,
+    cell_values,
+    label_heights,
+    unrolled_frame,
+)
+from lstm_core.figures.stepper_layout import NARROW_BELOW_PX, Arrangement, Band, apply_arrangement, arrangement_updates
 from lstm_core.figures.style import (
     CHART_TEXT_COLOR,
     DIVERGING_SCALE,
@@ -64,7 +73,10 @@ SPEEDS = (2, 5, 10)  # steps per second of the play buttons
 # Plotly shows a frame at the first display frame after its duration is over, up to 1/60 s late each step.
 DISPLAY_FRAME_MS = 17
 STEP_LINE_COLOR = "black"
-MAX_UNIT_TICKS = 16  # past this many units the unit axes label every k-th row
+# Above the panels, bottom to top: the slider, the step buttons, the play buttons, lifted this many pixels.
+SLIDER_LIFT_PX, STEP_MENU_LIFT_PX, PLAY_MENU_LIFT_PX = 30, 110, 150
+NARROW_EQUATION_CHARS = 44  # an equation wraps past this on a narrow screen (12 px text in ~300 px)
+MAX_UNIT_TICKS = 10  # past this many units the unit axes label every k-th row (16 px apart in a 160 px heatmap)
 FLOOR = 1e-12  # a gradient of exactly 0 has no place on a log axis
 _SUBSCRIPTS = str.maketrans("0123456789()", "₀₁₂₃₄₅₆₇₈₉₍₎")
 _SUPERSCRIPTS = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
@@ -133,26 +145,27 @@ def _animate_args(frame: str | None, duration_ms: int, redraw: bool = True) -> l
                                              frame=dict(duration=duration_ms, redraw=redraw))]
 
 
-def _step_menu(step: int, seq_length: int, menu_y: float) -> dict:
+def _step_menu(step: int, seq_length: int) -> dict:
     """Return the step-back / step-forward buttons for a figure showing step (0-based): each names its frame."""
     back, forward = max(step, 1), min(step + 2, seq_length)  # frame names are 1-based
-    return dict(type="buttons", direction="right", showactive=False, x=0.0, xanchor="left", y=menu_y,
-                yanchor="bottom", pad=dict(t=0, r=0), buttons=[
+    # Lifted above the panels in pixels, not paper fractions, so a frame's menu sits right at either figure height.
+    return dict(type="buttons", direction="right", showactive=False, x=0.0, xanchor="left", y=1.0,
+                yanchor="bottom", pad=dict(t=0, r=0, b=STEP_MENU_LIFT_PX), buttons=[
                     dict(label="◀◀ Step 1", method="animate", args=_animate_args("1", 0)),
                     dict(label="◀ Step back", method="animate", args=_animate_args(str(back), 0)),
                     dict(label="Step ▶", method="animate", args=_animate_args(str(forward), 0)),
                 ])
 
 
-def _play_menu(menu_y: float) -> dict:
+def _play_menu() -> dict:
     buttons = [dict(label=f"▶ Play {speed} steps/s", method="animate",
                     args=_animate_args(None, 1000 // speed - DISPLAY_FRAME_MS, redraw=False))
                for speed in SPEEDS]
     # An animation to no frame at all is Plotly's way to stop the one playing.
     buttons.append(dict(label="Pause", method="animate", args=[[None], dict(
         mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))]))
-    return dict(type="buttons", direction="right", showactive=False, x=0.0, xanchor="left", y=menu_y,
-                yanchor="bottom", pad=dict(t=0, r=0), buttons=buttons)
+    return dict(type="buttons", direction="right", showactive=False, x=0.0, xanchor="left", y=1.0,
+                yanchor="bottom", pad=dict(t=0, r=0, b=PLAY_MENU_LIFT_PX), buttons=buttons)
 
 
 def _colorbar_beside(fig: go.Figure, row: int, col: int) -> dict:
@@ -181,6 +194,52 @@ def _overlay_axes(fig: go.Figure, row: int, col: int, x_range: list[float], y_ra
     return dict(xaxis=f"x{number}", yaxis=f"y{number}")
 
 
+WIDE_MARGIN = dict(l=60, r=40, t=240, b=60)
+NARROW_MARGIN = dict(l=50, r=45, t=330, b=50)  # the play buttons stand in a column on a narrow screen
+
+
+def wrapped_equation(text: str) -> str:
+    """Return an equation broken into lines of at most NARROW_EQUATION_CHARS characters, joined by Plotly's <br>."""
+    return "<br>".join(textwrap.wrap(text, NARROW_EQUATION_CHARS, subsequent_indent="    "))
+
+
+def _arrangements(fig: go.Figure, backward: bool, heatmap_traces: dict[str, int],
+                  equation_traces: tuple[int, int], cell_labels: int) -> dict[str, Arrangement]:
+    """Return the wide and the narrow arrangement of the stepper's panels, in pixels.
+
+    Wide: the controls, then the window and the six heatmaps they move fit one 1366x768 screen together.
+    Narrow: one panel a row, the window, the unit's bars and its cell first, right under the controls.
+    """
+    def side_by_side(*panels: tuple[int, int]) -> tuple:
+        return tuple((panel, tuple(fig.get_subplot(*panel).xaxis.domain)) for panel in panels)
+
+    def full_width(panel: tuple[int, int]) -> tuple:
+        return ((panel, (0.0, 1.0)),)
+
+    gates, states = [(2, col) for col in (1, 2, 3)], [(3, col) for col in (1, 2, 3)]
+    wide = [Band(100, 0, side_by_side((1, 1))), Band(160, 80, side_by_side(*gates)),
+            Band(160, 50, side_by_side(*states)), Band(330, 85, side_by_side((4, 1), (4, 2))),
+            Band(185, 85, side_by_side((5, 1))), Band(240, 70, side_by_side((6, 1)))]
+    # Below a heatmap of g, c or h (not i, f or o) stands the axis title "time step".
+    heatmap_gaps = (75, 55, 55, 55, 75, 75)
+    narrow = [Band(180, 0, full_width((1, 1))), Band(200, 75, full_width((4, 1))), Band(280, 75, full_width((4, 2))),
+              *(Band(200, gap, full_width(panel)) for gap, panel in zip(heatmap_gaps, gates + states)),
+              Band(180, 75, full_width((5, 1))), Band(430, 75, full_width((6, 1)))]
+    if backward:
+        wide.append(Band(220, 85, side_by_side((7, 1), (7, 3))))
+        narrow += [Band(220, 75, full_width((7, 1))), Band(220, 75, full_width((7, 3)))]
+    colorbars = {heatmap_traces["o"]: tuple(gates), heatmap_traces["h"]: tuple(states)}
+    legend = (7, 1) if backward else None
+    one_line, wrapped = equation_traces
+    return {"wide": Arrangement(tuple(wide), WIDE_MARGIN, {"direction": "right"}, colorbars=colorbars,
+                                shown_traces=(one_line,), hidden_traces=(wrapped,), legend_panel=legend,
+                                restyles={cell_labels: {"y": label_heights(), "textfont.size": 12}}),
+            "narrow": Arrangement(tuple(narrow), NARROW_MARGIN, {"direction": "down"}, wrap_titles=True,
+                                  colorbars=colorbars, shown_traces=(wrapped,), hidden_traces=(one_line,),
+                                  legend_panel=legend,
+                                  restyles={cell_labels: {"y": label_heights(narrow=True), "textfont.size": 11}})}
+
+
 def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelGradients | None,
                    x_window: np.ndarray, target: np.ndarray, prediction: np.ndarray, layer: int, unit: int,
                    start_step: int = 0, address_param: str | None = None,
@@ -203,8 +262,9 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
     unit_values = {part: getattr(trace, part)[0, :, unit] for part in CELL_PART_KEYS}  # each (seq_length,)
     backward = grads is not None
     rows = 7 if backward else 6
-    specs = [[{"colspan": 3}, None, None], [{}, {}, {}], [{}, {}, {}], [{}, {"colspan": 2}, None],
-             [{"colspan": 3}, None, None], [{"colspan": 3}, None, None]]
+    specs: list[list[dict | None]] = [[{"colspan": 3}, None, None], [{}, {}, {}], [{}, {}, {}],
+                                      [{}, {"colspan": 2}, None], [{"colspan": 3}, None, None],
+                                      [{"colspan": 3}, None, None]]
     titles = ["The window, fed one step at a time", *(CELL_PARTS[p].title for p in HEATMAP_PARTS),
               "The unit's gates and states at this step",
               "The unit's cell at this step: wire width follows the value",
@@ -217,6 +277,7 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
         heights.append(0.13)
     fig = make_subplots(rows=rows, cols=3, specs=specs, subplot_titles=titles, row_heights=heights,
                         horizontal_spacing=0.08, vertical_spacing=0.045)
+    title_panels = [(r, c) for r, cells in enumerate(specs, 1) for c, cell in enumerate(cells, 1) if cell is not None]
     for k, part in enumerate(HEATMAP_PARTS):
         fig.layout.annotations[1 + k].font.update(color=GATE_COLORS[part], **LARGE_TITLE_FONT)
 
@@ -248,6 +309,7 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
     add(go.Scatter(mode="markers", name="prediction", showlegend=False,
                    marker=dict(color=PREDICTION_COLOR, size=12, symbol="x")), 1, 1, moves=True)
 
+    heatmap_traces: dict[str, int] = {}
     # Rows 2-3: every unit of the layer at every step, the unit's row dotted and the step's column lined.
     for k, part in enumerate(HEATMAP_PARTS):
         row, col = 2 + k // 3, 1 + k % 3
@@ -258,6 +320,7 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
                        colorbar=_colorbar_beside(fig, row, col),
                        customdata=np.repeat(rows_of_units[:, None], seq_length, axis=1),  # (units, seq_length)
                        hovertemplate="step %{x}, unit %{customdata}: %{z:.3f}<extra>" + part + "</extra>"), row, col)
+        heatmap_traces[part] = len(fig.data) - 1
         add(go.Scatter(x=[0.5, seq_length + 0.5], y=[row_of_unit, row_of_unit], mode="lines", hoverinfo="skip",
                        showlegend=False,
                        name=f"unit line {part}", line=dict(color=STEP_LINE_COLOR, width=1, dash="dot")), row, col)
@@ -269,6 +332,7 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
                textfont=dict(color=[GATE_TEXT_COLORS[p] for p in CELL_PART_KEYS]),
                hovertemplate="%{x} = %{y:.3f}<extra></extra>"), 4, 1, moves=True)
     moving += add_cell_diagram(fig, 4, 2)
+    cell_labels = moving[-1]  # the diagram's value labels, its last moving trace
 
     # Row 5: the unrolled strip, one box per step and the unit's c and h along the window, the step framed.
     moving.append(add_unrolled_strip(fig, model_trace, layer, 0, unit, 5, 1))
@@ -282,6 +346,11 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
     add(go.Scatter(x=[0.0] * lines, y=list(range(lines, 0, -1)), mode="text", name="equations", showlegend=False,
                    textposition="middle right", hoverinfo="skip", cliponaxis=False,
                    textfont=dict(color=equation_colors, size=14)), 6, 1, moves=True)
+    # A narrow screen shows the same equations wrapped onto a few lines each, in a trace of their own.
+    add(go.Scatter(x=[0.0] * lines, y=list(range(lines, 0, -1)), mode="text", name="equations narrow",
+                   showlegend=False, visible=False, textposition="middle right", hoverinfo="skip", cliponaxis=False,
+                   textfont=dict(color=equation_colors, size=12)), 6, 1, moves=True)
+    equation_traces = (len(fig.data) - 2, len(fig.data) - 1)
 
     # Row 7: the backward pass, the size of the gradient per step and dL/dc of every unit.
     if grads is not None:
@@ -329,17 +398,15 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
         data.append(unrolled_frame(model_trace, layer, 0, unit, step))
         data.append(dict(type="scatter", x=[t, t], y=[unit_values["c"][step], unit_values["h"][step]]))
         data.append(dict(type="scatter", text=texts))
+        data.append(dict(type="scatter", text=[wrapped_equation(text) for text in texts]))
         if backward:
             data += [dict(type="scatter", x=[t, t]), dict(type="scatter", x=[t, t])]
         return data
 
-    height, margin = (2450 if backward else 2150), dict(l=60, r=40, t=240, b=60)
-    plot_height = height - margin["t"] - margin["b"]  # pixels per unit of the paper's y coordinate
-    # Above the plots, bottom to top: the slider, the step buttons, the play buttons (a row each, narrow screens too).
-    slider_y, step_menu_y, play_menu_y = (1 + pixels / plot_height for pixels in (20, 110, 150))
-
+    # A frame carries the step buttons alone: Plotly merges a frame's menus into the layout's one by one, so
+    # the play buttons keep where the screen's arrangement put them.
     def frame_layout(step: int) -> dict:
-        return dict(updatemenus=[_step_menu(step, seq_length, step_menu_y), _play_menu(play_menu_y)])
+        return dict(updatemenus=[_step_menu(step, seq_length)])
 
     start_step = max(0, min(int(start_step), seq_length - 1))
     for index, update in zip(moving, frame_data(start_step)):
@@ -349,7 +416,7 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
     # The slider's current value reads the step's label; past a few dozen steps the labels under the
     # rail would overlap, so they are drawn without colour and the axes below give the steps.
     crowded = seq_length > 30
-    slider = dict(active=start_step, x=0.0, len=1.0, y=slider_y, yanchor="bottom", pad=dict(t=0, b=0),
+    slider = dict(active=start_step, x=0.0, len=1.0, y=1.0, yanchor="bottom", pad=dict(t=0, b=SLIDER_LIFT_PX),
                   font=dict(color=TRANSPARENT) if crowded else None,
                   currentvalue=dict(prefix="Step ", suffix=f" of {seq_length}",
                                     font=dict(size=16, color=CHART_TEXT_COLOR)),
@@ -359,8 +426,7 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
     meta: dict[str, Any] = dict(step_words=step_announcements(model_trace, layer, unit))
     if address_param:  # the page's script keeps the step shown there, 1-based as the frames' names
         meta["address_param"] = address_param
-    fig.update_layout(meta=meta)
-    fig.update_layout(sliders=[slider], **frame_layout(start_step))
+    fig.update_layout(sliders=[slider], updatemenus=[_step_menu(start_step, seq_length), _play_menu()])
 
     fig.update_xaxes(range=[0.5, seq_length + len(target) + 0.5], title_text="time step", row=1, col=1)
     fig.update_yaxes(title_text="scaled value", row=1, col=1)
@@ -380,6 +446,11 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
     if backward:
         fig.update_xaxes(title_text="time step", row=7)
         fig.update_yaxes(title_text=order.axis_title, **unit_axis, row=7, col=3)
-    fig.update_layout(**chart_layout(height, margin, title=dict(
+    fig.update_layout(**chart_layout(WIDE_MARGIN["t"], WIDE_MARGIN, title=dict(
         text=_title(layer, unit), y=0.995, yanchor="top")))
+    arrangements = {name: arrangement_updates(fig, title_panels, arranged) for name, arranged in
+                    _arrangements(fig, backward, heatmap_traces, equation_traces, cell_labels).items()}
+    apply_arrangement(fig, arrangements["wide"])
+    # figure_widths.js draws the narrow arrangement on a narrow screen and the wide one otherwise.
+    fig.update_layout(meta=dict(meta, narrow_below=NARROW_BELOW_PX, arrangements=arrangements))
     return readable_axes(fig)
