@@ -9,7 +9,15 @@ from lstm_core.ui import address_bar, datasets, guide, navigation, rooms, runs, 
 from lstm_core.ui.board import room_panel, room_sidebar
 from lstm_core.ui.charts import show_chart
 from lstm_core.ui.pages import LESSON_MODES, MODEL_LESSON_MODES, PAGES, page_file, url_path_of
-from lstm_core.ui.widgets import figure_keyboard, finish_sidebar, page_navigation, page_style, share_footer, sidebar
+from lstm_core.ui.widgets import (
+    figure_keyboard,
+    figure_widths,
+    finish_sidebar,
+    page_navigation,
+    page_style,
+    share_footer,
+    sidebar,
+)
 
 # An emoji, drawn by the browser itself: an image file is a media file of the session, which the browser
 # may ask for again after a rerun has replaced it (a 404), and a material icon is fetched from the internet.
@@ -123,6 +131,7 @@ if not mode:
     room_sidebar()
 st.session_state[navigation.PAGE_SHOWN_KEY] = current_page.url_path
 figure_keyboard()
+figure_widths()
 guide.draw_banner(current_page.url_path, home)
 current_page.run()
 guide.after_page(current_page.url_path)

@@ -136,6 +136,17 @@ def figure_keyboard() -> None:
     st.html(f"<script>{FIGURE_KEYS_SCRIPT.read_text()}</script>", unsafe_allow_javascript=True, width="content")
 
 
+FIGURE_WIDTHS_SCRIPT = Path(__file__).parent / "assets" / "figure_widths.js"
+
+
+def figure_widths() -> None:
+    """Draw every figure that carries a narrow arrangement of its panels in the one that fits its width; return None.
+
+    The server never learns the browser's width: the figure carries both arrangements and the script picks.
+    """
+    st.html(f"<script>{FIGURE_WIDTHS_SCRIPT.read_text()}</script>", unsafe_allow_javascript=True, width="content")
+
+
 NAVIGATION_KEY = "app_navigation"  # the sidebar's page links live in the container of class st-key-app_navigation
 
 # Marks the current page's link for screen readers (Streamlit marks it only by its look), again whenever
