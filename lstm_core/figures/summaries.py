@@ -93,6 +93,8 @@ def scaled_series_summary(ds: Dataset) -> str:
 def windows_summary(ds: Dataset, stride: int, split: str = "train") -> str:
     """Return the sliding-window chart in words: how many windows, their shape, and the first one's numbers."""
     windows = len(ds.X[split])
+    if not windows:
+        return f"No {SPLIT_WORDS.get(split, split)} window fits these settings, so the chart has none to show."
     first_inputs = np.asarray(ds.X[split][0, :, 0], dtype=np.float64)  # (seq_length,)
     shown = "every one of them has a frame" if stride == 1 else f"one in {stride} has a frame"
     targets = _plural(ds.horizon, "target")

@@ -62,6 +62,13 @@ def test_the_series_scaling_and_window_summaries_read_the_dataset():
                                              "is -0.7.")
 
 
+def test_the_window_summary_of_a_part_without_windows_says_so():
+    ds = build_dataset_from_values(np.arange(40, dtype=np.float64), seq_length=4)
+    ds.X["val"] = ds.X["val"][:0]  # (0, seq_length, 1)
+    assert windows_summary(ds, stride=1, split="val") == ("No validation window fits these settings, so the chart "
+                                                          "has none to show.")
+
+
 def test_the_architecture_summary_counts_layers_units_steps_and_the_head():
     cfg = ModelConfig(seq_length=8, units=6, layers=2, dense_units=4)
     assert architecture_summary(cfg) == ("1 feature per step enters 2 LSTM layers of 6 units, one cell reused over 8 "
