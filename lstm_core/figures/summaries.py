@@ -43,6 +43,8 @@ def _moved(first: float, last: float) -> str:
 def _curve(name: str, values: Sequence[float]) -> str:
     """Return how one curve moved: "validation loss fell from 0.11 to 0.008"."""
     first, last = float(values[0]), float(values[-1])
+    if not np.isfinite(last):  # a loss that overflowed: no direction or ratio means anything
+        return f"{name} went from {number(first)} to an infinite or undefined value"
     moved = _moved(first, last)
     return f"{name} stayed at {number(last)}" if moved == "stayed" else \
         f"{name} {moved} from {number(first)} to {number(last)}"
@@ -60,10 +62,10 @@ def loss_summary(train_loss: Sequence[float], val_loss: Sequence[float], noise_f
     if val_loss:
         parts.append(_curve("validation loss", val_loss))
     sentence = f"In {_plural(len(train_loss), 'epoch')}, " + " and ".join(parts)
-    if val_loss and noise_floor is not None and noise_floor > 0:
+    if val_loss and np.isfinite(val_loss[-1]) and noise_floor is not None and noise_floor > 0:
         sentence += f"; the last validation loss is {float(val_loss[-1]) / noise_floor:.1f}× the noise floor " \
                     f"({number(noise_floor)})"
-    if len(val_loss) > 1:
+    if len(val_loss) > 1 and np.isfinite(val_loss).all():
         best = int(np.argmin(val_loss))
         if _moved(float(val_loss[best]), float(val_loss[-1])) == "rose":  # it has risen since its best epoch
             sentence += f". Validation was lowest at epoch {best + 1} ({number(val_loss[best])})"

@@ -43,6 +43,12 @@ def test_the_loss_summary_names_the_best_epoch_when_validation_rose_after_it():
         "In 2 epochs, training loss rose from 0.1 to 0.3 and validation loss stayed at 0.2.")
 
 
+def test_the_loss_summary_of_an_overflowing_training_gives_no_direction_or_ratio():
+    assert loss_summary([0.5, float("inf")], [0.4, float("nan")], 0.01) == (
+        "In 2 epochs, training loss went from 0.5 to an infinite or undefined value and validation loss went from "
+        "0.4 to an infinite or undefined value.")
+
+
 def test_the_loss_summary_before_the_first_epoch_says_so():
     assert loss_summary([], [], 0.01) == "No epoch has finished yet, so the chart has no loss to show."
     assert loss_summary([], [], 0.01, [(0.25, 0.4), (0.5, 0.31)]) == (
