@@ -9,6 +9,7 @@ from lstm_core.figures.tables import window_table
 from lstm_core.ui import datasets, navigation, settings
 from lstm_core.ui.charts import show_chart
 from lstm_core.ui.data_source import SOURCES, source_picker
+from lstm_core.ui.extra_inputs import inputs_controls, inputs_view
 from lstm_core.ui.widgets import seed_input, setting_select, setting_slider, stop_page
 
 navigation.require_app("pages/data.py")
@@ -35,6 +36,7 @@ if not calm:
                 setting_slider(series, "series", "time_step", "Time step", "Time between two values.", step=0.01,
                                fmt="%.2f")
                 seed_input(series, "series", "Same seed, same noise: change it for another draw.")
+            inputs_controls(series)
 
 ds, problem = datasets.current_dataset()
 if ds is None:
@@ -52,6 +54,9 @@ if not calm:
     else:
         st.caption("The scaler learns min and max from the training part only. How noisy this series is, nobody "
                    "knows: there is no noise floor to aim for, only the baselines on the Train page.")
+
+if not calm:
+    inputs_view(ds)
 
 st.subheader(f"Windows of SEQ_LENGTH = {ds.seq_length} values")
 n_windows, stride = len(ds.X["train"]), window_frame_stride(ds)

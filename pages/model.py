@@ -2,11 +2,12 @@
 
 import streamlit as st
 
+from lstm_core.config import MODEL_BOUNDS
 from lstm_core.data.dataset import max_seq_length
 from lstm_core.figures.summaries import architecture_summary
 from lstm_core.figures.tables import gate_legend, shape_table
 from lstm_core.model.answers import StackSizes, seed_answers
-from lstm_core.model.shapes import count_params, weight_shapes
+from lstm_core.model.shapes import count_params, weight_shapes, what_sets_the_shapes
 from lstm_core.ui import datasets, navigation, settings, training_session
 from lstm_core.ui.charts import show_chart
 from lstm_core.ui.links import LEARNING_RATES
@@ -38,8 +39,9 @@ with right:
     room_slider(model, "model", "epochs", "Epochs", "Passes over the training windows.")
 
 cfg = settings.model_config()
-layers = weight_shapes(cfg)
 ds, problem = datasets.current_dataset()
+n_features = ds.n_features if ds is not None else 1  # the series' own past, and each input beside it
+layers = weight_shapes(cfg, n_features)
 if ds is None:
     st.warning(problem)
 else:
@@ -51,18 +53,22 @@ else:
     st.info(f"Estimated training time on this server: about {estimate.seconds:.{1 if estimate.seconds < 10 else 0}f} s "
             f"once a training slot is free ({n_train} training windows, {cfg.epochs} epochs; {basis}).")
 
-show_chart(architecture_chart(cfg), key="architecture", summary=architecture_summary(cfg))
+show_chart(architecture_chart(cfg, n_features), key="architecture", summary=architecture_summary(cfg, n_features))
 st.caption("Time runs left to right, one column per step; each row is a layer, and each blue box is that layer's "
            f"state h at that step, a vector of {cfg.units} values. The crossed lines join every unit below to every "
            "unit above, at that step only; grey arrows carry h and c on to the next step; only the top layer's last "
            "box reaches the head (thick arrow).")
 with st.container(border=True):
-    for question, answer in seed_answers(StackSizes.from_config(cfg)):
+    for question, answer in seed_answers(StackSizes.from_config(cfg, n_features)):
         st.markdown(f"**{question}** {answer}")
 
 st.subheader("Weight shapes")
 st.table(shape_table(layers).set_index("layer"))
-total = count_params(cfg)
+total = count_params(cfg, n_features)
 st.metric("Trainable parameters", f"{total:,}")
-st.caption(f"Keras stores the four gates side by side ({gate_legend()}), so W has 4·units columns. "
-           "An LSTM layer has 4·units·(input + units + 1) parameters: the window length does not change it.")
+st.caption(f"Keras stores the four gates side by side ({gate_legend()}), so W has 4·units columns and one row per "
+           f"input: {n_features} here. An LSTM layer has 4·units·(inputs + units + 1) parameters.")
+window_free, input_bound = what_sets_the_shapes(cfg, n_features)
+st.markdown(f"{'✓' if window_free else '✗'} The window length changes none of these shapes (checked at windows 1 "
+            f"and {MODEL_BOUNDS['seq_length'].high:.0f}). {'✓' if input_bound else '✗'} A new input does: the first "
+            f"layer's W would become {n_features + 1} × {4 * cfg.units}.")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from lstm_core.config import ModelConfig
+from lstm_core.config import MODEL_BOUNDS, ModelConfig
 from lstm_core.model.gates import GATES
 
 
@@ -64,3 +64,16 @@ def weight_shapes(cfg: ModelConfig, n_features: int = 1) -> list[LayerShapes]:
 def count_params(cfg: ModelConfig, n_features: int = 1) -> int:
     """Return the number of trainable parameters of the model cfg builds."""
     return sum(layer.params for layer in weight_shapes(cfg, n_features))
+
+
+def what_sets_the_shapes(cfg: ModelConfig, n_features: int) -> tuple[bool, bool]:
+    """Return (the window length leaves every weight shape as it is, one more input changes the first layer's W).
+
+    Both are checked on cfg itself: the shapes at the shortest and the longest window, and with one more input.
+    """
+    shapes = [layer.shapes for layer in weight_shapes(cfg, n_features)]
+    windows = (1, int(MODEL_BOUNDS["seq_length"].high))
+    window_free = all([layer.shapes for layer in weight_shapes(replace(cfg, seq_length=length), n_features)] == shapes
+                      for length in windows)
+    wider = weight_shapes(cfg, n_features + 1)[0].shapes
+    return window_free, wider["kernel"] != shapes[0]["kernel"] and wider["kernel"][0] == n_features + 1

@@ -24,13 +24,13 @@ STATUS_SLOT_KEY = "sidebar_status_slot"  # this run's place for the training sta
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def architecture_chart(cfg: ModelConfig) -> go.Figure:
+def architecture_chart(cfg: ModelConfig, n_features: int = 1) -> go.Figure:
     """Return cfg's architecture figure, drawn once per server for every session that shows it.
 
     A teacher's push sends a whole class to the Model page at once; drawing the figure is most of that page's run.
     Streamlit copies a figure to a dict before sending it, so the one shared object is never changed.
     """
-    return architecture_figure(cfg)
+    return architecture_figure(cfg, n_features)
 
 
 def _bind(settings: dict[str, Any], field: str, key: str, initial: Any) -> Any:

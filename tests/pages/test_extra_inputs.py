@@ -1,0 +1,47 @@
+"""Extra inputs on the pages: chosen on Data, counted in every shape on Model, trained, and opened by a link."""
+
+from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.ui.extra_inputs import INPUTS_KEY
+from tests.pages.apptest import SMALL_MODEL, assert_clean, open_link, open_page, wait_for_training
+
+SERIES = SeriesConfig(n_points=300)
+
+
+def test_inputs_chosen_on_data_widen_x_and_show_their_windows_and_known_shares():
+    at = open_page("pages/data.py", SERIES, SMALL_MODEL)
+    assert not [s for s in at.subheader if "inputs per step" in s.value]
+    at.multiselect(key=INPUTS_KEY).set_value(["driver", "distractor"]).run()
+    assert_clean(at, "after adding two inputs")
+    assert at.session_state["series_settings"]["inputs"] == ["driver", "distractor"]
+    assert "3 inputs per step" in [s.value for s in at.subheader]
+    assert {m.value for m in at.metric if m.label.startswith("X_")} == {"(202, 8, 3)", "(45, 8, 3)"}
+    assert {s.key for s in at.slider} >= {"w_series_driver_lead", "w_series_driver_weight"}
+    shares = next(e.value for e in at.markdown if "Share of the target's variance" in e.value)
+    assert "distractor 0 %" in shares and "driver" in shares
+    at.slider(key="w_series_driver_lead").set_value(20).run()  # longer than the window of 8
+    assert any("never reaches the model" in w.value for w in at.warning)
+    at.multiselect(key=INPUTS_KEY).set_value([]).run()
+    assert {m.value for m in at.metric if m.label.startswith("X_")} == {"(202, 8, 1)", "(45, 8, 1)"}
+
+
+def test_the_model_page_counts_every_input_in_w_and_checks_what_sets_the_shapes():
+    model = ModelConfig(seq_length=8, units=6, layers=2, dense_units=0, epochs=2)
+    at = open_page("pages/model.py", SeriesConfig(n_points=300, inputs=("driver", "calendar")), model)
+    first = at.table[0].value.iloc[0]
+    assert (first["kernel W"], first["recurrent kernel U"], first["formula"]) == ("(3, 24)", "(6, 24)", "4·6·(3+6+1)")
+    params = int(at.metric[-1].value.replace(",", ""))
+    assert params == 4 * 6 * (3 + 6 + 1) + 4 * 6 * (6 + 6 + 1) + (6 + 1)
+    checks = next(m.value for m in at.markdown if "window length changes none" in m.value)
+    assert checks.startswith("✓") and "✓ A new input does" in checks and "4 × 24" in checks
+
+
+def test_a_link_with_a_driver_trains_a_model_that_reads_two_numbers_per_step():
+    at = open_link({"inputs": "driver", "driverLead": "3", "points": "300", "window": "8", "units": "6",
+                    "layers": "1", "denseUnits": "0", "epochs": "2"}, "pages/train.py")
+    next(b for b in at.button if b.label == "Train").click().run()
+    wait_for_training(at)
+    assert_clean(at, "after training with a driver")
+    at.switch_page("pages/inside.py").run()
+    assert_clean(at, "Inside with a driver")
+    assert any("each x_t a vector of 2 features" in e.value for e in at.markdown), \
+        "Inside says the model reads two numbers per step"
