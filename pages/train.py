@@ -22,6 +22,7 @@ from lstm_core.ui.predictions import ask_before, commit_guesses
 from lstm_core.ui.sketch import sketch_then_reveal
 from lstm_core.ui.training_session import OpenedFrom
 from lstm_core.ui.widgets import describe_model, live_part, needs, progress_fraction, progress_label, training_active
+from lstm_core.ui.window_lengths import window_lengths_view
 
 navigation.require_app("pages/train.py")
 st.title("Train: watch the model learn")
@@ -115,6 +116,7 @@ def draw_outcome(finished_job) -> None:
                "A gap smaller than two standard errors of the per-window difference counts as no difference.")
     if run.result.status == JobStatus.STOPPED:
         st.caption(f"You stopped this run after {run.result.epochs_run} epoch(s); these are its weights then.")
+    window_lengths_view(run, run_ds)
     st.page_link("pages/inside.py", label="Look inside this model →")
     share_trained(run)
     take_home(run, run_ds)

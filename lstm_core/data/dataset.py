@@ -110,6 +110,12 @@ class Dataset:
             return None
         return float((self.noise_std * self.scaler.scale_[0]) ** 2)
 
+    def scaled_columns(self) -> np.ndarray:
+        """Return every input at every point in scaled units (n_points, features): the series, then each input."""
+        extra = [scaler.transform(column[:, None])[:, 0] for scaler, column in
+                 zip(self.input_scalers, self.inputs.T if self.inputs is not None else [])]
+        return np.column_stack([self.scaled, *extra])  # (n_points, features)
+
     def to_original(self, scaled_values: np.ndarray) -> np.ndarray:
         """Return scaled values mapped back to the series' own units, same shape."""
         return (np.asarray(scaled_values) - self.scaler.min_[0]) / self.scaler.scale_[0]

@@ -41,6 +41,9 @@ def test_a_link_with_a_driver_trains_a_model_that_reads_two_numbers_per_step():
     next(b for b in at.button if b.label == "Train").click().run()
     wait_for_training(at)
     assert_clean(at, "after training with a driver")
+    assert "Is the window part of the model?" in [h.value for h in at.subheader]
+    lengths = next(c.value for c in at.caption if "read with windows from" in c.value)
+    assert "trained on windows of 8, read with windows from 1 to 24 steps" in lengths
     at.switch_page("pages/inside.py").run()
     assert_clean(at, "Inside with a driver")
     assert any("each x_t a vector of 2 features" in e.value for e in at.markdown), \
