@@ -10,6 +10,7 @@ from lstm_core.figures.training import loss_figure
 from lstm_core.training.protocol import JobStatus
 from lstm_core.ui import address_bar, datasets, navigation, runs, settings, training_session
 from lstm_core.ui.charts import show_chart
+from lstm_core.ui.input_reliance import input_reliance_view
 from lstm_core.ui.outcomes import (
     live_loss_figure,
     number_columns,
@@ -116,6 +117,7 @@ def draw_outcome(finished_job) -> None:
                "A gap smaller than two standard errors of the per-window difference counts as no difference.")
     if run.result.status == JobStatus.STOPPED:
         st.caption(f"You stopped this run after {run.result.epochs_run} epoch(s); these are its weights then.")
+    input_reliance_view(run, run_ds)
     window_lengths_view(run, run_ds)
     st.page_link("pages/inside.py", label="Look inside this model →")
     share_trained(run)

@@ -8,6 +8,7 @@ from plotly.subplots import make_subplots
 
 from lstm_core.data.dataset import Dataset
 from lstm_core.figures.style import AXIS_TEXT_COLOR, PREDICTION_COLOR, WINDOW_X_COLOR, WINDOW_Y_COLOR, chart_layout
+from lstm_core.glassbox.input_reliance import RelianceReport, called
 
 ROW_PX = 110  # one input's row of the window figure
 
@@ -59,3 +60,24 @@ def input_shares_summary(ds: Dataset) -> str:
                "distractor": "pure noise, tied to nothing", "calendar": "the wave's phase"}[name]
         parts.append(f"{name} {100 * share:.0f} % ({why})")
     return "Share of the target's variance each input accounts for: " + "; ".join(parts) + "."
+
+
+def reliance_figure(report: RelianceReport) -> go.Figure:
+    """Return, per input, the test error with it held at its training mean (left) and its gradient per step back."""
+    names = [reliance.name for reliance in report.inputs]
+    ratios = [reliance.mse_without / report.mse if report.mse > 0 else 0.0 for reliance in report.inputs]
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.4, 0.6], horizontal_spacing=0.16,
+                        subplot_titles=["Test error without it (× the model's own)",
+                                        "Where it looks: |∂loss/∂x| per step back (1 = its largest)"])
+    fig.add_bar(x=ratios, y=names, orientation="h", marker_color=PREDICTION_COLOR, showlegend=False,
+                text=[f"{ratio:.2f}×" for ratio in ratios], textposition="outside", row=1, col=1)
+    fig.add_vline(x=1, line=dict(color=WINDOW_Y_COLOR, dash="dash", width=1), row=1, col=1)
+    for reliance in report.inputs:
+        steps = np.arange(1, len(reliance.gradient_by_steps_back) + 1)  # (seq_length,)
+        top = float(reliance.gradient_by_steps_back.max())
+        share = reliance.gradient_by_steps_back / top if top > 0 else reliance.gradient_by_steps_back  # (seq_length,)
+        fig.add_scatter(x=steps, y=share, mode="lines+markers", name=called(reliance.name), row=1, col=2)
+    fig.update_xaxes(title_text="× the model's test error", range=[0, max(ratios, default=1) * 1.25], row=1, col=1)
+    fig.update_xaxes(title_text="steps before the target", row=1, col=2)
+    fig.update_layout(**chart_layout(height=360), legend=dict(orientation="h", y=-0.3))
+    return _quiet_axes(fig)

@@ -41,7 +41,10 @@ def test_a_link_with_a_driver_trains_a_model_that_reads_two_numbers_per_step():
     next(b for b in at.button if b.label == "Train").click().run()
     wait_for_training(at)
     assert_clean(at, "after training with a driver")
-    assert "Is the window part of the model?" in [h.value for h in at.subheader]
+    subheaders = {h.value for h in at.subheader}
+    assert {"Which input does the model rely on?", "Is the window part of the model?"} <= subheaders
+    verdict = next(i.value for i in at.info if "the driver" in i.value)
+    assert "the series' own past" in verdict and ("known answer" in verdict or "has not learned it" in verdict)
     lengths = next(c.value for c in at.caption if "read with windows from" in c.value)
     assert "trained on windows of 8, read with windows from 1 to 24 steps" in lengths
     at.switch_page("pages/inside.py").run()
