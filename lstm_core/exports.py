@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.config import EXTRA_INPUTS, ModelConfig, SeriesConfig
 from lstm_core.data.dataset import TRAIN_PERCENT, VAL_PERCENT
+from lstm_core.data.inputs import DRIVER_MEMORY
 from lstm_core.glassbox.replay import ModelTrace
 from lstm_core.model.gates import CELL_PART_KEYS
 
@@ -66,17 +67,18 @@ RECURRENT_LAYER = keras.layers.{layer_class}
 
 {series_code}
 
-# Scale to (-1, 1) with the training part's min and max only.
+# Scale each column to (-1, 1) with the training part's min and max only: the series, then each input.
 n_points = len(values)
 train_end = n_points * {train_percent} // 100
 val_end = n_points * {train_val_percent} // 100
-scaler = MinMaxScaler(feature_range=(-1, 1)).fit(values[:train_end, None])
-scaled = scaler.transform(values[:, None])[:, 0]
+columns = np.column_stack([values, extra_inputs])
+scaled = np.column_stack([MinMaxScaler(feature_range=(-1, 1)).fit(column[:train_end, None])
+                          .transform(column[:, None])[:, 0] for column in columns.T])
 
-# Windows of SEQ_LENGTH values; the next HORIZON values are the target.
+# Windows of SEQ_LENGTH steps of every column; the series' next HORIZON values are the target.
 n_windows = n_points - SEQ_LENGTH - HORIZON + 1
-X = np.stack([scaled[k:k + SEQ_LENGTH] for k in range(n_windows)])[:, :, None]
-y = np.stack([scaled[k + SEQ_LENGTH:k + SEQ_LENGTH + HORIZON] for k in range(n_windows)])
+X = np.stack([scaled[k:k + SEQ_LENGTH] for k in range(n_windows)])
+y = np.stack([scaled[k + SEQ_LENGTH:k + SEQ_LENGTH + HORIZON, 0] for k in range(n_windows)])
 first_target = np.arange(n_windows) + SEQ_LENGTH
 last_target = first_target + HORIZON - 1
 # A window belongs to the part that holds all of its targets; windows across a boundary are dropped.
@@ -85,7 +87,7 @@ val = (first_target >= train_end) & (last_target < val_end)
 test = first_target >= val_end
 
 keras.utils.set_random_seed(SEED)
-inputs = keras.Input(shape=(SEQ_LENGTH, 1))
+inputs = keras.Input(shape=(SEQ_LENGTH, X.shape[2]))
 x = inputs
 for index in range(LAYERS):
     x = RECURRENT_LAYER(UNITS, return_sequences=index < LAYERS - 1)(x)
@@ -105,7 +107,7 @@ print(f"test MSE {{test_mse:.6f}}")
 
 def _series_code(series: SeriesConfig | None, values: np.ndarray | None) -> str:
     if series is not None:
-        return (f"# The series: shape {series.shape!r}, generated exactly as LSTM Lens does.\n"
+        code = (f"# The series: shape {series.shape!r}, generated exactly as LSTM Lens does.\n"
                 f"N_POINTS, TIME_STEP, PERIOD, AMPLITUDE = {series.n_points}, {series.time_step!r}, "
                 f"{series.period!r}, {series.amplitude!r}\n"
                 f"NOISE_STD, SERIES_SEED, SHAPE = {series.noise_std!r}, {series.seed}, {series.shape!r}\n"
@@ -117,10 +119,33 @@ def _series_code(series: SeriesConfig | None, values: np.ndarray | None) -> str:
                 "    clean = AMPLITUDE * (0.6 * np.sin(phase) + 0.4 * np.sin(3.1 * phase + 0.5))\n"
                 "else:\n"
                 "    clean = AMPLITUDE * (np.sin(phase) + time / max(time[-1], 1e-12))\n"
-                "values = clean + np.random.default_rng(SERIES_SEED).normal(0.0, NOISE_STD, size=N_POINTS)")
+                "extra = []  # the inputs beside the series, one column each\n")
+        for name in series.inputs:
+            code += _INPUT_CODE[name].format(lead=series.driver_lead, weight=series.driver_weight,
+                                             memory=DRIVER_MEMORY, index=1 + EXTRA_INPUTS.index(name))
+        return code + ("values = clean + np.random.default_rng(SERIES_SEED).normal(0.0, NOISE_STD, size=N_POINTS)\n"
+                       "extra_inputs = np.column_stack(extra) if extra else np.empty((N_POINTS, 0))")
     assert values is not None
     listed = ", ".join(f"{v!r}" for v in np.asarray(values, dtype=float).tolist())
-    return f"# The series: your own values, as LSTM Lens used them.\nvalues = np.array([{listed}])"
+    return (f"# The series: your own values, as LSTM Lens used them.\nvalues = np.array([{listed}])\n"
+            "extra_inputs = np.empty((len(values), 0))")
+
+
+# How each extra input is made (lstm_core.data.inputs), written out for the script.
+_INPUT_CODE = {
+    "driver": ("# A driver: a smooth random process; the target moves with its value {lead} steps before.\n"
+               "driver_rng = np.random.default_rng([SERIES_SEED, {index}])\n"
+               "shocks = driver_rng.normal(0.0, np.sqrt(1 - {memory} ** 2), size=N_POINTS + {lead})\n"
+               "driver = np.empty(N_POINTS + {lead})\n"
+               "driver[0] = driver_rng.normal()\n"
+               "for t in range(1, N_POINTS + {lead}):\n"
+               "    driver[t] = {memory} * driver[t - 1] + shocks[t]\n"
+               "clean = clean + {weight!r} * driver[:N_POINTS]\n"
+               "extra.append(driver[{lead}:])\n"),
+    "distractor": ("# A distractor: pure noise, tied to nothing.\n"
+                   "extra.append(np.random.default_rng([SERIES_SEED, {index}]).normal(0.0, 1.0, size=N_POINTS))\n"),
+    "calendar": "# A calendar: the wave's phase.\nextra.append(np.sin(phase))\n",
+}
 
 
 def keras_script(model: ModelConfig, series: SeriesConfig | None = None, values: np.ndarray | None = None,

@@ -20,7 +20,7 @@ from lstm_core.glassbox.replay import trace_model
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import train_job
 
-SERIES = SeriesConfig(n_points=400, noise_std=0.1)
+SERIES = SeriesConfig(n_points=400, noise_std=0.1, inputs=("driver", "distractor", "calendar"), driver_lead=3)
 MODEL = ModelConfig(seq_length=12, units=8, layers=2, dense_units=4, dropout=0.1, epochs=4, batch_size=32,
                     learning_rate=0.01)
 
