@@ -109,7 +109,7 @@ _CELL_LABELS = (
 CELL_X_RANGE, CELL_Y_RANGE = (-0.4, 10.2), (-1.7, 4.8)
 # On a narrow screen the gate labels take two rows (i and o below f and g), f·c_t-1 rises above c_t-1's label and
 # tanh(c_t) above its box, so no two labels meet.
-_NARROW_LABEL_SHIFT = {"i": -0.55, "o": -0.55, "kept": 0.35, "tanh_c": 0.65}
+_NARROW_LABEL_SHIFT = {"i": -0.55, "o": -0.55, "c_tm1": 0.35, "kept": 0.75, "tanh_c": 0.65}
 
 
 def label_heights(narrow: bool = False) -> list[float]:

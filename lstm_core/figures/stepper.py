@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lstm_core.figures.cell import (
+    CELL_Y_RANGE,
     add_cell_diagram,
     add_unrolled_strip,
     cell_diagram_frame,
@@ -219,25 +220,33 @@ def _arrangements(fig: go.Figure, backward: bool, heatmap_traces: dict[str, int]
     gates, states = [(2, col) for col in (1, 2, 3)], [(3, col) for col in (1, 2, 3)]
     wide = [Band(100, 0, side_by_side((1, 1))), Band(160, 80, side_by_side(*gates)),
             Band(160, 50, side_by_side(*states)), Band(330, 85, side_by_side((4, 1), (4, 2))),
-            Band(185, 85, side_by_side((5, 1))), Band(240, 70, side_by_side((6, 1)))]
+            Band(185, 85, side_by_side((5, 1))), Band(240, 85, side_by_side((6, 1)))]
     # Below a heatmap of g, c or h (not i, f or o) stands the axis title "time step".
-    heatmap_gaps = (75, 55, 55, 55, 75, 75)
-    narrow = [Band(180, 0, full_width((1, 1))), Band(200, 75, full_width((4, 1))), Band(280, 75, full_width((4, 2))),
+    heatmap_gaps = (75, 55, 55, 55, 85, 85)
+    narrow = [Band(150, 0, full_width((1, 1))), Band(170, 75, full_width((4, 1))), Band(260, 75, full_width((4, 2))),
               *(Band(200, gap, full_width(panel)) for gap, panel in zip(heatmap_gaps, gates + states)),
-              Band(180, 75, full_width((5, 1))), Band(430, 75, full_width((6, 1)))]
+              Band(180, 85, full_width((5, 1))), Band(430, 75, full_width((6, 1)))]
     if backward:
         wide.append(Band(220, 85, side_by_side((7, 1), (7, 3))))
         narrow += [Band(220, 75, full_width((7, 1))), Band(220, 75, full_width((7, 3)))]
     colorbars = {heatmap_traces["o"]: tuple(gates), heatmap_traces["h"]: tuple(states)}
     legend = (7, 1) if backward else None
     one_line, wrapped = equation_traces
+    cell_axis = fig.get_subplot(4, 2).yaxis.plotly_name
+    # Wide, the gates' heatmaps stand right above the states', whose step labels serve both rows.
+    gate_step_labels = [f"{fig.get_subplot(*panel).xaxis.plotly_name}.showticklabels" for panel in gates]
     return {"wide": Arrangement(tuple(wide), WIDE_MARGIN, {"direction": "right"}, colorbars=colorbars,
                                 shown_traces=(one_line,), hidden_traces=(wrapped,), legend_panel=legend,
-                                restyles={cell_labels: {"y": label_heights(), "textfont.size": 12}}),
+                                restyles={cell_labels: {"y": label_heights(), "textfont.size": 12}},
+                                relayout={f"{cell_axis}.range": list(CELL_Y_RANGE),
+                                          **{labels: False for labels in gate_step_labels}}),
             "narrow": Arrangement(tuple(narrow), NARROW_MARGIN, {"direction": "down"}, wrap_titles=True,
                                   colorbars=colorbars, shown_traces=(wrapped,), hidden_traces=(one_line,),
                                   legend_panel=legend,
-                                  restyles={cell_labels: {"y": label_heights(narrow=True), "textfont.size": 11}})}
+                                  restyles={cell_labels: {"y": label_heights(narrow=True), "textfont.size": 10}},
+                                  # room above the diagram for the labels raised over its belt
+                                  relayout={f"{cell_axis}.range": [CELL_Y_RANGE[0], CELL_Y_RANGE[1] + 0.4],
+                                            **{labels: True for labels in gate_step_labels}})}
 
 
 def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelGradients | None,

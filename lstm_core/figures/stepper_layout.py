@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 NARROW_BELOW_PX = 800  # narrower, panels side by side crowd the cell's labels and cut the longest equation
 NARROW_TITLE_CHARS = 38  # a subplot title wraps past this on a narrow screen (16 px text in ~330 px)
 TITLE_LINE_PX = 22
+NARROW_TITLE_LIFT_PX = 8  # a wrapped title stands clear of the top tick label of its panel
 Panel = tuple[int, int]  # (row, col) of the figure's subplot grid
 
 
@@ -42,6 +43,7 @@ class Arrangement:
     colorbars: dict[int, tuple[Panel, ...]] = field(default_factory=dict)  # a heatmap's colorbar spans these panels
     legend_panel: Panel | None = None
     restyles: dict[int, dict[str, Any]] = field(default_factory=dict)  # a trace's own settings here
+    relayout: dict[str, Any] = field(default_factory=dict)  # the layout's own settings here, as Plotly.relayout paths
 
 
 
@@ -65,7 +67,8 @@ def arrangement_updates(fig: go.Figure, titles: list[Panel], arrangement: Arrang
         title_texts = ["<br>".join(textwrap.wrap(text, NARROW_TITLE_CHARS)) for text in title_texts]
     # A title wrapped onto more lines takes that much more of the gap above its panel.
     extra_lines = {panel: text.count("<br>") for panel, text in zip(titles, title_texts)}
-    gaps = [band.gap_above + TITLE_LINE_PX * max(extra_lines.get(panel, 0) for panel, _ in band.panels)
+    lift = NARROW_TITLE_LIFT_PX if arrangement.wrap_titles else 0
+    gaps = [band.gap_above + lift + TITLE_LINE_PX * max(extra_lines.get(panel, 0) for panel, _ in band.panels)
             for band in arrangement.bands]
     plot_height = sum(band.height for band in arrangement.bands) + sum(gaps)
     height = plot_height + arrangement.margin["t"] + arrangement.margin["b"]
@@ -90,7 +93,9 @@ def arrangement_updates(fig: go.Figure, titles: list[Panel], arrangement: Arrang
         paths[f"annotations[{index}].x"] = sum(x_domains[panel]) / 2
         paths[f"annotations[{index}].y"] = y_domains[panel][1]
         paths[f"annotations[{index}].text"] = text
+        paths[f"annotations[{index}].yshift"] = NARROW_TITLE_LIFT_PX if arrangement.wrap_titles else 0
     paths.update({f"updatemenus[1].{key}": value for key, value in arrangement.play_menu.items()})
+    paths.update(arrangement.relayout)
     if arrangement.legend_panel is not None:
         paths["legend.y"] = y_domains[arrangement.legend_panel][1]
     traces: list[dict[str, Any]] = []
