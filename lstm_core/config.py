@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, cast
 
 import numpy as np
@@ -121,6 +121,10 @@ class SeriesConfig:
     def n_features(self) -> int:
         """Return how many values enter the network at each step: the series' own, then one per extra input."""
         return 1 + len(self.inputs)
+
+    def own_past_only(self) -> SeriesConfig:
+        """Return the same series without its extra inputs: the same target, read from its own past alone."""
+        return replace(self, inputs=())
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as a plain dict of JSON-friendly values, leaving out the extra inputs' unused ones."""

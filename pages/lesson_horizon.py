@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lstm_core.config import MODEL_BOUNDS
+from lstm_core.config import MODEL_BOUNDS, SeriesConfig
 from lstm_core.lessons.horizon import horizon_models, horizon_outcome, horizon_verdict
 from lstm_core.lessons.horizon_figures import error_per_step_figure, horizon_window_figure
 from lstm_core.training.protocol import TrainingData
@@ -26,6 +26,12 @@ horizon = page_slider("Steps ahead (m)", int(MODEL_BOUNDS["horizon"].low), int(M
 st.session_state[settings.HORIZON_STEPS_KEY] = horizon
 models = horizon_models(horizon)
 source = settings.current_source()
+if isinstance(source, SeriesConfig) and source.inputs:
+    # Fed back as its own next input, a forecast has no future values of the other inputs to go with it.
+    st.info(f"This lesson reads the series' own past only, without its {', '.join(source.inputs)}: the recursive "
+            "model feeds its forecast back as the next input, and nothing would forecast the other inputs' next "
+            "values. The target is the same series.")
+    source = source.own_past_only()
 try:
     horizon_datasets = {name: datasets.model_dataset(source, cfg) for name, cfg in models.items()}
 except ValueError as problem:

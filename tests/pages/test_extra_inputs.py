@@ -2,7 +2,7 @@
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.ui.extra_inputs import INPUTS_KEY
-from tests.pages.apptest import SMALL_MODEL, assert_clean, open_link, open_page, wait_for_training
+from tests.pages.apptest import SMALL_MODEL, assert_clean, open_link, open_page, wait_for_lesson, wait_for_training
 
 SERIES = SeriesConfig(n_points=300)
 
@@ -51,3 +51,12 @@ def test_a_link_with_a_driver_trains_a_model_that_reads_two_numbers_per_step():
     assert_clean(at, "Inside with a driver")
     assert any("each x_t a vector of 2 features" in e.value for e in at.markdown), \
         "Inside says the model reads two numbers per step"
+
+
+def test_the_horizon_lesson_says_it_reads_the_series_own_past_alone_and_trains_on_it():
+    at = open_page("pages/lesson_horizon.py", SeriesConfig(n_points=300, inputs=("driver", "calendar")), SMALL_MODEL)
+    assert any("reads the series' own past only, without its driver, calendar" in i.value for i in at.info)
+    next(b for b in at.button if b.label == "Train both").click().run()
+    wait_for_lesson(at, "horizon")
+    assert_clean(at, "the horizon lesson trained beside extra inputs")
+    assert at.session_state["lesson_jobs_horizon"].settings[0] == SeriesConfig(n_points=300)
