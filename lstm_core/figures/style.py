@@ -93,9 +93,22 @@ MARGINS = {"plot": PLOT_MARGIN, "compact": COMPACT_MARGIN, "diagram": DIAGRAM_MA
            "menu": MENU_MARGIN}
 
 
+# Plotly's toolbar takes the top TOOLBAR_BAND_PX of a chart, at its right, where a long title runs on a narrow
+# chart: a title starts under that band unless its figure places it.
+TOOLBAR_BAND_PX = 34  # the toolbar is 26 px high, 2 px down; a title's glyphs reach 4 px above its top
+TITLE_UNDER_TOOLBAR = dict(y=1, yref="container", yanchor="top", pad=dict(t=TOOLBAR_BAND_PX))
+
+
 def chart_layout(height: int = 360, margin: str | dict = "plot", **overrides) -> dict:
-    """Return the house layout (text colours, template, a named or given margin, height) with overrides on top."""
+    """Return the house layout (text colours, template, a named or given margin, height) with overrides on top.
+
+    A title given as text or as a dict without its own y starts under Plotly's toolbar (TITLE_UNDER_TOOLBAR).
+    """
     chosen = MARGINS[margin] if isinstance(margin, str) else margin
+    title = overrides.get("title")
+    if title is not None:
+        title = dict(text=title) if isinstance(title, str) else dict(title)
+        overrides["title"] = title if "y" in title else {**TITLE_UNDER_TOOLBAR, **title}
     return {**TEXT_LAYOUT, "margin": dict(chosen), "height": height, **overrides}
 
 
@@ -118,7 +131,7 @@ def readable_axes(fig: go.Figure) -> go.Figure:
 
 def titled_figure(fig: go.Figure, title: str, x_title: str, y_title: str, **layout) -> go.Figure:
     """Return the figure with its title, axis titles and the house layout (overridable by keyword)."""
-    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, **chart_layout(**layout))
+    fig.update_layout(xaxis_title=x_title, yaxis_title=y_title, **chart_layout(title=title, **layout))
     return fig
 
 

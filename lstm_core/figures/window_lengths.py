@@ -20,8 +20,8 @@ def window_lengths_figure(errors: list[LengthError], trained: int, noise_floor: 
     if noise_floor is not None:
         fig.add_hline(y=noise_floor, line=dict(color=REFERENCE_LINE_COLOR, dash="dash", width=1),
                       annotation_text="noise floor", annotation_position="top left")
-    fig.update_layout(**chart_layout(height=340), title="The same weights, read with windows of other lengths",
-                      legend=dict(orientation="h", y=-0.3))
+    fig.update_layout(**chart_layout(height=340, title="The same weights, read with windows of other lengths",
+                                     legend=dict(orientation="h", y=-0.3)))
     fig.update_xaxes(title_text="window length read (steps)")
     fig.update_yaxes(title_text="test MSE (scaled)", type="log")
     return fig

@@ -54,6 +54,27 @@ OVERLAPS_JS = r"""() => {
   return found;
 }"""
 
+# Plotly's toolbar shows while the pointer (a finger, on a phone) is over its chart: the boxes of the chart
+# titles it then lies on.
+TOOLBAR_OVER_TITLE_JS = r"""chart => {
+  const bar = chart.querySelector(".modebar-container");
+  if (!bar || getComputedStyle(bar).display === "none") return [];
+  const b = bar.querySelector(".modebar")?.getBoundingClientRect();
+  if (!b || b.width < 1) return [];
+  const covered = r => Math.min(r.right, b.right) - Math.max(r.left, b.left) > 1
+    && Math.min(r.bottom, b.bottom) - Math.max(r.top, b.top) > 1;
+  return [...chart.querySelectorAll("text.gtitle")].filter(t => covered(t.getBoundingClientRect()))
+    .map(t => t.textContent.trim().slice(0, 40));
+}"""
+
+# The app's buttons and page links a finger must hit, lower than 44 px (WCAG 2.5.5's target size).
+SMALL_TARGETS_JS = r"""() => [...document.querySelectorAll(
+    '[data-testid="stMain"] :is(.stButton, .stDownloadButton, .stFormSubmitButton, .stPopover) button,'
+    + ' [data-testid="stPageLink-NavLink"]')]
+  .filter(el => el.getClientRects().length && el.getBoundingClientRect().height < 44)
+  .map(el => `${(el.innerText || el.getAttribute("aria-label") || "").trim().slice(0, 40)}`
+             + ` (${Math.round(el.getBoundingClientRect().height)} px)`)"""
+
 
 @pytest.fixture(scope="module")
 def trained_query(browser: Browser, app_url: str) -> Iterator[str]:
@@ -113,6 +134,13 @@ def test_every_page_fits_every_width(page: Page, app_url: str, trained_query: st
         for overlap in page.evaluate(OVERLAPS_JS):
             line = f"{where}: chart {overlap['chart']}: {overlap['first']!r} overlaps {overlap['second']!r}"
             (stepper_overlaps if name == STEPPER_PAGE else problems).append(line)
+        for index, chart in enumerate(page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').all()):
+            chart.scroll_into_view_if_needed()
+            chart.hover(position={"x": 10, "y": 10}, force=True)
+            for title in chart.evaluate(TOOLBAR_OVER_TITLE_JS):
+                problems.append(f"{where}: chart {index}: Plotly's toolbar lies over its title {title!r}")
+        page.mouse.move(0, 0)
+        problems += [f"{where}: a target lower than 44 px: {target}" for target in page.evaluate(SMALL_TARGETS_JS)]
         findings = blocking_findings(page)
         print(f"axe {where}: {len(findings)} serious or critical")  # the totals, for the record of a run
         problems += [f"{where}: {finding}" for finding in findings]
