@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from deploy.launch import free_port
 from lstm_core.config import APP_VERSION, ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
+from lstm_core.data.spec import data_spec, source_of
 from lstm_core.store import runs as store_runs
 from lstm_core.store import schema
 from lstm_core.store.runs import RUN_ID, RunStore, StoreError, StoreLimits, database_url
@@ -17,8 +18,10 @@ from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import train_job
 
 CFG = ModelConfig(seq_length=8, units=4, layers=2, dense_units=3, dropout=0.0, epochs=2, batch_size=32)
-DATA = TrainingData.from_dataset(build_dataset(SeriesConfig(n_points=300), CFG.seq_length, 1))
-SPEC = {"kind": "generated", "series": SeriesConfig(n_points=300).to_dict()}
+# A series with an input beside its own past: two numbers per step, the first layer's W two rows high.
+SERIES = SeriesConfig(n_points=300, inputs=("driver",), driver_lead=3)
+DATA = TrainingData.from_dataset(build_dataset(SERIES, CFG.seq_length, 1))
+SPEC = data_spec(SERIES)
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +48,7 @@ def test_every_field_of_a_run_comes_back_bit_equal(store, result):
     run_id = store.save(result, CFG, SPEC, lesson="film")
     back = store.load(run_id)
     assert (back.id, back.lesson, back.cfg, back.data_spec) == (run_id, "film", CFG, SPEC)
+    assert source_of(back.data_spec) == SERIES and back.result.weights.recurrent[0].kernel.shape == (2, 16)
     assert back.app_version == APP_VERSION
     got = back.result
     assert (got.status, got.message, got.history, got.epochs_run) == (result.status, result.message,
