@@ -84,7 +84,11 @@ if grads is not None:
                "how far back in the window that signal reaches.")
 figure = stepper_figure(weights, trace, grads, x[0], ds.y["test"][window],
                         trace.prediction[0], layer, unit, step, address_param=STEP_PARAM,
-                        unit_order=what_ifs.unit_order(report, order_by))
+                        unit_order=what_ifs.unit_order(report, order_by), input_names=ds.features)
+if ds.n_features > 1:
+    st.caption(f"Each step feeds {ds.n_features} numbers at once, x_t = ({', '.join(ds.features)}): the window "
+               "panel draws the series red and each input beside it in grey, and the equations write W·x_t term by "
+               "term, one weight × value for each input.")
 show_chart(figure, key="stepper", summary=stepper_summary(trace, ds.y["test"][window], layer, unit, step))
 st.caption("Heatmaps: columns are time steps, rows are units. Gates (i, f, o) run from 0 (closed) to 1 (open); "
            "c, g and h are signed. The solid line is the step, the dotted one the unit in the equations. The cell "

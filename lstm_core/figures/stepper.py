@@ -35,6 +35,7 @@ from lstm_core.figures.style import (
     GATE_TEXT_COLORS,
     LABEL_BACKGROUND,
     LARGE_TITLE_FONT,
+    MUTED_LINE_COLOR,
     PREDICTION_COLOR,
     SEQUENTIAL_SCALE,
     TRANSPARENT,
@@ -70,6 +71,7 @@ class UnitOrder:
 
 
 HEATMAP_PARTS = ("i", "f", "o", "g", "c", "h")  # gates on the first row, candidate and states on the second
+INPUT_DASHES = ("dot", "dash", "dashdot")  # the inputs beside the series in the window panel, one dash each
 SPEEDS = (2, 5, 10)  # steps per second of the play buttons
 # Plotly shows a frame at the first display frame after its duration is over, up to 1/60 s late each step.
 DISPLAY_FRAME_MS = 17
@@ -107,11 +109,19 @@ def forward_equation_texts(weights: ModelWeights, model_trace: ModelTrace, layer
     terms = gate_terms(weights.lstm_layer(layer), model_trace, layer, 0, step, unit)
     t, before = subscript(step + 1), subscript(step)
     source = f"x{t}" if layer == 0 else f"h{str(f'({layer})').translate(_SUPERSCRIPTS)}{t}"
+    x_t = model_trace.layer_inputs[layer][0, step]  # (input_dim,)
+    kernel = np.asarray(weights.lstm_layer(layer).kernel, dtype=np.float64)  # (input_dim, 4 * units)
+    units = kernel.shape[1] // 4
     lines = []
-    for gate in GATES:
+    for slot, gate in enumerate(GATES):
         term, activation = terms[gate], CELL_PARTS[gate].activation
+        input_part = _forward_number(term.input_part)
+        if layer == 0 and len(x_t) > 1:  # several inputs: W·x_t written term by term, one weight × value each
+            weights_in = kernel[:, slot * units + unit]  # (input_dim,)
+            input_part = "[" + " + ".join(f"{_forward_number(float(w))}×{_forward_number(float(x))}"
+                                          for w, x in zip(weights_in, x_t)) + "]"
         lines.append(f"{gate}{t}[{unit}] = {activation}(W·{source} + U·h{before} + b) = {activation}("
-                     f"{_forward_number(term.input_part)} + {_forward_number(term.recurrent_part)} + "
+                     f"{input_part} + {_forward_number(term.recurrent_part)} + "
                      f"{_forward_number(term.bias)}) = {activation}({term.preactivation:.3f}) = {term.value:.3f}")
     trace = model_trace.lstm_layer(layer)
     c_before = float(trace.c[0, step - 1, unit]) if step > 0 else 0.0
@@ -252,10 +262,11 @@ def _arrangements(fig: go.Figure, backward: bool, heatmap_traces: dict[str, int]
 def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelGradients | None,
                    x_window: np.ndarray, target: np.ndarray, prediction: np.ndarray, layer: int, unit: int,
                    start_step: int = 0, address_param: str | None = None,
-                   unit_order: UnitOrder | None = None) -> go.Figure:
+                   unit_order: UnitOrder | None = None, input_names: tuple[str, ...] = ("own past",)) -> go.Figure:
     """Return the Inside stepper: one figure of every panel, a frame per step, its slider and play/step buttons.
 
-    x_window is the window (seq_length, 1), target and prediction (horizon,). Without grads the figure
+    x_window is the window (seq_length, features), the series' own past first and then each input named in
+    input_names (drawn as grey lines beside it); target and prediction (horizon,). Without grads the figure
     shows the forward pass alone. start_step (0-based) is the step the figure opens at; address_param
     names the page address's field that follows the step shown. unit_order lists the heatmaps' rows top to
     bottom (by default the units by index); the axes say which order it is.
@@ -308,6 +319,10 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
     after = np.arange(seq_length + 1, seq_length + 1 + len(target))  # (horizon,)
     add(go.Scatter(x=steps, y=inputs, mode="markers", name="still to come", showlegend=False,
                    marker=dict(color=WINDOW_X_COLOR, opacity=0.25)), 1, 1)
+    for feature, name in enumerate(input_names[1:], start=1):  # the inputs beside the series: each its own line
+        add(go.Scatter(x=steps, y=np.asarray(x_window, dtype=np.float64)[:, feature], mode="lines+markers",
+                       name=name, showlegend=False, line=dict(color=MUTED_LINE_COLOR, width=1, dash=INPUT_DASHES[
+                           (feature - 1) % len(INPUT_DASHES)]), marker=dict(size=4, color=MUTED_LINE_COLOR)), 1, 1)
     add(go.Scatter(x=after, y=np.asarray(target, dtype=np.float64), mode="markers", name="Y (target)",
                    showlegend=False, marker=dict(color=WINDOW_Y_COLOR, size=12, symbol="diamond")), 1, 1)
     add(go.Scatter(mode="markers+lines", name="fed so far", showlegend=False, marker=dict(color=WINDOW_X_COLOR),

@@ -143,3 +143,23 @@ def test_the_backward_equation_prints_the_gradients_and_its_two_parts_add_up(lay
             # dL/dc_t is what it carries back from c_{t+1} plus what reaches it through h_t
             assert dc_next * f_next + float(dh[step, unit]) * o * squash == pytest.approx(float(dc[step, unit]),
                                                                                             rel=1e-9, abs=1e-15)
+
+
+@pytest.mark.parametrize("step", [0, 4])
+def test_with_several_inputs_the_first_layer_writes_w_x_term_by_term_one_weight_and_value_per_input(step):
+    ds = build_dataset(SeriesConfig(n_points=300, inputs=("driver", "calendar")), seq_length=SEQ_LENGTH)
+    weights = random_weights(ModelConfig(seq_length=SEQ_LENGTH, units=UNITS, layers=2, dense_units=0), 3, seed=2)
+    x = ds.X["test"][:1]  # (1, seq_length, 3)
+    trace = trace_model(weights, x)
+    unit = 1
+    first, second = forward_equation_texts(weights, trace, 0, step, unit), forward_equation_texts(weights, trace, 1,
+                                                                                                 step, unit)
+    kernel = weights.recurrent[0].kernel  # (3, 4 * units)
+    for slot, line in enumerate(first[:4]):
+        bracket = re.search(r"\[([^\]]*×[^\]]*)\]", line).group(1)
+        products = [tuple(decimals(term)) for term in bracket.split(" + ")]
+        assert products == [(r3(kernel[f, slot * UNITS + unit]), r3(x[0, step, f])) for f in range(3)]
+        # Each input contributes its own weight × value, and the gate's value is still the replay's.
+        gate = getattr(trace.layers[0], GATES[slot])[0, step, unit]
+        assert line.endswith(f"= {gate:.3f}")
+    assert all("×" not in line.split("=")[2].split("+")[0] for line in second[:4]), "layer 2 reads h, one number"
