@@ -13,6 +13,7 @@ from lstm_core.ui.widgets import (
     figure_keyboard,
     figure_widths,
     finish_sidebar,
+    focus_style,
     page_navigation,
     page_style,
     share_footer,
@@ -110,6 +111,7 @@ mode = navigation.lesson_mode()
 st.set_page_config(page_title="LSTM Lens", page_icon=PAGE_ICON, layout="wide",
                    initial_sidebar_state="collapsed" if mode else "auto")
 page_style()
+focus_style()
 rooms.read_room_link_once()
 address_bar.read_link_once()
 st.session_state[navigation.APP_RAN_KEY] = True

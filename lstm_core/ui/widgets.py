@@ -127,6 +127,14 @@ def page_style() -> None:
     st.html(f"<style>{PAGE_STYLE.read_text()}</style>")
 
 
+FOCUS_STYLE = Path(__file__).parent / "assets" / "focus.css"
+
+
+def focus_style() -> None:
+    """Give every focused control of the page a visible ring (assets/focus.css); return None."""
+    st.html(f"<style>{FOCUS_STYLE.read_text()}</style>")
+
+
 def figure_keyboard() -> None:
     """Make the buttons and sliders of every animated figure on the page keyboard operable; return None.
 

@@ -112,6 +112,7 @@ def test_the_stepper_stacks_on_a_phone_and_fits_its_controls_beside_the_heatmaps
         assert panels[name]["top"] - button["y"] < PHONE[1], f"the {name} panel begins within a screen of Step"
     for name in ("fed so far", "unit values"):
         assert panels[name]["bottom"] - button["y"] <= PHONE[1], f"the {name} panel ends within a screen of Step"
+    step_button.evaluate(SCROLL_TO_STEP_JS)
     page.screenshot(path=str(ARTIFACTS / "stepper_phone.png"))
     phone.close()
 
