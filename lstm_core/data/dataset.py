@@ -149,10 +149,12 @@ def build_dataset(cfg: SeriesConfig, seq_length: int, horizon: int = 1) -> Datas
 
 
 def build_dataset_from_values(values: np.ndarray, seq_length: int, horizon: int = 1, name: str = "your data",
-                              time_labels: tuple[str, ...] | None = None) -> Dataset:
+                              time_labels: tuple[str, ...] | None = None, inputs: np.ndarray | None = None,
+                              input_names: tuple[str, ...] = ()) -> Dataset:
     """Return a Dataset of the learner's own values (n,): scaled on the training part, windowed and split.
 
-    Its noise level and period are unknown: noise_floor is None and the seasonal baseline is left out.
+    Its noise level and period are unknown: noise_floor is None and the seasonal baseline is left out. inputs
+    (n, len(input_names)) are read beside the values, each scaled on the training part alone.
 
     Raises
     ------
@@ -161,7 +163,8 @@ def build_dataset_from_values(values: np.ndarray, seq_length: int, horizon: int 
     """
     values = np.asarray(values, dtype=np.float64)  # (n_points,)
     return _windowed(values, seq_length, horizon, cfg=None, time=np.arange(len(values), dtype=np.float64),
-                     clean=None, name=name, shape="data", noise_std=None, season_length=None, time_labels=time_labels)
+                     clean=None, name=name, shape="data", noise_std=None, season_length=None, time_labels=time_labels,
+                     extra=inputs, extra_names=input_names)
 
 
 def _scaled_on_train(values: np.ndarray, train_end: int) -> tuple[np.ndarray, MinMaxScaler]:

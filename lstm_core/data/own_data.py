@@ -25,9 +25,11 @@ NUMERIC_SHARE = 0.5  # a column is offered as values when at least this share of
 MAX_GAP_SHARE = 0.2  # beyond this share of empty or non-numeric cells a series would be more patch than data
 MISSING_CHOICES = ("drop", "interpolate")
 BUNDLED_DIR = Path(__file__).parent / "series_data"
-BUNDLED = {  # name shown -> (file, value column, time column)
-    "Sunspots, yearly 1700-2008": ("sunspots_yearly.csv", "sunspots", "year"),
-    "CO2 at Mauna Loa, monthly 1958-2001": ("co2_mauna_loa_monthly.csv", "co2_ppm", "month"),
+BUNDLED = {  # name shown -> (file, value column, time column, columns read beside it as inputs)
+    "Sunspots, yearly 1700-2008": ("sunspots_yearly.csv", "sunspots", "year", ()),
+    "CO2 at Mauna Loa, monthly 1958-2001": ("co2_mauna_loa_monthly.csv", "co2_ppm", "month", ()),
+    "US unemployment with inflation and interest rate, quarterly 1959-2009": (
+        "us_macro_quarterly.csv", "unemployment", "quarter", ("inflation", "tbill_rate")),
 }
 
 
@@ -104,6 +106,8 @@ class UserSeries:
     time_labels: tuple[str, ...] | None
     digest: str
     notes: tuple[str, ...] = ()
+    inputs: np.ndarray | None = None  # (n, len(input_names)) other columns of the file, read beside the values
+    input_names: tuple[str, ...] = ()
 
 
 def _decode(raw: bytes) -> str:
@@ -233,13 +237,14 @@ def column_gaps(parsed: ParsedCsv, column: str) -> ColumnGaps:
 
 
 def choose_series(parsed: ParsedCsv, column: str, time_column: str | None = None,
-                  missing: str | None = None) -> UserSeries:
+                  missing: str | None = None, input_columns: tuple[str, ...] = ()) -> UserSeries:
     """Return the UserSeries of one numeric column; raise DataError when it cannot be forecast as it is.
 
     ``missing`` says what to do with empty or non-numeric cells: "drop" their rows, "interpolate" them
     linearly, or None to refuse (the DataError says how many and where). Either way the notes say how many
     there were, their share and where; a column with more than MAX_GAP_SHARE of them is refused whatever
-    ``missing`` says.
+    ``missing`` says. ``input_columns`` are read beside the values, row for row, with the same checks; their
+    own empty cells are interpolated (the notes say so), and rows dropped from the values are dropped from them.
     """
     if column not in parsed.numeric:
         comma = column in parsed.table and \
@@ -264,6 +269,10 @@ def choose_series(parsed: ParsedCsv, column: str, time_column: str | None = None
         raise DataError(f"{found.summary()} At most {found.allowed} of the column's {found.cells} cells "
                         f"({MAX_GAP_SHARE:.0%}) may be empty or non-numeric: with more, the series would be "
                         f"more patch than data. Fill in or remove those cells in the file, or choose another column.")
+    kept = np.ones(len(values), dtype=bool)  # (rows,) the rows the series keeps
+    if found.count and missing == "drop":
+        kept = ~gaps
+    inputs = [_input_column(parsed, name, column, notes)[kept] for name in input_columns]  # each (kept rows,)
     if found.count:
         plural = "s" * (found.count > 1)
         if missing is None:
@@ -287,14 +296,43 @@ def choose_series(parsed: ParsedCsv, column: str, time_column: str | None = None
         notes.append(f"The file has {len(values)} values; the last {MAX_POINTS} are used.")
         values = values[-MAX_POINTS:]
         labels = labels[-MAX_POINTS:] if labels is not None else None
+        inputs = [column_of_input[-MAX_POINTS:] for column_of_input in inputs]
     if len(values) < MIN_POINTS:
         raise DataError(f"Column {column!r} has only {len(values)} values; at least {MIN_POINTS} are needed "
                         f"to cut training, validation and test windows.")
     if np.ptp(values) == 0:
         raise DataError(f"Column {column!r} is constant ({values[0]:g} everywhere): there is nothing to forecast.")
-    digest = hashlib.sha1(values.tobytes()).hexdigest()[:12]
-    name = f"{parsed.name}: {column}"
-    return UserSeries(name, values, tuple(labels) if labels is not None else None, digest, tuple(notes))
+    stacked = np.column_stack(inputs) if inputs else None  # (n, inputs)
+    content = values.tobytes() + (stacked.tobytes() + "|".join(input_columns).encode() if stacked is not None else b"")
+    digest = hashlib.sha1(content).hexdigest()[:12]
+    name = f"{parsed.name}: {column}" + (f" with {', '.join(input_columns)}" if input_columns else "")
+    return UserSeries(name, values, tuple(labels) if labels is not None else None, digest, tuple(notes), stacked,
+                      tuple(input_columns))
+
+
+def _input_column(parsed: ParsedCsv, name: str, target: str, notes: list[str]) -> np.ndarray:
+    """Return one input column (rows,) with its empty cells interpolated; raise DataError when it cannot be used."""
+    if name == target:
+        raise DataError(f"Column {name!r} is the series itself: choose other columns as its inputs.")
+    if name not in parsed.numeric:
+        raise DataError(f"Column {name!r} does not hold numbers, so it cannot be an input; choose among "
+                        f"{[c for c in parsed.numeric if c != target]}.")
+    values = column_values(parsed, name)  # (rows,)
+    finite = values[np.isfinite(values)]  # (finite,)
+    if np.isinf(values).any() or (finite.size and np.abs(finite).max() > ABSURD):
+        raise DataError(f"Input column {name!r} holds infinite or absurdly large values; check it or leave it out.")
+    found = column_gaps(parsed, name)
+    if found.refused:
+        raise DataError(f"Input column {name!r}: {found.summary()} At most {found.allowed} of its {found.cells} cells "
+                        f"({MAX_GAP_SHARE:.0%}) may be empty or non-numeric. Leave it out or fill it in.")
+    if found.count:
+        index = np.arange(len(values))  # (rows,)
+        values = np.interp(index, index[~found.mask], values[~found.mask])
+        notes.append(f"Input column {name!r}: interpolated {found.count} empty or non-numeric cell"
+                     f"{'s' * (found.count > 1)} ({found.breakdown()}), {found.where}.")
+    if np.ptp(values) == 0:
+        raise DataError(f"Input column {name!r} is constant ({values[0]:g} everywhere): it has nothing to tell.")
+    return values
 
 
 def _where(parsed: ParsedCsv, mask: np.ndarray) -> str:
@@ -336,6 +374,6 @@ def _labels(cells: pd.Series) -> np.ndarray:
 
 def bundled_series(name: str) -> UserSeries:
     """Return one of the bundled real series by its shown name."""
-    file, column, time_column = BUNDLED[name]
+    file, column, time_column, input_columns = BUNDLED[name]
     parsed = read_csv((BUNDLED_DIR / file).read_bytes(), file)
-    return replace(choose_series(parsed, column, time_column), name=name)
+    return replace(choose_series(parsed, column, time_column, input_columns=input_columns), name=name)

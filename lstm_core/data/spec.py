@@ -31,9 +31,13 @@ def data_spec(source: SeriesConfig | UserSeries) -> dict[str, Any]:
         return {"kind": SourceKind.GENERATED.value, "series": source.to_dict()}
     if source.name in BUNDLED:
         return {"kind": SourceKind.BUNDLED.value, "name": source.name}
-    return {"kind": SourceKind.OWN.value, "name": source.name, "values": [float(v) for v in source.values],
-            "time_labels": list(source.time_labels) if source.time_labels is not None else None,
-            "digest": source.digest, "notes": list(source.notes)}
+    spec: dict[str, Any] = {
+        "kind": SourceKind.OWN.value, "name": source.name, "values": [float(v) for v in source.values],
+        "time_labels": list(source.time_labels) if source.time_labels is not None else None,
+        "digest": source.digest, "notes": list(source.notes)}
+    if source.inputs is not None:  # a spec without inputs is the one it was before they could be chosen
+        spec["inputs"] = {name: [float(v) for v in column] for name, column in zip(source.input_names, source.inputs.T)}
+    return spec
 
 
 def source_of(spec: dict[str, Any]) -> SeriesConfig | UserSeries:
@@ -43,8 +47,11 @@ def source_of(spec: dict[str, Any]) -> SeriesConfig | UserSeries:
     if spec["kind"] == SourceKind.BUNDLED:
         return bundled_series(spec["name"])
     labels = spec["time_labels"]
+    inputs = spec.get("inputs") or {}
     return UserSeries(spec["name"], np.asarray(spec["values"], dtype=np.float64),  # (n,)
-                      tuple(labels) if labels is not None else None, spec["digest"], tuple(spec.get("notes", ())))
+                      tuple(labels) if labels is not None else None, spec["digest"], tuple(spec.get("notes", ())),
+                      np.column_stack([np.asarray(column, dtype=np.float64) for column in inputs.values()])
+                      if inputs else None, tuple(inputs))  # (n, inputs)
 
 
 def is_learners_own(source: SeriesConfig | UserSeries) -> bool:

@@ -67,8 +67,14 @@ def _upload() -> None:
         st.warning(gaps.summary())
         missing = st.radio("Empty or non-numeric cells", MISSING_CHOICES, horizontal=True, key="w_data_missing",
                            format_func=lambda m: {"drop": "drop those rows", "interpolate": "interpolate"}[m])
+    candidates = [c for c in parsed.numeric if c != column]
+    input_columns = st.multiselect("Other columns read beside it as inputs (optional)", candidates,
+                                   key="w_data_input_columns",
+                                   help="Each adds one number per step: the model reads them with the series' own "
+                                        "past and forecasts the value column.") if candidates else []
     try:
-        series = choose_series(parsed, column, None if time_column == others[0] else time_column, missing)
+        series = choose_series(parsed, column, None if time_column == others[0] else time_column, missing,
+                               tuple(c for c in input_columns if c in candidates))
     except DataError as problem:
         st.error(f"{upload.name} cannot be used: {problem}")
         return

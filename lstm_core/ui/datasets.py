@@ -21,7 +21,8 @@ def cached_dataset(series: dict[str, Any], seq_length: int, horizon: int) -> Dat
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_own_dataset(digest: str, seq_length: int, horizon: int, _series: UserSeries) -> Dataset:
     """Return the dataset of a learner's own series, computed once per content digest and window."""
-    return build_dataset_from_values(_series.values, seq_length, horizon, _series.name, _series.time_labels)
+    return build_dataset_from_values(_series.values, seq_length, horizon, _series.name, _series.time_labels,
+                                     _series.inputs, _series.input_names)
 
 
 def dataset_of(source: SeriesConfig | UserSeries, seq_length: int, horizon: int) -> Dataset:

@@ -54,7 +54,11 @@ def inputs_view(ds: Dataset) -> None:
                        f"and the series' next value as Y.")
     st.caption(f"X now holds {ds.n_features} numbers per step: (samples, {ds.seq_length} steps, {ds.n_features} "
                f"inputs). Y is still the series' own next value. Each input is scaled on the training part alone.")
-    if ds.input_shares:
+    if not ds.input_shares:
+        st.caption("How much of the series each input accounts for is known only for generated inputs, which were "
+                   "made with a known part in the target. For these columns nobody knows it: the Train page measures "
+                   "what the trained model relies on instead.")
+    else:
         show_chart(input_shares_figure(ds), key="input_shares", summary=input_shares_summary(ds))
         if ds.cfg is not None and "driver" in ds.input_shares and ds.cfg.driver_lead > ds.seq_length:
             st.warning(f"The driver moves the target {ds.cfg.driver_lead} steps later, but a window holds only "

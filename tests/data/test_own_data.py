@@ -240,5 +240,51 @@ def test_same_content_same_digest_other_content_other_digest():
 @pytest.mark.parametrize("name", list(BUNDLED))
 def test_the_bundled_real_series_load(name):
     series = bundled_series(name)
-    assert 300 <= len(series.values) <= 600 and np.isfinite(series.values).all()
+    assert 200 <= len(series.values) <= 600 and np.isfinite(series.values).all()
     assert series.time_labels is not None
+    _, column, _, input_columns = BUNDLED[name]
+    assert series.input_names == input_columns
+    if input_columns:
+        assert series.inputs.shape == (len(series.values), len(input_columns)) and np.isfinite(series.inputs).all()
+    else:
+        assert series.inputs is None
+
+
+def three_columns(gap_in: str | None = None, gap_row: int = 7) -> bytes:
+    rows = []
+    for k in range(150):
+        cells = {"t": str(k), "level": f"{np.sin(k / 5):.4f}", "rain": f"{np.cos(k / 3):.4f}", "wind": f"{k % 7}"}
+        if k == gap_row and gap_in is not None:
+            cells[gap_in] = ""
+        rows.append(",".join(cells.values()))
+    return csv_bytes(rows, header="t,level,rain,wind")
+
+
+def test_other_columns_are_read_beside_the_series_row_for_row():
+    parsed = read_csv(three_columns(), "weather.csv")
+    series = choose_series(parsed, "level", "t", input_columns=("rain", "wind"))
+    assert series.input_names == ("rain", "wind") and series.inputs.shape == (150, 2)
+    assert series.inputs[10, 0] == pytest.approx(np.cos(10 / 3), abs=1e-4) and series.inputs[10, 1] == 3
+    assert series.name == "weather.csv: level with rain, wind"
+    alone = choose_series(parsed, "level", "t")
+    assert alone.inputs is None and alone.digest != series.digest
+    assert choose_series(parsed, "level", "t", input_columns=("wind", "rain")).digest != series.digest
+
+
+def test_an_inputs_empty_cell_is_interpolated_and_a_row_dropped_from_the_series_is_dropped_from_it_too():
+    holed_input = choose_series(read_csv(three_columns("rain")), "level", "t", input_columns=("rain",))
+    assert holed_input.inputs[7, 0] == pytest.approx((np.cos(6 / 3) + np.cos(8 / 3)) / 2, abs=1e-4)
+    assert any("Input column 'rain': interpolated 1 empty" in note for note in holed_input.notes)
+    dropped = choose_series(read_csv(three_columns("level")), "level", "t", missing="drop", input_columns=("rain",))
+    assert len(dropped.values) == len(dropped.inputs) == 149
+    assert dropped.inputs[7, 0] == pytest.approx(np.cos(8 / 3), abs=1e-4), "row 7 went from both"
+
+
+@pytest.mark.parametrize("columns, words", [(("level",), "is the series itself"),
+                                            (("nope",), "does not hold numbers"),
+                                            (("const",), "is constant")])
+def test_an_input_column_that_cannot_be_read_beside_the_series_is_refused_in_words(columns, words):
+    rows = [f"{k},{np.sin(k / 5):.4f},{'x' if k % 2 else 'y'},5" for k in range(150)]
+    parsed = read_csv(csv_bytes(rows, header="t,level,nope,const"))
+    with pytest.raises(DataError, match=words):
+        choose_series(parsed, "level", "t", input_columns=columns)

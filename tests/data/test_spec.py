@@ -5,7 +5,7 @@ import json
 import numpy as np
 
 from lstm_core.config import SeriesConfig
-from lstm_core.data.own_data import BUNDLED, UserSeries, bundled_series
+from lstm_core.data.own_data import BUNDLED, UserSeries, bundled_series, choose_series, read_csv
 from lstm_core.data.spec import SourceKind, data_spec, is_learners_own, source_of
 
 
@@ -35,3 +35,11 @@ def test_only_the_learners_own_file_needs_their_agreement():
     assert not is_learners_own(SeriesConfig())
     assert not is_learners_own(bundled_series(next(iter(BUNDLED))))
     assert is_learners_own(UserSeries("mine.csv", np.array([1.0, 2.0]), None, "d", ()))
+
+
+def test_an_own_series_with_input_columns_round_trips_through_its_spec():
+    rows = "\n".join(f"{k},{k % 9},{(k * 7) % 5}" for k in range(150))
+    series = choose_series(read_csv(f"v,a,b\n{rows}".encode(), "two.csv"), "v", input_columns=("b", "a"))
+    back = source_of(json.loads(json.dumps(data_spec(series))))
+    assert back.input_names == ("b", "a") and np.array_equal(back.inputs, series.inputs)
+    assert back.digest == series.digest and np.array_equal(back.values, series.values)

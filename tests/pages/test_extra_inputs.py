@@ -60,3 +60,33 @@ def test_the_horizon_lesson_says_it_reads_the_series_own_past_alone_and_trains_o
     wait_for_lesson(at, "horizon")
     assert_clean(at, "the horizon lesson trained beside extra inputs")
     assert at.session_state["lesson_jobs_horizon"].settings[0] == SeriesConfig(n_points=300)
+
+
+MACRO = "US unemployment with inflation and interest rate, quarterly 1959-2009"
+
+
+def test_a_bundled_series_with_inputs_shows_them_says_their_shares_are_unknown_and_trains_on_them():
+    at = open_page("pages/data.py", model=SMALL_MODEL)
+    at.radio(key="w_data_source").set_value("A real series").run()
+    at.selectbox(key="w_data_bundled").set_value(MACRO).run()
+    assert_clean(at, MACRO)
+    assert "3 inputs per step" in [s.value for s in at.subheader]
+    assert any("For these columns nobody knows it" in c.value for c in at.caption)
+    at.switch_page("pages/train.py").run()
+    next(b for b in at.button if b.label == "Train").click().run()
+    wait_for_training(at)
+    assert_clean(at, "trained on unemployment with inflation and the T-bill rate")
+    verdict = next(i.value for i in at.info if "the inflation" in i.value)
+    assert "tbill_rate" in verdict and "known answer" not in verdict
+
+
+def test_an_uploaded_files_other_columns_become_inputs():
+    rows = "\n".join(f"{k},{(k % 9) / 9:.3f},{(k % 4) / 4:.3f},{k % 5}" for k in range(200))
+    at = open_page("pages/data.py", model=SMALL_MODEL)
+    at.radio(key="w_data_source").set_value("Your own CSV file").run()
+    at.file_uploader(key="w_data_upload").set_value(("three.csv", f"t,v,a,b\n{rows}".encode(), "text/csv")).run()
+    at.selectbox(key="w_data_column").set_value("v").run()
+    at.multiselect(key="w_data_input_columns").set_value(["a", "b"]).run()
+    assert_clean(at, "an upload with two input columns")
+    assert at.session_state["own_series"].input_names == ("a", "b")
+    assert {m.value for m in at.metric if m.label.startswith("X_train")} == {"(132, 8, 3)"}
