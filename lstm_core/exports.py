@@ -105,7 +105,8 @@ print(f"test MSE {{test_mse:.6f}}")
 '''
 
 
-def _series_code(series: SeriesConfig | None, values: np.ndarray | None) -> str:
+def _series_code(series: SeriesConfig | None, values: np.ndarray | None, inputs: np.ndarray | None = None,
+                 input_names: tuple[str, ...] = ()) -> str:
     if series is not None:
         code = (f"# The series: shape {series.shape!r}, generated exactly as LSTM Lens does.\n"
                 f"N_POINTS, TIME_STEP, PERIOD, AMPLITUDE = {series.n_points}, {series.time_step!r}, "
@@ -127,8 +128,13 @@ def _series_code(series: SeriesConfig | None, values: np.ndarray | None) -> str:
                        "extra_inputs = np.column_stack(extra) if extra else np.empty((N_POINTS, 0))")
     assert values is not None
     listed = ", ".join(f"{v!r}" for v in np.asarray(values, dtype=float).tolist())
-    return (f"# The series: your own values, as LSTM Lens used them.\nvalues = np.array([{listed}])\n"
-            "extra_inputs = np.empty((len(values), 0))")
+    code = f"# The series: your own values, as LSTM Lens used them.\nvalues = np.array([{listed}])\n"
+    if inputs is None:
+        return code + "extra_inputs = np.empty((len(values), 0))"
+    columns = ",\n    ".join(f"np.array([{', '.join(repr(v) for v in np.asarray(column, dtype=float).tolist())}])"
+                              for column in np.asarray(inputs).T)
+    return code + (f"# Read beside it, one column each: {', '.join(input_names)}.\n"
+                   f"extra_inputs = np.column_stack([\n    {columns},\n])")
 
 
 # How each extra input is made (lstm_core.data.inputs), written out for the script.
@@ -149,13 +155,18 @@ _INPUT_CODE = {
 
 
 def keras_script(model: ModelConfig, series: SeriesConfig | None = None, values: np.ndarray | None = None,
-                 title: str = "LSTM Lens run", filename: str = "lstm_lens_run.py") -> str:
-    """Return a standalone Python script that trains the same model on the same windows with plain Keras."""
+                 title: str = "LSTM Lens run", filename: str = "lstm_lens_run.py", inputs: np.ndarray | None = None,
+                 input_names: tuple[str, ...] = ()) -> str:
+    """Return a standalone Python script that trains the same model on the same windows with plain Keras.
+
+    With values (a learner's own series), inputs (n, len(input_names)) are the columns read beside them.
+    """
     if (series is None) == (values is None):
         raise ValueError("give either the generated series' settings or the values of your own series")
     return _SCRIPT.format(
         title=title, filename=filename, seq_length=model.seq_length, horizon=model.horizon, units=model.units,
         layers=model.layers, dropout=model.dropout, dense_units=model.dense_units,
         learning_rate=model.learning_rate, batch_size=model.batch_size, epochs=model.epochs, seed=model.seed,
-        layer_class="LSTM" if model.cell == "lstm" else "SimpleRNN", series_code=_series_code(series, values),
+        layer_class="LSTM" if model.cell == "lstm" else "SimpleRNN",
+        series_code=_series_code(series, values, inputs, input_names),
         train_percent=TRAIN_PERCENT, train_val_percent=TRAIN_PERCENT + VAL_PERCENT)

@@ -170,7 +170,9 @@ def take_home(run, run_ds) -> None:
     own = run.series if isinstance(run.series, UserSeries) else None
     series_cfg = None if own is not None else run.series
     script = keras_script(run.model, series_cfg, own.values if own is not None else None,
-                          title=f"{describe_model(run.model.to_dict())} on {run_ds.name}")
+                          title=f"{describe_model(run.model.to_dict())} on {run_ds.name}",
+                          inputs=own.inputs if own is not None else None,
+                          input_names=own.input_names if own is not None else ())
     downloads = [
         ("The trained model (.keras)", run.result.keras_bytes, "lstm_lens_model.keras", "application/octet-stream"),
         ("Settings (JSON)", settings_json(series_cfg, run.model, run_ds.name), "lstm_lens_settings.json",

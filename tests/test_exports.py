@@ -26,8 +26,13 @@ MODEL = ModelConfig(seq_length=12, units=8, layers=2, dense_units=4, dropout=0.1
 
 
 OWN_VALUES = np.sin(np.arange(300) / 4.0) * 50 + 400
+OWN_INPUTS = np.column_stack([np.cos(np.arange(300) / 4.0), np.arange(300) % 7])  # (300, 2) read beside the values
 OWN_MODEL = ModelConfig(seq_length=10, units=4, layers=1, dense_units=0, dropout=0.0, epochs=3, cell="rnn")
-SCRIPTS = {"generated series": keras_script(MODEL, SERIES), "own values": keras_script(OWN_MODEL, values=OWN_VALUES)}
+PLAIN_SERIES = SeriesConfig(n_points=200, shape="trend")
+PLAIN_MODEL = ModelConfig(seq_length=6, units=3, layers=1, dense_units=0, dropout=0.0, epochs=2)
+SCRIPTS = {"generated series": keras_script(MODEL, SERIES),
+           "own values": keras_script(OWN_MODEL, values=OWN_VALUES, inputs=OWN_INPUTS, input_names=("cos", "weekday")),
+           "the series alone": keras_script(PLAIN_MODEL, PLAIN_SERIES)}
 # Each script runs as its own __main__, one after the other in one interpreter without LSTM Lens on its path:
 # one TensorFlow import for both. Each seeds everything it uses, so the order changes nothing (measured).
 RUN_EACH = """import runpy, sys
@@ -75,8 +80,14 @@ def test_the_generated_script_reproduces_the_apps_run_without_lstm_lens(printed)
 
 
 def test_the_script_of_own_values_reproduces_the_run_on_those_values(printed):
-    ds = build_dataset_from_values(OWN_VALUES, OWN_MODEL.seq_length, OWN_MODEL.horizon, "test values")
+    ds = build_dataset_from_values(OWN_VALUES, OWN_MODEL.seq_length, OWN_MODEL.horizon, "test values",
+                                   inputs=OWN_INPUTS, input_names=("cos", "weekday"))
     assert_script_reproduces(printed["own values"], train_job(TrainingData.from_dataset(ds), OWN_MODEL), ds)
+
+
+def test_the_script_of_a_series_without_inputs_reproduces_its_run(printed):
+    ds = build_dataset(PLAIN_SERIES, PLAIN_MODEL.seq_length)
+    assert_script_reproduces(printed["the series alone"], train_job(TrainingData.from_dataset(ds), PLAIN_MODEL), ds)
 
 
 def test_the_script_needs_exactly_one_kind_of_series():
