@@ -58,7 +58,14 @@ with pick_step:
     step = 0 if ds.seq_length == 1 else int(page_slider(
         "Read the memory at step", 1, ds.seq_length, ds.seq_length, "w_readouts_step",
         "Which step of the window to read c and h at; the forecast reads the last one.")) - 1
-curves = what_ifs.curves_at(run, ds, layer, step)
+feature = 0
+if ds.n_features > 1:
+    valid_choice("w_readouts_input", range(ds.n_features))
+    feature = st.radio("Read back the past of", range(ds.n_features), format_func=ds.features.__getitem__,
+                       horizontal=True, key="w_readouts_input",
+                       help="The model reads several inputs at each step: which one's past values to read out of "
+                            "its memory.")
+curves = what_ifs.curves_at(run, ds, layer, step, feature)
 memory = curves.states["c"]
 
 

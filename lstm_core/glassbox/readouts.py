@@ -222,12 +222,18 @@ def memory_curves_from_windows(model_or_weights: KerasModel | ModelWeights, X_tr
 
 
 def memory_curves(model_or_weights: KerasModel | ModelWeights, dataset: Dataset, layer: int | None = None,
-                  step: int | None = None) -> MemoryCurves:
+                  step: int | None = None, feature: int = 0) -> MemoryCurves:
     """Return the MemoryCurves of a model on a Dataset: fitted on its training windows, scored on its test windows.
 
-    Where the series' clean signal is unknown the noise, clean and slope curves are None and
+    The past inputs read back are those of input ``feature`` (0: the series' own past). Where the series'
+    clean signal is unknown, or another input is read, the noise, clean and slope curves are None and
     MemoryCurves.unknown says why. Raises ValueError for a layer or step out of range.
     """
+    if feature:
+        return memory_curves_from_windows(
+            model_or_weights, dataset.X["train"], dataset.X["test"], layer=layer, step=step, feature=feature,
+            unknown=f"The noise and the clean wave are parts of the series itself: for the {dataset.features[feature]} "
+                    "only its past values are read back.")
     return memory_curves_from_windows(model_or_weights, dataset.X["train"], dataset.X["test"],
                                       window_signals(dataset, "train"), window_signals(dataset, "test"),
                                       layer=layer, step=step, unknown=unknown_signals_reason(dataset))

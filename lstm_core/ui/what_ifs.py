@@ -59,15 +59,16 @@ def report_of(run: FinishedTraining, dataset: Dataset, layer: int) -> MemoryRepo
 
 
 @st.cache_resource(max_entries=4 * REPORTS_KEPT, show_spinner=False)
-def _shared_curves(identity: str, layer: int, step: int, _weights: ModelWeights, _dataset: Dataset) -> MemoryCurves:
-    return memory_curves(_weights, _dataset, layer=layer, step=step)
+def _shared_curves(identity: str, layer: int, step: int, feature: int, _weights: ModelWeights,
+                   _dataset: Dataset) -> MemoryCurves:
+    return memory_curves(_weights, _dataset, layer=layer, step=step, feature=feature)
 
 
-def curves_at(run: FinishedTraining, dataset: Dataset, layer: int, step: int) -> MemoryCurves:
-    """Return the memory curves of a layer read at a step (0-based); the last step's come from the report."""
-    if step == dataset.seq_length - 1:
+def curves_at(run: FinishedTraining, dataset: Dataset, layer: int, step: int, feature: int = 0) -> MemoryCurves:
+    """Return the memory curves of a layer read at a step (0-based) for one input; the report holds the usual ones."""
+    if step == dataset.seq_length - 1 and feature == 0:
         return report_of(run, dataset, layer).curves
-    return _shared_curves(training_identity(run), layer, step, _weights_of(run), dataset)
+    return _shared_curves(training_identity(run), layer, step, feature, _weights_of(run), dataset)
 
 
 def unit_order(report: MemoryReport, by: str) -> UnitOrder:

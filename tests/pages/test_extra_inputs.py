@@ -90,3 +90,17 @@ def test_an_uploaded_files_other_columns_become_inputs():
     assert_clean(at, "an upload with two input columns")
     assert at.session_state["own_series"].input_names == ("a", "b")
     assert {m.value for m in at.metric if m.label.startswith("X_train")} == {"(132, 8, 3)"}
+
+
+def test_the_readouts_lesson_reads_back_each_inputs_past_and_says_what_only_the_series_has():
+    at = open_link({"inputs": "driver", "points": "300", "window": "8", "units": "6", "layers": "1",
+                    "denseUnits": "0", "epochs": "2", "seed": "5"}, "pages/train.py")
+    next(b for b in at.button if b.label == "Train").click().run()
+    wait_for_training(at)
+    at.switch_page("pages/lesson_readouts.py").run()
+    assert_clean(at, "the readouts lesson with a driver")
+    assert at.radio(key="w_readouts_input").options == ["own past", "driver"]
+    at.radio(key="w_readouts_input").set_value(1).run()
+    assert_clean(at, "reading the driver's past")
+    assert any("for the driver only its past values are read back" in e.value
+               for e in [*at.caption, *at.info, *at.warning, *at.markdown, *at.success])
