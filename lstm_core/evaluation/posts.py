@@ -46,10 +46,18 @@ P = TypeVar("P", bound=Post)
 
 def data_label(source: SeriesConfig | UserSeries) -> str:
     """Return what a training's windows were cut from, in a few words: the board compares trainings on one data only."""
+    # The inputs are part of the data: a driver changes the target itself, and a lever is judged only between
+    # trainings that read the same inputs.
     if isinstance(source, UserSeries):
-        return f"the file {source.name}" if source.name in BUNDLED else "a learner's own file"
-    return (f"{source.shape.replace('_', ' ')}, {source.n_points} points, period {source.period:.2f}, "
-            f"noise {source.noise_std:.2f}, seed {source.seed}")
+        if source.name in BUNDLED:  # its inputs are fixed by its name
+            return f"the file {source.name}"
+        count = len(source.input_names)  # the column names are the learner's: the class sees how many, not which
+        return "a learner's own file" + (f" read with {count} other column{'s' * (count > 1)}" if count else "")
+    label = (f"{source.shape.replace('_', ' ')}, {source.n_points} points, period {source.period:.2f}, "
+             f"noise {source.noise_std:.2f}, seed {source.seed}")
+    named = [f"a driver {source.driver_lead} steps ahead (weight {source.driver_weight:.2f})" if name == "driver"
+             else f"a {name}" for name in source.inputs]
+    return label + (f", read with {' and '.join(named)}" if named else "")
 
 
 def post_settings(cfg: ModelConfig, data: str, training_key: str | None = None) -> dict[str, Any]:

@@ -42,6 +42,13 @@ def test_a_data_label_tells_the_generated_series_bundled_files_and_own_files_apa
     own = source_of({"kind": "own", "name": "mine.csv", "values": [1.0, 2.0, 3.0], "time_labels": None,
                      "digest": "d", "notes": []})
     assert data_label(own) == "a learner's own file", "an own file's name is the learner's, never shown to the class"
+    driven = SeriesConfig(n_points=300, inputs=("calendar", "driver"), driver_lead=4, driver_weight=0.5)
+    assert data_label(driven) == ("sine, 300 points, period 6.28, noise 0.10, seed 42, read with a driver 4 steps "
+                                  "ahead (weight 0.50) and a calendar"), "other inputs are other data"
+    assert data_label(SeriesConfig(n_points=300, inputs=("distractor",))).endswith(", read with a distractor")
+    with_columns = source_of({"kind": "own", "name": "mine.csv", "values": [1.0, 2.0, 3.0], "time_labels": None,
+                              "digest": "e", "notes": [], "inputs": {"rain": [0.0, 1.0, 0.5]}})
+    assert data_label(with_columns) == "a learner's own file read with 1 other column"
 
 
 def test_a_posts_settings_are_the_models_with_its_data_and_training_key_and_the_board_reads_them_back():
