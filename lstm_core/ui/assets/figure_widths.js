@@ -14,26 +14,35 @@
     return meta.arrangements[name] ? {name: name, arrangement: meta.arrangements[name]} : null;
   }
 
+  // Streamlit sizes the chart's element (a fixed flex basis) from the height the server sent: the page below must
+  // make room for the height drawn.
+  function fitFrame(plot) {
+    const height = `${plot.layout.height}px`;
+    const element = plot.closest('[data-testid="stElementContainer"]');
+    if (element) Object.assign(element.style, {flexBasis: height, height: height});
+    for (const testid of ["stPlotlyChart", "stFullScreenFrame"]) {
+      const frame = plot.closest(`[data-testid="${testid}"]`);
+      if (frame) frame.style.height = height;
+    }
+  }
+
   function arrange(plot) {
     const choice = fitting(plot);
     if (!choice || !window.Plotly || plot.dataset.arranging) return;
-    // A redraw from the server puts the wide arrangement back: its height tells which one is drawn.
-    if (plot.dataset.arrangement === choice.name && plot.layout.height === choice.arrangement.layout.height) return;
+    // The server draws the wide arrangement, and a redraw from it puts the wide one back: the height tells which
+    // one is drawn. Drawing the one already there again would interrupt a step or a play just begun.
+    if (plot.layout.height === choice.arrangement.layout.height) {
+      plot.dataset.arrangement = choice.name;
+      fitFrame(plot);
+      return;
+    }
     plot.dataset.arranging = "1";
     let drawn = window.Plotly.relayout(plot, choice.arrangement.layout);
     for (const change of choice.arrangement.traces || []) {
       drawn = drawn.then(() => window.Plotly.restyle(plot, change.update, change.indices));
     }
     drawn.catch(() => {}).finally(() => {
-      // Streamlit sizes the chart's element (a fixed flex basis) from the height the server sent: the page below
-      // must make room for the height drawn.
-      const height = `${plot.layout.height}px`;
-      const element = plot.closest('[data-testid="stElementContainer"]');
-      if (element) Object.assign(element.style, {flexBasis: height, height: height});
-      for (const testid of ["stPlotlyChart", "stFullScreenFrame"]) {
-        const frame = plot.closest(`[data-testid="${testid}"]`);
-        if (frame) frame.style.height = height;
-      }
+      fitFrame(plot);
       plot.dataset.arrangement = choice.name;
       delete plot.dataset.arranging;
       arrange(plot);  // the width may have changed while it drew
