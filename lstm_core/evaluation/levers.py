@@ -2,9 +2,9 @@
 
 Every run on the class board carries its settings, its seed, a score (lower is better) and the identity of
 its training. Training is deterministic, so posts of one training (learners who shared it, a run reopened from
-the store) are one sample, however often they were posted. Trainings whose seven levers are all equal but whose
+the store) are one sample, however often they were posted. Trainings whose levers are all equal but whose
 seeds differ show the seed's own noise: pooled over every setting trained with more than one seed, it is the
-yardstick. For one lever, trainings equal on the six other levers are compared value against value, and a
+yardstick. For one lever, trainings equal on every other lever are compared value against value, and a
 change in the mean score counts only when it exceeds SIGNIFICANCE standard errors of that noise, the same rule
 the skill verdict uses. Without two seeds at any setting there is no yardstick, and no lever is said to matter.
 """
@@ -29,15 +29,21 @@ LEVERS: tuple[tuple[str, str], ...] = (
     ("learning_rate", "learning rate"),
     ("epochs", "epochs"),
     ("batch_size", "batch size"),
+    ("inputs", "inputs beside the series"),
 )
 LEVER_FIELDS = tuple(field for field, _ in LEVERS)
+MODEL_LEVERS = LEVER_FIELDS[:-1]  # the Model page's; the inputs are chosen on Data
+# The inputs a class can add or leave out on one series: each a bit of the lever's value. A driver changes the
+# target itself, so it belongs to the data (posts.data_label), never to this lever.
+INPUT_BITS = {"distractor": 1, "calendar": 2}
+LEVER_DEFAULTS = {"inputs": 0.0}  # a post made before inputs could be chosen read none
 # Settings that went through JSON or another language's float printing may differ in the last few digits;
 # ten significant digits keeps every value a slider can produce apart and merges that noise.
 SETTING_DIGITS = 10
 TOO_FEW, MATTERS, NO_DIFFERENCE = "too few runs", "matters", "no difference here"
 ONE_SEED_EACH = "every setting was trained with one seed — press Train again with a new seed"
 
-Settings = tuple[float, ...]  # the seven lever values in LEVERS order, rounded to SETTING_DIGITS
+Settings = tuple[float, ...]  # the lever values in LEVERS order, rounded to SETTING_DIGITS
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ class LeverVerdict:
     lever: str  # the ModelConfig field
     name: str  # the spoken name
     values: tuple[float, ...]  # the distinct values the class tried, sorted
-    contrasts: int  # pairs of values compared with the six other levers equal
+    contrasts: int  # pairs of values compared with every other lever equal
     effect: float  # the strongest contrast (largest |effect| / standard error), from the lower value to the higher
     standard_error: float  # of that contrast, from the seed noise; nan without a seed-noise estimate
     verdict: str  # TOO_FEW, MATTERS or NO_DIFFERENCE
@@ -86,7 +92,7 @@ class LeverVerdict:
 
 @dataclass(frozen=True)
 class Experiment:
-    """One distinct setting of the seven levers and how its runs scored."""
+    """One distinct setting of the levers and how its runs scored."""
 
     settings: dict[str, float]
     count: int  # distinct seeds trained at this setting
@@ -103,6 +109,19 @@ class _Contrast:
     standard_error: float
 
 
+def input_lever_value(inputs: tuple[str, ...]) -> float:
+    """Return the inputs lever's value of a training that read these inputs: a bit per input a class may vary."""
+    return float(sum(INPUT_BITS.get(name, 0) for name in inputs))
+
+
+def lever_value(field: str, value: float) -> str:
+    """Return a lever's value as the board says it: "calendar + distractor" for the inputs, "32" for units."""
+    if field != "inputs":
+        return f"{value:g}"
+    named = [name for name, bit in INPUT_BITS.items() if int(value) & bit]
+    return " + ".join(named) if named else "none"
+
+
 def setting_value(value: float) -> float:
     """Return a setting rounded to SETTING_DIGITS significant digits, so equal settings compare equal."""
     return float(f"{float(value):.{SETTING_DIGITS}g}")
@@ -110,9 +129,10 @@ def setting_value(value: float) -> float:
 
 def _lever_settings(settings: Mapping[str, float]) -> Settings | None:
     try:
-        values = tuple(setting_value(settings[field]) for field in LEVER_FIELDS)
+        values = tuple(setting_value(settings[field] if field in settings else LEVER_DEFAULTS[field])
+                       for field in LEVER_FIELDS)
     except (KeyError, TypeError, ValueError):
-        return None  # a run that does not say all seven levers cannot be matched with any other
+        return None  # a run that does not say every lever cannot be matched with any other
     return values if all(math.isfinite(v) for v in values) else None
 
 
@@ -148,7 +168,7 @@ def _seed_scores(runs: Iterable[BoardPost]) -> dict[Settings, dict[object, list[
 
 
 def scores_by_settings(runs: Iterable[BoardPost]) -> dict[Settings, list[float]]:
-    """Return one score per distinct seed (repeats of a training count once), grouped by the seven lever values."""
+    """Return one score per distinct seed (repeats of a training count once), grouped by the lever values."""
     return {settings: [float(np.mean(scores)) for scores in by_seed.values()]
             for settings, by_seed in _seed_scores(runs).items()}
 
@@ -212,8 +232,9 @@ def _judge_lever(index: int, groups: Mapping[Settings, list[float]], noise: Seed
         return verdict(TOO_FEW, "Too few runs: " + ", and ".join(missing) + ".")
     if is_difference(strongest.effect, strongest.standard_error):
         measure = f"{abs(strongest.effect) / strongest.standard_error:.1f} × the seed spread's standard error"
-        return verdict(MATTERS, f"{_capitalised(name)} matters here: going from {strongest.low:g} to "
-                                f"{strongest.high:g} changed the score by {strongest.effect:+.2f} ({measure}).")
+        return verdict(MATTERS, f"{_capitalised(name)} matters here: going from {lever_value(lever, strongest.low)} "
+                                f"to {lever_value(lever, strongest.high)} changed the score by "
+                                f"{strongest.effect:+.2f} ({measure}).")
     # None passed, so the largest change also lies within its own SIGNIFICANCE standard errors.
     largest = max(contrasts, key=lambda contrast: abs(contrast.effect))
     return verdict(NO_DIFFERENCE, f"No difference here: the {name} moved the score by at most "
@@ -229,7 +250,7 @@ def judge_levers(runs: Iterable[BoardPost]) -> list[LeverVerdict]:
 
 
 def experiments_table(runs: Iterable[BoardPost]) -> list[Experiment]:
-    """Return one Experiment per distinct setting of the seven levers, the lowest mean score first."""
+    """Return one Experiment per distinct setting of the levers, the lowest mean score first."""
     runs = list(runs)
     learners: dict[Settings, set[str]] = defaultdict(set)
     for run in runs:

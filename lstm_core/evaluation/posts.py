@@ -15,7 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.own_data import BUNDLED, UserSeries
-from lstm_core.evaluation.levers import BoardPost
+from lstm_core.evaluation.levers import BoardPost, input_lever_value
 
 DATA_SETTING = "data"  # a post's setting naming its data in words: the board compares trainings on one data only
 TRAINING_KEY_SETTING = "training_key"  # a post's setting naming its training: repeats of one count once
@@ -46,8 +46,7 @@ P = TypeVar("P", bound=Post)
 
 def data_label(source: SeriesConfig | UserSeries) -> str:
     """Return what a training's windows were cut from, in a few words: the board compares trainings on one data only."""
-    # The inputs are part of the data: a driver changes the target itself, and a lever is judged only between
-    # trainings that read the same inputs.
+    # A driver changes the target itself, and an own file's columns are its own: both belong to the data.
     if isinstance(source, UserSeries):
         if source.name in BUNDLED:  # its inputs are fixed by its name
             return f"the file {source.name}"
@@ -55,15 +54,21 @@ def data_label(source: SeriesConfig | UserSeries) -> str:
         return "a learner's own file" + (f" read with {count} other column{'s' * (count > 1)}" if count else "")
     label = (f"{source.shape.replace('_', ' ')}, {source.n_points} points, period {source.period:.2f}, "
              f"noise {source.noise_std:.2f}, seed {source.seed}")
-    named = [f"a driver {source.driver_lead} steps ahead (weight {source.driver_weight:.2f})" if name == "driver"
-             else f"a {name}" for name in source.inputs]
-    return label + (f", read with {' and '.join(named)}" if named else "")
+    if "driver" in source.inputs:  # the inputs a class may add or leave out are a lever (levers.INPUT_BITS)
+        label += f", driven {source.driver_lead} steps ahead (weight {source.driver_weight:.2f})"
+    return label
 
 
-def post_settings(cfg: ModelConfig, data: str, training_key: str | None = None) -> dict[str, Any]:
-    """Return the settings a post carries: the model's plain values, the data's label and the training key if any."""
+def inputs_read(source: SeriesConfig | UserSeries) -> float:
+    """Return the inputs lever's value of a training on source: the generated inputs it read that a class may vary."""
+    return input_lever_value(source.inputs) if isinstance(source, SeriesConfig) else 0.0
+
+
+def post_settings(cfg: ModelConfig, data: str, training_key: str | None = None, inputs: float = 0.0) -> dict[str, Any]:
+    """Return the settings a post carries: the model's plain values, the inputs lever, the data's label and key."""
     settings: dict[str, Any] = {key: value for key, value in asdict(cfg).items()
                                 if isinstance(value, (int, float, str, bool))}
+    settings["inputs"] = inputs
     settings[DATA_SETTING] = data
     if training_key is not None:
         settings[TRAINING_KEY_SETTING] = training_key

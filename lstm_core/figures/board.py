@@ -11,15 +11,13 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lstm_core.evaluation.class_answers import TallyBar
-from lstm_core.evaluation.levers import LEVERS, LeverVerdict, Training
+from lstm_core.evaluation.levers import LEVER_DEFAULTS, LEVERS, LeverVerdict, Training, lever_value
 from lstm_core.figures.style import PREDICTION_COLOR, REFERENCE_LINE_COLOR, chart_layout, readable_axes, with_alpha
 
 COLUMNS = 4
 BOARD_MARGIN = dict(l=60, r=40, t=120, b=40)  # room above the first row's two-line panel titles
 
 
-def _value_label(value: float) -> str:
-    return f"{value:g}"
 
 
 def lever_figure(runs: Sequence[Training], verdicts: Sequence[LeverVerdict], score_basis: str) -> go.Figure:
@@ -34,10 +32,11 @@ def lever_figure(runs: Sequence[Training], verdicts: Sequence[LeverVerdict], sco
     scores = np.array([run.score for run in runs], dtype=np.float64)  # (runs,)
     for k, (field, name) in enumerate(LEVERS):
         row, col = 1 + k // COLUMNS, 1 + k % COLUMNS
-        values = np.array([float(run.settings.get(field, np.nan)) for run in runs])  # (runs,)
+        # (runs,) a post made before a lever existed reads its default
+        values = np.array([float(run.settings.get(field, LEVER_DEFAULTS.get(field, np.nan))) for run in runs])
         known = np.isfinite(values) & np.isfinite(scores)
         distinct = sorted(set(values[known].tolist()))
-        labels = [_value_label(v) for v in distinct]
+        labels = [lever_value(field, v) for v in distinct]
         position = {v: i for i, v in enumerate(distinct)}
         # Runs of one value spread a little sideways, so repeats do not hide each other.
         jitter = np.linspace(-0.15, 0.15, num=max(1, int(known.sum())))
@@ -47,7 +46,7 @@ def lever_figure(runs: Sequence[Training], verdicts: Sequence[LeverVerdict], sco
                         marker=dict(color=with_alpha(PREDICTION_COLOR, 0.45), size=8),
                         hovertemplate=(f"{name} %{{customdata[0]}}<br>score %{{y:.3f}}<br>"
                                        "learners on it: %{customdata[1]}<extra></extra>"),
-                        customdata=[[_value_label(v), n] for v, n in zip(values[known].tolist(), shared)],
+                        customdata=[[lever_value(field, v), n] for v, n in zip(values[known].tolist(), shared)],
                         row=row, col=col)
         means = [float(scores[known][values[known] == v].mean()) for v in distinct]
         spreads = [float(scores[known][values[known] == v].std(ddof=1)) if (values[known] == v).sum() > 1 else 0.0

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from lstm_core.config import ModelConfig
 from lstm_core.data.dataset import Dataset
-from lstm_core.evaluation.levers import LeverVerdict, Training
+from lstm_core.evaluation.levers import LeverVerdict, Training, lever_value
 from lstm_core.glassbox.replay import ModelTrace
 from lstm_core.model.gates import CELL_PART_KEYS, CELL_PARTS
 
@@ -138,7 +138,8 @@ def lever_summary(runs: Sequence[Training], verdicts: Sequence[LeverVerdict], sc
     scores = np.array([run.score for run in runs], dtype=np.float64)  # (runs,)
     known = scores[np.isfinite(scores)]  # (known,)
     best = f", the best scoring {number(known.min())} (test MSE / {score_basis}, lower is better)" if len(known) else ""
-    levers = "; ".join(f"{verdict.name}: {', '.join(f'{value:g}' for value in verdict.values) or 'no value'} "
+    said = {verdict.lever: ", ".join(lever_value(verdict.lever, v) for v in verdict.values) for verdict in verdicts}
+    levers = "; ".join(f"{verdict.name}: {said[verdict.lever] or 'no value'} "
                        f"tried, {verdict.verdict}" for verdict in verdicts)
     return f"{_plural(len(runs), 'distinct training')}{best}. {levers}."
 

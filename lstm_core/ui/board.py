@@ -16,12 +16,14 @@ import pandas as pd
 import streamlit as st
 
 from lstm_core.evaluation.levers import (
+    LEVER_DEFAULTS,
     LEVERS,
     BoardPost,
     LeverVerdict,
     distinct_trainings,
     experiments_table,
     judge_levers,
+    lever_value,
     training_identity,
 )
 from lstm_core.evaluation.posts import board_post, judged_posts
@@ -141,15 +143,22 @@ def room_sidebar() -> None:
 
 
 SHORT_NAMES = {"seq_length": "window", "units": "units", "layers": "layers", "dropout": "dropout",
-               "learning_rate": "lr", "epochs": "epochs", "batch_size": "batch"}
+               "learning_rate": "lr", "epochs": "epochs", "batch_size": "batch", "inputs": "inputs"}
 
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
+def _shown(field: str, value):
+    """Return a lever's value for the board's tables: the inputs in words, every other lever as it is."""
+    if field != "inputs":
+        return value
+    return lever_value(field, float(value) if isinstance(value, (int, float)) else LEVER_DEFAULTS[field])
+
+
 def _settings_text(settings: dict) -> str:
-    return ", ".join(f"{SHORT_NAMES[field]} {settings[field]:g}" for field, _ in LEVERS
+    return ", ".join(f"{SHORT_NAMES[field]} {lever_value(field, settings[field])}" for field, _ in LEVERS
                      if isinstance(settings.get(field), (int, float)))
 
 
@@ -170,7 +179,7 @@ def _runs_table(posts: list[RoomPost]) -> pd.DataFrame:
     rows, shared_by = [], _shared_by(posts)
     for post in posts:
         row = {"nickname": post.nickname, "lesson": post.lesson or "Train", "data": post.settings.get("data")}
-        row.update({name: post.settings.get(field) for field, name in LEVERS})
+        row.update({name: _shown(field, post.settings.get(field)) for field, name in LEVERS})
         row["seed"] = post.settings.get("seed")
         row["learners on this training"] = shared_by[post.id]
         row["score"] = post.scores.get("score")
@@ -192,7 +201,7 @@ def board_csv(table: pd.DataFrame) -> str:
 def _experiments_frame(board_posts: list[BoardPost]) -> pd.DataFrame:
     rows = []
     for experiment in experiments_table(board_posts):
-        row = {name: experiment.settings.get(field) for field, name in LEVERS}
+        row = {name: _shown(field, experiment.settings.get(field)) for field, name in LEVERS}
         row.update({"seeds": experiment.count, "learners": experiment.learners, "mean score": experiment.mean_score,
                     "spread over seeds": experiment.spread})
         rows.append(row)

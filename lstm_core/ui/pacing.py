@@ -15,7 +15,7 @@ import streamlit as st
 
 from lstm_core.config import MODEL_BOUNDS
 from lstm_core.evaluation.class_answers import ExitRow, exit_ticket_csv, exit_ticket_tallies
-from lstm_core.evaluation.levers import LEVERS
+from lstm_core.evaluation.levers import LEVERS, MODEL_LEVERS
 from lstm_core.presets import PRESETS
 from lstm_core.store.room_states import PUSH_KINDS, Push, RoomState, exit_question_key
 from lstm_core.store.rooms import Room
@@ -210,7 +210,7 @@ def _push_controls(room: Room, secret: str, store) -> None:
 
 def _lever_controls(room: Room, secret: str, store, state: RoomState) -> None:
     st.markdown("**Levers on the Model page**")
-    fields = [field for field, _ in LEVERS]
+    fields = list(MODEL_LEVERS)  # the Model page's levers; the inputs are chosen on Data
     locked = st.multiselect("Locked (shown, cannot be moved)", fields, default=list(state.locked_levers),
                             format_func=LEVER_NAMES.__getitem__, key="pace_locked")
     hidden = st.multiselect("Hidden", fields, default=list(state.hidden_levers),

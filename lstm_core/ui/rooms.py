@@ -19,7 +19,7 @@ from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import Dataset
 from lstm_core.data.own_data import UserSeries
 from lstm_core.evaluation.board import run_scores, window_scores
-from lstm_core.evaluation.posts import TRAINING_KEY_SETTING, data_label, post_settings
+from lstm_core.evaluation.posts import TRAINING_KEY_SETTING, data_label, inputs_read, post_settings
 from lstm_core.store.rooms import Room, RoomNotOpen, RoomStore, room_lifetime_hours
 from lstm_core.store.runs import StoreError
 from lstm_core.store.schema import NICKNAME_LENGTH
@@ -207,7 +207,8 @@ def teacher_link(root: str, code: str, secret: str) -> str:
 
 
 def _post(code: str | None, name: str, cfg: ModelConfig, data: str, scores: dict[str, Any], run_id: str | None,
-          lesson: str | None, training: str | None, training_key: str | None = None) -> int | None:
+          lesson: str | None, training: str | None, training_key: str | None = None,
+          inputs: float = 0.0) -> int | None:
     store = room_store()
     if code is None or store is None:
         return None
@@ -217,7 +218,7 @@ def _post(code: str | None, name: str, cfg: ModelConfig, data: str, scores: dict
             for post in store.posts(code, include_hidden=True):
                 if post.nickname == name and post.settings.get(TRAINING_KEY_SETTING) == training_key:
                     return post.id
-        return store.post(code, name, post_settings(cfg, data, training_key), scores, run_id=run_id,
+        return store.post(code, name, post_settings(cfg, data, training_key, inputs), scores, run_id=run_id,
                           training=training, lesson=lesson)
     except (StoreError, ValueError):
         return None
@@ -235,15 +236,14 @@ def post_training(ds: Dataset, cfg: ModelConfig, source: SeriesConfig | UserSeri
     code = room_code()
     if code is None:
         return None
-    return _post_training(code, nickname(), ds, cfg, data_label(source), predicted, run_id, seconds,
-                          finished_at, training_key)
+    return _post_training(code, nickname(), ds, cfg, source, predicted, run_id, seconds, finished_at, training_key)
 
 
-def _post_training(code: str, name: str, ds: Dataset, cfg: ModelConfig, data: str, predicted,
+def _post_training(code: str, name: str, ds: Dataset, cfg: ModelConfig, source: SeriesConfig | UserSeries, predicted,
                    run_id: str | None, seconds: float | None, finished_at: float | None,
                    training_key: str | None) -> int | None:
     scores = {**run_scores(ds, predicted, seconds), "finished_at": finished_at}
-    return _post(code, name, cfg, data, scores, run_id, None, None, training_key)
+    return _post(code, name, cfg, data_label(source), scores, run_id, None, None, training_key, inputs_read(source))
 
 
 @dataclass
@@ -266,7 +266,7 @@ def post_when_finished(job, ds: Dataset, cfg: ModelConfig, source: SeriesConfig 
     code = room_code()
     if code is None or room_store() is None:
         return None
-    pending, label = PendingPost(code, nickname()), data_label(source)
+    pending = PendingPost(code, nickname())
 
     def on_finished(result) -> None:
         if result.weights is None or "test" not in result.predictions:
@@ -274,7 +274,7 @@ def post_when_finished(job, ds: Dataset, cfg: ModelConfig, source: SeriesConfig 
         seconds = float(sum(job.progress().epoch_seconds)) or None
         with pending.lock:
             if not pending.claimed:
-                pending.post_id = _post_training(pending.code, pending.nickname, ds, cfg, label,
+                pending.post_id = _post_training(pending.code, pending.nickname, ds, cfg, source,
                                                  result.predictions["test"], None, seconds, job.finished_at,
                                                  getattr(job, "key", None))
 
@@ -292,7 +292,7 @@ def settle_post(pending: PendingPost | None, ds: Dataset, cfg: ModelConfig, sour
     with pending.lock:
         if pending.post_id is None:
             pending.claimed = True
-            pending.post_id = _post_training(pending.code, pending.nickname, ds, cfg, data_label(source),
+            pending.post_id = _post_training(pending.code, pending.nickname, ds, cfg, source,
                                              predicted, run_id, seconds, finished_at, training_key)
             return
     store = room_store()

@@ -8,8 +8,10 @@ import pytest
 
 from lstm_core.config import ModelConfig
 from lstm_core.evaluation.levers import (
+    LEVER_FIELDS,
     LEVERS,
     MATTERS,
+    MODEL_LEVERS,
     NO_DIFFERENCE,
     ONE_SEED_EACH,
     TOO_FEW,
@@ -17,7 +19,9 @@ from lstm_core.evaluation.levers import (
     SeedNoise,
     distinct_trainings,
     experiments_table,
+    input_lever_value,
     judge_levers,
+    lever_value,
     scores_by_settings,
     seed_noise,
 )
@@ -50,10 +54,22 @@ def window_board(effect: float = 0.5, rng_seed: int = 0) -> list[BoardPost]:
             for seq_length in (10, 40) for units in (16, 32) for seed in SEEDS]
 
 
-def test_the_levers_are_the_model_config_fields_other_than_the_seed():
-    assert len(LEVERS) == 7
-    assert {field for field, _ in LEVERS} <= {f.name for f in fields(ModelConfig)} - {"seed"}
+def test_the_levers_are_the_model_config_fields_other_than_the_seed_and_the_inputs():
+    assert len(LEVERS) == 8 and MODEL_LEVERS == LEVER_FIELDS[:7]
+    assert set(MODEL_LEVERS) <= {f.name for f in fields(ModelConfig)} - {"seed"} and LEVER_FIELDS[7] == "inputs"
     assert [v.lever for v in judge_levers([])] == [field for field, _ in LEVERS]
+
+
+def test_the_inputs_lever_is_judged_between_trainings_on_one_series_and_said_in_words():
+    # Two seeds each: none, and the calendar beside the series, 0.5 apart against a seed spread of about 0.1.
+    runs = [board_post(score + 0.1 * seed, seed, inputs=input_lever_value(inputs))
+            for inputs, score in (((), 1.0), (("calendar",), 0.5)) for seed in (0, 1)]
+    runs.append(board_post(1.05, 2))  # a post made before inputs existed (no "inputs" setting): it read none
+    inputs = judge_levers(runs)[LEVER_FIELDS.index("inputs")]
+    assert inputs.verdict == "matters", inputs.words
+    assert "going from none to calendar changed the score by -0.50" in inputs.words
+    assert lever_value("inputs", input_lever_value(("distractor", "calendar"))) == "distractor + calendar"
+    assert input_lever_value(("driver",)) == 0, "a driver changes the target: it belongs to the data, not the lever"
 
 
 def test_seed_noise_pools_the_spread_within_equal_settings():
@@ -110,7 +126,7 @@ def test_a_lever_never_varied_alone_is_too_few_runs():
 
 def test_without_repeated_settings_every_lever_is_too_few_runs_for_want_of_the_seed_spread():
     changes = {"seq_length": 40, "units": 16, "layers": 3, "dropout": 0.0, "learning_rate": 0.01, "epochs": 40,
-               "batch_size": 64}
+               "batch_size": 64, "inputs": 2.0}
     runs = [board_post(1.0)] + [board_post(1.0 + 0.1 * i, **{lever: value}) for i, (lever, value)
                                in enumerate(changes.items(), start=1)]
     for v in judge_levers(runs):
@@ -151,7 +167,8 @@ def test_experiments_table_puts_the_best_mean_first_with_counts_and_spreads():
     assert (best.settings["units"], best.count, best.mean_score) == (16.0, 1, 1.0) and math.isnan(best.spread)
     assert (middle.settings["layers"], middle.count, middle.mean_score) == (3.0, 3, pytest.approx(2.0))
     assert middle.spread == pytest.approx(0.5)
-    assert (worst.settings, worst.count, worst.mean_score) == ({k: float(v) for k, v in BASE.items()}, 2, 3.0)
+    assert (worst.settings, worst.count, worst.mean_score) == ({**{k: float(v) for k, v in BASE.items()},
+                                                                "inputs": 0.0}, 2, 3.0)
     assert worst.spread == pytest.approx(math.sqrt(2.0))
     assert "seed" not in worst.settings
 

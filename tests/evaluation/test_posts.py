@@ -11,6 +11,7 @@ from lstm_core.evaluation.posts import (
     TRAINING_KEY_SETTING,
     board_post,
     data_label,
+    inputs_read,
     judged_posts,
     post_settings,
 )
@@ -43,9 +44,11 @@ def test_a_data_label_tells_the_generated_series_bundled_files_and_own_files_apa
                      "digest": "d", "notes": []})
     assert data_label(own) == "a learner's own file", "an own file's name is the learner's, never shown to the class"
     driven = SeriesConfig(n_points=300, inputs=("calendar", "driver"), driver_lead=4, driver_weight=0.5)
-    assert data_label(driven) == ("sine, 300 points, period 6.28, noise 0.10, seed 42, read with a driver 4 steps "
-                                  "ahead (weight 0.50) and a calendar"), "other inputs are other data"
-    assert data_label(SeriesConfig(n_points=300, inputs=("distractor",))).endswith(", read with a distractor")
+    assert data_label(driven) == ("sine, 300 points, period 6.28, noise 0.10, seed 42, driven 4 steps ahead "
+                                  "(weight 0.50)"), "a driver changes the target: other data"
+    assert data_label(SeriesConfig(n_points=300, inputs=("distractor",))) == data_label(SeriesConfig(n_points=300)), \
+        "a distractor or a calendar is the inputs lever, on the same data"
+    assert (inputs_read(driven), inputs_read(SeriesConfig(inputs=("distractor", "calendar")))) == (2.0, 3.0)
     with_columns = source_of({"kind": "own", "name": "mine.csv", "values": [1.0, 2.0, 3.0], "time_labels": None,
                               "digest": "e", "notes": [], "inputs": {"rain": [0.0, 1.0, 0.5]}})
     assert data_label(with_columns) == "a learner's own file read with 1 other column"
@@ -54,7 +57,7 @@ def test_a_data_label_tells_the_generated_series_bundled_files_and_own_files_apa
 def test_a_posts_settings_are_the_models_with_its_data_and_training_key_and_the_board_reads_them_back():
     cfg = ModelConfig(units=17, learning_rate=0.003, seed=4)
     settings = post_settings(cfg, "sine, 300 points", "key-1")
-    assert settings == {**cfg.to_dict(), DATA_SETTING: "sine, 300 points", TRAINING_KEY_SETTING: "key-1"}
+    assert settings == {**cfg.to_dict(), "inputs": 0.0, DATA_SETTING: "sine, 300 points", TRAINING_KEY_SETTING: "key-1"}
     assert TRAINING_KEY_SETTING not in post_settings(cfg, "sine, 300 points")
     posted = RoomPost(9, "ROOM22", 9.0, "ann", None, None, None, settings, {"score": 0.8}, False)
     assert board_post(posted) == BoardPost(settings, 0.8, "key-1", "ann")

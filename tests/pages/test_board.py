@@ -141,7 +141,7 @@ def test_a_board_with_two_seeds_at_each_setting_says_which_lever_matters_and_whi
     assert_clean(board, "a board with a verdict")
     verdicts = board.table[0].value
     expected = judge_levers([board_post(p) for p in _room_store().posts(code)])
-    assert list(verdicts["verdict"]) == [MATTERS, NO_DIFFERENCE] + [TOO_FEW] * 5
+    assert list(verdicts["verdict"]) == [MATTERS, NO_DIFFERENCE] + [TOO_FEW] * 6
     assert list(verdicts["verdict"]) == [v.verdict for v in expected], "the board's verdicts are the runs' own"
     words = [re.sub(r"\\(.)", r"\1", why) for why in verdicts["why"]]
     assert words == [v.words for v in expected]
