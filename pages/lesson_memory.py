@@ -39,6 +39,9 @@ st.markdown(
     "gate can keep almost untouched. Here both get the same task, one that cannot be solved without "
     "remembering a value for k steps, and the same number of units."
 )
+if settings.series_settings().get("inputs"):
+    st.caption("This lesson has a task of its own, not your series: each step feeds a value and a mark that says "
+               "whether to remember it, so the inputs you added on the Data page play no part here.")
 task_settings = settings.lesson_settings("memory", asdict(MemoryTask()))
 k_col, units_col, epochs_col = st.columns(3)
 with k_col:

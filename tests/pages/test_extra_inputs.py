@@ -104,3 +104,10 @@ def test_the_readouts_lesson_reads_back_each_inputs_past_and_says_what_only_the_
     assert_clean(at, "reading the driver's past")
     assert any("for the driver only its past values are read back" in e.value
                for e in [*at.caption, *at.info, *at.warning, *at.markdown, *at.success])
+
+
+def test_the_memory_lesson_says_its_task_is_its_own_when_the_series_has_inputs():
+    at = open_page("pages/lesson_memory.py", SeriesConfig(n_points=300, inputs=("calendar",)), SMALL_MODEL)
+    assert any("the inputs you added on the Data page play no part here" in c.value for c in at.caption)
+    plain = open_page("pages/lesson_memory.py", SERIES, SMALL_MODEL)
+    assert not any("play no part here" in c.value for c in plain.caption)
