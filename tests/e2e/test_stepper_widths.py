@@ -68,7 +68,11 @@ def _stepper_shown(page: Page) -> None:
 
 
 def _arranged(page: Page, name: str) -> None:
-    page.wait_for_function(f"() => document.querySelector('.js-plotly-plot').dataset.arrangement === {name!r}",
+    """Wait until the stepper is drawn in the arrangement name, at that arrangement's height."""
+    page.wait_for_function(f"""() => {{
+        const chart = document.querySelector('.js-plotly-plot');
+        return chart && chart.layout && chart.layout.meta && chart.dataset.arrangement === {name!r}
+            && chart.layout.height === chart.layout.meta.arrangements[{name!r}].layout.height; }}""",
                            timeout=TIMEOUT_MS)
     wait_for_charts(page)
 
@@ -114,6 +118,15 @@ def test_the_stepper_stacks_on_a_phone_and_fits_its_controls_beside_the_heatmaps
         assert panels[name]["bottom"] - button["y"] <= PHONE[1], f"the {name} panel ends within a screen of Step"
     step_button.evaluate(SCROLL_TO_STEP_JS)
     page.screenshot(path=str(ARTIFACTS / "stepper_phone.png"))
+
+    # The server draws every figure wide: after a rerun (another unit) the phone's arrangement comes back.
+    thumb = page.locator('[data-testid="stSlider"] input[type="range"][aria-label="Unit for the equations"]')
+    thumb.focus()
+    thumb.press("ArrowRight")
+    expect(page.get_by_text("Unit 1 of layer 1", exact=False).first).to_be_visible(timeout=TIMEOUT_MS)
+    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+    _arranged(page, "narrow")
+    assert _overlapping(page.evaluate(TEXT_BOXES_JS)) == [], "no two texts meet after the rerun either"
     phone.close()
 
     chromebook = browser.new_context(viewport={"width": CHROMEBOOK[0], "height": CHROMEBOOK[1]})
