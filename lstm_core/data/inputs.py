@@ -13,7 +13,7 @@ import numpy as np
 from lstm_core.config import EXTRA_INPUTS, SeriesConfig
 
 OWN_PAST = "own past"  # the series' own past values, feature 0 of every window
-DRIVER_MEMORY = 0.9  # the driver is an AR(1) process: smooth enough to follow, impossible to foretell
+DRIVER_MEMORY = 0.5  # the driver is an AR(1) process: half of each value carries on, the rest is new
 
 
 def _input_rng(cfg: SeriesConfig, name: str) -> np.random.Generator:

@@ -44,7 +44,7 @@ def test_a_trained_model_relies_on_the_driver_at_its_known_lead_and_not_on_the_d
     result = train_job(TrainingData.from_dataset(ds), cfg)
     report = input_reliance(result.weights, ds)
     own, driver, distractor = report.inputs
-    # The driver is smooth (each value 0.9 of the one before), so its neighbours carry much of the same news.
+    # The driver carries half of each value on to the next, so its neighbours share some of the same news.
     assert driver.needed and abs(driver.peak_steps_back - 4) <= 1, (driver.mse_without / report.mse,
                                                                     driver.peak_steps_back)
     assert not distractor.needed and own.needed
