@@ -205,3 +205,15 @@ def test_baselines_import_neither_tensorflow_keras_nor_streamlit():
             "bad = [m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+
+
+def test_with_inputs_the_last_value_repeats_the_series_and_the_linear_model_reads_every_inputs_window():
+    ds = build_dataset(SeriesConfig(n_points=400, inputs=("driver", "distractor"), driver_weight=1.5), 8)
+    assert np.array_equal(last_value_forecast(ds.X["test"], 1)[:, 0], ds.X["test"][:, -1, 0]), \
+        "the series' own last value"
+    linear = fit_linear_forecaster(ds.X["train"], ds.y["train"])
+    assert linear.coef_.shape == (1, 8 * 3)
+    alone = fit_linear_forecaster(ds.X["train"][:, :, :1], ds.y["train"])
+    with_driver = np.mean((linear_forecast(linear, ds.X["test"]) - ds.y["test"]) ** 2)
+    without = np.mean((linear_forecast(alone, ds.X["test"][:, :, :1]) - ds.y["test"]) ** 2)
+    assert with_driver < 0.7 * without, "the driver's window tells the linear model what the series' own cannot"
