@@ -327,7 +327,8 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
                    showlegend=False, marker=dict(color=WINDOW_Y_COLOR, size=12, symbol="diamond")), 1, 1)
     add(go.Scatter(mode="markers+lines", name="fed so far", showlegend=False, marker=dict(color=WINDOW_X_COLOR),
                    line=dict(color=WINDOW_X_COLOR)), 1, 1, moves=True)
-    add(go.Scatter(mode="markers", name="x now", showlegend=False,
+    # Unclipped: on a phone half a step is narrower than the ring, which the axis would cut at step 1.
+    add(go.Scatter(mode="markers", name="x now", showlegend=False, cliponaxis=False,
                    marker=dict(size=16, color=TRANSPARENT, line=dict(color=STEP_LINE_COLOR, width=2))), 1, 1,
         moves=True)
     add(go.Scatter(mode="markers", name="prediction", showlegend=False,
