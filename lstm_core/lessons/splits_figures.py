@@ -6,7 +6,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lstm_core.figures.style import GATE_COLORS, REFERENCE_LINE_COLOR, SERIES_COLOR, chart_layout, readable_axes
+from lstm_core.figures.style import (
+    GATE_COLORS,
+    PLOT_MARGIN,
+    REFERENCE_LINE_COLOR,
+    SERIES_COLOR,
+    chart_layout,
+    legend_under_x_axis,
+    readable_axes,
+)
 from lstm_core.lessons.splits import SPLIT_KINDS, SplitData, SplitScores
 
 PART_COLORS = {"train": GATE_COLORS["i"], "val": GATE_COLORS["c"], "test": GATE_COLORS["o"]}
@@ -28,7 +36,8 @@ def split_windows_figure(splits: dict[str, SplitData]) -> go.Figure:
                             name=f"{part} targets", showlegend=row == 1, row=row, col=1)
     fig.update_xaxes(title_text="time step", row=2, col=1)
     fig.update_yaxes(title_text="scaled value")
-    fig.update_layout(**chart_layout(460, legend=dict(orientation="h", y=-0.18),
+    margin = dict(PLOT_MARGIN, t=90)  # the title under the toolbar, the first subplot's title under it
+    fig.update_layout(**chart_layout(460, margin, legend=legend_under_x_axis(460, margin),
                                      title="Which windows train, validate and test"))
     return readable_axes(fig)
 
