@@ -158,7 +158,8 @@ def figure_widths() -> None:
 NAVIGATION_KEY = "app_navigation"  # the sidebar's page links live in the container of class st-key-app_navigation
 
 # Marks the current page's link for screen readers (Streamlit marks it only by its look), again whenever
-# React redraws the links; the observer of an earlier run is dropped first.
+# React redraws the links; the observer of an earlier run is dropped first. Where the sidebar lies over the
+# page (Streamlit collapses it at 768 px and under), a tap on a link closes it, as Streamlit's own links do.
 CURRENT_LINK_JS = """(() => {
   const mark = () => document.querySelectorAll(".st-key-%(key)s a[data-testid='stPageLink-NavLink']")
     .forEach((link, index) => index === %(index)d ? link.setAttribute("aria-current", "page")
@@ -167,6 +168,13 @@ CURRENT_LINK_JS = """(() => {
   const nav = document.querySelector(".st-key-%(key)s");
   if (!nav) return;
   mark();
+  if (!nav.dataset.closesSidebar) {
+    nav.dataset.closesSidebar = "yes";
+    nav.addEventListener("click", event => {
+      if (!event.target.closest("a") || !matchMedia("(max-width: 768px)").matches) return;
+      document.querySelector("[data-testid='stSidebarCollapseButton'] button")?.click();
+    });
+  }
   window.appNavigationObserver = new MutationObserver(mark);
   window.appNavigationObserver.observe(nav, {childList: true, subtree: true});
 })();"""
