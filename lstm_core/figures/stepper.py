@@ -27,7 +27,7 @@ from lstm_core.figures.cell import (
     label_heights,
     unrolled_frame,
 )
-from lstm_core.figures.stepper_layout import NARROW_BELOW_PX, Arrangement, Band, apply_arrangement, arrangement_updates
+from lstm_core.figures.stepper_layout import MIN_WIDTHS, Arrangement, Band, apply_arrangement, arrangement_updates
 from lstm_core.figures.style import (
     CHART_TEXT_COLOR,
     DIVERGING_SCALE,
@@ -216,10 +216,11 @@ def wrapped_equation(text: str) -> str:
 
 def _arrangements(fig: go.Figure, backward: bool, heatmap_traces: dict[str, int],
                   equation_traces: tuple[int, int], cell_labels: int) -> dict[str, Arrangement]:
-    """Return the wide and the narrow arrangement of the stepper's panels, in pixels.
+    """Return the wide, the medium and the narrow arrangement of the stepper's panels, in pixels.
 
     Wide: the controls, then the window and the six heatmaps they move fit one 1366x768 screen together.
-    Narrow: one panel a row, the window, the unit's bars and its cell first, right under the controls.
+    Narrow: one panel a row, the window, the unit's bars and its cell first, right under the controls, the play
+    buttons in a column. Medium (a tablet): stacked the same, the play buttons in a row.
     """
     def side_by_side(*panels: tuple[int, int]) -> tuple:
         return tuple((panel, tuple(fig.get_subplot(*panel).xaxis.domain)) for panel in panels)
@@ -245,18 +246,23 @@ def _arrangements(fig: go.Figure, backward: bool, heatmap_traces: dict[str, int]
     cell_axis = fig.get_subplot(4, 2).yaxis.plotly_name
     # Wide, the gates' heatmaps stand right above the states', whose step labels serve both rows.
     gate_step_labels = [f"{fig.get_subplot(*panel).xaxis.plotly_name}.showticklabels" for panel in gates]
+
+    def stacked(margin: dict[str, int], play_menu: dict[str, Any]) -> Arrangement:
+        return Arrangement(tuple(narrow), margin, play_menu, wrap_titles=True, colorbars=colorbars,
+                           shown_traces=(wrapped,), hidden_traces=(one_line,), legend_panel=legend,
+                           restyles={cell_labels: {"y": label_heights(narrow=True), "textfont.size": 10}},
+                           # room above the diagram for the labels raised over its belt
+                           relayout={f"{cell_axis}.range": [CELL_Y_RANGE[0], CELL_Y_RANGE[1] + 0.4],
+                                     **{labels: True for labels in gate_step_labels}})
+
     return {"wide": Arrangement(tuple(wide), WIDE_MARGIN, {"direction": "right"}, colorbars=colorbars,
                                 shown_traces=(one_line,), hidden_traces=(wrapped,), legend_panel=legend,
                                 restyles={cell_labels: {"y": label_heights(), "textfont.size": 12}},
                                 relayout={f"{cell_axis}.range": list(CELL_Y_RANGE),
                                           **{labels: False for labels in gate_step_labels}}),
-            "narrow": Arrangement(tuple(narrow), NARROW_MARGIN, {"direction": "down"}, wrap_titles=True,
-                                  colorbars=colorbars, shown_traces=(wrapped,), hidden_traces=(one_line,),
-                                  legend_panel=legend,
-                                  restyles={cell_labels: {"y": label_heights(narrow=True), "textfont.size": 10}},
-                                  # room above the diagram for the labels raised over its belt
-                                  relayout={f"{cell_axis}.range": [CELL_Y_RANGE[0], CELL_Y_RANGE[1] + 0.4],
-                                            **{labels: True for labels in gate_step_labels}})}
+            # A tablet stacks the panels as a phone does, with the play buttons in a row as on a wide screen.
+            "medium": stacked(dict(NARROW_MARGIN, t=WIDE_MARGIN["t"]), {"direction": "right"}),
+            "narrow": stacked(NARROW_MARGIN, {"direction": "down"})}
 
 
 def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelGradients | None,
@@ -477,5 +483,5 @@ def stepper_figure(weights: ModelWeights, model_trace: ModelTrace, grads: ModelG
                     _arrangements(fig, backward, heatmap_traces, equation_traces, cell_labels).items()}
     apply_arrangement(fig, arrangements["wide"])
     # figure_widths.js draws the narrow arrangement on a narrow screen and the wide one otherwise.
-    fig.update_layout(meta=dict(meta, narrow_below=NARROW_BELOW_PX, arrangements=arrangements))
+    fig.update_layout(meta=dict(meta, min_widths=MIN_WIDTHS, arrangements=arrangements))
     return readable_axes(fig)

@@ -1,9 +1,9 @@
 """Where the stepper's panels sit: side by side on a wide screen, stacked one above the other on a narrow one.
 
-The server never learns how wide the browser is, so the stepper figure carries both arrangements in
-layout.meta.arrangements, each as the Plotly.relayout and Plotly.restyle updates that draw it;
-lstm_core/ui/assets/figure_widths.js applies the narrow one to a plot narrower than NARROW_BELOW_PX and the
-wide one otherwise. Heights and gaps are written in pixels and turned into the paper fractions Plotly wants.
+The server never learns how wide the browser is, so the stepper figure carries every arrangement in
+layout.meta.arrangements, each as the Plotly.relayout and Plotly.restyle updates that draw it, and the plot width
+each one needs from in layout.meta.min_widths; lstm_core/ui/assets/figure_widths.js applies the widest that fits.
+Heights and gaps are written in pixels and turned into the paper fractions Plotly wants.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import Any
 import plotly.graph_objects as go
 
 NARROW_BELOW_PX = 800  # narrower, panels side by side crowd the cell's labels and cut the longest equation
+PLAY_ROW_FROM_PX = 480  # from this plot width the four play buttons stand in a row (about 370 px) past the margin
+MIN_WIDTHS = {"narrow": 0, "medium": PLAY_ROW_FROM_PX, "wide": NARROW_BELOW_PX}  # the plot width each arrangement needs
 NARROW_TITLE_CHARS = 38  # a subplot title wraps past this on a narrow screen (16 px text in ~330 px)
 TITLE_LINE_PX = 22
 NARROW_TITLE_LIFT_PX = 8  # a wrapped title stands clear of the top tick label of its panel

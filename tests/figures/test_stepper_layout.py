@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 import pytest
 
-from lstm_core.figures.stepper_layout import NARROW_BELOW_PX, apply_arrangement
+from lstm_core.figures.stepper_layout import MIN_WIDTHS, apply_arrangement
 from tests.figures.test_stepper import ONE_LAYER, _figure
 
 
@@ -28,7 +28,9 @@ def figures():
 def test_the_figure_carries_both_arrangements_and_draws_the_wide_one(figures):
     fig, narrow = figures
     meta = fig.layout.meta
-    assert meta["narrow_below"] == NARROW_BELOW_PX and set(meta["arrangements"]) == {"wide", "narrow"}
+    assert meta["min_widths"] == MIN_WIDTHS and set(meta["arrangements"]) == {"wide", "medium", "narrow"}
+    heights = {name: arranged["layout"]["height"] for name, arranged in meta["arrangements"].items()}
+    assert len(set(heights.values())) == 3, "the script tells the arrangement drawn by its height"
     assert fig.layout.height == meta["arrangements"]["wide"]["layout"]["height"]
     assert narrow.layout.height == meta["arrangements"]["narrow"]["layout"]["height"] > fig.layout.height
     assert [t.visible for t in fig.data if t.name and t.name.startswith("equations")] == [True, False]

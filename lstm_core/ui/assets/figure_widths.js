@@ -1,17 +1,19 @@
 // The server never learns how wide the browser is, so a figure whose panels must stack on a narrow screen carries
-// both arrangements in layout.meta.arrangements (each a Plotly.relayout update and Plotly.restyle updates by trace)
-// and the plot width below which the narrow one applies (meta.narrow_below). This draws the one that fits: when the
-// figure first draws, after every redraw the server sends (which brings the wide one back) and whenever it is
-// resized.
+// every arrangement in layout.meta.arrangements (each a Plotly.relayout update and Plotly.restyle updates by trace)
+// and the plot width each needs in meta.min_widths. This draws the widest that fits: when the figure first draws,
+// after every redraw the server sends (which brings the wide one back) and whenever it is resized.
 (function () {
   if (window.lstmLensFigureWidths) return;
   window.lstmLensFigureWidths = true;
 
   function fitting(plot) {
     const meta = (plot.layout || {}).meta || {};
-    if (!meta.arrangements || !meta.narrow_below || !plot.clientWidth) return null;
-    const name = plot.clientWidth < meta.narrow_below ? "narrow" : "wide";
-    return meta.arrangements[name] ? {name: name, arrangement: meta.arrangements[name]} : null;
+    if (!meta.arrangements || !meta.min_widths || !plot.clientWidth) return null;
+    const fits = Object.entries(meta.min_widths).filter(([name, width]) => plot.clientWidth >= width
+                                                                           && meta.arrangements[name]);
+    if (!fits.length) return null;
+    const name = fits.reduce((best, next) => (next[1] > best[1] ? next : best))[0];
+    return {name: name, arrangement: meta.arrangements[name]};
   }
 
   // Streamlit sizes the chart's element (a fixed flex basis) from the height the server sent: the page below must
