@@ -24,13 +24,13 @@ def inputs_controls(series: dict[str, Any]) -> None:
         st.session_state[INPUTS_KEY] = chosen_now  # a link or a preset changed them since the box was drawn
 
     def copy() -> None:
-        series["inputs"] = list(st.session_state[INPUTS_KEY])
+        _store(series, list(st.session_state[INPUTS_KEY]))
 
     chosen = st.multiselect("Inputs beside the series' own past", EXTRA_INPUTS, key=INPUTS_KEY, on_change=copy,
                             format_func=INPUT_NAMES.__getitem__,
                             help="Each input adds one number per step: x_t becomes a vector, and the first "
                                  "layer's W one row longer. The window length changes no weight.")
-    series["inputs"] = list(chosen)
+    _store(series, list(chosen))
     if "driver" in chosen:
         defaults = SeriesConfig()
         series.setdefault("driver_lead", defaults.driver_lead)
@@ -42,6 +42,14 @@ def inputs_controls(series: dict[str, Any]) -> None:
         with right:
             setting_slider(series, "series", "driver_weight", "Driver's weight",
                            "How strongly the driver's earlier value moves the target.", step=0.1, fmt="%.1f")
+
+
+def _store(series: dict[str, Any], chosen: list[str]) -> None:
+    """Keep the chosen inputs in the settings; none leaves the settings as a series without inputs has them."""
+    if chosen:
+        series["inputs"] = chosen
+    else:
+        series.pop("inputs", None)
 
 
 def inputs_view(ds: Dataset) -> None:
