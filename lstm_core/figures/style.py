@@ -89,8 +89,9 @@ COMPACT_MARGIN = dict(l=60, r=20, t=50, b=40)
 DIAGRAM_MARGIN = dict(l=10, r=10, t=50, b=10)
 GRID_MARGIN = dict(l=50, r=40, t=80, b=40)
 MENU_MARGIN = dict(l=60, r=30, t=130, b=60)
+TITLED_GRID_MARGIN = dict(PLOT_MARGIN, t=90)  # the title under the toolbar, the first subplot's title under it
 MARGINS = {"plot": PLOT_MARGIN, "compact": COMPACT_MARGIN, "diagram": DIAGRAM_MARGIN, "grid": GRID_MARGIN,
-           "menu": MENU_MARGIN}
+           "menu": MENU_MARGIN, "titled_grid": TITLED_GRID_MARGIN}
 
 
 # Plotly's toolbar takes the top TOOLBAR_BAND_PX of a chart, at its right, where a long title runs on a narrow

@@ -8,7 +8,6 @@ from plotly.subplots import make_subplots
 
 from lstm_core.figures.style import (
     GATE_COLORS,
-    PLOT_MARGIN,
     REFERENCE_LINE_COLOR,
     SERIES_COLOR,
     chart_layout,
@@ -36,8 +35,7 @@ def split_windows_figure(splits: dict[str, SplitData]) -> go.Figure:
                             name=f"{part} targets", showlegend=row == 1, row=row, col=1)
     fig.update_xaxes(title_text="time step", row=2, col=1)
     fig.update_yaxes(title_text="scaled value")
-    margin = dict(PLOT_MARGIN, t=90)  # the title under the toolbar, the first subplot's title under it
-    fig.update_layout(**chart_layout(460, margin, legend=legend_under_x_axis(460, margin),
+    fig.update_layout(**chart_layout(460, "titled_grid", legend=legend_under_x_axis(460, "titled_grid"),
                                      title="Which windows train, validate and test"))
     return readable_axes(fig)
 

@@ -98,7 +98,7 @@ def test_the_data_window_and_the_film_moment_move_with_no_script_run(page: Page,
     expect(film).to_have_count(1, timeout=120_000)
     page.wait_for_function("el => el._fullLayout && el._fullLayout.sliders.length === 1",
                            arg=film.element_handle(), timeout=TIMEOUT_MS)
-    expect(page.get_by_text("Before training (the initial random weights)")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(film.get_by_text("Before training (the initial random weights)")).to_be_visible(timeout=TIMEOUT_MS)
     seen = assert_moves_in_the_browser(page, film, sent, (1.0, 0.5))
     assert seen[0]["title"].startswith("Before training") and seen[1]["title"].startswith("After epoch 12 of 12")
     expect(page.get_by_text("After epoch 12 of 12")).to_be_visible()

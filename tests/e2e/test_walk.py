@@ -273,16 +273,19 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     check_accessible(page, "10-lesson-horizon-before")  # as a learner first sees it: nothing trained yet
     page.get_by_role("button", name="Train both").click()
     expect(alert(page, "steps ahead")).to_be_visible(timeout=120_000)
-    expect(page.get_by_text("Error per step ahead", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
+    # In the chart itself: its summary says the same words, hidden and under "Describe this chart".
+    expect(page.locator(".st-key-horizon_errors .js-plotly-plot").get_by_text("Error per step ahead", exact=False)
+           ).to_be_visible(timeout=TIMEOUT_MS)
     check_page(page, "10-lesson-horizon")
 
     visit("Training as a film", "Training as a film")
     check_accessible(page, "11-lesson-film-before")  # as a learner first sees it: nothing trained yet
     page.get_by_role("button", name="Train and film").click()
     # The film opens on the untrained model; its last moment is the last epoch.
-    expect(page.get_by_text("Before training (the initial random weights)")).to_be_visible(timeout=120_000)
-    drag_slider_to(page, page.locator(".st-key-film .js-plotly-plot"), 1.0)  # the film's own slider, in the browser
-    expect(page.get_by_text(re.compile(r"After epoch (\d+) of \1"))).to_be_visible(timeout=TIMEOUT_MS)
+    film = page.locator(".st-key-film .js-plotly-plot")  # the chart's own title, not its summary's words
+    expect(film.get_by_text("Before training (the initial random weights)")).to_be_visible(timeout=120_000)
+    drag_slider_to(page, film, 1.0)  # the film's own slider, in the browser
+    expect(film.get_by_text(re.compile(r"After epoch (\d+) of \1"))).to_be_visible(timeout=TIMEOUT_MS)
     check_page(page, "11-lesson-film")
 
     visit("Dropout at work", "Dropout at work")

@@ -7,16 +7,21 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
 from lstm_core.model.answers import QUESTIONS
+from lstm_core.ui.charts import DESCRIBE_LABEL
 from tests.pages.apptest import SMALL_MODEL, SMALL_SERIES, assert_clean, open_page, wait_for_training
 
 
 def page_in_order(at: AppTest) -> list:
-    """Return the main area's elements in the order the page draws them, containers opened."""
+    """Return the main area's elements in the order the page draws them, containers opened.
+
+    A chart's own summary (the hidden paragraph and the "Describe this chart" expander) belongs to the chart.
+    """
     def walk(node):
         for child in node.children.values():
             if isinstance(child, Block):
-                yield from walk(child)
-            else:
+                if getattr(child, "label", None) != DESCRIBE_LABEL:
+                    yield from walk(child)
+            elif child.type != "html":
                 yield child
     return list(walk(at.main))
 
