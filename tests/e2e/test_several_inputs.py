@@ -42,9 +42,18 @@ def go_to(page: Page, label: str) -> None:
 def test_a_driver_added_on_data_is_trained_named_in_the_verdict_and_fed_beside_the_series(page: Page, app_url):
     page.goto(f"{app_url}/data?{SETTINGS}")
     settle(page)
-    inputs = page.locator(".st-key-w_series_inputs")
-    inputs.click()
-    page.get_by_role("option", name="a driver (leads the target)").click()
+    box = page.locator(".st-key-w_series_inputs input")
+    expect(box).to_be_visible(timeout=TIMEOUT_MS)
+    box.scroll_into_view_if_needed()
+    option = page.get_by_role("option", name="a driver (leads the target)")
+    for _ in range(3):  # a rerun that redraws the box closes its list: open it again
+        box.click()
+        try:
+            expect(option).to_be_visible(timeout=5_000)
+            break
+        except AssertionError:
+            settle(page)
+    option.click()
     page.keyboard.press("Escape")
     settle(page)
     expect(page.get_by_text("2 inputs per step")).to_be_visible(timeout=TIMEOUT_MS)
