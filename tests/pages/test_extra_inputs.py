@@ -1,6 +1,9 @@
 """Extra inputs on the pages: chosen on Data, counted in every shape on Model, trained, and opened by a link."""
 
 from lstm_core.config import ModelConfig, SeriesConfig
+from lstm_core.data.dataset import build_dataset
+from lstm_core.glassbox.interventions import Intervention
+from lstm_core.glassbox.what_if import run_what_if
 from lstm_core.ui.extra_inputs import INPUTS_KEY
 from tests.pages.apptest import SMALL_MODEL, assert_clean, open_link, open_page, wait_for_lesson, wait_for_training
 
@@ -111,3 +114,36 @@ def test_the_memory_lesson_says_its_task_is_its_own_when_the_series_has_inputs()
     assert any("the inputs you added on the Data page play no part here" in c.value for c in at.caption)
     plain = open_page("pages/lesson_memory.py", SERIES, SMALL_MODEL)
     assert not any("play no part here" in c.value for c in plain.caption)
+
+
+def test_the_film_and_the_dropout_lessons_train_on_a_series_read_with_inputs():
+    series = SeriesConfig(n_points=300, inputs=("driver", "calendar"))
+    film = open_page("pages/lesson_film.py", series, SMALL_MODEL)
+    film.radio(key="w_film_model").set_value("your model from the Model page").run()
+    next(b for b in film.button if b.label == "Train and film").click().run()
+    wait_for_lesson(film, "film")
+    assert_clean(film, "the film with inputs")
+    assert film.session_state["lesson_jobs_film"].jobs["film"].result().weights.recurrent[0].kernel.shape[0] == 3
+    dropout = open_page("pages/lesson_dropout.py", series, SMALL_MODEL)
+    next(b for b in dropout.button if b.label == "Train").click().run()
+    wait_for_lesson(dropout, "dropout")
+    assert_clean(dropout, "dropout with inputs")
+    trained = dropout.session_state["lesson_jobs_dropout"].jobs["dropout"].result()
+    assert trained.weights.recurrent[0].kernel.shape[0] == 3
+
+
+def test_a_what_if_inside_a_model_read_with_inputs_answers_as_the_glass_box_computes_it():
+    at = open_link({"inputs": "distractor", "points": "300", "window": "8", "units": "6", "layers": "1",
+                    "denseUnits": "0", "epochs": "2", "seed": "9"}, "pages/train.py")
+    next(b for b in at.button if b.label == "Train").click().run()
+    wait_for_training(at)
+    at.switch_page("pages/inside.py").run()
+    run = at.session_state["training_job"]["job"].result()
+    ds = build_dataset(SeriesConfig(n_points=300, inputs=("distractor",)), 8)
+    unit = int(at.slider(key="w_inside_unit").value)
+    expected = run_what_if(run.weights, ds.X["test"], ds.y["test"], [Intervention("knock_out", 0, units=(unit,))])
+    next(r for r in at.radio if r.label.startswith("If you knock out")).set_value("worse").run()
+    next(b for b in at.button if b.label == "Show what happens").click().run()
+    assert_clean(at, "a knock-out with an input beside the series")
+    verdicts = [m.value for m in [*at.success, *at.warning]]
+    assert any(v.startswith("You expected worse") and f"{expected.test_mse:.4f}" in v for v in verdicts), verdicts
