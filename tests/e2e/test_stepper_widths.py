@@ -94,7 +94,8 @@ def _inside_address(browser, app_url: str) -> str:
 def test_the_stepper_stacks_on_a_phone_and_fits_its_controls_beside_the_heatmaps_on_a_chromebook(browser, app_url):
     address = _inside_address(browser, app_url)
 
-    phone = browser.new_context(viewport={"width": PHONE[0], "height": PHONE[1]}, device_scale_factor=1)
+    phone = browser.new_context(viewport={"width": PHONE[0], "height": PHONE[1]}, device_scale_factor=1,
+                                has_touch=True, is_mobile=True)
     page = phone.new_page()
     page.goto(address)
     _stepper_shown(page)
@@ -118,6 +119,18 @@ def test_the_stepper_stacks_on_a_phone_and_fits_its_controls_beside_the_heatmaps
         assert panels[name]["bottom"] - button["y"] <= PHONE[1], f"the {name} panel ends within a screen of Step"
     step_button.evaluate(SCROLL_TO_STEP_JS)
     page.screenshot(path=str(ARTIFACTS / "stepper_phone.png"))
+
+    # With a finger: a tap on Step moves one step, a tap on Play plays, a tap on Pause stops it.
+    shown = "() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active"
+    before = page.evaluate(shown)
+    step_button.tap()
+    page.wait_for_function(f"() => ({shown})() === {before + 1}", timeout=TIMEOUT_MS)
+    page.locator('.js-plotly-plot g.updatemenu-button').filter(has_text="▶ Play 10 steps/s").tap()
+    page.wait_for_function(f"() => ({shown})() >= {before + 3}", timeout=TIMEOUT_MS)
+    page.locator('.js-plotly-plot g.updatemenu-button').filter(has_text="Pause").tap()
+    paused = page.evaluate(shown)
+    page.wait_for_timeout(500)
+    assert page.evaluate(shown) <= paused + 1, "Pause stops the play (a frame already on its way may land)"
 
     # The server draws every figure wide: after a rerun (another unit) the phone's arrangement comes back.
     thumb = page.locator('[data-testid="stSlider"] input[type="range"][aria-label="Unit for the equations"]')
