@@ -10,6 +10,17 @@ from tests.pages.apptest import SMALL_MODEL, assert_clean, open_link, open_page,
 SERIES = SeriesConfig(n_points=300)
 
 
+SMALL_LINK = {"points": "300", "window": "8", "units": "6", "layers": "1", "denseUnits": "0", "epochs": "2"}
+
+
+def trained_from_link(**params: str):
+    """Return an AppTest that opened Train through a link of SMALL_LINK with params and trained it to the end."""
+    at = open_link({**SMALL_LINK, **params}, "pages/train.py")
+    next(b for b in at.button if b.label == "Train").click().run()
+    wait_for_training(at)
+    return at
+
+
 def test_inputs_chosen_on_data_widen_x_and_show_their_windows_and_known_shares():
     at = open_page("pages/data.py", SERIES, SMALL_MODEL)
     assert not [s for s in at.subheader if "inputs per step" in s.value]
@@ -39,10 +50,7 @@ def test_the_model_page_counts_every_input_in_w_and_checks_what_sets_the_shapes(
 
 
 def test_a_link_with_a_driver_trains_a_model_that_reads_two_numbers_per_step():
-    at = open_link({"inputs": "driver", "driverLead": "3", "points": "300", "window": "8", "units": "6",
-                    "layers": "1", "denseUnits": "0", "epochs": "2"}, "pages/train.py")
-    next(b for b in at.button if b.label == "Train").click().run()
-    wait_for_training(at)
+    at = trained_from_link(inputs="driver", driverLead="3")
     assert_clean(at, "after training with a driver")
     subheaders = {h.value for h in at.subheader}
     assert {"Which input does the model rely on?", "Is the window part of the model?"} <= subheaders
@@ -96,10 +104,7 @@ def test_an_uploaded_files_other_columns_become_inputs():
 
 
 def test_the_readouts_lesson_reads_back_each_inputs_past_and_says_what_only_the_series_has():
-    at = open_link({"inputs": "driver", "points": "300", "window": "8", "units": "6", "layers": "1",
-                    "denseUnits": "0", "epochs": "2", "seed": "5"}, "pages/train.py")
-    next(b for b in at.button if b.label == "Train").click().run()
-    wait_for_training(at)
+    at = trained_from_link(inputs="driver", seed="5")
     at.switch_page("pages/lesson_readouts.py").run()
     assert_clean(at, "the readouts lesson with a driver")
     assert at.radio(key="w_readouts_input").options == ["own past", "driver"]
@@ -133,10 +138,7 @@ def test_the_film_and_the_dropout_lessons_train_on_a_series_read_with_inputs():
 
 
 def test_a_what_if_inside_a_model_read_with_inputs_answers_as_the_glass_box_computes_it():
-    at = open_link({"inputs": "distractor", "points": "300", "window": "8", "units": "6", "layers": "1",
-                    "denseUnits": "0", "epochs": "2", "seed": "9"}, "pages/train.py")
-    next(b for b in at.button if b.label == "Train").click().run()
-    wait_for_training(at)
+    at = trained_from_link(inputs="distractor", seed="9")
     at.switch_page("pages/inside.py").run()
     run = at.session_state["training_job"]["job"].result()
     ds = build_dataset(SeriesConfig(n_points=300, inputs=("distractor",)), 8)
