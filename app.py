@@ -117,6 +117,7 @@ address_bar.read_link_once()
 st.session_state[navigation.APP_RAN_KEY] = True
 current_page = page_navigation(home, hidden=bool(mode))
 navigation.open_linked_page()
+st.session_state[navigation.PAGE_SHOWN_KEY] = current_page.url_path  # before the sidebar: a room's poll reads it
 training_session.training_pool()  # started already when served by `make run`; otherwise the first visit starts it
 ignored = st.session_state.pop(address_bar.LINK_NOTICE_KEY, None)
 if ignored:
@@ -131,7 +132,6 @@ if room_notice:
 sidebar(visible=not mode)
 if not mode:
     room_sidebar()
-st.session_state[navigation.PAGE_SHOWN_KEY] = current_page.url_path
 figure_keyboard()
 figure_widths()
 guide.draw_banner(current_page.url_path, home)

@@ -71,8 +71,9 @@ async def measure(url: str, meter: CpuMeter, stores: Stores, learners: int) -> N
     delays = tally_delays(list(answered), watch)
     print(f"{learners} answers -> counted on the projected board: {spread(delays)}")
 
-    arrived = await follow_push(board, list(class_), TIMEOUT)
-    print(f"a push -> {len(arrived)} learners on the Model page: {spread(arrived)}")
+    arrived, left = await follow_push(board, list(class_), TIMEOUT)
+    print(f"a push -> {len(arrived)} learners on the Model page: {spread(arrived)}"
+          + (f"; not arrived: {', '.join(left)}" if left else ""))
     for learner in class_:
         await learner.close()
     await asyncio.sleep(3.0)

@@ -105,9 +105,10 @@ def tally_delays(answered_at: list[float], watch: BoardWatch) -> list[float]:
             for k, at in enumerate(sorted(answered_at), start=1)]
 
 
-async def follow_push(board: Learner, learners: list[Learner], timeout: float) -> list[float]:
+async def follow_push(board: Learner, learners: list[Learner], timeout: float) -> tuple[list[float], list[str]]:
     """Send the class to the Model page from the teacher's board, as the teacher does (pick it, press Send to
-    everyone); return each learner's seconds from the press until their Model page is drawn."""
+    everyone); return each arrived learner's seconds from the press until their Model page is drawn, and where
+    each learner that did not arrive within timeout was left."""
     page = board.find("selectbox", "Page")
     assert page is not None, "the teacher's board draws the pacing controls"
     await board.choose(page, MODEL_PAGE)
@@ -117,9 +118,14 @@ async def follow_push(board: Learner, learners: list[Learner], timeout: float) -
     began = time.monotonic()
     await board.press(send)
     arrived: list[float] = []
+    left: list[str] = []
 
     async def watch(learner: Learner) -> None:
-        await learner.wait_until(lambda: learner.url_path == "model" and learner.shows(MODEL_TITLE), timeout)
+        try:
+            await learner.wait_until(lambda: learner.url_path == "model" and learner.shows(MODEL_TITLE), timeout)
+        except TimeoutError:
+            left.append(f"{learner.name} on /{learner.url_path} ({len(learner.errors)} errors)")
+            return
         arrived.append(time.monotonic() - began)
     await asyncio.gather(*(watch(learner) for learner in learners))
-    return arrived
+    return arrived, left

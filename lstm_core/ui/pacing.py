@@ -21,12 +21,17 @@ from lstm_core.store.room_states import PUSH_KINDS, Push, RoomState, exit_questi
 from lstm_core.store.rooms import Room
 from lstm_core.store.runs import StoreError
 from lstm_core.ui import answers, rooms
-from lstm_core.ui.pages import PAGES, page_file
+from lstm_core.ui.navigation import PAGE_SHOWN_KEY
+from lstm_core.ui.pages import PAGE_BY_NAME, PAGES, page_file
 from lstm_core.ui.settings import apply_preset
 from lstm_core.ui.widgets import setting_slider, setting_steps
 
 FOLLOW_SECONDS = 1.0  # a push reaches a learner's page within 2 s: up to 1 s to poll, the rest to draw
 FOLLOWED_KEY = "room_followed_push"  # the number of the last push this session followed
+ARRIVING_KEY = "room_push_arriving"  # (the page a followed push opens, switches made) until that page is shown
+# A timer's rerun that reaches the server between a switch and its run turns the switch into a run of the page
+# it came from (Streamlit folds the two into one run of the newer request's page): the next poll switches again.
+SWITCH_TRIES = 5
 HANDED_IN_PREFIX = "exit_handed_in_"  # + the exit ticket's number: this learner handed it in
 LOCKED_NOTE = "locked by your teacher"
 LEVER_NAMES = dict(LEVERS)
@@ -91,15 +96,31 @@ def _follow(push: Push) -> None:
     if push.kind == "preset" and push.target in PRESETS:
         preset = PRESETS[push.target]
         apply_preset(preset.series, preset.model, preset.lessons)
-        st.switch_page(page_file(preset.page))
+        _switch(preset.page)
     elif push.kind == "page" and push.target in PUSHABLE_PAGES:
-        st.switch_page(PUSHABLE_PAGES[push.target].file)
+        _switch(push.target)
     elif push.kind == "step":
         # A step of the guided lesson: its page opens with it, and the guide reads the session's step.
         from lstm_core.ui import guide  # the guide draws on pages this module serves: imported when first used
 
         guide.go(int(push.target))
-        st.switch_page(page_file(guide.STEPS[int(push.target)].page))
+        _switch(guide.STEPS[int(push.target)].page)
+
+
+def _switch(page: str, tries: int = 0) -> None:
+    st.session_state[ARRIVING_KEY] = (page, tries + 1)
+    st.switch_page(page_file(page))
+
+
+def _arrive() -> None:
+    arriving = st.session_state.get(ARRIVING_KEY)
+    if arriving is None:
+        return
+    page, tries = arriving
+    if st.session_state.get(PAGE_SHOWN_KEY) == PAGE_BY_NAME[page].url_path or tries >= SWITCH_TRIES:
+        del st.session_state[ARRIVING_KEY]
+        return
+    _switch(page, tries)
 
 
 def _exit_ticket(state: RoomState) -> None:
@@ -156,6 +177,7 @@ def _follow_teacher() -> None:
     if push is not None and push.number > st.session_state.get(FOLLOWED_KEY, 0):
         st.session_state[FOLLOWED_KEY] = push.number
         _follow(push)
+    _arrive()
     if state.exit_open and state.exit_ticket:
         _exit_ticket(state)
 

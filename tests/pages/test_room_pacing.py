@@ -4,7 +4,7 @@ from lstm_core.evaluation.class_answers import HELPS, SAME, WINDOW_QUESTION
 from lstm_core.store.answers import AnswerStore
 from lstm_core.store.runs import RunStore, database_url
 from lstm_core.ui import rooms
-from lstm_core.ui.pacing import FOLLOWED_KEY
+from lstm_core.ui.pacing import ARRIVING_KEY, FOLLOWED_KEY, SWITCH_TRIES
 from tests.pages.apptest import assert_clean, open_link, open_page
 
 
@@ -55,6 +55,23 @@ def test_a_pushed_page_and_a_pushed_preset_reach_the_learners_next_poll():
     newcomer = _learner(code)
     assert newcomer.session_state["model_settings"]["layers"] == 3, "the preset's settings are loaded"
     assert any(title.value.startswith("Train") for title in newcomer.title), "and its page opens"
+
+
+def test_a_switch_a_timers_rerun_took_back_is_made_again_at_the_next_poll_a_few_times_at_most():
+    teacher, code = _open_room()
+    taken_back, given_up = _learner(code), _learner(code)
+    teacher.radio(key="pace_kind").set_value("page")
+    teacher.selectbox(key="pace_page").set_value("model")
+    _press(teacher, "Send to everyone")
+    for learner, tries in ((taken_back, 1), (given_up, SWITCH_TRIES)):
+        # The push was followed, and the run that came drew Home: what a timer's rerun folded into the switch does.
+        learner.session_state[FOLLOWED_KEY] = 1
+        learner.session_state[ARRIVING_KEY] = ("model", tries)
+        learner.run()
+        assert_clean(learner, "a poll after a switch was taken back")
+    assert any("Model: choose the levers" in title.value for title in taken_back.title), "switched again"
+    assert not any("Model" in title.value for title in given_up.title), "after the last try the learner stays"
+    assert ARRIVING_KEY not in given_up.session_state
 
 
 def test_locked_levers_are_disabled_on_the_model_page_and_hidden_ones_gone():
