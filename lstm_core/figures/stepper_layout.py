@@ -44,6 +44,8 @@ class Arrangement:
     hidden_traces: tuple[int, ...] = ()
     colorbars: dict[int, tuple[Panel, ...]] = field(default_factory=dict)  # a heatmap's colorbar spans these panels
     legend_panel: Panel | None = None
+    legend_lift_px: int = 0  # the legend's foot this far above its panel's top (over the panel's title)
+    controls_below_px: int | None = None  # an animated figure's play buttons and slider this far under the plot
     restyles: dict[int, dict[str, Any]] = field(default_factory=dict)  # a trace's own settings here
     relayout: dict[str, Any] = field(default_factory=dict)  # the layout's own settings here, as Plotly.relayout paths
 
@@ -99,7 +101,10 @@ def arrangement_updates(fig: go.Figure, titles: list[Panel], arrangement: Arrang
     paths.update({f"updatemenus[1].{key}": value for key, value in arrangement.play_menu.items()})
     paths.update(arrangement.relayout)
     if arrangement.legend_panel is not None:
-        paths["legend.y"] = y_domains[arrangement.legend_panel][1]
+        paths["legend.y"] = y_domains[arrangement.legend_panel][1] + arrangement.legend_lift_px / plot_height
+    if arrangement.controls_below_px is not None:
+        for controls in ("sliders[0]", "updatemenus[0]"):
+            paths[f"{controls}.y"] = -arrangement.controls_below_px / plot_height
     traces: list[dict[str, Any]] = []
     for trace_index, spanned in arrangement.colorbars.items():
         low = min(y_domains[panel][0] for panel in spanned)
@@ -119,7 +124,9 @@ def arrangement_updates(fig: go.Figure, titles: list[Panel], arrangement: Arrang
 
 def apply_arrangement(fig: go.Figure, updates: dict[str, Any]) -> go.Figure:
     """Return fig drawn in the arrangement whose updates arrangement_updates returned."""
-    fig.plotly_relayout(updates["layout"])
+    # A FramedFigure's slider and play buttons join its layout only on export: framed() places them for the server.
+    fig.plotly_relayout({path: value for path, value in updates["layout"].items()
+                         if not path.startswith(("sliders[", "updatemenus[")) or fig.layout[path.split("[")[0]]})
     for change in updates["traces"]:
         fig.plotly_restyle(change["update"], trace_indexes=change["indices"])
     return fig

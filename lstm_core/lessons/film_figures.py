@@ -7,16 +7,19 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from plotly.subplots import make_subplots
 
-from lstm_core.figures.data import CONTROLS_ROW_PX, FramedFigure, framed, packed_array
+from lstm_core.figures.data import FramedFigure, framed, packed_array
+from lstm_core.figures.stepper_layout import Arrangement, Band, Panel, apply_arrangement, arrangement_updates
 from lstm_core.figures.style import (
     CURRENT_STEP_COLOR,
     DIVERGING_SCALE,
     GATE_COLORS,
+    GRID_MARGIN,
     LARGE_TITLE_FONT,
     PREDICTION_COLOR,
     REFERENCE_LINE_COLOR,
     SEQUENTIAL_SCALE,
     SERIES_COLOR,
+    TOOLBAR_BAND_PX,
     TRANSPARENT,
     chart_layout,
     log_axis_ticks,
@@ -28,12 +31,17 @@ from lstm_core.model.gates import CELL_PARTS
 
 GATE_ORDER = ("i", "f", "o", "g", "c", "h")  # the sigmoid gates on the first row of heatmaps, tanh values below
 FORECAST, LOSS = (1, 1), (1, 3)  # (row, col) of the forecast and the loss; the heatmaps fill rows 2 and 3
+GATE_PANELS = tuple((2 + k // 3, 1 + k % 3) for k in range(len(GATE_ORDER)))  # in GATE_ORDER
+TITLE_PANELS = [FORECAST, LOSS, *GATE_PANELS]  # the panel of each subplot title, in make_subplots' order
+# The plot width each arrangement needs: the loss beside the forecast from "wide" (narrower, its axis title lies on
+# the forecast), three heatmaps a row from "medium", one a row below it.
+MIN_WIDTHS = {"narrow": 0, "medium": 540, "wide": 820}
 
 
 def moment_title(frame: FilmFrame, noise_floor: float | None) -> str:
     """Return the figure's title at one moment: when it is and the test MSE then, against the noise floor."""
     floor = f" ({frame.test_mse / noise_floor:.2f}× the noise floor)" if noise_floor else ""
-    return f"{frame.shot.label.capitalize()}: test MSE {frame.test_mse:.5f}{floor}"
+    return f"{frame.shot.label.capitalize()}:<br>test MSE {frame.test_mse:.5f}{floor}"
 
 
 def gate_values(frame: FilmFrame, layer: int) -> list[np.ndarray]:
@@ -92,15 +100,50 @@ def film_figure(frames: Sequence[FilmFrame], time: np.ndarray, actual: np.ndarra
     for k, name in enumerate(GATE_ORDER):
         fig.layout.annotations[2 + k].font.update(color=GATE_COLORS[name], **LARGE_TITLE_FONT)
     title = dict(text=moment_title(first, noise_floor), font_weight="bold")  # frames change the text, not the font
-    fig.update_layout(**chart_layout(1000, "grid", title=title,
-                                     legend=dict(orientation="h", x=0, y=1.04, yanchor="bottom")))
-    fig.layout.margin.t = 130  # the moment's title above the legend above the subplot titles
-    fig.layout.margin.b = 110 + CONTROLS_ROW_PX  # the slider and its buttons under the heatmaps
+    fig.update_layout(**chart_layout(1000, "grid", title=title, legend=dict(orientation="h", x=0, yanchor="bottom")))
+    arrangements = {name: arrangement_updates(fig, TITLE_PANELS, arranged)
+                    for name, arranged in _arrangements(fig, heatmap_traces).items()}
+    apply_arrangement(fig, arrangements["wide"])
+    # figure_widths.js draws the narrow arrangement on a narrow screen and the wide one otherwise.
+    fig.update_layout(meta=dict(min_widths=MIN_WIDTHS, arrangements=arrangements))
     film = [_moment_frame(k, frame, [forecast_trace, moment_line, moment_ring, *heatmap_traces], to_original,
                           (low, high), noise_floor, layer) for k, frame in enumerate(frames)]
     labels = ["untrained" if frame.shot.epochs_trained == 0 else f"{frame.shot.epochs_trained:.2g}"
               for frame in frames]
-    return framed(readable_axes(fig), film, labels, "Epochs trained: ", below=-0.06)
+    return framed(readable_axes(fig), film, labels, "Epochs trained: ",
+                  below=arrangements["wide"]["layout"]["sliders[0].y"])
+
+
+def _arrangements(fig, heatmap_traces: list[int]) -> dict[str, Arrangement]:
+    """Return the wide and the narrow arrangement of the film's panels, in pixels.
+
+    Wide: the forecast beside the loss, the six heatmaps three a row. Narrow: one panel a row, the forecast first.
+    Each leaves room above it for the axis title of the panel over it and for its own title.
+    """
+    def side_by_side(*panels: Panel) -> tuple:
+        return tuple((panel, tuple(fig.get_subplot(*panel).xaxis.domain)) for panel in panels)
+
+    def full_width(panel: Panel) -> tuple:
+        return ((panel, (0.0, 1.0)),)
+
+    gates, states = GATE_PANELS[:3], GATE_PANELS[3:]
+    colorbars = {heatmap_traces[2]: gates, heatmap_traces[5]: states}  # one colorbar a row: σ's, then tanh's
+    stacked = (Band(220, 0, full_width(FORECAST)), Band(200, 90, full_width(LOSS)))
+    three_a_row = (Band(200, 105, side_by_side(*gates)), Band(200, 60, side_by_side(*states)))
+    # Above each heatmap: the loss's "epoch", tick labels only, or the "time step" under a heatmap of g, c or h.
+    heatmap_gaps = (95, 55, 55, 55, 85, 85)
+    one_a_row = tuple(Band(150, gap, full_width(panel)) for gap, panel in zip(heatmap_gaps, GATE_PANELS))
+    # The controls stand under the last heatmaps' "time step"; the legend over the forecast's title.
+    # Plotly hangs a title of two lines from its first line's middle: the pad takes that half line back.
+    shared = dict(colorbars=colorbars, legend_panel=FORECAST, legend_lift_px=30, controls_below_px=55,
+                  relayout={"title.font.size": 16, "title.pad.t": TOOLBAR_BAND_PX + 18})
+    return {"wide": Arrangement((Band(270, 0, side_by_side(FORECAST, LOSS)), *three_a_row),
+                                dict(GRID_MARGIN, t=175, b=170), {}, **shared),
+            "medium": Arrangement(stacked + three_a_row, dict(GRID_MARGIN, t=175, b=170), {}, **shared),
+            # On a phone the legend stands one entry a row: seven rows over the forecast.
+            "narrow": Arrangement(stacked + one_a_row, dict(GRID_MARGIN, t=260, b=170), {}, wrap_titles=True,
+                                  **dict(shared, relayout={"title.font.size": 13,
+                                                           "title.pad.t": TOOLBAR_BAND_PX + 15}))}
 
 
 def _moment_frame(index: int, frame: FilmFrame, traces: list[int], to_original: Callable[[np.ndarray], np.ndarray],

@@ -31,6 +31,8 @@ SCREENSHOT_TIMEOUT_MS = 90_000  # a page thousands of pixels tall, painted by a 
 PLOTLY_RESIZE_MS = 400  # plotly.js re-lays a chart out after a debounced window resize event
 # The Inside stepper figure is being re-laid out for narrow screens elsewhere; its overlaps are reported apart.
 STEPPER_PAGE = "inside"
+# A page whose main figure appears only after its button: (the button, where the figure is drawn).
+AFTER_ITS_BUTTON = {"film": ("Train and film", ".st-key-film .js-plotly-plot")}
 
 SIDEWAYS_JS = "() => [document.scrollingElement.scrollWidth, window.innerWidth]"
 
@@ -119,6 +121,11 @@ def test_every_page_fits_every_width(page: Page, app_url: str, trained_query: st
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=TIMEOUT_MS)
     page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
+    if name in AFTER_ITS_BUTTON:
+        button, drawn = AFTER_ITS_BUTTON[name]
+        page.get_by_role("button", name=button).click()
+        expect(page.locator(drawn)).to_have_count(1, timeout=TRAINING_TIMEOUT_MS)
+        page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
     problems: list[str] = []
     stepper_overlaps: list[str] = []
     screens = [s for s in SCREENS if not ONLY_WIDTHS or str(s[0]) in ONLY_WIDTHS.split(",")]

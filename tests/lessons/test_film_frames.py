@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from lstm_core.config import ModelConfig, SeriesConfig
@@ -10,10 +11,12 @@ from lstm_core.data.dataset import build_dataset
 from lstm_core.evaluation.metrics import mse
 from lstm_core.glassbox.replay import trace_model
 from lstm_core.lessons.film import FilmFrame, film_frames, film_shots, mse_of_moments, replayed_predictions
-from lstm_core.lessons.film_figures import GATE_ORDER, film_figure, moment_title
+from lstm_core.figures.stepper_layout import apply_arrangement
+from lstm_core.lessons.film_figures import GATE_ORDER, MIN_WIDTHS, film_figure, moment_title
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import train_job
 from tests.figures.test_frames_data import exported, unpacked
+from tests.figures.test_stepper_layout import _overlap, _panels
 
 CFG = ModelConfig(seq_length=10, units=6, layers=2, dense_units=4, epochs=3, batch_size=32)
 WINDOW = 4
@@ -89,7 +92,7 @@ def test_the_film_opens_on_the_untrained_model_with_a_slider_step_per_moment(fil
     ds, _, shots, _ = film
     frames, fig = figure_of(film, 0)
     figure = exported(fig)
-    assert figure["layout"]["title"]["text"].startswith("Before training (the initial random weights): test MSE")
+    assert figure["layout"]["title"]["text"].startswith("Before training (the initial random weights):<br>test MSE")
     forecast = figure["frames"][0]["traces"][0]
     np.testing.assert_allclose(unpacked(figure["data"][forecast]["y"]),
                                ds.to_original(frames[0].test_predictions[:, 0]), rtol=1e-6)
@@ -100,3 +103,30 @@ def test_the_film_opens_on_the_untrained_model_with_a_slider_step_per_moment(fil
     assert [b["label"] for b in figure["layout"]["updatemenus"][0]["buttons"]] == ["▶ slow", "▶ fast", "❚❚ pause"]
     test_loss = next(trace for trace in figure["data"] if trace["name"] == "test loss (replayed)")
     np.testing.assert_allclose(unpacked(test_loss["y"]), [frame.test_mse for frame in frames], rtol=1e-6)
+
+
+def test_the_film_carries_an_arrangement_per_width_and_no_two_panels_share_a_place_in_any(film):
+    _, fig = figure_of(film, 0)
+    meta = fig.layout.meta
+    assert meta["min_widths"] == MIN_WIDTHS and set(meta["arrangements"]) == {"wide", "medium", "narrow"}
+    assert fig.layout.height == meta["arrangements"]["wide"]["layout"]["height"], "the server draws the wide one"
+    exported_layout = fig.to_dict()["layout"]
+    assert exported_layout["sliders"][0]["y"] == meta["arrangements"]["wide"]["layout"]["sliders[0].y"] < 0
+    panels = _panels(fig)
+    assert len(panels) == 8, "forecast, loss and six heatmaps"
+    heights = []
+    for name, updates in meta["arrangements"].items():
+        drawn = apply_arrangement(go.Figure(fig), updates)
+        heights.append(drawn.layout.height)
+        for k, (x_a, y_a) in enumerate(panels):
+            for x_b, y_b in panels[k + 1:]:
+                apart_x = _overlap(drawn.layout[x_a].domain, drawn.layout[x_b].domain) <= 0
+                apart_y = _overlap(drawn.layout[y_a].domain, drawn.layout[y_b].domain) <= 0
+                assert apart_x or apart_y, f"{name}: {x_a}/{y_a} and {x_b}/{y_b} overlap"
+        forecast_top = drawn.layout.yaxis.domain[1]
+        assert drawn.layout.legend.y > forecast_top, f"{name}: the legend stands over the forecast and its title"
+        assert updates["layout"]["sliders[0].y"] == updates["layout"]["updatemenus[0].y"] < 0
+    assert len(set(heights)) == 3, "figure_widths.js tells the arrangement drawn by its height"
+    narrow = apply_arrangement(go.Figure(fig), meta["arrangements"]["narrow"])
+    assert all(list(narrow.layout[x_axis].domain) == [0.0, 1.0] for x_axis, _ in panels), "one panel a row"
+    assert "<br>" in fig.layout.title.text, "the moment on one line, its test MSE on the next"

@@ -66,13 +66,13 @@ def test_the_film_is_one_animated_figure_with_a_frame_per_moment():
     result = runs.jobs["film"].result()
     shots = 1 + len(result.first_epoch_weights) + QUICK_START_MODEL.epochs
     assert frame_names(spec) == [str(k) for k in range(shots)]
-    assert spec["layout"]["title"]["text"].startswith("Before training (the initial random weights): test MSE")
+    assert spec["layout"]["title"]["text"].startswith("Before training (the initial random weights):<br>test MSE")
     batches = runs.data["film"].batches_per_epoch(QUICK_START_MODEL.batch_size)
     first_done = result.first_epoch_weights[0][0]
     assert spec["frames"][1]["layout"]["title"]["text"].startswith(
-        f"Epoch 1, after {first_done} of {batches} batches: test MSE")
+        f"Epoch 1, after {first_done} of {batches} batches:<br>test MSE")
     assert spec["frames"][-1]["layout"]["title"]["text"].startswith(
-        f"After epoch {QUICK_START_MODEL.epochs} of {QUICK_START_MODEL.epochs}: test MSE")
+        f"After epoch {QUICK_START_MODEL.epochs} of {QUICK_START_MODEL.epochs}:<br>test MSE")
     at.slider(key="w_film_window").set_value(at.slider(key="w_film_window").max).run()
     assert_clean(at, "last test window")
     moved = json.loads(at.get("plotly_chart")[0].proto.spec)
