@@ -9,9 +9,9 @@ import pytest
 from lstm_core.config import ModelConfig, SeriesConfig
 from lstm_core.data.dataset import build_dataset
 from lstm_core.evaluation.metrics import mse
+from lstm_core.figures.stepper_layout import apply_arrangement
 from lstm_core.glassbox.replay import trace_model
 from lstm_core.lessons.film import FilmFrame, film_frames, film_shots, mse_of_moments, replayed_predictions
-from lstm_core.figures.stepper_layout import apply_arrangement
 from lstm_core.lessons.film_figures import GATE_ORDER, MIN_WIDTHS, film_figure, moment_title
 from lstm_core.training.protocol import TrainingData
 from lstm_core.training.worker import train_job
