@@ -133,17 +133,17 @@ def _arrangements(fig, heatmap_traces: list[int]) -> dict[str, Arrangement]:
     # Above each heatmap: the loss's "epoch", tick labels only, or the "time step" under a heatmap of g, c or h.
     heatmap_gaps = (95, 55, 55, 55, 85, 85)
     one_a_row = tuple(Band(150, gap, full_width(panel)) for gap, panel in zip(heatmap_gaps, GATE_PANELS))
-    # The controls stand under the last heatmaps' "time step"; the legend over the forecast's title.
-    # Plotly hangs a title of two lines from its first line's middle: the pad takes that half line back.
-    shared = dict(colorbars=colorbars, legend_panel=FORECAST, legend_lift_px=30, controls_below_px=55,
-                  relayout={"title.font.size": 16, "title.pad.t": TOOLBAR_BAND_PX + 18})
-    return {"wide": Arrangement((Band(270, 0, side_by_side(FORECAST, LOSS)), *three_a_row),
-                                dict(GRID_MARGIN, t=175, b=170), {}, **shared),
-            "medium": Arrangement(stacked + three_a_row, dict(GRID_MARGIN, t=175, b=170), {}, **shared),
+    def arranged(bands: tuple[Band, ...], margin_top: int, title_px: int, wrap_titles: bool = False) -> Arrangement:
+        # The controls stand under the last heatmaps' "time step", the legend over the forecast's title. Plotly
+        # hangs a title of two lines from its first line's middle: the pad takes that half line back.
+        return Arrangement(bands, dict(GRID_MARGIN, t=margin_top, b=170), {}, wrap_titles=wrap_titles,
+                           colorbars=colorbars, legend_panel=FORECAST, legend_lift_px=30, controls_below_px=55,
+                           relayout={"title.font.size": title_px, "title.pad.t": TOOLBAR_BAND_PX + title_px})
+
+    return {"wide": arranged((Band(270, 0, side_by_side(FORECAST, LOSS)), *three_a_row), 175, 16),
+            "medium": arranged(stacked + three_a_row, 175, 16),
             # On a phone the legend stands one entry a row: seven rows over the forecast.
-            "narrow": Arrangement(stacked + one_a_row, dict(GRID_MARGIN, t=260, b=170), {}, wrap_titles=True,
-                                  **dict(shared, relayout={"title.font.size": 13,
-                                                           "title.pad.t": TOOLBAR_BAND_PX + 15}))}
+            "narrow": arranged(stacked + one_a_row, 260, 13, wrap_titles=True)}
 
 
 def _moment_frame(index: int, frame: FilmFrame, traces: list[int], to_original: Callable[[np.ndarray], np.ndarray],
