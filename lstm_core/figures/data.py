@@ -13,8 +13,10 @@ from lstm_core.data.dataset import Dataset
 from lstm_core.figures.style import (
     GUIDE_LINE_COLOR,
     MUTED_LINE_COLOR,
+    PLOT_MARGIN,
     SERIES_COLOR,
     SPLIT_COLORS,
+    TOOLBAR_BAND_PX,
     WINDOW_X_COLOR,
     WINDOW_Y_COLOR,
     legend_under_x_axis,
@@ -29,6 +31,9 @@ def _split_regions(fig: go.Figure, ds: Dataset, x: np.ndarray) -> None:
                       annotation_text=split, annotation_position="top left", layer="below")
 
 
+SECOND_TITLE_LINE_PX = 34  # a title's second line, and Plotly hanging two lines from the first one's middle
+
+
 def _window_marks(ds: Dataset, window: int, split: str) -> tuple[np.ndarray, np.ndarray, list[float], str]:
     """Return one window's X indices (seq_length,), Y indices (horizon,), its zoomed time range and its title."""
     start = int(ds.target_start[split][window])
@@ -37,7 +42,8 @@ def _window_marks(ds: Dataset, window: int, split: str) -> tuple[np.ndarray, np.
     # Zoom to the window with one window length of context on each side.
     left = max(0, start - 2 * ds.seq_length)
     right = min(len(ds.time) - 1, start + ds.horizon + ds.seq_length)
-    title = f"Window {window}: X = {ds.seq_length} values (red), Y = the next {ds.horizon} (green)"
+    # Two lines: one of about 55 characters runs past a phone's chart.
+    title = f"Window {window}: X = {ds.seq_length} values (red),<br>Y = the next {ds.horizon} (green)"
     return x_idx, y_idx, [float(ds.time[left]), float(ds.time[right])], title
 
 
@@ -58,6 +64,11 @@ def series_figure(ds: Dataset, window: int | None = None, split: str = "train", 
         fig.add_scatter(x=ds.time[y_idx], y=ds.values[y_idx], mode="markers", name="Y (target)",
                         marker=dict(color=WINDOW_Y_COLOR, size=12, symbol="diamond"))
         fig.update_xaxes(range=time_range)
+        # The window's title takes a second line: the figure grows by it and the plot keeps its height.
+        margin, height = dict(PLOT_MARGIN, t=PLOT_MARGIN["t"] + SECOND_TITLE_LINE_PX), height + SECOND_TITLE_LINE_PX
+        return titled_figure(fig, title, "time", "value (series units)", height=height, margin=margin,
+                             legend=legend_under_x_axis(height, margin)).update_layout(
+            title_pad_t=TOOLBAR_BAND_PX + SECOND_TITLE_LINE_PX // 2)
     return titled_figure(fig, title, "time", "value (series units)", height=height,
                          legend=legend_under_x_axis(height))
 
@@ -158,7 +169,7 @@ def window_frames_figure(ds: Dataset, split: str = "train") -> FramedFigure:
                          y=packed_array(ds.values[idx], np.float32)) for idx in (x_idx, y_idx)]
         frames.append(dict(name=str(window), traces=[x_trace, y_trace], data=segments,
                            layout=dict(title=dict(text=title), xaxis=dict(range=time_range))))
-    fig.update_layout(height=520, title_font_weight="bold")  # frames change the text, the font stays
+    fig.update_layout(height=fig.layout.height + 160, title_font_weight="bold")  # frames change the text only
     fig.layout.margin.b = 170 + CONTROLS_ROW_PX  # room under the legend for the slider and its buttons
     return framed(fig, frames, [frame["name"] for frame in frames], "Window ", below=-0.42)
 

@@ -56,6 +56,24 @@ OVERLAPS_JS = r"""() => {
   return found;
 }"""
 
+# Every non-empty text of a chart that reaches past the chart's own box: cut off at the screen's or the chart's edge.
+CUT_TEXTS_JS = r"""() => {
+  const found = [];
+  document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot').forEach((chart, chartIndex) => {
+    const edge = chart.getBoundingClientRect();
+    chart.querySelectorAll("svg.main-svg text").forEach(el => {
+      if (!el.textContent.trim() || el.closest(".hoverlayer, defs")) return;
+      const s = getComputedStyle(el);
+      if (s.display === "none" || s.visibility === "hidden" || parseFloat(s.opacity) === 0) return;
+      const box = el.getBoundingClientRect();
+      if (box.width < 1 || box.height < 1) return;
+      if (box.left < edge.left - 1 || box.right > edge.right + 1)
+        found.push({chart: chartIndex, text: el.textContent.trim().slice(0, 40)});
+    });
+  });
+  return found;
+}"""
+
 # Plotly's toolbar shows while the pointer (a finger, on a phone) is over its chart: the boxes of the chart
 # titles it then lies on.
 TOOLBAR_OVER_TITLE_JS = r"""chart => {
@@ -141,6 +159,8 @@ def test_every_page_fits_every_width(page: Page, app_url: str, trained_query: st
         for overlap in page.evaluate(OVERLAPS_JS):
             line = f"{where}: chart {overlap['chart']}: {overlap['first']!r} overlaps {overlap['second']!r}"
             (stepper_overlaps if name == STEPPER_PAGE else problems).append(line)
+        for cut in page.evaluate(CUT_TEXTS_JS):
+            problems.append(f"{where}: chart {cut['chart']}: {cut['text']!r} runs past the chart's edge")
         for index, chart in enumerate(page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').all()):
             chart.scroll_into_view_if_needed()
             chart.hover(position={"x": 10, "y": 10}, force=True)

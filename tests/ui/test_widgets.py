@@ -1,8 +1,11 @@
 """The shared widgets' texts: the training progress bar and the one-line model description."""
 
+import re
+
 import pytest
 
 from lstm_core.config import ModelConfig
+from lstm_core.ui import widgets
 from lstm_core.training.protocol import Progress
 from lstm_core.ui.widgets import describe_model, progress_fraction, progress_label
 
@@ -64,3 +67,8 @@ def test_progress_label_never_shows_an_epoch_past_the_last():
 ])
 def test_describe_model_reads_input_to_output(settings, text):
     assert describe_model({**ModelConfig().to_dict(), **settings}) == text
+
+
+def test_the_page_scripts_hold_no_literal_tag_that_would_keep_st_html_from_running_them():
+    for script in (widgets.FIGURE_KEYS_SCRIPT, widgets.FIGURE_WIDTHS_SCRIPT):
+        assert not re.search(r"</?[a-zA-Z]", script.read_text()), f"{script.name} writes a tag literally"

@@ -51,13 +51,75 @@
     });
   }
 
+  // A title wider than its chart (a phone's) is broken into lines that fit, the figure and its top margin growing
+  // by them so the plot keeps its height; on a wider screen it gets its one line back. A figure with arrangements
+  // or frames writes its own lines: a relayout would interrupt a play.
+  const TITLE_SIDE_PX = 16;
+  const LINE_BREAK = "\u003cbr>";  // Plotly's; written so, for the page takes a literal one for a tag
+  let measure = null;
+
+  function textWidth(text, font) {
+    measure = measure || document.createElement("canvas").getContext("2d");
+    measure.font = font;
+    return measure.measureText(text).width;
+  }
+
+  function titleLines(text, font, width) {
+    const lines = [];
+    for (const word of text.split(" ")) {
+      const longer = lines.length ? `${lines[lines.length - 1]} ${word}` : word;
+      if (lines.length && textWidth(longer, font) <= width) lines[lines.length - 1] = longer;
+      else lines.push(word);
+    }
+    return lines;
+  }
+
+  function fitTitle(plot) {
+    const layout = plot.layout || {};
+    if ((layout.meta || {}).arrangements || (layout.sliders || []).length || plot.dataset.titling) return;
+    const title = typeof layout.title === "string" ? {text: layout.title} : (layout.title || {});
+    const shown = plot.querySelector("text.gtitle");
+    if (!title.text || !shown || !plot.clientWidth) return;
+    const touched = (plot.lensTitle || {}).touched;
+    if (!title.text.includes(LINE_BREAK)) {  // one line: the figure as the server drew it, or given its line back
+      plot.lensTitle = {text: title.text, top: (layout.margin || {}).t ?? 80, height: layout.height,
+                        pad: (title.pad || {}).t || 0, wrapped: null, touched: touched};
+    }
+    const base = plot.lensTitle;
+    if (!base || !base.height || (title.text.includes(LINE_BREAK) && title.text !== base.wrapped)) return;
+    const style = getComputedStyle(shown);
+    const size = parseFloat(style.fontSize) || 16;
+    const lines = titleLines(base.text, `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`,
+                             plot.clientWidth - 2 * TITLE_SIDE_PX);
+    const text = lines.join(LINE_BREAK);
+    if (text === title.text) {
+      if (base.touched) fitFrame(plot);
+      return;
+    }
+    // Plotly hangs a title of several lines from its first line: the pad takes the lines added back.
+    const added = lines.length - 1;
+    const grown = Math.round(added * size * 2.3);
+    base.wrapped = added ? text : null;
+    base.touched = true;
+    plot.dataset.titling = "1";
+    window.Plotly.relayout(plot, {"title.text": text, "margin.t": base.top + grown, "height": base.height + grown,
+                                  "title.pad.t": base.pad + added * size})
+      .catch(() => {}).finally(() => {
+        fitFrame(plot);
+        delete plot.dataset.titling;
+      });
+  }
+
   function watch(plot) {
     if (plot.dataset.widthWatch || typeof plot.on !== "function") return;
-    if (!(((plot.layout || {}).meta || {}).arrangements)) return;
     plot.dataset.widthWatch = "1";
-    plot.on("plotly_afterplot", () => arrange(plot));
-    new ResizeObserver(() => arrange(plot)).observe(plot);
-    arrange(plot);
+    const fit = () => {
+      arrange(plot);
+      if (window.Plotly) fitTitle(plot);
+    };
+    plot.on("plotly_afterplot", fit);
+    new ResizeObserver(fit).observe(plot);
+    fit();
   }
 
   function watchAll() {
