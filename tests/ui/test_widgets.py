@@ -5,8 +5,8 @@ import re
 import pytest
 
 from lstm_core.config import ModelConfig
-from lstm_core.ui import widgets
 from lstm_core.training.protocol import Progress
+from lstm_core.ui import widgets
 from lstm_core.ui.widgets import describe_model, progress_fraction, progress_label
 
 
