@@ -14,7 +14,8 @@ The parts and the parts each may import (a test reads these lines and fails on a
     exports     -> config, data, glassbox, model
     store       -> config, model, training
     cluster     -> config, store, training
-    ui          -> cluster, config, data, evaluation, figures, glassbox, lessons, model, presets, store, training
+    ui          -> cluster, config, data, evaluation, exports, figures, glassbox, lessons, model, presets, store,
+                   training
 
 config      the settings (SeriesConfig, ModelConfig) and the bounds that check them and drive the sliders.
 presets     ready-made settings: the quick start and the presets a class loads in one click.

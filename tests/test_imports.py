@@ -84,11 +84,17 @@ def documented_arrows() -> dict[str, set[str]]:
     """Return the parts of lstm_core and the parts each may import, as its package docstring lists them."""
     import lstm_core
 
-    arrows = {}
+    arrows: dict[str, set[str]] = {}
+    last = None
     for line in lstm_core.__doc__.splitlines():
         part, arrow, targets = line.strip().partition("->")
         if arrow:
-            arrows[part.strip()] = {name.strip() for name in targets.split(",") if name.strip()}
+            last = part.strip()
+            arrows[last] = {name.strip() for name in targets.split(",") if name.strip()}
+        elif last is not None and line.startswith(" " * 19) and line.strip():  # a list carried on to the next line
+            arrows[last] |= {name.strip() for name in line.split(",") if name.strip()}
+        else:
+            last = None
     return arrows
 
 
