@@ -154,12 +154,12 @@ def test_film_lesson_with_the_quick_start_model_at_defaults():
     wait_for_lesson(at, "film")
     assert_clean(at, "quick-start film")
     titles = [frame["layout"]["title"]["text"] for frame in json.loads(at.get("plotly_chart")[0].proto.spec)["frames"]]
-    assert titles[0].startswith("Before training (the initial random weights): ")
+    assert titles[0].startswith("Before training (the initial random weights):<br>test MSE")
     runs = at.session_state["lesson_jobs_film"]
     batches = runs.data["film"].batches_per_epoch(QUICK_START_MODEL.batch_size)
     first_done = runs.jobs["film"].result().first_epoch_weights[0][0]
     assert 1 <= first_done < batches
-    assert titles[1].startswith(f"Epoch 1, after {first_done} of {batches} batches: ")
+    assert titles[1].startswith(f"Epoch 1, after {first_done} of {batches} batches:<br>test MSE")
 
 
 DROPOUT_PAGE = "pages/lesson_dropout.py"
