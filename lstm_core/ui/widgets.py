@@ -148,9 +148,10 @@ FIGURE_WIDTHS_SCRIPT = Path(__file__).parent / "assets" / "figure_widths.js"
 
 
 def figure_widths() -> None:
-    """Draw every figure that carries a narrow arrangement of its panels in the one that fits its width; return None.
+    """Fit every figure to its width in the browser (its panels' arrangement, its title's lines); return None.
 
-    The server never learns the browser's width: the figure carries both arrangements and the script picks.
+    The server never learns the browser's width: a figure carries its arrangements and the script picks the one
+    that fits; a title wider than its chart is broken into lines there.
     """
     st.html(f"<script>{FIGURE_WIDTHS_SCRIPT.read_text()}</script>", unsafe_allow_javascript=True, width="content")
 
