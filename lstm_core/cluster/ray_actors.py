@@ -116,7 +116,7 @@ class _ClusterJob:
     finished_at: float = 0.0
     stop_requested: bool = False
     stop_sent: bool = False
-    released: bool = False  # every holder let go: nobody wants its result
+    released: bool = False  # its last holder stopped it: no one else wants its result
     delivered: set[str] = field(default_factory=set)  # the replicas that took its result
 
 
@@ -201,9 +201,12 @@ class ClusterQueue:
             job = self._jobs.get(job_id)
             if job is None or job.result is not None:
                 return 0
-            job.holders.pop(replica, None)
-            if job.holders:
-                return len(job.holders)
+            others = [holder for holder in job.holders if holder != replica]
+            if others:
+                job.holders.pop(replica, None)
+                return len(others)
+            # The last holder stopped it and still asks for its result (the weights so far): it stays a holder, so
+            # a job that ends before that replica's next poll is kept for it, not dropped as an orphan.
             job.released = True
             self._by_key.pop(job.key, None)
             if job in self._queue:
