@@ -12,7 +12,14 @@ from plotly.subplots import make_subplots
 
 from lstm_core.evaluation.class_answers import TallyBar
 from lstm_core.evaluation.levers import LEVER_DEFAULTS, LEVERS, LeverVerdict, Training, lever_value
-from lstm_core.figures.style import PREDICTION_COLOR, REFERENCE_LINE_COLOR, chart_layout, readable_axes, with_alpha
+from lstm_core.figures.style import (
+    PREDICTION_COLOR,
+    REFERENCE_LINE_COLOR,
+    chart_layout,
+    legend_under_x_axis,
+    readable_axes,
+    with_alpha,
+)
 
 COLUMNS = 4
 BOARD_MARGIN = dict(l=60, r=40, t=120, b=40)  # room above the first row's two-line panel titles
@@ -64,7 +71,7 @@ def lever_figure(runs: Sequence[Training], verdicts: Sequence[LeverVerdict], sco
     title = ("Every distinct training of the room, lever by lever (lower is better; diamonds: the mean of a value, "
              "bars: its spread)")
     fig.update_layout(**chart_layout(300 * rows + 110, BOARD_MARGIN, title=title,
-                                     legend=dict(orientation="h", y=-0.12)))
+                                     legend=legend_under_x_axis(300 * rows + 110, BOARD_MARGIN)))
     return readable_axes(fig)
 
 

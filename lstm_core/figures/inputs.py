@@ -7,7 +7,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lstm_core.data.dataset import Dataset
-from lstm_core.figures.style import AXIS_TEXT_COLOR, PREDICTION_COLOR, WINDOW_X_COLOR, WINDOW_Y_COLOR, chart_layout
+from lstm_core.figures.style import (
+    AXIS_TEXT_COLOR,
+    PREDICTION_COLOR,
+    WINDOW_X_COLOR,
+    WINDOW_Y_COLOR,
+    chart_layout,
+    legend_under_x_axis,
+)
 from lstm_core.glassbox.input_reliance import RelianceReport, called
 
 ROW_PX = 110  # one input's row of the window figure
@@ -79,5 +86,5 @@ def reliance_figure(report: RelianceReport) -> go.Figure:
         fig.add_scatter(x=steps, y=share, mode="lines+markers", name=called(reliance.name), row=1, col=2)
     fig.update_xaxes(title_text="× the model's test error", range=[0, max(ratios, default=1) * 1.25], row=1, col=1)
     fig.update_xaxes(title_text="steps before the target", row=1, col=2)
-    fig.update_layout(**chart_layout(height=360), legend=dict(orientation="h", y=-0.3))
+    fig.update_layout(**chart_layout(height=360), legend=legend_under_x_axis(360))
     return _quiet_axes(fig)

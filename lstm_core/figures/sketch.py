@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures.style import PREDICTION_COLOR, SERIES_COLOR, SKETCH_COLOR, SPLIT_COLORS, titled_figure
+from lstm_core.figures.style import (
+    PREDICTION_COLOR,
+    SERIES_COLOR,
+    SKETCH_COLOR,
+    SPLIT_COLORS,
+    legend_under_x_axis,
+    titled_figure,
+)
 
 SKETCH_BAND_COLOR = SPLIT_COLORS["test"]  # the test points to draw over, shaded as the test part is elsewhere
 STEP_TITLE = "steps from the start of the test part"
@@ -32,4 +39,4 @@ def sketch_figure(known: np.ndarray, actual: np.ndarray, forecast: np.ndarray, s
                     line=dict(color=SKETCH_COLOR, width=3), marker=dict(color=SKETCH_COLOR, size=8))
     fig.add_vline(x=-0.5, line=dict(color=SERIES_COLOR, dash="dash", width=1))
     return titled_figure(fig, "Your sketch, the forecast and what happened", STEP_TITLE, "value (series units)",
-                         legend=dict(orientation="h", y=-0.25))
+                         legend=legend_under_x_axis(360))

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from lstm_core.figures.style import PREDICTION_COLOR, REFERENCE_LINE_COLOR, WINDOW_Y_COLOR, chart_layout
+from lstm_core.figures.style import (
+    PREDICTION_COLOR,
+    REFERENCE_LINE_COLOR,
+    WINDOW_Y_COLOR,
+    chart_layout,
+    legend_under_x_axis,
+)
 from lstm_core.glassbox.window_lengths import LengthError
 
 
@@ -21,7 +27,7 @@ def window_lengths_figure(errors: list[LengthError], trained: int, noise_floor: 
         fig.add_hline(y=noise_floor, line=dict(color=REFERENCE_LINE_COLOR, dash="dash", width=1),
                       annotation_text="noise floor", annotation_position="top left")
     fig.update_layout(**chart_layout(height=340, title="The same weights, read with windows of other lengths",
-                                     legend=dict(orientation="h", y=-0.3)))
+                                     legend=legend_under_x_axis(340)))
     fig.update_xaxes(title_text="window length read (steps)")
     fig.update_yaxes(title_text="test MSE (scaled)", type="log")
     return fig

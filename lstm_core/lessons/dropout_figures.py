@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures.style import PREDICTION_BAND_COLOR, PREDICTION_COLOR, SERIES_COLOR, chart_layout
+from lstm_core.figures.style import (
+    PREDICTION_BAND_COLOR,
+    PREDICTION_COLOR,
+    SERIES_COLOR,
+    chart_layout,
+    legend_under_x_axis,
+)
 from lstm_core.lessons.dropout import BAND, Band
 
 
@@ -21,4 +27,4 @@ def band_figure(time: np.ndarray, actual: np.ndarray, result: Band) -> go.Figure
     fig.update_xaxes(title="time")
     fig.update_yaxes(title="scaled value")
     return fig.update_layout(**chart_layout(title="The forecast with its Monte-Carlo dropout band (test part)",
-                                            legend=dict(orientation="h", y=-0.25)))
+                                            legend=legend_under_x_axis(360)))

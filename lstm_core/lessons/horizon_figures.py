@@ -15,6 +15,7 @@ from lstm_core.figures.style import (
     SERIES_COLOR,
     WINDOW_Y_COLOR,
     chart_layout,
+    legend_under_x_axis,
 )
 from lstm_core.lessons.horizon import HorizonOutcome
 
@@ -38,7 +39,7 @@ def horizon_window_figure(ds: Dataset, outcome: HorizonOutcome, window: int) -> 
     fig.update_xaxes(title="time")
     fig.update_yaxes(title="scaled value")
     return fig.update_layout(**chart_layout(title=f"Test window {window}: {horizon} steps ahead",
-                                            legend=dict(orientation="h", y=-0.25)))
+                                            legend=legend_under_x_axis(360)))
 
 
 def error_per_step_figure(errors: Mapping[str, np.ndarray], noise_floor: float | None) -> go.Figure:
@@ -54,4 +55,4 @@ def error_per_step_figure(errors: Mapping[str, np.ndarray], noise_floor: float |
     fig.update_xaxes(title="steps ahead", dtick=1)
     fig.update_yaxes(title="test MSE (scaled units)", rangemode="tozero")
     return fig.update_layout(**chart_layout(title="Error per step ahead over the whole test part",
-                                            legend=dict(orientation="h", y=-0.25)))
+                                            legend=legend_under_x_axis(360)))

@@ -14,6 +14,7 @@ from lstm_core.figures.style import (
     UNMARKED_BAR_COLOR,
     WINDOW_Y_COLOR,
     chart_layout,
+    legend_under_x_axis,
     log_y_axis,
 )
 from lstm_core.lessons.memory import MARKER_SPAN, ModelOutcome
@@ -63,7 +64,7 @@ def memory_curves_figure(histories: Mapping[str, Mapping[str, Sequence[float]]],
     fig.update_xaxes(title="epoch")
     fig.update_yaxes(title="MSE (log scale)")
     return fig.update_layout(**chart_layout(title="Learning curves: who learns to remember?",
-                                            legend=dict(orientation="h", y=-0.3)))
+                                            legend=legend_under_x_axis(360)))
 
 
 def _marked_zone(fig: go.Figure, k: int) -> None:
@@ -95,4 +96,4 @@ def gradient_reach_figure(outcomes: Sequence[ModelOutcome], k: int, through_memo
     fig.update_xaxes(title="steps back from the forecast")
     fig.update_yaxes(title="relative to 1 step back (log)")
     title = f"{title}: mean {what}"
-    return fig.update_layout(**chart_layout(title=title, legend=dict(orientation="h", y=-0.3)))
+    return fig.update_layout(**chart_layout(title=title, legend=legend_under_x_axis(360)))

@@ -53,4 +53,4 @@ def split_scores_figure(scores: SplitScores) -> go.Figure:
                     name="noise floor (best possible)", hoverinfo="skip")
     fig.update_yaxes(title="test MSE / noise floor", rangemode="tozero")
     return fig.update_layout(**chart_layout(title="Test error on each split, one dot per seed", barmode="overlay",
-                                            legend=dict(orientation="h", y=-0.25)))
+                                            legend=legend_under_x_axis(360)))
