@@ -19,7 +19,7 @@ from lstm_core.lessons.guide import STEPS
 from lstm_core.store.rooms import RoomStore
 from lstm_core.store.runs import RunStore
 from lstm_core.ui.pages import PAGES
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import keep_screenshot
 from tests.e2e.test_lesson_link import choose
 from tests.e2e.test_walk import IDLE, TIMEOUT_MS, go_to
 
@@ -163,7 +163,7 @@ def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(person, app_url:
     expected = judge_levers([board_post(post) for post in posts])
     verdicts = _table_rows(board, 0)
     assert [row[1] for row in verdicts] == [verdict.verdict for verdict in expected], "the runs' own verdicts"
-    board.screenshot(path=str(ARTIFACTS / "class-board.png"), full_page=True)
+    keep_screenshot(board, "class-board", full_page=True)
 
     _, other_code, other_link = _open_room(person, url)
     outsider = person(other_link)

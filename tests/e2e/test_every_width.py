@@ -2,7 +2,8 @@
 
 Each page opens once, with the quick start's trained run in its address, and is then resized: at every width
 nothing scrolls sideways, no text of a chart overlaps another text of the same chart, and axe finds nothing
-serious or critical (tests/e2e/accessibility.py). A screenshot of each page at each width is saved.
+serious or critical (tests/e2e/accessibility.py). With LSTM_LENS_SCREENSHOTS=1 a screenshot of each page at each
+width is saved.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from bench.page_waits import wait_for_charts
 from lstm_core.ui.pages import PAGES
 from tests.e2e.accessibility import blocking_findings
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import PLOTLY_RESIZE_MS, save_whole_page
 from tests.e2e.test_walk import IDLE, TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
@@ -27,8 +28,6 @@ TRAINING_TIMEOUT_MS = 120_000
 # (width, height): a Chromebook, a tablet on its side and upright, a phone. Widest first: the sidebar is open.
 SCREENS = ((1366, 768), (1024, 768), (768, 1024), (390, 844))
 ONLY_WIDTHS = os.environ.get("EVERY_WIDTH_ONLY")  # "1366": measure one width alone (the axe totals of one screen)
-SCREENSHOT_TIMEOUT_MS = 90_000  # a page thousands of pixels tall, painted by a software renderer on a busy machine
-PLOTLY_RESIZE_MS = 400  # plotly.js re-lays a chart out after a debounced window resize event
 # The Inside stepper figure is being re-laid out for narrow screens elsewhere; its overlaps are reported apart.
 STEPPER_PAGE = "inside"
 # A page whose main figure appears only after its button: (the button, where the figure is drawn).
@@ -120,20 +119,9 @@ def sideways_overflow(page: Page) -> int:
     return max(0, scroll_width - inner_width)
 
 
-def screenshot(page: Page, name: str, width: int, height: int) -> None:
-    """Save the whole of the page's main column at this width, then give the window its height back."""
-    # Streamlit scrolls inside its own container, so grow the window to the page's height first.
-    tall = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": width, "height": max(height, min(int(tall) + 100, 8000))})
-    page.wait_for_timeout(PLOTLY_RESIZE_MS)
-    page.screenshot(path=str(ARTIFACTS / f"width-{name}-{width}.png"), full_page=True, timeout=SCREENSHOT_TIMEOUT_MS)
-    page.set_viewport_size({"width": width, "height": height})
-
-
 @pytest.mark.parametrize("name", [page.name for page in PAGES])
 def test_every_page_fits_every_width(page: Page, app_url: str, trained_query: str, name: str):
     registered = next(p for p in PAGES if p.name == name)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": SCREENS[0][0], "height": SCREENS[0][1]})
     page.goto(f"{app_url}/{registered.url_path}?{trained_query}")
     page.wait_for_selector('[data-testid="stMain"] h1', timeout=TIMEOUT_MS)
@@ -171,7 +159,7 @@ def test_every_page_fits_every_width(page: Page, app_url: str, trained_query: st
         findings = blocking_findings(page)
         print(f"axe {where}: {len(findings)} serious or critical")  # the totals, for the record of a run
         problems += [f"{where}: {finding}" for finding in findings]
-        screenshot(page, name, width, height)
+        save_whole_page(page, f"width-{name}-{width}", width, height)
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
     assert not stepper_overlaps, ("chart text overlaps on Inside (the stepper figure is being re-laid out for "
                                   "narrow screens in lstm_core/figures/stepper.py):\n" + "\n".join(stepper_overlaps))

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from bench.page_waits import IDLE
 from lstm_core.figures.style import HIGHLIGHT_COLOR
 from lstm_core.lessons.guide import STEPS, key_class
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import keep_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -104,7 +104,7 @@ def test_the_guide_resumes_after_a_reload_with_its_target_outlined(page: Page, a
     assert outline["banner_bottom"] <= outline["top"] and outline["bottom"] <= outline["height"], \
         ("the step's slider is in view, under the banner", outline)
     expect(page.locator(".st-key-guide_banner")).to_contain_text(STEPS[3].sentence)
-    page.screenshot(path=str(ARTIFACTS / "guide-step-4.png"))
+    keep_screenshot(page, "guide-step-4")
 
     press(page, "Back")
     expect_step(page, 3, "data")

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.page_waits import IDLE
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import keep_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -133,7 +133,7 @@ def test_the_whole_path_by_keyboard_with_a_visible_focus(browser, app_url):
     expect(page.locator("h1").first).to_contain_text("Class board", timeout=TIMEOUT_MS)
     walk.settle()
     walk.tab_to(re.compile(r".+"))  # one step into the board's page: it takes the focus like any other
-    page.screenshot(path=str(ARTIFACTS / "keyboard_walk_board.png"))
+    keep_screenshot(page, "keyboard_walk_board")
 
     assert walk.unringed == [], f"every focus the walk passed showed a ring; these did not: {walk.unringed}"
     context.close()

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bench.page_waits import IDLE
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import keep_screenshot
 from tests.e2e.test_inside_frames import SHOWN_JS
 
 pytestmark = pytest.mark.e2e
@@ -93,7 +93,7 @@ def test_the_gates_lesson_link_built_on_home_opens_with_its_model_in_a_fresh_bro
     expect(projector.get_by_text("Replay matches Keras", exact=False)).to_be_visible(timeout=TIMEOUT_MS)
     projector.wait_for_selector(".js-plotly-plot .updatemenu-button", timeout=TIMEOUT_MS)
     settle(projector)
-    projector.screenshot(path=str(ARTIFACTS / "lesson-link-projector.png"), full_page=True)
+    keep_screenshot(projector, "lesson-link-projector", full_page=True)
     expect(projector.get_by_text(re.compile("no trained model", re.IGNORECASE))).to_have_count(0)
     expect(projector.locator('[data-testid="stSidebar"]')).to_have_count(0)
     expect(projector.get_by_text("The stored model this link carries", exact=False)).to_be_visible()

@@ -21,7 +21,7 @@ from lstm_core.evaluation.sketch import score_sketch, times
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui.sketch import SKETCH_POINTS
 from tests.e2e.accessibility import blocking_findings
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import keep_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -74,7 +74,7 @@ def test_a_sketch_drawn_with_the_pointer_is_scored_as_lstm_core_scores_its_point
     one_pixel = (y1 - y0) / box["height"]
     assert np.abs(points[inside, 1] - [drawn_value(s) for s in points[inside, 0]]).max() < 2 * one_pixel, \
         "the points are the pointer's path read through the chart's axes"
-    page.screenshot(path=str(ARTIFACTS / "sketch-drawn.png"), full_page=True)
+    keep_screenshot(page, "sketch-drawn", full_page=True)
 
     page.get_by_role("button", name="Done: show the forecast").click()
     score_line = page.locator('[data-testid="stMarkdownContainer"] p').filter(has_text="your sketch from its forecast")
@@ -93,7 +93,7 @@ def test_a_sketch_drawn_with_the_pointer_is_scored_as_lstm_core_scores_its_point
     verdict = page.locator('[data-testid="stAlert"]').filter(has_text="Scored on").inner_text()
     assert f"Scored on all {SKETCH_POINTS} points. Your sketch: {times(expected.sketch_ratio)} the noise floor;" \
         in verdict, verdict
-    page.screenshot(path=str(ARTIFACTS / "sketch-revealed.png"), full_page=True)
+    keep_screenshot(page, "sketch-revealed", full_page=True)
     assert page.console_errors == [], page.console_errors
 
 
@@ -123,7 +123,7 @@ def test_on_a_phone_the_sketch_is_typed_with_the_keyboard_and_scored_the_same_wa
     expect(page.get_by_role("button", name="Done: show the forecast")).to_be_focused()
     points = json.loads(root.get_attribute("data-points"))
     assert points == [[step, float(value)] for step, value in TYPED.items()]
-    page.screenshot(path=str(ARTIFACTS / "sketch-typed-phone.png"), full_page=True)
+    keep_screenshot(page, "sketch-typed-phone", full_page=True)
     page.keyboard.press("Enter")
 
     verdict = page.locator('[data-testid="stAlert"]').filter(has_text="Scored on")

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.page_waits import IDLE, wait_for_charts
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import keep_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -118,7 +118,7 @@ def test_the_stepper_stacks_on_a_phone_and_fits_its_controls_beside_the_heatmaps
     for name in ("fed so far", "unit values"):
         assert panels[name]["bottom"] - button["y"] <= PHONE[1], f"the {name} panel ends within a screen of Step"
     step_button.evaluate(SCROLL_TO_STEP_JS)
-    page.screenshot(path=str(ARTIFACTS / "stepper_phone.png"))
+    keep_screenshot(page, "stepper_phone")
 
     # With a finger: a tap on Step moves one step, a tap on Play plays, a tap on Pause stops it.
     shown = "() => document.querySelector('.js-plotly-plot')._fullLayout.sliders[0].active"
@@ -158,7 +158,7 @@ def test_the_stepper_stacks_on_a_phone_and_fits_its_controls_beside_the_heatmaps
     for heatmap in heatmaps:
         assert header_bottom <= heatmap["top"] and heatmap["bottom"] <= CHROMEBOOK[1], \
             "the six heatmaps Step moves are on the screen with it"
-    page.screenshot(path=str(ARTIFACTS / "stepper_chromebook.png"))
+    keep_screenshot(page, "stepper_chromebook")
 
     # A window made narrow re-lays the figure out at once, with no trip to the server.
     page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from lstm_core.config import SeriesConfig
 from lstm_core.store.runs import RunStore
-from tests.e2e.conftest import ARTIFACTS, served_app
+from tests.e2e.conftest import keep_screenshot, served_app
 from tests.e2e.test_walk import IDLE, TIMEOUT_MS, alert, chart_data, go_to, move_slider, settle, slider_input
 
 pytestmark = pytest.mark.e2e
@@ -78,7 +78,7 @@ class TrainedScreen:
 
 def snap(page: Page, name: str) -> None:
     """Save a screenshot of the page as it is now, for a reader of a failed run."""
-    page.screenshot(path=str(ARTIFACTS / f"stored-{name}.png"), full_page=True)
+    keep_screenshot(page, f"stored-{name}", full_page=True)
 
 
 def query_of(address: str) -> tuple[str, dict[str, list[str]]]:

@@ -16,7 +16,7 @@ from lstm_core.model.shapes import count_params
 from lstm_core.presets import PRESETS
 from lstm_core.ui.pages import PAGES as REGISTERED_PAGES
 from tests.e2e.accessibility import blocking_findings
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, save_whole_page
 from tests.e2e.figure_slider import drag_slider_to
 
 pytestmark = pytest.mark.e2e
@@ -38,16 +38,12 @@ def check_accessible(page: Page, name: str) -> None:
 
 
 def check_page(page: Page, name: str) -> None:
-    """Assert no exception box, no console error and no accessibility failure, then save a screenshot."""
+    """Assert no exception box, no console error and no accessibility failure; keep a screenshot if asked."""
     settle(page)
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     assert page.console_errors == [], f"{name}: browser console errors {page.console_errors}"
     check_accessible(page, name)
-    # Streamlit scrolls inside its own container, so grow the window to the page's height first.
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": 1400, "height": max(1000, min(int(height) + 100, 8000))})
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    page.set_viewport_size({"width": 1400, "height": 1000})
+    save_whole_page(page, name, 1400, 1000)
 
 
 def go_to(page: Page, label: str, title: str) -> None:
