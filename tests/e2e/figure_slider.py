@@ -5,11 +5,14 @@ from __future__ import annotations
 from playwright.sync_api import Locator, Page
 
 # Every change of Streamlit's script-state attribute, recorded in the page from the moment it is installed.
+# The whole document is watched: a page switch may draw the app's root anew, and a watcher of the old root
+# would then see nothing of the run it asked for.
 WATCH_SCRIPT_STATE_JS = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
     window.scriptStates = [];
-    new MutationObserver(() => window.scriptStates.push(app.getAttribute('data-test-script-state')))
-        .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+    new MutationObserver(changes => changes.forEach(
+            change => window.scriptStates.push(change.target.getAttribute('data-test-script-state'))))
+        .observe(document.documentElement, {attributes: true, subtree: true,
+                                            attributeFilter: ['data-test-script-state']});
 }"""
 
 
