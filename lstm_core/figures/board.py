@@ -71,7 +71,7 @@ def lever_figure(runs: Sequence[Training], verdicts: Sequence[LeverVerdict], sco
     title = ("Every distinct training of the room, lever by lever (lower is better; diamonds: the mean of a value, "
              "bars: its spread)")
     fig.update_layout(**chart_layout(300 * rows + 110, BOARD_MARGIN, title=title,
-                                     legend=legend_under_x_axis(300 * rows + 110, BOARD_MARGIN)))
+                                     legend=legend_under_x_axis()))
     return readable_axes(fig)
 
 

@@ -17,6 +17,7 @@ from lstm_core.figures.style import (
     SERIES_COLOR,
     SPLIT_COLORS,
     TOOLBAR_BAND_PX,
+    UNDER_X_AXIS_PX,
     WINDOW_X_COLOR,
     WINDOW_Y_COLOR,
     legend_under_x_axis,
@@ -67,10 +68,10 @@ def series_figure(ds: Dataset, window: int | None = None, split: str = "train", 
         # The window's title takes a second line: the figure grows by it and the plot keeps its height.
         margin, height = dict(PLOT_MARGIN, t=PLOT_MARGIN["t"] + SECOND_TITLE_LINE_PX), height + SECOND_TITLE_LINE_PX
         return titled_figure(fig, title, "time", "value (series units)", height=height, margin=margin,
-                             legend=legend_under_x_axis(height, margin)).update_layout(
+                             legend=legend_under_x_axis()).update_layout(
             title_pad_t=TOOLBAR_BAND_PX + SECOND_TITLE_LINE_PX // 2)
     return titled_figure(fig, title, "time", "value (series units)", height=height,
-                         legend=legend_under_x_axis(height))
+                         legend=legend_under_x_axis())
 
 
 def packed_array(values: np.ndarray, dtype: type | None = None) -> dict:
@@ -169,6 +170,10 @@ def window_frames_figure(ds: Dataset, split: str = "train") -> FramedFigure:
                          y=packed_array(ds.values[idx], np.float32)) for idx in (x_idx, y_idx)]
         frames.append(dict(name=str(window), traces=[x_trace, y_trace], data=segments,
                            layout=dict(title=dict(text=title), xaxis=dict(range=time_range))))
+    # The slider and its buttons take the figure's foot: the legend stays just under the x axis, above them,
+    # at the fraction of the plot's height that was that far under it before the figure grew.
+    plot_height = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    fig.update_layout(legend=dict(orientation="h", x=0, y=-UNDER_X_AXIS_PX / plot_height, yanchor="top", yref="paper"))
     fig.update_layout(height=fig.layout.height + 160, title_font_weight="bold")  # frames change the text only
     fig.layout.margin.b = 170 + CONTROLS_ROW_PX  # room under the legend for the slider and its buttons
     return framed(fig, frames, [frame["name"] for frame in frames], "Window ", below=-0.42)

@@ -86,5 +86,5 @@ def reliance_figure(report: RelianceReport) -> go.Figure:
         fig.add_scatter(x=steps, y=share, mode="lines+markers", name=called(reliance.name), row=1, col=2)
     fig.update_xaxes(title_text="× the model's test error", range=[0, max(ratios, default=1) * 1.25], row=1, col=1)
     fig.update_xaxes(title_text="steps before the target", row=1, col=2)
-    fig.update_layout(**chart_layout(height=360), legend=legend_under_x_axis(360))
+    fig.update_layout(**chart_layout(height=360), legend=legend_under_x_axis())
     return _quiet_axes(fig)

@@ -63,7 +63,7 @@ def readout_curves_figure(curves: MemoryCurves, title: str | None = None, height
                                          line=dict(color=color, dash=dash, width=1), hoverinfo="name"))
     fig.update_layout(**chart_layout(height, title=title or f"What a straight line can read back from layer "
                                      f"{curves.layer + 1} at step {curves.step + 1}",
-                                     legend=legend_under_x_axis(height)))
+                                     legend=legend_under_x_axis()))
     fig.update_xaxes(title_text="k: steps back from the step read", dtick=max(1, curves.window // 10))
     fig.update_yaxes(title_text="R² on the test windows", range=[R2_PLOT_FLOOR - 0.05, 1.05])
     return readable_axes(fig)
@@ -136,7 +136,7 @@ def what_if_forecast_figure(y_test: np.ndarray, untouched: np.ndarray, untouched
     menus = [dict(buttons=buttons, active=shown, x=0.0, xanchor="left", y=1.22, yanchor="top",
                   direction="down", showactive=True)] if len(what_ifs) > 1 else []
     fig.update_layout(**chart_layout(height, "menu", title=dict(text=titles[shown] if what_ifs else "", y=0.97),
-                                     updatemenus=menus, legend=legend_under_x_axis(height, "menu")))
+                                     updatemenus=menus, legend=legend_under_x_axis()))
     fig.update_xaxes(title_text="test window")
     fig.update_yaxes(title_text="scaled value")
     return readable_axes(fig)

@@ -39,4 +39,4 @@ def sketch_figure(known: np.ndarray, actual: np.ndarray, forecast: np.ndarray, s
                     line=dict(color=SKETCH_COLOR, width=3), marker=dict(color=SKETCH_COLOR, size=8))
     fig.add_vline(x=-0.5, line=dict(color=SERIES_COLOR, dash="dash", width=1))
     return titled_figure(fig, "Your sketch, the forecast and what happened", STEP_TITLE, "value (series units)",
-                         legend=legend_under_x_axis(360))
+                         legend=legend_under_x_axis())

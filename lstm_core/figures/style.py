@@ -116,14 +116,14 @@ def chart_layout(height: int = 360, margin: str | dict = "plot", **overrides) ->
 UNDER_X_AXIS_PX = 62  # from the plot's bottom edge past the tick labels and the x axis title
 
 
-def legend_under_x_axis(height: int, margin: str | dict = "plot") -> dict:
-    """Return a horizontal legend's layout placed just under the x axis title of a figure this high.
+def legend_under_x_axis() -> dict:
+    """Return a horizontal legend's layout at the foot of its figure, under the x axis title.
 
-    A legend's y is a fraction of the plot's height: one fraction lies on the axis title of a shorter figure.
-    Anchored by its top, a legend that wraps onto more rows on a narrow screen grows away from the axis.
+    Placed in the figure's own height (yref "container"), not at a fraction of the plot's: Plotly makes room
+    for it above the figure's bottom and lifts the plot, so a legend that wraps onto more rows on a narrow
+    screen, or a title that takes two lines, moves the axis and never onto it.
     """
-    chosen = MARGINS[margin] if isinstance(margin, str) else margin
-    return dict(orientation="h", x=0, y=-UNDER_X_AXIS_PX / (height - chosen["t"] - chosen["b"]), yanchor="top")
+    return dict(orientation="h", x=0, y=0, yref="container", yanchor="bottom")
 
 
 def readable_axes(fig: go.Figure) -> go.Figure:

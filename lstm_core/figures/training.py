@@ -40,7 +40,7 @@ def loss_figure(train_loss: Sequence[float], val_loss: Sequence[float], batch_lo
     if epochs:
         fig.update_xaxes(range=[0, epochs + 0.2])
     return titled_figure(fig, "Loss while training (mean squared error, scaled units)", "epoch", "MSE (log scale)",
-                   legend=legend_under_x_axis(360))
+                   legend=legend_under_x_axis())
 
 
 def prediction_figure(time: np.ndarray, actual: np.ndarray, predicted: np.ndarray, split: str = "test") -> go.Figure:
@@ -49,4 +49,4 @@ def prediction_figure(time: np.ndarray, actual: np.ndarray, predicted: np.ndarra
     fig.add_scatter(x=time, y=actual, mode="lines", name="actual", line=dict(color=SERIES_COLOR, width=1))
     fig.add_scatter(x=time, y=predicted, mode="lines", name="LSTM forecast", line=dict(color=PREDICTION_COLOR, width=2))
     return titled_figure(fig, f"Forecast vs actual on the {split} part", "time", "value (series units)",
-                   legend=legend_under_x_axis(360))
+                   legend=legend_under_x_axis())

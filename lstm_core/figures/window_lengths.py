@@ -27,7 +27,7 @@ def window_lengths_figure(errors: list[LengthError], trained: int, noise_floor: 
         fig.add_hline(y=noise_floor, line=dict(color=REFERENCE_LINE_COLOR, dash="dash", width=1),
                       annotation_text="noise floor", annotation_position="top left")
     fig.update_layout(**chart_layout(height=340, title="The same weights, read with windows of other lengths",
-                                     legend=legend_under_x_axis(340)))
+                                     legend=legend_under_x_axis()))
     fig.update_xaxes(title_text="window length read (steps)")
     fig.update_yaxes(title_text="test MSE (scaled)", type="log")
     return fig

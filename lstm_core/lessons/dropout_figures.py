@@ -27,4 +27,4 @@ def band_figure(time: np.ndarray, actual: np.ndarray, result: Band) -> go.Figure
     fig.update_xaxes(title="time")
     fig.update_yaxes(title="scaled value")
     return fig.update_layout(**chart_layout(title="The forecast with its Monte-Carlo dropout band (test part)",
-                                            legend=legend_under_x_axis(360)))
+                                            legend=legend_under_x_axis()))

@@ -39,7 +39,7 @@ def horizon_window_figure(ds: Dataset, outcome: HorizonOutcome, window: int) -> 
     fig.update_xaxes(title="time")
     fig.update_yaxes(title="scaled value")
     return fig.update_layout(**chart_layout(title=f"Test window {window}: {horizon} steps ahead",
-                                            legend=legend_under_x_axis(360)))
+                                            legend=legend_under_x_axis()))
 
 
 def error_per_step_figure(errors: Mapping[str, np.ndarray], noise_floor: float | None) -> go.Figure:
@@ -55,4 +55,4 @@ def error_per_step_figure(errors: Mapping[str, np.ndarray], noise_floor: float |
     fig.update_xaxes(title="steps ahead", dtick=1)
     fig.update_yaxes(title="test MSE (scaled units)", rangemode="tozero")
     return fig.update_layout(**chart_layout(title="Error per step ahead over the whole test part",
-                                            legend=legend_under_x_axis(360)))
+                                            legend=legend_under_x_axis()))

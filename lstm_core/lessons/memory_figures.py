@@ -64,7 +64,7 @@ def memory_curves_figure(histories: Mapping[str, Mapping[str, Sequence[float]]],
     fig.update_xaxes(title="epoch")
     fig.update_yaxes(title="MSE (log scale)")
     return fig.update_layout(**chart_layout(title="Learning curves: who learns to remember?",
-                                            legend=legend_under_x_axis(360)))
+                                            legend=legend_under_x_axis()))
 
 
 def _marked_zone(fig: go.Figure, k: int) -> None:
@@ -96,4 +96,4 @@ def gradient_reach_figure(outcomes: Sequence[ModelOutcome], k: int, through_memo
     fig.update_xaxes(title="steps back from the forecast")
     fig.update_yaxes(title="relative to 1 step back (log)")
     title = f"{title}: mean {what}"
-    return fig.update_layout(**chart_layout(title=title, legend=legend_under_x_axis(360)))
+    return fig.update_layout(**chart_layout(title=title, legend=legend_under_x_axis()))

@@ -35,7 +35,7 @@ def split_windows_figure(splits: dict[str, SplitData]) -> go.Figure:
                             name=f"{part} targets", showlegend=row == 1, row=row, col=1)
     fig.update_xaxes(title_text="time step", row=2, col=1)
     fig.update_yaxes(title_text="scaled value")
-    fig.update_layout(**chart_layout(460, "titled_grid", legend=legend_under_x_axis(460, "titled_grid"),
+    fig.update_layout(**chart_layout(460, "titled_grid", legend=legend_under_x_axis(),
                                      title="Which windows train, validate and test"))
     return readable_axes(fig)
 
@@ -53,4 +53,4 @@ def split_scores_figure(scores: SplitScores) -> go.Figure:
                     name="noise floor (best possible)", hoverinfo="skip")
     fig.update_yaxes(title="test MSE / noise floor", rangemode="tozero")
     return fig.update_layout(**chart_layout(title="Test error on each split, one dot per seed", barmode="overlay",
-                                            legend=legend_under_x_axis(360)))
+                                            legend=legend_under_x_axis()))
