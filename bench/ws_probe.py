@@ -17,12 +17,10 @@ import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, TypeVar
 
 from bench.ws_client import SIDEBAR_ROOT, RenderedElement, StreamlitProtocolError, StreamlitSession
 
@@ -245,19 +243,6 @@ async def _run_class(url: str, learners: int, queries: dict[int, str], limit_sec
     return WsClassRun(list(runs), home_seconds, time.monotonic() - began, time.process_time() - cpu_began)
 
 
-Result = TypeVar("Result")
-
-
-def run_on_own_loop(coroutine: Coroutine[Any, Any, Result]) -> Result:
-    """Return the coroutine's result, run to its end on a fresh event loop in a thread of its own.
-
-    The caller's thread may already hold a running loop (Playwright's sync API keeps one for a test process's
-    browser), and asyncio.run refuses to start a second there.
-    """
-    with ThreadPoolExecutor(max_workers=1) as runner:
-        return runner.submit(asyncio.run, coroutine).result()
-
-
 def run_ws_class(url: str, learners: int, queries: dict[int, str], limit_seconds: float = 480,
                  probe: bool = True, first_index: int = 0, press: Press = TRAIN_PRESS,
                  tls: ssl.SSLContext | None = None) -> WsClassRun:
@@ -266,4 +251,4 @@ def run_ws_class(url: str, learners: int, queries: dict[int, str], limit_seconds
     Learners are numbered from first_index; learner i opens /train?queries[i] (see quick_start_queries), or the
     page of press with that query, and presses its button. An https url is trusted through tls.
     """
-    return run_on_own_loop(_run_class(url, learners, queries, limit_seconds, probe, first_index, press, tls=tls))
+    return asyncio.run(_run_class(url, learners, queries, limit_seconds, probe, first_index, press, tls=tls))

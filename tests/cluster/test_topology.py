@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from bench.ws_client import StreamlitSession
-from bench.ws_probe import RESULT_TEXT, TRAIN_LABEL, Learner, _reach_train, run_on_own_loop
+from bench.ws_probe import RESULT_TEXT, TRAIN_LABEL, Learner, _reach_train
 from deploy.cluster import COOKIE, Cluster
 from deploy.launch import CHROMIUM, CHROMIUM_ARGS, alive, descendants, private_network
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
@@ -329,7 +329,7 @@ def test_a_class_through_haproxy_outlives_a_replica(tmp_path):
                 report["start_seconds"] = time.monotonic() - began
                 secrets = _deployment_secrets(cluster)
                 report["command_lines_holding_a_secret"] = _command_lines_holding(secrets, cluster)
-                run_on_own_loop(_lesson(cluster, report))
+                asyncio.run(_lesson(cluster, report))
         finally:
             cluster.stop()
             report["total_seconds"] = time.monotonic() - began

@@ -17,7 +17,7 @@ from dataclasses import replace
 import pytest
 
 from bench.ws_client import StreamlitSession
-from bench.ws_probe import TRAIN_LABEL, Learner, Press, _reach_train, run_on_own_loop, run_ws_class
+from bench.ws_probe import TRAIN_LABEL, Learner, Press, _reach_train, run_ws_class
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui.links import share_query
@@ -152,6 +152,6 @@ def test_closing_a_tab_stops_its_training_and_frees_the_worker(class_url: str):
     # The server learns that a tab closed from Streamlit's Runtime.is_active_session (lstm_core/ui/
     # training_session.py): if that private API changed, the queued job would wait for minutes and this fails.
     # Both workers held trainings of minutes: the queued job runs within the bound only if both were stopped.
-    started_after = run_on_own_loop(_close_tabs_while_queued(class_url))
+    started_after = asyncio.run(_close_tabs_while_queued(class_url))
     print(f"the queued job started {started_after:.1f} s after the tabs closed")
     check_server_log()

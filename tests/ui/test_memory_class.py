@@ -35,7 +35,6 @@ from bench.memory_class import (
     stored_training,
     train_quick_start,
 )
-from bench.ws_probe import run_on_own_loop
 from lstm_core.data.dataset import Dataset
 from lstm_core.evaluation.expectations import guess_verdict
 from lstm_core.glassbox.memory_report import MemoryReport, memory_report
@@ -70,7 +69,7 @@ def trained_run(tmp_path_factory) -> Iterator[TrainedRun]:
     data_dir = tmp_path_factory.mktemp("memory-class-store")
     log = ROOT / "artifacts" / SERVER_LOG
     with counting_server(log, data_dir, lifetime=SERVER_LIFETIME_SECONDS) as server:
-        run_id = run_on_own_loop(train_quick_start(server.url, TRAIN_LIMIT_SECONDS))
+        run_id = asyncio.run(train_quick_start(server.url, TRAIN_LIMIT_SECONDS))
         stored, dataset = stored_training(data_dir, run_id)
         assert stored.result.weights is not None
         # The glass box on the stored weights, in this process: what every learner must be shown.
@@ -110,7 +109,7 @@ async def _inside_class(run: TrainedRun) -> list[Learner]:
 
 def test_ten_learners_on_one_runs_memory_page_read_one_report_computed_once(trained_run: TrainedRun):
     run, report = trained_run, trained_run.report
-    learners, questions = run_on_own_loop(_memory_class(run))
+    learners, questions = asyncio.run(_memory_class(run))
 
     assert [learner.errors for learner in learners] == [[]] * LEARNERS
     assert len(set(questions)) == 1, questions
@@ -141,7 +140,7 @@ def test_ten_learners_on_one_runs_memory_page_read_one_report_computed_once(trai
 def test_the_same_class_on_inside_reads_the_unit_roles_of_the_shared_report(trained_run: TrainedRun):
     run, report = trained_run, trained_run.report
     computed_before = reports_computed(run.log.read_text())
-    learners = run_on_own_loop(_inside_class(run))
+    learners = asyncio.run(_inside_class(run))
 
     assert [learner.errors for learner in learners] == [[]] * LEARNERS
     role = report.roles.units[0].role  # Inside opens on unit 0 of layer 1

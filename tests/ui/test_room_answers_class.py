@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from bench.room_class import Stores, answer, board_answers, follow_push, open_board
-from bench.ws_probe import run_on_own_loop
 from lstm_core.evaluation.class_answers import WINDOW_QUESTION, tally_bars, tally_text
 from tests.e2e.conftest import served_app
 
@@ -51,7 +50,7 @@ async def _class(url: str, data_dir: Path) -> tuple[dict[str, int], Counter, int
 
 def test_thirty_answers_reach_the_board_and_a_push_reaches_thirty_learners(room_server):
     url, data_dir = room_server
-    stored, given, shown, board_text, left, errors = run_on_own_loop(_class(url, data_dir))
+    stored, given, shown, board_text, left, errors = asyncio.run(_class(url, data_dir))
     assert stored == dict(given), "one answer per learner, each as given"
     assert shown == LEARNERS == sum(stored.values()), "the projected board's tally counts every answer"
     assert tally_text(tally_bars(dict(given), WINDOW_QUESTION.choices)) in board_text, "bar by bar, as given"
