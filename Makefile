@@ -58,8 +58,8 @@ run: $(RUNTIME_STAMP)
 
 # The tests without a browser run in two processes (a part that shares a warm pool or a database stays in one);
 # the browser tests run after them, alone. One session of both in three processes took 625-640 s instead of
-# 860 s, but with both cores busy a timing of Chromium (a frame drawn, a keypress on a chart's control) then
-# failed one run in two.
+# 860 s, but with both cores busy a timing of Chromium (a page switch seen, a keypress on a chart's control) then
+# failed two runs in three.
 test: $(DEV_STAMP) | $(CHROMIUM) $(POSTGRES)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy

@@ -18,8 +18,10 @@ from deploy.launch import CHROMIUM, CHROMIUM_ARGS, ROOT, SCREENSHOTS, app_server
 
 ARTIFACTS = SCREENSHOTS
 # A full-page picture costs Chromium seconds of software painting: the tests keep one of every screen they check
-# only when asked (LSTM_LENS_SCREENSHOTS=1), and one of a failing test's page always.
+# only when asked (LSTM_LENS_SCREENSHOTS=1), and of every page a failing test left open always.
 KEEP_SCREENSHOTS = os.environ.get("LSTM_LENS_SCREENSHOTS") == "1"
+SCREENSHOT_TIMEOUT_MS = 90_000  # a page thousands of pixels tall, painted by a software renderer on a busy machine
+PLOTLY_RESIZE_MS = 400  # plotly.js re-lays a chart out after a debounced window resize event
 SERVER_LIFETIME_SECONDS = 3600  # ends a server the test run left behind; the session's app lives as long as the run
 
 
@@ -35,16 +37,16 @@ def served_app(log_name: str, data_dir: Path | None = None) -> Iterator[str]:
         yield server.url
 
 
+def _save_screenshot(target: Any, name: str, full_page: bool) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    target.screenshot(path=str(ARTIFACTS / f"{name}.png"), timeout=SCREENSHOT_TIMEOUT_MS,
+                      **({"full_page": True} if full_page else {}))
+
+
 def keep_screenshot(target: Any, name: str, *, full_page: bool = False) -> None:
     """Save a picture of a page or a locator as artifacts/screenshots/name.png when pictures are asked for."""
     if KEEP_SCREENSHOTS:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        options = {"full_page": True} if full_page else {}
-        target.screenshot(path=str(ARTIFACTS / f"{name}.png"), timeout=SCREENSHOT_TIMEOUT_MS, **options)
-
-
-SCREENSHOT_TIMEOUT_MS = 90_000  # a page thousands of pixels tall, painted by a software renderer on a busy machine
-PLOTLY_RESIZE_MS = 400  # plotly.js re-lays a chart out after a debounced window resize event
+        _save_screenshot(target, name, full_page)
 
 
 def save_whole_page(page: Any, name: str, width: int, height: int) -> None:
@@ -55,21 +57,23 @@ def save_whole_page(page: Any, name: str, width: int, height: int) -> None:
     tall = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": width, "height": max(height, min(int(tall) + 100, 8000))})
     page.wait_for_timeout(PLOTLY_RESIZE_MS)
-    keep_screenshot(page, name, full_page=True)
+    _save_screenshot(page, name, full_page=True)
     page.set_viewport_size({"width": width, "height": height})
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Save the page of a browser test that failed as artifacts/screenshots/failed-<test>.png."""
+    """Save every page still open in the session's Chromium when a browser test fails: failed-<test>-<n>.png."""
     outcome = yield
     report = outcome.get_result()
-    page = getattr(item, "funcargs", {}).get("page")
-    if report.when == "call" and report.failed and page is not None and not page.is_closed():
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser = getattr(item, "funcargs", {}).get("browser")
+    if report.when != "call" or not report.failed or browser is None:
+        return
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", item.name)
+    open_pages = [page for context in browser.contexts for page in context.pages if not page.is_closed()]
+    for number, page in enumerate(open_pages):
         with contextlib.suppress(Exception):  # a page that broke the test may not paint either
-            page.screenshot(path=str(ARTIFACTS / f"failed-{re.sub(r'[^A-Za-z0-9_.-]', '_', item.name)}.png"),
-                            full_page=True, timeout=SCREENSHOT_TIMEOUT_MS)
+            _save_screenshot(page, f"failed-{name}-{number}", full_page=True)
 
 
 @pytest.fixture(scope="session")
