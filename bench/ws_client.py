@@ -274,6 +274,11 @@ class StreamlitSession:
         return self.pages.get(self.page_script_hash)
 
     @property
+    def timed_fragments(self) -> set[str]:
+        """Return the ids of the fragments this session reruns on a timer now (st.fragment(run_every=...))."""
+        return set(self._timers)
+
+    @property
     def idle(self) -> bool:
         """Return True once the full run asked for last has finished (fragment timers may still run)."""
         return not self._awaiting_full_run

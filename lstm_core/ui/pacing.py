@@ -8,6 +8,7 @@ teacher's own session never follows its pushes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -36,6 +37,7 @@ HANDED_IN_PREFIX = "exit_handed_in_"  # + the exit ticket's number: this learner
 LOCKED_NOTE = "locked by your teacher"
 LEVER_NAMES = dict(LEVERS)
 PUSHABLE_PAGES = {page.name: page for page in PAGES if page.name != "home"}
+_POLLS: dict[str, Callable[[], None]] = {}  # a page's URL path -> the room's poll fragment drawn on it
 
 
 def lever_status(field: str) -> str:
@@ -168,7 +170,6 @@ def exit_ticket_results(code: str, state: RoomState) -> None:
                        file_name=f"lstm_lens_room_{code}_exit_{state.exit_number}.csv", mime="text/csv")
 
 
-@st.fragment(run_every=FOLLOW_SECONDS)
 def _follow_teacher() -> None:
     state = answers.room_state()
     if state is None:
@@ -182,12 +183,27 @@ def _follow_teacher() -> None:
         _exit_ticket(state)
 
 
+def _poll_of(url_path: str) -> Callable[[], None]:
+    """Return the room's poll as a fragment of the page at url_path, with an id that no other page's poll has."""
+    poll = _POLLS.get(url_path)
+    if poll is None:
+        def follow() -> None:
+            _follow_teacher()
+
+        # Streamlit names a fragment after its function's qualified name and place; the page in the name keeps a
+        # poll timer's rerun that left the old page late from starting the moment the new page has been drawn,
+        # which would leave the new page's drawing unsent (its run is over, its messages not yet out).
+        follow.__qualname__ = f"follow_teacher_on_{url_path or 'home'}"
+        poll = _POLLS[url_path] = st.fragment(run_every=FOLLOW_SECONDS)(follow)
+    return poll
+
+
 def follow_teacher() -> None:
     """Run the learner's light poll of the room's pacing (in the sidebar), only in a room and not as its teacher."""
     if rooms.room_code() is None or rooms.teacher_secret():
         return
     with st.sidebar:
-        _follow_teacher()
+        _poll_of(st.session_state.get(PAGE_SHOWN_KEY, ""))()
 
 
 def _changed(state: RoomState | None) -> None:

@@ -166,7 +166,8 @@ def test_jobs_of_a_page_that_was_closed_are_withdrawn_and_stopped(single_pool, m
     queued = start(DATA, small_cfg(), single_pool, owner_alive=lambda: owners["b"])
     assert queued.progress().status == "queued"
     progress = wait_for(queued, finished, timeout=60)
-    assert progress.status == "stopped" and progress.message == ABANDONED_MESSAGE
+    seen = (progress, running.progress(), single_pool.worker_pids(), single_pool.workers_started())
+    assert progress.status == "stopped" and progress.message == ABANDONED_MESSAGE, seen
     assert running.progress().status == "running", "a connected page keeps its job"
 
     owners["a"] = False  # then a stop, not the end of its 50 epochs, ends the running job
