@@ -6,9 +6,10 @@ Keras is imported only inside the workers, so the server draws the glass box fro
 without loading TensorFlow.
 
 What every backend does with a job (the fair line, joining identical trainings, stops, closed pages, the
-loop of its thread) is ``backend.BackendBase``'s. Here is what worker processes add: spawning them (without
-the app script as their main module) and replacing one that died or has run its share of jobs, a pipe to
-each that carries a job there and its events and result back, and the signals a server's stop sends.
+loop of its thread) is ``backend.BackendBase``'s. Here is what worker processes add: starting them (forked
+from a server that has Keras loaded and never runs the app script) and replacing one that died or has run its
+share of jobs, a pipe to each that carries a job there and its events and result back, and the signals a
+server's stop sends.
 """
 
 from __future__ import annotations
@@ -33,13 +34,17 @@ from lstm_core.training.worker import WorkerSettings, worker_main
 WORKER_NAME_PREFIX = "lstm-lens-worker"
 
 
+# The fork server imports only this (see its docstring): not the main module, which under `streamlit run` is the
+# app script.
+FORK_SERVER_PRELOAD = ["lstm_core.training.fork_server"]
+
 _original_preparation_data = spawn.get_preparation_data
 
 
 def _preparation_data_without_main(name: str) -> dict[str, Any]:
-    """Return spawn's preparation data, without the main module for this pool's workers."""
-    # Under `streamlit run` the main module is the app script: a spawned child would execute it in
-    # Streamlit's bare mode. A worker needs nothing from __main__; its entry point lives in lstm_core.
+    """Return the preparation data a new process gets, without the main module for this pool's workers."""
+    # A worker forked from the fork server is still handed the parent's main module to import as
+    # __mp_main__; under `streamlit run` that is the app script, which would run in Streamlit's bare mode.
     data = _original_preparation_data(name)
     if name.startswith(WORKER_NAME_PREFIX):
         data.pop("init_main_from_path", None)
@@ -68,7 +73,7 @@ class TrainingPool(BackendBase):
         self.max_workers = int(max_workers or os.cpu_count() or 1)
         self.max_jobs_per_worker = max_jobs_per_worker  # a bound on what a framework may leak
         _install_process_hooks()
-        self._context = multiprocessing.get_context("spawn")
+        self._context = multiprocessing.get_context("forkserver")
         self._workers: list[_Worker] = []  # touched by the pool thread only
         self._ready_count = 0
         self._workers_started = 0
@@ -233,12 +238,13 @@ def _shutdown_live_pools() -> None:
 
 
 def _install_process_hooks() -> None:
-    """Install, once per process, what running a pool needs: workers spawned without __main__, a stop at exit."""
+    """Install, once per process, what pools need: a fork server with Keras loaded, no __main__, a stop at exit."""
     global _hooks_installed
     with _hooks_lock:
         if _hooks_installed:
             return
         _hooks_installed = True
+        multiprocessing.set_forkserver_preload(FORK_SERVER_PRELOAD)
         spawn.get_preparation_data = _preparation_data_without_main
         # Runs before the interpreter's exit handlers end the daemonic workers, so running jobs stop cleanly.
         threading._register_atexit(_shutdown_live_pools)  # type: ignore[attr-defined]  # private, so untyped

@@ -12,8 +12,8 @@ from deploy.launch import free_port, wait_until_serving
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def worker_pids(server_pid: int) -> set[int]:
-    """Return the process ids of the training workers the server has spawned and that have not been reaped."""
+def children(parent_pid: int, command_part: bytes) -> set[int]:
+    """Return the process ids of parent_pid's children not yet reaped whose command line holds command_part."""
     pids = set()
     for proc in Path("/proc").iterdir():
         try:
@@ -22,9 +22,15 @@ def worker_pids(server_pid: int) -> set[int]:
         except OSError:
             continue  # not a process, or it ended while being read
         parent = int(stat.rsplit(")", 1)[1].split()[1])
-        if parent == server_pid and b"spawn_main" in cmdline:
+        if parent == parent_pid and command_part in cmdline:
             pids.add(int(proc.name))
     return pids
+
+
+def worker_pids(server_pid: int) -> set[int]:
+    """Return the process ids of the training workers the server has started: the children of its fork server."""
+    return {worker for fork_server in children(server_pid, b"multiprocessing.forkserver")
+            for worker in children(fork_server, b"multiprocessing.forkserver")}
 
 
 def test_a_stop_signal_to_the_process_group_starts_no_new_worker_and_ends_every_worker():
