@@ -25,15 +25,21 @@ PLOTLY_RESIZE_MS = 400  # plotly.js re-lays a chart out after a debounced window
 SERVER_LIFETIME_SECONDS = 3600  # ends a server the test run left behind; the session's app lives as long as the run
 
 
+def server_log_path(log_name: str) -> Path:
+    """Return where a server of this test process logs: artifacts/log_name, after the process when several run."""
+    process = os.environ.get("PYTEST_XDIST_WORKER")
+    return ROOT / "artifacts" / (f"{process}-{log_name}" if process else log_name)
+
+
 @contextlib.contextmanager
 def served_app(log_name: str, data_dir: Path | None = None) -> Iterator[str]:
     """Yield the URL of the app served as `make run` serves it, on a free loopback port; stop it afterwards.
 
     Its runs are kept in data_dir, by default a fresh directory of this server's own; its log is
-    artifacts/log_name.
+    server_log_path(log_name).
     """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with app_server(ROOT / "artifacts" / log_name, data_dir=data_dir, lifetime=SERVER_LIFETIME_SECONDS) as server:
+    with app_server(server_log_path(log_name), data_dir=data_dir, lifetime=SERVER_LIFETIME_SECONDS) as server:
         yield server.url
 
 

@@ -14,7 +14,7 @@ import pytest
 from bench.browser_class import run_class
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui.links import share_query
-from tests.e2e.conftest import ROOT
+from tests.e2e.conftest import server_log_path
 
 pytestmark = pytest.mark.e2e
 
@@ -49,6 +49,6 @@ def test_two_learners_in_chromium_press_train_at_once_and_both_get_results(app_u
     # Two identical trainings are one job that both watch.
     assert max((p for r in run.learners for p in queue_positions(r.statuses)), default=0) <= 1, report
     assert run.home_load_seconds and max(run.home_load_seconds) < 60, run.home_load_seconds  # a liveness bound
-    log = (ROOT / "artifacts" / "server.log").read_text()
+    log = server_log_path("server.log").read_text()
     assert "missing ScriptRunContext" not in log, "a worker process ran the app script"
     assert "Traceback" not in log

@@ -21,7 +21,7 @@ from bench.ws_probe import TRAIN_LABEL, Learner, Press, _reach_train, run_ws_cla
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui.links import share_query
-from tests.e2e.conftest import ROOT, served_app
+from tests.e2e.conftest import served_app, server_log_path
 
 # One server for the module, started once: the module runs on one xdist worker (tests/conftest.py).
 
@@ -42,7 +42,7 @@ def class_url() -> Iterator[str]:
 
 def server_log() -> str:
     """Return what the module's server has logged so far."""
-    return (ROOT / "artifacts" / SERVER_LOG).read_text()
+    return server_log_path(SERVER_LOG).read_text()
 
 
 def check_server_log() -> None:
