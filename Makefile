@@ -78,6 +78,7 @@ cluster: $(DEV_STAMP) | $(POSTGRES) $(HAPROXY) $(OPENSSL)
 bench: $(RUNTIME_STAMP)
 	$(PY) -m bench.bench_replay
 	$(PY) -m bench.bench_training
+	$(PY) -m bench.bench_worker_start
 	$(PY) -m bench.bench_pages
 	$(PY) -m bench.bench_pool
 	$(PY) -m bench.bench_lessons

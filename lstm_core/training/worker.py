@@ -1,4 +1,4 @@
-"""The worker side of a training job: build, fit and report, inside a spawned worker process.
+"""The worker side of a training job: build, fit and report, inside a worker process.
 
 ``train_job`` is a pure function of (data, cfg): it streams progress events into a channel, watches a
 stop flag and returns plain NumPy weights, history and predictions. Keras is imported only here.
