@@ -37,7 +37,7 @@ HANDED_IN_PREFIX = "exit_handed_in_"  # + the exit ticket's number: this learner
 LOCKED_NOTE = "locked by your teacher"
 LEVER_NAMES = dict(LEVERS)
 PUSHABLE_PAGES = {page.name: page for page in PAGES if page.name != "home"}
-_POLLS: dict[str, Callable[[], None]] = {}  # a page's URL path -> the room's poll fragment drawn on it
+_POLLS: dict[tuple[str, int], Callable[[], None]] = {}  # (page's URL path, last push followed) -> the room's poll
 
 
 def lever_status(field: str) -> str:
@@ -183,18 +183,19 @@ def _follow_teacher() -> None:
         _exit_ticket(state)
 
 
-def _poll_of(url_path: str) -> Callable[[], None]:
-    """Return the room's poll as a fragment of the page at url_path, with an id that no other page's poll has."""
-    poll = _POLLS.get(url_path)
+def _poll_of(url_path: str, followed: int) -> Callable[[], None]:
+    """Return the room's poll as a fragment of the page at url_path after push number followed: an id of its own."""
+    poll = _POLLS.get((url_path, followed))
     if poll is None:
         def follow() -> None:
             _follow_teacher()
 
-        # Streamlit names a fragment after its function's qualified name and place; the page in the name keeps a
-        # poll timer's rerun that left the old page late from starting the moment the new page has been drawn,
-        # which would leave the new page's drawing unsent (its run is over, its messages not yet out).
-        follow.__qualname__ = f"follow_teacher_on_{url_path or 'home'}"
-        poll = _POLLS[url_path] = st.fragment(run_every=FOLLOW_SECONDS)(follow)
+        # Streamlit names a fragment after its function's qualified name and place. With the page and the push in
+        # the name, a poll timer's rerun sent before a followed push's switch (to another page or to the same one)
+        # finds no fragment and is dropped, instead of starting a run the moment the switch's run has ended, which
+        # would leave that run's drawing unsent.
+        follow.__qualname__ = f"follow_teacher_on_{url_path or 'home'}_after_push_{followed}"
+        poll = _POLLS[(url_path, followed)] = st.fragment(run_every=FOLLOW_SECONDS)(follow)
     return poll
 
 
@@ -203,7 +204,7 @@ def follow_teacher() -> None:
     if rooms.room_code() is None or rooms.teacher_secret():
         return
     with st.sidebar:
-        _poll_of(st.session_state.get(PAGE_SHOWN_KEY, ""))()
+        _poll_of(st.session_state.get(PAGE_SHOWN_KEY, ""), st.session_state.get(FOLLOWED_KEY, 0))()
 
 
 def _changed(state: RoomState | None) -> None:
