@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from deploy.launch import free_port, wait_until_serving
+from lstm_core.training.fork_server import FORK_SERVER_MARK
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,8 +30,8 @@ def children(parent_pid: int, command_part: bytes) -> set[int]:
 
 def worker_pids(server_pid: int) -> set[int]:
     """Return the process ids of the training workers the server has started: the children of its fork server."""
-    return {worker for fork_server in children(server_pid, b"multiprocessing.forkserver")
-            for worker in children(fork_server, b"multiprocessing.forkserver")}
+    mark = FORK_SERVER_MARK.encode()  # a worker forked from the fork server keeps its command line
+    return {worker for fork_server in children(server_pid, mark) for worker in children(fork_server, mark)}
 
 
 def test_a_stop_signal_to_the_process_group_starts_no_new_worker_and_ends_every_worker():
