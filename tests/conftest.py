@@ -1,5 +1,6 @@
 """Shared test settings: quiet TensorFlow, deterministic hypothesis runs, xdist groups of tests that share fixtures."""
 
+import functools
 import gc
 import os
 import re
@@ -71,3 +72,22 @@ def long_lived_objects_out_of_the_collectors_way():
     gc.collect()
     gc.freeze()
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def apptest_runs_as_the_served_app_runs():
+    """Run AppTest's scripts with the cost the served app has, not the test process's: two of Streamlit's steps.
+
+    After each run Streamlit clears Keras's session when Keras is loaded: the server never loads it
+    (tests/test_imports.py), the test process does (the recorded pool trains in it), and there the clearing took a
+    fifth of a page test's CPU. Each AppTest also scans every installed package for components, which the server
+    does once at its start: the scan is done once here too. If Streamlit renames either step, this fails loudly.
+    """
+    from streamlit.components.v2 import manifest_scanner
+    from streamlit.runtime.scriptrunner import script_runner
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(script_runner, "_clean_problem_modules", lambda: None)
+        patch.setattr(manifest_scanner, "scan_component_manifests",
+                      functools.cache(manifest_scanner.scan_component_manifests))
+        yield
