@@ -24,11 +24,12 @@ OWN_SERVER_MODULES = {"tests/cluster/test_topology.py": "cluster", "tests/cluste
 POOL_BACKEND = re.compile(r"\[(local|ray)[\]-]")  # the id of a test on tests/training/conftest.py's warm pools
 
 
-def xdist_group_of(nodeid: str) -> str | None:
-    """Return the group of tests that share session or module fixtures nodeid belongs to, or None for a test alone.
+def xdist_group_of(nodeid: str) -> str:
+    """Return the group of tests that share session or module fixtures nodeid belongs to: a part, or its module.
 
     A part that shares fixtures runs on one worker; the training tests on a warm pool share it with the tests
-    of its backend only (the Ray ones with those on the session's Ray head), the rest of training anywhere.
+    of its backend only (the Ray ones with those on the session's Ray head); any other module runs whole on one
+    worker, so its module fixtures (a trained model, the scripts run by plain Keras) are made once.
     """
     path, _, name = nodeid.partition("::")
     parts = path.split("/")
@@ -42,7 +43,7 @@ def xdist_group_of(nodeid: str) -> str | None:
             return "training-ray"
         if found := POOL_BACKEND.search(name):
             return f"training-{found.group(1)}"
-    return None
+    return path
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -57,7 +58,7 @@ def pytest_xdist_make_scheduler(config, log):
 
     class SharedFixtureScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return xdist_group_of(nodeid) or nodeid
+            return xdist_group_of(nodeid)
 
     return SharedFixtureScheduling(config, log)
 
