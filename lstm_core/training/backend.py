@@ -300,12 +300,13 @@ class BackendBase(ABC):
 
     def _job_ended(self, job: TrainingJob, result: TrainingResult, seconds: float | None = None) -> None:
         """Record a job a worker took and ended: counted, finished, logged, and its epoch times learned from."""
-        self._jobs_run += 1  # counted before the job reads done, so a watcher that sees done sees the count
-        job.finish(result)
+        # Counted and logged before the job reads done, so a watcher that sees done sees the count and the line.
+        self._jobs_run += 1
         took = job.progress().elapsed if seconds is None else seconds
         # One line per training a backend ran: how many trainings a class really cost, and for how many learners.
         log.info("training job %s finished: %s in %.1f s, watched by %d", job.id, result.status, took,
                  job.watchers())
+        job.finish(result)
         if result.status == JobStatus.DONE:
             final = job.progress()
             self.times.record(job.cfg, job.n_train, final.epoch_seconds, final.elapsed)
