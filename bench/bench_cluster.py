@@ -9,6 +9,7 @@ start's settings and a model seed of its own (no two jobs the same), they all pr
 everyone is there, and a newcomer opens Home every ~2 s meanwhile. Prints how HAProxy's cookie spread the
 learners over the replicas, each learner's wait from pressing Train to the results (median, p95, max), the
 newcomers' Home p95, the Ray trainers and the jobs the queue ran, and a one-line summary. Never fails.
+As the topology's test does, it runs in a network of its own that holds only loopback, so it needs root.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from bench.bench_classroom import process_stat
 from bench.capacity import all_at_once
 from bench.ws_probe import quick_start_queries, run_ws_class
 from deploy.cluster import Cluster
-from deploy.launch import descendants
+from deploy.launch import descendants, private_network
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,8 +79,9 @@ def wait_warm(address: str) -> tuple[float, dict]:
 def run(learners: int, replicas: int, worker_nodes: int, cpus_per_node: int) -> str:
     """Start the topology, run the class through HAProxy, print the figures; return the summary line."""
     began = time.monotonic()
-    with Cluster(replicas=replicas, worker_nodes=worker_nodes, cpus_per_node=cpus_per_node,
-                 lifetime=CLASS_LIMIT_SECONDS + 600) as cluster:
+    # Ray 2.60 binds every interface: the topology and this benchmark's learners live in a network of their own.
+    with private_network(), Cluster(replicas=replicas, worker_nodes=worker_nodes, cpus_per_node=cpus_per_node,
+                                    lifetime=CLASS_LIMIT_SECONDS + 600) as cluster:
         # This driver reads the counters with the deployment's token, which Ray takes from the environment on import.
         os.environ.update(cluster.ray_auth)
         import ray

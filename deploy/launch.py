@@ -233,18 +233,46 @@ def enter_private_network() -> str:
 
 
 @contextmanager
-def private_network() -> Iterator[str]:
-    """Yield the id of a private network (enter_private_network) this thread lives in; return to its own after."""
+def _returning_to_this_network() -> Iterator[None]:
+    """Run the block, which may move this thread to another network; bring the thread back to its own after."""
     home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
     try:
-        private = enter_private_network()
-        try:
-            yield private
-        finally:
-            if ctypes.CDLL(None, use_errno=True).setns(home, CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "cannot return to the host's network namespace")
+        yield
     finally:
-        os.close(home)
+        try:
+            if ctypes.CDLL(None, use_errno=True).setns(home, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "cannot return to this thread's network namespace")
+        finally:
+            os.close(home)
+
+
+@contextmanager
+def private_network() -> Iterator[str]:
+    """Yield the id of a private network (enter_private_network) this thread lives in; return to its own after."""
+    with _returning_to_this_network():
+        yield enter_private_network()
+
+
+# The network this process began in, held open so that a thread living in a private network can come back to it.
+_FIRST_NETWORK = os.open("/proc/self/ns/net", os.O_RDONLY)
+
+
+def first_network() -> str:
+    """Return the id of the network this process began in (the machine's, for a test process)."""
+    return os.readlink(f"/proc/self/fd/{_FIRST_NETWORK}")
+
+
+@contextmanager
+def machine_network() -> Iterator[str]:
+    """Yield the id of the network this process began in, which this thread enters; return to its own after.
+
+    For what must be reached as another machine would reach it, from a thread that may live in a private network.
+    """
+    with _returning_to_this_network():
+        if ctypes.CDLL(None, use_errno=True).setns(_FIRST_NETWORK, CLONE_NEWNET) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, f"cannot enter the machine's network: {os.strerror(error)} (it needs root)")
+        yield network_namespace()
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------------

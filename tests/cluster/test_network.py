@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from deploy.launch import descendants, network_namespace, private_network
+from deploy.launch import descendants, machine_network, network_namespace, private_network
 from tests.cluster.network import SocketSampler, listening_sockets
 
 LISTENER = ("import socket, sys, time\n"
@@ -27,7 +27,14 @@ def _machine_address() -> str:
         return probe.getsockname()[0]
 
 
-def test_the_sampler_reports_a_socket_on_every_interface_and_leaves_one_on_loopback():
+@pytest.fixture
+def in_machine_network():
+    """Run the test in the machine's own network: its process may live in a private one (tests/training/conftest)."""
+    with machine_network():
+        yield
+
+
+def test_the_sampler_reports_a_socket_on_every_interface_and_leaves_one_on_loopback(in_machine_network):
     everywhere, port = _listen("0.0.0.0")
     local, local_port = _listen("127.0.0.1")
     try:
@@ -44,7 +51,7 @@ def test_the_sampler_reports_a_socket_on_every_interface_and_leaves_one_on_loopb
         local.kill()
 
 
-def test_what_binds_every_interface_in_a_private_network_is_unreachable_from_the_host():
+def test_what_binds_every_interface_in_a_private_network_is_unreachable_from_the_host(in_machine_network):
     address = _machine_address()
     with private_network() as private:
         inside, port = _listen("0.0.0.0")

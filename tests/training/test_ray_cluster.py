@@ -12,14 +12,29 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from deploy.launch import first_network, network_namespace
 from lstm_core.cluster.ray_pool import RayPool
 from lstm_core.config import SeriesConfig
 from lstm_core.store.runs import DATABASE_URL_ENV, RunStore
 from lstm_core.training.backend import start
 from lstm_core.training.protocol import training_key
+from tests.cluster.network import listening_sockets
 from tests.training.helpers import DATA, LONG_DATA, finished, long_cfg, small_cfg, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def processes_in(namespace: str) -> list[int]:
+    """Return the ids of the processes, other than this one, whose network is namespace."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if network_namespace(entry.name) == namespace:
+                    found.append(int(entry.name))
+            except OSError:
+                continue  # gone meanwhile
+    return found
 
 
 def wait_for_value(read, predicate, timeout: float):
@@ -186,3 +201,20 @@ def test_a_driver_without_the_clusters_token_is_refused_and_one_with_it_joins(ra
         assert "Authentication token is missing or incorrect" in err, err[-2000:]
     code, out, err = ended["with the token"]
     assert code == 0 and "joined 1" in out, err[-2000:]
+
+
+def test_the_sessions_cluster_listens_only_where_no_other_machine_reaches(ray_address):
+    pool = RayPool(ray_address, max_workers=1, queue_name="test-listeners", keep_queue=False)
+    try:
+        assert pool.wait_ready(180)  # a trainer actor is up: every kind of Ray process is there to be read
+        private = network_namespace()
+        listeners = listening_sockets(processes_in(private))
+    finally:
+        pool.shutdown()
+    assert private != first_network(), "the cluster's tests live in a network of their own"
+    commands = {listener.command for listener in listeners}
+    assert {"gcs_server", "raylet", "ray::Trainer"} <= commands, commands
+    gcs_port = int(ray_address.rpartition(":")[2])
+    assert any(listener.port == gcs_port and listener.command == "gcs_server" for listener in listeners)
+    # Ray's raylet binds every interface: harmless only in a network that holds loopback alone, not the machine's.
+    assert all(listener.namespace == private for listener in listeners), listeners
