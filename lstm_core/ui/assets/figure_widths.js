@@ -107,6 +107,7 @@
       .catch(() => {}).finally(() => {
         fitFrame(plot);
         delete plot.dataset.titling;
+        fitTitle(plot);  // the width may have changed while it drew: a resize seen meanwhile was passed over
       });
   }
 
