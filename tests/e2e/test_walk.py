@@ -347,7 +347,8 @@ def test_a_link_copied_in_one_browser_opens_the_same_settings_in_a_fresh_one(pag
         other.goto(link)
         expect(other.locator("h1").first).to_contain_text("Model", timeout=TIMEOUT_MS)
         other.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
-        expect(slider_input(other, "Units")).to_have_value("41")
+        # A fresh browser may look idle before its first run has begun: wait for the control, not for idleness.
+        expect(slider_input(other, "Units")).to_have_value("41", timeout=TIMEOUT_MS)
         sidebar = other.locator('[data-testid="stSidebar"]')
         for line in ("noise σ 0.17", "LSTM(41)"):
             assert line in sidebar_before
