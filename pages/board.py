@@ -6,7 +6,6 @@ from lstm_core.store.rooms import Room, RoomNotOpen
 from lstm_core.ui import navigation, rooms
 from lstm_core.ui.board import board, board_refresh_seconds, room_panel, teacher_controls
 from lstm_core.ui.class_question import question_controls
-from lstm_core.ui.fragments import timed_part
 from lstm_core.ui.pacing import pacing_controls
 
 navigation.require_app("pages/board.py")
@@ -39,4 +38,4 @@ else:
         question_controls(room, secret)
     st.text(f"Room {room.code}")
     # The projected board (the teacher's) keeps up within a second; a learner's own copy every few seconds.
-    timed_part("live_board", board_refresh_seconds(), live_board)
+    st.fragment(live_board, run_every=board_refresh_seconds())()

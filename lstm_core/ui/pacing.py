@@ -8,6 +8,7 @@ teacher's own session never follows its pushes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -21,7 +22,6 @@ from lstm_core.store.room_states import PUSH_KINDS, Push, RoomState, exit_questi
 from lstm_core.store.rooms import Room
 from lstm_core.store.runs import StoreError
 from lstm_core.ui import answers, rooms
-from lstm_core.ui.fragments import timed_part
 from lstm_core.ui.navigation import PAGE_SHOWN_KEY
 from lstm_core.ui.pages import PAGE_BY_NAME, PAGES, page_file
 from lstm_core.ui.settings import apply_preset
@@ -37,6 +37,7 @@ HANDED_IN_PREFIX = "exit_handed_in_"  # + the exit ticket's number: this learner
 LOCKED_NOTE = "locked by your teacher"
 LEVER_NAMES = dict(LEVERS)
 PUSHABLE_PAGES = {page.name: page for page in PAGES if page.name != "home"}
+_POLLS: dict[tuple[str, int], Callable[[], None]] = {}  # (page's URL path, last push followed) -> the room's poll
 
 
 def lever_status(field: str) -> str:
@@ -182,12 +183,28 @@ def _follow_teacher() -> None:
         _exit_ticket(state)
 
 
+def _poll_of(url_path: str, followed: int) -> Callable[[], None]:
+    """Return the room's poll as a fragment of the page at url_path after push number followed: an id of its own."""
+    poll = _POLLS.get((url_path, followed))
+    if poll is None:
+        def follow() -> None:
+            _follow_teacher()
+
+        # Streamlit names a fragment after its function's qualified name and place. With the page and the push in
+        # the name, a poll timer's rerun sent before a followed push's switch (to another page or to the same one)
+        # finds no fragment and is dropped, instead of starting a run the moment the switch's run has ended, which
+        # would leave that run's drawing unsent.
+        follow.__qualname__ = f"follow_teacher_on_{url_path or 'home'}_after_push_{followed}"
+        poll = _POLLS[(url_path, followed)] = st.fragment(run_every=FOLLOW_SECONDS)(follow)
+    return poll
+
+
 def follow_teacher() -> None:
     """Run the learner's light poll of the room's pacing (in the sidebar), only in a room and not as its teacher."""
     if rooms.room_code() is None or rooms.teacher_secret():
         return
     with st.sidebar:
-        timed_part("follow_teacher", FOLLOW_SECONDS, _follow_teacher)
+        _poll_of(st.session_state.get(PAGE_SHOWN_KEY, ""), st.session_state.get(FOLLOWED_KEY, 0))()
 
 
 def _changed(state: RoomState | None) -> None:

@@ -14,7 +14,6 @@ from lstm_core.figures.model import architecture_figure
 from lstm_core.presets import PRESETS
 from lstm_core.training.protocol import JobStatus
 from lstm_core.ui.address_bar import share_link, shown_run_id, write_address_bar
-from lstm_core.ui.fragments import timed_part
 from lstm_core.ui.navigation import lesson_mode
 from lstm_core.ui.pages import HOME_FILE, PAGES, page_file
 from lstm_core.ui.settings import apply_preset, model_settings, own_series, series_settings
@@ -261,7 +260,7 @@ def live_part(draw: Callable[[], None], watched: Callable[[], tuple[bool, ...]])
     so the rest of the page (buttons, other parts) catches up and no half-sent refresh is ever thrown away.
     """
     active_then = watched()
-    timed_part("live_part", LIVE_REFRESH_SECONDS if any(active_then) else None, _live_part, draw, watched, active_then)
+    st.fragment(_live_part, run_every=LIVE_REFRESH_SECONDS if any(active_then) else None)(draw, watched, active_then)
 
 
 def _live_part(draw: Callable[[], None], watched: Callable[[], tuple[bool, ...]],

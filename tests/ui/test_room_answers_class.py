@@ -27,7 +27,7 @@ def room_server(tmp_path_factory):
 
 
 async def _class(url: str, data_dir: Path) -> tuple[dict[str, int], Counter, int | None, str, list[str], int,
-                                                  set[str], set[str], bool]:
+                                                  set[str], set[str]]:
     stores = Stores.of(data_dir)
     opened = stores.rooms.open_room()
     stores.states.ask(opened.code, opened.teacher_secret, WINDOW_QUESTION.key)
@@ -43,28 +43,22 @@ async def _class(url: str, data_dir: Path) -> tuple[dict[str, int], Counter, int
     stored = stores.answers.tally(opened.code, WINDOW_QUESTION.key)
     board_text = " ".join(board.texts())
     polls_on_board = set().union(*(learner.timed_fragments for learner in learners))
-    board_parts_before_push = board.timed_fragments
     _, left = await follow_push(board, list(learners), LIVENESS_SECONDS)
     polls_on_model = set().union(*(learner.timed_fragments for learner in learners))
-    board_parts_renamed = bool(board_parts_before_push) and not board_parts_before_push & board.timed_fragments
     errors = sum(len(session.errors) for session in (board, *learners))
     for session in (board, *learners):
         await session.close()
-    return (stored, Counter(choices), shown, board_text, left, errors, polls_on_board, polls_on_model,
-            board_parts_renamed)
+    return stored, Counter(choices), shown, board_text, left, errors, polls_on_board, polls_on_model
 
 
 def test_thirty_answers_reach_the_board_and_a_push_reaches_thirty_learners(room_server):
     url, data_dir = room_server
-    (stored, given, shown, board_text, left, errors, polls_on_board, polls_on_model,
-     board_parts_renamed) = asyncio.run(_class(url, data_dir))
+    stored, given, shown, board_text, left, errors, polls_on_board, polls_on_model = asyncio.run(_class(url, data_dir))
     assert stored == dict(given), "one answer per learner, each as given"
     assert shown == LEARNERS == sum(stored.values()), "the projected board's tally counts every answer"
     assert tally_text(tally_bars(dict(given), WINDOW_QUESTION.choices)) in board_text, "bar by bar, as given"
     assert not left, f"every learner's page follows the push to the Model page; not: {left}"
-    # The room's poll is a fragment of its own in each full run (lstm_core.ui.fragments): a poll timer's rerun sent
-    # from the old page a moment too late is dropped, instead of starting a run that would leave the new page's
-    # drawing unsent.
+    # The room's poll is a fragment of its own on each page: a poll timer's rerun sent from the old page a moment
+    # too late is dropped, instead of starting a run that would leave the new page's drawing unsent.
     assert polls_on_board and polls_on_model and not polls_on_board & polls_on_model
-    assert board_parts_renamed, "the board's full runs (choosing a page to push) rename its live part the same way"
     assert errors == 0
