@@ -60,8 +60,9 @@ run: $(RUNTIME_STAMP)
 # so does a module); the browser tests run after them, in two processes of their own, a module each at a time (each
 # process has its Chromium and its app). A third process for the first session (the Ray tests mostly wait for the
 # cluster) gained within the runs' spread, and under its extra load a teacher's board once never saw the end of the
-# run its choice asked for (tests/ui/test_room_answers_class.py, one fresh-clone run in three). Both sessions at once kept both cores so busy that a
-# timing of Chromium (a page switch seen, a keypress on a chart's control) failed two runs in three.
+# run its choice asked for (tests/ui/test_room_answers_class.py, one fresh-clone run in three). Both sessions at
+# once kept both cores so busy that a timing of Chromium (a page switch seen, a keypress on a chart's control)
+# failed two runs in three.
 test: $(DEV_STAMP) | $(CHROMIUM) $(POSTGRES)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
