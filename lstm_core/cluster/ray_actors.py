@@ -70,9 +70,8 @@ class Trainer:
         load_keras(settings.intra_op_threads, settings.inter_op_threads)
         for cfg in settings.warm_configs:
             warm_up(cfg)
-        self._job_id: str | None = None
-        self._events = _EventList()
-        self._stop = threading.Event()
+        # One tuple, replaced whole: a late stop or events call for the job before never reaches the next one.
+        self._current: tuple[str | None, _EventList, threading.Event] = (None, _EventList(), threading.Event())
 
     @ray.method(concurrency_group="control")
     def pid(self) -> int:
@@ -83,20 +82,22 @@ class Trainer:
         """Return the TrainingResult of training cfg on data, recording progress events as it goes."""
         from lstm_core.training.worker import train_job
 
-        self._events, self._stop = _EventList(), threading.Event()
-        self._job_id = job_id
-        return train_job(data, cfg, self._events, self._stop)
+        events, stop = _EventList(), threading.Event()
+        self._current = (job_id, events, stop)
+        return train_job(data, cfg, events, stop)
 
     @ray.method(concurrency_group="control")
     def events(self, job_id: str, since: int) -> list[tuple]:
         """Return the progress events of job_id from index since on (none for another job)."""
-        return list(self._events.items[since:]) if job_id == self._job_id else []
+        current, events, _ = self._current
+        return list(events.items[since:]) if job_id == current else []
 
     @ray.method(concurrency_group="control")
     def stop(self, job_id: str) -> None:
         """Ask the training of job_id to stop after its current batch; return None."""
-        if job_id == self._job_id:
-            self._stop.set()
+        current, _, stop = self._current
+        if job_id == current:
+            stop.set()
 
 
 @dataclass
