@@ -248,15 +248,19 @@ def _highlight(step: GuideStep, index: int) -> None:
         f" const bannerSelector = {json.dumps('.st-key-' + BANNER_KEY)};"
         " if (window.lstmLensGuideShown === mark) return;"
         " window.lstmLensGuideShown = mark;"
-        # The charts above the element may still be drawing and push it down after a first scroll: keep it in
-        # view for three seconds after it appears, unless the learner scrolls first.
-        " let tries = 0, shown = 0, learnerScrolled = false;"
+        # The charts above the element may still be drawing and push it down after a first scroll (for seconds
+        # on a busy machine): keep it in view until it has held its place for two seconds, at most twenty,
+        # unless the learner scrolls or presses first.
+        " let tries = 0, steady = 0, place = null, learnerScrolled = false;"
         " const stop = function () { learnerScrolled = true; };"
-        " ['wheel', 'touchmove', 'keydown'].forEach(function (kind) {"
+        " ['wheel', 'touchmove', 'keydown', 'pointerdown'].forEach(function (kind) {"
         "  window.addEventListener(kind, stop, {once: true, passive: true}); });"
         " const timer = setInterval(function () {"
         "  const element = document.querySelector(selector), banner = document.querySelector(bannerSelector);"
-        "  if (learnerScrolled || ++tries > 50 || (element && ++shown > 15)) clearInterval(timer);"
+        "  const now = element && Math.round(element.getBoundingClientRect().top);"
+        "  steady = element && now === place ? steady + 1 : 0;"
+        "  place = now;"
+        "  if (learnerScrolled || ++tries > 100 || steady > 10) clearInterval(timer);"
         "  if (!element || learnerScrolled) return;"
         "  const wrapper = banner && getComputedStyle(banner.parentElement);"
         "  const top = wrapper && wrapper.position === 'sticky' ?"
