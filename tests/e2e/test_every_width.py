@@ -86,6 +86,12 @@ TOOLBAR_OVER_TITLE_JS = r"""chart => {
     .map(t => t.textContent.trim().slice(0, 40));
 }"""
 
+# Every text of the main column that an ellipsis cuts short (a label wider than its box; tables draw on a canvas).
+ELLIPSIS_CUT_JS = r"""() => [...document.querySelectorAll('[data-testid="stMain"] *')]
+  .filter(el => el.getClientRects().length && el.innerText && el.innerText.trim()
+          && getComputedStyle(el).textOverflow === "ellipsis" && el.scrollWidth > el.clientWidth + 1)
+  .map(el => el.innerText.trim().slice(0, 50))"""
+
 # The app's buttons and page links a finger must hit, lower than 44 px (WCAG 2.5.5's target size).
 SMALL_TARGETS_JS = r"""() => [...document.querySelectorAll(
     '[data-testid="stMain"] :is(.stButton, .stDownloadButton, .stFormSubmitButton, .stPopover) button,'
@@ -156,6 +162,7 @@ def test_every_page_fits_every_width(page: Page, app_url: str, trained_query: st
                 problems.append(f"{where}: chart {index}: Plotly's toolbar lies over its title {title!r}")
         page.mouse.move(0, 0)
         problems += [f"{where}: a target lower than 44 px: {target}" for target in page.evaluate(SMALL_TARGETS_JS)]
+        problems += [f"{where}: cut short by an ellipsis: {text!r}" for text in page.evaluate(ELLIPSIS_CUT_JS)]
         findings = blocking_findings(page)
         print(f"axe {where}: {len(findings)} serious or critical")  # the totals, for the record of a run
         problems += [f"{where}: {finding}" for finding in findings]
