@@ -10,7 +10,7 @@ from lstm_core.lessons.memory import lesson_outcome
 from lstm_core.ui import lesson_jobs, navigation, training_session, what_ifs
 from lstm_core.ui.charts import show_chart
 from lstm_core.ui.predictions import predict_then_reveal
-from lstm_core.ui.widgets import needs, page_slider, valid_choice
+from lstm_core.ui.widgets import needs, page_slider, sentences_table, valid_choice
 
 QUESTION_STEPS_BACK = 5  # the noise of the input this many steps back is the question asked before the curves
 
@@ -98,11 +98,11 @@ show_chart(unit_roles_figure(roles), key="unit_roles")
 st.caption("Each bar is the test error with that one unit knocked out (its h held at 0) over the untouched "
            "model's; the colour is the signal the unit follows most closely, |r| ≥ 0.7, at the last step. "
            + (roles.unknown or "Level, slope and noise come from the clean wave the series was made from."))
-st.dataframe({"unit": [r.unit for r in roles.units], "role": [r.role for r in roles.units],
-              **{f"r with {name}": [round(r.correlations.get(name, float("nan")), 3) for r in roles.units]
-                 for name in roles.sources},
-              "error without it ÷ with it": [round(r.importance, 3) for r in roles.units]},
-             hide_index=True, key="unit_role_table")
+sentences_table({"unit": [r.unit for r in roles.units], "role": [r.role for r in roles.units],
+                 **{f"r with {name}": [round(r.correlations.get(name, float("nan")), 3) for r in roles.units]
+                    for name in roles.sources},
+                 "error without it ÷ with it": [round(r.importance, 3) for r in roles.units]},
+                ("unit", "role"), key="unit_role_table")
 st.page_link("pages/inside.py", label="Knock a unit out yourself on Inside, and step through the altered cell",
              icon=":material/biotech:")
 

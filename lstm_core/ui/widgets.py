@@ -127,6 +127,20 @@ def page_style() -> None:
     st.html(f"<style>{PAGE_STYLE.read_text()}</style>")
 
 
+WIDE_TABLE, PHONE_TABLE = "wide_table", "phone_table"  # key endings that page.css shows by screen width
+
+
+def sentences_table(columns: dict[str, list], phone_columns: tuple[str, ...], key: str) -> None:
+    """Draw columns as a dataframe, and on a phone phone_columns as a table whose sentences wrap; return None.
+
+    A dataframe cuts a long cell at its column's edge, and on a phone most of a sentence lies past it.
+    """
+    with st.container(key=f"{key}_{WIDE_TABLE}"):
+        st.dataframe(columns, hide_index=True, key=key)
+    with st.container(key=f"{key}_{PHONE_TABLE}"):
+        st.table({name: columns[name] for name in phone_columns}, hide_index=True)
+
+
 FOCUS_STYLE = Path(__file__).parent / "assets" / "focus.css"
 
 

@@ -92,6 +92,11 @@ ELLIPSIS_CUT_JS = r"""() => [...document.querySelectorAll('[data-testid="stMain"
           && getComputedStyle(el).textOverflow === "ellipsis" && el.scrollWidth > el.clientWidth + 1)
   .map(el => el.innerText.trim().slice(0, 50))"""
 
+# Each table of sentences, drawn twice (widgets.sentences_table): whether it is the phone's form, and whether it shows.
+SENTENCE_TABLES_JS = r"""() => [...document.querySelectorAll('[class*="_wide_table"], [class*="_phone_table"]')]
+  .map(el => ({phone: /_phone_table/.test(el.className), shown: el.getClientRects().length > 0}))"""
+PHONE_WIDTH = 640  # page.css's phone layout
+
 # The app's buttons and page links a finger must hit, lower than 44 px (WCAG 2.5.5's target size).
 SMALL_TARGETS_JS = r"""() => [...document.querySelectorAll(
     '[data-testid="stMain"] :is(.stButton, .stDownloadButton, .stFormSubmitButton, .stPopover) button,'
@@ -163,6 +168,9 @@ def test_every_page_fits_every_width(page: Page, app_url: str, trained_query: st
         page.mouse.move(0, 0)
         problems += [f"{where}: a target lower than 44 px: {target}" for target in page.evaluate(SMALL_TARGETS_JS)]
         problems += [f"{where}: cut short by an ellipsis: {text!r}" for text in page.evaluate(ELLIPSIS_CUT_JS)]
+        problems += [f"{where}: a table of sentences {'shows' if table['shown'] else 'hides'} its "
+                     f"{'phone' if table['phone'] else 'wide'} form" for table in page.evaluate(SENTENCE_TABLES_JS)
+                     if table["shown"] != (table["phone"] == (width <= PHONE_WIDTH))]
         findings = blocking_findings(page)
         print(f"axe {where}: {len(findings)} serious or critical")  # the totals, for the record of a run
         problems += [f"{where}: {finding}" for finding in findings]

@@ -147,8 +147,9 @@ def test_what_ifs_switch_in_the_browser_and_the_memory_curves_follow_a_guess(pag
     page.locator('.st-key-app_navigation').get_by_role("link", name="What the memory holds", exact=True).click()
     expect(page.locator("h1").first).to_contain_text("What does the memory hold", timeout=TIMEOUT_MS)
     settle(page)
-    # The same watchers do see a page switch, which asks the server for a script run.
-    assert "running" in page.evaluate("() => window.scriptStates") and len(sent_frames) > frames_before
+    # The same frames watcher does see a page switch, which asks the server for a script run. (The page's script
+    # state need not show that run: React may draw a quick run's "running" and "notRunning" as one change.)
+    assert len(sent_frames) > frames_before, "the browser asked the server for the new page's run"
     assert page.locator(".st-key-readout_curves").count() == 0, "no curves before the guess"
     guess_and_show(page, "Before you look", "partly")
     expect(page.locator(".st-key-readout_curves .js-plotly-plot")).to_be_visible(timeout=TIMEOUT_MS)

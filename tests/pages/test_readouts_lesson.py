@@ -54,6 +54,8 @@ def test_the_curves_wait_for_a_guess_and_then_say_what_the_models_own_readouts_s
     report = memory_report(weights, ds, 0)
     table = at.dataframe[0].value
     assert list(table["role"]) == [r.role for r in report.roles.units]
+    phone = next(t.value for t in at.table if list(t.value.columns) == ["unit", "role"])  # its form on a phone
+    assert list(phone["role"]) == list(table["role"]) and list(phone["unit"]) == list(table["unit"])
     np.testing.assert_allclose(table["error without it ÷ with it"], np.round(report.atlas.knock_out_ratios[0], 3))
     assert any("LSTM vs plain RNN" in i.value for i in at.info), "no memory lesson trained yet: it says where"
 
