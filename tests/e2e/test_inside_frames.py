@@ -121,6 +121,9 @@ def test_the_stepper_steps_and_plays_in_the_browser_with_no_script_run(browser, 
     step_button.focus()
     page.keyboard.press("Enter")
     assert _wait_for_label(page, "Step 2 of 20")["numbers"] == second["numbers"], "Enter pressed Step ▶"
+    # Whether or not the step drew the buttons anew, the focus is still on Step ▶: Enter again would step again.
+    page.wait_for_function("() => document.activeElement.getAttribute('aria-label') === 'Step ▶'",
+                           timeout=TIMEOUT_MS)
     slider = page.locator('.js-plotly-plot g.slider-container[role="slider"]')
     slider.focus()
     page.keyboard.press("ArrowRight")

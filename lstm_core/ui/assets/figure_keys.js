@@ -152,6 +152,22 @@
     plot.querySelectorAll("g.updatemenu-button").forEach((button) => still(button.__data__));
   }
 
+  // Plotly draws a figure's buttons anew when a step or the slider moves it, and a focused button that is drawn
+  // anew takes the keyboard's focus with it. The new button of the same name takes the focus back, so Enter
+  // pressed again steps again; a button the learner left (focus gone while it was still drawn) is let go.
+  function keepFocus(plot, button) {
+    const label = button.getAttribute("aria-label");
+    const left = plot.lstmLensFocused;
+    if (left && left !== button && !left.isConnected && left.getAttribute("aria-label") === label &&
+        (!document.activeElement || document.activeElement === document.body)) {
+      button.focus();
+    }
+    button.addEventListener("focus", () => { plot.lstmLensFocused = button; });
+    button.addEventListener("blur", () => {
+      if (button.isConnected && plot.lstmLensFocused === button) plot.lstmLensFocused = null;
+    });
+  }
+
   function decorate(plot) {
     stepFromWhatIsShown(plot);
     keepFrameInAddress(plot);
@@ -163,6 +179,7 @@
       button.setAttribute("tabindex", "0");
       button.setAttribute("role", "button");
       button.setAttribute("aria-label", (button.textContent || "").trim());
+      keepFocus(plot, button);
       button.addEventListener("keydown", (event) => {
         if (event.key === "Enter" || event.key === " ") {
           event.preventDefault();
