@@ -262,7 +262,8 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     verdict = alert(page, "noise floor")
     expect(verdict).to_be_visible(timeout=120_000)
     expect(verdict).to_contain_text("chronological test error")
-    assert len(page.locator(".js-plotly-plot").all()) == 2
+    # The verdict can show before the second chart has drawn: wait for both, and no third.
+    expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=TIMEOUT_MS)
     check_page(page, "9-lesson-splits")
 
     visit("Looking further ahead", "Looking further ahead")
