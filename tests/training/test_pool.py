@@ -166,10 +166,10 @@ def test_jobs_of_a_page_that_was_closed_are_withdrawn_and_stopped(single_pool, m
     queued = start(DATA, small_cfg(), single_pool, owner_alive=lambda: owners["b"])
     assert queued.progress().status == "queued"
     progress = wait_for(queued, finished, timeout=60)
-    now = running.progress()
-    seen = [(p.status, p.message, p.epoch) for p in (progress, now)] + [single_pool.worker_pids()]
+    running_then = running.progress()
+    seen = [(p.status, p.message, p.epoch) for p in (progress, running_then)] + [single_pool.worker_pids()]
     assert progress.status == "stopped" and progress.message == ABANDONED_MESSAGE, seen
-    assert running.progress().status == "running", "a connected page keeps its job"
+    assert running_then.status == "running", ("a connected page keeps its job", seen)
 
     owners["a"] = False  # then a stop, not the end of its 50 epochs, ends the running job
     wait_for(running, lambda p: running.done, timeout=30)
