@@ -389,13 +389,14 @@ class RunStore:
 
     def sizes(self) -> dict[str, int]:
         """Return each run's stored binary size, as its parts really take it, by run id."""
+        # One statement, so one snapshot: PostgreSQL gives each statement of a transaction its own, and a run
+        # stored between two statements would read as a run without parts.
+        size = sa.func.coalesce(sa.func.sum(sa.func.length(training_parts.c.data)), 0)
+        query = (sa.select(run_groups.c.id, size)
+                 .select_from(run_groups.outerjoin(training_parts, training_parts.c.group_id == run_groups.c.id))
+                 .group_by(run_groups.c.id))
         with self._reader.connect() as connection:
-            rows = connection.execute(sa.select(training_parts.c.group_id,
-                                                sa.func.sum(sa.func.length(training_parts.c.data)))
-                                      .group_by(training_parts.c.group_id)).all()
-            ids = connection.execute(sa.select(run_groups.c.id)).scalars().all()
-        measured = {run_id: int(size) for run_id, size in rows}
-        return {run_id: measured.get(run_id, 0) for run_id in ids}
+            return {run_id: int(run_size) for run_id, run_size in connection.execute(query)}
 
     def close(self) -> None:
         """Release the database's connections."""

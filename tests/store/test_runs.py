@@ -205,6 +205,27 @@ while True:
 """
 
 
+def wait_until_no_other_connection(store_url: str, limit_seconds: float = 60.0) -> None:
+    """Return once no other connection to the store's PostgreSQL database is open (at once on SQLite)."""
+    import time
+
+    if not store_url.startswith("postgresql"):
+        return  # SQLite's writer holds no server: its lock and journal end with its process
+    engine = sa.create_engine(store_url, poolclass=sa.pool.NullPool)
+    others = sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                     "AND pid <> pg_backend_pid()")
+    deadline = time.monotonic() + limit_seconds
+    try:
+        while True:
+            with engine.connect() as connection:
+                if connection.execute(others).scalar_one() == 0:
+                    return
+            assert time.monotonic() < deadline, f"a killed writer's connection was still open after {limit_seconds} s"
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
+
+
 def test_a_writer_killed_in_the_middle_of_a_run_leaves_whole_runs_only(store_url):
     import random
     import signal
@@ -222,10 +243,11 @@ def test_a_writer_killed_in_the_middle_of_a_run_leaves_whole_runs_only(store_url
         time.sleep(rng.uniform(0.3, 1.2))  # somewhere inside a write: each run is 8 MB and more
         writer.send_signal(signal.SIGKILL)
         writer.wait(30)
+    wait_until_no_other_connection(store_url)  # a commit the writer sent before it died may still be applied
     store = RunStore(store_url)
-    sizes = store.sizes()
     with store.engine.connect() as connection:
         recorded = dict(connection.execute(sa.select(schema.run_groups.c.id, schema.run_groups.c.size_bytes)).all())
+    sizes = store.sizes()
     assert recorded, "the writers stored some runs before they were killed"
     assert sizes == recorded, "a group without all of its parts, or parts without their group"
     for run_id in recorded:
