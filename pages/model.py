@@ -12,7 +12,7 @@ from lstm_core.ui import datasets, navigation, settings, training_session
 from lstm_core.ui.charts import show_chart
 from lstm_core.ui.links import LEARNING_RATES
 from lstm_core.ui.pacing import levers_note, room_slider, room_steps
-from lstm_core.ui.widgets import architecture_chart
+from lstm_core.ui.widgets import architecture_chart, fields_table
 
 navigation.require_app("pages/model.py")
 st.title("Model: choose the levers, see the shapes")
@@ -63,7 +63,7 @@ with st.container(border=True):
         st.markdown(f"**{question}** {answer}")
 
 st.subheader("Weight shapes")
-st.table(shape_table(layers).set_index("layer"))
+fields_table(shape_table(layers).set_index("layer"), "weights", key="weight_shapes")
 total = count_params(cfg, n_features)
 st.metric("Trainable parameters", f"{total:,}")
 st.caption(f"Keras stores the four gates side by side ({gate_legend()}), so W has 4·units columns and one row per "

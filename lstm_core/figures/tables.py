@@ -29,6 +29,9 @@ def window_table(ds: Dataset, first: int = 0, rows: int = 6, split: str = "train
     return pd.DataFrame(table, index=[f"window {k}" for k in range(first, first + len(X))]).astype(str)
 
 
+NOT_APPLICABLE = "—"  # a cell of a field the row's kind has not
+
+
 def shape_table(layers: list[LayerShapes]) -> pd.DataFrame:
     """Return one row per weighted layer: kernel, recurrent kernel, bias, a gate slice, parameters."""
     rows = []
@@ -39,10 +42,10 @@ def shape_table(layers: list[LayerShapes]) -> pd.DataFrame:
             "layer": layer.name,
             "kind": layer.kind,
             "kernel W": str(s["kernel"]),
-            "recurrent kernel U": str(s["recurrent_kernel"]) if is_lstm else "—",
+            "recurrent kernel U": str(s["recurrent_kernel"]) if is_lstm else NOT_APPLICABLE,
             "bias b": str(s["bias"]),
             "each of i, f, g, o": (f"W {s['kernel_i']}, U {s['recurrent_kernel_i']}, b {s['bias_i']}"
-                                   if is_lstm else "—"),
+                                   if is_lstm else NOT_APPLICABLE),
             "parameters": layer.params,
             "formula": (f"4·{layer.units}·({layer.input_dim}+{layer.units}+1)" if is_lstm
                         else f"{layer.units}·({layer.input_dim}+1)"),

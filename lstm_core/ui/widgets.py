@@ -6,11 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS, ModelConfig
 from lstm_core.figures.model import architecture_figure
+from lstm_core.figures.tables import NOT_APPLICABLE
 from lstm_core.presets import PRESETS
 from lstm_core.training.protocol import JobStatus
 from lstm_core.ui.address_bar import share_link, shown_run_id, write_address_bar
@@ -130,6 +132,9 @@ def page_style() -> None:
 WIDE_TABLE, PHONE_TABLE = "wide_table", "phone_table"  # key endings that page.css shows by screen width
 
 
+SENTENCES = "sentences"  # the key ending of a table of sentences, whose headings page.css keeps whole on a phone
+
+
 def sentences_table(columns: dict[str, list], phone_columns: tuple[str, ...], key: str) -> None:
     """Draw columns as a dataframe, and on a phone phone_columns as a table whose sentences wrap; return None.
 
@@ -137,8 +142,24 @@ def sentences_table(columns: dict[str, list], phone_columns: tuple[str, ...], ke
     """
     with st.container(key=f"{key}_{WIDE_TABLE}"):
         st.dataframe(columns, hide_index=True, key=key)
-    with st.container(key=f"{key}_{PHONE_TABLE}"):
-        st.table({name: columns[name] for name in phone_columns}, hide_index=True)
+    _phone_sentences({name: columns[name] for name in phone_columns}, key)
+
+
+def fields_table(table: pd.DataFrame, fields_heading: str, key: str) -> None:
+    """Draw table as it is, and on a phone a row's fields as one sentence beside its index; return None.
+
+    A phone has no room for a column per field: their headings would break inside their words.
+    """
+    with st.container(key=f"{key}_{WIDE_TABLE}"):
+        st.table(table)
+    sentences = ["; ".join(f"{field}: {value}" for field, value in row.items() if value != NOT_APPLICABLE)
+                 for _, row in table.iterrows()]
+    _phone_sentences({str(table.index.name): list(table.index), fields_heading: sentences}, key)
+
+
+def _phone_sentences(columns: dict[str, list], key: str) -> None:
+    with st.container(key=f"{key}_{PHONE_TABLE}"), st.container(key=f"{key}_{SENTENCES}"):
+        st.table(columns, hide_index=True)
 
 
 FOCUS_STYLE = Path(__file__).parent / "assets" / "focus.css"

@@ -92,12 +92,12 @@ ELLIPSIS_CUT_JS = r"""() => [...document.querySelectorAll('[data-testid="stMain"
           && getComputedStyle(el).textOverflow === "ellipsis" && el.scrollWidth > el.clientWidth + 1)
   .map(el => el.innerText.trim().slice(0, 50))"""
 
-# Every word of a heading of a table of sentences split across two lines (a column narrower than its heading's word).
-SPLIT_HEADINGS_JS = r"""() => {
+# Every word of a heading or a row's name in a table of sentences split across two lines (a column narrower than it).
+SPLIT_NAMES_JS = r"""() => {
   const split = [];
-  document.querySelectorAll('[data-testid="stMain"] [class*="_phone_table"] th').forEach(heading => {
-    if (!heading.getClientRects().length) return;
-    const walker = document.createTreeWalker(heading, NodeFilter.SHOW_TEXT);
+  document.querySelectorAll('[data-testid="stMain"] [class*="_sentences"] :is(th, td:first-child)').forEach(cell => {
+    if (!cell.getClientRects().length) return;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode())
       for (const word of node.textContent.matchAll(/\S+/g)) {
         const range = document.createRange();
@@ -110,8 +110,8 @@ SPLIT_HEADINGS_JS = r"""() => {
   return split;
 }"""
 
-# Each table of sentences, drawn twice (widgets.sentences_table): whether it is the phone's form, and whether it shows.
-SENTENCE_TABLES_JS = r"""() => [...document.querySelectorAll('[class*="_wide_table"], [class*="_phone_table"]')]
+# Each table drawn twice (widgets.sentences_table, fields_table): whether it is the phone's form, and whether it shows.
+TWO_FORM_TABLES_JS = r"""() => [...document.querySelectorAll('[class*="_wide_table"], [class*="_phone_table"]')]
   .map(el => ({phone: /_phone_table/.test(el.className), shown: el.getClientRects().length > 0}))"""
 PHONE_WIDTH = 640  # page.css's phone layout
 
@@ -186,10 +186,10 @@ def test_every_page_fits_every_width(page: Page, app_url: str, trained_query: st
         page.mouse.move(0, 0)
         problems += [f"{where}: a target lower than 44 px: {target}" for target in page.evaluate(SMALL_TARGETS_JS)]
         problems += [f"{where}: cut short by an ellipsis: {text!r}" for text in page.evaluate(ELLIPSIS_CUT_JS)]
-        problems += [f"{where}: a table of sentences' heading splits the word {word!r}"
-                     for word in page.evaluate(SPLIT_HEADINGS_JS)]
-        problems += [f"{where}: a table of sentences {'shows' if table['shown'] else 'hides'} its "
-                     f"{'phone' if table['phone'] else 'wide'} form" for table in page.evaluate(SENTENCE_TABLES_JS)
+        problems += [f"{where}: a table of sentences splits the name {word!r}"
+                     for word in page.evaluate(SPLIT_NAMES_JS)]
+        problems += [f"{where}: a table drawn twice {'shows' if table['shown'] else 'hides'} its "
+                     f"{'phone' if table['phone'] else 'wide'} form" for table in page.evaluate(TWO_FORM_TABLES_JS)
                      if table["shown"] != (table["phone"] == (width <= PHONE_WIDTH))]
         findings = blocking_findings(page)
         print(f"axe {where}: {len(findings)} serious or critical")  # the totals, for the record of a run

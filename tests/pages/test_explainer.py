@@ -88,8 +88,14 @@ def test_model_page_parameter_count_follows_the_sliders():
     at.slider(key="w_model_layers").set_value(3).run()
     expected = count_params(ModelConfig(units=7, layers=3))
     assert at.metric[0].value == f"{expected:,}"
-    table = at.table[0].value
+    table, phone = (t.value for t in at.table)
     assert list(table["kernel W"]) == ["(1, 28)", "(7, 28)", "(7, 28)", "(7, 25)", "(25, 1)"]
+    # On a phone each layer's fields as one sentence beside its name (page.css shows one of the two tables).
+    assert list(phone["layer"]) == list(table.index)
+    lstm, dense = phone["weights"].iloc[0], phone["weights"].iloc[-1]
+    assert lstm.startswith("kind: LSTM; kernel W: (1, 28); recurrent kernel U: (7, 28); bias b: (28,); ")
+    assert lstm.endswith(f"; parameters: {table['parameters'].iloc[0]}; formula: 4·7·(1+7+1)")
+    assert dense == "kind: Dense; kernel W: (25, 1); bias b: (1,); parameters: 26; formula: 1·(25+1)"
     assert "about" in at.info[0].value
     at.select_slider(key="w_model_learning_rate").set_value(0.03).run()
     at.switch_page("app.py").run()
