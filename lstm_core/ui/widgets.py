@@ -163,11 +163,13 @@ def _phone_sentences(columns: dict[str, list], key: str) -> None:
 
 
 FOCUS_STYLE = Path(__file__).parent / "assets" / "focus.css"
+FOCUS_SCRIPT = Path(__file__).parent / "assets" / "focus.js"
 
 
 def focus_style() -> None:
-    """Give every focused control of the page a visible ring (assets/focus.css); return None."""
+    """Give every focused control of the page a visible ring (assets/focus.css and focus.js); return None."""
     st.html(f"<style>{FOCUS_STYLE.read_text()}</style>")
+    st.html(f"<script>{FOCUS_SCRIPT.read_text()}</script>", unsafe_allow_javascript=True, width="content")
 
 
 def figure_keyboard() -> None:

@@ -26,7 +26,8 @@ FOCUSED_JS = """() => {
     let e = document.activeElement;
     if (!e || e === document.body) return {name: '', tag: 'BODY', ring: false, where: ''};
     while (e.shadowRoot && e.shadowRoot.activeElement) e = e.shadowRoot.activeElement;  // inside a component
-    const style = getComputedStyle(e);
+    // A canvas's fallback content is never drawn (a dataframe's cell): the canvas shows its ring.
+    const style = getComputedStyle(e.closest('canvas') || e);
     const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
     const shadow = style.boxShadow && style.boxShadow !== 'none';
     const name = (e.getAttribute('aria-label') || e.innerText || e.textContent || '').trim().replace(/\\s+/g, ' ');
@@ -56,17 +57,23 @@ class KeyboardWalk:
             self.unringed.append(focus)
         return focus
 
-    def tab_to(self, name: str | re.Pattern, backwards: bool = False) -> dict:
-        """Press Tab (or Shift+Tab) until the focused element's accessible name is name (or matches it)."""
+    def tab_to(self, name: str | re.Pattern, backwards: bool = False, where: str | None = None) -> dict:
+        """Press Tab (or Shift+Tab) until the focused element's accessible name is name (or matches it).
+
+        With where, until the focused element's owner (its closest data-testid) is where, whatever its name.
+        """
         key = "Shift+Tab" if backwards else "Tab"
         seen = []
         for _ in range(MAX_TABS):
             self.page.keyboard.press(key)
             focus = self.focused()
             seen.append(focus["name"])
-            if (focus["name"] == name) if isinstance(name, str) else name.search(focus["name"]):
+            if where is not None:
+                if focus["where"] == where:
+                    return focus
+            elif (focus["name"] == name) if isinstance(name, str) else name.search(focus["name"]):
                 return focus
-        raise AssertionError(f"{key} never reached {name!r}; it passed {seen}")
+        raise AssertionError(f"{key} never reached {where or name!r}; it passed {seen}")
 
     def settle(self) -> None:
         """Wait until no script runs on the server."""
@@ -92,6 +99,13 @@ def test_the_whole_path_by_keyboard_with_a_visible_focus(browser, app_url):
     expect(page.locator("h1").first).to_contain_text("Train", timeout=TIMEOUT_MS)
     expect(page.get_by_text("How good is the forecast?")).to_be_visible(timeout=120_000)
     walk.settle()
+
+    # A dataframe (the forecast's errors) takes the focus on its canvas; an arrow hands it to a cell of the
+    # canvas's hidden copy, never drawn.
+    walk.tab_to("", where="data-grid-canvas")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_function("() => /^glide-cell-/.test(document.activeElement.id)", timeout=TIMEOUT_MS)
+    assert walk.focused()["ring"], "a dataframe's focused cell is ringed on its canvas"
 
     walk.tab_to(_page_link("Inside the LSTM"))
     page.keyboard.press("Enter")
