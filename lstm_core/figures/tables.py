@@ -53,6 +53,12 @@ def shape_table(layers: list[LayerShapes]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def fields_sentences(table: pd.DataFrame) -> list[str]:
+    """Return each row of table as one sentence of its fields, "field: value; …", leaving out those it has not."""
+    return ["; ".join(f"{field}: {value}" for field, value in row.items() if value != NOT_APPLICABLE)
+            for _, row in table.iterrows()]
+
+
 def gate_legend() -> str:
     """Return the gate letters with their names, in Keras's slice order."""
     return ", ".join(f"{g} = {GATE_NAMES[g]}" for g in GATES)

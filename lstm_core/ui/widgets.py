@@ -12,7 +12,7 @@ import streamlit as st
 
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS, ModelConfig
 from lstm_core.figures.model import architecture_figure
-from lstm_core.figures.tables import NOT_APPLICABLE
+from lstm_core.figures.tables import fields_sentences
 from lstm_core.presets import PRESETS
 from lstm_core.training.protocol import JobStatus
 from lstm_core.ui.address_bar import share_link, shown_run_id, write_address_bar
@@ -152,9 +152,7 @@ def fields_table(table: pd.DataFrame, fields_heading: str, key: str) -> None:
     """
     with st.container(key=f"{key}_{WIDE_TABLE}"):
         st.table(table)
-    sentences = ["; ".join(f"{field}: {value}" for field, value in row.items() if value != NOT_APPLICABLE)
-                 for _, row in table.iterrows()]
-    _phone_sentences({str(table.index.name): list(table.index), fields_heading: sentences}, key)
+    _phone_sentences({str(table.index.name): list(table.index), fields_heading: fields_sentences(table)}, key)
 
 
 def _phone_sentences(columns: dict[str, list], key: str) -> None:

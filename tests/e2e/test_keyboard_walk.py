@@ -9,6 +9,7 @@ draws its page links.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -57,23 +58,26 @@ class KeyboardWalk:
             self.unringed.append(focus)
         return focus
 
-    def tab_to(self, name: str | re.Pattern, backwards: bool = False, where: str | None = None) -> dict:
-        """Press Tab (or Shift+Tab) until the focused element's accessible name is name (or matches it).
+    def tab_to(self, name: str | re.Pattern, backwards: bool = False) -> dict:
+        """Press Tab (or Shift+Tab) until the focused element's accessible name is name (or matches it)."""
+        if isinstance(name, str):
+            return self._tab_until(lambda focus: focus["name"] == name, repr(name), backwards)
+        return self._tab_until(lambda focus: bool(name.search(focus["name"])), repr(name), backwards)
 
-        With where, until the focused element's owner (its closest data-testid) is where, whatever its name.
-        """
+    def tab_into(self, where: str) -> dict:
+        """Press Tab until the focused element's owner (its closest data-testid) is where, whatever its name."""
+        return self._tab_until(lambda focus: focus["where"] == where, where, backwards=False)
+
+    def _tab_until(self, reached: Callable[[dict], bool], wanted: str, backwards: bool) -> dict:
         key = "Shift+Tab" if backwards else "Tab"
         seen = []
         for _ in range(MAX_TABS):
             self.page.keyboard.press(key)
             focus = self.focused()
             seen.append(focus["name"])
-            if where is not None:
-                if focus["where"] == where:
-                    return focus
-            elif (focus["name"] == name) if isinstance(name, str) else name.search(focus["name"]):
+            if reached(focus):
                 return focus
-        raise AssertionError(f"{key} never reached {where or name!r}; it passed {seen}")
+        raise AssertionError(f"{key} never reached {wanted}; it passed {seen}")
 
     def settle(self) -> None:
         """Wait until no script runs on the server."""
@@ -102,7 +106,7 @@ def test_the_whole_path_by_keyboard_with_a_visible_focus(browser, app_url):
 
     # A dataframe (the forecast's errors) takes the focus on its canvas; an arrow hands it to a cell of the
     # canvas's hidden copy, never drawn.
-    walk.tab_to("", where="data-grid-canvas")
+    walk.tab_into("data-grid-canvas")
     page.keyboard.press("ArrowDown")
     page.wait_for_function("() => /^glide-cell-/.test(document.activeElement.id)", timeout=TIMEOUT_MS)
     assert walk.focused()["ring"], "a dataframe's focused cell is ringed on its canvas"
