@@ -4,6 +4,7 @@ the class's answers to a question as a bar per answer."""
 from __future__ import annotations
 
 import html
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -12,9 +13,11 @@ from plotly.subplots import make_subplots
 
 from lstm_core.evaluation.class_answers import TallyBar
 from lstm_core.evaluation.levers import LEVER_DEFAULTS, LEVERS, LeverVerdict, Training, lever_value
+from lstm_core.figures.stepper_layout import Arrangement, Band, Panel, apply_arrangement, arrangement_updates
 from lstm_core.figures.style import (
     PREDICTION_COLOR,
     REFERENCE_LINE_COLOR,
+    TOOLBAR_BAND_PX,
     chart_layout,
     legend_under_x_axis,
     readable_axes,
@@ -23,8 +26,16 @@ from lstm_core.figures.style import (
 
 COLUMNS = 4
 BOARD_MARGIN = dict(l=60, r=40, t=120, b=40)  # room above the first row's two-line panel titles
-
-
+PANEL_PX = 200
+ROW_GAP_PX = 120  # under a row its tick labels and axis titles, over the next its panels' two-line titles
+PANEL_GAP = 0.05  # of the plot's width, between two panels of a row
+# Panels a row, and the chart width each arrangement needs: a panel keeps about 200 px, as four do on a wide screen.
+PANELS_A_ROW = {"wide": COLUMNS, "medium": 2, "narrow": 1}
+MIN_WIDTHS = {"wide": 900, "medium": 520, "narrow": 0}
+TITLE_FONT_PX = 17  # Plotly's title font: 1.4 times the figure's 12 px
+TITLE_CHAR_PX = 8.5  # a character of the title, on average
+TITLE_LINE_PX = round(TITLE_FONT_PX * 2.3)  # a line added to the title: its own height and the pad's
+PHONE_CHART_PX = 340  # a phone's chart: the screen less the page's sides
 
 
 def lever_figure(runs: Sequence[Training], verdicts: Sequence[LeverVerdict], score_basis: str) -> go.Figure:
@@ -34,8 +45,9 @@ def lever_figure(runs: Sequence[Training], verdicts: Sequence[LeverVerdict], sco
     # The verdict under the lever's name, on a line of its own: four panels a row leave little width.
     titles = [f"<b>{name.split(' (')[0]}</b><br>{by_lever[field].verdict}" if field in by_lever else name
               for field, name in LEVERS]
-    fig = make_subplots(rows=rows, cols=COLUMNS, subplot_titles=titles, shared_yaxes=True,
-                        horizontal_spacing=0.05, vertical_spacing=0.26)
+    # One y range for every panel: a lever's effect reads against the same scale as every other's.
+    fig = make_subplots(rows=rows, cols=COLUMNS, subplot_titles=titles, shared_yaxes="all",
+                        horizontal_spacing=PANEL_GAP, vertical_spacing=0.26)
     scores = np.array([run.score for run in runs], dtype=np.float64)  # (runs,)
     for k, (field, name) in enumerate(LEVERS):
         row, col = 1 + k // COLUMNS, 1 + k % COLUMNS
@@ -67,12 +79,46 @@ def lever_figure(runs: Sequence[Training], verdicts: Sequence[LeverVerdict], sco
                         hovertemplate="mean %{y:.3f} of %{customdata} trainings<extra></extra>", row=row, col=col)
         fig.update_xaxes(tickvals=list(range(len(distinct))), ticktext=labels, title_text=name,
                          range=[-0.6, max(len(distinct) - 0.4, 0.6)], row=row, col=col)
-    fig.update_yaxes(title_text=f"score (test MSE / {score_basis})", col=1)
+    fig.update_yaxes(title_text=f"score<br>(test MSE / {score_basis})", col=1)
     title = ("Every distinct training of the room, lever by lever (lower is better; diamonds: the mean of a value, "
              "bars: its spread)")
     fig.update_layout(**chart_layout(300 * rows + 110, BOARD_MARGIN, title=title,
                                      legend=legend_under_x_axis()))
+    panels = [(1 + k // COLUMNS, 1 + k % COLUMNS) for k in range(len(LEVERS))]
+    arrangements = {name: arrangement_updates(fig, panels, _arrangement(fig, panels, name, title))
+                    for name in PANELS_A_ROW}
+    apply_arrangement(fig, arrangements["wide"])
+    # figure_widths.js draws the widest arrangement that fits the chart: four panels a row, two, or one.
+    fig.update_layout(meta=dict(min_widths=MIN_WIDTHS, arrangements=arrangements))
     return readable_axes(fig)
+
+
+def _arrangement(fig: go.Figure, panels: list[Panel], name: str, title: str) -> Arrangement:
+    """Return the panels PANELS_A_ROW[name] a row, the figure's title in lines that fit the arrangement's width.
+
+    The first panel of each row carries the score's tick labels and title; the others share them.
+    """
+    per_row = PANELS_A_ROW[name]
+    width = (1 - PANEL_GAP * (per_row - 1)) / per_row
+    bands: list[Band] = []
+    relayout: dict[str, object] = {}
+    for start in range(0, len(panels), per_row):
+        row = panels[start:start + per_row]
+        left = [round(place * (width + PANEL_GAP), 5) for place in range(len(row))]
+        bands.append(Band(PANEL_PX, 0 if start == 0 else ROW_GAP_PX,
+                          tuple((panel, (low, round(low + width, 5))) for panel, low in zip(row, left))))
+        for place, panel in enumerate(row):
+            y_axis = fig.get_subplot(*panel).yaxis
+            relayout[f"{y_axis.plotly_name}.showticklabels"] = place == 0
+            relayout[f"{y_axis.plotly_name}.title.text"] = fig.layout.yaxis.title.text if place == 0 else ""
+    narrowest = MIN_WIDTHS[name] or PHONE_CHART_PX
+    lines = textwrap.wrap(title, int(narrowest / TITLE_CHAR_PX))
+    # Plotly hangs a title of several lines from its first line: the pad takes the lines added back, as
+    # figure_widths.js does for a figure without arrangements.
+    added = len(lines) - 1
+    relayout.update({"title.text": "<br>".join(lines), "title.pad.t": TOOLBAR_BAND_PX + added * TITLE_FONT_PX})
+    top = BOARD_MARGIN["t"] + added * TITLE_LINE_PX
+    return Arrangement(tuple(bands), {**BOARD_MARGIN, "t": top}, {}, relayout=relayout)
 
 
 def tally_figure(bars: Sequence[TallyBar], title: str, outcome: str | None = None) -> go.Figure:

@@ -38,7 +38,7 @@ from lstm_core.ui.class_question import class_question, window_verdict_shown
 from lstm_core.ui.navigation import app_root_url
 from lstm_core.ui.outcomes import number_columns
 from lstm_core.ui.pacing import follow_teacher
-from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS
+from lstm_core.ui.widgets import LIVE_REFRESH_SECONDS, fields_table
 
 BOARD_REFRESH_SECONDS = 1.0  # with the learner's collecting (LIVE_REFRESH_SECONDS), a run shows within 2 s
 LEARNER_BOARD_REFRESH_SECONDS = 3.0  # thirty learners' own boards redrawn each second would crowd the projected one
@@ -217,8 +217,8 @@ class BoardView:
     judged: str  # which runs the levers are judged on, in words
     figure: object | None  # None: no run of the Train page to judge
     figure_words: str  # the figure's summary, from the same trainings and verdicts
-    verdicts: pd.DataFrame
-    latest: pd.DataFrame
+    verdicts: pd.DataFrame  # by lever
+    latest: pd.DataFrame  # by nickname
     experiments: pd.DataFrame
     runs: pd.DataFrame
     csv: str
@@ -252,13 +252,13 @@ def _board_view(code: str, shown: tuple, root: str, window_shown: bool, _posts: 
     return BoardView(
         window_verdict,
         f"{_count(len(posts), 'run')} by {_count(learners, 'learner')}", judged_text, figure, figure_words,
-        pd.DataFrame({"lever": [v.name for v in verdicts], "verdict": [v.verdict for v in verdicts],
-                      "why": [markdown_escaped(v.words) for v in verdicts]}),
-        pd.DataFrame({"nickname": [markdown_escaped(post.nickname) for post in latest],
-                      "settings": [markdown_escaped(_settings_text(post.settings)) for post in latest],
+        pd.DataFrame({"verdict": [v.verdict for v in verdicts], "why": [markdown_escaped(v.words) for v in verdicts]},
+                     index=pd.Index([v.name for v in verdicts], name="lever")),
+        pd.DataFrame({"settings": [markdown_escaped(_settings_text(post.settings)) for post in latest],
                       "seed": [str(post.settings.get("seed", "")) for post in latest],
                       "learners on this training": [shared_by[post.id] for post in latest],
-                      "score": [f"{post.scores.get('score', math.nan):.3f}" for post in latest]}),
+                      "score": [f"{post.scores.get('score', math.nan):.3f}" for post in latest]},
+                     index=pd.Index([markdown_escaped(post.nickname) for post in latest], name="nickname")),
         _experiments_frame(board_posts), runs, board_csv(runs))
 
 
@@ -301,9 +301,9 @@ def board(room: Room) -> None:
     st.subheader("Which levers mattered")
     st.caption("Each lever is judged on runs that differ in that lever alone, against how far runs with the very "
                "same settings and another seed move apart.")
-    st.table(view.verdicts, hide_index=True)
+    fields_table(view.verdicts, "verdict", key="board_verdicts")
     st.subheader("Latest runs")
-    st.table(view.latest, hide_index=True)
+    fields_table(view.latest, "run", key="board_latest")
     st.subheader("Experiments, best first")
     st.dataframe(view.experiments, hide_index=True, width="stretch",
                  column_config=number_columns(view.experiments[["mean score", "spread over seeds"]], "%.3f"))

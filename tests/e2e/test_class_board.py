@@ -19,7 +19,9 @@ from lstm_core.lessons.guide import STEPS
 from lstm_core.store.rooms import RoomStore
 from lstm_core.store.runs import RunStore
 from lstm_core.ui.pages import PAGES
-from tests.e2e.conftest import keep_screenshot
+from lstm_core.ui.widgets import WIDE_TABLE
+from tests.e2e.conftest import PLOTLY_RESIZE_MS, keep_screenshot, save_whole_page
+from tests.e2e.fit import width_problems
 from tests.e2e.test_lesson_link import choose
 from tests.e2e.test_walk import IDLE, TIMEOUT_MS, go_to
 
@@ -28,6 +30,7 @@ pytestmark = pytest.mark.e2e
 TRAINING_TIMEOUT_MS = 120_000
 BOARD_TIMEOUT_MS = 20_000
 VIEWPORT = {"width": 1400, "height": 1000}
+SCREENS = ((390, 844), (768, 1024))  # a phone, a tablet upright; then the wide screen the board opened on
 XSS_NICKNAME = "<img src=x onerror=alert(1)>"
 MARKDOWN_NICKNAME = "**bold**"
 PUSHED_STEP = 2  # the guide's third step: on Data, away from the Model page the first push sent the class to
@@ -83,11 +86,22 @@ def _warning(page: Page, text: str):
     return page.locator('[data-testid="stAlertContentWarning"]').get_by_text(text, exact=False).first
 
 
-def _table_rows(page: Page, index: int) -> list[list[str]]:
-    """Return the text of every body cell of the page's index-th st.table, row by row."""
-    table = page.locator('[data-testid="stTable"]').nth(index)
+def _table_rows(page: Page, key: str) -> list[list[str]]:
+    """Return the text of every body cell of the board's table of this key as the page shows it, row by row."""
+    table = page.locator(f'.st-key-{key}_{WIDE_TABLE} [data-testid="stTable"]')
     expect(table).to_be_visible(timeout=BOARD_TIMEOUT_MS)
-    return [row.locator("td").all_inner_texts() for row in table.locator("tbody tr").all()]
+    return [row.locator("th, td").all_inner_texts() for row in table.locator("tbody tr").all()]
+
+
+def _fits_every_screen(board: Page) -> None:
+    """Assert that the board with its runs' tables and charts fits a phone, a tablet and the screen it opened on."""
+    for width, height in (*SCREENS, (VIEWPORT["width"], VIEWPORT["height"])):
+        board.set_viewport_size({"width": width, "height": height})
+        board.wait_for_timeout(PLOTLY_RESIZE_MS)
+        board.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+        problems, _ = width_problems(board, "the board with a room's runs", width)
+        save_whole_page(board, f"class-board-{width}", width, height)
+        assert not problems, "\n".join(problems)
 
 
 def _answer(page: Page, choice: str) -> None:
@@ -156,14 +170,15 @@ def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(person, app_url:
     board = person(teacher_link)
     expect(board.locator("h1").first).to_have_text("Class board", timeout=TIMEOUT_MS)
     expect(board.get_by_text("2 runs by 2 learners", exact=False)).to_be_visible(timeout=BOARD_TIMEOUT_MS)
-    latest = _table_rows(board, 1)
+    latest = _table_rows(board, "board_latest")
     assert {row[0] for row in latest} == {XSS_NICKNAME, MARKDOWN_NICKNAME}, "nicknames shown as their characters"
     assert board.locator("img[src='x']").count() == 0 and board.locator("strong", has_text="bold").count() == 0
     posts = RoomStore(RunStore(f"sqlite:///{app_data_dir / 'lstm_lens.sqlite3'}")).posts(code)
     expected = judge_levers([board_post(post) for post in posts])
-    verdicts = _table_rows(board, 0)
+    verdicts = _table_rows(board, "board_verdicts")
     assert [row[1] for row in verdicts] == [verdict.verdict for verdict in expected], "the runs' own verdicts"
     keep_screenshot(board, "class-board", full_page=True)
+    _fits_every_screen(board)
 
     _, other_code, other_link = _open_room(person, url)
     outsider = person(other_link)

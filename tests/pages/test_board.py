@@ -84,8 +84,15 @@ def test_learners_join_by_code_and_by_link_and_their_runs_reach_the_board():
     verdicts = tables[0]
     expected = judge_levers([board_post(p) for p in posts])
     assert list(verdicts["verdict"]) == [v.verdict for v in expected], "the board's verdicts are the runs' own"
-    latest = tables[1]
-    assert re.sub(r"\\(.)", r"\1", latest["nickname"].iloc[-1]) == XSS_NICKNAME, "shown as its characters"
+    latest = tables[2]
+    assert re.sub(r"\\(.)", r"\1", latest.index[-1]) == XSS_NICKNAME, "shown as its characters"
+    # On a phone each row is one sentence beside its name: the same verdicts, the same runs.
+    phone_verdicts, phone_latest = tables[1], tables[3]
+    assert list(phone_verdicts["lever"]) == list(verdicts.index)
+    assert [sentence.split(";")[0] for sentence in phone_verdicts["verdict"]] == [
+        f"verdict: {v.verdict}" for v in expected]
+    assert list(phone_latest["nickname"]) == list(latest.index)
+    assert all(f"score: {score}" in sentence for sentence, score in zip(phone_latest["run"], latest["score"]))
     assert any("2 runs by 2 learners" in c.value for c in board.caption)
 
 
@@ -111,7 +118,7 @@ def test_a_training_counts_once_however_often_it_is_reopened_or_shared():
     board = open_link({"room": code, "teacher": secret})
     board.switch_page("pages/board.py").run()
     assert_clean(board, "the board of one shared training")
-    verdicts, latest = board.table[0].value, board.table[1].value
+    verdicts, latest = board.table[0].value, board.table[2].value
     assert set(verdicts["verdict"]) == {TOO_FEW}
     assert list(latest["learners on this training"]) == [2, 2]
     assert list(latest["seed"]) == [str(SMALL_MODEL.seed)] * 2

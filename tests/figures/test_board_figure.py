@@ -1,0 +1,53 @@
+"""The board's lever figure: four panels a row on a wide screen, two on a tablet, one on a phone; never overlapping."""
+
+import plotly.graph_objects as go
+import pytest
+
+from lstm_core.evaluation.levers import LEVERS, Training, judge_levers
+from lstm_core.figures.board import MIN_WIDTHS, PANELS_A_ROW, PHONE_CHART_PX, TITLE_CHAR_PX, lever_figure
+from lstm_core.figures.stepper_layout import apply_arrangement
+
+RUNS = [Training({"seq_length": window, "units": 32, "layers": 1, "dropout": 0.0, "learning_rate": 0.01,
+                  "epochs": 10, "batch_size": 32, "inputs": 0.0}, score, seed, 1, 1)
+        for window, score, seed in ((10, 1.2, 0), (20, 0.9, 0), (10, 1.1, 1))]
+
+
+def _overlap(a, b) -> float:
+    return min(a[1], b[1]) - max(a[0], b[0])
+
+
+@pytest.fixture(scope="module")
+def drawn() -> dict[str, go.Figure]:
+    fig = lever_figure(RUNS, judge_levers([]), "noise floor")
+    return {name: apply_arrangement(go.Figure(fig), arranged) for name, arranged in
+            fig.layout.meta["arrangements"].items()} | {"sent": fig}
+
+
+def test_the_wide_arrangement_is_the_one_sent_and_each_carries_its_width(drawn):
+    sent = drawn["sent"]
+    assert sent.layout.meta["min_widths"] == MIN_WIDTHS and set(sent.layout.meta["arrangements"]) == set(PANELS_A_ROW)
+    assert sent.layout.height == drawn["wide"].layout.height < drawn["medium"].layout.height
+    assert drawn["medium"].layout.height < drawn["narrow"].layout.height, "the script tells them apart by height"
+
+
+@pytest.mark.parametrize("name", list(PANELS_A_ROW))
+def test_panels_stand_in_rows_of_their_arrangement_and_never_overlap(drawn, name):
+    fig = drawn[name]
+    axes = [(fig.get_subplot(1 + k // 4, 1 + k % 4).xaxis, fig.get_subplot(1 + k // 4, 1 + k % 4).yaxis)
+            for k in range(len(LEVERS))]
+    rows = sorted({tuple(y.domain) for _, y in axes}, reverse=True)
+    assert len(rows) == -(-len(LEVERS) // PANELS_A_ROW[name])
+    for k, (x_a, y_a) in enumerate(axes):
+        for x_b, y_b in axes[k + 1:]:
+            assert _overlap(x_a.domain, x_b.domain) <= 0 or _overlap(y_a.domain, y_b.domain) <= 0
+    firsts = [min((x.domain[0], y.plotly_name) for x, y in axes if tuple(y.domain) == row)[1] for row in rows]
+    for _, y in axes:
+        shown = y.plotly_name in firsts
+        assert (y.showticklabels is not False) == shown, f"{name}: {y.plotly_name} carries the score's ticks"
+        assert bool(y.title.text) == shown
+    title_lines = fig.layout.title.text.split("<br>")
+    narrowest = MIN_WIDTHS[name] or PHONE_CHART_PX
+    assert max(len(line) for line in title_lines) * TITLE_CHAR_PX <= narrowest, "the title fits its narrowest chart"
+    subplot_titles = [a.text for a in fig.layout.annotations[:len(LEVERS)]]
+    assert [t.split("<br>")[0].replace("<b>", "").replace("</b>", "") for t in subplot_titles] == [
+        name.split(" (")[0] for _, name in LEVERS]
