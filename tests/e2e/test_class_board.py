@@ -93,14 +93,14 @@ def _table_rows(page: Page, key: str) -> list[list[str]]:
     return [row.locator("th, td").all_inner_texts() for row in table.locator("tbody tr").all()]
 
 
-def _fits_every_screen(board: Page) -> None:
-    """Assert that the board with its runs' tables and charts fits a phone, a tablet and the screen it opened on."""
-    for width, height in (*SCREENS, (VIEWPORT["width"], VIEWPORT["height"])):
-        board.set_viewport_size({"width": width, "height": height})
-        board.wait_for_timeout(PLOTLY_RESIZE_MS)
-        board.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
-        problems, _ = width_problems(board, "the board with a room's runs", width)
-        save_whole_page(board, f"class-board-{width}", width, height)
+def _fits(page: Page, what: str, screens: tuple[tuple[int, int], ...]) -> None:
+    """Assert that the page fits each screen (tests/e2e/fit.py), then give it back the size it opened with."""
+    for width, height in (*screens, (VIEWPORT["width"], VIEWPORT["height"])):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(PLOTLY_RESIZE_MS)
+        page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+        problems, _ = width_problems(page, what, width)
+        save_whole_page(page, f"class-{what.replace(' ', '-')}-{width}", width, height)
         assert not problems, "\n".join(problems)
 
 
@@ -122,6 +122,8 @@ def _class_answers_and_follows_a_push(board: Page, learners: list[Page], outside
         _answer(page, choice)
     expect(board.get_by_text(f"{HELPS}: 1; {SAME}: 1; ", exact=False)).to_be_visible(timeout=BOARD_TIMEOUT_MS)
     expect(board.get_by_text("(2 answers).", exact=False)).to_be_visible()
+    _fits(board, "board with answers", SCREENS[:1])
+    _fits(learners[0], "learner who answered", SCREENS[:1])
     outsider.reload()
     expect(outsider.locator("h1").first).to_have_text("Class board", timeout=TIMEOUT_MS)
     outsider.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
@@ -178,7 +180,7 @@ def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(person, app_url:
     verdicts = _table_rows(board, "board_verdicts")
     assert [row[1] for row in verdicts] == [verdict.verdict for verdict in expected], "the runs' own verdicts"
     keep_screenshot(board, "class-board", full_page=True)
-    _fits_every_screen(board)
+    _fits(board, "board with runs", SCREENS)
 
     _, other_code, other_link = _open_room(person, url)
     outsider = person(other_link)
