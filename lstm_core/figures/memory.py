@@ -84,7 +84,8 @@ def compared_readouts_figure(curves: Mapping[str, MemoryCurves], height: int = 3
                                      "</extra>"), row=1, col=col)
         fig.update_xaxes(title_text="k: steps back", row=1, col=col)
     fig.update_yaxes(title_text="R² of x(t−k), test windows", range=[R2_PLOT_FLOOR - 0.05, 1.05], row=1, col=1)
-    fig.update_layout(**chart_layout(height, title="What each memory can read back of the inputs k steps ago"))
+    fig.update_layout(**chart_layout(height, "titled_grid",
+                                     title="What each memory can read back of the inputs k steps ago"))
     return readable_axes(fig)
 
 

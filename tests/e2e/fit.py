@@ -9,6 +9,7 @@ from __future__ import annotations
 from playwright.sync_api import Page
 
 from tests.e2e.accessibility import blocking_findings
+from tests.e2e.conftest import IDLE, PLOTLY_RESIZE_MS, TIMEOUT_MS, save_whole_page
 
 # The Inside stepper figure is being re-laid out for narrow screens elsewhere; its overlaps are reported apart.
 STEPPER_PAGE = "inside"
@@ -123,7 +124,8 @@ def width_problems(page: Page, name: str, width: int) -> tuple[list[str], list[s
         (stepper_overlaps if name == STEPPER_PAGE else problems).append(line)
     for cut in page.evaluate(CUT_TEXTS_JS):
         problems.append(f"{where}: chart {cut['chart']}: {cut['text']!r} runs past the chart's edge")
-    for index, chart in enumerate(page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').all()):
+    shown_charts = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').filter(visible=True)  # tabs hide some
+    for index, chart in enumerate(shown_charts.all()):
         chart.scroll_into_view_if_needed()
         chart.hover(position={"x": 10, "y": 10}, force=True)
         for title in chart.evaluate(TOOLBAR_OVER_TITLE_JS):
@@ -140,3 +142,16 @@ def width_problems(page: Page, name: str, width: int) -> tuple[list[str], list[s
     print(f"axe {where}: {len(findings)} serious or critical")  # the totals, for the record of a run
     problems += [f"{where}: {finding}" for finding in findings]
     return problems, stepper_overlaps
+
+
+def assert_fits(page: Page, what: str, screens: tuple[tuple[int, int], ...]) -> None:
+    """Assert that the page as it stands fits each screen, then give it back its own size; return None."""
+    own = page.viewport_size
+    assert own is not None
+    for width, height in (*screens, (own["width"], own["height"])):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(PLOTLY_RESIZE_MS)
+        page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+        problems, _ = width_problems(page, what, width)
+        save_whole_page(page, f"{what.replace(' ', '-')}-{width}", width, height)
+        assert not problems, "\n".join(problems)

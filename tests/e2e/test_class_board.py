@@ -20,8 +20,8 @@ from lstm_core.store.rooms import RoomStore
 from lstm_core.store.runs import RunStore
 from lstm_core.ui.pages import PAGES
 from lstm_core.ui.widgets import WIDE_TABLE
-from tests.e2e.conftest import PLOTLY_RESIZE_MS, keep_screenshot, save_whole_page
-from tests.e2e.fit import width_problems
+from tests.e2e.conftest import keep_screenshot
+from tests.e2e.fit import assert_fits
 from tests.e2e.test_lesson_link import choose
 from tests.e2e.test_walk import IDLE, TIMEOUT_MS, go_to
 
@@ -93,17 +93,6 @@ def _table_rows(page: Page, key: str) -> list[list[str]]:
     return [row.locator("th, td").all_inner_texts() for row in table.locator("tbody tr").all()]
 
 
-def _fits(page: Page, what: str, screens: tuple[tuple[int, int], ...]) -> None:
-    """Assert that the page fits each screen (tests/e2e/fit.py), then give it back the size it opened with."""
-    for width, height in (*screens, (VIEWPORT["width"], VIEWPORT["height"])):
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(PLOTLY_RESIZE_MS)
-        page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
-        problems, _ = width_problems(page, what, width)
-        save_whole_page(page, f"class-{what.replace(' ', '-')}-{width}", width, height)
-        assert not problems, "\n".join(problems)
-
-
 def _answer(page: Page, choice: str) -> None:
     go_to(page, "Class board", "Class board")
     question = page.get_by_role("radiogroup", name=WINDOW_QUESTION.text)
@@ -122,8 +111,8 @@ def _class_answers_and_follows_a_push(board: Page, learners: list[Page], outside
         _answer(page, choice)
     expect(board.get_by_text(f"{HELPS}: 1; {SAME}: 1; ", exact=False)).to_be_visible(timeout=BOARD_TIMEOUT_MS)
     expect(board.get_by_text("(2 answers).", exact=False)).to_be_visible()
-    _fits(board, "board with answers", SCREENS[:1])
-    _fits(learners[0], "learner who answered", SCREENS[:1])
+    assert_fits(board, "class board with answers", SCREENS[:1])
+    assert_fits(learners[0], "class board a learner answered on", SCREENS[:1])
     outsider.reload()
     expect(outsider.locator("h1").first).to_have_text("Class board", timeout=TIMEOUT_MS)
     outsider.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
@@ -180,7 +169,7 @@ def test_a_class_in_a_room_sees_every_run_on_the_teachers_board(person, app_url:
     verdicts = _table_rows(board, "board_verdicts")
     assert [row[1] for row in verdicts] == [verdict.verdict for verdict in expected], "the runs' own verdicts"
     keep_screenshot(board, "class-board", full_page=True)
-    _fits(board, "board with runs", SCREENS)
+    assert_fits(board, "class board with runs", SCREENS)
 
     _, other_code, other_link = _open_room(person, url)
     outsider = person(other_link)

@@ -16,13 +16,13 @@ from lstm_core.model.shapes import count_params
 from lstm_core.presets import PRESETS
 from lstm_core.ui.pages import PAGES as REGISTERED_PAGES
 from tests.e2e.accessibility import blocking_findings
-from tests.e2e.conftest import ARTIFACTS, save_whole_page
+from tests.e2e.conftest import ARTIFACTS, IDLE, TIMEOUT_MS, save_whole_page
 from tests.e2e.figure_slider import drag_slider_to
+from tests.e2e.fit import assert_fits
 
 pytestmark = pytest.mark.e2e
 
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-TIMEOUT_MS = 60_000
+PHONE = ((390, 844),)
 STOP_SECONDS = 15  # no healthy machine takes this long to end a batch of the walk's model
 
 
@@ -253,6 +253,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     page.get_by_role("tab", name="Through the memory", exact=False).click()
     expect(page.get_by_text("the gradient carried by the memory", exact=False)).to_be_visible()
     check_page(page, "8-lesson-memory-trained")
+    assert_fits(page, "8-lesson-memory-trained", PHONE)  # a learner on a phone reads what the lesson's runs showed
 
     # The evaluation lessons; their verdicts come from their runs.
     visit("Trusting a test score", "How far can you trust")
@@ -265,6 +266,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     # The verdict can show before the second chart has drawn: wait for both, and no third.
     expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=TIMEOUT_MS)
     check_page(page, "9-lesson-splits")
+    assert_fits(page, "9-lesson-splits", PHONE)  # a learner on a phone reads what the lesson's runs showed
 
     visit("Looking further ahead", "Looking further ahead")
     check_accessible(page, "10-lesson-horizon-before")  # as a learner first sees it: nothing trained yet
@@ -274,6 +276,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     expect(page.locator(".st-key-horizon_errors .js-plotly-plot").get_by_text("Error per step ahead", exact=False)
            ).to_be_visible(timeout=TIMEOUT_MS)
     check_page(page, "10-lesson-horizon")
+    assert_fits(page, "10-lesson-horizon", PHONE)  # a learner on a phone reads what the lesson's runs showed
 
     visit("Training as a film", "Training as a film")
     check_accessible(page, "11-lesson-film-before")  # as a learner first sees it: nothing trained yet
@@ -291,6 +294,7 @@ def test_a_learner_walks_through_every_page(page: Page, app_url: str):
     expect(alert(page, "of the actual test values")).to_be_visible(timeout=120_000)
     expect(alert(page, "training loss")).to_be_visible()
     check_page(page, "12-lesson-dropout")
+    assert_fits(page, "12-lesson-dropout", PHONE)  # a learner on a phone reads what the lesson's runs showed
 
     # Outside a room, the class board says what it is for and offers to open or join one.
     visit("Class board", "Class board")
