@@ -10,6 +10,7 @@ from lstm_core.figures.style import (
     WINDOW_Y_COLOR,
     chart_layout,
     legend_under_x_axis,
+    log_axis_ticks,
 )
 from lstm_core.glassbox.window_lengths import LengthError
 
@@ -29,7 +30,10 @@ def window_lengths_figure(errors: list[LengthError], trained: int, noise_floor: 
     fig.update_layout(**chart_layout(height=340, title="The same weights, read with windows of other lengths",
                                      legend=legend_under_x_axis()))
     fig.update_xaxes(title_text="window length read (steps)")
-    fig.update_yaxes(title_text="test MSE (scaled)", type="log")
+    # Plotly's own log ticks label 2 to 9 of a decade, which crowd one another on a narrow chart.
+    tick_values, tick_labels = log_axis_ticks([*(e.mse for e in errors), noise_floor])
+    fig.update_yaxes(title_text="test MSE (scaled)", type="log", tickvals=tick_values or None,
+                     ticktext=tick_labels or None)
     return fig
 
 

@@ -22,8 +22,7 @@ ARTIFACTS = SCREENSHOTS
 KEEP_SCREENSHOTS = os.environ.get("LSTM_LENS_SCREENSHOTS") == "1"
 SCREENSHOT_TIMEOUT_MS = 90_000  # a page thousands of pixels tall, painted by a software renderer on a busy machine
 PLOTLY_RESIZE_MS = 400  # plotly.js re-lays a chart out after a debounced window resize event
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # Streamlit has finished running the script
-TIMEOUT_MS = 60_000
+TIMEOUT_MS = 60_000  # what a page may take to show what a test waits for, on a busy machine
 SERVER_LIFETIME_SECONDS = 3600  # ends a server the test run left behind; the session's app lives as long as the run
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
+from bench.page_waits import IDLE
 from tests.e2e.accessibility import blocking_findings
-from tests.e2e.conftest import IDLE, PLOTLY_RESIZE_MS, TIMEOUT_MS, save_whole_page
+from tests.e2e.conftest import PLOTLY_RESIZE_MS, TIMEOUT_MS, save_whole_page
 
 # The Inside stepper figure is being re-laid out for narrow screens elsewhere; its overlaps are reported apart.
 STEPPER_PAGE = "inside"

@@ -6,11 +6,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.page_waits import IDLE
+from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.figure_slider import WATCH_SCRIPT_STATE_JS, drag_slider_to
 
 pytestmark = pytest.mark.e2e
 
-TIMEOUT_MS = 60_000
 
 # What a chart draws now: its title, the slider's step and the y values of the traces a frame changes.
 DRAWN_JS = """el => ({

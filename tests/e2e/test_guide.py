@@ -10,11 +10,10 @@ from playwright.sync_api import Page, expect
 from bench.page_waits import IDLE
 from lstm_core.figures.style import HIGHLIGHT_COLOR
 from lstm_core.lessons.guide import STEPS, key_class
-from tests.e2e.conftest import keep_screenshot
+from tests.e2e.conftest import TIMEOUT_MS, keep_screenshot
 
 pytestmark = pytest.mark.e2e
 
-TIMEOUT_MS = 60_000
 NOT_FOUND = "Failed to load resource: the server responded with a status of 404 (Not Found)"
 OUTLINE_JS = """(selector) => {
   const element = document.querySelector(selector);

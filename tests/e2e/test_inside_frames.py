@@ -8,11 +8,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.page_waits import IDLE
+from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.figure_slider import WATCH_SCRIPT_STATE_JS
 
 pytestmark = pytest.mark.e2e
 
-TIMEOUT_MS = 60_000
 
 # What the stepper shows now: the slider's step label, the heatmap's step line, the unit's numbers, and the cell
 # diagram's labels as drawn in the SVG and its wire widths.

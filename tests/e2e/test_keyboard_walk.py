@@ -15,11 +15,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.page_waits import IDLE
-from tests.e2e.conftest import keep_screenshot
+from tests.e2e.conftest import TIMEOUT_MS, keep_screenshot
 
 pytestmark = pytest.mark.e2e
 
-TIMEOUT_MS = 60_000
 MAX_TABS = 250  # more than any page of the app has stops
 
 # The focused element: its accessible name and whether its ring shows (an outline of 2 px or more, or a shadow).

@@ -14,12 +14,11 @@ from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bench.page_waits import IDLE
-from tests.e2e.conftest import keep_screenshot
+from tests.e2e.conftest import TIMEOUT_MS, keep_screenshot
 from tests.e2e.test_inside_frames import SHOWN_JS
 
 pytestmark = pytest.mark.e2e
 
-TIMEOUT_MS = 60_000
 TRAINING_TIMEOUT_MS = 120_000
 VIEWPORT = {"width": 1400, "height": 1000}
 GATES_LESSON = "One step at a time through a trained LSTM's gates"

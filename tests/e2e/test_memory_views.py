@@ -21,11 +21,11 @@ from lstm_core.glassbox.memory_report import MemoryReport, memory_report
 from lstm_core.glassbox.memory_verdict import memory_verdict
 from lstm_core.glassbox.what_if import WhatIf
 from tests.e2e.accessibility import blocking_findings
+from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.figure_slider import WATCH_SCRIPT_STATE_JS
 
 pytestmark = pytest.mark.e2e
 
-TIMEOUT_MS = 60_000
 TRAINING_TIMEOUT_MS = 120_000
 RUN_IN_URL = re.compile(r"[?&]run=([A-Za-z0-9_-]{22})(&|$)")
 WHAT_IF_CHART = ".st-key-what_if_forecast .js-plotly-plot"

@@ -13,10 +13,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.page_waits import IDLE
+from tests.e2e.conftest import TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
 
-TIMEOUT_MS = 60_000
 TRAINING_TIMEOUT_MS = 180_000
 SETTINGS = "points=300&window=10&units=8&layers=1&denseUnits=0&epochs=12&learningRate=0.01&seed=21"
 STEPPER = ".st-key-stepper .js-plotly-plot"

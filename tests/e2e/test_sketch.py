@@ -21,11 +21,10 @@ from lstm_core.evaluation.sketch import score_sketch, times
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
 from lstm_core.ui.sketch import SKETCH_POINTS
 from tests.e2e.accessibility import blocking_findings
-from tests.e2e.conftest import keep_screenshot
+from tests.e2e.conftest import TIMEOUT_MS, keep_screenshot
 
 pytestmark = pytest.mark.e2e
 
-TIMEOUT_MS = 60_000
 TRAINING_TIMEOUT_MS = 120_000
 MOVES = 120
 

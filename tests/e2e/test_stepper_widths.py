@@ -6,11 +6,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bench.page_waits import IDLE, wait_for_charts
-from tests.e2e.conftest import keep_screenshot
+from tests.e2e.conftest import TIMEOUT_MS, keep_screenshot
 
 pytestmark = pytest.mark.e2e
 
-TIMEOUT_MS = 60_000
 PHONE, CHROMEBOOK = (390, 844), (1366, 768)
 
 # Every piece of text the stepper draws (titles, labels, ticks, equations, buttons), with its box on the screen.

@@ -11,12 +11,13 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench.page_waits import IDLE
 from lstm_core.config import ModelConfig
 from lstm_core.model.shapes import count_params
 from lstm_core.presets import PRESETS
 from lstm_core.ui.pages import PAGES as REGISTERED_PAGES
 from tests.e2e.accessibility import blocking_findings
-from tests.e2e.conftest import ARTIFACTS, IDLE, TIMEOUT_MS, save_whole_page
+from tests.e2e.conftest import ARTIFACTS, TIMEOUT_MS, save_whole_page
 from tests.e2e.figure_slider import drag_slider_to
 from tests.e2e.fit import assert_fits
 

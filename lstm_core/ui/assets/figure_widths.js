@@ -115,16 +115,23 @@
   // lifts the plot above it): the figure grows by what the plot lost, so the plot keeps the height the server gave
   // it, and its ticks and axis titles keep their room. A new layout is a redraw from the server; fitTitle grows
   // the height and the top margin alike, which leaves the plot's height as it was.
+  const GROW_TRIES = 3;
+
   function keepPlotHeight(plot) {
     const layout = plot.layout || {};
     const size = (plot._fullLayout || {})._size;
-    if ((layout.meta || {}).arrangements || !size || !layout.height || !layout.margin) return;
-    if (plot.dataset.titling || plot.dataset.growing) return;
+    if ((layout.meta || {}).arrangements || (layout.sliders || []).length || !size || !layout.height
+        || !layout.margin || plot.dataset.titling || plot.dataset.growing) return;
     if (!plot.lensPlotHeight || plot.lensPlotHeight.layout !== layout) {
-      plot.lensPlotHeight = {layout: layout, wanted: layout.height - layout.margin.t - layout.margin.b};
+      plot.lensPlotHeight = {layout: layout, wanted: layout.height - layout.margin.t - layout.margin.b, width: 0,
+                             tries: 0};
     }
-    const missing = Math.round(plot.lensPlotHeight.wanted - size.h);
-    if (Math.abs(missing) <= 2) return;
+    const kept = plot.lensPlotHeight;
+    // A few tries for each width: a figure whose margins move with its height never comes back to it forever.
+    if (kept.width !== plot.clientWidth) Object.assign(kept, {width: plot.clientWidth, tries: 0});
+    const missing = Math.round(kept.wanted - size.h);
+    if (Math.abs(missing) <= 2 || kept.tries >= GROW_TRIES) return;
+    kept.tries += 1;
     plot.dataset.growing = "1";
     window.Plotly.relayout(plot, {height: layout.height + missing})
       .catch(() => {}).finally(() => {
