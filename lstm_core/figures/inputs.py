@@ -7,8 +7,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lstm_core.data.dataset import Dataset
+from lstm_core.figures.stepper_layout import Arrangement, Band, apply_arrangement, arrangement_updates
 from lstm_core.figures.style import (
     AXIS_TEXT_COLOR,
+    PLOT_MARGIN,
     PREDICTION_COLOR,
     WINDOW_X_COLOR,
     WINDOW_Y_COLOR,
@@ -18,6 +20,11 @@ from lstm_core.figures.style import (
 from lstm_core.glassbox.input_reliance import RelianceReport, called
 
 ROW_PX = 110  # one input's row of the window figure
+RELIANCE_PANELS = [(1, 1), (1, 2)]
+RELIANCE_PANEL_PX = 230
+RELIANCE_STACKED_GAP_PX = 110  # the first panel's tick labels and axis title, the second one's title
+# The chart width from which the two panels stand side by side; narrower, their titles would run into each other.
+RELIANCE_MIN_WIDTHS = {"narrow": 0, "wide": 700}
 
 
 def input_windows_figure(ds: Dataset, window: int = 0, split: str = "train") -> go.Figure:
@@ -87,4 +94,14 @@ def reliance_figure(report: RelianceReport) -> go.Figure:
     fig.update_xaxes(title_text="× the model's test error", range=[0, max(ratios, default=1) * 1.25], row=1, col=1)
     fig.update_xaxes(title_text="steps before the target", row=1, col=2)
     fig.update_layout(**chart_layout(height=360), legend=legend_under_x_axis())
+    side_by_side = tuple((panel, tuple(fig.get_subplot(*panel).xaxis.domain)) for panel in RELIANCE_PANELS)
+    stacked = tuple(Band(RELIANCE_PANEL_PX, 0 if k == 0 else RELIANCE_STACKED_GAP_PX, ((panel, (0.0, 1.0)),))
+                    for k, panel in enumerate(RELIANCE_PANELS))
+    arrangements = {
+        "wide": arrangement_updates(fig, RELIANCE_PANELS,
+                                    Arrangement((Band(RELIANCE_PANEL_PX, 0, side_by_side),), PLOT_MARGIN, {})),
+        "narrow": arrangement_updates(fig, RELIANCE_PANELS, Arrangement(stacked, PLOT_MARGIN, {}, wrap_titles=True))}
+    apply_arrangement(fig, arrangements["wide"])
+    # figure_widths.js stacks the panels on a narrow screen and sets them side by side otherwise.
+    fig.update_layout(meta=dict(min_widths=RELIANCE_MIN_WIDTHS, arrangements=arrangements))
     return _quiet_axes(fig)

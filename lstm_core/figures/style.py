@@ -147,7 +147,8 @@ def log_axis_ticks(values: Iterable[float | None]) -> tuple[list[float], list[st
     if not positive:
         return [], []
     low, high = int(np.floor(np.log10(min(positive)))), int(np.ceil(np.log10(max(positive))))
-    mantissas = (1, 2, 5) if high - low <= 3 else (1,)  # over many decades, 2 and 5 would crowd the axis
+    # Over more decades, 2 and 5 would crowd the axis of a short chart (a phone's, under a legend of many rows).
+    mantissas = (1, 2, 5) if high - low <= 2 else (1,)
     ticks = [m * 10.0 ** k for k in range(low, max(high, low + 1) + 1) for m in mantissas]
     ticks = [t for t in ticks if 10.0 ** low <= t <= 10.0 ** max(high, low + 1)]
     labels = [np.format_float_positional(np.float64(f"{t:.1g}"), trim="-") for t in ticks]

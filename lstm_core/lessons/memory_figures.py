@@ -22,6 +22,9 @@ from lstm_core.lessons.memory import MARKER_SPAN, ModelOutcome
 # The plain RNN has only h, the LSTM is known by its cell state c: each takes that state's colour.
 MODEL_COLORS = {"plain RNN": GATE_COLORS["h"], "LSTM": GATE_COLORS["c"]}
 GRADIENT_FLOOR = 1e-12  # a gradient of exactly 0 has no place on a log axis
+# On a phone each legend entry takes a row of its own under the plot, which Plotly lifts to make room: the
+# figure is tall enough that the plot keeps room for its log ticks and its axis title.
+LEGEND_ROWS_HEIGHT = 460
 
 
 def task_window_figure(window: np.ndarray, target: float) -> go.Figure:
@@ -63,7 +66,7 @@ def memory_curves_figure(histories: Mapping[str, Mapping[str, Sequence[float]]],
         fig.update_xaxes(range=[0, epochs + 0.2])
     fig.update_xaxes(title="epoch")
     fig.update_yaxes(title="MSE (log scale)")
-    return fig.update_layout(**chart_layout(title="Learning curves: who learns to remember?",
+    return fig.update_layout(**chart_layout(LEGEND_ROWS_HEIGHT, title="Learning curves: who learns to remember?",
                                             legend=legend_under_x_axis()))
 
 
@@ -96,4 +99,4 @@ def gradient_reach_figure(outcomes: Sequence[ModelOutcome], k: int, through_memo
     fig.update_xaxes(title="steps back from the forecast")
     fig.update_yaxes(title="relative to 1 step back (log)")
     title = f"{title}: mean {what}"
-    return fig.update_layout(**chart_layout(title=title, legend=legend_under_x_axis()))
+    return fig.update_layout(**chart_layout(LEGEND_ROWS_HEIGHT, title=title, legend=legend_under_x_axis()))

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from bench.page_waits import IDLE
 from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.fit import PHONE, assert_fits
 
 pytestmark = pytest.mark.e2e
 
@@ -66,6 +67,7 @@ def test_a_driver_added_on_data_is_trained_named_in_the_verdict_and_fed_beside_t
     verdict = page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="the driver").first.inner_text()
     assert "the series' own past" in verdict and "driver" in verdict
     assert "known answer" in verdict or "has not learned it" in verdict, verdict
+    assert_fits(page, "train with a driver", PHONE)
 
     go_to(page, "Inside the LSTM")
     stepper = page.locator(STEPPER)
@@ -79,3 +81,4 @@ def test_a_driver_added_on_data_is_trained_named_in_the_verdict_and_fed_beside_t
                            arg=stepper.element_handle(), timeout=TIMEOUT_MS)
     after = stepper.evaluate(INPUT_GATE_EQUATION_JS)
     assert TWO_TERMS.search(after) and after != first, "the next step feeds its own two numbers"
+    assert_fits(page, "inside with a driver", PHONE)

@@ -19,11 +19,10 @@ from lstm_core.ui.pages import PAGES as REGISTERED_PAGES
 from tests.e2e.accessibility import blocking_findings
 from tests.e2e.conftest import ARTIFACTS, TIMEOUT_MS, save_whole_page
 from tests.e2e.figure_slider import drag_slider_to
-from tests.e2e.fit import assert_fits
+from tests.e2e.fit import PHONE, assert_fits
 
 pytestmark = pytest.mark.e2e
 
-PHONE = ((390, 844),)
 STOP_SECONDS = 15  # no healthy machine takes this long to end a batch of the walk's model
 
 

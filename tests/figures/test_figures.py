@@ -327,11 +327,12 @@ def test_prediction_figure_draws_the_inputs_unchanged(ds):
 
 
 def test_log_axis_ticks_are_labelled_in_full():
-    values, labels = log_axis_ticks([0.004, 0.3, 0.9])
-    assert labels[:4] == ["0.001", "0.002", "0.005", "0.01"] and labels[-1] == "1"
+    values, labels = log_axis_ticks([0.04, 0.3, 0.9])
+    assert labels[:4] == ["0.01", "0.02", "0.05", "0.1"] and labels[-1] == "1"
     assert [float(label) for label in labels] == pytest.approx(values)
     assert "0.2" in labels and "2" not in labels  # never a bare "2" for the tick above 0.1
     assert log_axis_ticks([]) == ([], []) and log_axis_ticks([0.0, float("nan")]) == ([], [])
+    assert log_axis_ticks([0.004, 0.9])[1] == ["0.001", "0.01", "0.1", "1"], "three decades: their ones alone"
     wide = log_axis_ticks([1e-7, 0.3])[1]
     assert wide == ["0.0000001", "0.000001", "0.00001", "0.0001", "0.001", "0.01", "0.1", "1"]
 

@@ -111,44 +111,12 @@
       });
   }
 
-  // A legend under the x axis that wraps onto more rows on a narrow screen takes its room from the plot (Plotly
-  // lifts the plot above it): the figure grows by what the plot lost, so the plot keeps the height the server gave
-  // it, and its ticks and axis titles keep their room. A new layout is a redraw from the server; fitTitle grows
-  // the height and the top margin alike, which leaves the plot's height as it was.
-  const GROW_TRIES = 3;
-
-  function keepPlotHeight(plot) {
-    const layout = plot.layout || {};
-    const size = (plot._fullLayout || {})._size;
-    if ((layout.meta || {}).arrangements || (layout.sliders || []).length || !size || !layout.height
-        || !layout.margin || plot.dataset.titling || plot.dataset.growing) return;
-    if (!plot.lensPlotHeight || plot.lensPlotHeight.layout !== layout) {
-      plot.lensPlotHeight = {layout: layout, wanted: layout.height - layout.margin.t - layout.margin.b, width: 0,
-                             tries: 0};
-    }
-    const kept = plot.lensPlotHeight;
-    // A few tries for each width: a figure whose margins move with its height never comes back to it forever.
-    if (kept.width !== plot.clientWidth) Object.assign(kept, {width: plot.clientWidth, tries: 0});
-    const missing = Math.round(kept.wanted - size.h);
-    if (Math.abs(missing) <= 2 || kept.tries >= GROW_TRIES) return;
-    kept.tries += 1;
-    plot.dataset.growing = "1";
-    window.Plotly.relayout(plot, {height: layout.height + missing})
-      .catch(() => {}).finally(() => {
-        fitFrame(plot);
-        delete plot.dataset.growing;
-      });
-  }
-
   function watch(plot) {
     if (plot.dataset.widthWatch || typeof plot.on !== "function") return;
     plot.dataset.widthWatch = "1";
     const fit = () => {
       arrange(plot);
-      if (window.Plotly) {
-        fitTitle(plot);
-        keepPlotHeight(plot);
-      }
+      if (window.Plotly) fitTitle(plot);
     };
     plot.on("plotly_afterplot", fit);
     new ResizeObserver(fit).observe(plot);

@@ -1,11 +1,16 @@
-"""The board's lever figure: four panels a row on a wide screen, two on a tablet, one on a phone; never overlapping."""
+"""Figures whose panels the browser arranges by the chart's width (figure_widths.js): the board's levers, four panels
+a row on a wide screen, two on a tablet, one on a phone; an input's reliance, side by side or stacked. Never
+overlapping."""
 
+import numpy as np
 import plotly.graph_objects as go
 import pytest
 
 from lstm_core.evaluation.levers import LEVERS, Training, judge_levers
 from lstm_core.figures.board import MIN_WIDTHS, PANELS_A_ROW, PHONE_CHART_PX, TITLE_CHAR_PX, lever_figure
-from lstm_core.figures.stepper_layout import apply_arrangement
+from lstm_core.figures.inputs import RELIANCE_MIN_WIDTHS, reliance_figure
+from lstm_core.figures.stepper_layout import NARROW_TITLE_CHARS, apply_arrangement
+from lstm_core.glassbox.input_reliance import InputReliance, RelianceReport
 
 RUNS = [Training({"seq_length": window, "units": 32, "layers": 1, "dropout": 0.0, "learning_rate": 0.01,
                   "epochs": 10, "batch_size": 32, "inputs": 0.0}, score, seed, 1, 1)
@@ -51,3 +56,18 @@ def test_panels_stand_in_rows_of_their_arrangement_and_never_overlap(drawn, name
     subplot_titles = [a.text for a in fig.layout.annotations[:len(LEVERS)]]
     assert [t.split("<br>")[0].replace("<b>", "").replace("</b>", "") for t in subplot_titles] == [
         name.split(" (")[0] for _, name in LEVERS]
+
+
+def test_an_inputs_reliance_stands_side_by_side_when_wide_and_stacked_full_width_when_narrow():
+    report = RelianceReport(0.01, [InputReliance(name, 0.01 * ratio, 0.0, 0.0, np.linspace(1.0, 0.1, 10))
+                                   for name, ratio in (("series", 3.0), ("driver", 1.5))])
+    fig = reliance_figure(report)
+    assert fig.layout.meta["min_widths"] == RELIANCE_MIN_WIDTHS
+    narrow = apply_arrangement(go.Figure(fig), fig.layout.meta["arrangements"]["narrow"])
+    left, right = fig.layout.xaxis.domain, fig.layout.xaxis2.domain
+    assert left[1] < right[0] and fig.layout.yaxis.domain == fig.layout.yaxis2.domain, "side by side"
+    assert narrow.layout.xaxis.domain == narrow.layout.xaxis2.domain == (0.0, 1.0)
+    assert narrow.layout.yaxis2.domain[1] < narrow.layout.yaxis.domain[0], "the gradients under the errors"
+    titles = [line for a in narrow.layout.annotations[:2] for line in a.text.split("<br>")]
+    assert len(titles) > 2 and max(map(len, titles)) <= NARROW_TITLE_CHARS, "the titles wrap to a phone's width"
+    assert narrow.layout.height > fig.layout.height
