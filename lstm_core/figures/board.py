@@ -17,6 +17,7 @@ from lstm_core.figures.stepper_layout import Arrangement, Band, Panel, apply_arr
 from lstm_core.figures.style import (
     PREDICTION_COLOR,
     REFERENCE_LINE_COLOR,
+    TITLE_FONT_PX,
     TOOLBAR_BAND_PX,
     chart_layout,
     legend_under_x_axis,
@@ -32,9 +33,8 @@ PANEL_GAP = 0.05  # of the plot's width, between two panels of a row
 # Panels a row, and the chart width each arrangement needs: a panel keeps about 200 px, as four do on a wide screen.
 PANELS_A_ROW = {"wide": COLUMNS, "medium": 2, "narrow": 1}
 MIN_WIDTHS = {"wide": 900, "medium": 520, "narrow": 0}
-TITLE_FONT_PX = 17  # Plotly's title font: 1.4 times the figure's 12 px
 TITLE_CHAR_PX = 8.5  # a character of the title, on average
-TITLE_LINE_PX = round(TITLE_FONT_PX * 2.3)  # a line added to the title: its own height and the pad's
+ADDED_TITLE_LINE_PX = round(TITLE_FONT_PX * 2.3)  # a line added to the title: its own height and the pad's
 PHONE_CHART_PX = 340  # a phone's chart: the screen less the page's sides
 
 
@@ -117,7 +117,7 @@ def _arrangement(fig: go.Figure, panels: list[Panel], name: str, title: str) -> 
     # figure_widths.js does for a figure without arrangements.
     added = len(lines) - 1
     relayout.update({"title.text": "<br>".join(lines), "title.pad.t": TOOLBAR_BAND_PX + added * TITLE_FONT_PX})
-    top = BOARD_MARGIN["t"] + added * TITLE_LINE_PX
+    top = BOARD_MARGIN["t"] + added * ADDED_TITLE_LINE_PX
     return Arrangement(tuple(bands), {**BOARD_MARGIN, "t": top}, {}, relayout=relayout)
 
 

@@ -6,18 +6,23 @@ quantity is unknown (no clean signal) its curve is absent, not drawn at zero.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from lstm_core.figures.stepper_layout import TITLE_LINE_PX
 from lstm_core.figures.style import (
     GATE_COLORS,
+    MENU_MARGIN,
     MUTED_LINE_COLOR,
     PREDICTION_COLOR,
     REFERENCE_LINE_COLOR,
     SERIES_COLOR,
+    TITLE_FONT_PX,
+    TOOLBAR_BAND_PX,
     WINDOW_X_COLOR,
     chart_layout,
     legend_under_x_axis,
@@ -39,8 +44,11 @@ def _shown(r2: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(r2), np.nan, np.maximum(r2, R2_PLOT_FLOOR))
 
 
-def readout_curves_figure(curves: MemoryCurves, title: str | None = None, height: int = 380) -> go.Figure:
-    """Return R² of each readout against k steps back: past inputs and their noise, from c (solid) and h (dotted)."""
+def readout_curves_figure(curves: MemoryCurves, title: str | None = None, height: int = 520) -> go.Figure:
+    """Return R² of each readout against k steps back: past inputs and their noise, from c (solid) and h (dotted).
+
+    Tall enough that on a phone, with a row of the legend per readout under it, the plot keeps about 200 px.
+    """
     fig = go.Figure()
     back = np.arange(curves.window)  # (window,) k
     for state, found in curves.states.items():
@@ -113,6 +121,14 @@ def unit_roles_figure(roles: UnitRoles, height: int = 360) -> go.Figure:
     return readable_axes(fig)
 
 
+WHAT_IF_MENU_Y = 1.22  # the menu over the plot, under the title
+WHAT_IF_MIN_WIDTHS = {"narrow": 0, "wide": 560}  # narrower, the menu's longest entry runs past the chart
+WHAT_IF_PHONE_TITLE_CHARS = 38  # a title line on a phone's chart (17 px bold in about 330 px)
+WHAT_IF_PHONE_MENU_CHARS = 44  # a menu line (12 px in about 300 px)
+WHAT_IF_PHONE_MENU_PX = 60  # the menu's entry of two lines, and the room under it
+WHAT_IF_PHONE_BOTTOM_PX = 150  # the x axis title and a legend of a row per entry
+WHAT_IF_PHONE_PLOT_PX = 240
+
 def what_if_forecast_figure(y_test: np.ndarray, untouched: np.ndarray, untouched_mse: float,
                             what_ifs: Sequence[WhatIf], shown: int = 0, height: int = 400) -> go.Figure:
     """Return the test forecast untouched and under each what-if, one shown at a time, switched in the browser.
@@ -128,19 +144,62 @@ def what_if_forecast_figure(y_test: np.ndarray, untouched: np.ndarray, untouched
                              name=f"untouched model, MSE {untouched_mse:.4f}", line=dict(color=PREDICTION_COLOR)))
     titles = [_what_if_title(w, untouched_mse) for w in what_ifs]
     for index, what_if in enumerate(what_ifs):
+        # The title names the what-if shown; the legend has one short entry for every altered forecast.
         fig.add_trace(go.Scatter(x=samples, y=what_if.predictions[:, 0], mode="lines", visible=index == shown,
-                                 name=f"{what_if.label}, MSE {what_if.test_mse:.4f}",
+                                 name=f"{what_if.label}, MSE {what_if.test_mse:.4f}", showlegend=False,
                                  line=dict(color=ALTERED_COLOR, dash="dash")))
-    buttons = [dict(label=w.label, method="update",
-                    args=[{"visible": [True, True, *(k == index for k in range(len(what_ifs)))]},
-                          {"title.text": titles[index]}]) for index, w in enumerate(what_ifs)]
-    menus = [dict(buttons=buttons, active=shown, x=0.0, xanchor="left", y=1.22, yanchor="top",
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name="the what-if in the title",
+                             line=dict(color=ALTERED_COLOR, dash="dash"), hoverinfo="skip"))
+    labels = [w.label for w in what_ifs]
+    buttons = [dict(label=label, method="update", args=_what_if_switch(index, len(what_ifs), titles[index]))
+               for index, label in enumerate(labels)]
+    menus = [dict(buttons=buttons, active=shown, x=0.0, xanchor="left", y=WHAT_IF_MENU_Y, yanchor="top",
                   direction="down", showactive=True)] if len(what_ifs) > 1 else []
-    fig.update_layout(**chart_layout(height, "menu", title=dict(text=titles[shown] if what_ifs else "", y=0.97),
+    fig.update_layout(**chart_layout(height, "menu", title=titles[shown] if what_ifs else "",
                                      updatemenus=menus, legend=legend_under_x_axis()))
+    if what_ifs:
+        # figure_widths.js draws the phone's arrangement on a narrow chart: the title and the menu's entries
+        # wrapped onto lines that fit, the legend kept in the bottom margin, the plot its own height.
+        arrangements = {"wide": _what_if_arrangement(labels, titles, height, phone=False),
+                        "narrow": _what_if_arrangement(labels, titles, height, phone=True)}
+        fig.update_layout(meta=dict(min_widths=WHAT_IF_MIN_WIDTHS, arrangements=arrangements))
     fig.update_xaxes(title_text="test window")
     fig.update_yaxes(title_text="scaled value")
     return readable_axes(fig)
+
+
+def _what_if_switch(index: int, count: int, title: str) -> list:
+    """Return a menu button's Plotly.update arguments: show the index-th what-if's forecast and its title."""
+    return [{"visible": [True, True, *(k == index for k in range(count)), True]}, {"title.text": title}]
+
+
+def _what_if_arrangement(labels: list[str], titles: list[str], height: int, phone: bool) -> dict:
+    """Return the what-if figure's arrangement on a wide chart (as the server draws it) or on a phone's.
+
+    The title is the menu's to set: figure_widths.js applies the chosen entry again once it has arranged.
+    """
+    def lines(text: str, chars: int) -> str:
+        return "<br>".join(textwrap.wrap(text, chars)) if phone else text
+
+    # Plotly hangs a title of several lines from its first line: the pad takes the lines added back. Under the
+    # longest title, the menu; under the menu, the plot.
+    title_lines = max((len(textwrap.wrap(title, WHAT_IF_PHONE_TITLE_CHARS)) for title in titles), default=1)
+    title_pad = TOOLBAR_BAND_PX + (title_lines - 1) * TITLE_FONT_PX
+    menu_top = title_pad + title_lines * TITLE_LINE_PX + TITLE_LINE_PX // 2
+    top = menu_top + WHAT_IF_PHONE_MENU_PX if phone else MENU_MARGIN["t"]
+    bottom = WHAT_IF_PHONE_BOTTOM_PX if phone else MENU_MARGIN["b"]
+    plot_px = WHAT_IF_PHONE_PLOT_PX if phone else height - top - bottom
+    layout: dict = {"height": top + plot_px + bottom if phone else height, "margin.t": top, "margin.b": bottom,
+                    "title.pad.t": title_pad if phone else TOOLBAR_BAND_PX,
+                    # The menu's top this many pixels under the figure's, whatever the plot's height.
+                    "updatemenus[0].y": 1 + (top - menu_top) / plot_px if phone else WHAT_IF_MENU_Y}
+    for index, label in enumerate(labels):
+        layout[f"updatemenus[0].buttons[{index}].label"] = lines(label, WHAT_IF_PHONE_MENU_CHARS)
+        layout[f"updatemenus[0].buttons[{index}].args"] = _what_if_switch(
+            index, len(labels), lines(titles[index], WHAT_IF_PHONE_TITLE_CHARS))
+    if len(labels) < 2:
+        layout = {path: value for path, value in layout.items() if not path.startswith("updatemenus")}
+    return {"layout": layout, "traces": []}
 
 
 def _what_if_title(what_if: WhatIf, untouched_mse: float) -> str:

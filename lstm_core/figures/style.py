@@ -97,6 +97,7 @@ MARGINS = {"plot": PLOT_MARGIN, "compact": COMPACT_MARGIN, "diagram": DIAGRAM_MA
 # Plotly's toolbar takes the top TOOLBAR_BAND_PX of a chart, at its right, where a long title runs on a narrow
 # chart: a title starts under that band unless its figure places it.
 TOOLBAR_BAND_PX = 34  # the toolbar is 26 px high, 2 px down; a title's glyphs reach 4 px above its top
+TITLE_FONT_PX = 17  # Plotly's title font: 1.4 times the figure's 12 px
 TITLE_UNDER_TOOLBAR = dict(y=1, yref="container", yanchor="top", pad=dict(t=TOOLBAR_BAND_PX))
 
 

@@ -97,6 +97,8 @@ TWO_FORM_TABLES_JS = r"""() => [...document.querySelectorAll('[class*="_wide_tab
   .map(el => ({phone: /_phone_table/.test(el.className), shown: el.getClientRects().length > 0}))"""
 PHONE_WIDTH = 640  # page.css's phone layout
 PHONE = ((390, 844),)  # the screens of a learner on a phone
+# figure_widths.js has drawn every figure in the arrangement of its width (it marks one while it draws).
+ARRANGED_JS = "() => !document.querySelector('.js-plotly-plot[data-arranging], .js-plotly-plot[data-titling]')"
 
 # The app's buttons and page links a finger must hit, lower than 44 px (WCAG 2.5.5's target size).
 SMALL_TARGETS_JS = r"""() => [...document.querySelectorAll(
@@ -154,6 +156,7 @@ def assert_fits(page: Page, what: str, screens: tuple[tuple[int, int], ...]) -> 
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_timeout(PLOTLY_RESIZE_MS)
         page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+        page.wait_for_function(ARRANGED_JS, timeout=TIMEOUT_MS)
         problems, stepper_overlaps = width_problems(page, what, width)
         save_whole_page(page, f"{what.replace(' ', '-')}-{width}", width, height)
         assert not problems + stepper_overlaps, "\n".join(problems + stepper_overlaps)

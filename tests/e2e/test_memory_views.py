@@ -23,6 +23,7 @@ from lstm_core.glassbox.what_if import WhatIf
 from tests.e2e.accessibility import blocking_findings
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.figure_slider import WATCH_SCRIPT_STATE_JS
+from tests.e2e.fit import PHONE, assert_fits
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +31,9 @@ TRAINING_TIMEOUT_MS = 120_000
 RUN_IN_URL = re.compile(r"[?&]run=([A-Za-z0-9_-]{22})(&|$)")
 WHAT_IF_CHART = ".st-key-what_if_forecast .js-plotly-plot"
 # The dashed forecast the what-if chart shows now: its trace's name and its values as drawn.
-SHOWN_WHAT_IF_JS = """el => el._fullData.filter(t => t.visible === true && t.line && t.line.dash === 'dash')
+# The altered forecasts shown; the legend's one dashed entry for all of them draws nothing and is left out.
+SHOWN_WHAT_IF_JS = """el => el._fullData.filter(t => t.visible === true && t.line && t.line.dash === 'dash'
+                                         && t.showlegend === false)
     .map(t => ({name: t.name, y: Array.from(t.y)}))"""
 
 
@@ -143,6 +146,7 @@ def test_what_ifs_switch_in_the_browser_and_the_memory_curves_follow_a_guess(pag
     assert page.evaluate("() => window.scriptStates") == [], "no script ran on the server while switching"
     assert sent_frames[frames_before:] == [], "the browser sent the server nothing while switching"
     check_accessible(page, "Inside with a what-if revealed")
+    assert_fits(page, "inside with a what-if revealed", PHONE)
 
     page.locator('.st-key-app_navigation').get_by_role("link", name="What the memory holds", exact=True).click()
     expect(page.locator("h1").first).to_contain_text("What does the memory hold", timeout=TIMEOUT_MS)
@@ -157,4 +161,5 @@ def test_what_ifs_switch_in_the_browser_and_the_memory_curves_follow_a_guess(pag
     expect(page.locator(".st-key-unit_roles .js-plotly-plot")).to_be_visible()
     expect(page.locator('[data-testid="stException"]')).to_have_count(0)
     check_accessible(page, "the memory page with its curves revealed")
+    assert_fits(page, "the memory page with its curves revealed", PHONE)
     assert page.console_errors == [], page.console_errors

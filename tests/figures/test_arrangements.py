@@ -1,6 +1,6 @@
 """Figures whose panels the browser arranges by the chart's width (figure_widths.js): the board's levers, four panels
 a row on a wide screen, two on a tablet, one on a phone; an input's reliance, side by side or stacked. Never
-overlapping."""
+overlapping; a what-if's menu and title, wrapped on a phone."""
 
 import numpy as np
 import plotly.graph_objects as go
@@ -9,8 +9,10 @@ import pytest
 from lstm_core.evaluation.levers import LEVERS, Training, judge_levers
 from lstm_core.figures.board import MIN_WIDTHS, PANELS_A_ROW, PHONE_CHART_PX, TITLE_CHAR_PX, lever_figure
 from lstm_core.figures.inputs import RELIANCE_MIN_WIDTHS, reliance_figure
+from lstm_core.figures.memory import WHAT_IF_MIN_WIDTHS, WHAT_IF_PHONE_MENU_CHARS, what_if_forecast_figure
 from lstm_core.figures.stepper_layout import NARROW_TITLE_CHARS, apply_arrangement
 from lstm_core.glassbox.input_reliance import InputReliance, RelianceReport
+from lstm_core.glassbox.what_if import WhatIf
 
 RUNS = [Training({"seq_length": window, "units": 32, "layers": 1, "dropout": 0.0, "learning_rate": 0.01,
                   "epochs": 10, "batch_size": 32, "inputs": 0.0}, score, seed, 1, 1)
@@ -71,3 +73,27 @@ def test_an_inputs_reliance_stands_side_by_side_when_wide_and_stacked_full_width
     titles = [line for a in narrow.layout.annotations[:2] for line in a.text.split("<br>")]
     assert len(titles) > 2 and max(map(len, titles)) <= NARROW_TITLE_CHARS, "the titles wrap to a phone's width"
     assert narrow.layout.height > fig.layout.height
+
+
+def test_a_what_if_menu_and_title_wrap_on_a_phone_and_keep_their_words_and_the_view_chosen():
+    y = np.zeros((30, 1))  # (samples, horizon)
+    what_ifs = [WhatIf(f"clamp/0/f={value}", f"clamp f = {value} in every unit of layer 1 from the first step "
+                       f"({words})", (), y + value, 0.01 * (1 + value), 1 + value)
+                for value, words in ((0, "forgets everything"), (1, "never forgets"))]
+    fig = what_if_forecast_figure(y, y, 0.01, what_ifs, shown=1)
+    arrangements = fig.layout.meta["arrangements"]
+    assert fig.layout.meta["min_widths"] == WHAT_IF_MIN_WIDTHS
+    wide, narrow = arrangements["wide"]["layout"], arrangements["narrow"]["layout"]
+    assert wide["height"] == fig.layout.height != narrow["height"], "the script tells them apart by height"
+    for index, what_if in enumerate(what_ifs):
+        label = narrow[f"updatemenus[0].buttons[{index}].label"]
+        assert label.replace("<br>", " ") == what_if.label and max(map(len, label.split("<br>"))) <= WHAT_IF_PHONE_MENU_CHARS
+        assert wide[f"updatemenus[0].buttons[{index}].label"] == what_if.label == fig.layout.updatemenus[0].buttons[
+            index].label
+        visible, title = narrow[f"updatemenus[0].buttons[{index}].args"]
+        assert visible["visible"][2:] == [k == index for k in range(len(what_ifs))] + [True]
+        assert title["title.text"].replace("<br>", " ") == fig.layout.updatemenus[0].buttons[index].args[1][
+            "title.text"] and f"MSE {what_if.test_mse:.4f}" in title["title.text"].replace("<br>", " ")
+    shown = [trace for trace in fig.data if trace.visible is True and trace.showlegend is False]
+    assert [trace.name for trace in shown] == [f"{what_ifs[1].label}, MSE {what_ifs[1].test_mse:.4f}"]
+    assert [trace.name for trace in fig.data if trace.showlegend is not False][-1] == "the what-if in the title"

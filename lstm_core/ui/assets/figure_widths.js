@@ -43,6 +43,15 @@
     for (const change of choice.arrangement.traces || []) {
       drawn = drawn.then(() => window.Plotly.restyle(plot, change.update, change.indices));
     }
+    // A menu that switches views (Plotly.update) may carry them in this arrangement's words: its chosen entry is
+    // applied again, so the view shown stays the one chosen.
+    if (choice.arrangement.layout["updatemenus[0].buttons[0].args"]) {
+      drawn = drawn.then(() => {
+        const menu = plot.layout.updatemenus[0];
+        const chosen = menu.buttons[menu.active ?? 0];
+        return chosen.method === "update" ? window.Plotly.update(plot, ...chosen.args) : null;
+      });
+    }
     drawn.catch(() => {}).finally(() => {
       fitFrame(plot);
       plot.dataset.arrangement = choice.name;
