@@ -129,6 +129,7 @@ WHAT_IF_PHONE_MENU_PX = 60  # the menu's entry of two lines, and the room under 
 WHAT_IF_PHONE_BOTTOM_PX = 150  # the x axis title and a legend of a row per entry
 WHAT_IF_PHONE_PLOT_PX = 240
 
+
 def what_if_forecast_figure(y_test: np.ndarray, untouched: np.ndarray, untouched_mse: float,
                             what_ifs: Sequence[WhatIf], shown: int = 0, height: int = 400) -> go.Figure:
     """Return the test forecast untouched and under each what-if, one shown at a time, switched in the browser.
@@ -176,7 +177,8 @@ def _what_if_switch(index: int, count: int, title: str) -> list:
 def _what_if_arrangement(labels: list[str], titles: list[str], height: int, phone: bool) -> dict:
     """Return the what-if figure's arrangement on a wide chart (as the server draws it) or on a phone's.
 
-    The title is the menu's to set: figure_widths.js applies the chosen entry again once it has arranged.
+    With a menu, the title is the menu's to set: figure_widths.js applies the chosen entry again once it has
+    arranged the figure.
     """
     def lines(text: str, chars: int) -> str:
         return "<br>".join(textwrap.wrap(text, chars)) if phone else text
@@ -197,8 +199,9 @@ def _what_if_arrangement(labels: list[str], titles: list[str], height: int, phon
         layout[f"updatemenus[0].buttons[{index}].label"] = lines(label, WHAT_IF_PHONE_MENU_CHARS)
         layout[f"updatemenus[0].buttons[{index}].args"] = _what_if_switch(
             index, len(labels), lines(titles[index], WHAT_IF_PHONE_TITLE_CHARS))
-    if len(labels) < 2:
+    if len(labels) < 2:  # no menu: the one title is the arrangement's own
         layout = {path: value for path, value in layout.items() if not path.startswith("updatemenus")}
+        layout["title.text"] = lines(titles[0], WHAT_IF_PHONE_TITLE_CHARS)
     return {"layout": layout, "traces": []}
 
 
