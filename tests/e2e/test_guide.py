@@ -11,6 +11,7 @@ from bench.page_waits import IDLE
 from lstm_core.figures.style import HIGHLIGHT_COLOR
 from lstm_core.lessons.guide import STEPS, key_class
 from tests.e2e.conftest import TIMEOUT_MS, keep_screenshot
+from tests.e2e.fit import PHONE, assert_fits
 
 pytestmark = pytest.mark.e2e
 
@@ -104,6 +105,7 @@ def test_the_guide_resumes_after_a_reload_with_its_target_outlined(page: Page, a
         ("the step's slider is in view, under the banner", outline)
     expect(page.locator(".st-key-guide_banner")).to_contain_text(STEPS[3].sentence)
     keep_screenshot(page, "guide-step-4")
+    assert_fits(page, "the guide at its step 4", PHONE)
 
     press(page, "Back")
     expect_step(page, 3, "data")
