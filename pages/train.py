@@ -20,7 +20,15 @@ from lstm_core.ui.predictions import ask_before, commit_guesses
 from lstm_core.ui.run_exports import share_trained, take_home
 from lstm_core.ui.sketch import sketch_then_reveal
 from lstm_core.ui.training_session import OpenedFrom
-from lstm_core.ui.widgets import describe_model, live_part, needs, progress_fraction, progress_label, training_active
+from lstm_core.ui.widgets import (
+    describe_model,
+    live_part,
+    needs,
+    numbers_table,
+    progress_fraction,
+    progress_label,
+    training_active,
+)
 from lstm_core.ui.window_lengths import window_lengths_view
 
 navigation.require_app("pages/train.py")
@@ -107,9 +115,8 @@ def draw_outcome(finished_job) -> None:
     if outcome.floor_note:
         st.caption(outcome.floor_note)
     st.subheader("Is it any good?")
-    st.dataframe(outcome.skill, width="stretch",
-                 column_config={"test MSE": st.column_config.NumberColumn(format="%.5f"),
-                                "skill of your LSTM": st.column_config.NumberColumn(format="%+.2f")})
+    numbers_table(outcome.skill, {"test MSE": "%.5f", "skill of your LSTM": "%+.2f"},
+                  ("compared with", "how your LSTM does"), key="skill")
     st.info(outcome.verdict)
     st.caption("Skill = 1 − MSE of your LSTM / MSE of the other forecast: 1 is perfect, 0 no better, below 0 worse. "
                "A gap smaller than two standard errors of the per-window difference counts as no difference.")

@@ -155,6 +155,20 @@ def fields_table(table: pd.DataFrame, fields_heading: str, key: str) -> None:
     _phone_sentences({str(table.index.name): list(table.index), fields_heading: fields_sentences(table)}, key)
 
 
+def numbers_table(table: pd.DataFrame, formats: dict[str, str], headings: tuple[str, str], key: str) -> None:
+    """Draw table as a dataframe with its numbers in formats, and on a phone a row as one sentence; return None.
+
+    headings names the phone table's two columns: the rows' index, and their fields in a sentence.
+    """
+    with st.container(key=f"{key}_{WIDE_TABLE}"):
+        st.dataframe(table, width="stretch",
+                     column_config={name: st.column_config.NumberColumn(format=form) for name, form in formats.items()})
+    written = table.copy()
+    for name, form in formats.items():
+        written[name] = [form % value for value in table[name]]
+    _phone_sentences({headings[0]: list(table.index), headings[1]: fields_sentences(written)}, key)
+
+
 def _phone_sentences(columns: dict[str, list], key: str) -> None:
     with st.container(key=f"{key}_{PHONE_TABLE}"), st.container(key=f"{key}_{SENTENCES}"):
         st.table(columns, hide_index=True)

@@ -132,6 +132,10 @@ def test_learner_path_data_model_train_inside():
     skill = at.dataframe[1].value
     assert list(skill.index) == [c.name for c in comparisons]
     np.testing.assert_allclose(skill["skill of your LSTM"], [c.skill for c in comparisons])
+    phone = at.table[-1].value  # on a phone: a sentence a comparison, in the wide table's numbers
+    assert list(phone["compared with"]) == [c.name for c in comparisons]
+    assert [sentence.split("; ")[1] for sentence in phone["how your LSTM does"]] == [
+        f"skill of your LSTM: {c.skill:+.2f}" for c in comparisons]
     assert skill_verdict(comparisons, run.series.shape) in [i.value for i in at.info], "the verdict is the numbers' own"
     downloads = [b.label for b in at.get("download_button")]
     assert downloads == ["The trained model (.keras)", "Settings (JSON)", "Loss history (CSV)",
