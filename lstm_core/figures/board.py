@@ -4,7 +4,6 @@ the class's answers to a question as a bar per answer."""
 from __future__ import annotations
 
 import html
-import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,12 +14,14 @@ from lstm_core.evaluation.class_answers import TallyBar
 from lstm_core.evaluation.levers import LEVER_DEFAULTS, LEVERS, LeverVerdict, Training, lever_value
 from lstm_core.figures.stepper_layout import Arrangement, Band, Panel, apply_arrangement, arrangement_updates
 from lstm_core.figures.style import (
+    LINE_BREAK,
     PREDICTION_COLOR,
     REFERENCE_LINE_COLOR,
     TITLE_FONT_PX,
-    TOOLBAR_BAND_PX,
     chart_layout,
+    in_lines,
     legend_under_x_axis,
+    pad_under_toolbar,
     readable_axes,
     with_alpha,
 )
@@ -49,8 +50,8 @@ def lever_figure(runs: Sequence[Training], verdicts: Sequence[LeverVerdict], sco
     fig = make_subplots(rows=rows, cols=COLUMNS, subplot_titles=titles, shared_yaxes="all",
                         horizontal_spacing=PANEL_GAP, vertical_spacing=0.26)
     scores = np.array([run.score for run in runs], dtype=np.float64)  # (runs,)
-    for k, (field, name) in enumerate(LEVERS):
-        row, col = 1 + k // COLUMNS, 1 + k % COLUMNS
+    panels = [(1 + k // COLUMNS, 1 + k % COLUMNS) for k in range(len(LEVERS))]
+    for k, ((field, name), (row, col)) in enumerate(zip(LEVERS, panels)):
         # (runs,) a post made before a lever existed reads its default
         values = np.array([float(run.settings.get(field, LEVER_DEFAULTS.get(field, np.nan))) for run in runs])
         known = np.isfinite(values) & np.isfinite(scores)
@@ -84,7 +85,6 @@ def lever_figure(runs: Sequence[Training], verdicts: Sequence[LeverVerdict], sco
              "bars: its spread)")
     fig.update_layout(**chart_layout(300 * rows + 110, BOARD_MARGIN, title=title,
                                      legend=legend_under_x_axis()))
-    panels = [(1 + k // COLUMNS, 1 + k % COLUMNS) for k in range(len(LEVERS))]
     arrangements = {name: arrangement_updates(fig, panels, _arrangement(fig, panels, name, title))
                     for name in PANELS_A_ROW}
     apply_arrangement(fig, arrangements["wide"])
@@ -112,11 +112,9 @@ def _arrangement(fig: go.Figure, panels: list[Panel], name: str, title: str) -> 
             relayout[f"{y_axis.plotly_name}.showticklabels"] = place == 0
             relayout[f"{y_axis.plotly_name}.title.text"] = fig.layout.yaxis.title.text if place == 0 else ""
     narrowest = MIN_WIDTHS[name] or PHONE_CHART_PX
-    lines = textwrap.wrap(title, int(narrowest / TITLE_CHAR_PX))
-    # Plotly hangs a title of several lines from its first line: the pad takes the lines added back, as
-    # figure_widths.js does for a figure without arrangements.
-    added = len(lines) - 1
-    relayout.update({"title.text": "<br>".join(lines), "title.pad.t": TOOLBAR_BAND_PX + added * TITLE_FONT_PX})
+    lines = in_lines(title, int(narrowest / TITLE_CHAR_PX))
+    added = lines.count(LINE_BREAK)
+    relayout.update({"title.text": lines, "title.pad.t": pad_under_toolbar(added + 1)})
     top = BOARD_MARGIN["t"] + added * ADDED_TITLE_LINE_PX
     return Arrangement(tuple(bands), {**BOARD_MARGIN, "t": top}, {}, relayout=relayout)
 

@@ -6,7 +6,6 @@ quantity is unknown (no clean signal) its curve is absent, not drawn at zero.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -16,17 +15,19 @@ from plotly.subplots import make_subplots
 from lstm_core.figures.stepper_layout import TITLE_LINE_PX
 from lstm_core.figures.style import (
     GATE_COLORS,
+    LINE_BREAK,
     MENU_MARGIN,
     MUTED_LINE_COLOR,
     PREDICTION_COLOR,
     REFERENCE_LINE_COLOR,
     SERIES_COLOR,
-    TITLE_FONT_PX,
     TOOLBAR_BAND_PX,
     WINDOW_X_COLOR,
     chart_layout,
+    in_lines,
     legend_under_x_axis,
     log_axis_ticks,
+    pad_under_toolbar,
     readable_axes,
 )
 from lstm_core.glassbox.readouts import R2_PLOT_FLOOR, MemoryCurves
@@ -181,12 +182,12 @@ def _what_if_arrangement(labels: list[str], titles: list[str], height: int, phon
     arranged the figure.
     """
     def lines(text: str, chars: int) -> str:
-        return "<br>".join(textwrap.wrap(text, chars)) if phone else text
+        return in_lines(text, chars) if phone else text
 
-    # Plotly hangs a title of several lines from its first line: the pad takes the lines added back. Under the
-    # longest title, the menu; under the menu, the plot.
-    title_lines = max((len(textwrap.wrap(title, WHAT_IF_PHONE_TITLE_CHARS)) for title in titles), default=1)
-    title_pad = TOOLBAR_BAND_PX + (title_lines - 1) * TITLE_FONT_PX
+    # Under the longest title, the menu; under the menu, the plot.
+    title_lines = max((in_lines(title, WHAT_IF_PHONE_TITLE_CHARS).count(LINE_BREAK) + 1 for title in titles),
+                      default=1)
+    title_pad = pad_under_toolbar(title_lines)
     menu_top = title_pad + title_lines * TITLE_LINE_PX + TITLE_LINE_PX // 2
     top = menu_top + WHAT_IF_PHONE_MENU_PX if phone else MENU_MARGIN["t"]
     bottom = WHAT_IF_PHONE_BOTTOM_PX if phone else MENU_MARGIN["b"]

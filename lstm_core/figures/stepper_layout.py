@@ -8,11 +8,12 @@ Heights and gaps are written in pixels and turned into the paper fractions Plotl
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
 import plotly.graph_objects as go
+
+from lstm_core.figures.style import in_lines
 
 NARROW_BELOW_PX = 800  # narrower, panels side by side crowd the cell's labels and cut the longest equation
 PLAY_ROW_FROM_PX = 480  # from this plot width the four play buttons stand in a row (about 370 px) past the margin
@@ -68,7 +69,7 @@ def arrangement_updates(fig: go.Figure, titles: list[Panel], arrangement: Arrang
     """
     title_texts = [fig.layout.annotations[index].text for index in range(len(titles))]
     if arrangement.wrap_titles:
-        title_texts = ["<br>".join(textwrap.wrap(text, NARROW_TITLE_CHARS)) for text in title_texts]
+        title_texts = [in_lines(text, NARROW_TITLE_CHARS) for text in title_texts]
     # A title wrapped onto more lines takes that much more of the gap above its panel.
     extra_lines = {panel: text.count("<br>") for panel, text in zip(titles, title_texts)}
     lift = NARROW_TITLE_LIFT_PX if arrangement.wrap_titles else 0

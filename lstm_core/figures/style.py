@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 
 import numpy as np
@@ -99,6 +100,20 @@ MARGINS = {"plot": PLOT_MARGIN, "compact": COMPACT_MARGIN, "diagram": DIAGRAM_MA
 TOOLBAR_BAND_PX = 34  # the toolbar is 26 px high, 2 px down; a title's glyphs reach 4 px above its top
 TITLE_FONT_PX = 17  # Plotly's title font: 1.4 times the figure's 12 px
 TITLE_UNDER_TOOLBAR = dict(y=1, yref="container", yanchor="top", pad=dict(t=TOOLBAR_BAND_PX))
+LINE_BREAK = "<br>"  # Plotly's
+
+
+def in_lines(text: str, chars: int) -> str:
+    """Return text broken with Plotly's line breaks into lines of at most chars characters."""
+    return LINE_BREAK.join(textwrap.wrap(text, chars))
+
+
+def pad_under_toolbar(lines: int) -> int:
+    """Return the top pad that starts a title of this many lines under Plotly's toolbar.
+
+    Plotly hangs a title of several lines from its first line: the pad takes the lines added back.
+    """
+    return TOOLBAR_BAND_PX + (lines - 1) * TITLE_FONT_PX
 
 
 def chart_layout(height: int = 360, margin: str | dict = "plot", **overrides) -> dict:

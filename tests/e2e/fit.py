@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from bench.page_waits import IDLE
+from bench.page_waits import IDLE, wait_for_charts
 from tests.e2e.accessibility import blocking_findings
 from tests.e2e.conftest import PLOTLY_RESIZE_MS, TIMEOUT_MS, save_whole_page
 
@@ -148,15 +148,21 @@ def width_problems(page: Page, name: str, width: int) -> tuple[list[str], list[s
     return problems, stepper_overlaps
 
 
+def resize_to(page: Page, width: int, height: int) -> None:
+    """Give the page this window, and wait until its charts are drawn again at its width; return None."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(PLOTLY_RESIZE_MS)
+    page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
+    page.wait_for_function(ARRANGED_JS, timeout=TIMEOUT_MS)
+    wait_for_charts(page)
+
+
 def assert_fits(page: Page, what: str, screens: tuple[tuple[int, int], ...]) -> None:
     """Assert that the page as it stands fits each screen, then give it back its own size; return None."""
     own = page.viewport_size
     assert own is not None
     for width, height in (*screens, (own["width"], own["height"])):
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(PLOTLY_RESIZE_MS)
-        page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
-        page.wait_for_function(ARRANGED_JS, timeout=TIMEOUT_MS)
+        resize_to(page, width, height)
         problems, stepper_overlaps = width_problems(page, what, width)
         save_whole_page(page, f"{what.replace(' ', '-')}-{width}", width, height)
         assert not problems + stepper_overlaps, "\n".join(problems + stepper_overlaps)

@@ -16,10 +16,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from bench.page_waits import wait_for_charts
 from lstm_core.ui.pages import PAGES
-from tests.e2e.conftest import PLOTLY_RESIZE_MS, save_whole_page
-from tests.e2e.fit import width_problems
+from tests.e2e.conftest import save_whole_page
+from tests.e2e.fit import resize_to, width_problems
 from tests.e2e.test_walk import IDLE, TIMEOUT_MS
 
 pytestmark = pytest.mark.e2e
@@ -67,10 +66,7 @@ def test_every_page_fits_every_width(page: Page, app_url: str, trained_query: st
     stepper_overlaps: list[str] = []
     screens = [s for s in SCREENS if not ONLY_WIDTHS or str(s[0]) in ONLY_WIDTHS.split(",")]
     for width, height in screens:
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(PLOTLY_RESIZE_MS)
-        page.wait_for_selector(IDLE, timeout=TIMEOUT_MS)
-        wait_for_charts(page)
+        resize_to(page, width, height)
         found, overlaps = width_problems(page, name, width)
         problems += found
         stepper_overlaps += overlaps
