@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import lstm_core.training.backend as backend
-from lstm_core.config import APP_VERSION
+from lstm_core.config import APP_VERSION, MODEL_BOUNDS
 from lstm_core.training.backend import start
 from lstm_core.training.messages import ABANDONED_MESSAGE, page_closed_message, stopped_watching_message
 from lstm_core.training.protocol import WINDOW_ARRAYS, TrainingData, training_key
@@ -217,8 +217,10 @@ def test_when_every_owner_is_gone_a_queued_job_is_withdrawn_and_a_running_one_st
     monkeypatch.setattr(backend, "OWNER_CHECK_SECONDS", 0.1)
     runs_before = single_pool.jobs_run()
     owners = {"running": True, "queued": False}
-    running = [start(LONG_DATA, replace(long_cfg(), seed=109), single_pool, owner_alive=lambda: owners["running"])
-               for _ in range(2)]
+    # The long config at its largest widths, several times its work: the job must still be training when its owners
+    # go, however long the queued jobs took to be withdrawn (a stopped job costs no more for that).
+    longest = replace(long_cfg(), seed=109, units=MODEL_BOUNDS["units"].high, layers=MODEL_BOUNDS["layers"].high)
+    running = [start(LONG_DATA, longest, single_pool, owner_alive=lambda: owners["running"]) for _ in range(2)]
     wait_for(running[0], lambda p: p.status == "running" and p.epoch >= 1)
     queued = [start(DATA, small_cfg(seed=110), single_pool, owner_alive=lambda: owners["queued"]) for _ in range(2)]
     assert queued[0].progress().status == "queued" and queued[0].progress().watchers == 2
