@@ -25,7 +25,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -172,18 +172,19 @@ def app_command(port: int, bind: str = "127.0.0.1", *options: str,
 @contextmanager
 def app_server(log_path: Path, *, data_dir: Path | None = None, app_root: Path = ROOT,
                lifetime: float | None = None, python_args: Sequence[str] = SERVE_MODULE,
-               die_with_parent: bool = False) -> Iterator[AppServer]:
+               die_with_parent: bool = False, settings: Mapping[str, str] | None = None) -> Iterator[AppServer]:
     """Yield the app served as `make run` serves it, on a free loopback port; stop it and its workers afterwards.
 
     Its runs are kept in data_dir, by default a fresh directory of its own (removed afterwards); a database
     URL in the environment is not passed on. app_root is the checkout served (another commit's, for a
-    benchmark), python_args what the interpreter runs, and its output goes to log_path.
+    benchmark), python_args what the interpreter runs, settings the LSTM_LENS_* variables it is started with
+    beyond this process's, and its output goes to log_path.
     """
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lstm-lens-app-", ignore_cleanup_errors=True) as fresh_dir, \
             open(log_path, "w") as log:
-        env = {**os.environ, DATA_DIR_ENV: str(data_dir or fresh_dir)}
+        env = {**os.environ, **(settings or {}), DATA_DIR_ENV: str(data_dir or fresh_dir)}
         env.pop(DATABASE_URL_ENV, None)
         process = subprocess.Popen(timed(app_command(port, python_args=python_args), lifetime), cwd=app_root,
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,

@@ -18,13 +18,14 @@ ended. A backend adds only how a job reaches a worker and how its events and res
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
 import weakref
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Protocol
 
 from lstm_core.config import ModelConfig
@@ -36,10 +37,26 @@ from lstm_core.training.protocol import JobStatus, TrainingData, TrainingResult,
 from lstm_core.training.worker import WorkerSettings
 
 OWNER_GRACE_SECONDS = 20.0  # a reload or a short network drop reconnects well within this
+OWNER_GRACE_ENV = "LSTM_LENS_OWNER_GRACE_SECONDS"
 OWNER_CHECK_SECONDS = 1.0
 FAILED_TURN_PAUSE_SECONDS = 1.0
 
 log = logging.getLogger(__name__)
+
+
+def owner_grace_seconds(environ: Mapping[str, str] | None = None) -> float:
+    """Return how long a closed page's jobs wait for it: LSTM_LENS_OWNER_GRACE_SECONDS, else OWNER_GRACE_SECONDS."""
+    environ = os.environ if environ is None else environ
+    text = environ.get(OWNER_GRACE_ENV, "").strip()
+    if not text:
+        return OWNER_GRACE_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"{OWNER_GRACE_ENV} must be a positive number of seconds, not {text!r}")
+    return seconds
 
 
 class TrainingBackend(Protocol):
@@ -109,6 +126,7 @@ class BackendBase(ABC):
     def __init__(self, settings: WorkerSettings | None = None, limits: QueueLimits | None = None) -> None:
         self.settings = settings or WorkerSettings()
         self.limits = limits or queue_limits()  # how many trainings may wait: per session, per address, in all
+        self.owner_grace_seconds = owner_grace_seconds()  # how long a closed page's jobs wait for it to come back
         self.times = TrainingTimes(self.settings.warm_configs)  # what this backend's jobs took, for estimates
         self._lock = threading.Lock()  # guards _waiting, _stops, _joinable and _closed; never held across IPC
         self._ready = threading.Condition(self._lock)
@@ -136,7 +154,7 @@ class BackendBase(ABC):
         """Return a JobWatch of the queued or running job with the same training key, or of a new queued job.
 
         ``owner_alive`` tells whether whoever submitted is still there; once it has said False for
-        OWNER_GRACE_SECONDS in a row, that watcher is detached, and a job nobody watches any more is
+        owner_grace_seconds in a row, that watcher is detached, and a job nobody watches any more is
         withdrawn or stopped. Jobs wait in one line per ``session``, served in turn by client ``address`` and then
         by session; past the backend's limits (per session, per address, in all) the job has failed at once,
         saying which. Joining an identical job counts against no limit: it adds no training. ``data_spec``
@@ -285,7 +303,7 @@ class BackendBase(ABC):
                     alive = True  # a check that cannot answer must not cost a learner their run
                 if alive:
                     watch.owner_last_seen = now
-                elif now - watch.owner_last_seen > OWNER_GRACE_SECONDS:
+                elif now - watch.owner_last_seen > self.owner_grace_seconds:
                     watch.abandon(ABANDONED_MESSAGE)  # the last watcher gone: withdrawn or stopped
         self._forward_stops()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +33,15 @@ def server_log_path(log_name: str) -> Path:
 
 
 @contextlib.contextmanager
-def served_app(log_name: str, data_dir: Path | None = None) -> Iterator[str]:
+def served_app(log_name: str, data_dir: Path | None = None, settings: Mapping[str, str] | None = None) -> Iterator[str]:
     """Yield the URL of the app served as `make run` serves it, on a free loopback port; stop it afterwards.
 
-    Its runs are kept in data_dir, by default a fresh directory of this server's own; its log is
-    server_log_path(log_name).
+    Its runs are kept in data_dir, by default a fresh directory of this server's own; settings are LSTM_LENS_*
+    variables it starts with; its log is server_log_path(log_name).
     """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with app_server(server_log_path(log_name), data_dir=data_dir, lifetime=SERVER_LIFETIME_SECONDS) as server:
+    with app_server(server_log_path(log_name), data_dir=data_dir, lifetime=SERVER_LIFETIME_SECONDS,
+                    settings=settings) as server:
         yield server.url
 
 

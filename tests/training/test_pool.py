@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import lstm_core.training.backend as backend
 from lstm_core.training.backend import start
@@ -159,7 +160,7 @@ def test_a_killed_worker_fails_only_its_job_and_the_next_training_works(pool, ba
 
 
 def test_jobs_of_a_page_that_was_closed_are_withdrawn_and_stopped(single_pool, monkeypatch):
-    monkeypatch.setattr(backend, "OWNER_GRACE_SECONDS", 1.0)
+    monkeypatch.setattr(single_pool, "owner_grace_seconds", 1.0)
     owners = {"a": True, "b": False}
     running = start(LONG_DATA, long_cfg(), single_pool, owner_alive=lambda: owners["a"])
     wait_for(running, lambda p: p.epoch >= 1)
@@ -179,7 +180,7 @@ def test_jobs_of_a_page_that_was_closed_are_withdrawn_and_stopped(single_pool, m
 
 
 def test_an_owner_back_within_the_grace_keeps_the_job(single_pool, monkeypatch):
-    monkeypatch.setattr(backend, "OWNER_GRACE_SECONDS", 3.0)
+    monkeypatch.setattr(single_pool, "owner_grace_seconds", 3.0)
     monkeypatch.setattr(backend, "OWNER_CHECK_SECONDS", 0.1)
     owner = CountedOwner([False, False])  # a reload: gone for two checks, then connected again
     job = start(LONG_DATA, replace(long_cfg(), seed=11), single_pool, owner_alive=owner)
@@ -189,6 +190,14 @@ def test_an_owner_back_within_the_grace_keeps_the_job(single_pool, monkeypatch):
     job.stop()
     assert wait_for(job, lambda p: job.done, timeout=60).status == "stopped"
     assert job.result().message != ABANDONED_MESSAGE
+
+
+def test_the_owners_grace_is_a_setting_with_a_default_that_refuses_nonsense():
+    assert backend.owner_grace_seconds({}) == backend.OWNER_GRACE_SECONDS == 20.0
+    assert backend.owner_grace_seconds({backend.OWNER_GRACE_ENV: " 2.5 "}) == 2.5
+    for bad in ("0", "-3", "soon", "nan", "inf"):
+        with pytest.raises(ValueError, match="LSTM_LENS_OWNER_GRACE_SECONDS must be a positive number of seconds"):
+            backend.owner_grace_seconds({backend.OWNER_GRACE_ENV: bad})
 
 
 def test_workers_never_run_the_main_script(tmp_path):

@@ -176,6 +176,9 @@ def test_the_server_trains_on_ray_exactly_when_its_address_is_set(address, backe
     assert out.stdout.strip().splitlines()[-1] == backend, out.stderr[-2000:]
 
 
+REFUSED_DRIVER_ASKS_ENV = "RAY_gcs_server_port_wait_time_s"  # Ray's count of a joining driver's GCS connects
+
+
 def _driver(address: str, env: dict[str, str]) -> subprocess.Popen:
     script = f"import ray; ray.init(address={address!r}); print('joined', len(ray.nodes()))"
     return subprocess.Popen([sys.executable, "-c", script], env=env, text=True,
@@ -186,8 +189,10 @@ def test_a_driver_without_the_clusters_token_is_refused_and_one_with_it_joins(ra
     assert os.environ["RAY_AUTH_MODE"] == "token", "the tests' cluster asks for a token"
     token = Path(os.environ["RAY_AUTH_TOKEN_PATH"])
     assert token.stat().st_mode & 0o777 == 0o600 and token.read_text() not in ray_address
-    # HOME elsewhere: a token Ray itself once kept in ~/.ray is not the one refused or the one that joins.
-    plain = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")} | {"HOME": str(tmp_path)}
+    # HOME elsewhere: a token Ray itself once kept in ~/.ray is not the one refused or the one that joins. A refused
+    # driver asks the GCS again each second for 20 s before it gives up: two asks show the refusal as well.
+    plain = ({k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
+             | {"HOME": str(tmp_path), REFUSED_DRIVER_ASKS_ENV: "2"})
     wrong = tmp_path / "wrong_token"
     wrong.write_text("0" * 64)
     drivers = {"without a token": _driver(ray_address, plain),

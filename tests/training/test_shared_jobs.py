@@ -196,7 +196,7 @@ def test_a_stop_by_the_last_watcher_stops_the_job_with_the_weights_so_far(pool):
 
 
 def test_a_watcher_whose_page_closed_is_detached_and_the_others_go_on(pool, monkeypatch):
-    monkeypatch.setattr(backend, "OWNER_GRACE_SECONDS", 0.3)
+    monkeypatch.setattr(pool, "owner_grace_seconds", 0.3)
     monkeypatch.setattr(backend, "OWNER_CHECK_SECONDS", 0.1)
     cfg = medium_cfg(seed=108)
     gone = start(LONG_DATA, cfg, pool, owner_alive=lambda: False)
@@ -213,7 +213,7 @@ def test_a_watcher_whose_page_closed_is_detached_and_the_others_go_on(pool, monk
 
 
 def test_when_every_owner_is_gone_a_queued_job_is_withdrawn_and_a_running_one_stopped(single_pool, monkeypatch):
-    monkeypatch.setattr(backend, "OWNER_GRACE_SECONDS", 0.3)
+    monkeypatch.setattr(single_pool, "owner_grace_seconds", 0.3)
     monkeypatch.setattr(backend, "OWNER_CHECK_SECONDS", 0.1)
     runs_before = single_pool.jobs_run()
     owners = {"running": True, "queued": False}

@@ -20,6 +20,7 @@ from bench.ws_client import StreamlitSession
 from bench.ws_probe import TRAIN_LABEL, Learner, Press, _reach_train, run_ws_class
 from lstm_core.config import MODEL_BOUNDS, SERIES_BOUNDS
 from lstm_core.presets import QUICK_START_MODEL, QUICK_START_SERIES
+from lstm_core.training.backend import OWNER_GRACE_ENV
 from lstm_core.ui.links import share_query
 from tests.e2e.conftest import served_app, server_log_path
 
@@ -30,13 +31,18 @@ CLASS_LIMIT_SECONDS = 300.0
 NEWCOMER_LIMIT_SECONDS = 60.0  # a liveness bound: a newcomer's Home loads in seconds on a healthy server
 RUNNING_SEEN_AFTER_SECONDS = 5.0  # five refreshes of the sidebar
 SERVER_LOG = "server-classroom.log"
+CLOSED_TAB_GRACE_SECONDS = 3.0
 QUICK_START_QUERY = share_query(QUICK_START_SERIES.to_dict(), QUICK_START_MODEL.to_dict(), {})
 
 
 @pytest.fixture(scope="module")
 def class_url() -> Iterator[str]:
-    """Yield the URL of a server of its own (its own store and two workers), so the class finds every worker free."""
-    with served_app(SERVER_LOG) as url:
+    """Yield the URL of a server of its own (its own store and two workers), so the class finds every worker free.
+
+    A closed tab's trainings wait CLOSED_TAB_GRACE_SECONDS for it to come back, not the default 20 s: the two
+    trainings a closed tab leaves running would hold both cores that long. An open tab's are kept all the same.
+    """
+    with served_app(SERVER_LOG, settings={OWNER_GRACE_ENV: str(CLOSED_TAB_GRACE_SECONDS)}) as url:
         yield url
 
 
@@ -108,7 +114,7 @@ def test_ten_learners_run_a_six_job_lesson_at_once_and_all_get_its_verdict(class
 # The largest series and model a link can ask for: one such training holds a worker for minutes.
 LONGEST = {"points": SERIES_BOUNDS["n_points"].high, "units": MODEL_BOUNDS["units"].high,
            "layers": MODEL_BOUNDS["layers"].high, "epochs": MODEL_BOUNDS["epochs"].high}
-FREED_WITHIN_SECONDS = 60.0  # a liveness bound: the owner's grace is 20 s, a long training runs for minutes
+FREED_WITHIN_SECONDS = 60.0  # a liveness bound: the owner's grace is 3 s here, a long training runs for minutes
 
 
 def long_training_query(seed: int) -> str:
