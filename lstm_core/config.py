@@ -27,6 +27,20 @@ class ConfigError(ValueError):
     """A setting outside its allowed range; the message names the field, the value and the range."""
 
 
+def positive_setting(environ: Mapping[str, str], name: str, default: float, unit: str) -> float:
+    """Return the positive number the environment variable name holds, default when unset; ConfigError otherwise."""
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(f"{name} must be a positive number of {unit}, not {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Bound:
     """Allowed closed range of one numeric setting."""

@@ -15,7 +15,6 @@ mid-upgrade for no change in what is stored.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import secrets
@@ -28,7 +27,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from lstm_core.config import APP_VERSION, ModelConfig
+from lstm_core import config
+from lstm_core.config import APP_VERSION, ConfigError, ModelConfig
 from lstm_core.model.weights import ModelWeights
 from lstm_core.store import codec, migrations, schema
 from lstm_core.store.schema import removed_runs, run_groups, training_parts
@@ -141,17 +141,11 @@ def store_limits(environ: Mapping[str, str] | None = None) -> StoreLimits:
 
 
 def positive_setting(environ: Mapping[str, str], name: str, default: float, unit: str) -> float:
-    """Return the positive number the environment variable name holds, default when unset; StoreError otherwise."""
-    text = environ.get(name, "").strip()
-    if not text:
-        return default
+    """Return config.positive_setting's number for a store's setting; a bad one is a StoreError, which pages show."""
     try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise StoreError(f"{name} must be a positive number of {unit}, not {text!r}")
-    return value
+        return config.positive_setting(environ, name, default, unit)
+    except ConfigError as error:
+        raise StoreError(str(error)) from error
 
 
 def new_run_id() -> str:

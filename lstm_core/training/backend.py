@@ -18,7 +18,6 @@ ended. A backend adds only how a job reaches a worker and how its events and res
 from __future__ import annotations
 
 import logging
-import math
 import os
 import threading
 import time
@@ -28,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Protocol
 
-from lstm_core.config import ModelConfig
+from lstm_core.config import ModelConfig, positive_setting
 from lstm_core.training.estimates import TrainingTimes
 from lstm_core.training.fair_queue import FairQueue, QueueFull, QueueLimits, queue_limits
 from lstm_core.training.job import JobWatch, TrainingJob
@@ -46,17 +45,7 @@ log = logging.getLogger(__name__)
 
 def owner_grace_seconds(environ: Mapping[str, str] | None = None) -> float:
     """Return how long a closed page's jobs wait for it: LSTM_LENS_OWNER_GRACE_SECONDS, else OWNER_GRACE_SECONDS."""
-    environ = os.environ if environ is None else environ
-    text = environ.get(OWNER_GRACE_ENV, "").strip()
-    if not text:
-        return OWNER_GRACE_SECONDS
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise ValueError(f"{OWNER_GRACE_ENV} must be a positive number of seconds, not {text!r}")
-    return seconds
+    return positive_setting(os.environ if environ is None else environ, OWNER_GRACE_ENV, OWNER_GRACE_SECONDS, "seconds")
 
 
 class TrainingBackend(Protocol):
