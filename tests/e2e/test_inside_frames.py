@@ -31,6 +31,15 @@ SHOWN_JS = """() => {
 }"""
 
 
+# The frame the figure's Step ▶ button animates to when pressed (its Plotly data), or null before it is drawn.
+STEP_BUTTON_FRAME_JS = """() => {
+    const button = Array.from(document.querySelectorAll('.js-plotly-plot g.updatemenu-button'))
+        .find(element => /Step ▶/.test(element.textContent || ''));
+    const args = button && button.__data__ && button.__data__.args;
+    return args ? String(args[0][0]) : null;
+}"""
+
+
 def _press(page: Page, label: str) -> None:
     page.locator(".js-plotly-plot .updatemenu-button").filter(has_text=label).click()
 
@@ -116,7 +125,9 @@ def test_the_stepper_steps_and_plays_in_the_browser_with_no_script_run(browser, 
     assert _wait_for_label(page, "Step 1 of 20")["numbers"] == first["numbers"]
 
     # The figure's own controls work from the keyboard: a button takes Enter, the slider arrows and Home, and Tab
-    # goes from one control to the next.
+    # goes from one control to the next. The scrub draws the buttons anew once its slide ends, pointing Step ▶ at
+    # step 2: a key pressed on the button before that lands on one about to go.
+    page.wait_for_function(f"() => ({STEP_BUTTON_FRAME_JS})() === '2'", timeout=TIMEOUT_MS)
     step_button = page.locator('.js-plotly-plot g.updatemenu-button[role="button"][aria-label="Step ▶"]')
     step_button.focus()
     page.keyboard.press("Enter")
