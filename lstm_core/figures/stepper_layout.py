@@ -13,7 +13,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from lstm_core.figures.style import in_lines
+from lstm_core.figures.style import LINE_BREAK, in_lines
 
 NARROW_BELOW_PX = 800  # narrower, panels side by side crowd the cell's labels and cut the longest equation
 PLAY_ROW_FROM_PX = 480  # from this plot width the four play buttons stand in a row (about 370 px) past the margin
@@ -71,7 +71,7 @@ def arrangement_updates(fig: go.Figure, titles: list[Panel], arrangement: Arrang
     if arrangement.wrap_titles:
         title_texts = [in_lines(text, NARROW_TITLE_CHARS) for text in title_texts]
     # A title wrapped onto more lines takes that much more of the gap above its panel.
-    extra_lines = {panel: text.count("<br>") for panel, text in zip(titles, title_texts)}
+    extra_lines = {panel: text.count(LINE_BREAK) for panel, text in zip(titles, title_texts)}
     lift = NARROW_TITLE_LIFT_PX if arrangement.wrap_titles else 0
     gaps = [band.gap_above + lift + TITLE_LINE_PX * max(extra_lines.get(panel, 0) for panel, _ in band.panels)
             for band in arrangement.bands]
